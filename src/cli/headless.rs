@@ -1,0 +1,192 @@
+//! The headless commands: preview, and import's dry run. They build an `ImportPlan` from the
+//! flags exactly as the wizard builds it from its screens, and print what the engine says.
+
+use std::sync::atomic::AtomicBool;
+
+use serde_json::json;
+
+use super::output::{self, Human};
+use super::{ImportArgs, PreviewArgs, ReadArgs, EXIT_UNUSABLE, EXIT_USAGE};
+use crate::engine::mapping::Mapping;
+use crate::engine::plan::{ImportOptions, ImportPlan, ListTarget};
+use crate::engine::report::ReportFiles;
+use crate::engine::resolve::Decision;
+use crate::engine::review::{phone_column_health, review, scan_date_columns, NoStore};
+use crate::engine::source::{ReadOptions, Source};
+
+fn read_options(args: &ReadArgs) -> ReadOptions {
+    ReadOptions {
+        delimiter: args.delimiter,
+        encoding: args.encoding.clone(),
+        header_row: args.header_row,
+    }
+}
+
+/// `rolodex preview FILE`: how the file is read, and its first rows exactly as decoded.
+pub fn preview(args: &PreviewArgs) -> i32 {
+    let source = match Source::open(&args.file, &read_options(&args.read)) {
+        Ok(s) => s,
+        Err(e) => return output::fail(&e),
+    };
+    let mut rows = match source.rows() {
+        Ok(r) => r,
+        Err(e) => return output::fail(&e),
+    };
+    let mut shown = Vec::new();
+    while shown.len() < args.rows {
+        match rows.next_row() {
+            Ok(Some(row)) => shown.push(row),
+            Ok(None) => break,
+            Err(e) => return output::fail(&e),
+        }
+    }
+    let info = &source.info;
+    if args.json {
+        let value = json!({
+            "file": info.path.display().to_string(),
+            "encoding": info.encoding,
+            "bom": info.bom,
+            "delimiter": info.delimiter.to_string(),
+            "header_row": info.header_row,
+            "header": info.header,
+            "rows": shown.iter().map(|r| &r.cells).collect::<Vec<_>>(),
+            "row_numbers": shown.iter().map(|r| r.row).collect::<Vec<_>>(),
+            "blank_rows": rows.blank_rows(),
+            "approx_rows": info.approx_rows,
+        });
+        output::print_json(&value);
+    } else {
+        let mut out = Human::stdout();
+        out.file_info(info);
+        out.table(
+            &info.header,
+            shown.iter().map(|r| (r.row, r.cells.as_slice())),
+        );
+        if rows.blank_rows() > 0 {
+            out.line(&format!("{} blank row(s) skipped", rows.blank_rows()));
+        }
+    }
+    0
+}
+
+/// Builds the plan the flags describe: the file, how to read it, the mapping with its
+/// overrides, and the options.
+pub fn plan_from_args(args: &ImportArgs, source: &Source) -> Result<ImportPlan, String> {
+    let mut mapping = Mapping::auto(source.header());
+    for spec in &args.map {
+        mapping.apply_override(spec)?;
+    }
+    let defaults = ImportOptions::default();
+    let options = ImportOptions {
+        purpose: args.purpose,
+        identifier: args.identifier,
+        keep_existing: args.keep_existing,
+        region: args.region.clone().unwrap_or(defaults.region),
+        require: args.require.unwrap_or(defaults.require),
+        consent_column: args.consent_column.clone(),
+        consent_confirmed: args.consent_confirmed,
+        tags: args.tags.clone(),
+        import_tag: !args.no_import_tag,
+        list: args.list.clone().map(|name| ListTarget {
+            name,
+            dial: args.dial,
+        }),
+        shared: args.shared,
+        max_failures: args.max_failures.unwrap_or(defaults.max_failures),
+    };
+    Ok(ImportPlan {
+        file: args.file.clone(),
+        read: read_options(&args.read),
+        mapping,
+        options,
+        date_orders: Default::default(),
+    })
+}
+
+/// `rolodex import FILE --dry-run`: the whole review, writing nothing but the optional
+/// report files.
+pub fn dry_run(args: &ImportArgs) -> i32 {
+    let source = match Source::open(&args.file, &read_options(&args.read)) {
+        Ok(s) => s,
+        Err(e) => return output::fail(&e),
+    };
+    let mut plan = match plan_from_args(args, &source) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("rolodex: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(missing) = plan.mapping.missing(plan.options.require) {
+        eprintln!(
+            "rolodex: {}: no column is mapped to {missing} (required by --require {}); map one with --map 'COLUMN=FIELD'",
+            args.file.display(),
+            plan.options.require
+        );
+        return EXIT_UNUSABLE;
+    }
+    let (orders, date_reports) = match scan_date_columns(&source, &plan.mapping) {
+        Ok(d) => d,
+        Err(e) => return output::fail(&e),
+    };
+    plan.date_orders = orders;
+    let health = match phone_column_health(&source, &plan.mapping, &plan.options.region) {
+        Ok(h) => h,
+        Err(e) => return output::fail(&e),
+    };
+    let mut files = match ReportFiles::create(
+        source.header(),
+        args.report.as_deref(),
+        args.errors.as_deref(),
+    ) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("rolodex: cannot write the report: {e}");
+            return EXIT_UNUSABLE;
+        }
+    };
+    let cancel = AtomicBool::new(false);
+    let bar = output::progress_bar(source.info.approx_rows, "reviewing");
+    let mut each = |raw: &crate::engine::source::RawRow,
+                    check: &crate::engine::validate::RowCheck,
+                    decision: &Decision| {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let mut issues = Vec::new();
+        if let Decision::Skip(i) | Decision::Fail(i) = decision {
+            issues.push(i.clone());
+        }
+        issues.extend(check.errors.iter().skip(1).cloned());
+        issues.extend(check.warnings.iter().cloned());
+        files.write(&raw.cells, decision.status(), &issues)
+    };
+    let mut progress = |p: crate::engine::review::Progress| {
+        if let Some(bar) = &bar {
+            bar.set_position(p.rows);
+        }
+    };
+    let result = review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let mut result = match result {
+        Ok(r) => r,
+        Err(e) => return output::fail(&e),
+    };
+    if let Err(e) = files.finish() {
+        eprintln!("rolodex: cannot write the report: {e}");
+        return EXIT_UNUSABLE;
+    }
+    result.date_columns = date_reports;
+    if args.json {
+        output::print_json(&output::review_json(&plan, &source, &result, &health));
+    } else {
+        let mut out = Human::stdout();
+        out.file_info(&source.info);
+        out.mapping(&plan.mapping);
+        out.health(&health);
+        out.review(&result);
+    }
+    0
+}

@@ -1,0 +1,168 @@
+//! The command line (SPEC §9): clap definitions and dispatch. Business rules live in the
+//! engine and the store; this module turns flags into a plan and results into output.
+
+pub mod headless;
+pub mod output;
+
+use std::path::PathBuf;
+
+use clap::builder::TypedValueParser as _;
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::mapping::Requirement;
+use crate::engine::plan::{DialMode, Identifier, Purpose};
+
+/// Exit status for a file or store that could not be used.
+pub const EXIT_UNUSABLE: i32 = 1;
+/// Exit status for bad usage (clap uses it too).
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rolodex",
+    version,
+    about = "Import contacts from CSV exports into an embedded contact store",
+    long_about = "Import contacts from CSV exports into an embedded contact store.\n\nWithout a command, opens the import wizard. With `import FILE --yes --consent-confirmed`, runs an import headless; with `import FILE --dry-run`, shows what an import would do without writing anything."
+)]
+pub struct Cli {
+    /// The contact store (default: $ROLODEX_DB, else ~/.local/share/rolodex/rolodex.redb)
+    #[arg(long, global = true, value_name = "PATH", env = "ROLODEX_DB")]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import FILE: opens the wizard on it, or runs headless with --yes or --dry-run
+    Import(ImportArgs),
+    /// Show how FILE is read: encoding, delimiter, header and the first rows
+    Preview(PreviewArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReadArgs {
+    /// Field delimiter instead of the sniffed one: , ; tab |
+    #[arg(long, value_name = "C", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// Text encoding instead of the detected one (UTF-8, UTF-16LE, UTF-16BE, windows-1252, …)
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// The spreadsheet row that holds the header (1-based), when title lines come first
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The CSV file to read
+    pub file: PathBuf,
+    /// How many data rows to show
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub rows: usize,
+    /// Print one JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file to import
+    pub file: PathBuf,
+    /// Map a column: 'Header=field' (field: first_name, phone, …, custom:NAME[:TYPE] or ignore)
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    pub map: Vec<String>,
+    /// Region for numbers written without a country code (ISO code, e.g. US, GB, DE)
+    #[arg(long, value_name = "CC")]
+    pub region: Option<String>,
+    /// create: new only · update: existing only · upsert: both · always: every row
+    #[arg(long, default_value = "create", value_parser = clap::builder::PossibleValuesParser::new(Purpose::NAMES).map(|s| s.parse::<Purpose>().unwrap_or_default()))]
+    pub purpose: Purpose,
+    /// How rows find existing contacts: any, phone, email or id
+    #[arg(long, default_value = "any", value_parser = clap::builder::PossibleValuesParser::new(Identifier::NAMES).map(|s| s.parse::<Identifier>().unwrap_or_default()))]
+    pub identifier: Identifier,
+    /// Updates only fill empty fields
+    #[arg(long)]
+    pub keep_existing: bool,
+    /// Requirement preset: contact (name + phone or email), dialer (phone), any
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Requirement::NAMES).map(|s| s.parse::<Requirement>().unwrap_or_default()))]
+    pub require: Option<Requirement>,
+    /// Column whose value says whether the contact agreed to be contacted
+    #[arg(long, value_name = "COL")]
+    pub consent_column: Option<String>,
+    /// Confirm that the contacts agreed to be contacted (required with --yes)
+    #[arg(long)]
+    pub consent_confirmed: bool,
+    /// Tag every imported contact (repeatable)
+    #[arg(long = "tag", value_name = "T")]
+    pub tags: Vec<String>,
+    /// Do not add the automatic import-YYYYMMDD-HHMM-<file> tag
+    #[arg(long)]
+    pub no_import_tag: bool,
+    /// Also add the contacts to a new dialing list
+    #[arg(long, value_name = "NAME")]
+    pub list: Option<String>,
+    /// Dial mode of the new list: ai or manual
+    #[arg(long, default_value = "ai", value_parser = clap::builder::PossibleValuesParser::new(DialMode::NAMES).map(|s| s.parse::<DialMode>().unwrap_or_default()))]
+    pub dial: DialMode,
+    /// Share the contacts with the whole team
+    #[arg(long)]
+    pub shared: bool,
+    /// Stop after this many failed rows
+    #[arg(long, value_name = "N")]
+    pub max_failures: Option<u64>,
+    /// Check every row and report, writing nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run without the wizard
+    #[arg(long)]
+    pub yes: bool,
+    /// Print one JSON object on stdout
+    #[arg(long)]
+    pub json: bool,
+    /// Write the results file (original columns + Import Status + Errors)
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Write the error file (failed and skipped rows + Error), ready to fix and re-import
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "tab" | "\\t" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        other if other.len() == 1 && other.is_ascii() => Ok(other.as_bytes()[0]),
+        other => Err(format!(
+            "{other:?}: use one character such as , ; | or the word tab"
+        )),
+    }
+}
+
+/// Runs the parsed command line; returns the process exit status.
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Some(Command::Preview(args)) => headless::preview(&args),
+        Some(Command::Import(args)) => {
+            if args.dry_run {
+                headless::dry_run(&args)
+            } else {
+                eprintln!("rolodex: the import wizard is not available in this build; run with --dry-run to review the file");
+                EXIT_USAGE
+            }
+        }
+        None => {
+            eprintln!(
+                "rolodex: the import wizard is not available in this build; see rolodex --help"
+            );
+            EXIT_USAGE
+        }
+    }
+}

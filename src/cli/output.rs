@@ -1,0 +1,248 @@
+//! What the command line prints: JSON on stdout for scripts, short readable text for
+//! people, progress on stderr only when it is a terminal. Every cell from a file passes
+//! through `sanitize_for_terminal` before it is printed.
+
+use std::io::{IsTerminal, Write};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{json, Value};
+
+use super::EXIT_UNUSABLE;
+use crate::engine::mapping::{MapSource, Mapping, Target};
+use crate::engine::plan::ImportPlan;
+use crate::engine::review::{ColumnHealth, Review};
+use crate::engine::source::{FileInfo, Source};
+use crate::engine::text::sanitize_for_terminal as clean;
+use crate::engine::EngineError;
+
+/// Prints a file error as one line on stderr; returns exit status 1.
+pub fn fail(error: &EngineError) -> i32 {
+    eprintln!("rolodex: {}", clean(&error.to_string()));
+    EXIT_UNUSABLE
+}
+
+pub fn print_json(value: &impl serde::Serialize) {
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer_pretty(&mut out, value);
+    let _ = writeln!(out);
+}
+
+/// A progress bar on stderr, or `None` when stderr is not a terminal.
+pub fn progress_bar(approx_total: u64, what: &str) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(approx_total.max(1));
+    let style = ProgressStyle::with_template(&format!(
+        "{what} {{bar:30}} {{human_pos}}/~{{human_len}} rows  {{per_sec}}  {{eta}} left"
+    ))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
+
+fn delimiter_name(d: char) -> String {
+    match d {
+        ',' => "comma".into(),
+        ';' => "semicolon".into(),
+        '\t' => "tab".into(),
+        '|' => "pipe".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The review as SPEC §9's JSON, plus what a script may want to check beside the counts.
+pub fn review_json(
+    plan: &ImportPlan,
+    source: &Source,
+    review: &Review,
+    health: &[ColumnHealth],
+) -> Value {
+    let c = &review.counts;
+    let reasons: serde_json::Map<String, Value> = c
+        .reasons
+        .iter()
+        .map(|(r, n)| (r.code().to_string(), json!(n)))
+        .collect();
+    json!({
+        "job": null,
+        "status": "dry_run",
+        "file": plan.file.display().to_string(),
+        "total_rows": c.total_rows,
+        "blank_rows": c.blank_rows,
+        "created": c.created,
+        "updated": c.updated,
+        "skipped": c.skipped,
+        "failed": c.failed,
+        "warnings": c.warnings,
+        "reasons": reasons,
+        "encoding": source.info.encoding,
+        "delimiter": source.info.delimiter.to_string(),
+        "header_row": source.info.header_row,
+        "mapping": plan.mapping.columns.iter().map(|m| json!({"column": m.header, "field": m.target.label()})).collect::<Vec<_>>(),
+        "phone_health": health,
+        "date_columns": review.date_columns,
+        "custom_fields": review.custom_fields,
+        "samples": review.samples.iter().map(crate::cli::output::contact_json).collect::<Vec<_>>(),
+        "changes": review.changes,
+        "problems": review.problems,
+        "elapsed_ms": review.elapsed_ms,
+    })
+}
+
+/// A contact as JSON with the field names of SPEC §1 (custom values flattened).
+pub fn contact_json(c: &crate::engine::contact::Contact) -> Value {
+    let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        let custom: serde_json::Map<String, Value> = c
+            .custom
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_json()))
+            .collect();
+        obj.insert("custom".into(), Value::Object(custom));
+    }
+    v
+}
+
+/// Human output on stdout.
+pub struct Human {
+    out: std::io::StdoutLock<'static>,
+}
+
+impl Human {
+    pub fn stdout() -> Human {
+        Human {
+            out: std::io::stdout().lock(),
+        }
+    }
+
+    pub fn line(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+    }
+
+    pub fn file_info(&mut self, info: &FileInfo) {
+        let rows = if info.rows_exact {
+            format!("{} rows", info.approx_rows)
+        } else {
+            format!("about {} rows", info.approx_rows)
+        };
+        self.line(&format!(
+            "{}: {}{}, {}-delimited, header on row {}, {rows}",
+            clean(&info.path.display().to_string()),
+            info.encoding,
+            if info.bom { " with BOM" } else { "" },
+            delimiter_name(info.delimiter),
+            info.header_row,
+        ));
+    }
+
+    /// A plain-text table of rows, cells cut to fit and sanitized.
+    pub fn table<'a>(
+        &mut self,
+        header: &[String],
+        rows: impl Iterator<Item = (u64, &'a [String])>,
+    ) {
+        const WIDTH: usize = 18;
+        let cut = |s: &str| {
+            let s = clean(s).replace('\n', "⏎");
+            if s.chars().count() > WIDTH {
+                format!("{}…", s.chars().take(WIDTH - 1).collect::<String>())
+            } else {
+                s
+            }
+        };
+        let mut head = format!("{:>5}", "row");
+        for h in header {
+            head.push_str(&format!(" │ {:<WIDTH$}", cut(h)));
+        }
+        self.line(&head);
+        for (row, cells) in rows {
+            let mut line = format!("{row:>5}");
+            for i in 0..header.len().max(cells.len()) {
+                let cell = cells.get(i).map(String::as_str).unwrap_or("");
+                line.push_str(&format!(" │ {:<WIDTH$}", cut(cell)));
+            }
+            self.line(&line);
+        }
+    }
+
+    pub fn mapping(&mut self, mapping: &Mapping) {
+        self.line("Columns:");
+        for c in &mapping.columns {
+            let note = match (c.source, &c.target) {
+                (MapSource::Unmatched, Target::Ignore) => {
+                    match crate::engine::mapping::suggest_field(&c.header) {
+                        Some(f) => format!(
+                            "  (not recognised; did you mean {f}? --map '{}={f}')",
+                            clean(&c.header)
+                        ),
+                        None => {
+                            "  (not recognised; --map 'COLUMN=custom:NAME' keeps it)".to_string()
+                        }
+                    }
+                }
+                _ => String::new(),
+            };
+            self.line(&format!(
+                "  {:<28} → {}{note}",
+                clean(&c.header),
+                c.target.label()
+            ));
+        }
+    }
+
+    pub fn health(&mut self, health: &[ColumnHealth]) {
+        for h in health {
+            if let Some(w) = h.warning() {
+                self.line(&format!("warning: {}", clean(&w)));
+            }
+        }
+    }
+
+    pub fn review(&mut self, review: &Review) {
+        let c = &review.counts;
+        self.line("");
+        self.line("Dry run: nothing was written.");
+        self.line(&format!("  rows            {:>9}", c.total_rows));
+        self.line(&format!("  would create    {:>9}", c.created));
+        self.line(&format!("  would update    {:>9}", c.updated));
+        self.line(&format!("  skipped         {:>9}", c.skipped));
+        self.line(&format!("  failed          {:>9}", c.failed));
+        self.line(&format!("  blank rows      {:>9}", c.blank_rows));
+        self.line(&format!("  warnings        {:>9}", c.warnings));
+        if !c.reasons.is_empty() {
+            self.line("Reasons:");
+            let mut reasons: Vec<_> = c.reasons.iter().collect();
+            reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            for (reason, n) in reasons {
+                self.line(&format!("  {:<20} {:>9}", reason.code(), n));
+            }
+        }
+        for d in &review.date_columns {
+            let order = match d.order {
+                crate::engine::date::DateOrder::DayFirst => "day first (some values prove it)",
+                crate::engine::date::DateOrder::MonthFirst => "month first",
+            };
+            self.line(&format!(
+                "Dates in {:?} read {order}; {} of {} values were ambiguous",
+                clean(&d.column),
+                d.ambiguous,
+                d.values
+            ));
+        }
+        if !review.problems.is_empty() {
+            self.line("First problems:");
+            for p in review.problems.iter().take(10) {
+                for issue in &p.issues {
+                    self.line(&format!(
+                        "  row {:>6}  {:<8} {:<18} {}",
+                        p.row,
+                        p.status.name(),
+                        issue.reason.code(),
+                        clean(&issue.describe())
+                    ));
+                }
+            }
+        }
+    }
+}

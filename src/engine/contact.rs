@@ -1,0 +1,93 @@
+//! The contact as the store keeps it (SPEC §1).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Consent {
+    Yes,
+    No,
+    #[default]
+    Unknown,
+}
+
+/// A typed custom value, stored in its normal form (dates as ISO 8601, numbers as plain
+/// decimal text, options as given in the definition). JSON output flattens it (`as_json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CustomValue {
+    Text(String),
+    Many(Vec<String>),
+    Flag(bool),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: u64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phones: Vec<String>,
+    pub extensions: BTreeMap<String, String>,
+    pub emails: Vec<String>,
+    pub company: Option<String>,
+    pub title: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub country: Option<String>,
+    pub website: Option<String>,
+    pub industry: Option<String>,
+    pub note: Option<String>,
+    pub tags: BTreeSet<String>,
+    pub lists: BTreeSet<String>,
+    pub custom: BTreeMap<String, CustomValue>,
+    pub consent: Consent,
+    pub consent_job: Option<u64>,
+    pub shared: bool,
+    pub created_by: Option<u64>,
+    pub updated_by: Option<u64>,
+}
+
+impl CustomValue {
+    pub fn as_json(&self) -> serde_json::Value {
+        match self {
+            CustomValue::Text(t) => serde_json::Value::String(t.clone()),
+            CustomValue::Many(v) => serde_json::Value::from(v.clone()),
+            CustomValue::Flag(b) => serde_json::Value::Bool(*b),
+        }
+    }
+
+    /// The value as one cell of a CSV file.
+    pub fn as_cell(&self) -> String {
+        match self {
+            CustomValue::Text(t) => t.clone(),
+            CustomValue::Many(v) => v.join(", "),
+            CustomValue::Flag(b) => if *b { "yes" } else { "no" }.to_string(),
+        }
+    }
+}
+
+impl Contact {
+    /// "Jane Doe", or the first email or phone when the contact has no name.
+    pub fn display_name(&self) -> String {
+        let name = [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !name.is_empty() {
+            return name;
+        }
+        self.emails
+            .first()
+            .or(self.phones.first())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn has_name(&self) -> bool {
+        self.first_name.is_some() || self.last_name.is_some()
+    }
+}

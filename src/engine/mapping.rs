@@ -1,0 +1,881 @@
+//! Mapping columns to contact fields: header synonyms for the exports people have,
+//! overrides, custom fields, requirement presets, and the header signature a mapping is
+//! remembered by.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::text::fold_key;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    FirstName,
+    LastName,
+    /// A single "Name" column, split on its last space.
+    Name,
+    Phone,
+    Email,
+    Company,
+    Title,
+    Address,
+    City,
+    State,
+    Zip,
+    Country,
+    Website,
+    Industry,
+    Note,
+    Tags,
+    Id,
+}
+
+impl Field {
+    pub const ALL: [Field; 17] = [
+        Field::FirstName,
+        Field::LastName,
+        Field::Name,
+        Field::Phone,
+        Field::Email,
+        Field::Company,
+        Field::Title,
+        Field::Address,
+        Field::City,
+        Field::State,
+        Field::Zip,
+        Field::Country,
+        Field::Website,
+        Field::Industry,
+        Field::Note,
+        Field::Tags,
+        Field::Id,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::Name => "name",
+            Field::Phone => "phone",
+            Field::Email => "email",
+            Field::Company => "company",
+            Field::Title => "title",
+            Field::Address => "address",
+            Field::City => "city",
+            Field::State => "state",
+            Field::Zip => "zip",
+            Field::Country => "country",
+            Field::Website => "website",
+            Field::Industry => "industry",
+            Field::Note => "note",
+            Field::Tags => "tags",
+            Field::Id => "id",
+        }
+    }
+
+    /// Phones, emails and tags may take several columns; the rest at most one.
+    pub fn repeatable(self) -> bool {
+        matches!(self, Field::Phone | Field::Email | Field::Tags)
+    }
+
+    /// The longest value the field keeps (SPEC §1); `None` for no limit.
+    pub fn max_len(self) -> Option<usize> {
+        match self {
+            Field::Company | Field::Website | Field::Industry => Some(100),
+            Field::Title | Field::Address | Field::City => Some(255),
+            Field::Zip => Some(15),
+            Field::State => Some(100),
+            Field::Note => Some(10_000),
+            _ => None,
+        }
+    }
+
+    /// Header spellings, folded (lowercase, letters and digits only).
+    fn synonyms(self) -> &'static [&'static str] {
+        match self {
+            Field::FirstName => &[
+                "firstname",
+                "first",
+                "givenname",
+                "fname",
+                "forename",
+                "contactfirstname",
+                "vorname",
+                "prenom",
+                "nombre",
+                "nome",
+                "primernombre",
+            ],
+            Field::LastName => &[
+                "lastname",
+                "last",
+                "surname",
+                "familyname",
+                "lname",
+                "contactlastname",
+                "nachname",
+                "familienname",
+                "nom",
+                "nomdefamille",
+                "apellido",
+                "apellidos",
+                "cognome",
+            ],
+            Field::Name => &[
+                "name",
+                "fullname",
+                "contactname",
+                "displayname",
+                "contact",
+                "fullnames",
+                "nomcomplet",
+                "nombrecompleto",
+                "vollstandigername",
+                "vollername",
+            ],
+            Field::Phone => &[
+                "phone",
+                "phonenumber",
+                "phones",
+                "mobile",
+                "mobilephone",
+                "mobilenumber",
+                "cell",
+                "cellphone",
+                "cellular",
+                "telephone",
+                "tel",
+                "telephonenumber",
+                "primaryphone",
+                "businessphone",
+                "homephone",
+                "workphone",
+                "otherphone",
+                "companymainphone",
+                "phone1value",
+                "phone2value",
+                "phone3value",
+                "number",
+                "phonemobile",
+                "mobilephonenumber",
+                "directphone",
+                "dialnumber",
+                "telefon",
+                "telefonnummer",
+                "handy",
+                "mobil",
+                "mobiltelefon",
+                "mobilnummer",
+                "portable",
+                "numerodetelephone",
+                "telephoneportable",
+                "telefono",
+                "movil",
+                "celular",
+                "numerodetelefono",
+            ],
+            Field::Email => &[
+                "email",
+                "emailaddress",
+                "emails",
+                "mail",
+                "email1value",
+                "email2value",
+                "emailaddress1",
+                "email2address",
+                "email3address",
+                "primaryemail",
+                "workemail",
+                "homeemail",
+                "businessemail",
+                "emailaddresses",
+                "eaddress",
+                "courriel",
+                "adresseemail",
+                "adressemail",
+                "adressecourriel",
+                "correo",
+                "correoelectronico",
+                "emailadresse",
+            ],
+            Field::Company => &[
+                "company",
+                "companyname",
+                "organization",
+                "organisation",
+                "organizationname",
+                "organization1name",
+                "account",
+                "accountname",
+                "business",
+                "employer",
+                "firma",
+                "unternehmen",
+                "firmenname",
+                "entreprise",
+                "societe",
+                "empresa",
+                "compania",
+            ],
+            Field::Title => &[
+                "title",
+                "jobtitle",
+                "position",
+                "role",
+                "organization1title",
+                "designation",
+                "titel",
+                "berufsbezeichnung",
+                "position",
+                "poste",
+                "fonction",
+                "cargo",
+                "puesto",
+            ],
+            Field::Address => &[
+                "address",
+                "street",
+                "streetaddress",
+                "address1",
+                "addressline1",
+                "mailingstreet",
+                "businessstreet",
+                "homestreet",
+                "address1street",
+                "address1formatted",
+                "strasse",
+                "strase",
+                "anschrift",
+                "adresse",
+                "direccion",
+                "calle",
+            ],
+            Field::City => &[
+                "city",
+                "town",
+                "mailingcity",
+                "businesscity",
+                "homecity",
+                "address1city",
+                "stadt",
+                "ort",
+                "ville",
+                "ciudad",
+                "localidad",
+            ],
+            Field::State => &[
+                "state",
+                "province",
+                "region",
+                "stateprovince",
+                "stateorprovince",
+                "mailingstate",
+                "businessstate",
+                "homestate",
+                "address1region",
+                "county",
+                "bundesland",
+                "etat",
+                "provincia",
+                "estado",
+            ],
+            Field::Zip => &[
+                "zip",
+                "zipcode",
+                "postalcode",
+                "postcode",
+                "mailingpostalcode",
+                "mailingzippostalcode",
+                "businesspostalcode",
+                "homepostalcode",
+                "address1postalcode",
+                "zippostalcode",
+                "plz",
+                "postleitzahl",
+                "codepostal",
+                "cp",
+                "codigopostal",
+            ],
+            Field::Country => &[
+                "country",
+                "countrycode",
+                "countryregion",
+                "mailingcountry",
+                "businesscountryregion",
+                "homecountryregion",
+                "address1country",
+                "nation",
+                "land",
+                "pays",
+                "pais",
+            ],
+            Field::Website => &[
+                "website",
+                "web",
+                "url",
+                "site",
+                "webpage",
+                "homepage",
+                "website1value",
+                "webaddress",
+                "webseite",
+                "internetseite",
+                "siteweb",
+                "siteinternet",
+                "sitioweb",
+                "paginaweb",
+            ],
+            Field::Industry => &[
+                "industry",
+                "sector",
+                "vertical",
+                "branche",
+                "secteur",
+                "industria",
+            ],
+            Field::Note => &[
+                "note",
+                "notes",
+                "comment",
+                "comments",
+                "description",
+                "remarks",
+                "memo",
+                "notiz",
+                "notizen",
+                "bemerkung",
+                "bemerkungen",
+                "remarque",
+                "remarques",
+                "nota",
+                "notas",
+                "comentarios",
+            ],
+            Field::Tags => &[
+                "tags",
+                "tag",
+                "labels",
+                "label",
+                "groups",
+                "groupmembership",
+                "categories",
+                "category",
+                "etiquettes",
+                "schlagworte",
+                "etiquetas",
+            ],
+            Field::Id => &["id", "contactid", "recordid", "externalid", "rolodexid"],
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Field> {
+        let key = fold_key(name);
+        Field::ALL
+            .into_iter()
+            .find(|f| fold_key(f.name()) == key)
+            .or(match key.as_str() {
+                "fullname" => Some(Field::Name),
+                "phones" => Some(Field::Phone),
+                "emails" => Some(Field::Email),
+                "tag" => Some(Field::Tags),
+                _ => None,
+            })
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The type of a custom field, decided when it is created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "type", content = "options")]
+pub enum CustomKind {
+    #[default]
+    Text,
+    Number,
+    Money,
+    Date,
+    /// One of the listed options.
+    Option(Vec<String>),
+    /// Any of the listed options, several per cell.
+    Multi(Vec<String>),
+    Checkbox,
+}
+
+impl CustomKind {
+    /// `text`, `number`, `money`, `date`, `checkbox`, `option=a|b|c`, `multi=a|b|c`.
+    pub fn parse(spec: &str) -> Result<CustomKind, String> {
+        let (name, options) = match spec.split_once('=') {
+            Some((n, o)) => (n, Some(o)),
+            None => (spec, None),
+        };
+        let list = || -> Result<Vec<String>, String> {
+            let opts: Vec<String> = options
+                .unwrap_or_default()
+                .split('|')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_string)
+                .collect();
+            if opts.is_empty() {
+                Err(format!(
+                    "{name} needs its options, as in {name}=red|green|blue"
+                ))
+            } else {
+                Ok(opts)
+            }
+        };
+        match fold_key(name).as_str() {
+            "text" | "" => Ok(CustomKind::Text),
+            "number" => Ok(CustomKind::Number),
+            "money" => Ok(CustomKind::Money),
+            "date" => Ok(CustomKind::Date),
+            "checkbox" => Ok(CustomKind::Checkbox),
+            "option" | "single" => Ok(CustomKind::Option(list()?)),
+            "multi" | "multioption" => Ok(CustomKind::Multi(list()?)),
+            other => Err(format!(
+                "unknown custom field type {other:?}; use text, number, money, date, checkbox, option=a|b or multi=a|b"
+            )),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            CustomKind::Text => "text".into(),
+            CustomKind::Number => "number".into(),
+            CustomKind::Money => "money".into(),
+            CustomKind::Date => "date".into(),
+            CustomKind::Checkbox => "checkbox".into(),
+            CustomKind::Option(o) => format!("option={}", o.join("|")),
+            CustomKind::Multi(o) => format!("multi={}", o.join("|")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomField {
+    pub name: String,
+    pub kind: CustomKind,
+}
+
+/// Where one column goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    Field(Field),
+    Custom(CustomField),
+    Ignore,
+}
+
+impl Target {
+    /// `first_name`, `custom:NAME[:TYPE]` or `ignore`, as `--map` takes them.
+    pub fn parse(spec: &str) -> Result<Target, String> {
+        let spec = spec.trim();
+        if spec.eq_ignore_ascii_case("ignore") || spec.is_empty() {
+            return Ok(Target::Ignore);
+        }
+        if let Some(rest) = spec.strip_prefix("custom:") {
+            let (name, kind) = match rest.split_once(':') {
+                Some((n, k)) => (n.trim(), CustomKind::parse(k)?),
+                None => (rest.trim(), CustomKind::Text),
+            };
+            if name.is_empty() {
+                return Err("custom: needs a field name, as in custom:birthday:date".into());
+            }
+            return Ok(Target::Custom(CustomField {
+                name: name.to_string(),
+                kind,
+            }));
+        }
+        Field::from_name(spec).map(Target::Field).ok_or_else(|| {
+            let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+            format!(
+                "unknown field {spec:?}; use one of {}, custom:NAME[:TYPE] or ignore",
+                names.join(", ")
+            )
+        })
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Target::Field(f) => f.name().to_string(),
+            Target::Custom(c) => format!("custom:{}:{}", c.name, c.kind.label()),
+            Target::Ignore => "ignore".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnMap {
+    pub index: usize,
+    pub header: String,
+    pub target: Target,
+    /// How the target was chosen, for the wizard and the review.
+    pub source: MapSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MapSource {
+    Synonym,
+    Remembered,
+    User,
+    Unmatched,
+}
+
+/// Every column of the file and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Mapping {
+    pub columns: Vec<ColumnMap>,
+}
+
+/// What a mapping needs before an import may start (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// A name, and a phone or an email.
+    #[default]
+    Contact,
+    /// A phone.
+    Dialer,
+    /// Any one of name, phone, email.
+    Any,
+}
+
+impl Mapping {
+    /// Maps each header by its synonyms; a built-in field other than phone, email and tags
+    /// goes to its first matching column only.
+    pub fn auto(header: &[String]) -> Mapping {
+        let mut columns: Vec<ColumnMap> = Vec::with_capacity(header.len());
+        for (index, name) in header.iter().enumerate() {
+            let found = match_header(name).filter(|f| {
+                f.repeatable() || !columns.iter().any(|c| c.target == Target::Field(*f))
+            });
+            columns.push(ColumnMap {
+                index,
+                header: name.clone(),
+                target: found.map(Target::Field).unwrap_or(Target::Ignore),
+                source: if found.is_some() {
+                    MapSource::Synonym
+                } else {
+                    MapSource::Unmatched
+                },
+            });
+        }
+        Mapping { columns }
+    }
+
+    /// Applies `--map 'Header=field'` overrides; the header is matched as written first,
+    /// then folded, then as a 1-based column number.
+    pub fn apply_override(&mut self, spec: &str) -> Result<(), String> {
+        let (header, target) = spec
+            .rsplit_once('=')
+            .filter(|(h, _)| !h.trim().is_empty())
+            .ok_or_else(|| {
+                format!("--map {spec:?}: expected 'Header=field', as in 'Mobile=phone'")
+            })?;
+        // `custom:stage:option=a|b` holds a '=' itself: split at the first '=' that leaves a
+        // known column on the left.
+        let (header, target) = match self.find_column(header) {
+            Some(_) => (header, target),
+            None => spec
+                .split_once('=')
+                .ok_or_else(|| format!("--map {spec:?}: expected 'Header=field'"))?,
+        };
+        let index = self.find_column(header).ok_or_else(|| {
+            let names: Vec<&str> = self.columns.iter().map(|c| c.header.as_str()).collect();
+            format!(
+                "--map {spec:?}: no column named {header:?}; the columns are: {}",
+                names.join(", ")
+            )
+        })?;
+        let target = Target::parse(target).map_err(|e| format!("--map {spec:?}: {e}"))?;
+        if let Target::Field(f) = &target {
+            if !f.repeatable() {
+                for c in &mut self.columns {
+                    if c.index != index && c.target == target {
+                        c.target = Target::Ignore;
+                        c.source = MapSource::User;
+                    }
+                }
+            }
+        }
+        let column = &mut self.columns[index];
+        column.target = target;
+        column.source = MapSource::User;
+        Ok(())
+    }
+
+    fn find_column(&self, header: &str) -> Option<usize> {
+        let header = header.trim();
+        self.columns
+            .iter()
+            .find(|c| c.header.trim() == header)
+            .or_else(|| {
+                self.columns.iter().find(|c| {
+                    fold_key(&c.header) == fold_key(header) && !fold_key(header).is_empty()
+                })
+            })
+            .map(|c| c.index)
+            .or_else(|| {
+                header
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n >= 1 && *n <= self.columns.len())
+                    .map(|n| n - 1)
+            })
+    }
+
+    pub fn has(&self, field: Field) -> bool {
+        self.columns
+            .iter()
+            .any(|c| c.target == Target::Field(field))
+    }
+
+    pub fn columns_for(&self, field: Field) -> impl Iterator<Item = &ColumnMap> {
+        self.columns
+            .iter()
+            .filter(move |c| c.target == Target::Field(field))
+    }
+
+    pub fn custom_fields(&self) -> impl Iterator<Item = (&ColumnMap, &CustomField)> {
+        self.columns.iter().filter_map(|c| match &c.target {
+            Target::Custom(cf) => Some((c, cf)),
+            _ => None,
+        })
+    }
+
+    /// What the requirement preset still needs mapped, in words; empty when satisfied.
+    pub fn missing(&self, requirement: Requirement) -> Option<String> {
+        let name = self.has(Field::FirstName) || self.has(Field::LastName) || self.has(Field::Name);
+        let phone = self.has(Field::Phone);
+        let email = self.has(Field::Email);
+        match requirement {
+            Requirement::Contact if !name => {
+                Some("a name column (first_name, last_name or name)".into())
+            }
+            Requirement::Contact if !phone && !email => Some("a phone or an email column".into()),
+            Requirement::Dialer if !phone => Some("a phone column".into()),
+            Requirement::Any if !name && !phone && !email => {
+                Some("a name, phone or email column".into())
+            }
+            _ => None,
+        }
+    }
+
+    /// For each unmatched column, the built-in field its header most resembles.
+    pub fn suggestions(&self) -> Vec<(String, Field)> {
+        self.columns
+            .iter()
+            .filter(|c| c.source == MapSource::Unmatched)
+            .filter_map(|c| suggest_field(&c.header).map(|f| (c.header.clone(), f)))
+            .collect()
+    }
+}
+
+/// A header's field by exact synonym, then by a telling word inside it
+/// ("Work Phone (main)" is a phone, "E-mail 2 (home)" an email).
+pub fn match_header(header: &str) -> Option<Field> {
+    let key = fold_key(header);
+    if key.is_empty() {
+        return None;
+    }
+    if let Some(f) = Field::ALL
+        .into_iter()
+        .find(|f| f.synonyms().contains(&key.as_str()))
+    {
+        return Some(f);
+    }
+    let contains = |words: &[&str]| words.iter().any(|w| key.contains(w));
+    if contains(&["phone", "mobile", "telefon", "telephone", "cellnumber"])
+        && !contains(&["type", "label", "ext"])
+    {
+        return Some(Field::Phone);
+    }
+    if contains(&["email", "emailaddress", "courriel"])
+        && !contains(&["type", "label", "optout", "optin", "consent", "bounce"])
+    {
+        return Some(Field::Email);
+    }
+    None
+}
+
+/// A built-in field whose name or synonyms are close to `header` (fuzzy suggestion).
+pub fn suggest_field(header: &str) -> Option<Field> {
+    let key = fold_key(header);
+    if key.len() < 3 {
+        return None;
+    }
+    let mut best: Option<(f64, Field)> = None;
+    for field in Field::ALL {
+        for syn in field.synonyms() {
+            let score = strsim::jaro_winkler(&key, syn);
+            if score > 0.88 && best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, field));
+            }
+        }
+    }
+    best.map(|(_, f)| f)
+}
+
+/// The header's signature: the same columns in the same order, whatever their case and
+/// spacing, give the same signature, under which a mapping is remembered.
+pub fn header_signature(header: &[String]) -> String {
+    let mut hasher = Sha256::new();
+    for h in header {
+        hasher.update(fold_key(h).as_bytes());
+        hasher.update([0x1F]);
+    }
+    let digest = hasher.finalize();
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn targets(m: &Mapping) -> Vec<String> {
+        m.columns.iter().map(|c| c.target.label()).collect()
+    }
+
+    #[test]
+    fn google_contacts_export() {
+        let m = Mapping::auto(&header(&[
+            "Given Name",
+            "Family Name",
+            "E-mail 1 - Value",
+            "Phone 1 - Value",
+            "Organization 1 - Name",
+            "Group Membership",
+        ]));
+        assert_eq!(
+            targets(&m),
+            [
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "company",
+                "tags"
+            ]
+        );
+    }
+
+    #[test]
+    fn outlook_export() {
+        let m = Mapping::auto(&header(&[
+            "First Name",
+            "Last Name",
+            "E-mail Address",
+            "Mobile Phone",
+            "Business Phone",
+            "Company",
+            "Job Title",
+            "Business City",
+            "Country/Region",
+        ]));
+        assert_eq!(
+            targets(&m),
+            [
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "phone",
+                "company",
+                "title",
+                "city",
+                "country"
+            ]
+        );
+    }
+
+    #[test]
+    fn german_french_spanish_headers() {
+        let m = Mapping::auto(&header(&[
+            "Vorname", "Nachname", "Telefon", "E-Mail", "PLZ",
+        ]));
+        assert_eq!(
+            targets(&m),
+            ["first_name", "last_name", "phone", "email", "zip"]
+        );
+        let m = Mapping::auto(&header(&[
+            "Prénom",
+            "Nom",
+            "Téléphone",
+            "Courriel",
+            "Ville",
+        ]));
+        assert_eq!(
+            targets(&m),
+            ["first_name", "last_name", "phone", "email", "city"]
+        );
+        let m = Mapping::auto(&header(&[
+            "Nombre",
+            "Apellido",
+            "Teléfono",
+            "Correo electrónico",
+        ]));
+        assert_eq!(targets(&m), ["first_name", "last_name", "phone", "email"]);
+    }
+
+    #[test]
+    fn a_single_field_maps_once() {
+        let m = Mapping::auto(&header(&["Company", "Company Name"]));
+        assert_eq!(targets(&m), ["company", "ignore"]);
+    }
+
+    #[test]
+    fn overrides_and_custom_fields() {
+        let mut m = Mapping::auto(&header(&["Full Name", "Cell #", "Birthday", "Stage"]));
+        m.apply_override("Birthday=custom:birthday:date").unwrap();
+        m.apply_override("Stage=custom:stage:option=lead|customer")
+            .unwrap();
+        assert_eq!(
+            targets(&m),
+            [
+                "name",
+                "phone",
+                "custom:birthday:date",
+                "custom:stage:option=lead|customer"
+            ]
+        );
+        assert!(m
+            .apply_override("Nope=phone")
+            .unwrap_err()
+            .contains("no column named"));
+        assert!(m
+            .apply_override("Stage=phonee")
+            .unwrap_err()
+            .contains("unknown field"));
+    }
+
+    #[test]
+    fn requirements() {
+        let m = Mapping::auto(&header(&["Email"]));
+        assert!(m.missing(Requirement::Contact).is_some());
+        assert!(m.missing(Requirement::Dialer).is_some());
+        assert!(m.missing(Requirement::Any).is_none());
+    }
+
+    #[test]
+    fn signature_ignores_case_and_spacing() {
+        assert_eq!(
+            header_signature(&header(&["First Name", "Phone"])),
+            header_signature(&header(&["first_name", " PHONE "]))
+        );
+        assert_ne!(
+            header_signature(&header(&["Phone", "First Name"])),
+            header_signature(&header(&["First Name", "Phone"]))
+        );
+    }
+}

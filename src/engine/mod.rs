@@ -1,0 +1,22 @@
+//! The import engine: reading, mapping, validating, deciding. No terminal code here.
+
+pub mod contact;
+pub mod country;
+pub mod date;
+pub mod email;
+pub mod error;
+pub mod mapping;
+pub mod merge;
+pub mod number;
+pub mod phone;
+pub mod plan;
+pub mod reason;
+pub mod records;
+pub mod report;
+pub mod resolve;
+pub mod review;
+pub mod source;
+pub mod text;
+pub mod validate;
+
+pub use error::{EngineError, Result};

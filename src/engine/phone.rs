@@ -1,0 +1,332 @@
+//! Phone numbers: the one module that talks to the libphonenumber port (`rlibphonenumber`).
+//!
+//! Every call into the library goes through [`guarded`], so a panic inside it becomes an
+//! invalid number for that cell instead of a crashed import. On top of the library sit the
+//! rules of the product: spreadsheet artifacts repaired before parsing, several numbers in
+//! one cell, extensions kept apart, fictional numbers caught, and messages that say exactly
+//! what is wrong in the user's terms.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use rlibphonenumber::{
+    PhoneNumber, PhoneNumberFormat, PhoneNumberType, Region, ValidationError, PHONE_NUMBER_UTIL,
+};
+
+/// A number as stored: E.164, with its extension beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NormalizedPhone {
+    pub e164: String,
+    pub extension: Option<String>,
+}
+
+/// Why a phone value was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhoneProblem {
+    /// Not a number any country uses, as the message says.
+    Invalid(String),
+    /// A well-formed number that is fictional or a keyboard pattern.
+    Fake(String),
+}
+
+impl PhoneProblem {
+    pub fn message(&self) -> &str {
+        match self {
+            PhoneProblem::Invalid(m) | PhoneProblem::Fake(m) => m,
+        }
+    }
+}
+
+/// Runs a library call; a panic inside the library becomes `None`.
+fn guarded<T>(call: impl FnOnce() -> T) -> Option<T> {
+    catch_unwind(AssertUnwindSafe(call)).ok()
+}
+
+/// Loads the library's metadata (tens of milliseconds the first time) so that the first row,
+/// or the first keystroke in the wizard, does not pay for it.
+pub fn warm_up() {
+    let _ = guarded(|| PHONE_NUMBER_UTIL.parse("+16135550000", None));
+}
+
+/// Reads a region code such as `US` or `gb`; `None` when no such region has phone metadata.
+pub fn parse_region(code: &str) -> Option<Region> {
+    let upper = code.trim().to_ascii_uppercase();
+    if upper.len() != 2 {
+        return None;
+    }
+    let region = guarded(|| Region::from_code(&upper).ok()).flatten()?;
+    // A syntactically valid code without metadata (e.g. `ZZ`) has no calling code.
+    guarded(|| PHONE_NUMBER_UTIL.get_country_code_for_region(region))
+        .flatten()
+        .map(|_| region)
+}
+
+/// Splits a cell holding several numbers (`:::` `:` `;` `,` `/` or new lines between them).
+/// A `/` or `,` only separates when each side holds a whole number, so `0171/1234567`
+/// (a German way of writing one number) and `+1 613 555 1234, ext 12` stay whole.
+pub fn split_phones(cell: &str) -> Vec<&str> {
+    let mut pieces: Vec<&str> = Vec::new();
+    for part in cell.split(['\n', '\r', ';']) {
+        for part in part.split(':') {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            let sub: Vec<&str> = part.split([',', '/']).map(str::trim).collect();
+            let whole_numbers = sub.len() > 1 && sub.iter().all(|s| digit_count(s) >= 7);
+            if whole_numbers {
+                pieces.extend(sub.into_iter().filter(|s| !s.is_empty()));
+            } else {
+                pieces.push(part);
+            }
+        }
+    }
+    pieces
+}
+
+fn digit_count(s: &str) -> usize {
+    s.chars().filter(char::is_ascii_digit).count()
+}
+
+/// Undoes what spreadsheets do to phone numbers stored as numbers or formulas:
+/// `6135551234.0`, `1.6135551234E10`, `="6135551234"`, a leading apostrophe.
+pub fn repair_spreadsheet_artifacts(raw: &str) -> String {
+    let mut s = raw.trim();
+    if let Some(inner) = s.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
+        s = inner;
+    }
+    s = s.strip_prefix('\'').unwrap_or(s);
+    if let Some(int) = s.strip_suffix(".0") {
+        if !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) {
+            return int.to_string();
+        }
+    }
+    if let Some(expanded) = expand_scientific(s) {
+        return expanded;
+    }
+    s.to_string()
+}
+
+/// `1.6135551234E10` → `16135551234`; only exact integers are expanded.
+fn expand_scientific(s: &str) -> Option<String> {
+    let (mantissa, exponent) = s.split_once(['e', 'E'])?;
+    let exponent: usize = exponent
+        .strip_prefix('+')
+        .unwrap_or(exponent)
+        .parse()
+        .ok()?;
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > exponent
+        || exponent > 20
+    {
+        return None;
+    }
+    let mut digits = format!("{int}{frac}");
+    digits.extend(std::iter::repeat_n('0', exponent - frac.len()));
+    Some(digits.trim_start_matches('0').to_string()).filter(|d| !d.is_empty())
+}
+
+/// Parses one number, read in `region` unless it carries its own country code, and returns
+/// its E.164 form. This is the library's behaviour plus artifact repair, nothing more; the
+/// table-driven test compares it with Google's libphonenumber.
+pub fn parse_e164(raw: &str, region: Region) -> Result<NormalizedPhone, PhoneProblem> {
+    let repaired = repair_spreadsheet_artifacts(raw);
+    let text = repaired.as_str();
+    let parsed = guarded(|| PHONE_NUMBER_UTIL.parse(text, Some(region)))
+        .ok_or_else(|| PhoneProblem::Invalid(format!("{raw}: not a phone number")))?;
+    let number = match parsed {
+        Ok(n) => n,
+        Err(e) => return Err(PhoneProblem::Invalid(parse_error_message(raw, &e))),
+    };
+    let valid = guarded(|| PHONE_NUMBER_UTIL.is_valid_number(&number)).unwrap_or(false);
+    if !valid {
+        return Err(PhoneProblem::Invalid(invalid_message(raw, &number, region)));
+    }
+    let e164 = guarded(|| number.format_as(PhoneNumberFormat::E164).into_owned())
+        .ok_or_else(|| PhoneProblem::Invalid(format!("{raw}: could not be formatted")))?;
+    let extension = number.extension.clone().filter(|e| !e.is_empty());
+    Ok(NormalizedPhone { e164, extension })
+}
+
+/// [`parse_e164`] plus the product's rule against fictional and patterned numbers.
+pub fn normalize_phone(raw: &str, region: Region) -> Result<NormalizedPhone, PhoneProblem> {
+    let phone = parse_e164(raw, region)?;
+    if let Some(why) = fake_reason(&phone.e164) {
+        return Err(PhoneProblem::Fake(format!("{raw}: {why}")));
+    }
+    Ok(phone)
+}
+
+/// Fictional or patterned: NANP 555-0100…0199, one digit repeated, 1234567890, 0123456789.
+fn fake_reason(e164: &str) -> Option<&'static str> {
+    let digits = e164.trim_start_matches('+');
+    let national = digits.strip_prefix('1').filter(|n| n.len() == 10);
+    if let Some(n) = national {
+        if &n[3..6] == "555" && (100..=199).contains(&n[6..].parse::<u32>().unwrap_or(0)) {
+            return Some(
+                "a fictional number (555-0100 to 555-0199 are reserved for films and examples)",
+            );
+        }
+    }
+    let tail = |len: usize| &digits[digits.len().saturating_sub(len)..];
+    let nsn = national.unwrap_or(digits);
+    if nsn.len() >= 6 && nsn.bytes().all(|b| b == nsn.as_bytes()[0]) {
+        return Some("a placeholder number (the same digit repeated)");
+    }
+    if tail(10) == "1234567890" || tail(10) == "0123456789" || tail(9) == "123456789" {
+        return Some("a placeholder number (a run of consecutive digits)");
+    }
+    None
+}
+
+fn parse_error_message(raw: &str, error: &rlibphonenumber::ParseError) -> String {
+    use rlibphonenumber::ParseError::*;
+    match error {
+        InvalidCountryCode => match leading_code(raw) {
+            Some(code) => format!("{raw}: no country uses code {code}"),
+            None => format!("{raw}: the country code is not one any country uses"),
+        },
+        NotANumber(_) => {
+            if raw.chars().any(char::is_alphabetic) && digit_count(raw) < 3 {
+                format!("{raw}: not a phone number (letters, no digits)")
+            } else {
+                format!("{raw}: not a phone number")
+            }
+        }
+        TooShortAfterIdd => format!("{raw}: too short after the international prefix"),
+        TooShortNsn => format!(
+            "{raw}: too short to be a phone number ({} digits)",
+            digit_count(raw)
+        ),
+        TooLongNsn => format!(
+            "{raw}: too long to be a phone number ({} digits)",
+            digit_count(raw)
+        ),
+    }
+}
+
+/// `+999 123` → `999`: the digits after a `+` or an `00`/`011` prefix, up to three.
+fn leading_code(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    let rest = t
+        .strip_prefix('+')
+        .or_else(|| t.strip_prefix("00"))
+        .or_else(|| t.strip_prefix("011"))?;
+    let code: String = rest.chars().filter(char::is_ascii_digit).take(3).collect();
+    (!code.is_empty()).then_some(code)
+}
+
+fn invalid_message(raw: &str, number: &PhoneNumber, default_region: Region) -> String {
+    let region = guarded(|| PHONE_NUMBER_UTIL.get_region_for_number(number))
+        .flatten()
+        .unwrap_or(default_region);
+    let name = region.to_string();
+    let digits = guarded(|| number.get_national_significant_number())
+        .map(|n| n.len())
+        .unwrap_or(0);
+    let needs = example_length(region);
+    let possible = guarded(|| PHONE_NUMBER_UTIL.is_possible_number_with_reason(number));
+    match (possible, needs) {
+        (Some(Err(ValidationError::TooShort)), Some(n)) => {
+            format!("{raw}: too short for a {name} number ({digits} digits, needs {n})")
+        }
+        (Some(Err(ValidationError::TooLong)), Some(n)) => {
+            format!("{raw}: too long for a {name} number ({digits} digits, needs {n})")
+        }
+        (Some(Err(ValidationError::InvalidCountryCode)), _) => {
+            format!("{raw}: no country uses code {}", number.country_code)
+        }
+        (Some(Err(_)), Some(n)) => {
+            format!("{raw}: wrong length for a {name} number ({digits} digits, needs {n})")
+        }
+        _ => format!("{raw}: not a valid {name} number (no {name} number starts this way)"),
+    }
+}
+
+/// The length of a typical number of the region, from the library's example number.
+fn example_length(region: Region) -> Option<usize> {
+    let example = guarded(|| PHONE_NUMBER_UTIL.get_example_number(region))?.ok()?;
+    Some(example.national_number.to_string().len())
+}
+
+/// True for a number type a person can be called on (used by column health).
+pub fn is_dialable_type(t: PhoneNumberType) -> bool {
+    !matches!(t, PhoneNumberType::Unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us() -> Region {
+        parse_region("US").expect("US has metadata")
+    }
+
+    #[test]
+    fn repairs_spreadsheet_artifacts() {
+        assert_eq!(repair_spreadsheet_artifacts("6135551234.0"), "6135551234");
+        assert_eq!(
+            repair_spreadsheet_artifacts("1.6135551234E10"),
+            "16135551234"
+        );
+        assert_eq!(
+            repair_spreadsheet_artifacts("1.6135551234E+10"),
+            "16135551234"
+        );
+        assert_eq!(
+            repair_spreadsheet_artifacts("=\"6135551234\""),
+            "6135551234"
+        );
+        assert_eq!(repair_spreadsheet_artifacts("'6135551234"), "6135551234");
+    }
+
+    #[test]
+    fn splits_several_numbers() {
+        assert_eq!(
+            split_phones("+16135551234:::+16135554321"),
+            vec!["+16135551234", "+16135554321"]
+        );
+        assert_eq!(
+            split_phones("613-555-1234 / 613-555-4321"),
+            vec!["613-555-1234", "613-555-4321"]
+        );
+        assert_eq!(split_phones("0171/1234567"), vec!["0171/1234567"]);
+        assert_eq!(
+            split_phones("+1 613 555 1234, ext 12"),
+            vec!["+1 613 555 1234, ext 12"]
+        );
+    }
+
+    #[test]
+    fn messages_say_what_is_wrong() {
+        let e = normalize_phone("613-555-12", us()).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "613-555-12: too short for a US number (8 digits, needs 10)"
+        );
+        let e = normalize_phone("+999 123", us()).unwrap_err();
+        assert_eq!(e.message(), "+999 123: no country uses code 999");
+    }
+
+    #[test]
+    fn catches_fake_numbers() {
+        assert!(matches!(
+            normalize_phone("(613) 555-0142", us()),
+            Err(PhoneProblem::Fake(_))
+        ));
+        assert!(matches!(
+            normalize_phone("1234567890", us()),
+            Err(PhoneProblem::Invalid(_) | PhoneProblem::Fake(_))
+        ));
+        assert!(normalize_phone("(613) 555-1234", us()).is_ok());
+    }
+
+    #[test]
+    fn keeps_extensions_apart() {
+        let p = normalize_phone("+1 613-555-1234 ext. 42", us()).unwrap();
+        assert_eq!(p.e164, "+16135551234");
+        assert_eq!(p.extension.as_deref(), Some("42"));
+    }
+}

@@ -1,0 +1,181 @@
+//! The import plan: everything the wizard or the flags decided, as one serializable value.
+//! The wizard and the command line build the same plan; a job keeps it, and `resume` reads it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::date::DateOrder;
+use super::mapping::{Mapping, Requirement};
+use super::source::ReadOptions;
+
+/// Implements `FromStr` and `Display` from a table of (name, value) pairs, so the command
+/// line, the config file and the wizard accept the same words.
+macro_rules! named_values {
+    ($ty:ty, $what:literal, [$(($name:literal, $value:expr)),+ $(,)?]) => {
+        impl $ty {
+            pub const NAMES: &'static [&'static str] = &[$($name),+];
+            pub fn name(self) -> &'static str {
+                $(if self == $value { return $name; })+
+                unreachable!()
+            }
+        }
+        impl FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                let s = s.trim().to_ascii_lowercase();
+                $(if s == $name { return Ok($value); })+
+                Err(format!(concat!("unknown ", $what, " {:?}; use one of {}"), s, Self::NAMES.join(", ")))
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Add new contacts only; existing ones are skipped.
+    #[default]
+    Create,
+    /// Update existing contacts only.
+    Update,
+    /// Add new contacts and update existing ones.
+    Upsert,
+    /// Add every row, even duplicates.
+    Always,
+}
+named_values!(
+    Purpose,
+    "purpose",
+    [
+        ("create", Purpose::Create),
+        ("update", Purpose::Update),
+        ("upsert", Purpose::Upsert),
+        ("always", Purpose::Always)
+    ]
+);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Identifier {
+    /// Any of the row's phones, then any of its emails.
+    #[default]
+    Any,
+    Phone,
+    Email,
+    /// The store's contact id (updates only).
+    Id,
+}
+named_values!(
+    Identifier,
+    "identifier",
+    [
+        ("any", Identifier::Any),
+        ("phone", Identifier::Phone),
+        ("email", Identifier::Email),
+        ("id", Identifier::Id)
+    ]
+);
+
+named_values!(
+    Requirement,
+    "requirement preset",
+    [
+        ("contact", Requirement::Contact),
+        ("dialer", Requirement::Dialer),
+        ("any", Requirement::Any)
+    ]
+);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialMode {
+    #[default]
+    Ai,
+    Manual,
+}
+named_values!(
+    DialMode,
+    "dial mode",
+    [("ai", DialMode::Ai), ("manual", DialMode::Manual)]
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListTarget {
+    pub name: String,
+    pub dial: DialMode,
+}
+
+/// The options of SPEC §5.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOptions {
+    pub purpose: Purpose,
+    pub identifier: Identifier,
+    pub keep_existing: bool,
+    /// ISO region used for numbers written without a country code.
+    pub region: String,
+    pub require: Requirement,
+    /// Header of the column that says whether the contact agreed to be contacted.
+    pub consent_column: Option<String>,
+    pub consent_confirmed: bool,
+    pub tags: Vec<String>,
+    pub import_tag: bool,
+    pub list: Option<ListTarget>,
+    pub shared: bool,
+    pub max_failures: u64,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            purpose: Purpose::Create,
+            identifier: Identifier::Any,
+            keep_existing: false,
+            region: "US".into(),
+            require: Requirement::Contact,
+            consent_column: None,
+            consent_confirmed: false,
+            tags: Vec::new(),
+            import_tag: true,
+            list: None,
+            shared: false,
+            max_failures: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPlan {
+    pub file: PathBuf,
+    pub read: ReadOptions,
+    pub mapping: Mapping,
+    pub options: ImportOptions,
+    /// Day or month first, per date column (by index), decided from the whole column.
+    pub date_orders: BTreeMap<usize, DateOrder>,
+}
+
+/// `import-20241121-2155-leads`: the automatic tag of one import.
+pub fn import_tag(file: &std::path::Path, at: chrono::DateTime<chrono::Local>) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let stem: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("import-{}-{}", at.format("%Y%m%d-%H%M"), stem)
+}

@@ -1,0 +1,193 @@
+//! Records with their place in the file. `csv_core` parses (RFC 4180, quotes, embedded line
+//! breaks); this loop feeds it and watches the raw bytes it consumes, which the `csv`
+//! crate's reader hides: that is how blank lines (which the parser skips) are counted, how
+//! CR-only files get true line numbers, and where each record starts.
+
+use std::io::{self, Read};
+
+/// A parsed record and where it was in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordPlace {
+    /// Line (1-based) of the record's first byte.
+    pub line: u64,
+    /// Byte offset of the record's first byte in the decoded stream.
+    pub offset: u64,
+    /// Empty lines skipped just before this record.
+    pub blank_lines_before: u64,
+}
+
+pub struct RecordReader<R: Read> {
+    inner: R,
+    core: csv_core::Reader,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    /// Parsed field bytes of the current record, and where each field ends.
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    line: u64,
+    offset: u64,
+    prev_cr: bool,
+    /// Empty lines after the last record.
+    trailing_blanks: u64,
+}
+
+impl<R: Read> RecordReader<R> {
+    pub fn new(inner: R, delimiter: u8) -> Self {
+        RecordReader {
+            inner,
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            buf: vec![0; 256 * 1024],
+            start: 0,
+            end: 0,
+            eof: false,
+            out: vec![0; 4096],
+            ends: vec![0; 64],
+            line: 1,
+            offset: 0,
+            prev_cr: false,
+            trailing_blanks: 0,
+        }
+    }
+
+    /// Lines seen so far: after the end of the file, the number of lines it has.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Empty lines after the last record, known once `read` has returned `None`.
+    pub fn trailing_blanks(&self) -> u64 {
+        self.trailing_blanks
+    }
+
+    /// Reads the next record into `cells`; `None` at the end of the input.
+    pub fn read(&mut self, cells: &mut Vec<String>) -> io::Result<Option<RecordPlace>> {
+        let mut nout = 0;
+        let mut nend = 0;
+        let mut place: Option<RecordPlace> = None;
+        let mut blanks = 0u64;
+        loop {
+            if self.start == self.end && !self.eof {
+                self.end = self.inner.read(&mut self.buf)?;
+                self.start = 0;
+                if self.end == 0 {
+                    self.eof = true;
+                }
+            }
+            let input = &self.buf[self.start..self.end];
+            let (result, nin, o, e) =
+                self.core
+                    .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
+            let consumed_from = self.start;
+            self.start += nin;
+            self.watch(consumed_from, nin, &mut place, &mut blanks);
+            nout += o;
+            nend += e;
+            use csv_core::ReadRecordResult::*;
+            match result {
+                InputEmpty => continue,
+                OutputFull => {
+                    let len = self.out.len();
+                    self.out.resize(len * 2, 0);
+                }
+                OutputEndsFull => {
+                    let len = self.ends.len();
+                    self.ends.resize(len * 2, 0);
+                }
+                Record => {
+                    cells.clear();
+                    let mut from = 0;
+                    for &to in &self.ends[..nend] {
+                        cells.push(String::from_utf8_lossy(&self.out[from..to]).into_owned());
+                        from = to;
+                    }
+                    let place = place.unwrap_or(RecordPlace {
+                        line: self.line,
+                        offset: self.offset,
+                        blank_lines_before: blanks,
+                    });
+                    return Ok(Some(place));
+                }
+                End => {
+                    self.trailing_blanks = blanks;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// Follows the consumed bytes: line breaks (LF, CRLF or a lone CR), blank lines before
+    /// the record (the parser skips them silently), and the record's first byte.
+    fn watch(
+        &mut self,
+        from: usize,
+        len: usize,
+        place: &mut Option<RecordPlace>,
+        blanks: &mut u64,
+    ) {
+        for &b in &self.buf[from..from + len] {
+            let completes_crlf = b == b'\n' && self.prev_cr;
+            self.prev_cr = b == b'\r';
+            if completes_crlf {
+                // The second half of a CRLF: the line break was counted at the CR.
+            } else if b == b'\r' || b == b'\n' {
+                if place.is_none() {
+                    *blanks += 1;
+                }
+                self.line += 1;
+            } else if place.is_none() {
+                *place = Some(RecordPlace {
+                    line: self.line,
+                    offset: self.offset,
+                    blank_lines_before: *blanks,
+                });
+            }
+            self.offset += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(text: &[u8]) -> (Vec<(Vec<String>, u64, u64)>, u64) {
+        let mut r = RecordReader::new(text, b',');
+        let mut cells = Vec::new();
+        let mut out = Vec::new();
+        while let Some(p) = r.read(&mut cells).unwrap() {
+            out.push((cells.clone(), p.line, p.blank_lines_before));
+        }
+        (out, r.trailing_blanks())
+    }
+
+    #[test]
+    fn counts_blank_lines_and_lines() {
+        let (recs, trailing) = read_all(b"t\n\n\nh,1\n,\n\na,b\n\n");
+        let lines: Vec<(u64, u64)> = recs.iter().map(|r| (r.1, r.2)).collect();
+        assert_eq!(lines, [(1, 0), (4, 2), (5, 0), (7, 1)]);
+        assert_eq!(trailing, 1);
+    }
+
+    #[test]
+    fn crlf_and_cr_only() {
+        let (recs, _) = read_all(b"a\r\n\r\nb\r\n");
+        assert_eq!(
+            recs.iter().map(|r| (r.1, r.2)).collect::<Vec<_>>(),
+            [(1, 0), (3, 1)]
+        );
+        let (recs, _) = read_all(b"a\r\rb\rc");
+        assert_eq!(
+            recs.iter().map(|r| (r.1, r.2)).collect::<Vec<_>>(),
+            [(1, 0), (3, 1), (4, 0)]
+        );
+    }
+
+    #[test]
+    fn quoted_line_breaks_are_content() {
+        let (recs, _) = read_all(b"a,\"x\n\ny\"\nb,c\n");
+        assert_eq!(recs[0].0, ["a", "x\n\ny"]);
+        assert_eq!((recs[1].1, recs[1].2), (4, 0));
+    }
+}

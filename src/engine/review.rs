@@ -1,0 +1,405 @@
+//! The review (SPEC §6): a full dry run over the whole file that writes nothing, and the
+//! checks a mapping gets before it: phone-column health and the order of date columns.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::contact::Contact;
+use super::date::{DateColumn, DateOrder};
+use super::error::{EngineError, Result};
+use super::mapping::{CustomField, CustomKind, Field, Mapping, Target};
+use super::phone::{normalize_phone, parse_region, split_phones};
+use super::plan::ImportPlan;
+use super::reason::{Issue, Reason};
+use super::resolve::{decide, match_keys, Decision, InFileIndex, Lookup, MatchKey, RowStatus};
+use super::source::{RawRow, Source};
+use super::text::clean_cell;
+use super::validate::{RowCheck, Validator};
+
+/// How many clean rows, changes and problems the review shows as samples.
+const SAMPLES: usize = 5;
+/// How many rows the phone-column health check reads.
+const HEALTH_SAMPLE: usize = 200;
+
+/// A read of the store for matching rows to stored contacts. The dry run without a store
+/// uses [`NoStore`].
+pub trait ContactLookup {
+    fn lookup(&self, keys: &[MatchKey]) -> std::result::Result<Lookup, String>;
+    fn contact(&self, id: u64) -> Option<Contact>;
+}
+
+pub struct NoStore;
+
+impl ContactLookup for NoStore {
+    fn lookup(&self, _: &[MatchKey]) -> std::result::Result<Lookup, String> {
+        Ok(Lookup::None)
+    }
+    fn contact(&self, _: u64) -> Option<Contact> {
+        None
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub total_rows: u64,
+    pub blank_rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    /// Warnings raised (one row may raise several).
+    pub warnings: u64,
+    pub reasons: BTreeMap<Reason, u64>,
+}
+
+impl Counts {
+    pub fn add(&mut self, check: &RowCheck, decision: &Decision) {
+        self.total_rows += 1;
+        match decision.status() {
+            RowStatus::Imported => self.created += 1,
+            RowStatus::Updated => self.updated += 1,
+            RowStatus::Skipped => self.skipped += 1,
+            RowStatus::Error => self.failed += 1,
+        }
+        if let Decision::Skip(issue) | Decision::Fail(issue) = decision {
+            *self.reasons.entry(issue.reason).or_default() += 1;
+        }
+        if !matches!(decision, Decision::Fail(_)) {
+            for w in &check.warnings {
+                *self.reasons.entry(w.reason).or_default() += 1;
+                self.warnings += 1;
+            }
+        }
+    }
+}
+
+/// One field of one contact before and after an update.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldChange {
+    pub row: u64,
+    pub contact: u64,
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RowProblem {
+    pub row: u64,
+    pub status: RowStatus,
+    pub issues: Vec<Issue>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DateColumnReport {
+    pub column: String,
+    pub order: DateOrder,
+    pub values: u64,
+    pub ambiguous: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ColumnHealth {
+    pub column: String,
+    pub sampled: u64,
+    pub valid: u64,
+    pub share_valid: f64,
+    /// A better column for phones, when this one is mostly invalid.
+    pub suggestion: Option<String>,
+}
+
+impl ColumnHealth {
+    pub fn warning(&self) -> Option<String> {
+        if self.sampled == 0 || self.share_valid >= 0.5 {
+            return None;
+        }
+        let mut w = format!(
+            "only {} of {} sampled values in {:?} are valid phone numbers",
+            self.valid, self.sampled, self.column
+        );
+        if let Some(s) = &self.suggestion {
+            w.push_str(&format!(
+                "; {s:?} looks like the phone column (--map '{s}=phone')"
+            ));
+        }
+        Some(w)
+    }
+}
+
+/// The whole review, as the wizard shows it and `--dry-run --json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub samples: Vec<Contact>,
+    pub changes: Vec<FieldChange>,
+    pub problems: Vec<RowProblem>,
+    pub custom_fields: Vec<CustomField>,
+    pub date_columns: Vec<DateColumnReport>,
+    pub elapsed_ms: u128,
+}
+
+/// Progress of a pass over the file, for the wizard's gauge and the headless bar.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub approx_total: u64,
+    pub elapsed: Duration,
+}
+
+/// Runs the dry run over every row. `each` sees every row and its decision (to write an
+/// error file, say); `progress` is called about ten times a second.
+pub fn review(
+    plan: &ImportPlan,
+    source: &Source,
+    store: &dyn ContactLookup,
+    cancel: &AtomicBool,
+    each: &mut dyn FnMut(&RawRow, &RowCheck, &Decision) -> std::io::Result<()>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Review> {
+    let started = Instant::now();
+    let validator = Validator::new(plan, source.header()).map_err(EngineError::Mapping)?;
+    let mut rows = source.rows()?;
+    let mut in_file = InFileIndex::default();
+    let mut counts = Counts::default();
+    let mut samples = Vec::new();
+    let mut changes = Vec::new();
+    let mut problems = Vec::new();
+    let mut last_tick = Instant::now();
+    let identifier = plan.options.identifier;
+    while let Some(raw) = rows.next_row()? {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let check = validator.check(&raw);
+        let keys = match_keys(&check, identifier);
+        let lookup = match in_file.find(&keys) {
+            Lookup::None if !check.failed() => store.lookup(&keys).map_err(EngineError::Mapping)?,
+            found => found,
+        };
+        let decision = decide(&check, &plan.options, &lookup);
+        match &decision {
+            Decision::Create => {
+                in_file.remember(&keys, raw.row);
+                if samples.len() < SAMPLES {
+                    samples.push(check.contact.clone());
+                }
+            }
+            Decision::Update(matched) => {
+                in_file.remember(&keys, raw.row);
+                if changes.len() < SAMPLES * 4 {
+                    if let super::resolve::Matched::Stored { id, .. } = matched {
+                        if let Some(before) = store.contact(*id) {
+                            changes.extend(field_changes(
+                                raw.row,
+                                &before,
+                                &check.contact,
+                                plan.options.keep_existing,
+                            ));
+                        }
+                    }
+                }
+            }
+            Decision::Skip(_) | Decision::Fail(_) => {}
+        }
+        if problems.len() < SAMPLES * 4
+            && (!check.warnings.is_empty()
+                || matches!(decision, Decision::Skip(_) | Decision::Fail(_)))
+        {
+            let mut issues: Vec<Issue> = Vec::new();
+            if let Decision::Skip(i) | Decision::Fail(i) = &decision {
+                issues.push(i.clone());
+            }
+            issues.extend(check.errors.iter().skip(1).cloned());
+            issues.extend(check.warnings.iter().cloned());
+            problems.push(RowProblem {
+                row: raw.row,
+                status: decision.status(),
+                issues,
+            });
+        }
+        counts.add(&check, &decision);
+        each(&raw, &check, &decision).map_err(|e| EngineError::Io {
+            path: plan.file.clone(),
+            source: e,
+        })?;
+        if last_tick.elapsed() >= Duration::from_millis(100) {
+            last_tick = Instant::now();
+            progress(progress_of(&counts, source, started));
+        }
+    }
+    counts.blank_rows = rows.blank_rows();
+    progress(progress_of(&counts, source, started));
+    let custom_fields = plan
+        .mapping
+        .custom_fields()
+        .map(|(_, f)| f.clone())
+        .collect();
+    Ok(Review {
+        counts,
+        samples,
+        changes,
+        problems,
+        custom_fields,
+        date_columns: Vec::new(),
+        elapsed_ms: started.elapsed().as_millis(),
+    })
+}
+
+fn progress_of(counts: &Counts, source: &Source, started: Instant) -> Progress {
+    Progress {
+        rows: counts.total_rows,
+        created: counts.created,
+        updated: counts.updated,
+        skipped: counts.skipped,
+        failed: counts.failed,
+        approx_total: source.info.approx_rows,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// The fields an update would change, as before → after text.
+pub fn field_changes(
+    row: u64,
+    before: &Contact,
+    incoming: &Contact,
+    keep_existing: bool,
+) -> Vec<FieldChange> {
+    let after = super::merge::merge(before, incoming, keep_existing);
+    let mut out = Vec::new();
+    let pairs = super::merge::field_texts(before)
+        .into_iter()
+        .zip(super::merge::field_texts(&after));
+    for ((field, b), (_, a)) in pairs {
+        if a != b {
+            out.push(FieldChange {
+                row,
+                contact: before.id,
+                field: field.to_string(),
+                before: b,
+                after: a,
+            });
+        }
+    }
+    out
+}
+
+/// Reads the date columns once to decide day-first or month-first for each (SPEC §4).
+pub fn scan_date_columns(
+    source: &Source,
+    mapping: &Mapping,
+) -> Result<(BTreeMap<usize, DateOrder>, Vec<DateColumnReport>)> {
+    let dates: Vec<(usize, String)> = mapping
+        .custom_fields()
+        .filter(|(_, f)| f.kind == CustomKind::Date)
+        .map(|(c, _)| (c.index, c.header.clone()))
+        .collect();
+    if dates.is_empty() {
+        return Ok((BTreeMap::new(), Vec::new()));
+    }
+    let mut columns: Vec<DateColumn> = vec![DateColumn::default(); dates.len()];
+    let mut rows = source.rows()?;
+    while let Some(raw) = rows.next_row()? {
+        for (slot, (index, _)) in columns.iter_mut().zip(&dates) {
+            if let Some(cell) = raw.cells.get(*index) {
+                let value = clean_cell(cell);
+                if !value.is_empty() {
+                    slot.observe(&value);
+                }
+            }
+        }
+    }
+    let orders = dates
+        .iter()
+        .zip(&columns)
+        .map(|((i, _), c)| (*i, c.order()))
+        .collect();
+    let reports = dates
+        .iter()
+        .zip(&columns)
+        .map(|((_, header), c)| DateColumnReport {
+            column: header.clone(),
+            order: c.order(),
+            values: c.values,
+            ambiguous: c.ambiguous,
+        })
+        .collect();
+    Ok((orders, reports))
+}
+
+/// The share of valid numbers in each phone column, over the first rows, with a better
+/// column suggested when one is mostly invalid (SPEC §3).
+pub fn phone_column_health(
+    source: &Source,
+    mapping: &Mapping,
+    region: &str,
+) -> Result<Vec<ColumnHealth>> {
+    let Some(region) = parse_region(region) else {
+        return Ok(Vec::new());
+    };
+    let width = source.header().len();
+    let mut sampled = vec![0u64; width];
+    let mut valid = vec![0u64; width];
+    let mut rows = source.rows()?;
+    let mut n = 0;
+    while let Some(raw) = rows.next_row()? {
+        n += 1;
+        if n > HEALTH_SAMPLE {
+            break;
+        }
+        for (i, cell) in raw.cells.iter().enumerate().take(width) {
+            let value = clean_cell(cell);
+            if value.is_empty() {
+                continue;
+            }
+            sampled[i] += 1;
+            if split_phones(&value)
+                .iter()
+                .any(|p| normalize_phone(p, region).is_ok())
+            {
+                valid[i] += 1;
+            }
+        }
+    }
+    let share = |i: usize| {
+        if n == 0 {
+            0.0
+        } else {
+            valid[i] as f64 / (n.min(HEALTH_SAMPLE)) as f64
+        }
+    };
+    let phone_columns: BTreeSet<usize> =
+        mapping.columns_for(Field::Phone).map(|c| c.index).collect();
+    let best_other = (0..width)
+        .filter(|i| !phone_columns.contains(i))
+        .filter(|&i| !matches!(mapping.columns[i].target, Target::Field(Field::Email)))
+        .max_by(|&a, &b| share(a).total_cmp(&share(b)))
+        .filter(|&i| share(i) >= 0.5);
+    Ok(phone_columns
+        .iter()
+        .map(|&i| {
+            let s = sampled[i];
+            let share_valid = if s == 0 {
+                0.0
+            } else {
+                valid[i] as f64 / s as f64
+            };
+            ColumnHealth {
+                column: source.header()[i].clone(),
+                sampled: s,
+                valid: valid[i],
+                share_valid,
+                suggestion: best_other
+                    .filter(|_| share_valid < 0.5)
+                    .map(|b| source.header()[b].clone()),
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,602 @@
+//! Reading a file: refuse what is not a CSV, find the encoding, the delimiter and the header
+//! row, then stream the records with their spreadsheet row numbers. Nothing here holds more
+//! than one record and a small sample in memory, whatever the size of the file.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
+use serde::{Deserialize, Serialize};
+
+use super::error::{EngineError, Result};
+use super::records::RecordReader;
+
+/// How much of the start of a file is sampled to detect encoding, delimiter and header.
+const SAMPLE_BYTES: usize = 256 * 1024;
+/// How many records of the sample are looked at to guess the delimiter and the header.
+const SAMPLE_RECORDS: usize = 50;
+/// The delimiters we sniff for, in order of preference when they score the same.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// What the user may decide instead of the sniffers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReadOptions {
+    pub delimiter: Option<u8>,
+    pub encoding: Option<String>,
+    /// The spreadsheet row (1-based, blank lines counted) that holds the header.
+    pub header_row: Option<u64>,
+}
+
+/// What was detected about a file; shown by `preview`, kept with every job.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileInfo {
+    pub path: PathBuf,
+    pub size: u64,
+    /// WHATWG name: `UTF-8`, `UTF-16LE`, `UTF-16BE`, `windows-1252`, …
+    pub encoding: String,
+    pub bom: bool,
+    pub delimiter: char,
+    /// Spreadsheet row of the header (1-based).
+    pub header_row: u64,
+    pub header: Vec<String>,
+    /// Rows of the whole file when the sample covered it, else an estimate from the sample.
+    pub approx_rows: u64,
+    pub rows_exact: bool,
+}
+
+/// One data record as read: the cells exactly as decoded, and where it stands in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawRow {
+    /// Spreadsheet row number: header and title lines count, blank lines count.
+    pub row: u64,
+    /// Line of the file where the record starts.
+    pub line: u64,
+    pub cells: Vec<String>,
+}
+
+impl RawRow {
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(|c| c.trim().is_empty())
+    }
+}
+
+/// An opened, sniffed file, ready to stream its rows as often as needed.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub info: FileInfo,
+    encoding: &'static Encoding,
+}
+
+impl Source {
+    /// Opens `path`, refuses what is not a text CSV, and detects how to read it.
+    pub fn open(path: &Path, options: &ReadOptions) -> Result<Source> {
+        let metadata = std::fs::metadata(path).map_err(|e| EngineError::from_io(path, e))?;
+        if metadata.is_dir() {
+            return Err(EngineError::IsDirectory(path.to_path_buf()));
+        }
+        if !metadata.is_file() {
+            // A FIFO or a device would block or never end: refuse before opening it.
+            return Err(EngineError::NotAFile(path.to_path_buf()));
+        }
+        let mut file = File::open(path).map_err(|e| EngineError::from_io(path, e))?;
+        let sample = read_sample(&mut file, path)?;
+        let whole_file = (sample.len() as u64) >= metadata.len();
+
+        refuse_other_formats(path, &sample)?;
+        let (encoding, bom) = match &options.encoding {
+            Some(label) => {
+                let enc = Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+                    EngineError::UnknownEncoding {
+                        path: path.to_path_buf(),
+                        label: label.clone(),
+                    }
+                })?;
+                (enc, bom_length(&sample, enc) > 0)
+            }
+            None => detect_encoding(path, &sample)?,
+        };
+        let text = decode_sample(&sample, encoding, whole_file);
+        if text
+            .trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
+            .is_empty()
+        {
+            return Err(EngineError::Empty(path.to_path_buf()));
+        }
+        let delimiter = match options.delimiter {
+            Some(d) => d,
+            None => sniff_delimiter(&text),
+        };
+        let sampled = sample_rows(&text, delimiter, whole_file);
+        let header_row = match options.header_row {
+            Some(n) => n,
+            None => detect_header_row(&sampled)
+                .ok_or_else(|| EngineError::NoHeader(path.to_path_buf()))?,
+        };
+        let header = sampled
+            .iter()
+            .find(|r| r.row == header_row)
+            .map(|r| r.cells.clone());
+        let header = match header {
+            Some(h) => h,
+            None if options.header_row.is_some() => {
+                return Err(EngineError::HeaderRowOutOfRange {
+                    path: path.to_path_buf(),
+                    requested: header_row as usize,
+                    available: sampled.iter().map(|r| r.row).max().unwrap_or(0) as usize,
+                })
+            }
+            None => return Err(EngineError::NoHeader(path.to_path_buf())),
+        };
+        let data_in_sample = sampled
+            .iter()
+            .filter(|r| r.row > header_row && !r.is_blank())
+            .count() as u64;
+        if whole_file && data_in_sample == 0 {
+            return Err(EngineError::HeaderOnly(path.to_path_buf()));
+        }
+        let approx_rows = if whole_file {
+            data_in_sample
+        } else {
+            // Scale the sample's rows by the share of the file it covered.
+            let bytes_per_row = (sample.len() as u64).max(1) / data_in_sample.max(1);
+            metadata.len() / bytes_per_row.max(1)
+        };
+        let info = FileInfo {
+            path: path.to_path_buf(),
+            size: metadata.len(),
+            encoding: encoding.name().to_string(),
+            bom,
+            delimiter: delimiter as char,
+            header_row,
+            header,
+            approx_rows,
+            rows_exact: whole_file,
+        };
+        Ok(Source { info, encoding })
+    }
+
+    /// Streams the data rows below the header, from the start of the file.
+    pub fn rows(&self) -> Result<Rows> {
+        let path = &self.info.path;
+        let reader = open_decoded(path, self.encoding)?;
+        let delimiter = self.info.delimiter as u8;
+        Ok(Rows {
+            reader: RecordReader::new(reader, delimiter),
+            cells: Vec::new(),
+            path: path.clone(),
+            encoding: self.encoding,
+            delimiter,
+            header_row: self.info.header_row,
+            row: 0,
+            blank_rows: 0,
+            last_start: None,
+            finished: false,
+        })
+    }
+
+    pub fn header(&self) -> &[String] {
+        &self.info.header
+    }
+}
+
+/// The data rows of a file, one at a time; blank rows are counted, not returned.
+pub struct Rows {
+    reader: RecordReader<Box<dyn Read + Send>>,
+    cells: Vec<String>,
+    path: PathBuf,
+    encoding: &'static Encoding,
+    delimiter: u8,
+    header_row: u64,
+    row: u64,
+    blank_rows: u64,
+    /// (byte offset, line) of the last record read, to check it at the end of the file.
+    last_start: Option<(u64, u64)>,
+    finished: bool,
+}
+
+impl Rows {
+    /// Blank rows below the header seen so far.
+    pub fn blank_rows(&self) -> u64 {
+        self.blank_rows
+    }
+
+    fn count_blank_lines(&mut self, n: u64) {
+        for _ in 0..n {
+            self.row += 1;
+            if self.row > self.header_row {
+                self.blank_rows += 1;
+            }
+        }
+    }
+
+    /// The next data row, or `None` at the end of the file.
+    pub fn next_row(&mut self) -> Result<Option<RawRow>> {
+        loop {
+            if self.finished {
+                return Ok(None);
+            }
+            let place = self
+                .reader
+                .read(&mut self.cells)
+                .map_err(|e| EngineError::from_io(&self.path, e))?;
+            let Some(place) = place else {
+                self.finished = true;
+                let trailing = self.reader.trailing_blanks();
+                self.count_blank_lines(trailing);
+                if let Some((offset, line)) = self.last_start {
+                    check_last_record_closed(
+                        &self.path,
+                        self.encoding,
+                        self.delimiter,
+                        offset,
+                        line,
+                    )?;
+                }
+                return Ok(None);
+            };
+            self.count_blank_lines(place.blank_lines_before);
+            self.row += 1;
+            self.last_start = Some((place.offset, place.line));
+            if self.row <= self.header_row {
+                continue;
+            }
+            let raw = RawRow {
+                row: self.row,
+                line: place.line,
+                cells: std::mem::take(&mut self.cells),
+            };
+            if raw.is_blank() {
+                self.blank_rows += 1;
+                continue;
+            }
+            return Ok(Some(raw));
+        }
+    }
+}
+
+impl Iterator for Rows {
+    type Item = Result<RawRow>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_row().transpose()
+    }
+}
+
+fn read_sample(file: &mut File, path: &Path) -> Result<Vec<u8>> {
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES.min(64 * 1024));
+    file.by_ref()
+        .take(SAMPLE_BYTES as u64)
+        .read_to_end(&mut sample)
+        .map_err(|e| EngineError::from_io(path, e))?;
+    Ok(sample)
+}
+
+/// Spreadsheets, archives and documents renamed `.csv` are named, with what to do instead.
+fn refuse_other_formats(path: &Path, sample: &[u8]) -> Result<()> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let spreadsheet = |format, advice| {
+        Err(EngineError::Spreadsheet {
+            path: path.to_path_buf(),
+            format,
+            advice,
+        })
+    };
+    const EXPORT: &str = "open it in your spreadsheet and use File > Save As (or Download) > CSV UTF-8, then import the .csv";
+    if sample.starts_with(b"PK\x03\x04") {
+        let has = |name: &[u8]| sample.windows(name.len()).any(|w| w == name);
+        return match ext.as_str() {
+            _ if has(b"xl/") || has(b"[Content_Types].xml") && ext == "xlsx" => {
+                spreadsheet("an Excel workbook (.xlsx)", EXPORT)
+            }
+            _ if has(b"opendocument.spreadsheet") => {
+                spreadsheet("an OpenDocument spreadsheet (.ods)", EXPORT)
+            }
+            "numbers" => spreadsheet(
+                "an Apple Numbers file (.numbers)",
+                "in Numbers use File > Export To > CSV, then import the .csv",
+            ),
+            _ => spreadsheet("a ZIP archive", "unzip it and import the .csv inside"),
+        };
+    }
+    if sample.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return spreadsheet("an Excel 97-2003 workbook (.xls)", EXPORT);
+    }
+    if sample.starts_with(b"%PDF") {
+        return spreadsheet(
+            "a PDF document",
+            "export the contacts from the program that made it as CSV",
+        );
+    }
+    if sample.starts_with(&[0x1F, 0x8B]) {
+        return spreadsheet(
+            "a gzip-compressed file",
+            "decompress it first (gunzip FILE) and import the result",
+        );
+    }
+    if ext == "numbers" {
+        return spreadsheet(
+            "an Apple Numbers file (.numbers)",
+            "in Numbers use File > Export To > CSV, then import the .csv",
+        );
+    }
+    Ok(())
+}
+
+fn bom_length(sample: &[u8], encoding: &'static Encoding) -> usize {
+    match Encoding::for_bom(sample) {
+        Some((enc, len)) if enc == encoding => len,
+        _ => 0,
+    }
+}
+
+/// BOM first; then UTF-16 recognised by its NUL pattern; then UTF-8 if the bytes are valid;
+/// Windows-1252 otherwise. NUL bytes in anything else mean binary data.
+fn detect_encoding(path: &Path, sample: &[u8]) -> Result<(&'static Encoding, bool)> {
+    if let Some((enc, _)) = Encoding::for_bom(sample) {
+        return Ok((enc, true));
+    }
+    if let Some(enc) = utf16_without_bom(sample) {
+        return Ok((enc, false));
+    }
+    if let Some(offset) = sample.iter().position(|&b| b == 0) {
+        return Err(EngineError::Binary {
+            path: path.to_path_buf(),
+            offset,
+        });
+    }
+    let controls = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
+        .count();
+    if controls * 100 > sample.len() {
+        let offset = sample
+            .iter()
+            .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
+            .unwrap_or(0);
+        return Err(EngineError::Binary {
+            path: path.to_path_buf(),
+            offset,
+        });
+    }
+    match std::str::from_utf8(sample) {
+        Ok(_) => Ok((UTF_8, false)),
+        // A character cut in two by the end of the sample is not an error.
+        Err(e) if e.error_len().is_none() => Ok((UTF_8, false)),
+        Err(_) => Ok((WINDOWS_1252, false)),
+    }
+}
+
+/// Text in UTF-16 without a BOM has a NUL in every other byte for Latin text.
+fn utf16_without_bom(sample: &[u8]) -> Option<&'static Encoding> {
+    let pairs = sample.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&b| b == 0)
+        .count();
+    if odd * 10 >= pairs * 4 && even * 20 < pairs {
+        Some(UTF_16LE)
+    } else if even * 10 >= pairs * 4 && odd * 20 < pairs {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+fn decode_sample(sample: &[u8], encoding: &'static Encoding, whole_file: bool) -> String {
+    let mut bytes = sample;
+    if !whole_file {
+        // Drop the last partial line so a cut character or record does not mislead the sniffers.
+        if let Some(pos) = bytes.iter().rposition(|&b| b == b'\n') {
+            bytes = &bytes[..=pos];
+        }
+    }
+    let (text, _, _) = encoding.decode(bytes);
+    text.into_owned()
+}
+
+fn open_decoded(path: &Path, encoding: &'static Encoding) -> Result<Box<dyn Read + Send>> {
+    let mut file = File::open(path).map_err(|e| EngineError::from_io(path, e))?;
+    if encoding == UTF_8 {
+        // The fast path: bytes go straight to the CSV parser; only the BOM is skipped.
+        let mut bom = [0u8; 3];
+        let n = file
+            .read(&mut bom)
+            .map_err(|e| EngineError::from_io(path, e))?;
+        if !(n == 3 && bom == [0xEF, 0xBB, 0xBF]) {
+            file.seek(SeekFrom::Start(0))
+                .map_err(|e| EngineError::from_io(path, e))?;
+        }
+        return Ok(Box::new(file));
+    }
+    let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .build(file);
+    Ok(Box::new(decoder))
+}
+
+/// Rows of the decoded sample, numbered as spreadsheet rows (blank lines count).
+fn sample_rows(text: &str, delimiter: u8, whole_file: bool) -> Vec<RawRow> {
+    let mut reader = RecordReader::new(text.as_bytes(), delimiter);
+    let mut rows = Vec::new();
+    let mut cells = Vec::new();
+    let mut row = 0;
+    let limit = if whole_file { usize::MAX } else { 2000 };
+    while rows.len() < limit {
+        let Ok(Some(place)) = reader.read(&mut cells) else {
+            break;
+        };
+        row += place.blank_lines_before + 1;
+        rows.push(RawRow {
+            row,
+            line: place.line,
+            cells: std::mem::take(&mut cells),
+        });
+    }
+    rows
+}
+
+/// Scores each candidate by how many of the first records share one field count above one.
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let mut best = (b',', 0usize, 0usize);
+    for &delimiter in &DELIMITERS {
+        let counts: Vec<usize> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(text.as_bytes())
+            .records()
+            .take(SAMPLE_RECORDS)
+            .filter_map(|r| r.ok())
+            .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
+            .map(|r| r.len())
+            .collect();
+        let (width, agreeing) = mode(&counts);
+        if width < 2 {
+            continue;
+        }
+        let score = agreeing;
+        if score > best.1 || (score == best.1 && width > best.2) {
+            best = (delimiter, score, width);
+        }
+    }
+    best.0
+}
+
+fn mode(values: &[usize]) -> (usize, usize) {
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    for &v in values {
+        *counts.entry(v).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(value, count)| (count, value))
+        .unwrap_or((0, 0))
+}
+
+/// The header is the first row that looks like one: as many named cells as the data has
+/// fields, mostly text. Title and note lines above it are skipped.
+pub fn detect_header_row(rows: &[RawRow]) -> Option<u64> {
+    let non_blank: Vec<&RawRow> = rows.iter().filter(|r| !r.is_blank()).collect();
+    let filled = |r: &RawRow| r.cells.iter().filter(|c| !c.trim().is_empty()).count();
+    let widths: Vec<usize> = non_blank.iter().map(|r| filled(r)).collect();
+    let (width, _) = mode(&widths);
+    let looks_like_header = |r: &RawRow| {
+        let named = filled(r);
+        let texty = r
+            .cells
+            .iter()
+            .filter(|c| {
+                let t = c.trim();
+                !t.is_empty() && t.chars().any(char::is_alphabetic) && !t.contains('@')
+            })
+            .count();
+        named * 2 >= width.max(1) && named >= width.min(2) && texty * 2 > named
+    };
+    non_blank
+        .iter()
+        .find(|r| looks_like_header(r))
+        .map(|r| r.row)
+}
+
+/// At the end of the file, a quote that was opened and never closed has swallowed the rest
+/// of the file into the last record. Re-scan that record's raw text to tell.
+fn check_last_record_closed(
+    path: &Path,
+    encoding: &'static Encoding,
+    delimiter: u8,
+    offset: u64,
+    line: u64,
+) -> Result<()> {
+    let mut reader = open_decoded(path, encoding)?;
+    std::io::copy(&mut reader.by_ref().take(offset), &mut std::io::sink())
+        .map_err(|e| EngineError::from_io(path, e))?;
+    let mut tail = Vec::new();
+    reader
+        .read_to_end(&mut tail)
+        .map_err(|e| EngineError::from_io(path, e))?;
+    match unclosed_quote_line(&tail, delimiter) {
+        Some(lines_in) => Err(EngineError::UnterminatedQuote {
+            path: path.to_path_buf(),
+            line: line + lines_in,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// RFC 4180 quote state over raw bytes: `Some(n)` when a quoted field opened `n` lines into
+/// `bytes` is still open at the end.
+fn unclosed_quote_line(bytes: &[u8], delimiter: u8) -> Option<u64> {
+    let mut line = 0u64;
+    let mut field_start = true;
+    let mut in_quotes = false;
+    let mut opened_at = 0u64;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_quotes {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    in_quotes = false;
+                }
+            } else if b == b'\n' {
+                line += 1;
+            }
+        } else if field_start && b == b'"' {
+            in_quotes = true;
+            opened_at = line;
+            field_start = false;
+        } else if b == delimiter || b == b'\n' || b == b'\r' {
+            if b == b'\n' {
+                line += 1;
+            }
+            field_start = true;
+        } else {
+            field_start = false;
+        }
+        i += 1;
+    }
+    in_quotes.then_some(opened_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_each_delimiter() {
+        assert_eq!(sniff_delimiter("a,b,c\n1,2,3\n"), b',');
+        assert_eq!(sniff_delimiter("a;b;c\n1,5;2;3\n"), b';');
+        assert_eq!(sniff_delimiter("a\tb\tc\n1\t2\t3\n"), b'\t');
+        assert_eq!(sniff_delimiter("a|b|c\n1|2|3\n"), b'|');
+    }
+
+    #[test]
+    fn header_below_title_lines() {
+        let rows = sample_rows(
+            "Contacts export\nGenerated 2024-01-01,,\n\nName,Phone,Email\nAnn,1,a@x.com\nBob,2,b@x.com\n",
+            b',',
+            true,
+        );
+        assert_eq!(detect_header_row(&rows), Some(4));
+    }
+
+    #[test]
+    fn unclosed_quote_is_found() {
+        assert_eq!(unclosed_quote_line(b"a,\"b\nc,d\n", b','), Some(0));
+        assert_eq!(unclosed_quote_line(b"a,\"b\"\"\nc\",d\n", b','), None);
+        assert_eq!(unclosed_quote_line(b"x,37\"N,y\n", b','), None);
+    }
+}

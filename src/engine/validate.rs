@@ -1,0 +1,490 @@
+//! One row in, one checked contact out: every cell cleaned, typed and normalized, every
+//! problem recorded with its reason code, its column and a message in the user's words.
+//! Pure: no store, no other rows. What the row means against the store is `resolve`'s job.
+
+use std::collections::BTreeMap;
+
+use rlibphonenumber::Region;
+
+use super::contact::{Consent, Contact, CustomValue};
+use super::country::normalize_country;
+use super::date::{parse_date, DateOrder};
+use super::email::{normalize_email, split_emails};
+use super::mapping::{CustomKind, Field, Mapping, Requirement, Target};
+use super::number::{normalize_number, normalize_website};
+use super::phone::{normalize_phone, parse_region, split_phones, PhoneProblem};
+use super::plan::{Identifier, ImportPlan};
+use super::reason::{Issue, Reason};
+use super::source::RawRow;
+use super::text::{clean_cell, fold_key};
+
+/// The longest first and last name together (SPEC §1).
+pub const MAX_NAME: usize = 150;
+
+/// A row after validation: the contact it would store and everything said about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowCheck {
+    pub row: u64,
+    pub line: u64,
+    pub contact: Contact,
+    /// Contact id given in the row, for `--identifier id`.
+    pub match_id: Option<u64>,
+    pub errors: Vec<Issue>,
+    pub warnings: Vec<Issue>,
+    /// Set when the consent column says no: the row is skipped.
+    pub no_consent: Option<Issue>,
+}
+
+impl RowCheck {
+    pub fn failed(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// Values that mean "yes, this person agreed" in a consent column.
+const CONSENT_YES: &[&str] = &[
+    "yes", "y", "true", "1", "consent", "optedin", "optin", "x", "checked",
+];
+
+/// Everything needed to check rows, computed once from the plan and the header.
+pub struct Validator {
+    mapping: Mapping,
+    header: Vec<String>,
+    region: Region,
+    consent_column: Option<usize>,
+    date_orders: BTreeMap<usize, DateOrder>,
+    require: Requirement,
+    identifier: Identifier,
+    country_column: Option<usize>,
+}
+
+impl Validator {
+    pub fn new(plan: &ImportPlan, header: &[String]) -> Result<Validator, String> {
+        let region = parse_region(&plan.options.region).ok_or_else(|| {
+            format!(
+                "--region {:?}: not a country code with phone numbers; use a two-letter code such as US, GB or DE",
+                plan.options.region
+            )
+        })?;
+        let consent_column = match &plan.options.consent_column {
+            None => None,
+            Some(name) => Some(find_header(header, name).ok_or_else(|| {
+                format!(
+                    "--consent-column {name:?}: no such column; the columns are: {}",
+                    header.join(", ")
+                )
+            })?),
+        };
+        let country_column = plan
+            .mapping
+            .columns_for(Field::Country)
+            .next()
+            .map(|c| c.index);
+        Ok(Validator {
+            mapping: plan.mapping.clone(),
+            header: header.to_vec(),
+            region,
+            consent_column,
+            date_orders: plan.date_orders.clone(),
+            require: plan.options.require,
+            identifier: plan.options.identifier,
+            country_column,
+        })
+    }
+
+    fn phone_required(&self) -> bool {
+        self.require == Requirement::Dialer || self.identifier == Identifier::Phone
+    }
+
+    fn email_required(&self) -> bool {
+        self.identifier == Identifier::Email
+    }
+
+    pub fn check(&self, raw: &RawRow) -> RowCheck {
+        let mut out = RowCheck {
+            row: raw.row,
+            line: raw.line,
+            contact: Contact::default(),
+            match_id: None,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            no_consent: None,
+        };
+        let cell = |i: usize| raw.cells.get(i).map(|c| clean_cell(c)).unwrap_or_default();
+
+        self.check_extra_fields(raw, &mut out);
+        if let Some(i) = self.consent_column {
+            let value = cell(i);
+            if CONSENT_YES.contains(&fold_key(&value).as_str()) {
+                out.contact.consent = Consent::Yes;
+            } else {
+                out.contact.consent = Consent::No;
+                let said = if value.is_empty() {
+                    "empty".to_string()
+                } else {
+                    format!("{value:?}")
+                };
+                out.no_consent = Some(Issue::new(
+                    Reason::NoConsent,
+                    Some(&self.header[i]),
+                    format!("consent is {said}: the contact did not agree to be contacted"),
+                ));
+            }
+        }
+
+        // The row's own country decides how its national phone numbers are read.
+        let mut row_region = self.region;
+        if let Some(i) = self.country_column {
+            let value = cell(i);
+            if !value.is_empty() {
+                match normalize_country(&value) {
+                    Some(code) => {
+                        out.contact.country = Some(code.to_string());
+                        if let Some(r) = parse_region(code) {
+                            row_region = r;
+                        }
+                    }
+                    None => out.warnings.push(Issue::new(
+                        Reason::InvalidCountry,
+                        Some(&self.header[i]),
+                        format!("{value}: not a country we know; use a country name or its ISO code (US, GB, DE)"),
+                    )),
+                }
+            }
+        }
+
+        let mut phone_problems: Vec<(Reason, String, String)> = Vec::new();
+        let mut email_problems: Vec<(String, String)> = Vec::new();
+        let mut full_name: Option<(String, String)> = None;
+        for column in &self.mapping.columns {
+            let value = cell(column.index);
+            let header = column.header.as_str();
+            match &column.target {
+                Target::Ignore => {}
+                _ if value.is_empty() => {}
+                Target::Field(Field::Phone) => {
+                    for piece in split_phones(&value) {
+                        match normalize_phone(piece, row_region) {
+                            Ok(p) => {
+                                if !out.contact.phones.contains(&p.e164) {
+                                    if let Some(ext) = p.extension {
+                                        out.contact.extensions.insert(p.e164.clone(), ext);
+                                    }
+                                    out.contact.phones.push(p.e164);
+                                }
+                            }
+                            Err(PhoneProblem::Fake(m)) => {
+                                phone_problems.push((Reason::FakePhone, header.into(), m))
+                            }
+                            Err(PhoneProblem::Invalid(m)) => {
+                                phone_problems.push((Reason::InvalidPhone, header.into(), m))
+                            }
+                        }
+                    }
+                }
+                Target::Field(Field::Email) => {
+                    for piece in split_emails(&value) {
+                        match normalize_email(piece) {
+                            Ok(e) if !out.contact.emails.contains(&e) => out.contact.emails.push(e),
+                            Ok(_) => {}
+                            Err(m) => email_problems.push((header.into(), m)),
+                        }
+                    }
+                }
+                Target::Field(Field::Tags) => {
+                    for tag in value
+                        .split([',', ';', ':'])
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                    {
+                        out.contact.tags.insert(tag.to_string());
+                    }
+                }
+                Target::Field(Field::FirstName) => out.contact.first_name = Some(value),
+                Target::Field(Field::LastName) => out.contact.last_name = Some(value),
+                Target::Field(Field::Name) => full_name = Some((header.into(), value)),
+                Target::Field(Field::Country) => {} // read above, before the phones
+                Target::Field(Field::Website) => match normalize_website(&value) {
+                    Some(w) => self.set_text(&mut out, Field::Website, header, w),
+                    None => out.warnings.push(Issue::new(
+                        Reason::InvalidWebsite,
+                        Some(header),
+                        format!("{value}: not a website address (such as example.com)"),
+                    )),
+                },
+                Target::Field(Field::Id) => match value.trim_start_matches('#').parse::<u64>() {
+                    Ok(id) => out.match_id = Some(id),
+                    Err(_) => out.warnings.push(Issue::new(
+                        Reason::InvalidNumber,
+                        Some(header),
+                        format!("{value}: not a contact id (a whole number)"),
+                    )),
+                },
+                Target::Field(field) => self.set_text(&mut out, *field, header, value),
+                Target::Custom(custom) => {
+                    let order = self
+                        .date_orders
+                        .get(&column.index)
+                        .copied()
+                        .unwrap_or_default();
+                    match custom_value(&custom.kind, &value, order) {
+                        Ok(v) => {
+                            out.contact.custom.insert(custom.name.clone(), v);
+                        }
+                        Err((reason, message)) => {
+                            out.warnings.push(Issue::new(reason, Some(header), message))
+                        }
+                    }
+                }
+            }
+        }
+
+        self.fill_names(&mut out, full_name);
+        self.judge_phones(&mut out, phone_problems);
+        self.judge_emails(&mut out, email_problems);
+        self.judge_identifiers(&mut out);
+        out
+    }
+
+    fn check_extra_fields(&self, raw: &RawRow, out: &mut RowCheck) {
+        if raw.cells.len() <= self.header.len() {
+            return;
+        }
+        let extra: Vec<String> = raw.cells[self.header.len()..]
+            .iter()
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| format!("{:?}", c.trim()))
+            .collect();
+        if !extra.is_empty() {
+            out.warnings.push(Issue::new(
+                Reason::ExtraFields,
+                None,
+                format!(
+                    "{} value(s) beyond the last column ({}); the row's values may have shifted",
+                    extra.len(),
+                    extra.join(", ")
+                ),
+            ));
+        }
+    }
+
+    fn set_text(&self, out: &mut RowCheck, field: Field, header: &str, value: String) {
+        if let Some(max) = field.max_len() {
+            let len = value.chars().count();
+            if len > max {
+                out.warnings.push(Issue::new(
+                    Reason::TooLong,
+                    Some(header),
+                    format!(
+                        "{len} characters, {} keeps at most {max}; value dropped",
+                        field.name()
+                    ),
+                ));
+                return;
+            }
+        }
+        let c = &mut out.contact;
+        let slot = match field {
+            Field::Company => &mut c.company,
+            Field::Title => &mut c.title,
+            Field::Address => &mut c.address,
+            Field::City => &mut c.city,
+            Field::State => &mut c.state,
+            Field::Zip => &mut c.zip,
+            Field::Website => &mut c.website,
+            Field::Industry => &mut c.industry,
+            Field::Note => &mut c.note,
+            _ => return,
+        };
+        *slot = Some(value);
+    }
+
+    /// A full name fills first and last name when they are empty, split on its last space.
+    fn fill_names(&self, out: &mut RowCheck, full_name: Option<(String, String)>) {
+        let c = &mut out.contact;
+        if let Some((_, full)) = &full_name {
+            if c.first_name.is_none() && c.last_name.is_none() {
+                match full.rsplit_once(' ') {
+                    Some((first, last)) => {
+                        c.first_name = Some(first.trim().to_string());
+                        c.last_name = Some(last.trim().to_string());
+                    }
+                    None => c.first_name = Some(full.clone()),
+                }
+            }
+        }
+        let len = c.first_name.as_deref().map_or(0, |s| s.chars().count())
+            + c.last_name.as_deref().map_or(0, |s| s.chars().count());
+        if len > MAX_NAME {
+            let column = full_name.map(|(h, _)| h).or_else(|| {
+                self.mapping
+                    .columns_for(Field::FirstName)
+                    .next()
+                    .map(|c| c.header.clone())
+            });
+            out.warnings.push(Issue::new(
+                Reason::TooLong,
+                column.as_deref(),
+                format!("name is {len} characters, first and last name keep at most {MAX_NAME} together; name dropped"),
+            ));
+            c.first_name = None;
+            c.last_name = None;
+        }
+    }
+
+    fn judge_phones(&self, out: &mut RowCheck, problems: Vec<(Reason, String, String)>) {
+        let required = self.phone_required();
+        let none_valid = out.contact.phones.is_empty();
+        if none_valid && required {
+            match problems.into_iter().next() {
+                Some((reason, column, message)) => {
+                    out.errors.push(Issue::new(reason, Some(&column), message))
+                }
+                None => out.errors.push(Issue::new(
+                    Reason::MissingPhone,
+                    self.first_header(Field::Phone).as_deref(),
+                    "no phone number; this import needs one on every row",
+                )),
+            }
+            return;
+        }
+        for (reason, column, message) in problems {
+            let message = format!("{message}; number dropped");
+            out.warnings
+                .push(Issue::new(reason, Some(&column), message));
+        }
+        if none_valid
+            && self.mapping.has(Field::Phone)
+            && !required
+            && out
+                .warnings
+                .iter()
+                .all(|w| !matches!(w.reason, Reason::InvalidPhone | Reason::FakePhone))
+        {
+            out.warnings.push(Issue::new(
+                Reason::MissingPhone,
+                self.first_header(Field::Phone).as_deref(),
+                "no phone number",
+            ));
+        }
+    }
+
+    fn judge_emails(&self, out: &mut RowCheck, problems: Vec<(String, String)>) {
+        let required = self.email_required();
+        if out.contact.emails.is_empty() && required {
+            match problems.into_iter().next() {
+                Some((column, message)) => {
+                    out.errors
+                        .push(Issue::new(Reason::InvalidEmail, Some(&column), message))
+                }
+                None => out.errors.push(Issue::new(
+                    Reason::MissingEmail,
+                    self.first_header(Field::Email).as_deref(),
+                    "no email address; contacts are matched by email in this import",
+                )),
+            }
+            return;
+        }
+        for (column, message) in problems {
+            out.warnings.push(Issue::new(
+                Reason::InvalidEmail,
+                Some(&column),
+                format!("{message}; address dropped"),
+            ));
+        }
+    }
+
+    fn judge_identifiers(&self, out: &mut RowCheck) {
+        if !out.errors.is_empty() {
+            return;
+        }
+        let c = &out.contact;
+        let reachable = !c.phones.is_empty() || !c.emails.is_empty();
+        match (self.require, self.identifier) {
+            (_, Identifier::Id) if out.match_id.is_none() => out.errors.push(Issue::new(
+                Reason::MissingIdentifier,
+                self.first_header(Field::Id).as_deref(),
+                "no contact id; this import matches contacts by id",
+            )),
+            (Requirement::Contact, _) if !reachable => out.errors.push(Issue::new(
+                Reason::MissingIdentifier,
+                None,
+                "no valid phone and no valid email; a contact needs at least one",
+            )),
+            (Requirement::Any, _) if !reachable && !c.has_name() => out.errors.push(Issue::new(
+                Reason::MissingIdentifier,
+                None,
+                "no name, no valid phone and no valid email; a contact needs at least one",
+            )),
+            _ => {}
+        }
+    }
+
+    fn first_header(&self, field: Field) -> Option<String> {
+        self.mapping
+            .columns_for(field)
+            .next()
+            .map(|c| c.header.clone())
+    }
+}
+
+fn find_header(header: &[String], name: &str) -> Option<usize> {
+    header
+        .iter()
+        .position(|h| h.trim() == name.trim())
+        .or_else(|| header.iter().position(|h| fold_key(h) == fold_key(name)))
+}
+
+/// Applies a custom field's type to a cell.
+pub fn custom_value(
+    kind: &CustomKind,
+    value: &str,
+    order: DateOrder,
+) -> Result<CustomValue, (Reason, String)> {
+    match kind {
+        CustomKind::Text => Ok(CustomValue::Text(value.to_string())),
+        CustomKind::Number | CustomKind::Money => {
+            let money = *kind == CustomKind::Money;
+            normalize_number(value, money).map(CustomValue::Text).ok_or_else(|| {
+                let example = if money { "1,234.50" } else { "1234 or 1.23" };
+                (Reason::InvalidNumber, format!("{value}: not a number (such as {example})"))
+            })
+        }
+        CustomKind::Date => parse_date(value, order)
+            .map(|d| CustomValue::Text(d.format("%Y-%m-%d").to_string()))
+            .ok_or_else(|| {
+                (
+                    Reason::InvalidDate,
+                    format!("{value}: not a date we can read (such as 2024-09-08, 09/08/2024 or Sep 8, 2024)"),
+                )
+            }),
+        CustomKind::Checkbox => match fold_key(value).as_str() {
+            "yes" | "y" | "true" | "1" | "x" | "checked" | "on" => Ok(CustomValue::Flag(true)),
+            "no" | "n" | "false" | "0" | "unchecked" | "off" => Ok(CustomValue::Flag(false)),
+            _ => Err((Reason::InvalidOption, format!("{value}: not yes or no"))),
+        },
+        CustomKind::Option(options) => match_option(options, value)
+            .map(CustomValue::Text)
+            .ok_or_else(|| (Reason::InvalidOption, format!("{value}: not one of {}", options.join(", ")))),
+        CustomKind::Multi(options) => {
+            let mut chosen = Vec::new();
+            for piece in value.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+                match match_option(options, piece) {
+                    Some(o) if !chosen.contains(&o) => chosen.push(o),
+                    Some(_) => {}
+                    None => {
+                        return Err((Reason::InvalidOption, format!("{piece}: not one of {}", options.join(", "))))
+                    }
+                }
+            }
+            Ok(CustomValue::Many(chosen))
+        }
+    }
+}
+
+fn match_option(options: &[String], value: &str) -> Option<String> {
+    options
+        .iter()
+        .find(|o| fold_key(o) == fold_key(value))
+        .cloned()
+}

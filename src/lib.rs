@@ -1,0 +1,5 @@
+//! rolodex: import contacts from CSV exports into an embedded contact store.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod engine;
