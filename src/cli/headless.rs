@@ -186,6 +186,7 @@ pub fn dry_run(args: &ImportArgs) -> i32 {
         out.file_info(&source.info);
         out.mapping(&plan.mapping);
         out.health(&health);
+        out.consent_hint(&plan, source.header());
         out.review(&result);
     }
     0

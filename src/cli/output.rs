@@ -81,6 +81,10 @@ pub fn review_json(
         "header_row": source.info.header_row,
         "mapping": plan.mapping.columns.iter().map(|m| json!({"column": m.header, "field": m.target.label()})).collect::<Vec<_>>(),
         "phone_health": health,
+        "consent_column": plan.options.consent_column,
+        "consent_column_suggestion": crate::engine::mapping::guess_consent_column(source.header())
+            .filter(|_| plan.options.consent_column.is_none())
+            .map(|i| source.header()[i].clone()),
         "date_columns": review.date_columns,
         "custom_fields": review.custom_fields,
         "samples": review.samples.iter().map(crate::cli::output::contact_json).collect::<Vec<_>>(),
@@ -187,6 +191,19 @@ impl Human {
                 "  {:<28} → {}{note}",
                 clean(&c.header),
                 c.target.label()
+            ));
+        }
+    }
+
+    pub fn consent_hint(&mut self, plan: &ImportPlan, header: &[String]) {
+        if plan.options.consent_column.is_some() {
+            return;
+        }
+        if let Some(i) = crate::engine::mapping::guess_consent_column(header) {
+            self.line(&format!(
+                "note: {:?} looks like a consent column; add --consent-column '{}' to skip rows that did not agree",
+                clean(&header[i]),
+                clean(&header[i])
             ));
         }
     }

@@ -71,7 +71,7 @@ fn date_part(raw: &str) -> &str {
     let s = s.split('T').next().unwrap_or(s);
     if s.contains(':') {
         // A time after a space: keep what comes before the first word holding a colon.
-        let end = s.find(|c: char| c == ' ').filter(|&i| s[i..].contains(':'));
+        let end = s.find(' ').filter(|&i| s[i..].contains(':'));
         if let Some(end) = end {
             let head = &s[..end];
             if head.chars().filter(|c| c.is_ascii_digit()).count() >= 6 {
@@ -159,7 +159,7 @@ pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDate> {
     }
     // Forms with a month name: split on spaces, commas and dashes.
     let words: Vec<&str> = s
-        .split(|c: char| c == ' ' || c == ',' || c == '-' || c == '/')
+        .split([' ', ',', '-', '/'])
         .filter(|w| !w.is_empty())
         .collect();
     if words.len() != 3 {

@@ -705,6 +705,32 @@ pub fn match_header(header: &str) -> Option<Field> {
     None
 }
 
+/// The column that most likely says whether each contact agreed to be contacted, offered
+/// as the consent column (never chosen silently: a consent column filters rows).
+pub fn guess_consent_column(header: &[String]) -> Option<usize> {
+    const NAMES: &[&str] = &[
+        "consent",
+        "optin",
+        "optedin",
+        "marketingconsent",
+        "smsconsent",
+        "callconsent",
+        "emailoptin",
+        "smsoptin",
+        "tcpaconsent",
+        "gdprconsent",
+        "permission",
+        "subscribed",
+        "einwilligung",
+        "consentement",
+        "consentimiento",
+    ];
+    header
+        .iter()
+        .position(|h| NAMES.contains(&fold_key(h).as_str()))
+        .or_else(|| header.iter().position(|h| fold_key(h).contains("consent")))
+}
+
 /// A built-in field whose name or synonyms are close to `header` (fuzzy suggestion).
 pub fn suggest_field(header: &str) -> Option<Field> {
     let key = fold_key(header);

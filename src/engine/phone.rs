@@ -152,6 +152,14 @@ pub fn parse_e164(raw: &str, region: Region) -> Result<NormalizedPhone, PhonePro
 
 /// [`parse_e164`] plus the product's rule against fictional and patterned numbers.
 pub fn normalize_phone(raw: &str, region: Region) -> Result<NormalizedPhone, PhoneProblem> {
+    // A pattern is fake however the library judges it: catch it before parsing.
+    let digits: String = repair_spreadsheet_artifacts(raw)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    if let Some(why) = pattern_reason(&digits) {
+        return Err(PhoneProblem::Fake(format!("{raw}: {why}")));
+    }
     let phone = parse_e164(raw, region)?;
     if let Some(why) = fake_reason(&phone.e164) {
         return Err(PhoneProblem::Fake(format!("{raw}: {why}")));
@@ -170,12 +178,20 @@ fn fake_reason(e164: &str) -> Option<&'static str> {
             );
         }
     }
-    let tail = |len: usize| &digits[digits.len().saturating_sub(len)..];
-    let nsn = national.unwrap_or(digits);
-    if nsn.len() >= 6 && nsn.bytes().all(|b| b == nsn.as_bytes()[0]) {
+    pattern_reason(national.unwrap_or(digits))
+}
+
+/// All one digit, or a run of consecutive digits: typed to fill a required field.
+fn pattern_reason(digits: &str) -> Option<&'static str> {
+    let bytes = digits.as_bytes();
+    if bytes.len() >= 6 && bytes.iter().all(|&b| b == bytes[0]) {
         return Some("a placeholder number (the same digit repeated)");
     }
-    if tail(10) == "1234567890" || tail(10) == "0123456789" || tail(9) == "123456789" {
+    let tail = |len: usize| &digits[digits.len().saturating_sub(len)..];
+    if tail(10) == "1234567890"
+        || tail(10) == "0123456789"
+        || (digits.len() <= 10 && tail(9) == "123456789")
+    {
         return Some("a placeholder number (a run of consecutive digits)");
     }
     None
@@ -223,6 +239,7 @@ fn invalid_message(raw: &str, number: &PhoneNumber, default_region: Region) -> S
         .flatten()
         .unwrap_or(default_region);
     let name = region.to_string();
+    let a = article(&name);
     let digits = guarded(|| number.get_national_significant_number())
         .map(|n| n.len())
         .unwrap_or(0);
@@ -230,18 +247,26 @@ fn invalid_message(raw: &str, number: &PhoneNumber, default_region: Region) -> S
     let possible = guarded(|| PHONE_NUMBER_UTIL.is_possible_number_with_reason(number));
     match (possible, needs) {
         (Some(Err(ValidationError::TooShort)), Some(n)) => {
-            format!("{raw}: too short for a {name} number ({digits} digits, needs {n})")
+            format!("{raw}: too short for {a} {name} number ({digits} digits, needs {n})")
         }
         (Some(Err(ValidationError::TooLong)), Some(n)) => {
-            format!("{raw}: too long for a {name} number ({digits} digits, needs {n})")
+            format!("{raw}: too long for {a} {name} number ({digits} digits, needs {n})")
         }
         (Some(Err(ValidationError::InvalidCountryCode)), _) => {
             format!("{raw}: no country uses code {}", number.country_code)
         }
         (Some(Err(_)), Some(n)) => {
-            format!("{raw}: wrong length for a {name} number ({digits} digits, needs {n})")
+            format!("{raw}: wrong length for {a} {name} number ({digits} digits, needs {n})")
         }
         _ => format!("{raw}: not a valid {name} number (no {name} number starts this way)"),
+    }
+}
+
+/// "a US number" but "an FR number": the article before a region code read letter by letter.
+fn article(code: &str) -> &'static str {
+    match code.chars().next() {
+        Some('A' | 'E' | 'F' | 'H' | 'I' | 'L' | 'M' | 'N' | 'O' | 'R' | 'S' | 'X') => "an",
+        _ => "a",
     }
 }
 

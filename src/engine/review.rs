@@ -67,11 +67,9 @@ impl Counts {
         if let Decision::Skip(issue) | Decision::Fail(issue) = decision {
             *self.reasons.entry(issue.reason).or_default() += 1;
         }
-        if !matches!(decision, Decision::Fail(_)) {
-            for w in &check.warnings {
-                *self.reasons.entry(w.reason).or_default() += 1;
-                self.warnings += 1;
-            }
+        for w in &check.warnings {
+            *self.reasons.entry(w.reason).or_default() += 1;
+            self.warnings += 1;
         }
     }
 }

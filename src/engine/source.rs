@@ -346,20 +346,19 @@ fn detect_encoding(path: &Path, sample: &[u8]) -> Result<(&'static Encoding, boo
         return Err(EngineError::Binary {
             path: path.to_path_buf(),
             offset,
+            what: "NUL bytes",
         });
     }
-    let controls = sample
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
-        .count();
-    if controls * 100 > sample.len() {
-        let offset = sample
-            .iter()
-            .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
-            .unwrap_or(0);
+    // Text may hold a stray escape or bell (shown as placeholders later); binary data is
+    // mostly control bytes.
+    let is_control = |b: &u8| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C);
+    let controls = sample.iter().filter(|b| is_control(b)).count();
+    if controls * 10 > sample.len() * 3 {
+        let offset = sample.iter().position(is_control).unwrap_or(0);
         return Err(EngineError::Binary {
             path: path.to_path_buf(),
             offset,
+            what: "control bytes",
         });
     }
     match std::str::from_utf8(sample) {

@@ -406,11 +406,14 @@ impl Validator {
                 self.first_header(Field::Id).as_deref(),
                 "no contact id; this import matches contacts by id",
             )),
-            (Requirement::Contact, _) if !reachable => out.errors.push(Issue::new(
-                Reason::MissingIdentifier,
-                None,
-                "no valid phone and no valid email; a contact needs at least one",
-            )),
+            (Requirement::Contact, _) if !reachable => {
+                let why = dropped_identifiers(&out.warnings);
+                out.errors.push(Issue::new(
+                    Reason::MissingIdentifier,
+                    None,
+                    format!("no valid phone and no valid email; a contact needs at least one{why}"),
+                ))
+            }
             (Requirement::Any, _) if !reachable && !c.has_name() => out.errors.push(Issue::new(
                 Reason::MissingIdentifier,
                 None,
@@ -425,6 +428,31 @@ impl Validator {
             .columns_for(field)
             .next()
             .map(|c| c.header.clone())
+    }
+}
+
+/// " (Phone: 613-555-12: too short …)": the phone and email problems behind a missing
+/// identifier, so the message says what to fix.
+fn dropped_identifiers(warnings: &[Issue]) -> String {
+    let problems: Vec<String> = warnings
+        .iter()
+        .filter(|w| {
+            matches!(
+                w.reason,
+                Reason::InvalidPhone | Reason::FakePhone | Reason::InvalidEmail
+            )
+        })
+        .map(|w| {
+            w.describe()
+                .trim_end_matches("; number dropped")
+                .trim_end_matches("; address dropped")
+                .to_string()
+        })
+        .collect();
+    if problems.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", problems.join("; "))
     }
 }
 

@@ -1,0 +1,154 @@
+//! Files that cannot be imported: exit status 1, one clear line on stderr naming the file
+//! and what to do, nothing on stdout, no panic.
+
+use crate::common::{fixture, run, tempdir};
+
+fn refuse(path: &str, expected: &str) {
+    let dir = tempdir();
+    for args in [
+        vec!["preview", path],
+        vec!["import", path, "--dry-run", "--json"],
+    ] {
+        let out = run(dir.path(), &args);
+        assert_eq!(out.code, 1, "{args:?}: stderr {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}: stdout {}", out.stdout);
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{args:?}: one line expected, got {:?}",
+            out.stderr
+        );
+        assert!(
+            lines[0].contains(path),
+            "{args:?}: the message names the file: {}",
+            lines[0]
+        );
+        assert!(
+            lines[0].contains(expected),
+            "{args:?}: {:?} not in {:?}",
+            expected,
+            lines[0]
+        );
+        assert!(!out.stderr.contains("panicked"));
+    }
+}
+
+fn bad(name: &str) -> String {
+    fixture(&format!("bad/{name}"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn empty_file() {
+    refuse(&bad("empty.csv"), "the file is empty");
+}
+
+#[test]
+fn bom_only() {
+    refuse(&bad("bom_only.csv"), "the file is empty");
+}
+
+#[test]
+fn header_only() {
+    refuse(&bad("header_only.csv"), "has a header but no contact rows");
+}
+
+#[test]
+fn binary_noise() {
+    refuse(&bad("binary.csv"), "binary data");
+}
+
+#[test]
+fn nul_bytes() {
+    refuse(&bad("nul_bytes.csv"), "binary data (NUL bytes at byte 21)");
+}
+
+#[test]
+fn xlsx_renamed_csv() {
+    refuse(
+        &bad("xlsx_renamed.csv"),
+        "this is an Excel workbook (.xlsx), not CSV",
+    );
+}
+
+#[test]
+fn zip_renamed_csv() {
+    refuse(&bad("zip_renamed.csv"), "this is a ZIP archive, not CSV");
+}
+
+#[test]
+fn pdf_renamed_csv() {
+    refuse(&bad("pdf_renamed.csv"), "this is a PDF document, not CSV");
+}
+
+#[test]
+fn gzip_renamed_csv() {
+    refuse(
+        &bad("gzip_renamed.csv"),
+        "this is a gzip-compressed file, not CSV",
+    );
+}
+
+#[test]
+fn unterminated_quote_names_the_line() {
+    refuse(
+        &bad("unterminated_quote.csv"),
+        "quote opened on line 3 is never closed",
+    );
+}
+
+#[test]
+fn missing_path_and_directory() {
+    refuse("/nonexistent/contacts.csv", "no such file");
+    let dir = tempdir();
+    refuse(dir.path().to_str().unwrap(), "is a directory");
+}
+
+#[test]
+fn bad_usage_is_exit_2() {
+    let dir = tempdir();
+    let out = run(dir.path(), &["import", "x.csv", "--purpose", "sometimes"]);
+    assert_eq!(out.code, 2);
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            &fixture("contacts.csv").to_string_lossy(),
+            "--dry-run",
+            "--map",
+            "Nope=phone",
+        ],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("no column named \"Nope\""),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn unmapped_requirement_is_refused_with_what_to_map() {
+    let dir = tempdir();
+    let path = dir.path().join("emails.csv");
+    std::fs::write(&path, "Email\nada@example.com\n").unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            path.to_str().unwrap(),
+            "--dry-run",
+            "--require",
+            "dialer",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("no column is mapped to a phone column"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--map"), "{}", out.stderr);
+}

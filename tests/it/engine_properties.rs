@@ -1,0 +1,73 @@
+//! Properties: no input panics the reader or a normalizer; what we write reads back; a
+//! normalized value normalizes to itself.
+
+use proptest::prelude::*;
+use rolodex::engine::email::normalize_email;
+use rolodex::engine::phone::{normalize_phone, parse_region};
+use rolodex::engine::source::{ReadOptions, Source};
+use rolodex::engine::text::{clean_cell, sanitize_for_terminal};
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reading_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, &bytes).unwrap();
+        if let Ok(source) = Source::open(&path, &ReadOptions::default()) {
+            if let Ok(mut rows) = source.rows() {
+                while let Ok(Some(_)) = rows.next_row() {}
+            }
+        }
+    }
+
+    #[test]
+    fn written_records_read_back(records in proptest::collection::vec(
+        proptest::collection::vec("[a-zA-Z0-9 ,\"\n;|éü\t]{0,12}", 3), 1..20)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let mut w = csv::Writer::from_path(&path).unwrap();
+        w.write_record(["Name", "Phone", "Email"]).unwrap();
+        for r in &records {
+            w.write_record(r).unwrap();
+        }
+        w.flush().unwrap();
+        let source = Source::open(&path, &ReadOptions { delimiter: Some(b','), ..Default::default() }).unwrap();
+        prop_assert_eq!(source.header(), &["Name", "Phone", "Email"]);
+        let mut rows = source.rows().unwrap();
+        let mut got = Vec::new();
+        while let Some(r) = rows.next_row().unwrap() {
+            got.push(r.cells);
+        }
+        let want: Vec<Vec<String>> = records.into_iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).collect();
+        prop_assert_eq!(got, want);
+    }
+
+    #[test]
+    fn phones_never_panic_and_normalize_to_themselves(text in "\\PC{0,30}", digits in "[+]?[0-9 ()-]{0,20}") {
+        let us = parse_region("US").unwrap();
+        let _ = normalize_phone(&text, us);
+        if let Ok(p) = normalize_phone(&digits, us) {
+            prop_assert_eq!(normalize_phone(&p.e164, us).map(|q| q.e164), Ok(p.e164.clone()));
+            let gb = parse_region("GB").unwrap();
+            prop_assert_eq!(normalize_phone(&p.e164, gb).map(|q| q.e164), Ok(p.e164));
+        }
+    }
+
+    #[test]
+    fn emails_normalize_to_themselves(text in "\\PC{0,40}", local in "[a-zA-Z0-9._+-]{1,20}", domain in "[a-z]{1,10}\\.[a-z]{2,4}") {
+        let _ = normalize_email(&text);
+        if let Ok(e) = normalize_email(&format!("{local}@{domain}")) {
+            prop_assert_eq!(normalize_email(&e), Ok(e.clone()));
+        }
+    }
+
+    #[test]
+    fn cells_and_terminal_text_never_panic(text in "\\PC{0,60}") {
+        let cleaned = clean_cell(&text);
+        prop_assert_eq!(clean_cell(&cleaned), cleaned);
+        let safe = sanitize_for_terminal(&text);
+        prop_assert!(!safe.chars().any(|c| c.is_control()));
+    }
+}

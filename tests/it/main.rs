@@ -1,0 +1,10 @@
+#![allow(clippy::unwrap_used)]
+//! One integration-test binary: the engine through its public API, and the real `rolodex`
+//! binary on the files in `fixtures/`.
+
+mod cli_bad_files;
+mod cli_dry_run;
+mod cli_preview;
+mod common;
+mod engine_phone_reference;
+mod engine_properties;
