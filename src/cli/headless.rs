@@ -10,11 +10,11 @@ use super::{ImportArgs, PreviewArgs, ReadArgs, EXIT_UNUSABLE, EXIT_USAGE};
 use crate::engine::mapping::Mapping;
 use crate::engine::plan::{ImportOptions, ImportPlan, ListTarget};
 use crate::engine::report::ReportFiles;
-use crate::engine::resolve::Decision;
+use crate::engine::resolve::{issues_of, Decision};
 use crate::engine::review::{phone_column_health, review, scan_date_columns, NoStore};
 use crate::engine::source::{ReadOptions, Source};
 
-fn read_options(args: &ReadArgs) -> ReadOptions {
+pub fn read_options(args: &ReadArgs) -> ReadOptions {
     ReadOptions {
         delimiter: args.delimiter,
         encoding: args.encoding.clone(),
@@ -105,7 +105,7 @@ pub fn plan_from_args(args: &ImportArgs, source: &Source) -> Result<ImportPlan, 
 
 /// `rolodex import FILE --dry-run`: the whole review, writing nothing but the optional
 /// report files.
-pub fn dry_run(args: &ImportArgs) -> i32 {
+pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
     let source = match Source::open(&args.file, &read_options(&args.read)) {
         Ok(s) => s,
         Err(e) => return output::fail(&e),
@@ -153,20 +153,30 @@ pub fn dry_run(args: &ImportArgs) -> i32 {
         if files.is_empty() {
             return Ok(());
         }
-        let mut issues = Vec::new();
-        if let Decision::Skip(i) | Decision::Fail(i) = decision {
-            issues.push(i.clone());
-        }
-        issues.extend(check.errors.iter().skip(1).cloned());
-        issues.extend(check.warnings.iter().cloned());
-        files.write(&raw.cells, decision.status(), &issues)
+        files.write(&raw.cells, decision.status(), &issues_of(check, decision))
     };
     let mut progress = |p: crate::engine::review::Progress| {
         if let Some(bar) = &bar {
             bar.set_position(p.rows);
         }
     };
-    let result = review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress);
+    // Against the store when there is one (to count updates and duplicates of stored
+    // contacts); a dry run never creates a store.
+    let store = match super::jobs::store_path(db).filter(|p| p.exists()) {
+        Some(path) => match crate::store::Store::open(&path) {
+            Ok(s) => Some(s),
+            Err(e) => return super::jobs::store_fail(&e),
+        },
+        None => None,
+    };
+    let lookup = match store.as_ref().map(|s| s.lookup()).transpose() {
+        Ok(l) => l,
+        Err(e) => return super::jobs::store_fail(&e),
+    };
+    let result = match &lookup {
+        Some(l) => review(&plan, &source, l, &cancel, &mut each, &mut progress),
+        None => review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress),
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

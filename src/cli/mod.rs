@@ -2,6 +2,7 @@
 //! engine and the store; this module turns flags into a plan and results into output.
 
 pub mod headless;
+pub mod jobs;
 pub mod output;
 
 use std::path::PathBuf;
@@ -39,6 +40,48 @@ pub enum Command {
     Import(ImportArgs),
     /// Show how FILE is read: encoding, delimiter, header and the first rows
     Preview(PreviewArgs),
+    /// List the contacts in the store
+    Contacts {
+        /// Print a JSON array of contacts
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print CSV (cells that would run as formulas are neutralized)
+        #[arg(long)]
+        csv: bool,
+        /// Only contacts whose name, company, email, tag or phone digits contain TEXT
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+    },
+    /// List every import job with its status and counts
+    History {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one job's rows
+    Show {
+        job: u64,
+        /// Only the rows that failed or were skipped
+        #[arg(long)]
+        failed: bool,
+        /// Print the results file (or, with --failed, the error file) as CSV
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Undo a job: delete what it created, restore what it updated
+    Revert {
+        job: u64,
+        /// Do not ask first
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Finish a job that was killed or cancelled, without duplicates
+    Resume {
+        job: u64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args, Clone)]
@@ -148,11 +191,21 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
 
 /// Runs the parsed command line; returns the process exit status.
 pub fn run(cli: Cli) -> i32 {
+    let db = cli.db.as_deref();
     match cli.command {
         Some(Command::Preview(args)) => headless::preview(&args),
+        Some(Command::Contacts { json, csv, search }) => {
+            jobs::contacts(json, csv, search.as_deref(), db)
+        }
+        Some(Command::History { json }) => jobs::history(json, db),
+        Some(Command::Show { job, failed, csv }) => jobs::show(job, failed, csv, db),
+        Some(Command::Revert { job, yes, json }) => jobs::revert(job, yes, json, db),
+        Some(Command::Resume { job, json }) => jobs::resume(job, json, db),
         Some(Command::Import(args)) => {
             if args.dry_run {
-                headless::dry_run(&args)
+                headless::dry_run(&args, db)
+            } else if args.yes {
+                jobs::import(&args, db)
             } else {
                 eprintln!("rolodex: the import wizard is not available in this build; run with --dry-run to review the file");
                 EXIT_USAGE

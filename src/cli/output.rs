@@ -216,6 +216,55 @@ impl Human {
         }
     }
 
+    pub fn job_summary(&mut self, job: &crate::store::jobs::Job) {
+        let c = &job.counts;
+        self.line(&format!(
+            "Job {}: {} — {}",
+            job.id,
+            clean(&job.file),
+            job.status.name()
+        ));
+        self.line(&format!("  rows            {:>9}", c.total_rows));
+        self.line(&format!("  created         {:>9}", c.created));
+        self.line(&format!("  updated         {:>9}", c.updated));
+        self.line(&format!("  skipped         {:>9}", c.skipped));
+        self.line(&format!("  failed          {:>9}", c.failed));
+        self.line(&format!("  blank rows      {:>9}", c.blank_rows));
+        if let Some(tag) = &job.import_tag {
+            self.line(&format!("  tagged          {}", clean(tag)));
+        }
+        if let Some(list) = &job.plan.options.list {
+            self.line(&format!(
+                "  list            {} ({} dialing)",
+                clean(&list.name),
+                list.dial
+            ));
+        }
+        if !c.reasons.is_empty() {
+            self.line("Reasons:");
+            let mut reasons: Vec<_> = c.reasons.iter().collect();
+            reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            for (reason, n) in reasons {
+                self.line(&format!("  {reason:<20} {n:>9}"));
+            }
+        }
+        if c.failed + c.skipped > 0 {
+            self.line(&format!(
+                "Rows that failed or were skipped: rolodex show {} --failed  (as a file to fix: rolodex show {} --failed --csv > fix.csv)",
+                job.id, job.id
+            ));
+        }
+        if matches!(
+            job.status,
+            crate::store::jobs::JobStatus::Stopped | crate::store::jobs::JobStatus::Cancelled
+        ) {
+            self.line(&format!(
+                "The job did not finish; rolodex resume {} goes on where it stopped.",
+                job.id
+            ));
+        }
+    }
+
     pub fn review(&mut self, review: &Review) {
         let c = &review.counts;
         self.line("");

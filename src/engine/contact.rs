@@ -47,6 +47,8 @@ pub struct Contact {
     pub consent_job: Option<u64>,
     pub shared: bool,
     pub created_by: Option<u64>,
+    /// The row of the creating job's file that made this contact.
+    pub created_row: Option<u64>,
     pub updated_by: Option<u64>,
 }
 

@@ -90,7 +90,6 @@ impl std::fmt::Display for Reason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Issue {
     pub reason: Reason,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub column: Option<String>,
     pub message: String,
 }

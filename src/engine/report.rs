@@ -21,11 +21,14 @@ pub fn neutralize(cell: &str) -> Cow<'_, str> {
         return Cow::Borrowed(cell);
     }
     let rest = &cell[first.len_utf8()..];
-    let plain_number = matches!(first, '+' | '-')
-        && !rest.is_empty()
-        && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && rest.chars().filter(|&c| c == '.').count() <= 1;
-    if plain_number {
+    // `+1 (613) 555-1234` or `-12.5`: digits and phone punctuation cannot name a function
+    // or a cell, so a spreadsheet can do nothing with them but show a number.
+    let phone_or_number = matches!(first, '+' | '-')
+        && rest.starts_with(|c: char| c.is_ascii_digit() || c == '(' || c == '.')
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '(' | ')' | '-' | '/'));
+    if phone_or_number {
         Cow::Borrowed(cell)
     } else {
         Cow::Owned(format!("'{cell}"))
@@ -161,6 +164,8 @@ mod tests {
         assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralize("+1+cmd|' /C calc'!A0"), "'+1+cmd|' /C calc'!A0");
         assert_eq!(neutralize("-2+3"), "'-2+3");
+        assert_eq!(neutralize("+1 (613) 555-1234"), "+1 (613) 555-1234");
+        assert_eq!(neutralize("-1-1"), "-1-1");
         assert_eq!(neutralize("\tx"), "'\tx");
         assert_eq!(neutralize("+16135551234"), "+16135551234");
         assert_eq!(neutralize("-12.5"), "-12.5");

@@ -72,6 +72,18 @@ impl RowStatus {
     }
 }
 
+/// The issues kept with a row: the error or skip reason first, then the other errors and
+/// the warnings.
+pub fn issues_of(check: &RowCheck, decision: &Decision) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    if let Decision::Skip(i) | Decision::Fail(i) = decision {
+        issues.push(i.clone());
+    }
+    issues.extend(check.errors.iter().skip(1).cloned());
+    issues.extend(check.warnings.iter().cloned());
+    issues
+}
+
 /// The keys a row is matched by, in the order SPEC §5 tries them.
 pub fn match_keys(check: &RowCheck, identifier: Identifier) -> Vec<MatchKey> {
     let phones = check
@@ -185,6 +197,29 @@ fn identifier_words(identifier: Identifier) -> &'static str {
     }
 }
 
+/// The contacts (or rows) the row's keys find, by SPEC §5's order: phones first, emails only
+/// when no phone matched. Returns every distinct match of the first kind that matched, and
+/// the key that found the first one.
+pub fn first_match<'k, E>(
+    keys: &'k [MatchKey],
+    mut find: impl FnMut(&MatchKey) -> Result<Vec<u64>, E>,
+) -> Result<Option<(Vec<u64>, &'k MatchKey)>, E> {
+    let mut found: Vec<u64> = Vec::new();
+    let mut first_key: Option<&MatchKey> = None;
+    for key in keys {
+        if first_key.is_some_and(|k| !same_kind(k, key)) {
+            break;
+        }
+        for id in find(key)? {
+            if !found.contains(&id) {
+                found.push(id);
+            }
+            first_key.get_or_insert(key);
+        }
+    }
+    Ok(first_key.map(|k| (found, k)))
+}
+
 pub fn same_kind(a: &MatchKey, b: &MatchKey) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
 }
@@ -199,29 +234,22 @@ pub struct InFileIndex {
 
 impl InFileIndex {
     pub fn find(&self, keys: &[MatchKey]) -> Lookup {
-        let mut found: Option<(u64, &MatchKey)> = None;
-        for key in keys {
-            // Phones decide first; emails are tried only when no phone matched.
-            if found.is_some_and(|(_, k)| !same_kind(k, key)) {
-                break;
-            }
-            if let Some(&row) = self.rows.get(&key.fingerprint()) {
-                match found {
-                    None => found = Some((row, key)),
-                    Some((r, _)) if r == row => {}
-                    Some((r, _)) => {
-                        return Lookup::Many(vec![format!("row {r}"), format!("row {row}")])
-                    }
-                }
-            }
-        }
+        let found = first_match(keys, |key| -> Result<Vec<u64>, std::convert::Infallible> {
+            Ok(self
+                .rows
+                .get(&key.fingerprint())
+                .copied()
+                .into_iter()
+                .collect())
+        });
         match found {
-            Some((row, key)) => Lookup::One(Matched::EarlierRow {
-                row,
+            Ok(Some((rows, key))) if rows.len() == 1 => Lookup::One(Matched::EarlierRow {
+                row: rows[0],
                 contact: None,
                 key: key.describe(),
             }),
-            None => Lookup::None,
+            Ok(Some((rows, _))) => Lookup::Many(rows.iter().map(|r| format!("row {r}")).collect()),
+            _ => Lookup::None,
         }
     }
 

@@ -14,7 +14,9 @@ use super::mapping::{CustomField, CustomKind, Field, Mapping, Target};
 use super::phone::{normalize_phone, parse_region, split_phones};
 use super::plan::ImportPlan;
 use super::reason::{Issue, Reason};
-use super::resolve::{decide, match_keys, Decision, InFileIndex, Lookup, MatchKey, RowStatus};
+use super::resolve::{
+    decide, issues_of, match_keys, Decision, InFileIndex, Lookup, MatchKey, RowStatus,
+};
 use super::source::{RawRow, Source};
 use super::text::clean_cell;
 use super::validate::{RowCheck, Validator};
@@ -211,16 +213,10 @@ pub fn review(
             && (!check.warnings.is_empty()
                 || matches!(decision, Decision::Skip(_) | Decision::Fail(_)))
         {
-            let mut issues: Vec<Issue> = Vec::new();
-            if let Decision::Skip(i) | Decision::Fail(i) = &decision {
-                issues.push(i.clone());
-            }
-            issues.extend(check.errors.iter().skip(1).cloned());
-            issues.extend(check.warnings.iter().cloned());
             problems.push(RowProblem {
                 row: raw.row,
                 status: decision.status(),
-                issues,
+                issues: issues_of(&check, &decision),
             });
         }
         counts.add(&check, &decision);

@@ -1,0 +1,575 @@
+//! The commands that write or read the store: import --yes, resume, history, show, revert,
+//! contacts. They call the store and the worker; every rule lives there.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::headless::{plan_from_args, read_options};
+use super::output::{self, contact_json, Human};
+use super::{ImportArgs, EXIT_UNUSABLE, EXIT_USAGE};
+use crate::engine::contact::Contact;
+use crate::engine::plan::import_tag;
+use crate::engine::report::{ReportFiles, SafeCsv};
+use crate::engine::review::scan_date_columns;
+use crate::engine::source::Source;
+use crate::engine::text::sanitize_for_terminal as clean;
+use crate::store::import::NewJob;
+use crate::store::jobs::{Job, JobStatus};
+use crate::store::{Store, StoreError};
+use crate::worker::{spawn_import, Cancel, WorkerEvent};
+
+/// The store the command line uses: `--db`/`$ROLODEX_DB`, else the data directory.
+pub fn store_path(db: Option<&Path>) -> Option<PathBuf> {
+    db.map(Path::to_path_buf).or_else(Store::default_path)
+}
+
+pub fn open_store(db: Option<&Path>) -> Result<Store, i32> {
+    let Some(path) = store_path(db) else {
+        eprintln!("rolodex: no data directory for the store; give one with --db PATH");
+        return Err(EXIT_UNUSABLE);
+    };
+    Store::open(&path).map_err(|e| store_fail(&e))
+}
+
+pub fn store_fail(e: &StoreError) -> i32 {
+    eprintln!("rolodex: {}", clean(&e.to_string()));
+    EXIT_UNUSABLE
+}
+
+fn checksum(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// `rolodex import FILE --yes --consent-confirmed`: runs the import headless.
+pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
+    if !args.consent_confirmed {
+        eprintln!(
+            "rolodex: nothing was written: --yes needs --consent-confirmed, confirming that every contact in {} agreed to be contacted (TCPA)",
+            clean(&args.file.display().to_string())
+        );
+        return EXIT_USAGE;
+    }
+    let source = match Source::open(&args.file, &read_options(&args.read)) {
+        Ok(s) => s,
+        Err(e) => return output::fail(&e),
+    };
+    let mut plan = match plan_from_args(args, &source) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("rolodex: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(missing) = plan.mapping.missing(plan.options.require) {
+        eprintln!(
+            "rolodex: {}: no column is mapped to {missing} (required by --require {}); map one with --map 'COLUMN=FIELD'; nothing was written",
+            clean(&args.file.display().to_string()),
+            plan.options.require
+        );
+        return EXIT_UNUSABLE;
+    }
+    if let Err(e) = crate::engine::validate::Validator::new(&plan, source.header()) {
+        eprintln!("rolodex: {e}");
+        return EXIT_USAGE;
+    }
+    match scan_date_columns(&source, &plan.mapping) {
+        Ok((orders, _)) => plan.date_orders = orders,
+        Err(e) => return output::fail(&e),
+    }
+    let store = match open_store(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let sum = match checksum(&args.file) {
+        Ok(s) => s,
+        Err(e) => return output::fail(&crate::engine::EngineError::from_io(&args.file, e)),
+    };
+    let tag = plan
+        .options
+        .import_tag
+        .then(|| import_tag(&args.file, chrono::Local::now()));
+    let job = store.start_job(NewJob {
+        file: args.file.display().to_string(),
+        size: source.info.size,
+        checksum: sum,
+        header: source.header().to_vec(),
+        plan: &plan,
+        import_tag: tag,
+        retry_of: None,
+    });
+    let job = match job {
+        Ok(j) => j,
+        Err(e) => return store_fail(&e),
+    };
+    run_job(
+        store,
+        job,
+        source,
+        args.json,
+        args.report.as_deref(),
+        args.errors.as_deref(),
+    )
+}
+
+/// `rolodex resume JOB`: finishes a job that was killed or cancelled.
+pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
+    let store = match open_store(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let job = match store.job(id) {
+        Ok(j) => j,
+        Err(e) => return store_fail(&e),
+    };
+    if !matches!(
+        job.status,
+        JobStatus::Running | JobStatus::Cancelled | JobStatus::Stopped
+    ) {
+        eprintln!(
+            "rolodex: job {id} is {}; there is nothing to resume",
+            job.status
+        );
+        return EXIT_UNUSABLE;
+    }
+    let path = PathBuf::from(&job.file);
+    let source = match Source::open(&path, &job.plan.read) {
+        Ok(s) => s,
+        Err(e) => return output::fail(&e),
+    };
+    match checksum(&path) {
+        Ok(sum) if sum == job.checksum => {}
+        Ok(_) => {
+            eprintln!(
+                "rolodex: {} has changed since job {id} started; resuming would mix two files. Import the new file as a new job",
+                clean(&job.file)
+            );
+            return EXIT_UNUSABLE;
+        }
+        Err(e) => return output::fail(&crate::engine::EngineError::from_io(&path, e)),
+    }
+    let mut job = job;
+    if job.status != JobStatus::Running {
+        job.status = JobStatus::Running;
+        job.finished = None;
+        if let Err(e) = store.save_job(&job) {
+            return store_fail(&e);
+        }
+    }
+    run_job(store, job, source, json, None, None)
+}
+
+/// Runs the worker on a recorded job, shows progress, prints the result.
+fn run_job(
+    store: Store,
+    job: Job,
+    source: Source,
+    json: bool,
+    report: Option<&Path>,
+    errors: Option<&Path>,
+) -> i32 {
+    let store = Arc::new(store);
+    let (tx, rx) = mpsc::channel();
+    let cancel = Cancel::default();
+    let bar = output::progress_bar(source.info.approx_rows, "importing");
+    let handle = match spawn_import(Arc::clone(&store), job, source, tx, cancel) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("rolodex: cannot start the import: {e}");
+            return EXIT_UNUSABLE;
+        }
+    };
+    let mut finished = None;
+    for event in rx {
+        match event {
+            WorkerEvent::Progress(p) => {
+                if let Some(bar) = &bar {
+                    bar.set_position(p.rows);
+                }
+            }
+            WorkerEvent::Finished(job) => finished = Some(Ok(*job)),
+            WorkerEvent::Failed(e) => finished = Some(Err(e)),
+        }
+    }
+    let _ = handle.join();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let job = match finished {
+        Some(Ok(job)) => job,
+        Some(Err(e)) => {
+            eprintln!("rolodex: the import stopped: {}; every batch written before is kept, and `rolodex resume` can finish it", clean(&e));
+            return EXIT_UNUSABLE;
+        }
+        None => {
+            eprintln!("rolodex: the import stopped without a result");
+            return EXIT_UNUSABLE;
+        }
+    };
+    if report.is_some() || errors.is_some() {
+        if let Err(e) = write_reports(&store, &job, report, errors) {
+            eprintln!("rolodex: cannot write the report: {e}");
+            return EXIT_UNUSABLE;
+        }
+    }
+    if json {
+        output::print_json(&job_json(&job));
+    } else {
+        let mut out = Human::stdout();
+        out.job_summary(&job);
+    }
+    0
+}
+
+/// Writes a job's results file and/or error file from its stored rows.
+pub fn write_reports(
+    store: &Store,
+    job: &Job,
+    results: Option<&Path>,
+    errors: Option<&Path>,
+) -> Result<(), String> {
+    let mut files = ReportFiles::create(&job.header, results, errors).map_err(|e| e.to_string())?;
+    store
+        .job_rows(job.id, &mut |row| {
+            files
+                .write(&row.cells, row.status, &row.issues)
+                .map_err(|e| StoreError::Codec(e.to_string()))
+        })
+        .map_err(|e| e.to_string())?;
+    files.finish().map_err(|e| e.to_string())
+}
+
+/// A job as SPEC §9's JSON.
+pub fn job_json(job: &Job) -> Value {
+    let c = &job.counts;
+    json!({
+        "job": job.id,
+        "status": job.status.name(),
+        "file": job.file,
+        "started": job.started,
+        "finished": job.finished,
+        "total_rows": c.total_rows,
+        "blank_rows": c.blank_rows,
+        "created": c.created,
+        "updated": c.updated,
+        "skipped": c.skipped,
+        "failed": c.failed,
+        "warnings": c.warnings,
+        "reasons": c.reasons,
+        "import_tag": job.import_tag,
+        "retry_of": job.retry_of,
+        "revert_conflicts": job.revert_conflicts,
+    })
+}
+
+/// `rolodex history [--json]`.
+pub fn history(json: bool, db: Option<&Path>) -> i32 {
+    let store = match open_store(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let jobs = match store.jobs() {
+        Ok(j) => j,
+        Err(e) => return store_fail(&e),
+    };
+    if json {
+        output::print_json(&jobs.iter().map(job_json).collect::<Vec<_>>());
+        return 0;
+    }
+    let mut out = Human::stdout();
+    if jobs.is_empty() {
+        out.line("No imports yet. Start one with: rolodex import FILE");
+        return 0;
+    }
+    out.line(&format!(
+        "{:>4}  {:<22} {:<19} {:>8} {:>8} {:>8} {:>8}  file",
+        "job", "status", "started", "created", "updated", "skipped", "failed"
+    ));
+    for j in &jobs {
+        let c = &j.counts;
+        out.line(&format!(
+            "{:>4}  {:<22} {:<19} {:>8} {:>8} {:>8} {:>8}  {}",
+            j.id,
+            j.status.name(),
+            j.started.get(..19).unwrap_or(&j.started).replace('T', " "),
+            c.created,
+            c.updated,
+            c.skipped,
+            c.failed,
+            clean(&j.file)
+        ));
+    }
+    0
+}
+
+/// `rolodex show JOB [--failed] [--csv]`.
+pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> i32 {
+    let store = match open_store(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let job = match store.job(id) {
+        Ok(j) => j,
+        Err(e) => return store_fail(&e),
+    };
+    let stdout = std::io::stdout();
+    let result = if csv {
+        let mut w = SafeCsv::new(stdout.lock());
+        let extra: &[&str] = if failed_only {
+            &["Error"]
+        } else {
+            &["Import Status", "Errors"]
+        };
+        let header: Vec<&str> = job
+            .header
+            .iter()
+            .map(String::as_str)
+            .chain(extra.iter().copied())
+            .collect();
+        let mut ok = w.row(header).map_err(|e| StoreError::Codec(e.to_string()));
+        if ok.is_ok() {
+            ok = store.job_rows(id, &mut |row| {
+                if failed_only && !row.status.is_problem() {
+                    return Ok(());
+                }
+                let messages = row
+                    .issues
+                    .iter()
+                    .map(|i| i.describe())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let cells =
+                    (0..job.header.len()).map(|i| row.cells.get(i).cloned().unwrap_or_default());
+                let tail: Vec<String> = if failed_only {
+                    let code = row
+                        .issues
+                        .first()
+                        .map(|i| i.reason.code())
+                        .unwrap_or_default();
+                    vec![format!("{code}: {messages}")]
+                } else {
+                    vec![row.status.name().to_string(), messages]
+                };
+                w.row(cells.chain(tail))
+                    .map_err(|e| StoreError::Codec(e.to_string()))
+            });
+        }
+        ok.and_then(|_| w.flush().map_err(|e| StoreError::Codec(e.to_string())))
+    } else {
+        let mut out = Human::stdout();
+        out.job_summary(&job);
+        out.line("");
+        out.line(&format!(
+            "{:>7}  {:<9} {:>8}  reasons",
+            "row", "status", "contact"
+        ));
+        store.job_rows(id, &mut |row| {
+            if failed_only && !row.status.is_problem() {
+                return Ok(());
+            }
+            let contact = row.contact.map(|c| format!("#{c}")).unwrap_or_default();
+            let first = row
+                .issues
+                .first()
+                .map(|i| format!("{}: {}", i.reason.code(), i.describe()));
+            out.line(&format!(
+                "{:>7}  {:<9} {:>8}  {}",
+                row.row,
+                row.status.name(),
+                contact,
+                clean(&first.unwrap_or_default())
+            ));
+            for more in row.issues.iter().skip(1) {
+                out.line(&format!(
+                    "{:>7}  {:<9} {:>8}  {}: {}",
+                    "",
+                    "",
+                    "",
+                    more.reason.code(),
+                    clean(&more.describe())
+                ));
+            }
+            Ok(())
+        })
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => store_fail(&e),
+    }
+}
+
+/// `rolodex revert JOB [--yes]`.
+pub fn revert(id: u64, yes: bool, json: bool, db: Option<&Path>) -> i32 {
+    let store = match open_store(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let job = match store.job(id) {
+        Ok(j) => j,
+        Err(e) => return store_fail(&e),
+    };
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            eprintln!("rolodex: revert asks before changing contacts; add --yes to revert job {id} without asking");
+            return EXIT_USAGE;
+        }
+        eprint!(
+            "Revert job {id} ({}): delete the {} contacts it created and restore the {} it updated? [y/N] ",
+            clean(&job.file),
+            job.counts.created,
+            job.counts.updated
+        );
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!("Nothing was changed.");
+            return 0;
+        }
+    }
+    let report = match store.revert_job(id, &mut |_| {}) {
+        Ok(r) => r,
+        Err(e) => return store_fail(&e),
+    };
+    if json {
+        output::print_json(&report);
+    } else {
+        let mut out = Human::stdout();
+        out.line(&format!(
+            "Reverted job {id}: {} contacts deleted, {} restored to their values before the job.",
+            report.deleted, report.restored
+        ));
+        if !report.conflicts.is_empty() {
+            let ids: Vec<String> = report.conflicts.iter().map(|c| format!("#{c}")).collect();
+            out.line(&format!(
+                "Left as they are, because a later job changed them: {}",
+                ids.join(", ")
+            ));
+        }
+    }
+    0
+}
+
+/// True when a contact matches a search: name, company, emails, or the digits of a phone.
+pub fn matches_search(c: &Contact, text: &str) -> bool {
+    let needle = text.trim().to_lowercase();
+    if needle.is_empty() {
+        return true;
+    }
+    let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
+    let hay = [
+        c.display_name(),
+        c.company.clone().unwrap_or_default(),
+        c.emails.join(" "),
+        c.tags.iter().cloned().collect::<Vec<_>>().join(" "),
+    ]
+    .join(" ")
+    .to_lowercase();
+    hay.contains(&needle) || (digits.len() >= 3 && c.phones.iter().any(|p| p.contains(&digits)))
+}
+
+/// `rolodex contacts [--json|--csv] [--search TEXT]`.
+pub fn contacts(json: bool, csv: bool, search: Option<&str>, db: Option<&Path>) -> i32 {
+    let store = match open_store(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let all = match store.contacts() {
+        Ok(c) => c,
+        Err(e) => return store_fail(&e),
+    };
+    let shown: Vec<&Contact> = all
+        .iter()
+        .filter(|c| search.is_none_or(|s| matches_search(c, s)))
+        .collect();
+    if json {
+        output::print_json(&shown.iter().map(|c| contact_json(c)).collect::<Vec<_>>());
+    } else if csv {
+        let mut w = SafeCsv::new(std::io::stdout().lock());
+        let header = [
+            "id",
+            "first_name",
+            "last_name",
+            "phones",
+            "emails",
+            "company",
+            "title",
+            "address",
+            "city",
+            "state",
+            "zip",
+            "country",
+            "website",
+            "industry",
+            "note",
+            "tags",
+            "lists",
+            "consent",
+            "shared",
+        ];
+        let mut result = w.row(header);
+        for c in &shown {
+            if result.is_err() {
+                break;
+            }
+            let o = |v: &Option<String>| v.clone().unwrap_or_default();
+            result = w.row([
+                c.id.to_string(),
+                o(&c.first_name),
+                o(&c.last_name),
+                c.phones.join(" "),
+                c.emails.join(" "),
+                o(&c.company),
+                o(&c.title),
+                o(&c.address),
+                o(&c.city),
+                o(&c.state),
+                o(&c.zip),
+                o(&c.country),
+                o(&c.website),
+                o(&c.industry),
+                o(&c.note),
+                c.tags.iter().cloned().collect::<Vec<_>>().join(", "),
+                c.lists.iter().cloned().collect::<Vec<_>>().join(", "),
+                format!("{:?}", c.consent).to_lowercase(),
+                c.shared.to_string(),
+            ]);
+        }
+        if let Err(e) = result.and_then(|_| w.flush()) {
+            eprintln!("rolodex: {e}");
+            return EXIT_UNUSABLE;
+        }
+    } else {
+        let mut out = Human::stdout();
+        for c in &shown {
+            out.line(&format!(
+                "{:>6}  {:<28} {:<16} {:<30} {}",
+                format!("#{}", c.id),
+                clean(&c.display_name()),
+                c.phones.first().cloned().unwrap_or_default(),
+                clean(&c.emails.first().cloned().unwrap_or_default()),
+                clean(&c.company.clone().unwrap_or_default())
+            ));
+        }
+        out.line(&format!("{} of {} contacts", shown.len(), all.len()));
+    }
+    0
+}

@@ -1,0 +1,364 @@
+//! The contact store: one redb file holding contacts, their indexes, tags, lists, custom
+//! field definitions, remembered mappings, and every job with every row's fate and the
+//! undo records that let a job be reverted.
+
+pub mod codec;
+pub mod error;
+pub mod import;
+pub mod jobs;
+pub mod revert;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+use redb::{
+    Database, ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata,
+};
+
+pub use error::{Result, StoreError};
+use jobs::{Job, JobRow};
+use schema::*;
+
+use crate::engine::contact::Contact;
+use crate::engine::mapping::Mapping;
+use crate::engine::resolve::{first_match, Lookup, MatchKey, Matched};
+use crate::engine::review::ContactLookup;
+
+/// redb's page cache: 64 MiB keeps a million-row import's memory flat for a few percent of
+/// speed (the 1 GiB default would be most of its RSS).
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+}
+
+impl Store {
+    /// `--db`, else `$ROLODEX_DB` (both handled by clap), else the user's data directory.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "rolodex").map(|d| d.data_dir().join("rolodex.redb"))
+    }
+
+    /// Opens the store, creating it (readable by its owner only) when it does not exist.
+    /// Another process holding it open gets `StoreError::Busy`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let open_err = |message: String| StoreError::Open {
+            path: path.to_path_buf(),
+            message,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            create_private_dir(parent)
+                .map_err(|e| open_err(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        if !path.exists() {
+            crate::engine::report::create_private(path).map_err(|e| open_err(e.to_string()))?;
+        }
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Busy(path.to_path_buf()),
+                other => open_err(other.to_string()),
+            })?;
+        let store = Store {
+            db,
+            path: path.to_path_buf(),
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn check_schema(&self) -> Result<()> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            let found = meta.get("schema_version")?.map(|v| v.value());
+            match found {
+                Some(v) if v > SCHEMA_VERSION => {
+                    return Err(StoreError::NewerSchema {
+                        path: self.path.clone(),
+                        found: v,
+                        supported: SCHEMA_VERSION,
+                    })
+                }
+                Some(_) => {}
+                None => {
+                    meta.insert("schema_version", SCHEMA_VERSION)?;
+                }
+            }
+            // Create every table so readers never meet a missing one.
+            txn.open_table(CONTACTS)?;
+            txn.open_multimap_table(BY_PHONE)?;
+            txn.open_multimap_table(BY_EMAIL)?;
+            txn.open_table(TAGS)?;
+            txn.open_table(LISTS)?;
+            txn.open_table(CUSTOM_FIELDS)?;
+            txn.open_table(MAPPINGS)?;
+            txn.open_table(JOBS)?;
+            txn.open_table(JOB_ROWS)?;
+            txn.open_table(UNDO)?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Every contact, in id order.
+    pub fn contacts(&self) -> Result<Vec<Contact>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(CONTACTS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (_, v) = entry?;
+            out.push(codec::decode(v.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn contact_count(&self) -> Result<u64> {
+        let txn = self.db.begin_read()?;
+        Ok(txn.open_table(CONTACTS)?.len()?)
+    }
+
+    pub fn contact(&self, id: u64) -> Result<Option<Contact>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(CONTACTS)?;
+        table.get(id)?.map(|v| codec::decode(v.value())).transpose()
+    }
+
+    pub fn find_by_phone(&self, e164: &str) -> Result<Vec<u64>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_multimap_table(BY_PHONE)?;
+        let mut ids = Vec::new();
+        for id in table.get(e164)? {
+            ids.push(id?.value());
+        }
+        Ok(ids)
+    }
+
+    pub fn find_by_email(&self, email: &str) -> Result<Vec<u64>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_multimap_table(BY_EMAIL)?;
+        let mut ids = Vec::new();
+        for id in table.get(email)? {
+            ids.push(id?.value());
+        }
+        Ok(ids)
+    }
+
+    /// Every job, oldest first.
+    pub fn jobs(&self) -> Result<Vec<Job>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(JOBS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (_, v) = entry?;
+            out.push(codec::decode_json(v.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn job(&self, id: u64) -> Result<Job> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(JOBS)?;
+        let job = table.get(id)?.ok_or(StoreError::NoSuchJob(id))?;
+        codec::decode_json(job.value())
+    }
+
+    /// A job's rows in file order, through `each` (a job may have millions).
+    pub fn job_rows(&self, job: u64, each: &mut dyn FnMut(JobRow) -> Result<()>) -> Result<()> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(JOB_ROWS)?;
+        for entry in table.range((job, 0)..=(job, u64::MAX))? {
+            let (_, v) = entry?;
+            each(codec::decode(v.value())?)?;
+        }
+        Ok(())
+    }
+
+    pub fn tags(&self) -> Result<Vec<(String, u64)>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(TAGS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (k, v) = entry?;
+            out.push((k.value().to_string(), v.value()));
+        }
+        Ok(out)
+    }
+
+    pub fn lists(&self) -> Result<Vec<jobs::ContactList>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(LISTS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (_, v) = entry?;
+            out.push(codec::decode_json(v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The mapping last used for a header with this signature.
+    pub fn remembered_mapping(&self, signature: &str) -> Result<Option<Mapping>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(MAPPINGS)?;
+        table
+            .get(signature)?
+            .map(|v| codec::decode_json(v.value()))
+            .transpose()
+    }
+
+    pub fn remember_mapping(&self, signature: &str, mapping: &Mapping) -> Result<()> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(MAPPINGS)?;
+            table.insert(signature, codec::encode_json(mapping)?.as_slice())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// A read view for the review: matches rows against stored contacts.
+    pub fn lookup(&self) -> Result<StoreLookup> {
+        Ok(StoreLookup {
+            txn: self.db.begin_read()?,
+        })
+    }
+
+    /// Checks the invariants a crash must never break: every indexed id exists, every
+    /// contact is indexed under each of its phones and emails, job counts add up.
+    pub fn check_invariants(&self) -> Result<Vec<String>> {
+        let txn = self.db.begin_read()?;
+        let contacts = txn.open_table(CONTACTS)?;
+        let phones = txn.open_multimap_table(BY_PHONE)?;
+        let emails = txn.open_multimap_table(BY_EMAIL)?;
+        let mut problems = Vec::new();
+        for (name, index) in [("phone", &phones), ("email", &emails)] {
+            for entry in index.iter()? {
+                let (k, ids) = entry?;
+                for id in ids {
+                    let id = id?.value();
+                    if contacts.get(id)?.is_none() {
+                        problems.push(format!(
+                            "{name} {} points to missing contact {id}",
+                            k.value()
+                        ));
+                    }
+                }
+            }
+        }
+        for entry in contacts.iter()? {
+            let (id, v) = entry?;
+            let c: Contact = codec::decode(v.value())?;
+            for p in &c.phones {
+                if !phones
+                    .get(p.as_str())?
+                    .any(|i| i.is_ok_and(|i| i.value() == id.value()))
+                {
+                    problems.push(format!(
+                        "contact {} is not indexed under phone {p}",
+                        id.value()
+                    ));
+                }
+            }
+            for e in &c.emails {
+                if !emails
+                    .get(e.as_str())?
+                    .any(|i| i.is_ok_and(|i| i.value() == id.value()))
+                {
+                    problems.push(format!(
+                        "contact {} is not indexed under email {e}",
+                        id.value()
+                    ));
+                }
+            }
+        }
+        let jobs = txn.open_table(JOBS)?;
+        for entry in jobs.iter()? {
+            let (_, v) = entry?;
+            let job: Job = codec::decode_json(v.value())?;
+            let c = &job.counts;
+            if c.created + c.updated + c.skipped + c.failed != c.total_rows {
+                problems.push(format!("job {} counts do not add up", job.id));
+            }
+        }
+        Ok(problems)
+    }
+
+    pub(crate) fn db(&self) -> &Database {
+        &self.db
+    }
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// A consistent read of the store for the dry run.
+pub struct StoreLookup {
+    txn: redb::ReadTransaction,
+}
+
+impl StoreLookup {
+    fn ids(&self, key: &MatchKey) -> Result<Vec<u64>> {
+        let mut out = Vec::new();
+        match key {
+            MatchKey::Phone(p) => {
+                for id in self.txn.open_multimap_table(BY_PHONE)?.get(p.as_str())? {
+                    out.push(id?.value());
+                }
+            }
+            MatchKey::Email(e) => {
+                for id in self.txn.open_multimap_table(BY_EMAIL)?.get(e.as_str())? {
+                    out.push(id?.value());
+                }
+            }
+            MatchKey::Id(id) => {
+                if self.txn.open_table(CONTACTS)?.get(*id)?.is_some() {
+                    out.push(*id);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ContactLookup for StoreLookup {
+    fn lookup(&self, keys: &[MatchKey]) -> std::result::Result<Lookup, String> {
+        let found = first_match(keys, |k| self.ids(k)).map_err(|e| e.to_string())?;
+        Ok(match found {
+            None => Lookup::None,
+            Some((ids, key)) if ids.len() == 1 => {
+                let name = self
+                    .contact(ids[0])
+                    .map(|c| c.display_name())
+                    .unwrap_or_default();
+                Lookup::One(Matched::Stored {
+                    id: ids[0],
+                    name,
+                    key: key.describe(),
+                })
+            }
+            Some((ids, _)) => Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect()),
+        })
+    }
+
+    fn contact(&self, id: u64) -> Option<Contact> {
+        let table = self.txn.open_table(CONTACTS).ok()?;
+        let v = table.get(id).ok()??;
+        codec::decode(v.value()).ok()
+    }
+}

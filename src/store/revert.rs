@@ -1,0 +1,139 @@
+//! Reverting a job: the contacts it created are deleted, the contacts it updated get their
+//! values from before it back, and any contact a later job changed is left alone and named.
+//! Undo records are consumed batch by batch in the same transactions as the changes, so a
+//! revert killed half-way is finished by running it again.
+
+use redb::ReadableTable;
+
+use super::codec;
+use super::error::Result;
+use super::jobs::{Job, JobStatus};
+use super::schema::*;
+use super::{Store, StoreError};
+use crate::engine::contact::Contact;
+
+const BATCH: usize = 20_000;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RevertReport {
+    pub job: u64,
+    pub deleted: u64,
+    pub restored: u64,
+    /// Contacts changed by a later job since: left as they are.
+    pub conflicts: Vec<u64>,
+}
+
+impl Store {
+    pub fn revert_job(&self, id: u64, progress: &mut dyn FnMut(u64)) -> Result<RevertReport> {
+        let mut job = self.job(id)?;
+        match job.status {
+            JobStatus::Reverted => {
+                return Err(StoreError::JobState {
+                    job: id,
+                    status: job.status.to_string(),
+                    what: "it was already reverted".into(),
+                })
+            }
+            JobStatus::Running => {
+                return Err(StoreError::JobState {
+                    job: id,
+                    status: job.status.to_string(),
+                    what: format!("finish it first (`rolodex resume {id}`), then revert it"),
+                })
+            }
+            _ => {}
+        }
+        let mut report = RevertReport {
+            job: id,
+            conflicts: job.revert_conflicts.clone(),
+            ..Default::default()
+        };
+        job.status = JobStatus::Reverting;
+        self.save_job(&job)?;
+        loop {
+            let done = self.revert_batch(&mut job, &mut report)?;
+            progress(report.deleted + report.restored);
+            if done {
+                break;
+            }
+        }
+        job.status = JobStatus::Reverted;
+        job.revert_conflicts = report.conflicts.clone();
+        job.finished = job
+            .finished
+            .clone()
+            .or(Some(chrono::Local::now().to_rfc3339()));
+        self.save_job(&job)?;
+        Ok(report)
+    }
+
+    /// Reverts up to `BATCH` contacts; true when no undo record of the job is left.
+    fn revert_batch(&self, job: &mut Job, report: &mut RevertReport) -> Result<bool> {
+        let txn = self.db().begin_write()?;
+        let done;
+        {
+            let mut undo = txn.open_table(UNDO)?;
+            let mut contacts = txn.open_table(CONTACTS)?;
+            let mut phones = txn.open_multimap_table(BY_PHONE)?;
+            let mut emails = txn.open_multimap_table(BY_EMAIL)?;
+            let mut tags = txn.open_table(TAGS)?;
+            let mut records: Vec<(u64, Vec<u8>)> = Vec::new();
+            for entry in undo.range((job.id, 0)..=(job.id, u64::MAX))?.take(BATCH) {
+                let (k, v) = entry?;
+                records.push((k.value().1, v.value().to_vec()));
+            }
+            done = records.len() < BATCH;
+            for (contact_id, before) in records {
+                undo.remove((job.id, contact_id))?;
+                let current: Option<Contact> = contacts
+                    .get(contact_id)?
+                    .map(|v| codec::decode(v.value()))
+                    .transpose()?;
+                let Some(current) = current else { continue };
+                let touched_later = current.updated_by.is_some_and(|u| u != job.id)
+                    || current.created_by.is_some_and(|c| c > job.id);
+                if touched_later {
+                    report.conflicts.push(contact_id);
+                    continue;
+                }
+                for p in &current.phones {
+                    phones.remove(p.as_str(), contact_id)?;
+                }
+                for e in &current.emails {
+                    emails.remove(e.as_str(), contact_id)?;
+                }
+                for t in &current.tags {
+                    let n = tags.get(t.as_str())?.map(|v| v.value()).unwrap_or(0);
+                    if n <= 1 {
+                        tags.remove(t.as_str())?;
+                    } else {
+                        tags.insert(t.as_str(), n - 1)?;
+                    }
+                }
+                if before.is_empty() {
+                    contacts.remove(contact_id)?;
+                    report.deleted += 1;
+                } else {
+                    let restored: Contact = codec::decode(&before)?;
+                    contacts.insert(contact_id, before.as_slice())?;
+                    for p in &restored.phones {
+                        phones.insert(p.as_str(), contact_id)?;
+                    }
+                    for e in &restored.emails {
+                        emails.insert(e.as_str(), contact_id)?;
+                    }
+                    for t in &restored.tags {
+                        let n = tags.get(t.as_str())?.map(|v| v.value()).unwrap_or(0);
+                        tags.insert(t.as_str(), n + 1)?;
+                    }
+                    report.restored += 1;
+                }
+            }
+            job.revert_conflicts = report.conflicts.clone();
+            txn.open_table(JOBS)?
+                .insert(job.id, codec::encode_json(&*job)?.as_slice())?;
+        }
+        txn.commit()?;
+        Ok(done)
+    }
+}

@@ -1,0 +1,30 @@
+//! Every table of the store, in one place. Nothing outside `store/` opens a table.
+
+use redb::{MultimapTableDefinition, TableDefinition};
+
+/// Bumped when a table's layout changes; a store from a newer rolodex is refused.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// `schema_version`, `next_contact_id`, `next_job_id`.
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Contact id → contact (postcard).
+pub const CONTACTS: TableDefinition<u64, &[u8]> = TableDefinition::new("contacts");
+/// Normalized E.164 phone → contact ids.
+pub const BY_PHONE: MultimapTableDefinition<&str, u64> = MultimapTableDefinition::new("by_phone");
+/// Lowercased email → contact ids.
+pub const BY_EMAIL: MultimapTableDefinition<&str, u64> = MultimapTableDefinition::new("by_email");
+/// Tag → number of contacts carrying it (for the wizard's list of existing tags).
+pub const TAGS: TableDefinition<&str, u64> = TableDefinition::new("tags");
+/// List name → list (JSON: dial mode, shared, creating job).
+pub const LISTS: TableDefinition<&str, &[u8]> = TableDefinition::new("lists");
+/// Custom field name → its definition (JSON).
+pub const CUSTOM_FIELDS: TableDefinition<&str, &[u8]> = TableDefinition::new("custom_fields");
+/// Header signature → remembered mapping (JSON).
+pub const MAPPINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("mappings");
+/// Job id → job (JSON: plan, counts, status, resume point).
+pub const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("jobs");
+/// (job, spreadsheet row) → the row's fate (postcard).
+pub const JOB_ROWS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("job_rows");
+/// (job, contact id) → the contact before the job touched it (postcard), or empty when the
+/// job created it.
+pub const UNDO: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("undo");
