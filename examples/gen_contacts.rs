@@ -411,7 +411,10 @@ fn main() -> io::Result<()> {
             last.to_lowercase()
                 .replace([' ', '\''], "")
                 .replace(['ü', 'è', 'ó'], "u"),
-            if rng.chance(30) {
+            // Most addresses are unique, as in a real export; some share a common name.
+            if rng.chance(85) {
+                i.to_string()
+            } else if rng.chance(30) {
                 rng.digits(2)
             } else {
                 String::new()

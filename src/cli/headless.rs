@@ -76,6 +76,11 @@ pub fn plan_from_args(args: &ImportArgs, source: &Source) -> Result<ImportPlan, 
     for spec in &args.map {
         mapping.apply_override(spec)?;
     }
+    if args.identifier == crate::engine::plan::Identifier::Id
+        && args.purpose != crate::engine::plan::Purpose::Update
+    {
+        return Err("--identifier id matches contacts by their store id, so it works with --purpose update only".into());
+    }
     let defaults = ImportOptions::default();
     let options = ImportOptions {
         purpose: args.purpose,
@@ -117,7 +122,11 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
             return EXIT_USAGE;
         }
     };
-    if let Some(missing) = plan.mapping.missing(plan.options.require) {
+    if let Some(missing) = plan.mapping.missing(
+        plan.options.require,
+        plan.options.purpose,
+        plan.options.identifier,
+    ) {
         eprintln!(
             "rolodex: {}: no column is mapped to {missing} (required by --require {}); map one with --map 'COLUMN=FIELD'",
             args.file.display(),

@@ -79,7 +79,11 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
             return EXIT_USAGE;
         }
     };
-    if let Some(missing) = plan.mapping.missing(plan.options.require) {
+    if let Some(missing) = plan.mapping.missing(
+        plan.options.require,
+        plan.options.purpose,
+        plan.options.identifier,
+    ) {
         eprintln!(
             "rolodex: {}: no column is mapped to {missing} (required by --require {}); map one with --map 'COLUMN=FIELD'; nothing was written",
             clean(&args.file.display().to_string()),

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::plan::{Identifier, Purpose};
 use super::text::fold_key;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -650,11 +651,33 @@ impl Mapping {
         })
     }
 
-    /// What the requirement preset still needs mapped, in words; empty when satisfied.
-    pub fn missing(&self, requirement: Requirement) -> Option<String> {
+    /// What the import still needs mapped, in words; `None` when satisfied. Matching by id
+    /// needs an id column; an update-only import needs the columns it matches by; anything
+    /// that may create contacts needs what the requirement preset asks.
+    pub fn missing(
+        &self,
+        requirement: Requirement,
+        purpose: Purpose,
+        identifier: Identifier,
+    ) -> Option<String> {
         let name = self.has(Field::FirstName) || self.has(Field::LastName) || self.has(Field::Name);
         let phone = self.has(Field::Phone);
         let email = self.has(Field::Email);
+        match (purpose, identifier) {
+            (_, Identifier::Id) if !self.has(Field::Id) => return Some("an id column (id)".into()),
+            (_, Identifier::Id) => return None,
+            (_, Identifier::Phone) if !phone => {
+                return Some("a phone column (contacts are matched by phone)".into())
+            }
+            (_, Identifier::Email) if !email => {
+                return Some("an email column (contacts are matched by email)".into())
+            }
+            (Purpose::Update, Identifier::Any) if !phone && !email => {
+                return Some("a phone or an email column (contacts are matched by them)".into())
+            }
+            (Purpose::Update, _) => return None,
+            _ => {}
+        }
         match requirement {
             Requirement::Contact if !name => {
                 Some("a name column (first_name, last_name or name)".into())
@@ -888,9 +911,19 @@ mod tests {
     #[test]
     fn requirements() {
         let m = Mapping::auto(&header(&["Email"]));
-        assert!(m.missing(Requirement::Contact).is_some());
-        assert!(m.missing(Requirement::Dialer).is_some());
-        assert!(m.missing(Requirement::Any).is_none());
+        let new = |r| m.missing(r, Purpose::Create, Identifier::Any);
+        assert!(new(Requirement::Contact).is_some());
+        assert!(new(Requirement::Dialer).is_some());
+        assert!(new(Requirement::Any).is_none());
+        assert!(m
+            .missing(Requirement::Contact, Purpose::Update, Identifier::Any)
+            .is_none());
+        assert!(m
+            .missing(Requirement::Contact, Purpose::Update, Identifier::Phone)
+            .is_some());
+        assert!(m
+            .missing(Requirement::Contact, Purpose::Update, Identifier::Id)
+            .is_some());
     }
 
     #[test]

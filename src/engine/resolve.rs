@@ -200,10 +200,10 @@ fn identifier_words(identifier: Identifier) -> &'static str {
 /// The contacts (or rows) the row's keys find, by SPEC §5's order: phones first, emails only
 /// when no phone matched. Returns every distinct match of the first kind that matched, and
 /// the key that found the first one.
-pub fn first_match<'k, E>(
-    keys: &'k [MatchKey],
+pub fn first_match<E>(
+    keys: &[MatchKey],
     mut find: impl FnMut(&MatchKey) -> Result<Vec<u64>, E>,
-) -> Result<Option<(Vec<u64>, &'k MatchKey)>, E> {
+) -> Result<Option<(Vec<u64>, &MatchKey)>, E> {
     let mut found: Vec<u64> = Vec::new();
     let mut first_key: Option<&MatchKey> = None;
     for key in keys {

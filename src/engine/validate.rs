@@ -55,6 +55,7 @@ pub struct Validator {
     date_orders: BTreeMap<usize, DateOrder>,
     require: Requirement,
     identifier: Identifier,
+    update_only: bool,
     country_column: Option<usize>,
 }
 
@@ -88,6 +89,7 @@ impl Validator {
             date_orders: plan.date_orders.clone(),
             require: plan.options.require,
             identifier: plan.options.identifier,
+            update_only: plan.options.purpose == crate::engine::plan::Purpose::Update,
             country_column,
         })
     }
@@ -400,12 +402,26 @@ impl Validator {
         }
         let c = &out.contact;
         let reachable = !c.phones.is_empty() || !c.emails.is_empty();
-        match (self.require, self.identifier) {
+        // An update-only import creates nothing: it needs only what it matches by.
+        let require = if self.update_only {
+            Requirement::Any
+        } else {
+            self.require
+        };
+        match (require, self.identifier) {
             (_, Identifier::Id) if out.match_id.is_none() => out.errors.push(Issue::new(
                 Reason::MissingIdentifier,
                 self.first_header(Field::Id).as_deref(),
                 "no contact id; this import matches contacts by id",
             )),
+            (_, Identifier::Id) => {}
+            (Requirement::Any, Identifier::Any) if self.update_only && !reachable => {
+                out.errors.push(Issue::new(
+                    Reason::MissingIdentifier,
+                    None,
+                    "no valid phone and no valid email to find the contact by",
+                ))
+            }
             (Requirement::Contact, _) if !reachable => {
                 let why = dropped_identifiers(&out.warnings);
                 out.errors.push(Issue::new(

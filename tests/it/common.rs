@@ -22,6 +22,16 @@ pub fn rolodex(dir: &Path) -> Command {
     cmd
 }
 
+/// The real binary as a plain `std::process::Command`, for tests that spawn and kill it.
+pub fn rolodex_process(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rolodex"));
+    cmd.env("ROLODEX_DB", dir.join("test.redb"))
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir.join("config"));
+    cmd
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,

@@ -3,8 +3,10 @@
 //! binary on the files in `fixtures/`.
 
 mod cli_bad_files;
+mod cli_crash;
 mod cli_dry_run;
 mod cli_preview;
+mod cli_store;
 mod common;
 mod engine_phone_reference;
 mod engine_properties;

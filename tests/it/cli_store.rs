@@ -1,0 +1,526 @@
+//! Imports that write: purposes × identifiers, keep-existing, ambiguous matches, tags,
+//! lists, consent, the failure threshold, revert, and the one-import-at-a-time rule —
+//! all through the real binary on a store in a temporary directory.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::{fixture, run, tempdir, Run};
+
+const BASE: &str = "Name,Phone,Email,Company,Title\n\
+Ada Lovelace,+1 212 334 5678,ada@example.com,Babbage & Co,\n\
+Grace Hopper,+1 212 334 5679,grace@example.com,,Rear Admiral\n\
+Alan Turing,+1 212 334 5680,alan@example.com,,\n";
+
+const INCOMING: &str = "Name,Phone,Email,Company,Title\n\
+Ada Lovelace,(212) 334-5678,ada.l@example.org,Analytical Engines,Countess\n\
+Grace Hopper,+1 212 334 0000,GRACE@example.com,Navy,\n\
+Katherine Johnson,+1 212 334 7777,katherine@example.com,NASA,\n";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn import(dir: &Path, file: &Path, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "import",
+        file.to_str().unwrap(),
+        "--yes",
+        "--consent-confirmed",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    run(dir, &args)
+}
+
+fn import_ok(dir: &Path, file: &Path, extra: &[&str]) -> Value {
+    let out = import(dir, file, extra);
+    assert_eq!(out.code, 0, "{extra:?}: {}", out.stderr);
+    out.json()
+}
+
+fn contacts(dir: &Path) -> Value {
+    let out = run(dir, &["contacts", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.json()
+}
+
+fn counts(j: &Value) -> (u64, u64, u64) {
+    (
+        j["created"].as_u64().unwrap(),
+        j["updated"].as_u64().unwrap(),
+        j["skipped"].as_u64().unwrap(),
+    )
+}
+
+fn find<'a>(all: &'a Value, first: &str) -> Vec<&'a Value> {
+    all.as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["first_name"] == first)
+        .collect()
+}
+
+#[test]
+fn purposes_by_identifier() {
+    let cases: &[(&str, &str, (u64, u64, u64))] = &[
+        ("create", "any", (1, 0, 2)),
+        ("update", "any", (0, 2, 1)),
+        ("upsert", "any", (1, 2, 0)),
+        ("always", "any", (3, 0, 0)),
+        ("create", "phone", (2, 0, 1)),
+        ("update", "phone", (0, 1, 2)),
+        ("upsert", "phone", (2, 1, 0)),
+        ("always", "phone", (3, 0, 0)),
+        ("create", "email", (2, 0, 1)),
+        ("update", "email", (0, 1, 2)),
+        ("upsert", "email", (2, 1, 0)),
+        ("always", "email", (3, 0, 0)),
+    ];
+    for &(purpose, identifier, want) in cases {
+        let dir = tempdir();
+        let base = write(dir.path(), "base.csv", BASE);
+        let incoming = write(dir.path(), "incoming.csv", INCOMING);
+        import_ok(dir.path(), &base, &[]);
+        let j = import_ok(
+            dir.path(),
+            &incoming,
+            &["--purpose", purpose, "--identifier", identifier],
+        );
+        assert_eq!(
+            counts(&j),
+            want,
+            "--purpose {purpose} --identifier {identifier}: {j}"
+        );
+        let expected_skip = match purpose {
+            "create" => "duplicate_existing",
+            "update" => "not_found",
+            _ => "",
+        };
+        if !expected_skip.is_empty() {
+            assert_eq!(
+                j["reasons"][expected_skip].as_u64(),
+                Some(want.2),
+                "{purpose}/{identifier}"
+            );
+        }
+        assert_eq!(
+            contacts(dir.path()).as_array().unwrap().len() as u64,
+            3 + want.0
+        );
+    }
+}
+
+#[test]
+fn update_merges_phones_emails_and_fields() {
+    let dir = tempdir();
+    let base = write(dir.path(), "base.csv", BASE);
+    let incoming = write(dir.path(), "incoming.csv", INCOMING);
+    import_ok(dir.path(), &base, &[]);
+    import_ok(dir.path(), &incoming, &["--purpose", "update"]);
+    let all = contacts(dir.path());
+    let ada = find(&all, "Ada")[0];
+    assert_eq!(ada["phones"], serde_json::json!(["+12123345678"]));
+    assert_eq!(
+        ada["emails"],
+        serde_json::json!(["ada@example.com", "ada.l@example.org"])
+    );
+    assert_eq!(ada["company"], "Analytical Engines");
+    let grace = find(&all, "Grace")[0];
+    assert_eq!(
+        grace["phones"],
+        serde_json::json!(["+12123345679", "+12123340000"])
+    );
+    assert_eq!(
+        grace["title"], "Rear Admiral",
+        "an empty cell never blanks a stored value"
+    );
+}
+
+#[test]
+fn keep_existing_only_fills_empty_fields() {
+    let dir = tempdir();
+    let base = write(dir.path(), "base.csv", BASE);
+    let incoming = write(dir.path(), "incoming.csv", INCOMING);
+    import_ok(dir.path(), &base, &[]);
+    import_ok(
+        dir.path(),
+        &incoming,
+        &["--purpose", "update", "--keep-existing"],
+    );
+    let all = contacts(dir.path());
+    let ada = find(&all, "Ada")[0];
+    assert_eq!(ada["company"], "Babbage & Co");
+    assert_eq!(ada["title"], "Countess");
+    assert_eq!(find(&all, "Grace")[0]["company"], "Navy");
+}
+
+#[test]
+fn update_by_id() {
+    let dir = tempdir();
+    let base = write(dir.path(), "base.csv", BASE);
+    import_ok(dir.path(), &base, &[]);
+    let by_id = write(
+        dir.path(),
+        "ids.csv",
+        "Id,Company\n1,Difference Engines\n99,Nowhere\n",
+    );
+    let j = import_ok(
+        dir.path(),
+        &by_id,
+        &["--purpose", "update", "--identifier", "id"],
+    );
+    assert_eq!(counts(&j), (0, 1, 1));
+    assert_eq!(j["reasons"]["not_found"], 1);
+    assert_eq!(
+        find(&contacts(dir.path()), "Ada")[0]["company"],
+        "Difference Engines"
+    );
+    let out = import(
+        dir.path(),
+        &by_id,
+        &["--purpose", "upsert", "--identifier", "id"],
+    );
+    assert_eq!(out.code, 2, "matching by id only updates: {}", out.stderr);
+}
+
+#[test]
+fn ambiguous_match_when_two_contacts_share_a_phone() {
+    let dir = tempdir();
+    let base = write(dir.path(), "base.csv", BASE);
+    let incoming = write(dir.path(), "incoming.csv", INCOMING);
+    import_ok(dir.path(), &base, &[]);
+    import_ok(dir.path(), &base, &["--purpose", "always"]);
+    let j = import_ok(dir.path(), &incoming, &["--purpose", "upsert"]);
+    assert_eq!(j["reasons"]["ambiguous_match"], 2, "{j}");
+    assert_eq!(j["failed"], 2);
+    let rows = run(dir.path(), &["show", "3", "--failed"]);
+    assert!(
+        rows.stdout.contains("matches 2 contacts (#1, #4)"),
+        "{}",
+        rows.stdout
+    );
+}
+
+#[test]
+fn second_create_run_skips_every_row_as_duplicate_existing_and_upsert_updates() {
+    let dir = tempdir();
+    let file = fixture("contacts.csv");
+    let first = import_ok(dir.path(), &file, &[]);
+    assert!(first["created"].as_u64().unwrap() > 250);
+    let second = import_ok(dir.path(), &file, &["--purpose", "create"]);
+    let failed = second["failed"].as_u64().unwrap();
+    assert_eq!(second["created"], 0);
+    // A row that failed for want of a name now matches a stored contact instead.
+    assert!(failed <= first["failed"].as_u64().unwrap());
+    let skipped = second["skipped"].as_u64().unwrap();
+    assert_eq!(skipped + failed, second["total_rows"].as_u64().unwrap());
+    assert_eq!(
+        second["reasons"]["duplicate_existing"].as_u64(),
+        Some(skipped)
+    );
+    let third = import_ok(dir.path(), &file, &["--purpose", "upsert"]);
+    assert_eq!(third["created"], 0);
+    assert_eq!(
+        third["updated"].as_u64().unwrap() + failed,
+        third["total_rows"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn national_format_finds_the_e164_contact() {
+    let dir = tempdir();
+    let stored = write(
+        dir.path(),
+        "stored.csv",
+        "Name,Phone\nPat Doe,+16135551234\n",
+    );
+    import_ok(dir.path(), &stored, &[]);
+    let typed = write(
+        dir.path(),
+        "typed.csv",
+        "Name,Phone,Company\nPat Doe,(613) 555-1234,Acme\n",
+    );
+    let j = import_ok(
+        dir.path(),
+        &typed,
+        &["--purpose", "update", "--identifier", "phone"],
+    );
+    assert_eq!(counts(&j), (0, 1, 0));
+    assert_eq!(find(&contacts(dir.path()), "Pat")[0]["company"], "Acme");
+}
+
+#[test]
+fn tags_import_tag_lists_and_sharing() {
+    let dir = tempdir();
+    let base = write(
+        dir.path(),
+        "spring-leads.csv",
+        "Name,Phone,Tags\nAda Lovelace,+1 212 334 5678,vip; math\n",
+    );
+    let j = import_ok(
+        dir.path(),
+        &base,
+        &[
+            "--tag",
+            "q3",
+            "--list",
+            "Spring calls",
+            "--dial",
+            "manual",
+            "--shared",
+        ],
+    );
+    let tag = j["import_tag"].as_str().unwrap().to_string();
+    assert!(
+        tag.starts_with("import-") && tag.ends_with("-spring-leads"),
+        "{tag}"
+    );
+    let ada = &contacts(dir.path())[0];
+    let tags: Vec<&str> = ada["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    let mut want = vec!["math", tag.as_str(), "q3", "vip"];
+    want.sort();
+    assert_eq!(tags, want);
+    assert_eq!(ada["lists"], serde_json::json!(["Spring calls"]));
+    assert_eq!(ada["shared"], true);
+    assert_eq!(ada["consent"], "yes");
+    let dir = tempdir();
+    let base = write(
+        dir.path(),
+        "b.csv",
+        "Name,Phone\nAda Lovelace,+1 212 334 5678\n",
+    );
+    let j = import_ok(dir.path(), &base, &["--no-import-tag"]);
+    assert_eq!(j["import_tag"], Value::Null);
+    assert_eq!(contacts(dir.path())[0]["tags"], serde_json::json!([]));
+}
+
+#[test]
+fn consent_must_be_confirmed_before_anything_is_written() {
+    let dir = tempdir();
+    let base = write(dir.path(), "base.csv", BASE);
+    let out = run(dir.path(), &["import", base.to_str().unwrap(), "--yes"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+    assert!(out.stderr.contains("--consent-confirmed"), "{}", out.stderr);
+    assert!(
+        !dir.path().join("test.redb").exists(),
+        "no store was even created"
+    );
+}
+
+#[test]
+fn consent_column_filters_rows() {
+    let dir = tempdir();
+    let j = import_ok(
+        dir.path(),
+        &fixture("rules/no_consent.csv"),
+        &["--consent-column", "Consent"],
+    );
+    assert_eq!(counts(&j), (2, 0, 2));
+    assert_eq!(j["reasons"]["no_consent"], 2);
+}
+
+#[test]
+fn failure_threshold_stops_the_job_cleanly() {
+    let dir = tempdir();
+    let mut text = String::from("Name,Phone\n");
+    for i in 0..10 {
+        text.push_str(&format!("Bad {i},123\n"));
+    }
+    text.push_str("Good One,+1 212 334 5678\n");
+    let file = write(dir.path(), "bad.csv", &text);
+    let j = import_ok(
+        dir.path(),
+        &file,
+        &["--max-failures", "3", "--require", "dialer"],
+    );
+    assert_eq!(j["status"], "stopped");
+    assert_eq!(j["failed"], 3);
+    assert_eq!(j["total_rows"], 3);
+    let resumed = run(dir.path(), &["resume", "1", "--json"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+}
+
+#[test]
+fn revert_restores_contacts_exactly() {
+    for purpose in ["create", "upsert"] {
+        let dir = tempdir();
+        let base = write(dir.path(), "base.csv", BASE);
+        let incoming = write(dir.path(), "incoming.csv", INCOMING);
+        import_ok(dir.path(), &base, &["--no-import-tag"]);
+        let before = contacts(dir.path());
+        let j = import_ok(
+            dir.path(),
+            &incoming,
+            &["--purpose", purpose, "--tag", "wave2", "--list", "L"],
+        );
+        assert_ne!(contacts(dir.path()), before, "{purpose} changed something");
+        let job = j["job"].as_u64().unwrap().to_string();
+        let out = run(dir.path(), &["revert", &job, "--yes", "--json"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(contacts(dir.path()), before, "revert of a {purpose} job");
+        let history = run(dir.path(), &["history", "--json"]).json();
+        assert_eq!(history[1]["status"], "reverted");
+        let again = run(dir.path(), &["revert", &job, "--yes"]);
+        assert_eq!(again.code, 1, "{}", again.stderr);
+    }
+}
+
+#[test]
+fn revert_names_contacts_a_later_job_changed() {
+    let dir = tempdir();
+    let base = write(dir.path(), "base.csv", BASE);
+    let incoming = write(dir.path(), "incoming.csv", INCOMING);
+    import_ok(dir.path(), &base, &[]);
+    import_ok(dir.path(), &incoming, &["--purpose", "update"]);
+    let out = run(dir.path(), &["revert", "1", "--yes", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report = out.json();
+    assert_eq!(report["deleted"], 1, "Alan, untouched since, is deleted");
+    assert_eq!(
+        report["conflicts"],
+        serde_json::json!([1, 2]),
+        "Ada and Grace were changed by job 2"
+    );
+    let all = contacts(dir.path());
+    assert_eq!(
+        find(&all, "Ada")[0]["company"],
+        "Analytical Engines",
+        "not clobbered"
+    );
+    let out = run(dir.path(), &["revert", "1", "--yes"]);
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn revert_without_yes_refuses_when_it_cannot_ask() {
+    let dir = tempdir();
+    let base = write(dir.path(), "base.csv", BASE);
+    import_ok(dir.path(), &base, &[]);
+    let out = run(dir.path(), &["revert", "1"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--yes"));
+    assert_eq!(contacts(dir.path()).as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn reports_and_show_csv() {
+    let dir = tempdir();
+    let results = dir.path().join("results.csv");
+    let errors = dir.path().join("errors.csv");
+    let file = fixture("contacts.csv");
+    let j = import_ok(
+        dir.path(),
+        &file,
+        &[
+            "--report",
+            results.to_str().unwrap(),
+            "--errors",
+            errors.to_str().unwrap(),
+        ],
+    );
+    let total = j["total_rows"].as_u64().unwrap();
+    let bad = j["failed"].as_u64().unwrap() + j["skipped"].as_u64().unwrap();
+    assert_eq!(
+        csv::Reader::from_path(&results).unwrap().records().count() as u64,
+        total
+    );
+    assert_eq!(
+        csv::Reader::from_path(&errors).unwrap().records().count() as u64,
+        bad
+    );
+    let shown = run(dir.path(), &["show", "1", "--failed", "--csv"]);
+    assert_eq!(shown.code, 0);
+    assert_eq!(
+        shown.stdout,
+        std::fs::read_to_string(&errors).unwrap(),
+        "show --failed --csv is the error file"
+    );
+    let shown = run(dir.path(), &["show", "1", "--csv"]);
+    assert_eq!(
+        shown.stdout,
+        std::fs::read_to_string(&results).unwrap(),
+        "show --csv is the results file"
+    );
+    // The error file, fixed or not, imports as it is.
+    let again = import_ok(dir.path(), &errors, &["--purpose", "upsert"]);
+    assert_eq!(again["total_rows"].as_u64().unwrap(), bad);
+}
+
+#[test]
+fn history_and_contacts_output() {
+    let dir = tempdir();
+    let base = write(dir.path(), "base.csv", BASE);
+    import_ok(dir.path(), &base, &[]);
+    let h = run(dir.path(), &["history", "--json"]).json();
+    let job = &h[0];
+    for key in [
+        "job",
+        "status",
+        "file",
+        "started",
+        "finished",
+        "total_rows",
+        "created",
+        "updated",
+        "skipped",
+        "failed",
+    ] {
+        assert!(job.get(key).is_some(), "history lacks {key}");
+    }
+    let found = run(dir.path(), &["contacts", "--json", "--search", "grace"]).json();
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let found = run(dir.path(), &["contacts", "--json", "--search", "334 5680"]).json();
+    assert_eq!(found[0]["first_name"], "Alan");
+    let csv_out = run(dir.path(), &["contacts", "--csv"]);
+    assert!(csv_out.stdout.starts_with("id,first_name,last_name,phones"));
+    assert!(
+        csv_out.stdout.contains("+12123345678"),
+        "E.164 stays readable in CSV"
+    );
+}
+
+#[test]
+fn store_and_files_are_private() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempdir();
+        let base = write(dir.path(), "base.csv", BASE);
+        import_ok(dir.path(), &base, &[]);
+        let mode = std::fs::metadata(dir.path().join("test.redb"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the store is readable by its owner only");
+    }
+}
+
+#[test]
+fn a_store_held_by_another_process_is_refused_and_left_intact() {
+    let dir = tempdir();
+    let base = write(dir.path(), "base.csv", BASE);
+    import_ok(dir.path(), &base, &[]);
+    let before = contacts(dir.path());
+    {
+        let _held = rolodex::store::Store::open(&dir.path().join("test.redb")).unwrap();
+        let out = import(dir.path(), &base, &["--purpose", "always"]);
+        assert_eq!(out.code, 1);
+        assert!(
+            out.stderr.contains("is in use by another rolodex"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(out.stderr.lines().count(), 1);
+    }
+    assert_eq!(contacts(dir.path()), before);
+}
