@@ -472,24 +472,6 @@ pub fn revert(id: u64, yes: bool, json: bool, db: Option<&Path>) -> i32 {
     0
 }
 
-/// True when a contact matches a search: name, company, emails, or the digits of a phone.
-pub fn matches_search(c: &Contact, text: &str) -> bool {
-    let needle = text.trim().to_lowercase();
-    if needle.is_empty() {
-        return true;
-    }
-    let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
-    let hay = [
-        c.display_name(),
-        c.company.clone().unwrap_or_default(),
-        c.emails.join(" "),
-        c.tags.iter().cloned().collect::<Vec<_>>().join(" "),
-    ]
-    .join(" ")
-    .to_lowercase();
-    hay.contains(&needle) || (digits.len() >= 3 && c.phones.iter().any(|p| p.contains(&digits)))
-}
-
 /// `rolodex contacts [--json|--csv] [--search TEXT]`.
 pub fn contacts(json: bool, csv: bool, search: Option<&str>, db: Option<&Path>) -> i32 {
     let store = match open_store(db) {
@@ -502,7 +484,7 @@ pub fn contacts(json: bool, csv: bool, search: Option<&str>, db: Option<&Path>) 
     };
     let shown: Vec<&Contact> = all
         .iter()
-        .filter(|c| search.is_none_or(|s| matches_search(c, s)))
+        .filter(|c| search.is_none_or(|s| c.matches_search(s)))
         .collect();
     if json {
         output::print_json(&shown.iter().map(|c| contact_json(c)).collect::<Vec<_>>());

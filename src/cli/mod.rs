@@ -207,15 +207,9 @@ pub fn run(cli: Cli) -> i32 {
             } else if args.yes {
                 jobs::import(&args, db)
             } else {
-                eprintln!("rolodex: the import wizard is not available in this build; run with --dry-run to review the file");
-                EXIT_USAGE
+                crate::tui::run(db, Some(&args.file))
             }
         }
-        None => {
-            eprintln!(
-                "rolodex: the import wizard is not available in this build; see rolodex --help"
-            );
-            EXIT_USAGE
-        }
+        None => crate::tui::run(db, None),
     }
 }

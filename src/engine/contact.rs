@@ -89,6 +89,26 @@ impl Contact {
             .unwrap_or_default()
     }
 
+    /// True when the contact matches a search: name, company, emails, tags, or the digits
+    /// of a phone.
+    pub fn matches_search(&self, text: &str) -> bool {
+        let needle = text.trim().to_lowercase();
+        if needle.is_empty() {
+            return true;
+        }
+        let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
+        let hay = [
+            self.display_name(),
+            self.company.clone().unwrap_or_default(),
+            self.emails.join(" "),
+            self.tags.iter().cloned().collect::<Vec<_>>().join(" "),
+        ]
+        .join(" ")
+        .to_lowercase();
+        hay.contains(&needle)
+            || (digits.len() >= 3 && self.phones.iter().any(|p| p.contains(&digits)))
+    }
+
     pub fn has_name(&self) -> bool {
         self.first_name.is_some() || self.last_name.is_some()
     }

@@ -1,0 +1,167 @@
+//! What frames every screen: the title bar (`Step N/9 · Name`), the footer of key hints,
+//! the status line, the help overlay, confirmation dialogs, and the notice shown when the
+//! terminal is smaller than 80×24.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use super::action::{footer, help, Binding};
+use super::theme::Theme;
+use crate::engine::text::sanitize_for_terminal as clean;
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// Splits the frame into title, body, status and footer.
+pub fn frame_areas(area: Rect) -> (Rect, Rect, Rect, Rect) {
+    let [title, body, status, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    (title, body, status, foot)
+}
+
+pub fn render_title(theme: Theme, title: &str, right: &str, area: Rect, buf: &mut Buffer) {
+    let right = clean(right);
+    let room = (area.width as usize).saturating_sub(title.chars().count() + 3);
+    let right: String = if right.chars().count() > room {
+        let tail: String = right
+            .chars()
+            .rev()
+            .take(room.saturating_sub(1))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("…{tail}")
+    } else {
+        right
+    };
+    let pad =
+        (area.width as usize).saturating_sub(title.chars().count() + right.chars().count() + 2);
+    Line::from(vec![
+        Span::styled(format!(" {title}"), theme.title()),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(right, theme.dim()),
+        Span::raw(" "),
+    ])
+    .render(area, buf);
+}
+
+pub fn render_footer(theme: Theme, keys: &[Binding], area: Rect, buf: &mut Buffer) {
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (key, hint)) in footer(keys).into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.dim()));
+        }
+        spans.push(Span::styled(key, theme.key()));
+        spans.push(Span::raw(format!(" {hint}")));
+    }
+    Line::from(spans).render(area, buf);
+}
+
+pub fn render_status(theme: Theme, status: Option<&(Level, String)>, area: Rect, buf: &mut Buffer) {
+    if let Some((level, text)) = status {
+        let style = match level {
+            Level::Info => theme.ok(),
+            Level::Warn => theme.warn(),
+            Level::Error => theme.error(),
+        };
+        Line::from(Span::styled(format!(" {}", clean(text)), style)).render(area, buf);
+    }
+}
+
+/// A rectangle of `width`×`height` centred in `area`, clipped to it.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+pub fn render_help(theme: Theme, name: &str, keys: &[Binding], area: Rect, buf: &mut Buffer) {
+    let mut rows: Vec<(String, &str)> = Vec::new();
+    for (k, h) in help(keys) {
+        if !rows.iter().any(|(k2, _)| *k2 == k) {
+            rows.push((k, h));
+        }
+    }
+    let height = (rows.len() as u16 + 2).min(area.height);
+    let popup = centered(area, 44, height);
+    Clear.render(popup, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" Keys · {name} "))
+        .title_style(theme.title());
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .map(|(k, h)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<8}"), theme.key()),
+                Span::raw(h.to_string()),
+            ])
+        })
+        .collect();
+    Paragraph::new(lines).block(block).render(popup, buf);
+}
+
+pub fn render_confirm(theme: Theme, question: &str, area: Rect, buf: &mut Buffer) {
+    let popup = centered(area, 60, 5);
+    Clear.render(popup, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Confirm ")
+        .title_style(theme.warn());
+    Paragraph::new(vec![
+        Line::from(clean(question)),
+        Line::from(vec![
+            Span::styled("y", theme.key()),
+            Span::raw(" yes   "),
+            Span::styled("n", theme.key()),
+            Span::raw(" no"),
+        ]),
+    ])
+    .wrap(Wrap { trim: true })
+    .block(block)
+    .render(popup, buf);
+}
+
+pub fn render_too_small(area: Rect, buf: &mut Buffer) {
+    let text = format!(
+        "The terminal is {}×{}; rolodex needs at least {MIN_WIDTH}×{MIN_HEIGHT}. Enlarge the window, or press q to quit.",
+        area.width, area.height
+    );
+    Paragraph::new(text)
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
+}
+
+/// Cuts a string to `width` characters, with `…` when it was longer.
+pub fn fit(text: &str, width: usize) -> String {
+    let text = clean(text).replace('\n', "⏎");
+    if text.chars().count() <= width {
+        text
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut s: String = text.chars().take(width - 1).collect();
+        s.push('…');
+        s
+    }
+}

@@ -1,0 +1,484 @@
+//! What the wizard's screens share: the store, the file being imported and the plan being
+//! built, the review and the job. Background work (the review, the import) is started from
+//! here on named threads and reports over the app's one channel. No business rule lives
+//! here: every decision is the engine's or the store's.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::{Block, Borders, Widget};
+use tui_textarea::TextArea;
+
+use super::chrome::Level;
+use super::event::AppEvent;
+use super::theme::Theme;
+use crate::engine::date::DateOrder;
+use crate::engine::mapping::{guess_consent_column, header_signature, MapSource, Mapping};
+use crate::engine::plan::{import_tag, ImportOptions, ImportPlan};
+use crate::engine::report::ReportFiles;
+use crate::engine::resolve::issues_of;
+use crate::engine::review::{
+    phone_column_health, review, scan_date_columns, ColumnHealth, DateColumnReport, NoStore,
+    Progress, Review,
+};
+use crate::engine::source::{RawRow, Source};
+use crate::store::import::NewJob;
+use crate::store::jobs::Job;
+use crate::store::Store;
+use crate::worker::{spawn_import, Cancel, WorkerEvent};
+
+/// The clock the wizard reads (fixed in tests, so snapshots do not change by the minute).
+pub type Clock = fn() -> chrono::DateTime<chrono::Local>;
+
+pub struct Ctx {
+    pub theme: Theme,
+    pub store: Option<Arc<Store>>,
+    /// Why there is no store, in words.
+    pub store_error: Option<String>,
+    pub tx: Sender<AppEvent>,
+    pub clock: Clock,
+    /// Where the wizard writes result and error files.
+    pub out_dir: PathBuf,
+    pub status: Option<(Level, String)>,
+
+    pub source: Option<Source>,
+    /// The first rows of the file, for sample values.
+    pub samples: Vec<RawRow>,
+    pub mapping: Mapping,
+    pub remembered: bool,
+    pub options: ImportOptions,
+    pub health: Vec<ColumnHealth>,
+    pub date_orders: BTreeMap<usize, DateOrder>,
+    pub date_reports: Vec<DateColumnReport>,
+
+    pub review: Option<Review>,
+    pub review_progress: Option<Progress>,
+    pub reviewing: bool,
+    pub review_cancel: Arc<AtomicBool>,
+
+    pub job: Option<Job>,
+    pub progress: Option<Progress>,
+    pub cancel: Cancel,
+    pub importing: bool,
+    /// Set by Done's "failed rows": History opens the job's problem rows.
+    pub open_failed: bool,
+    /// Rows fixed in the failed-rows workbench, waiting to be retried: (job, row) → cells.
+    pub fixes: BTreeMap<(u64, u64), Vec<String>>,
+}
+
+impl Ctx {
+    pub fn new(
+        theme: Theme,
+        store: Result<Store, String>,
+        tx: Sender<AppEvent>,
+        clock: Clock,
+        out_dir: PathBuf,
+    ) -> Ctx {
+        let (store, store_error) = match store {
+            Ok(s) => (Some(Arc::new(s)), None),
+            Err(e) => (None, Some(e)),
+        };
+        Ctx {
+            theme,
+            store,
+            store_error,
+            tx,
+            clock,
+            out_dir,
+            status: None,
+            source: None,
+            samples: Vec::new(),
+            mapping: Mapping::default(),
+            remembered: false,
+            options: ImportOptions::default(),
+            health: Vec::new(),
+            date_orders: BTreeMap::new(),
+            date_reports: Vec::new(),
+            review: None,
+            review_progress: None,
+            reviewing: false,
+            review_cancel: Arc::new(AtomicBool::new(false)),
+            job: None,
+            progress: None,
+            cancel: Cancel::default(),
+            importing: false,
+            open_failed: false,
+            fixes: BTreeMap::new(),
+        }
+    }
+
+    pub fn say(&mut self, level: Level, text: impl Into<String>) {
+        self.status = Some((level, text.into()));
+    }
+
+    /// Takes a freshly opened file: samples, the automatic (or remembered) mapping, the
+    /// suggested consent column, the phone-column health.
+    pub fn load(&mut self, source: Source) {
+        self.samples.clear();
+        if let Ok(mut rows) = source.rows() {
+            while self.samples.len() < 20 {
+                match rows.next_row() {
+                    Ok(Some(r)) => self.samples.push(r),
+                    _ => break,
+                }
+            }
+        }
+        let header = source.header().to_vec();
+        let remembered = self
+            .store
+            .as_ref()
+            .and_then(|s| {
+                s.remembered_mapping(&header_signature(&header))
+                    .ok()
+                    .flatten()
+            })
+            .filter(|m| m.columns.len() == header.len());
+        self.remembered = remembered.is_some();
+        self.mapping = match remembered {
+            Some(mut m) => {
+                for c in &mut m.columns {
+                    c.source = MapSource::Remembered;
+                }
+                m
+            }
+            None => Mapping::auto(&header),
+        };
+        self.options = ImportOptions::default();
+        self.options.consent_column = guess_consent_column(&header).map(|i| header[i].clone());
+        self.review = None;
+        self.job = None;
+        self.source = Some(source);
+        self.refresh_health();
+    }
+
+    pub fn refresh_health(&mut self) {
+        if let Some(source) = &self.source {
+            self.health = phone_column_health(source, &self.mapping, &self.options.region)
+                .unwrap_or_default();
+        }
+    }
+
+    pub fn file_name(&self) -> String {
+        self.source
+            .as_ref()
+            .map(|s| s.info.path.display().to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn plan(&self) -> Option<ImportPlan> {
+        let source = self.source.as_ref()?;
+        Some(ImportPlan {
+            file: source.info.path.clone(),
+            read: Default::default(),
+            mapping: self.mapping.clone(),
+            options: self.options.clone(),
+            date_orders: self.date_orders.clone(),
+        })
+    }
+
+    /// Starts the dry run over the whole file on a background thread.
+    pub fn start_review(&mut self) {
+        let Some(source) = self.source.clone() else {
+            return;
+        };
+        match scan_date_columns(&source, &self.mapping) {
+            Ok((orders, reports)) => {
+                self.date_orders = orders;
+                self.date_reports = reports;
+            }
+            Err(e) => {
+                self.say(Level::Error, e.to_string());
+                return;
+            }
+        }
+        let Some(plan) = self.plan() else { return };
+        self.review_cancel
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.review_cancel = Arc::new(AtomicBool::new(false));
+        let cancel = Arc::clone(&self.review_cancel);
+        self.review = None;
+        self.review_progress = None;
+        self.reviewing = true;
+        let tx = self.tx.clone();
+        let store = self.store.clone();
+        let spawned = std::thread::Builder::new()
+            .name("rolodex-review".into())
+            .spawn(move || {
+                let progress_tx = tx.clone();
+                let mut progress = |p: Progress| {
+                    let _ = progress_tx.send(AppEvent::ReviewProgress(p));
+                };
+                let mut each = |_: &RawRow, _: &_, _: &_| Ok(());
+                let result = match store.as_ref().map(|s| s.lookup()) {
+                    Some(Ok(lookup)) => {
+                        review(&plan, &source, &lookup, &cancel, &mut each, &mut progress)
+                    }
+                    _ => review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress),
+                };
+                let _ = tx.send(AppEvent::ReviewDone(
+                    result.map(Box::new).map_err(|e| e.to_string()),
+                ));
+            });
+        if let Err(e) = spawned {
+            self.reviewing = false;
+            self.say(Level::Error, format!("cannot start the review: {e}"));
+        }
+    }
+
+    fn stem(&self) -> String {
+        self.source
+            .as_ref()
+            .and_then(|s| {
+                s.info
+                    .path
+                    .file_stem()
+                    .map(|f| f.to_string_lossy().to_string())
+            })
+            .unwrap_or_else(|| "import".into())
+    }
+
+    /// Writes the review's error file (failed and skipped rows) in the background.
+    pub fn write_review_errors(&mut self) {
+        let (Some(source), Some(plan)) = (self.source.clone(), self.plan()) else {
+            return;
+        };
+        let path = self.out_dir.join(format!("{}-errors.csv", self.stem()));
+        let tx = self.tx.clone();
+        let store = self.store.clone();
+        self.say(Level::Info, format!("Writing {} …", path.display()));
+        let _ = std::thread::Builder::new()
+            .name("rolodex-errors".into())
+            .spawn(move || {
+                let result = (|| -> Result<String, String> {
+                    let mut files = ReportFiles::create(source.header(), None, Some(&path))
+                        .map_err(|e| e.to_string())?;
+                    let cancel = AtomicBool::new(false);
+                    let mut each = |raw: &RawRow, check: &_, decision: &_| {
+                        files.write(
+                            &raw.cells,
+                            crate::engine::resolve::Decision::status(decision),
+                            &issues_of(check, decision),
+                        )
+                    };
+                    let mut progress = |_| {};
+                    match store.as_ref().map(|s| s.lookup()) {
+                        Some(Ok(lookup)) => {
+                            review(&plan, &source, &lookup, &cancel, &mut each, &mut progress)
+                        }
+                        _ => review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress),
+                    }
+                    .map_err(|e| e.to_string())?;
+                    files.finish().map_err(|e| e.to_string())?;
+                    Ok(path.display().to_string())
+                })();
+                let _ = tx.send(AppEvent::ErrorsWritten(result));
+            });
+    }
+
+    /// Records the job and starts the import worker. `file` overrides the source (retries).
+    pub fn start_import(&mut self, retry: Option<(u64, PathBuf)>) -> bool {
+        let Some(store) = self.store.clone() else {
+            let why = self
+                .store_error
+                .clone()
+                .unwrap_or_else(|| "no store".into());
+            self.say(Level::Error, why);
+            return false;
+        };
+        let (source, plan) = match &retry {
+            Some((of, path)) => {
+                let Ok(job) = store.job(*of) else {
+                    return false;
+                };
+                let source = match Source::open(path, &job.plan.read) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.say(Level::Error, e.to_string());
+                        return false;
+                    }
+                };
+                let mut plan = job.plan.clone();
+                plan.file = path.clone();
+                (source, plan)
+            }
+            None => {
+                let (Some(source), Some(plan)) = (self.source.clone(), self.plan()) else {
+                    return false;
+                };
+                (source, plan)
+            }
+        };
+        let checksum = match file_checksum(&source.info.path) {
+            Ok(c) => c,
+            Err(e) => {
+                self.say(Level::Error, format!("{}: {e}", source.info.path.display()));
+                return false;
+            }
+        };
+        // A retry joins its original import: same tag, so the contacts are found together.
+        let tag = match &retry {
+            Some((of, _)) => store.job(*of).ok().and_then(|j| j.import_tag),
+            None => plan
+                .options
+                .import_tag
+                .then(|| import_tag(&source.info.path, (self.clock)())),
+        };
+        let job = store.start_job(NewJob {
+            file: source.info.path.display().to_string(),
+            size: source.info.size,
+            checksum,
+            header: source.header().to_vec(),
+            plan: &plan,
+            import_tag: tag,
+            retry_of: retry.as_ref().map(|(of, _)| *of),
+        });
+        let job = match job {
+            Ok(j) => j,
+            Err(e) => {
+                self.say(Level::Error, e.to_string());
+                return false;
+            }
+        };
+        self.job = Some(job.clone());
+        self.progress = None;
+        self.cancel = Cancel::default();
+        let (wtx, wrx) = mpsc::channel::<WorkerEvent>();
+        let app_tx = self.tx.clone();
+        let forward = std::thread::Builder::new()
+            .name("rolodex-events".into())
+            .spawn(move || {
+                for e in wrx {
+                    if app_tx.send(AppEvent::Worker(e)).is_err() {
+                        return;
+                    }
+                }
+            });
+        if forward.is_err() {
+            return false;
+        }
+        match spawn_import(store, job, source, wtx, self.cancel.clone()) {
+            Ok(_) => {
+                self.importing = true;
+                true
+            }
+            Err(e) => {
+                self.say(Level::Error, format!("cannot start the import: {e}"));
+                false
+            }
+        }
+    }
+
+    /// Writes the job's results and error files next to each other in `out_dir`.
+    pub fn write_job_files(&mut self, job: &Job) {
+        let Some(store) = &self.store else { return };
+        let stem = Path::new(&job.file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "import".into());
+        let results = self
+            .out_dir
+            .join(format!("{stem}-job{}-results.csv", job.id));
+        let errors = self
+            .out_dir
+            .join(format!("{stem}-job{}-errors.csv", job.id));
+        match crate::cli::jobs::write_reports(store, job, Some(&results), Some(&errors)) {
+            Ok(()) => self.say(
+                Level::Info,
+                format!("Wrote {} and {}", results.display(), errors.display()),
+            ),
+            Err(e) => self.say(Level::Error, format!("cannot write the files: {e}")),
+        }
+    }
+}
+
+pub fn file_checksum(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// A one-line text field (tui-textarea), which gets first refusal of keys while focused.
+pub struct TextField {
+    area: TextArea<'static>,
+}
+
+impl TextField {
+    pub fn new(value: &str) -> TextField {
+        let mut area = TextArea::new(vec![value.to_string()]);
+        area.move_cursor(tui_textarea::CursorMove::End);
+        area.set_cursor_line_style(Style::default());
+        TextField { area }
+    }
+
+    pub fn value(&self) -> String {
+        self.area.lines().first().cloned().unwrap_or_default()
+    }
+
+    pub fn set(&mut self, value: &str) {
+        *self = TextField::new(value);
+    }
+
+    /// Offers a key to the field; true when it used it. Enter, Esc, Tab and the arrows up
+    /// and down are left to the screen.
+    pub fn input(&mut self, key: KeyEvent) -> bool {
+        let ctrl = key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Enter
+            | KeyCode::Esc
+            | KeyCode::Tab
+            | KeyCode::BackTab
+            | KeyCode::Up
+            | KeyCode::Down
+            | KeyCode::PageUp
+            | KeyCode::PageDown => false,
+            // The app's own control keys: quit, history, contacts.
+            KeyCode::Char('c' | 'r' | 'o') if ctrl => false,
+            _ => {
+                self.area.input(key);
+                true
+            }
+        }
+    }
+
+    pub fn render(&self, theme: Theme, title: &str, focused: bool, area: Rect, buf: &mut Buffer) {
+        let mut field = self.area.clone();
+        let border = if focused { theme.key() } else { theme.dim() };
+        field.set_block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(border)
+                .title(title.to_string()),
+        );
+        if focused {
+            field.set_cursor_style(
+                Style::default().add_modifier(ratatui::style::Modifier::REVERSED),
+            );
+        } else {
+            field.set_cursor_style(Style::default());
+        }
+        field.render(area, buf);
+    }
+}

@@ -1,0 +1,43 @@
+//! One channel feeds the main loop: terminal input from a reader thread, and the events of
+//! the background work (the review, the import).
+
+use std::sync::mpsc::Sender;
+
+use crossterm::event::{Event, KeyEvent, KeyEventKind};
+
+use crate::engine::review::{Progress, Review};
+use crate::worker::WorkerEvent;
+
+#[derive(Debug)]
+pub enum AppEvent {
+    Key(KeyEvent),
+    Resize,
+    /// Progress of the background review.
+    ReviewProgress(Progress),
+    ReviewDone(Result<Box<Review>, String>),
+    /// The error file written from the review, or why not.
+    ErrorsWritten(Result<String, String>),
+    Worker(WorkerEvent),
+}
+
+/// Reads the terminal on a named thread; only key presses (not repeats or releases) and
+/// resizes are passed on.
+pub fn spawn_input(tx: Sender<AppEvent>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("rolodex-input".into())
+        .spawn(move || loop {
+            let event = match crossterm::event::read() {
+                Ok(e) => e,
+                Err(_) => return,
+            };
+            let sent = match event {
+                Event::Key(key) if key.kind == KeyEventKind::Press => tx.send(AppEvent::Key(key)),
+                Event::Resize(_, _) => tx.send(AppEvent::Resize),
+                _ => Ok(()),
+            };
+            if sent.is_err() {
+                return;
+            }
+        })?;
+    Ok(())
+}

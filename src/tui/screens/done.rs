@@ -1,0 +1,115 @@
+//! Step 9 · Done: created, updated, cleaned out, destination; open the failed rows, write
+//! the results and error files, revert.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+use super::{Confirm, Screen, Transition, View};
+use crate::tui::action::{self, Action, Binding};
+use crate::tui::chrome::fit;
+use crate::tui::context::Ctx;
+
+#[derive(Default)]
+pub struct DoneScreen;
+
+impl Screen for DoneScreen {
+    fn keys(&self) -> &'static [Binding] {
+        action::DONE
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {
+        let Some(job) = ctx.job.clone() else {
+            return Transition::Stay;
+        };
+        match action {
+            Action::OpenFailed => {
+                ctx.open_failed = true;
+                Transition::To(View::History)
+            }
+            Action::WriteReports => {
+                ctx.write_job_files(&job);
+                Transition::Stay
+            }
+            Action::Revert => Transition::Confirm(Confirm::Revert(job.id)),
+            Action::NewImport => Transition::To(View::File),
+            Action::History => Transition::To(View::History),
+            _ => Transition::Stay,
+        }
+    }
+
+    fn render(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
+        let theme = ctx.theme;
+        let Some(job) = &ctx.job else { return };
+        let c = &job.counts;
+        let [summary, reasons] =
+            Layout::vertical([Constraint::Length(11), Constraint::Min(3)]).areas(area);
+        let kv = |k: &str, v: String, style| {
+            Line::from(vec![Span::raw(format!(" {k:<16}")), Span::styled(v, style)])
+        };
+        let mut lines = vec![
+            kv(
+                "Job",
+                format!("{} · {}", job.id, job.status),
+                theme.heading(),
+            ),
+            kv("Created", c.created.to_string(), theme.ok()),
+            kv("Updated", c.updated.to_string(), theme.ok()),
+            kv(
+                "Cleaned out",
+                format!("{} skipped, {} failed", c.skipped, c.failed),
+                theme.warn(),
+            ),
+            kv(
+                "Rows",
+                format!("{} ({} blank)", c.total_rows, c.blank_rows),
+                ratatui::style::Style::default(),
+            ),
+        ];
+        let dest = match &job.plan.options.list {
+            Some(l) => format!("contacts and the list {:?} ({} dialing)", l.name, l.dial),
+            None => "contacts".into(),
+        };
+        lines.push(kv(
+            "Destination",
+            fit(&dest, 56),
+            ratatui::style::Style::default(),
+        ));
+        lines.push(kv(
+            "Visibility",
+            if job.plan.options.shared {
+                "shared".into()
+            } else {
+                "personal".into()
+            },
+            theme.dim(),
+        ));
+        if let Some(tag) = &job.import_tag {
+            lines.push(kv("Tagged", fit(tag, 56), theme.dim()));
+        }
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" Import finished "),
+            )
+            .render(summary, buf);
+        let mut rs: Vec<_> = c.reasons.iter().collect();
+        rs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let text: Vec<String> = rs.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        let advice = if c.failed + c.skipped > 0 {
+            "Press f to open the failed rows: fix them in place and retry them as a follow-up job."
+        } else {
+            "Every row went in."
+        };
+        Paragraph::new(vec![
+            Line::raw(format!(" {}", text.join(" · "))),
+            Line::raw(""),
+            Line::styled(format!(" {advice}"), theme.dim()),
+        ])
+        .wrap(Wrap { trim: false })
+        .block(Block::default().borders(Borders::ALL).title(" Reasons "))
+        .render(reasons, buf);
+    }
+}

@@ -1,0 +1,303 @@
+//! Step 2 · Map: every column with sample values and its field; pick a field, `ignore`, or
+//! a new custom field typed in place. Next is refused, with the reason, until the required
+//! fields are mapped; the phone-column health warning and its suggestion show below.
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Widget, Wrap};
+
+use super::{move_selection, scroll_offset, Screen, Transition, View};
+use crate::engine::mapping::{Field, MapSource, Target};
+use crate::engine::text::clean_cell;
+use crate::tui::action::{self, Action, Binding};
+use crate::tui::chrome::{centered, fit, Level};
+use crate::tui::context::{Ctx, TextField};
+
+/// The choices of the field picker, in order.
+fn choices() -> Vec<String> {
+    let mut out = vec!["ignore".to_string()];
+    out.extend(Field::ALL.iter().map(|f| f.name().to_string()));
+    out.push("new custom field…".to_string());
+    out
+}
+
+pub struct Picker {
+    pub selected: usize,
+    /// Typing the custom field's `name[:type]`.
+    pub custom: Option<TextField>,
+}
+
+#[derive(Default)]
+pub struct MapScreen {
+    pub selected: usize,
+    pub picker: Option<Picker>,
+}
+
+impl MapScreen {
+    fn samples(ctx: &Ctx, column: usize) -> String {
+        let values: Vec<String> = ctx
+            .samples
+            .iter()
+            .filter_map(|r| r.cells.get(column))
+            .map(|c| clean_cell(c))
+            .filter(|c| !c.is_empty())
+            .take(3)
+            .collect();
+        values.join(" · ")
+    }
+
+    fn apply(&mut self, target: Target, ctx: &mut Ctx) {
+        let Some(column) = ctx.mapping.columns.get(self.selected) else {
+            return;
+        };
+        let spec = format!("{}={}", self.selected + 1, target.label());
+        let header = column.header.clone();
+        match ctx.mapping.apply_override(&spec) {
+            Ok(()) => {
+                ctx.refresh_health();
+                ctx.say(Level::Info, format!("{} → {}", header, target.label()));
+            }
+            Err(e) => ctx.say(Level::Error, e),
+        }
+    }
+}
+
+impl Screen for MapScreen {
+    fn keys(&self) -> &'static [Binding] {
+        action::MAP
+    }
+
+    fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
+        let Some(picker) = &mut self.picker else {
+            return false;
+        };
+        let Some(field) = &mut picker.custom else {
+            return match key.code {
+                crossterm::event::KeyCode::Enter => {
+                    let choice = choices().get(picker.selected).cloned().unwrap_or_default();
+                    if choice.starts_with("new custom") {
+                        let header = ctx
+                            .mapping
+                            .columns
+                            .get(self.selected)
+                            .map(|c| c.header.clone())
+                            .unwrap_or_default();
+                        let name: String = header
+                            .to_lowercase()
+                            .chars()
+                            .map(|c| if c.is_alphanumeric() { c } else { '_' })
+                            .collect();
+                        picker.custom = Some(TextField::new(&name));
+                    } else if let Ok(target) = Target::parse(&choice) {
+                        self.picker = None;
+                        self.apply(target, ctx);
+                    }
+                    true
+                }
+                crossterm::event::KeyCode::Esc => {
+                    self.picker = None;
+                    true
+                }
+                _ => false,
+            };
+        };
+        match key.code {
+            crossterm::event::KeyCode::Enter => {
+                let spec = format!("custom:{}", field.value().trim());
+                match Target::parse(&spec) {
+                    Ok(target) => {
+                        self.picker = None;
+                        self.apply(target, ctx);
+                    }
+                    Err(e) => ctx.say(Level::Error, e),
+                }
+                true
+            }
+            crossterm::event::KeyCode::Esc => {
+                picker.custom = None;
+                true
+            }
+            _ => field.input(key),
+        }
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {
+        if let Some(picker) = &mut self.picker {
+            picker.selected = move_selection(picker.selected, choices().len(), action, 8);
+            return Transition::Stay;
+        }
+        match action {
+            Action::Toggle | Action::Edit | Action::Right => {
+                let current = ctx
+                    .mapping
+                    .columns
+                    .get(self.selected)
+                    .map(|c| c.target.label())
+                    .unwrap_or_default();
+                let selected = choices().iter().position(|c| *c == current).unwrap_or(0);
+                self.picker = Some(Picker {
+                    selected,
+                    custom: None,
+                });
+                Transition::Stay
+            }
+            Action::Next => {
+                let o = &ctx.options;
+                match ctx.mapping.missing(o.require, o.purpose, o.identifier) {
+                    Some(missing) => {
+                        ctx.say(
+                            Level::Error,
+                            format!("Map {missing} first (preset: {}).", o.require),
+                        );
+                        Transition::Stay
+                    }
+                    None => Transition::Next,
+                }
+            }
+            Action::Back => Transition::To(View::File),
+            _ => {
+                self.selected =
+                    move_selection(self.selected, ctx.mapping.columns.len(), action, 10);
+                Transition::Stay
+            }
+        }
+    }
+
+    fn render(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
+        let theme = ctx.theme;
+        let notes = 3;
+        let [table_area, notes_area] =
+            Layout::vertical([Constraint::Min(5), Constraint::Length(notes)]).areas(area);
+        let height = table_area.height.saturating_sub(3) as usize;
+        let offset = scroll_offset(self.selected, height);
+        let wide = table_area.width >= 110;
+        let (w_col, w_field) = if wide { (26, 30) } else { (20, 22) };
+        let w_samples = table_area.width.saturating_sub(w_col + w_field + 6) as usize;
+        let rows: Vec<Row> = ctx
+            .mapping
+            .columns
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(height)
+            .map(|(i, c)| {
+                let marker = match c.source {
+                    MapSource::Synonym => "",
+                    MapSource::Remembered => " (remembered)",
+                    MapSource::User => " (you)",
+                    MapSource::Unmatched => "",
+                };
+                let field_style = if c.target == Target::Ignore {
+                    theme.dim()
+                } else {
+                    theme.ok()
+                };
+                let row = Row::new(vec![
+                    Cell::from(fit(&c.header, w_col as usize)),
+                    Cell::from(fit(&Self::samples(ctx, c.index), w_samples)),
+                    Cell::from(Span::styled(
+                        fit(&format!("{}{marker}", c.target.label()), w_field as usize),
+                        field_style,
+                    )),
+                ]);
+                if i == self.selected {
+                    row.style(theme.selected())
+                } else {
+                    row
+                }
+            })
+            .collect();
+        let title = format!(
+            " {} columns · Space changes a field · Enter continues ",
+            ctx.mapping.columns.len()
+        );
+        Table::new(
+            rows,
+            [
+                Constraint::Length(w_col),
+                Constraint::Min(10),
+                Constraint::Length(w_field),
+            ],
+        )
+        .header(Row::new(vec!["Column", "Sample values", "Field"]).style(theme.heading()))
+        .block(Block::default().borders(Borders::ALL).title(title))
+        .render(table_area, buf);
+
+        let o = &ctx.options;
+        let mut lines = Vec::new();
+        match ctx.mapping.missing(o.require, o.purpose, o.identifier) {
+            None => lines.push(Line::from(vec![
+                Span::styled("✓ ", theme.ok()),
+                Span::raw(format!("Required fields mapped (preset {}).", o.require)),
+            ])),
+            Some(m) => lines.push(Line::from(vec![
+                Span::styled("✗ ", theme.error()),
+                Span::raw(format!("Needs {m} (preset {}).", o.require)),
+            ])),
+        }
+        for h in &ctx.health {
+            if let Some(w) = h.warning() {
+                lines.push(Line::styled(format!("⚠ {}", fit(&w, 300)), theme.warn()));
+            } else if h.sampled > 0 {
+                lines.push(Line::styled(
+                    fit(
+                        &format!(
+                            "{}: {} of {} sampled numbers valid.",
+                            h.column, h.valid, h.sampled
+                        ),
+                        200,
+                    ),
+                    theme.dim(),
+                ));
+            }
+        }
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .render(notes_area, buf);
+
+        if let Some(picker) = &self.picker {
+            let header = ctx
+                .mapping
+                .columns
+                .get(self.selected)
+                .map(|c| c.header.clone())
+                .unwrap_or_default();
+            let all = choices();
+            let popup = centered(area, 40, (all.len() as u16 + 2).min(area.height));
+            Clear.render(popup, buf);
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .title(format!(" {} → ", fit(&header, 28)))
+                .title_style(theme.title());
+            let inner_height = popup.height.saturating_sub(2) as usize;
+            let offset = scroll_offset(picker.selected, inner_height);
+            let lines: Vec<Line> = all
+                .iter()
+                .enumerate()
+                .skip(offset)
+                .take(inner_height)
+                .map(|(i, c)| {
+                    if i == picker.selected {
+                        Line::styled(format!(" {c}"), theme.selected())
+                    } else {
+                        Line::raw(format!(" {c}"))
+                    }
+                })
+                .collect();
+            Paragraph::new(lines).block(block).render(popup, buf);
+            if let Some(field) = &picker.custom {
+                let input = centered(area, 56, 3);
+                Clear.render(input, buf);
+                field.render(
+                    theme,
+                    " name[:type] — text number money date checkbox option=a|b ",
+                    true,
+                    input,
+                    buf,
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! One file per screen. A screen holds its own state, turns actions into transitions, and
+//! renders as a pure function of its state and the shared context.
+
+pub mod consent;
+pub mod contacts;
+pub mod destination;
+pub mod done;
+pub mod file;
+pub mod history;
+pub mod map;
+pub mod options;
+pub mod progress;
+pub mod review;
+pub mod tags;
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::action::{Action, Binding};
+use super::context::Ctx;
+
+/// Where the app goes after an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    Stay,
+    Next,
+    Back,
+    To(View),
+    Confirm(Confirm),
+    Quit,
+}
+
+/// Questions asked before doing something that cannot be taken back lightly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirm {
+    CancelImport,
+    QuitDuringImport,
+    Revert(u64),
+}
+
+impl Confirm {
+    pub fn question(&self) -> String {
+        match self {
+            Confirm::CancelImport => {
+                "Cancel the import? Rows written so far stay, and the job can be resumed.".into()
+            }
+            Confirm::QuitDuringImport => "An import is running. Cancel it and quit?".into(),
+            Confirm::Revert(job) => format!(
+                "Revert job {job}? Contacts it created are deleted and those it updated restored."
+            ),
+        }
+    }
+}
+
+/// The steps of the wizard, then the two browsers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    File,
+    Map,
+    Options,
+    Review,
+    Consent,
+    Tags,
+    Destination,
+    Progress,
+    Done,
+    History,
+    Contacts,
+}
+
+impl View {
+    pub const STEPS: [View; 9] = [
+        View::File,
+        View::Map,
+        View::Options,
+        View::Review,
+        View::Consent,
+        View::Tags,
+        View::Destination,
+        View::Progress,
+        View::Done,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            View::File => "File",
+            View::Map => "Map",
+            View::Options => "Options",
+            View::Review => "Review",
+            View::Consent => "Consent",
+            View::Tags => "Tags",
+            View::Destination => "Destination",
+            View::Progress => "Progress",
+            View::Done => "Done",
+            View::History => "History",
+            View::Contacts => "Contacts",
+        }
+    }
+
+    /// `Step 2/9 · Map`, or the browser's own name.
+    pub fn title(self) -> String {
+        match Self::STEPS.iter().position(|s| *s == self) {
+            Some(i) => format!("Step {}/9 · {}", i + 1, self.name()),
+            None => self.name().to_string(),
+        }
+    }
+
+    pub fn next(self) -> View {
+        match Self::STEPS.iter().position(|s| *s == self) {
+            Some(i) if i + 1 < Self::STEPS.len() => Self::STEPS[i + 1],
+            _ => self,
+        }
+    }
+
+    pub fn prev(self) -> View {
+        match Self::STEPS.iter().position(|s| *s == self) {
+            Some(i) if i > 0 => Self::STEPS[i - 1],
+            _ => View::File,
+        }
+    }
+}
+
+pub trait Screen {
+    fn keys(&self) -> &'static [Binding];
+    /// A focused text field gets first refusal of keys.
+    fn text_input(&mut self, _key: KeyEvent, _ctx: &mut Ctx) -> bool {
+        false
+    }
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition;
+    /// Called when the screen is entered.
+    fn enter(&mut self, _ctx: &mut Ctx) {}
+    fn render(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer);
+    /// Extra words for the title bar (a job, a row).
+    fn subtitle(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Moves a selection within `len` items for the common movement actions.
+pub fn move_selection(selected: usize, len: usize, action: Action, page: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    let last = len - 1;
+    match action {
+        Action::Up => selected.saturating_sub(1),
+        Action::Down => (selected + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => selected.saturating_sub(page.max(1)),
+        Action::PageDown => (selected + page.max(1)).min(last),
+        _ => selected.min(last),
+    }
+}
+
+/// The first visible item so that `selected` shows in a window of `height` items.
+pub fn scroll_offset(selected: usize, height: usize) -> usize {
+    if height == 0 {
+        0
+    } else {
+        selected.saturating_sub(height - 1)
+    }
+}

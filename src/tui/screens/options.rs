@@ -1,0 +1,252 @@
+//! Step 3 · Options: purpose, identifier, keep-existing, default region, requirement preset,
+//! consent column.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+use super::{move_selection, Screen, Transition};
+use crate::engine::mapping::Requirement;
+use crate::engine::phone::parse_region;
+use crate::engine::plan::{Identifier, Purpose};
+use crate::tui::action::{self, Action, Binding};
+use crate::tui::chrome::{fit, Level};
+use crate::tui::context::Ctx;
+
+const FIELDS: [&str; 6] = [
+    "Purpose",
+    "Match by",
+    "Keep existing values",
+    "Default region",
+    "Requirement",
+    "Consent column",
+];
+
+fn cycle<T: Clone + PartialEq>(all: &[T], current: T, forward: bool) -> T {
+    let i = all.iter().position(|v| *v == current).unwrap_or(0);
+    let n = all.len();
+    all[if forward {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    }]
+    .clone()
+}
+
+#[derive(Default)]
+pub struct OptionsScreen {
+    pub focus: usize,
+    /// The region as being typed (two letters).
+    pub region: String,
+}
+
+impl OptionsScreen {
+    fn change(&mut self, ctx: &mut Ctx, forward: bool) {
+        let o = &mut ctx.options;
+        match self.focus {
+            0 => {
+                o.purpose = cycle(
+                    &[
+                        Purpose::Create,
+                        Purpose::Update,
+                        Purpose::Upsert,
+                        Purpose::Always,
+                    ],
+                    o.purpose,
+                    forward,
+                )
+            }
+            1 => {
+                let all: &[Identifier] = if o.purpose == Purpose::Update {
+                    &[
+                        Identifier::Any,
+                        Identifier::Phone,
+                        Identifier::Email,
+                        Identifier::Id,
+                    ]
+                } else {
+                    &[Identifier::Any, Identifier::Phone, Identifier::Email]
+                };
+                o.identifier = cycle(all, o.identifier, forward)
+            }
+            2 => o.keep_existing = !o.keep_existing,
+            4 => {
+                o.require = cycle(
+                    &[Requirement::Contact, Requirement::Dialer, Requirement::Any],
+                    o.require,
+                    forward,
+                )
+            }
+            5 => {
+                let header: Vec<Option<String>> = std::iter::once(None)
+                    .chain(
+                        ctx.source
+                            .iter()
+                            .flat_map(|s| s.header().iter().cloned().map(Some)),
+                    )
+                    .collect();
+                o.consent_column = cycle(&header, o.consent_column.clone(), forward);
+            }
+            _ => {}
+        }
+        if o.purpose != Purpose::Update && o.identifier == Identifier::Id {
+            o.identifier = Identifier::Any;
+        }
+    }
+
+    fn explain(focus: usize, ctx: &Ctx) -> String {
+        let o = &ctx.options;
+        match focus {
+            0 => match o.purpose {
+                Purpose::Create => "Add new contacts only; rows matching a stored contact are skipped.",
+                Purpose::Update => "Update stored contacts only; rows matching none are skipped.",
+                Purpose::Upsert => "Add new contacts and update the ones already stored.",
+                Purpose::Always => "Add every row as a new contact, even duplicates.",
+            }
+            .into(),
+            1 => match o.identifier {
+                Identifier::Any => "Any of the row's phones, then any of its emails.",
+                Identifier::Phone => "Phone numbers, compared in E.164 ((613) 555-1234 = +16135551234).",
+                Identifier::Email => "Email addresses, whatever their case.",
+                Identifier::Id => "The contact id stored by rolodex (updates only).",
+            }
+            .into(),
+            2 => "On: an update only fills empty fields. Either way, an empty cell never blanks a value.".into(),
+            3 => "Numbers written without +country are read in the row's country, else in this region.".into(),
+            4 => match o.require {
+                Requirement::Contact => "A new contact needs a name, and a phone or an email.",
+                Requirement::Dialer => "Every row needs a valid phone number.",
+                Requirement::Any => "A name, a phone or an email is enough.",
+            }
+            .into(),
+            _ => "Rows whose consent column does not say yes are skipped (yes, y, true, 1, opted-in).".into(),
+        }
+    }
+}
+
+impl Screen for OptionsScreen {
+    fn keys(&self) -> &'static [Binding] {
+        action::OPTIONS
+    }
+
+    fn enter(&mut self, ctx: &mut Ctx) {
+        self.region = ctx.options.region.clone();
+    }
+
+    fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
+        if self.focus != 3 {
+            return false;
+        }
+        match key.code {
+            KeyCode::Char(c) if c.is_ascii_alphabetic() => {
+                if self.region.len() >= 2 {
+                    self.region.clear();
+                }
+                self.region.push(c.to_ascii_uppercase());
+                if self.region.len() == 2 && parse_region(&self.region).is_some() {
+                    ctx.options.region = self.region.clone();
+                    ctx.refresh_health();
+                }
+                true
+            }
+            KeyCode::Backspace => {
+                self.region.pop();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {
+        match action {
+            Action::Toggle | Action::Right => self.change(ctx, true),
+            Action::Left => self.change(ctx, false),
+            Action::FocusNext => self.focus = (self.focus + 1) % FIELDS.len(),
+            Action::FocusPrev => self.focus = (self.focus + FIELDS.len() - 1) % FIELDS.len(),
+            Action::Next => {
+                if parse_region(&self.region).is_none() {
+                    ctx.say(Level::Error, format!("{:?} is not a region with phone numbers; type a code such as US, GB or DE.", self.region));
+                    self.focus = 3;
+                    return Transition::Stay;
+                }
+                ctx.options.region = self.region.clone();
+                let o = &ctx.options;
+                if let Some(m) = ctx.mapping.missing(o.require, o.purpose, o.identifier) {
+                    ctx.say(
+                        Level::Error,
+                        format!("With these options the file needs {m}; go back (Esc) and map it."),
+                    );
+                    return Transition::Stay;
+                }
+                return Transition::Next;
+            }
+            Action::Back => return Transition::Back,
+            other => self.focus = move_selection(self.focus, FIELDS.len(), other, 6),
+        }
+        Transition::Stay
+    }
+
+    fn render(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
+        let theme = ctx.theme;
+        let o = &ctx.options;
+        let [form, help] = Layout::vertical([
+            Constraint::Length(FIELDS.len() as u16 + 2),
+            Constraint::Min(3),
+        ])
+        .areas(area);
+        let values = [
+            o.purpose.to_string(),
+            o.identifier.to_string(),
+            if o.keep_existing {
+                "[x] on".into()
+            } else {
+                "[ ] off".into()
+            },
+            if self.focus == 3 {
+                format!("{}▏", self.region)
+            } else {
+                self.region.clone()
+            },
+            o.require.to_string(),
+            o.consent_column.clone().unwrap_or_else(|| "(none)".into()),
+        ];
+        let lines: Vec<Line> = FIELDS
+            .iter()
+            .zip(values)
+            .enumerate()
+            .map(|(i, (name, value))| {
+                let arrows = if i == 2 || i == 3 { "  " } else { "◂ " };
+                let end = if i == 2 || i == 3 { "" } else { " ▸" };
+                let value = fit(&value, 40);
+                let line = Line::from(vec![
+                    Span::raw(format!(" {name:<22}")),
+                    Span::styled(arrows, theme.dim()),
+                    Span::styled(value, theme.key()),
+                    Span::styled(end, theme.dim()),
+                ]);
+                if i == self.focus {
+                    line.style(theme.selected())
+                } else {
+                    line
+                }
+            })
+            .collect();
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" Import options · ↑↓ choose · Space/←→ change "),
+            )
+            .render(form, buf);
+        Paragraph::new(Self::explain(self.focus, ctx))
+            .wrap(Wrap { trim: true })
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!(" {} ", FIELDS[self.focus])),
+            )
+            .render(help, buf);
+    }
+}

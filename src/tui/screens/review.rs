@@ -1,0 +1,187 @@
+//! Step 4 · Review: the dry run over the whole file, in the background with its own
+//! progress; then counts, reasons, sample rows as they will be stored, sample changes for
+//! updates, custom fields to create, date columns and the order assumed.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Widget, Wrap};
+
+use super::{Screen, Transition};
+use crate::engine::date::DateOrder;
+use crate::tui::action::{self, Action, Binding};
+use crate::tui::chrome::{fit, Level};
+use crate::tui::context::Ctx;
+
+#[derive(Default)]
+pub struct ReviewScreen;
+
+impl Screen for ReviewScreen {
+    fn keys(&self) -> &'static [Binding] {
+        action::REVIEW
+    }
+
+    fn enter(&mut self, ctx: &mut Ctx) {
+        ctx.start_review();
+    }
+
+    fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {
+        match action {
+            Action::Next if ctx.reviewing => {
+                ctx.say(
+                    Level::Warn,
+                    "The review is still running; wait for it to finish.",
+                );
+                Transition::Stay
+            }
+            Action::Next if ctx.review.is_some() => Transition::Next,
+            Action::WriteErrors if ctx.review.is_some() => {
+                ctx.write_review_errors();
+                Transition::Stay
+            }
+            Action::Back => {
+                ctx.review_cancel
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                ctx.reviewing = false;
+                Transition::Back
+            }
+            _ => Transition::Stay,
+        }
+    }
+
+    fn render(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
+        let theme = ctx.theme;
+        let Some(review) = &ctx.review else {
+            let [gauge, rest] =
+                Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
+            let (done, total) = ctx
+                .review_progress
+                .map(|p| (p.rows, p.approx_total.max(p.rows).max(1)))
+                .unwrap_or((0, 1));
+            Gauge::default()
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(" Checking every row (nothing is written) "),
+                )
+                .gauge_style(theme.key())
+                .ratio((done as f64 / total as f64).clamp(0.0, 1.0))
+                .label(format!("{done} of ~{total} rows"))
+                .render(gauge, buf);
+            Paragraph::new(
+                "Rows are read, normalized and matched exactly as the import will. Esc goes back.",
+            )
+            .style(theme.dim())
+            .render(rest, buf);
+            return;
+        };
+        let c = &review.counts;
+        let [top, samples, bottom] = Layout::vertical([
+            Constraint::Length(9),
+            Constraint::Min(4),
+            Constraint::Length(4),
+        ])
+        .areas(area);
+        let [counts_area, reasons_area] =
+            Layout::horizontal([Constraint::Length(30), Constraint::Min(20)]).areas(top);
+        let kv = |k: &str, v: u64, style| {
+            Line::from(vec![
+                Span::raw(format!(" {k:<16}")),
+                Span::styled(format!("{v:>9}"), style),
+            ])
+        };
+        Paragraph::new(vec![
+            kv("Will create", c.created, theme.ok()),
+            kv("Will update", c.updated, theme.ok()),
+            kv("Skipped", c.skipped, theme.warn()),
+            kv("Failed", c.failed, theme.error()),
+            kv("Rows", c.total_rows, ratatui::style::Style::default()),
+            kv("Blank rows", c.blank_rows, theme.dim()),
+            kv("Warnings", c.warnings, theme.dim()),
+        ])
+        .block(Block::default().borders(Borders::ALL).title(" Summary "))
+        .render(counts_area, buf);
+
+        let mut reasons: Vec<_> = c.reasons.iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let rows: Vec<Row> = reasons
+            .iter()
+            .take(reasons_area.height.saturating_sub(3) as usize)
+            .map(|(r, n)| Row::new(vec![Cell::from(r.code()), Cell::from(format!("{n:>8}"))]))
+            .collect();
+        Table::new(rows, [Constraint::Min(18), Constraint::Length(9)])
+            .header(Row::new(vec!["Reason", "   Rows"]).style(theme.heading()))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" Cleaned out, by reason "),
+            )
+            .render(reasons_area, buf);
+
+        let width = samples.width.saturating_sub(4) as usize;
+        let mut lines: Vec<Line> = Vec::new();
+        for s in &review.samples {
+            let text = format!(
+                "{} │ {} │ {} │ {}",
+                s.display_name(),
+                s.phones.first().cloned().unwrap_or_default(),
+                s.emails.first().cloned().unwrap_or_default(),
+                s.country.clone().unwrap_or_default()
+            );
+            lines.push(Line::raw(format!(" {}", fit(&text, width))));
+        }
+        for ch in review.changes.iter().take(4) {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!(" row {} #{} {}: ", ch.row, ch.contact, ch.field),
+                    theme.dim(),
+                ),
+                Span::raw(fit(
+                    &format!("{} → {}", ch.before, ch.after),
+                    width.saturating_sub(24),
+                )),
+            ]));
+        }
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" Sample rows as they will be stored "),
+            )
+            .render(samples, buf);
+
+        let mut notes: Vec<String> = Vec::new();
+        if !review.custom_fields.is_empty() {
+            let names: Vec<String> = review
+                .custom_fields
+                .iter()
+                .map(|f| format!("{} ({})", f.name, f.kind.label()))
+                .collect();
+            notes.push(format!("New custom fields: {}", names.join(", ")));
+        }
+        for d in &ctx.date_reports {
+            let order = match d.order {
+                DateOrder::DayFirst => "day first (a value proves it)",
+                DateOrder::MonthFirst => "month first",
+            };
+            notes.push(format!(
+                "Dates in {} read {order}; {} of {} ambiguous.",
+                d.column, d.ambiguous, d.values
+            ));
+        }
+        if notes.is_empty() {
+            notes.push(
+                "Press e to write the failed and skipped rows to a file now; Enter to go on."
+                    .into(),
+            );
+        }
+        Paragraph::new(
+            notes
+                .iter()
+                .map(|n| Line::raw(fit(n, 400)))
+                .collect::<Vec<_>>(),
+        )
+        .wrap(Wrap { trim: true })
+        .render(bottom, buf);
+    }
+}
