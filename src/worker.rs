@@ -57,9 +57,17 @@ pub fn spawn_import(
     std::thread::Builder::new()
         .name("rolodex-import".into())
         .spawn(move || {
+            let id = job.id;
             let event = match run_import(&store, job, &source, &events, &cancel) {
                 Ok(job) => WorkerEvent::Finished(Box::new(job)),
-                Err(e) => WorkerEvent::Failed(e.to_string()),
+                Err(e) => {
+                    // The job keeps every committed batch; marked failed, it can be
+                    // reverted, or resumed once the cause is fixed.
+                    if let Ok(mut job) = store.job(id) {
+                        let _ = store.finish_job(&mut job, JobStatus::Failed);
+                    }
+                    WorkerEvent::Failed(e.to_string())
+                }
             };
             let _ = events.send(event);
         })

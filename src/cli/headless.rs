@@ -134,6 +134,10 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
         );
         return EXIT_UNUSABLE;
     }
+    if let Err(e) = crate::engine::validate::Validator::new(&plan, source.header()) {
+        eprintln!("rolodex: {e}");
+        return EXIT_USAGE;
+    }
     let (orders, date_reports) = match scan_date_columns(&source, &plan.mapping) {
         Ok(d) => d,
         Err(e) => return output::fail(&e),

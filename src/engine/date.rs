@@ -68,7 +68,15 @@ fn numeric_parts(raw: &str) -> Option<(u32, u32, i32)> {
 /// Drops a time that follows the date (`2024-09-08T10:00:00`, `9/8/2024 10:00 AM`).
 fn date_part(raw: &str) -> &str {
     let s = raw.trim();
-    let s = s.split('T').next().unwrap_or(s);
+    // `2024-09-08T10:30:00`: an ISO date and time. Only there is a `T` a separator
+    // (`08-OCT-2024` holds one too).
+    let iso_time = s.len() > 10
+        && s.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && s.as_bytes().get(4) == Some(&b'-');
+    let s = match s.find('T') {
+        Some(i) if iso_time && i >= 8 => &s[..i],
+        _ => s,
+    };
     if s.contains(':') {
         // A time after a space: keep what comes before the first word holding a colon.
         let end = s.find(' ').filter(|&i| s[i..].contains(':'));
@@ -232,6 +240,9 @@ mod tests {
             "September 8 2024",
             "September 08, 2024",
             "2024-09-08T10:30:00",
+            "08-SEP-2024",
+            "SEPT 8, 2024",
+            "SEPTEMBER 8 2024",
         ] {
             assert_eq!(parse_date(s, DateOrder::MonthFirst), Some(want), "{s}");
         }

@@ -54,8 +54,10 @@ pub enum EngineError {
         line: u64,
         message: String,
     },
-    #[error("{path}: a single line is longer than {limit} bytes; this is not a contact export", path = .path.display())]
-    RecordTooLarge { path: PathBuf, limit: usize },
+    #[error("{path}: the record starting on line {line} is longer than 128 MB; most likely a quote opened there is never closed. Close the quote or remove it", path = .path.display())]
+    RecordTooLarge { path: PathBuf, line: u64 },
+    #[error("{path}: line {line} is not valid UTF-8 although the start of the file is; the file mixes encodings. Re-export it as UTF-8, or import it with --encoding windows-1252", path = .path.display())]
+    NotUtf8 { path: PathBuf, line: u64 },
     #[error("{0}")]
     Mapping(String),
 }

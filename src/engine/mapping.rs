@@ -87,8 +87,6 @@ impl Field {
             Field::Company | Field::Website | Field::Industry => Some(100),
             Field::Title | Field::Address | Field::City => Some(255),
             Field::Zip => Some(15),
-            Field::State => Some(100),
-            Field::Note => Some(10_000),
             _ => None,
         }
     }
@@ -367,7 +365,8 @@ impl Field {
                 "schlagworte",
                 "etiquetas",
             ],
-            Field::Id => &["id", "contactid", "recordid", "externalid", "rolodexid"],
+            // Only rolodex's own ids: another system's "Record ID" is no contact id here.
+            Field::Id => &["id", "rolodexid"],
         }
     }
 
@@ -715,14 +714,32 @@ pub fn match_header(header: &str) -> Option<Field> {
         return Some(f);
     }
     let contains = |words: &[&str]| words.iter().any(|w| key.contains(w));
+    const NOT_A_VALUE: &[&str] = &[
+        "type",
+        "label",
+        "ext",
+        "display",
+        "name",
+        "domain",
+        "marketing",
+        "opened",
+        "clicked",
+        "verified",
+        "status",
+        "count",
+        "date",
+        "optout",
+        "optin",
+        "consent",
+        "bounce",
+        "valid",
+    ];
     if contains(&["phone", "mobile", "telefon", "telephone", "cellnumber"])
-        && !contains(&["type", "label", "ext"])
+        && !contains(NOT_A_VALUE)
     {
         return Some(Field::Phone);
     }
-    if contains(&["email", "emailaddress", "courriel"])
-        && !contains(&["type", "label", "optout", "optin", "consent", "bounce"])
-    {
+    if contains(&["email", "emailaddress", "courriel"]) && !contains(NOT_A_VALUE) {
         return Some(Field::Email);
     }
     None

@@ -5,6 +5,19 @@
 
 use std::io::{self, Read};
 
+/// The longest record we accept: far beyond any contact, small enough that a stray quote
+/// in a huge file cannot take the machine's memory.
+pub const MAX_RECORD_BYTES: usize = 128 * 1024 * 1024;
+
+/// Why a record could not be read, with the line it started on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    #[error("the record starting on line {line} is longer than 128 MB")]
+    TooLarge { line: u64 },
+    #[error("line {line} is not valid UTF-8")]
+    NotUtf8 { line: u64 },
+}
+
 /// A parsed record and where it was in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordPlace {
@@ -89,6 +102,13 @@ impl<R: Read> RecordReader<R> {
                 InputEmpty => continue,
                 OutputFull => {
                     let len = self.out.len();
+                    if len >= MAX_RECORD_BYTES {
+                        let line = place.map(|p| p.line).unwrap_or(self.line);
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            RecordError::TooLarge { line },
+                        ));
+                    }
                     self.out.resize(len * 2, 0);
                 }
                 OutputEndsFull => {
@@ -99,7 +119,18 @@ impl<R: Read> RecordReader<R> {
                     cells.clear();
                     let mut from = 0;
                     for &to in &self.ends[..nend] {
-                        cells.push(String::from_utf8_lossy(&self.out[from..to]).into_owned());
+                        match std::str::from_utf8(&self.out[from..to]) {
+                            Ok(text) => cells.push(text.to_string()),
+                            Err(_) => {
+                                // Never replace bytes silently: the file is not the encoding
+                                // its start said it was.
+                                let line = place.map(|p| p.line).unwrap_or(self.line);
+                                return Err(io::Error::new(
+                                    io::ErrorKind::InvalidData,
+                                    RecordError::NotUtf8 { line },
+                                ));
+                            }
+                        }
                         from = to;
                     }
                     let place = place.unwrap_or(RecordPlace {

@@ -21,14 +21,17 @@ pub fn neutralize(cell: &str) -> Cow<'_, str> {
         return Cow::Borrowed(cell);
     }
     let rest = &cell[first.len_utf8()..];
-    // `+1 (613) 555-1234` or `-12.5`: digits and phone punctuation cannot name a function
-    // or a cell, so a spreadsheet can do nothing with them but show a number.
-    let phone_or_number = matches!(first, '+' | '-')
-        && rest.starts_with(|c: char| c.is_ascii_digit() || c == '(' || c == '.')
-        && rest
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '(' | ')' | '-' | '/'));
-    if phone_or_number {
+    // `+16135551234` (E.164) and `-12.5` are values a spreadsheet only displays; anything
+    // else after `+` or `-` is arithmetic it would evaluate.
+    let e164 =
+        first == '+' && (7..=15).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_digit());
+    let number = first == '-' && {
+        let (int, frac) = rest.split_once('.').unwrap_or((rest, "0"));
+        !int.is_empty()
+            && !frac.is_empty()
+            && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    };
+    if e164 || number {
         Cow::Borrowed(cell)
     } else {
         Cow::Owned(format!("'{cell}"))
@@ -164,8 +167,9 @@ mod tests {
         assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralize("+1+cmd|' /C calc'!A0"), "'+1+cmd|' /C calc'!A0");
         assert_eq!(neutralize("-2+3"), "'-2+3");
-        assert_eq!(neutralize("+1 (613) 555-1234"), "+1 (613) 555-1234");
-        assert_eq!(neutralize("-1-1"), "-1-1");
+        assert_eq!(neutralize("+1 (613) 555-1234"), "'+1 (613) 555-1234");
+        assert_eq!(neutralize("+1-613-555-1234"), "'+1-613-555-1234");
+        assert_eq!(neutralize("-1-1"), "'-1-1");
         assert_eq!(neutralize("\tx"), "'\tx");
         assert_eq!(neutralize("+16135551234"), "+16135551234");
         assert_eq!(neutralize("-12.5"), "-12.5");

@@ -150,6 +150,16 @@ pub fn decide(check: &RowCheck, options: &ImportOptions, lookup: &Lookup) -> Dec
         return create(check);
     }
     match lookup {
+        // Under create, a row matching several contacts is a duplicate all the same.
+        Lookup::Many(which) if options.purpose == Purpose::Create => Decision::Skip(Issue::new(
+            Reason::DuplicateExisting,
+            None,
+            format!(
+                "already stored, as {} contacts ({})",
+                which.len(),
+                which.join(", ")
+            ),
+        )),
         Lookup::Many(which) => Decision::Fail(Issue::new(
             Reason::AmbiguousMatch,
             None,
@@ -224,47 +234,41 @@ pub fn same_kind(a: &MatchKey, b: &MatchKey) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
 }
 
-/// The dry run's memory of the rows this file would store: a fingerprint of each key and
-/// the row that brought it. Eight bytes of key per entry keep a million-row file's index in
-/// tens of megabytes.
+/// The dry run's memory of what this file's rows would store: a fingerprint of each key
+/// and what it leads to — the row that would create a contact, or the stored contact an
+/// earlier row would update. Sixteen bytes an entry keep a million-row file's index in tens
+/// of megabytes.
 #[derive(Debug, Default)]
 pub struct InFileIndex {
-    rows: HashMap<u64, u64>,
+    targets: HashMap<u64, LeadsTo>,
+}
+
+/// What a key of the file leads to, in the dry run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadsTo {
+    /// The contact an earlier row creates.
+    Row(u64),
+    /// A stored contact an earlier row updates.
+    Contact(u64),
 }
 
 impl InFileIndex {
-    pub fn find(&self, keys: &[MatchKey]) -> Lookup {
-        let found = first_match(keys, |key| -> Result<Vec<u64>, std::convert::Infallible> {
-            Ok(self
-                .rows
-                .get(&key.fingerprint())
-                .copied()
-                .into_iter()
-                .collect())
-        });
-        match found {
-            Ok(Some((rows, key))) if rows.len() == 1 => Lookup::One(Matched::EarlierRow {
-                row: rows[0],
-                contact: None,
-                key: key.describe(),
-            }),
-            Ok(Some((rows, _))) => Lookup::Many(rows.iter().map(|r| format!("row {r}")).collect()),
-            _ => Lookup::None,
-        }
+    pub fn get(&self, key: &MatchKey) -> Option<LeadsTo> {
+        self.targets.get(&key.fingerprint()).copied()
     }
 
-    /// Remembers the keys of a row that creates or updates a contact.
-    pub fn remember(&mut self, keys: &[MatchKey], row: u64) {
+    /// Remembers where a row's keys lead once it creates or updates a contact.
+    pub fn remember(&mut self, keys: &[MatchKey], target: LeadsTo) {
         for key in keys {
-            self.rows.entry(key.fingerprint()).or_insert(row);
+            self.targets.entry(key.fingerprint()).or_insert(target);
         }
     }
 
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.targets.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.targets.is_empty()
     }
 }

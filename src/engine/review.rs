@@ -15,7 +15,8 @@ use super::phone::{normalize_phone, parse_region, split_phones};
 use super::plan::ImportPlan;
 use super::reason::{Issue, Reason};
 use super::resolve::{
-    decide, issues_of, match_keys, Decision, InFileIndex, Lookup, MatchKey, RowStatus,
+    decide, first_match, issues_of, match_keys, Decision, InFileIndex, LeadsTo, Lookup, MatchKey,
+    Matched, RowStatus,
 };
 use super::source::{RawRow, Source};
 use super::text::clean_cell;
@@ -29,15 +30,72 @@ const HEALTH_SAMPLE: usize = 200;
 /// A read of the store for matching rows to stored contacts. The dry run without a store
 /// uses [`NoStore`].
 pub trait ContactLookup {
-    fn lookup(&self, keys: &[MatchKey]) -> std::result::Result<Lookup, String>;
+    /// The stored contacts one key finds.
+    fn ids(&self, key: &MatchKey) -> std::result::Result<Vec<u64>, String>;
     fn contact(&self, id: u64) -> Option<Contact>;
+
+    /// What a row's keys match among stored contacts (SPEC §5's order).
+    fn lookup(&self, keys: &[MatchKey]) -> std::result::Result<Lookup, String> {
+        dry_run_lookup(keys, &InFileIndex::default(), self)
+    }
+}
+
+/// The row's match as the import would find it: stored contacts, and the contacts this
+/// file's earlier rows create or update — the same answer the store gives the import,
+/// which holds those rows already.
+pub fn dry_run_lookup<S: ContactLookup + ?Sized>(
+    keys: &[MatchKey],
+    in_file: &InFileIndex,
+    store: &S,
+) -> std::result::Result<Lookup, String> {
+    const ROW: u64 = 1 << 63;
+    let found = first_match(keys, |key| -> std::result::Result<Vec<u64>, String> {
+        let mut ids = store.ids(key)?;
+        match in_file.get(key) {
+            Some(LeadsTo::Row(row)) => ids.push(row | ROW),
+            Some(LeadsTo::Contact(id)) => ids.push(id),
+            None => {}
+        }
+        Ok(ids)
+    })?;
+    let label = |id: u64| {
+        if id & ROW != 0 {
+            format!("row {}", id & !ROW)
+        } else {
+            format!("#{id}")
+        }
+    };
+    Ok(match found {
+        None => Lookup::None,
+        Some((ids, key)) if ids.len() == 1 => {
+            let id = ids[0];
+            if id & ROW != 0 {
+                Lookup::One(Matched::EarlierRow {
+                    row: id & !ROW,
+                    contact: None,
+                    key: key.describe(),
+                })
+            } else {
+                let name = store
+                    .contact(id)
+                    .map(|c| c.display_name())
+                    .unwrap_or_default();
+                Lookup::One(Matched::Stored {
+                    id,
+                    name,
+                    key: key.describe(),
+                })
+            }
+        }
+        Some((ids, _)) => Lookup::Many(ids.into_iter().map(label).collect()),
+    })
 }
 
 pub struct NoStore;
 
 impl ContactLookup for NoStore {
-    fn lookup(&self, _: &[MatchKey]) -> std::result::Result<Lookup, String> {
-        Ok(Lookup::None)
+    fn ids(&self, _: &MatchKey) -> std::result::Result<Vec<u64>, String> {
+        Ok(Vec::new())
     }
     fn contact(&self, _: u64) -> Option<Contact> {
         None
@@ -180,22 +238,27 @@ pub fn review(
         }
         let check = validator.check(&raw);
         let keys = match_keys(&check, identifier);
-        let lookup = match in_file.find(&keys) {
-            Lookup::None if !check.failed() => store.lookup(&keys).map_err(EngineError::Mapping)?,
-            found => found,
+        let lookup = if check.failed() || check.no_consent.is_some() {
+            Lookup::None
+        } else {
+            dry_run_lookup(&keys, &in_file, store).map_err(EngineError::Mapping)?
         };
         let decision = decide(&check, &plan.options, &lookup);
         match &decision {
             Decision::Create => {
-                in_file.remember(&keys, raw.row);
+                in_file.remember(&keys, LeadsTo::Row(raw.row));
                 if samples.len() < SAMPLES {
                     samples.push(check.contact.clone());
                 }
             }
             Decision::Update(matched) => {
-                in_file.remember(&keys, raw.row);
+                let target = match matched {
+                    Matched::Stored { id, .. } => LeadsTo::Contact(*id),
+                    Matched::EarlierRow { row, .. } => LeadsTo::Row(*row),
+                };
+                in_file.remember(&keys, target);
                 if changes.len() < SAMPLES * 4 {
-                    if let super::resolve::Matched::Stored { id, .. } = matched {
+                    if let Matched::Stored { id, .. } = matched {
                         if let Some(before) = store.contact(*id) {
                             changes.extend(field_changes(
                                 raw.row,

@@ -10,7 +10,7 @@ use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 use serde::{Deserialize, Serialize};
 
 use super::error::{EngineError, Result};
-use super::records::RecordReader;
+use super::records::{RecordError, RecordReader, MAX_RECORD_BYTES};
 
 /// How much of the start of a file is sampled to detect encoding, delimiter and header.
 const SAMPLE_BYTES: usize = 256 * 1024;
@@ -175,6 +175,20 @@ impl Source {
         })
     }
 
+    /// Reads the whole file once, checking what can only be known at its end (a quote never
+    /// closed, bytes that are not the detected encoding), and counts its rows exactly. An
+    /// import calls it before writing anything, so a bad file costs nothing.
+    pub fn check_whole_file(&mut self) -> Result<u64> {
+        let mut rows = self.rows()?;
+        let mut n = 0;
+        while rows.next_row()?.is_some() {
+            n += 1;
+        }
+        self.info.approx_rows = n;
+        self.info.rows_exact = true;
+        Ok(n)
+    }
+
     pub fn header(&self) -> &[String] {
         &self.info.header
     }
@@ -219,7 +233,7 @@ impl Rows {
             let place = self
                 .reader
                 .read(&mut self.cells)
-                .map_err(|e| EngineError::from_io(&self.path, e))?;
+                .map_err(|e| record_error(&self.path, e))?;
             let Some(place) = place else {
                 self.finished = true;
                 let trailing = self.reader.trailing_blanks();
@@ -500,7 +514,7 @@ pub fn detect_header_row(rows: &[RawRow]) -> Option<u64> {
                 !t.is_empty() && t.chars().any(char::is_alphabetic) && !t.contains('@')
             })
             .count();
-        named * 2 >= width.max(1) && named >= width.min(2) && texty * 2 > named
+        named * 3 >= width.max(1) && named >= width.min(2) && texty * 2 > named
     };
     non_blank
         .iter()
@@ -522,6 +536,7 @@ fn check_last_record_closed(
         .map_err(|e| EngineError::from_io(path, e))?;
     let mut tail = Vec::new();
     reader
+        .take(MAX_RECORD_BYTES as u64)
         .read_to_end(&mut tail)
         .map_err(|e| EngineError::from_io(path, e))?;
     match unclosed_quote_line(&tail, delimiter) {
@@ -530,6 +545,25 @@ fn check_last_record_closed(
             line: line + lines_in,
         }),
         None => Ok(()),
+    }
+}
+
+/// Turns the reader's I/O errors into the file errors users read.
+fn record_error(path: &Path, e: std::io::Error) -> EngineError {
+    let inner = e
+        .get_ref()
+        .and_then(|i| i.downcast_ref::<RecordError>())
+        .copied();
+    match inner {
+        Some(RecordError::TooLarge { line }) => EngineError::RecordTooLarge {
+            path: path.to_path_buf(),
+            line,
+        },
+        Some(RecordError::NotUtf8 { line }) => EngineError::NotUtf8 {
+            path: path.to_path_buf(),
+            line,
+        },
+        None => EngineError::from_io(path, e),
     }
 }
 

@@ -18,9 +18,7 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// Values that mean "nothing" in the exports people send.
-const PLACEHOLDERS: &[&str] = &[
-    "n/a", "#n/a", "na", "none", "null", "nil", "-", "--", "?", "unknown",
-];
+const PLACEHOLDERS: &[&str] = &["n/a", "#n/a", "none", "null", "-", "?", "unknown"];
 
 /// Trims a cell, removes invisible characters, and turns placeholders into the empty string.
 pub fn clean_cell(raw: &str) -> String {

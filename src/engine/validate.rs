@@ -216,6 +216,7 @@ impl Validator {
                 },
                 Target::Field(Field::Id) => match value.trim_start_matches('#').parse::<u64>() {
                     Ok(id) => out.match_id = Some(id),
+                    Err(_) if self.identifier != Identifier::Id => {}
                     Err(_) => out.warnings.push(Issue::new(
                         Reason::InvalidNumber,
                         Some(header),

@@ -152,6 +152,7 @@ impl Store {
                 counts: JobCounts::default(),
                 resume_after: 0,
                 retry_of: new.retry_of,
+                failure_base: 0,
                 revert_conflicts: Vec::new(),
             };
             txn.open_table(JOBS)?
@@ -214,7 +215,7 @@ impl Store {
                 if raw.row <= job.resume_after {
                     continue; // already committed before a crash
                 }
-                if counts.failed >= options.max_failures {
+                if counts.failed.saturating_sub(job.failure_base) >= options.max_failures {
                     outcome.stopped = true;
                     break;
                 }

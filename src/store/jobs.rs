@@ -113,6 +113,10 @@ pub struct Job {
     pub counts: JobCounts,
     /// The last spreadsheet row whose outcome is committed: `resume` goes on after it.
     pub resume_after: u64,
+    /// Failed rows already counted when the job was last resumed: the failure threshold
+    /// counts from there, so a stopped job can go on.
+    #[serde(default)]
+    pub failure_base: u64,
     /// The job whose failed rows this one retries.
     pub retry_of: Option<u64>,
     /// Contacts a revert left alone because a later job changed them.

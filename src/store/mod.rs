@@ -21,7 +21,7 @@ use schema::*;
 
 use crate::engine::contact::Contact;
 use crate::engine::mapping::Mapping;
-use crate::engine::resolve::{first_match, Lookup, MatchKey, Matched};
+use crate::engine::resolve::MatchKey;
 use crate::engine::review::ContactLookup;
 
 /// redb's page cache: 64 MiB keeps a million-row import's memory flat for a few percent of
@@ -337,23 +337,8 @@ impl StoreLookup {
 }
 
 impl ContactLookup for StoreLookup {
-    fn lookup(&self, keys: &[MatchKey]) -> std::result::Result<Lookup, String> {
-        let found = first_match(keys, |k| self.ids(k)).map_err(|e| e.to_string())?;
-        Ok(match found {
-            None => Lookup::None,
-            Some((ids, key)) if ids.len() == 1 => {
-                let name = self
-                    .contact(ids[0])
-                    .map(|c| c.display_name())
-                    .unwrap_or_default();
-                Lookup::One(Matched::Stored {
-                    id: ids[0],
-                    name,
-                    key: key.describe(),
-                })
-            }
-            Some((ids, _)) => Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect()),
-        })
+    fn ids(&self, key: &MatchKey) -> std::result::Result<Vec<u64>, String> {
+        StoreLookup::ids(self, key).map_err(|e| e.to_string())
     }
 
     fn contact(&self, id: u64) -> Option<Contact> {

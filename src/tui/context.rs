@@ -315,6 +315,16 @@ impl Ctx {
                 (source, plan)
             }
         };
+        let mut source = source;
+        if let Err(e) = source.check_whole_file() {
+            self.say(Level::Error, e.to_string());
+            return false;
+        }
+        let mut plan = plan;
+        if let Ok(abs) = std::fs::canonicalize(&source.info.path) {
+            plan.file = abs.clone();
+            source.info.path = abs;
+        }
         let checksum = match file_checksum(&source.info.path) {
             Ok(c) => c,
             Err(e) => {

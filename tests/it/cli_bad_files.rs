@@ -152,3 +152,96 @@ fn unmapped_requirement_is_refused_with_what_to_map() {
     );
     assert!(out.stderr.contains("--map"), "{}", out.stderr);
 }
+
+#[test]
+fn invalid_utf8_past_the_sample_is_refused_not_replaced() {
+    let dir = tempdir();
+    let path = dir.path().join("mixed.csv");
+    let mut bytes = b"Name,Phone\n".to_vec();
+    for i in 0..20_000 {
+        bytes.extend(format!("Person {i},+1 212 334 {:04}\n", i % 10_000).as_bytes());
+    }
+    bytes.extend(b"M\xfcller,+1 212 555 0000\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let p = path.to_str().unwrap();
+    // Preview reads only the first rows; the dry run reads them all.
+    let out = run(dir.path(), &["import", p, "--dry-run"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("line 20002 is not valid UTF-8"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("--encoding windows-1252"),
+        "{}",
+        out.stderr
+    );
+    let out = run(dir.path(), &["import", p, "--yes", "--consent-confirmed"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        !dir.path().join("test.redb").exists()
+            || run(dir.path(), &["history", "--json"]).json() == serde_json::json!([])
+    );
+    let out = run(
+        dir.path(),
+        &["preview", p, "--encoding", "windows-1252", "--rows", "1"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn unterminated_quote_far_down_writes_nothing() {
+    let dir = tempdir();
+    let path = dir.path().join("quote.csv");
+    let mut text = String::from("Name,Phone\n");
+    for i in 0..30_000 {
+        text.push_str(&format!(
+            "Person {i},+1 212 {} {:04}\n",
+            300 + i / 10_000,
+            i % 10_000
+        ));
+    }
+    text.push_str("\"Broken,+1 212 555 0000\nAfter,+1 212 555 0001\n");
+    std::fs::write(&path, text).unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            path.to_str().unwrap(),
+            "--yes",
+            "--consent-confirmed",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("quote opened on line 30002 is never closed"),
+        "{}",
+        out.stderr
+    );
+    let history = run(dir.path(), &["history", "--json"]).json();
+    assert_eq!(history, serde_json::json!([]), "no job was started");
+}
+
+#[test]
+fn bad_region_is_usage_in_both_modes() {
+    let dir = tempdir();
+    let f = fixture("contacts.csv");
+    let f = f.to_str().unwrap();
+    for args in [
+        vec!["import", f, "--dry-run", "--region", "XX"],
+        vec![
+            "import",
+            f,
+            "--yes",
+            "--consent-confirmed",
+            "--region",
+            "XX",
+        ],
+    ] {
+        let out = run(dir.path(), &args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("--region"), "{}", out.stderr);
+    }
+}

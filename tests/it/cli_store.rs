@@ -524,3 +524,71 @@ fn a_store_held_by_another_process_is_refused_and_left_intact() {
     }
     assert_eq!(contacts(dir.path()), before);
 }
+
+#[test]
+fn resuming_a_stopped_job_goes_on_with_a_fresh_failure_budget() {
+    let dir = tempdir();
+    let mut text = String::from("Name,Phone\n");
+    for i in 0..4 {
+        text.push_str(&format!("Bad {i},123\n"));
+    }
+    for i in 0..3 {
+        text.push_str(&format!("Good {i},+1 212 334 56{i:02}\n"));
+    }
+    let file = write(dir.path(), "bad.csv", &text);
+    let j = import_ok(
+        dir.path(),
+        &file,
+        &["--max-failures", "3", "--require", "dialer"],
+    );
+    assert_eq!(j["status"], "stopped");
+    let out = run(dir.path(), &["resume", "1", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let j = out.json();
+    assert_eq!(j["status"], "completed_with_errors");
+    assert_eq!(
+        (
+            j["created"].as_u64(),
+            j["failed"].as_u64(),
+            j["total_rows"].as_u64()
+        ),
+        (Some(3), Some(4), Some(7))
+    );
+}
+
+#[test]
+fn the_dry_run_predicts_the_import() {
+    for purpose in ["create", "upsert", "update"] {
+        let dir = tempdir();
+        let base = write(dir.path(), "base.csv", BASE);
+        import_ok(dir.path(), &base, &["--purpose", "always"]);
+        import_ok(dir.path(), &fixture("contacts.csv"), &[]);
+        let tricky = write(
+            dir.path(),
+            "tricky.csv",
+            "Name,Phone,Email\nNew One,+1 212 334 9001,\nBoth,+1 212 334 5678;+1 212 334 9001,\nGrace Again,,GRACE@example.com\nAlan Again,+1 212 334 5680,\n",
+        );
+        for file in [fixture("contacts.csv"), tricky] {
+            let f = file.to_str().unwrap();
+            let review = run(
+                dir.path(),
+                &["import", f, "--dry-run", "--json", "--purpose", purpose],
+            )
+            .json();
+            let done = import_ok(dir.path(), &file, &["--purpose", purpose]);
+            for key in [
+                "total_rows",
+                "created",
+                "updated",
+                "skipped",
+                "failed",
+                "reasons",
+            ] {
+                assert_eq!(review[key], done[key], "{purpose} {f}: {key}");
+            }
+            // Undo, so the next file meets the same store as its review did.
+            let job = done["job"].as_u64().unwrap().to_string();
+            assert_eq!(run(dir.path(), &["revert", &job, "--yes"]).code, 0);
+        }
+    }
+}
