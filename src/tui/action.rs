@@ -205,13 +205,13 @@ pub const HISTORY: &[Binding] = &[
 ];
 
 pub const JOB_ROWS: &[Binding] = &[
-    b(Code(KeyCode::Enter), Action::Next, "detail", true),
+    b(Code(KeyCode::Enter), Action::Next, "open", true),
     b(Char('s'), Action::FilterStatus, "status", true),
     b(Char('f'), Action::FilterReason, "reason", true),
-    b(Char('/'), Action::Search, "search", true),
+    b(Char('/'), Action::Search, "find", true),
     b(Char('n'), Action::NextMatch, "next match", false),
     b(Char('N'), Action::PrevMatch, "prev match", false),
-    b(Char('R'), Action::Retry, "retry fixed", true),
+    b(Char('R'), Action::Retry, "retry", true),
     b(Code(KeyCode::Esc), Action::Back, "back", true),
 ];
 

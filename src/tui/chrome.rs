@@ -60,14 +60,24 @@ pub fn render_title(theme: Theme, title: &str, right: &str, area: Rect, buf: &mu
     .render(area, buf);
 }
 
+/// The key hints that fit the width, in the table's order; a hint too long for what is
+/// left is skipped, so `? help` (listed before `q quit`) is the last to go.
 pub fn render_footer(theme: Theme, keys: &[Binding], area: Rect, buf: &mut Buffer) {
     let mut spans = vec![Span::raw(" ")];
-    for (i, (key, hint)) in footer(keys).into_iter().enumerate() {
-        if i > 0 {
+    let mut used = 1;
+    let width = area.width as usize;
+    for (key, hint) in footer(keys) {
+        let sep = if used > 1 { 3 } else { 0 };
+        let len = sep + key.chars().count() + 1 + hint.chars().count();
+        if used + len > width {
+            continue;
+        }
+        if sep > 0 {
             spans.push(Span::styled(" · ", theme.dim()));
         }
         spans.push(Span::styled(key, theme.key()));
         spans.push(Span::raw(format!(" {hint}")));
+        used += len;
     }
     Line::from(spans).render(area, buf);
 }

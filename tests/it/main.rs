@@ -10,3 +10,5 @@ mod cli_store;
 mod common;
 mod engine_phone_reference;
 mod engine_properties;
+mod tui_pty;
+mod tui_screens;

@@ -79,7 +79,7 @@ impl Screen for ReviewScreen {
         let [top, samples, bottom] = Layout::vertical([
             Constraint::Length(9),
             Constraint::Min(4),
-            Constraint::Length(4),
+            Constraint::Length(3),
         ])
         .areas(area);
         let [counts_area, reasons_area] =
@@ -114,41 +114,55 @@ impl Screen for ReviewScreen {
             .block(
                 Block::default()
                     .borders(Borders::ALL)
-                    .title(" Cleaned out, by reason "),
+                    .title(" By reason: errors, skips, warnings "),
             )
             .render(reasons_area, buf);
 
-        let width = samples.width.saturating_sub(4) as usize;
-        let mut lines: Vec<Line> = Vec::new();
-        for s in &review.samples {
-            let text = format!(
-                "{} │ {} │ {} │ {}",
-                s.display_name(),
-                s.phones.first().cloned().unwrap_or_default(),
-                s.emails.first().cloned().unwrap_or_default(),
-                s.country.clone().unwrap_or_default()
-            );
-            lines.push(Line::raw(format!(" {}", fit(&text, width))));
-        }
+        let wide = samples.width >= 110;
+        let (w_name, w_phone, w_email) = if wide { (26, 16, 34) } else { (18, 15, 26) };
+        let mut rows: Vec<Row> = review
+            .samples
+            .iter()
+            .map(|s| {
+                Row::new(vec![
+                    Cell::from(fit(&s.display_name(), w_name)),
+                    Cell::from(s.phones.first().cloned().unwrap_or_default()),
+                    Cell::from(fit(&s.emails.first().cloned().unwrap_or_default(), w_email)),
+                    Cell::from(s.country.clone().unwrap_or_default()),
+                    Cell::from(fit(&s.company.clone().unwrap_or_default(), 30)),
+                ])
+            })
+            .collect();
         for ch in review.changes.iter().take(4) {
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!(" row {} #{} {}: ", ch.row, ch.contact, ch.field),
+            rows.push(Row::new(vec![
+                Cell::from(Span::styled(
+                    format!("row {} · #{}", ch.row, ch.contact),
                     theme.dim(),
-                ),
-                Span::raw(fit(
-                    &format!("{} → {}", ch.before, ch.after),
-                    width.saturating_sub(24),
                 )),
+                Cell::from(ch.field.clone()),
+                Cell::from(fit(&format!("{} → {}", ch.before, ch.after), w_email + 20)),
             ]));
         }
-        Paragraph::new(lines)
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(" Sample rows as they will be stored "),
-            )
-            .render(samples, buf);
+        let title = if review.changes.is_empty() {
+            " Sample rows as they will be stored "
+        } else {
+            " Sample rows as they will be stored · changes to stored contacts "
+        };
+        Table::new(
+            rows,
+            [
+                Constraint::Length(w_name as u16),
+                Constraint::Length(w_phone),
+                Constraint::Length(w_email as u16),
+                Constraint::Length(7),
+                Constraint::Min(6),
+            ],
+        )
+        .header(
+            Row::new(vec!["Name", "Phone", "Email", "Country", "Company"]).style(theme.heading()),
+        )
+        .block(Block::default().borders(Borders::ALL).title(title))
+        .render(samples, buf);
 
         let mut notes: Vec<String> = Vec::new();
         if !review.custom_fields.is_empty() {
@@ -169,12 +183,10 @@ impl Screen for ReviewScreen {
                 d.column, d.ambiguous, d.values
             ));
         }
-        if notes.is_empty() {
-            notes.push(
-                "Press e to write the failed and skipped rows to a file now; Enter to go on."
-                    .into(),
-            );
-        }
+        notes.push(format!(
+            "Checked in {:.1} s. Press e to write the failed and skipped rows to a file now; Enter to go on.",
+            review.elapsed_ms as f64 / 1000.0
+        ));
         Paragraph::new(
             notes
                 .iter()
