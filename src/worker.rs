@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::engine::pipeline::CheckedRows;
 use crate::engine::review::Progress;
 use crate::engine::source::{RawRow, Source};
 use crate::engine::validate::{RowCheck, Validator};
@@ -82,19 +83,15 @@ fn run_import(
 ) -> Result<Job, StoreError> {
     let started = Instant::now();
     let validator = Validator::new(&job.plan, source.header()).map_err(EngineError::Mapping)?;
-    let mut rows = source.rows()?;
+    let mut rows = CheckedRows::start(source, Arc::new(validator), job.resume_after)?;
     let mut batch: Vec<(RawRow, RowCheck)> = Vec::with_capacity(BATCH_ROWS);
     let mut last_event = Instant::now();
-    let first_row = job.resume_after;
     let mut status = None;
     loop {
-        let next = rows.next_row()?;
+        let next = rows.next_chunk()?;
         let end = next.is_none();
-        if let Some(raw) = next {
-            if raw.row > first_row {
-                let check = validator.check(&raw);
-                batch.push((raw, check));
-            }
+        if let Some(chunk) = next {
+            batch.extend(chunk);
         }
         let cancelled = cancel.is_cancelled();
         if batch.len() >= BATCH_ROWS || end || cancelled {

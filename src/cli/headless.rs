@@ -49,7 +49,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
             "delimiter": info.delimiter.to_string(),
             "header_row": info.header_row,
             "header": info.header,
-            "rows": shown.iter().map(|r| &r.cells).collect::<Vec<_>>(),
+            "rows": shown.iter().map(|r| r.cells.to_vec()).collect::<Vec<_>>(),
             "row_numbers": shown.iter().map(|r| r.row).collect::<Vec<_>>(),
             "blank_rows": rows.blank_rows(),
             "approx_rows": info.approx_rows,
@@ -60,7 +60,9 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         out.file_info(info);
         out.table(
             &info.header,
-            shown.iter().map(|r| (r.row, r.cells.as_slice())),
+            shown
+                .iter()
+                .map(|r| (r.row, r.cells.iter().collect::<Vec<_>>())),
         );
         if rows.blank_rows() > 0 {
             out.line(&format!("{} blank row(s) skipped", rows.blank_rows()));

@@ -373,7 +373,7 @@ pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> i32 {
                     .collect::<Vec<_>>()
                     .join("; ");
                 let cells =
-                    (0..job.header.len()).map(|i| row.cells.get(i).cloned().unwrap_or_default());
+                    (0..job.header.len()).map(|i| row.cells.get(i).unwrap_or_default().to_string());
                 let tail: Vec<String> = if failed_only {
                     let code = row
                         .issues

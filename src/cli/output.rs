@@ -144,7 +144,7 @@ impl Human {
     pub fn table<'a>(
         &mut self,
         header: &[String],
-        rows: impl Iterator<Item = (u64, &'a [String])>,
+        rows: impl Iterator<Item = (u64, Vec<&'a str>)>,
     ) {
         const WIDTH: usize = 18;
         let cut = |s: &str| {
@@ -163,7 +163,7 @@ impl Human {
         for (row, cells) in rows {
             let mut line = format!("{row:>5}");
             for i in 0..header.len().max(cells.len()) {
-                let cell = cells.get(i).map(String::as_str).unwrap_or("");
+                let cell = cells.get(i).copied().unwrap_or("");
                 line.push_str(&format!(" │ {:<WIDTH$}", cut(cell)));
             }
             self.line(&line);

@@ -9,6 +9,7 @@ pub mod mapping;
 pub mod merge;
 pub mod number;
 pub mod phone;
+pub mod pipeline;
 pub mod plan;
 pub mod reason;
 pub mod records;

@@ -9,7 +9,8 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use rlibphonenumber::{
-    PhoneNumber, PhoneNumberFormat, PhoneNumberType, Region, ValidationError, PHONE_NUMBER_UTIL,
+    PhoneNumber, PhoneNumberFormat, PhoneNumberType, PhoneNumberUtil, Region, ValidationError,
+    PHONE_NUMBER_UTIL,
 };
 
 /// A number as stored: E.164, with its extension beside it.
@@ -41,10 +42,27 @@ fn guarded<T>(call: impl FnOnce() -> T) -> Option<T> {
     catch_unwind(AssertUnwindSafe(call)).ok()
 }
 
+thread_local! {
+    /// One library instance per thread. The library's regexes keep their scratch space in
+    /// a pool that is fast only for the thread that used them first; sharing one instance
+    /// across the checker threads cost a fifth of their time in that pool's slow path.
+    static UTIL: Option<PhoneNumberUtil> = guarded(PhoneNumberUtil::new).and_then(|r| r.ok());
+}
+
+/// Runs `f` with this thread's library instance (the shared one if it could not be made).
+fn with_util<T>(f: impl FnOnce(&PhoneNumberUtil) -> T) -> Option<T> {
+    UTIL.try_with(|u| match u {
+        Some(util) => guarded(|| f(util)),
+        None => guarded(|| f(&PHONE_NUMBER_UTIL)),
+    })
+    .ok()
+    .flatten()
+}
+
 /// Loads the library's metadata (tens of milliseconds the first time) so that the first row,
 /// or the first keystroke in the wizard, does not pay for it.
 pub fn warm_up() {
-    let _ = guarded(|| PHONE_NUMBER_UTIL.parse("+16135550000", None));
+    let _ = with_util(|u| u.parse("+16135550000", None));
 }
 
 /// Reads a region code such as `US` or `gb`; `None` when no such region has phone metadata.
@@ -55,7 +73,7 @@ pub fn parse_region(code: &str) -> Option<Region> {
     }
     let region = guarded(|| Region::from_code(&upper).ok()).flatten()?;
     // A syntactically valid code without metadata (e.g. `ZZ`) has no calling code.
-    guarded(|| PHONE_NUMBER_UTIL.get_country_code_for_region(region))
+    with_util(|u| u.get_country_code_for_region(region))
         .flatten()
         .map(|_| region)
 }
@@ -134,17 +152,17 @@ fn expand_scientific(s: &str) -> Option<String> {
 pub fn parse_e164(raw: &str, region: Region) -> Result<NormalizedPhone, PhoneProblem> {
     let repaired = repair_spreadsheet_artifacts(raw);
     let text = repaired.as_str();
-    let parsed = guarded(|| PHONE_NUMBER_UTIL.parse(text, Some(region)))
+    let parsed = with_util(|u| u.parse(text, Some(region)))
         .ok_or_else(|| PhoneProblem::Invalid(format!("{raw}: not a phone number")))?;
     let number = match parsed {
         Ok(n) => n,
         Err(e) => return Err(PhoneProblem::Invalid(parse_error_message(raw, &e))),
     };
-    let valid = guarded(|| PHONE_NUMBER_UTIL.is_valid_number(&number)).unwrap_or(false);
+    let valid = with_util(|u| u.is_valid_number(&number)).unwrap_or(false);
     if !valid {
         return Err(PhoneProblem::Invalid(invalid_message(raw, &number, region)));
     }
-    let e164 = guarded(|| number.format_as(PhoneNumberFormat::E164).into_owned())
+    let e164 = with_util(|u| u.format(&number, PhoneNumberFormat::E164).into_owned())
         .ok_or_else(|| PhoneProblem::Invalid(format!("{raw}: could not be formatted")))?;
     let extension = number.extension.clone().filter(|e| !e.is_empty());
     Ok(NormalizedPhone { e164, extension })
@@ -235,7 +253,7 @@ fn leading_code(raw: &str) -> Option<String> {
 }
 
 fn invalid_message(raw: &str, number: &PhoneNumber, default_region: Region) -> String {
-    let region = guarded(|| PHONE_NUMBER_UTIL.get_region_for_number(number))
+    let region = with_util(|u| u.get_region_for_number(number))
         .flatten()
         .unwrap_or(default_region);
     let name = region.to_string();
@@ -244,7 +262,7 @@ fn invalid_message(raw: &str, number: &PhoneNumber, default_region: Region) -> S
         .map(|n| n.len())
         .unwrap_or(0);
     let needs = example_length(region);
-    let possible = guarded(|| PHONE_NUMBER_UTIL.is_possible_number_with_reason(number));
+    let possible = with_util(|u| u.is_possible_number_with_reason(number));
     match (possible, needs) {
         (Some(Err(ValidationError::TooShort)), Some(n)) => {
             format!("{raw}: too short for {a} {name} number ({digits} digits, needs {n})")
@@ -270,10 +288,21 @@ fn article(code: &str) -> &'static str {
     }
 }
 
-/// The length of a typical number of the region, from the library's example number.
+/// The length of a typical number of the region, from the library's example number
+/// (cached: it is asked for every invalid number of the region).
 fn example_length(region: Region) -> Option<usize> {
-    let example = guarded(|| PHONE_NUMBER_UTIL.get_example_number(region))?.ok()?;
-    Some(example.national_number.to_string().len())
+    thread_local! {
+        static LENGTHS: std::cell::RefCell<std::collections::HashMap<String, Option<usize>>> = Default::default();
+    }
+    let key = region.to_string();
+    if let Some(known) = LENGTHS.with(|m| m.borrow().get(&key).copied()) {
+        return known;
+    }
+    let length = with_util(|u| u.get_example_number(region))
+        .and_then(|r| r.ok())
+        .map(|example| example.national_number.to_string().len());
+    LENGTHS.with(|m| m.borrow_mut().insert(key, length));
+    length
 }
 
 /// True for a number type a person can be called on (used by column health).

@@ -9,6 +9,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use super::reason::Issue;
+use super::records::Cells;
 use super::resolve::RowStatus;
 
 /// Prefixes a `'` to a cell that a spreadsheet would execute (`=`, `+`, `-`, `@`, tab or
@@ -119,13 +120,8 @@ impl ReportFiles {
 
     /// Writes one row: to the results file always, to the error file when it failed or was
     /// skipped.
-    pub fn write(
-        &mut self,
-        cells: &[String],
-        status: RowStatus,
-        issues: &[Issue],
-    ) -> io::Result<()> {
-        let original = (0..self.width).map(|i| cells.get(i).map(String::as_str).unwrap_or(""));
+    pub fn write(&mut self, cells: &Cells, status: RowStatus, issues: &[Issue]) -> io::Result<()> {
+        let original = (0..self.width).map(|i| cells.get(i).unwrap_or(""));
         let messages = issues
             .iter()
             .map(Issue::describe)

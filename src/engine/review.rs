@@ -12,6 +12,7 @@ use super::date::{DateColumn, DateOrder};
 use super::error::{EngineError, Result};
 use super::mapping::{CustomField, CustomKind, Field, Mapping, Target};
 use super::phone::{normalize_phone, parse_region, split_phones};
+use super::pipeline::CheckedRows;
 use super::plan::ImportPlan;
 use super::reason::{Issue, Reason};
 use super::resolve::{
@@ -224,7 +225,7 @@ pub fn review(
 ) -> Result<Review> {
     let started = Instant::now();
     let validator = Validator::new(plan, source.header()).map_err(EngineError::Mapping)?;
-    let mut rows = source.rows()?;
+    let mut rows = CheckedRows::start(source, std::sync::Arc::new(validator), 0)?;
     let mut in_file = InFileIndex::default();
     let mut counts = Counts::default();
     let mut samples = Vec::new();
@@ -232,64 +233,65 @@ pub fn review(
     let mut problems = Vec::new();
     let mut last_tick = Instant::now();
     let identifier = plan.options.identifier;
-    while let Some(raw) = rows.next_row()? {
-        if cancel.load(Ordering::Relaxed) {
-            break;
-        }
-        let check = validator.check(&raw);
-        let keys = match_keys(&check, identifier);
-        let lookup = if check.failed() || check.no_consent.is_some() {
-            Lookup::None
-        } else {
-            dry_run_lookup(&keys, &in_file, store).map_err(EngineError::Mapping)?
-        };
-        let decision = decide(&check, &plan.options, &lookup);
-        match &decision {
-            Decision::Create => {
-                in_file.remember(&keys, LeadsTo::Row(raw.row));
-                if samples.len() < SAMPLES {
-                    samples.push(check.contact.clone());
-                }
+    'file: while let Some(chunk) = rows.next_chunk()? {
+        for (raw, check) in chunk {
+            if cancel.load(Ordering::Relaxed) {
+                break 'file;
             }
-            Decision::Update(matched) => {
-                let target = match matched {
-                    Matched::Stored { id, .. } => LeadsTo::Contact(*id),
-                    Matched::EarlierRow { row, .. } => LeadsTo::Row(*row),
-                };
-                in_file.remember(&keys, target);
-                if changes.len() < SAMPLES * 4 {
-                    if let Matched::Stored { id, .. } = matched {
-                        if let Some(before) = store.contact(*id) {
-                            changes.extend(field_changes(
-                                raw.row,
-                                &before,
-                                &check.contact,
-                                plan.options.keep_existing,
-                            ));
+            let keys = match_keys(&check, identifier);
+            let lookup = if check.failed() || check.no_consent.is_some() {
+                Lookup::None
+            } else {
+                dry_run_lookup(&keys, &in_file, store).map_err(EngineError::Mapping)?
+            };
+            let decision = decide(&check, &plan.options, &lookup);
+            match &decision {
+                Decision::Create => {
+                    in_file.remember(&keys, LeadsTo::Row(raw.row));
+                    if samples.len() < SAMPLES {
+                        samples.push(check.contact.clone());
+                    }
+                }
+                Decision::Update(matched) => {
+                    let target = match matched {
+                        Matched::Stored { id, .. } => LeadsTo::Contact(*id),
+                        Matched::EarlierRow { row, .. } => LeadsTo::Row(*row),
+                    };
+                    in_file.remember(&keys, target);
+                    if changes.len() < SAMPLES * 4 {
+                        if let Matched::Stored { id, .. } = matched {
+                            if let Some(before) = store.contact(*id) {
+                                changes.extend(field_changes(
+                                    raw.row,
+                                    &before,
+                                    &check.contact,
+                                    plan.options.keep_existing,
+                                ));
+                            }
                         }
                     }
                 }
+                Decision::Skip(_) | Decision::Fail(_) => {}
             }
-            Decision::Skip(_) | Decision::Fail(_) => {}
-        }
-        if problems.len() < SAMPLES * 4
-            && (!check.warnings.is_empty()
-                || matches!(decision, Decision::Skip(_) | Decision::Fail(_)))
-        {
-            problems.push(RowProblem {
-                row: raw.row,
-                status: decision.status(),
-                issues: issues_of(&check, &decision),
-            });
-        }
-        counts.add(&check, &decision);
-        each(&raw, &check, &decision).map_err(|e| EngineError::Io {
-            path: plan.file.clone(),
-            source: e,
-        })?;
-        if last_tick.elapsed() >= Duration::from_millis(100) {
-            last_tick = Instant::now();
-            progress(progress_of(&counts, source, started));
+            if problems.len() < SAMPLES * 4
+                && (!check.warnings.is_empty()
+                    || matches!(decision, Decision::Skip(_) | Decision::Fail(_)))
+            {
+                problems.push(RowProblem {
+                    row: raw.row,
+                    status: decision.status(),
+                    issues: issues_of(&check, &decision),
+                });
+            }
+            counts.add(&check, &decision);
+            each(&raw, &check, &decision).map_err(|e| EngineError::Io {
+                path: plan.file.clone(),
+                source: e,
+            })?;
+            if last_tick.elapsed() >= Duration::from_millis(100) {
+                last_tick = Instant::now();
+                progress(progress_of(&counts, source, started));
+            }
         }
     }
     counts.blank_rows = rows.blank_rows();

@@ -10,6 +10,7 @@ use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 use serde::{Deserialize, Serialize};
 
 use super::error::{EngineError, Result};
+pub use super::records::Cells;
 use super::records::{RecordError, RecordReader, MAX_RECORD_BYTES};
 
 /// How much of the start of a file is sampled to detect encoding, delimiter and header.
@@ -52,7 +53,7 @@ pub struct RawRow {
     pub row: u64,
     /// Line of the file where the record starts.
     pub line: u64,
-    pub cells: Vec<String>,
+    pub cells: Cells,
 }
 
 impl RawRow {
@@ -116,7 +117,7 @@ impl Source {
         let header = sampled
             .iter()
             .find(|r| r.row == header_row)
-            .map(|r| r.cells.clone());
+            .map(|r| r.cells.to_vec());
         let header = match header {
             Some(h) => h,
             None if options.header_row.is_some() => {
@@ -163,7 +164,7 @@ impl Source {
         let delimiter = self.info.delimiter as u8;
         Ok(Rows {
             reader: RecordReader::new(reader, delimiter),
-            cells: Vec::new(),
+            cells: Cells::default(),
             path: path.clone(),
             encoding: self.encoding,
             delimiter,
@@ -197,7 +198,7 @@ impl Source {
 /// The data rows of a file, one at a time; blank rows are counted, not returned.
 pub struct Rows {
     reader: RecordReader<Box<dyn Read + Send>>,
-    cells: Vec<String>,
+    cells: Cells,
     path: PathBuf,
     encoding: &'static Encoding,
     delimiter: u8,
@@ -442,7 +443,7 @@ fn open_decoded(path: &Path, encoding: &'static Encoding) -> Result<Box<dyn Read
 fn sample_rows(text: &str, delimiter: u8, whole_file: bool) -> Vec<RawRow> {
     let mut reader = RecordReader::new(text.as_bytes(), delimiter);
     let mut rows = Vec::new();
-    let mut cells = Vec::new();
+    let mut cells = Cells::default();
     let mut row = 0;
     let limit = if whole_file { usize::MAX } else { 2000 };
     while rows.len() < limit {

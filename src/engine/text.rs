@@ -1,6 +1,8 @@
 //! Cell hygiene: the small text rules every value goes through before a field reads it,
 //! and the one function that makes a string safe to show on a terminal.
 
+use std::borrow::Cow;
+
 /// Characters that look like nothing but break equality: no-break spaces, zero-width
 /// characters and stray byte-order marks that exports leave inside cells.
 fn is_invisible(c: char) -> bool {
@@ -21,26 +23,33 @@ fn is_invisible(c: char) -> bool {
 const PLACEHOLDERS: &[&str] = &["n/a", "#n/a", "none", "null", "-", "?", "unknown"];
 
 /// Trims a cell, removes invisible characters, and turns placeholders into the empty string.
-pub fn clean_cell(raw: &str) -> String {
-    let without: String = if raw.chars().any(is_invisible) {
-        raw.chars()
-            .map(|c| {
-                if c == '\u{00A0}' || c == '\u{2007}' || c == '\u{202F}' {
-                    ' '
-                } else {
-                    c
-                }
-            })
-            .filter(|c| !is_invisible(*c))
-            .collect()
-    } else {
-        raw.to_string()
-    };
+pub fn clean_cell(raw: &str) -> Cow<'_, str> {
+    // The common case — nothing invisible — borrows: no allocation per cell.
+    if !raw.chars().any(is_invisible) {
+        let trimmed = raw.trim();
+        return if is_placeholder(trimmed) {
+            Cow::Borrowed("")
+        } else {
+            Cow::Borrowed(trimmed)
+        };
+    }
+    let without: String = raw
+        .chars()
+        .map(|c| {
+            if c == '\u{00A0}' || c == '\u{2007}' || c == '\u{202F}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .filter(|c| !is_invisible(*c))
+        .collect();
     let trimmed = without.trim();
     if is_placeholder(trimmed) {
-        return String::new();
+        Cow::Borrowed("")
+    } else {
+        Cow::Owned(trimmed.to_string())
     }
-    trimmed.to_string()
 }
 
 /// True when a (trimmed) value is one of the "nothing here" placeholders.

@@ -112,7 +112,7 @@ impl Validator {
             warnings: Vec::new(),
             no_consent: None,
         };
-        let cell = |i: usize| raw.cells.get(i).map(|c| clean_cell(c)).unwrap_or_default();
+        let cell = |i: usize| raw.cells.get(i).map(clean_cell).unwrap_or_default();
 
         self.check_extra_fields(raw, &mut out);
         if let Some(i) = self.consent_column {
@@ -202,9 +202,11 @@ impl Validator {
                         out.contact.tags.insert(tag.to_string());
                     }
                 }
-                Target::Field(Field::FirstName) => out.contact.first_name = Some(value),
-                Target::Field(Field::LastName) => out.contact.last_name = Some(value),
-                Target::Field(Field::Name) => full_name = Some((header.into(), value)),
+                Target::Field(Field::FirstName) => {
+                    out.contact.first_name = Some(value.into_owned())
+                }
+                Target::Field(Field::LastName) => out.contact.last_name = Some(value.into_owned()),
+                Target::Field(Field::Name) => full_name = Some((header.into(), value.into_owned())),
                 Target::Field(Field::Country) => {} // read above, before the phones
                 Target::Field(Field::Website) => match normalize_website(&value) {
                     Some(w) => self.set_text(&mut out, Field::Website, header, w),
@@ -223,7 +225,7 @@ impl Validator {
                         format!("{value}: not a contact id (a whole number)"),
                     )),
                 },
-                Target::Field(field) => self.set_text(&mut out, *field, header, value),
+                Target::Field(field) => self.set_text(&mut out, *field, header, value.into_owned()),
                 Target::Custom(custom) => {
                     let order = self
                         .date_orders
@@ -253,8 +255,10 @@ impl Validator {
         if raw.cells.len() <= self.header.len() {
             return;
         }
-        let extra: Vec<String> = raw.cells[self.header.len()..]
+        let extra: Vec<String> = raw
+            .cells
             .iter()
+            .skip(self.header.len())
             .filter(|c| !c.trim().is_empty())
             .map(|c| format!("{:?}", c.trim()))
             .collect();

@@ -134,7 +134,7 @@ pub struct JobRow {
     pub issues: Vec<Issue>,
     pub contact: Option<u64>,
     /// The original cells, exactly as read.
-    pub cells: Vec<String>,
+    pub cells: crate::engine::source::Cells,
 }
 
 impl JobRow {

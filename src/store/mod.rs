@@ -101,6 +101,7 @@ impl Store {
             txn.open_table(JOBS)?;
             txn.open_table(JOB_ROWS)?;
             txn.open_table(UNDO)?;
+            txn.open_table(CREATED)?;
         }
         txn.commit()?;
         Ok(())
@@ -174,7 +175,9 @@ impl Store {
         let table = txn.open_table(JOB_ROWS)?;
         for entry in table.range((job, 0)..=(job, u64::MAX))? {
             let (_, v) = entry?;
-            each(codec::decode(v.value())?)?;
+            for row in codec::decode_packed::<Vec<JobRow>>(v.value())? {
+                each(row)?;
+            }
         }
         Ok(())
     }

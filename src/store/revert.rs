@@ -67,24 +67,54 @@ impl Store {
         Ok(report)
     }
 
-    /// Reverts up to `BATCH` contacts; true when no undo record of the job is left.
+    /// Reverts up to `BATCH` contacts; true when no undo record of the job is left. Updated
+    /// contacts are restored first, then the created ones deleted, range by range; each
+    /// transaction consumes exactly the records it acted on.
     fn revert_batch(&self, job: &mut Job, report: &mut RevertReport) -> Result<bool> {
         let txn = self.db().begin_write()?;
         let done;
         {
             let mut undo = txn.open_table(UNDO)?;
+            let mut created = txn.open_table(CREATED)?;
             let mut contacts = txn.open_table(CONTACTS)?;
             let mut phones = txn.open_multimap_table(BY_PHONE)?;
             let mut emails = txn.open_multimap_table(BY_EMAIL)?;
             let mut tags = txn.open_table(TAGS)?;
-            let mut records: Vec<(u64, Vec<u8>)> = Vec::new();
+            // (contact id, before-image; empty for a contact the job created)
+            let mut work: Vec<(u64, Vec<u8>)> = Vec::new();
             for entry in undo.range((job.id, 0)..=(job.id, u64::MAX))?.take(BATCH) {
                 let (k, v) = entry?;
-                records.push((k.value().1, v.value().to_vec()));
+                work.push((k.value().1, v.value().to_vec()));
             }
-            done = records.len() < BATCH;
-            for (contact_id, before) in records {
-                undo.remove((job.id, contact_id))?;
+            for (id, _) in &work {
+                undo.remove((job.id, *id))?;
+            }
+            if work.len() < BATCH {
+                let range = created
+                    .range((job.id, 0)..=(job.id, u64::MAX))?
+                    .next()
+                    .transpose()?
+                    .map(|(k, v)| (k.value().1, v.value()));
+                if let Some((first, last)) = range {
+                    let take = (BATCH - work.len()) as u64;
+                    let end = last.min(first.saturating_add(take - 1));
+                    work.extend((first..=end).map(|id| (id, Vec::new())));
+                    created.remove((job.id, first))?;
+                    if end < last {
+                        created.insert((job.id, end + 1), last)?;
+                    }
+                }
+            }
+            done = work.len() < BATCH
+                && undo
+                    .range((job.id, 0)..=(job.id, u64::MAX))?
+                    .next()
+                    .is_none()
+                && created
+                    .range((job.id, 0)..=(job.id, u64::MAX))?
+                    .next()
+                    .is_none();
+            for (contact_id, before) in work {
                 let current: Option<Contact> = contacts
                     .get(contact_id)?
                     .map(|v| codec::decode(v.value()))

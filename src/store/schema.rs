@@ -3,7 +3,7 @@
 use redb::{MultimapTableDefinition, TableDefinition};
 
 /// Bumped when a table's layout changes; a store from a newer rolodex is refused.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// `schema_version`, `next_contact_id`, `next_job_id`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -23,8 +23,11 @@ pub const CUSTOM_FIELDS: TableDefinition<&str, &[u8]> = TableDefinition::new("cu
 pub const MAPPINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("mappings");
 /// Job id → job (JSON: plan, counts, status, resume point).
 pub const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("jobs");
-/// (job, spreadsheet row) → the row's fate (postcard).
+/// (job, first spreadsheet row of a chunk) → the fates of the chunk's rows, packed
+/// (postcard, then LZ4): one entry per few thousand rows instead of one per row.
 pub const JOB_ROWS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("job_rows");
-/// (job, contact id) → the contact before the job touched it (postcard), or empty when the
-/// job created it.
+/// (job, contact id) → the contact before the job updated it (postcard).
 pub const UNDO: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("undo");
+/// (job, first contact id) → last contact id: the ids a job created, as ranges (a job's
+/// contacts get consecutive ids, so a batch creates one range).
+pub const CREATED: TableDefinition<(u64, u64), u64> = TableDefinition::new("created");

@@ -38,7 +38,7 @@ proptest! {
         let mut rows = source.rows().unwrap();
         let mut got = Vec::new();
         while let Some(r) = rows.next_row().unwrap() {
-            got.push(r.cells);
+            got.push(r.cells.to_vec());
         }
         let want: Vec<Vec<String>> = records.into_iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).collect();
         prop_assert_eq!(got, want);
@@ -66,7 +66,7 @@ proptest! {
     #[test]
     fn cells_and_terminal_text_never_panic(text in "\\PC{0,60}") {
         let cleaned = clean_cell(&text);
-        prop_assert_eq!(clean_cell(&cleaned), cleaned);
+        prop_assert_eq!(clean_cell(&cleaned).into_owned(), cleaned.into_owned());
         let safe = sanitize_for_terminal(&text);
         prop_assert!(!safe.chars().any(|c| c.is_control()));
     }

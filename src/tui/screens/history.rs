@@ -167,7 +167,7 @@ impl HistoryScreen {
         let (Some(row), Some(job)) = (self.current(), &self.job) else {
             return;
         };
-        let mut cells = row.cells.clone();
+        let mut cells = row.cells.to_vec();
         cells.resize(job.header.len().max(cells.len()), String::new());
         if let Some(fixed) = ctx.fixes.get(&(job.id, row.row)) {
             cells = fixed.clone();
@@ -200,7 +200,7 @@ impl HistoryScreen {
         let raw = RawRow {
             row: row.0,
             line: row.1,
-            cells: editor.cells.clone(),
+            cells: crate::engine::source::Cells::from_strings(&editor.cells),
         };
         let check = validator.check(&raw);
         let keys = match_keys(&check, job.plan.options.identifier);
@@ -630,7 +630,7 @@ impl HistoryScreen {
                 .fixes
                 .get(&(job.id, row.row))
                 .cloned()
-                .unwrap_or_else(|| row.cells.clone()),
+                .unwrap_or_else(|| row.cells.to_vec()),
         };
         let name_w = job
             .header

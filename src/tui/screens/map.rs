@@ -41,7 +41,7 @@ impl MapScreen {
             .samples
             .iter()
             .filter_map(|r| r.cells.get(column))
-            .map(|c| clean_cell(c))
+            .map(|c| clean_cell(c).into_owned())
             .filter(|c| !c.is_empty())
             .take(3)
             .collect();
