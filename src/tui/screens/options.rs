@@ -15,14 +15,18 @@ use crate::tui::action::{self, Action, Binding};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::Ctx;
 
-const FIELDS: [&str; 6] = [
+const FIELDS: [&str; 7] = [
     "Purpose",
     "Match by",
     "Keep existing values",
     "Default region",
     "Requirement",
     "Consent column",
+    "Stop after failed rows",
 ];
+
+/// The failure thresholds offered; `u64::MAX` is no limit.
+const THRESHOLDS: [u64; 5] = [100, 1000, 10_000, 100_000, u64::MAX];
 
 fn cycle<T: Clone + PartialEq>(all: &[T], current: T, forward: bool) -> T {
     let i = all.iter().position(|v| *v == current).unwrap_or(0);
@@ -79,6 +83,7 @@ impl OptionsScreen {
                     forward,
                 )
             }
+            6 => o.max_failures = cycle(&THRESHOLDS, o.max_failures, forward),
             5 => {
                 let header: Vec<Option<String>> = std::iter::once(None)
                     .chain(
@@ -121,7 +126,8 @@ impl OptionsScreen {
                 Requirement::Any => "A name, a phone or an email is enough.",
             }
             .into(),
-            _ => "Rows whose consent column does not say yes are skipped (yes, y, true, 1, opted-in).".into(),
+            5 => "Rows whose consent column does not say yes are skipped (yes, y, true, 1, opted-in).".into(),
+            _ => "The import stops cleanly after this many failed rows; the job can be resumed.".into(),
         }
     }
 }
@@ -211,6 +217,11 @@ impl Screen for OptionsScreen {
             },
             o.require.to_string(),
             o.consent_column.clone().unwrap_or_else(|| "(none)".into()),
+            if o.max_failures == u64::MAX {
+                "no limit".into()
+            } else {
+                o.max_failures.to_string()
+            },
         ];
         let lines: Vec<Line> = FIELDS
             .iter()
