@@ -103,7 +103,9 @@ fn stages(c: &mut Criterion) {
                     )
                     .is_none()
                 {
-                    index.remember(&keys, LeadsTo::Row(raw.row));
+                    index
+                        .remember(&keys, LeadsTo::Row(raw.row))
+                        .expect("remembered");
                 }
             }
             index.len()

@@ -237,12 +237,24 @@ pub fn same_kind(a: &MatchKey, b: &MatchKey) -> bool {
 
 /// The dry run's memory of what this file's rows would store: a fingerprint of each key
 /// and what it leads to — the row that would create a contact, or the stored contact an
-/// earlier row would update. Sixteen bytes an entry keep a million-row file's index in tens
-/// of megabytes.
-#[derive(Debug, Default)]
+/// earlier row would update. The newest keys are kept in memory; when there are more than
+/// `MEMORY_KEYS`, the older ones move to a temporary file (with a Bloom filter in front,
+/// so a key never seen costs no disk read). Memory stays flat however long the file.
 pub struct InFileIndex {
-    targets: HashMap<u64, LeadsTo, rustc_hash::FxBuildHasher>,
+    recent: HashMap<u64, u64, rustc_hash::FxBuildHasher>,
+    spilled: Option<Spill>,
+    len: usize,
+    memory_keys: usize,
 }
+
+impl Default for InFileIndex {
+    fn default() -> Self {
+        InFileIndex::with_memory_keys(MEMORY_KEYS)
+    }
+}
+
+/// Keys held in memory before older ones move to disk (about 10 MB).
+pub const MEMORY_KEYS: usize = 1 << 19;
 
 /// What a key of the file leads to, in the dry run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,23 +265,205 @@ pub enum LeadsTo {
     Contact(u64),
 }
 
-impl InFileIndex {
-    pub fn get(&self, key: &MatchKey) -> Option<LeadsTo> {
-        self.targets.get(&key.fingerprint()).copied()
-    }
+const ROW_BIT: u64 = 1 << 63;
 
-    /// Remembers where a row's keys lead once it creates or updates a contact.
-    pub fn remember(&mut self, keys: &[MatchKey], target: LeadsTo) {
-        for key in keys {
-            self.targets.entry(key.fingerprint()).or_insert(target);
+impl LeadsTo {
+    fn encode(self) -> u64 {
+        match self {
+            LeadsTo::Row(r) => r | ROW_BIT,
+            LeadsTo::Contact(id) => id & !ROW_BIT,
         }
     }
 
+    fn decode(v: u64) -> LeadsTo {
+        if v & ROW_BIT != 0 {
+            LeadsTo::Row(v & !ROW_BIT)
+        } else {
+            LeadsTo::Contact(v)
+        }
+    }
+}
+
+impl InFileIndex {
+    /// An index that keeps `memory_keys` keys in memory before spilling older ones.
+    pub fn with_memory_keys(memory_keys: usize) -> InFileIndex {
+        InFileIndex {
+            recent: HashMap::default(),
+            spilled: None,
+            len: 0,
+            memory_keys: memory_keys.max(1),
+        }
+    }
+
+    pub fn get(&self, key: &MatchKey) -> Option<LeadsTo> {
+        self.lookup(key.fingerprint())
+    }
+
+    fn lookup(&self, fp: u64) -> Option<LeadsTo> {
+        if let Some(v) = self.recent.get(&fp) {
+            return Some(LeadsTo::decode(*v));
+        }
+        self.spilled.as_ref()?.get(fp).map(LeadsTo::decode)
+    }
+
+    /// Remembers where a row's keys lead once it creates or updates a contact (the first
+    /// row to bring a key keeps it).
+    pub fn remember(&mut self, keys: &[MatchKey], target: LeadsTo) -> Result<(), String> {
+        for key in keys {
+            let fp = key.fingerprint();
+            if self.lookup(fp).is_none() {
+                self.recent.insert(fp, target.encode());
+                self.len += 1;
+            }
+        }
+        if self.recent.len() >= self.memory_keys {
+            let spill = match self.spilled.take() {
+                Some(s) => s,
+                None => Spill::create()?,
+            };
+            let mut entries: Vec<(u64, u64)> = self.recent.drain().collect();
+            entries.sort_unstable();
+            let spill = spill.put(&entries)?;
+            self.spilled = Some(spill);
+        }
+        Ok(())
+    }
+
     pub fn len(&self) -> usize {
-        self.targets.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.targets.is_empty()
+        self.len == 0
+    }
+}
+
+/// Older keys of the dry run on disk: a temporary redb file (deleted when dropped) and a
+/// Bloom filter of what it holds. This scratch file is not the store; it only lends the
+/// dry run a disk-backed map.
+struct Spill {
+    db: redb::Database,
+    path: std::path::PathBuf,
+    read: redb::ReadTransaction,
+    bloom: Vec<u64>,
+}
+
+const SPILL: redb::TableDefinition<u64, u64> = redb::TableDefinition::new("keys");
+/// 2^26 bits (8 MB): under 2% false positives for six million keys.
+const BLOOM_BITS: u64 = 1 << 26;
+
+impl Spill {
+    fn create() -> Result<Spill, String> {
+        use redb::ReadableDatabase;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let path = std::env::temp_dir().join(format!(
+            "rolodex-dry-run-{}-{nanos}.redb",
+            std::process::id()
+        ));
+        let db = redb::Database::builder()
+            .set_cache_size(16 * 1024 * 1024)
+            .create(&path)
+            .map_err(|e| {
+                format!(
+                    "cannot create a scratch file in {}: {e}",
+                    std::env::temp_dir().display()
+                )
+            })?;
+        let read = db.begin_read().map_err(|e| e.to_string())?;
+        Ok(Spill {
+            db,
+            path,
+            read,
+            bloom: vec![0; (BLOOM_BITS / 64) as usize],
+        })
+    }
+
+    fn bits(fp: u64) -> [u64; 3] {
+        [
+            fp % BLOOM_BITS,
+            fp.rotate_left(21) % BLOOM_BITS,
+            fp.rotate_left(42) % BLOOM_BITS,
+        ]
+    }
+
+    fn get(&self, fp: u64) -> Option<u64> {
+        if !Self::bits(fp)
+            .iter()
+            .all(|b| self.bloom[(b / 64) as usize] & (1 << (b % 64)) != 0)
+        {
+            return None;
+        }
+        let table = self.read.open_table(SPILL).ok()?;
+        let value = table.get(fp).ok()??.value();
+        Some(value)
+    }
+
+    fn put(mut self, entries: &[(u64, u64)]) -> Result<Spill, String> {
+        use redb::ReadableDatabase;
+        let err = |e: &dyn std::fmt::Display| format!("the dry run's scratch file failed: {e}");
+        let mut txn = self.db.begin_write().map_err(|e| err(&e))?;
+        txn.set_durability(redb::Durability::None)
+            .map_err(|e| err(&e))?;
+        {
+            let mut table = txn.open_table(SPILL).map_err(|e| err(&e))?;
+            for &(fp, v) in entries {
+                table.insert(fp, v).map_err(|e| err(&e))?;
+                for b in Self::bits(fp) {
+                    self.bloom[(b / 64) as usize] |= 1 << (b % 64);
+                }
+            }
+        }
+        txn.commit().map_err(|e| err(&e))?;
+        self.read = self.db.begin_read().map_err(|e| err(&e))?;
+        Ok(self)
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spilled_keys_are_found_and_the_first_row_keeps_its_key() {
+        let mut index = InFileIndex::with_memory_keys(1000);
+        for i in 0..10_000u64 {
+            let keys = [
+                MatchKey::Phone(format!("+1212{i:07}")),
+                MatchKey::Email(format!("p{i}@x.com")),
+            ];
+            index.remember(&keys, LeadsTo::Row(i + 2)).unwrap();
+        }
+        // A later row with an old key does not take it over.
+        index
+            .remember(
+                &[MatchKey::Phone("+12120000005".into())],
+                LeadsTo::Contact(99),
+            )
+            .unwrap();
+        assert!(index.spilled.is_some(), "older keys moved to disk");
+        assert_eq!(index.len(), 20_000);
+        for i in [0u64, 5, 999, 1000, 5000, 9999] {
+            assert_eq!(
+                index.get(&MatchKey::Phone(format!("+1212{i:07}"))),
+                Some(LeadsTo::Row(i + 2))
+            );
+            assert_eq!(
+                index.get(&MatchKey::Email(format!("p{i}@x.com"))),
+                Some(LeadsTo::Row(i + 2))
+            );
+        }
+        assert_eq!(index.get(&MatchKey::Phone("+19999999999".into())), None);
+        let path = index.spilled.as_ref().map(|s| s.path.clone()).unwrap();
+        drop(index);
+        assert!(!path.exists(), "the scratch file is removed");
     }
 }

@@ -247,7 +247,9 @@ pub fn review(
             let decision = decide(&check, &plan.options, &lookup);
             match &decision {
                 Decision::Create => {
-                    in_file.remember(&keys, LeadsTo::Row(raw.row));
+                    in_file
+                        .remember(&keys, LeadsTo::Row(raw.row))
+                        .map_err(EngineError::Mapping)?;
                     if samples.len() < SAMPLES {
                         samples.push(check.contact.clone());
                     }
@@ -257,7 +259,9 @@ pub fn review(
                         Matched::Stored { id, .. } => LeadsTo::Contact(*id),
                         Matched::EarlierRow { row, .. } => LeadsTo::Row(*row),
                     };
-                    in_file.remember(&keys, target);
+                    in_file
+                        .remember(&keys, target)
+                        .map_err(EngineError::Mapping)?;
                     if changes.len() < SAMPLES * 4 {
                         if let Matched::Stored { id, .. } = matched {
                             if let Some(before) = store.contact(*id) {
