@@ -189,6 +189,12 @@ impl Screen for MapScreen {
                     MapSource::User => " (you)",
                     MapSource::Unmatched => "",
                 };
+                let is_consent = ctx.options.consent_column.as_deref() == Some(c.header.as_str());
+                let marker = if is_consent && c.target == Target::Ignore {
+                    " (consent)"
+                } else {
+                    marker
+                };
                 let field_style = if c.target == Target::Ignore {
                     theme.dim()
                 } else {
