@@ -263,6 +263,15 @@ impl Human {
                 job.id
             ));
         }
+        if job.plan.options.consent_column.is_none() {
+            if let Some(i) = crate::engine::mapping::guess_consent_column(&job.header) {
+                self.line(&format!(
+                    "note: the {:?} column was not used to filter rows; add --consent-column '{}' next time to skip rows that did not agree",
+                    clean(&job.header[i]),
+                    clean(&job.header[i])
+                ));
+            }
+        }
     }
 
     pub fn review(&mut self, review: &Review) {

@@ -132,13 +132,6 @@ pub const COMMON: &[Binding] = &[
     b(Ctrl('c'), Action::Quit, "quit", false),
 ];
 
-pub const WIZARD: &[Binding] = &[
-    b(Code(KeyCode::Enter), Action::Next, "next", true),
-    b(Code(KeyCode::Esc), Action::Back, "back", true),
-    b(Char('H'), Action::History, "history", false),
-    b(Char('C'), Action::Contacts, "contacts", false),
-];
-
 pub const FILE: &[Binding] = &[
     b(Code(KeyCode::Enter), Action::Next, "open / next", true),
     b(Code(KeyCode::Esc), Action::Back, "clear", false),

@@ -592,3 +592,29 @@ fn the_dry_run_predicts_the_import() {
         }
     }
 }
+
+#[test]
+fn a_store_from_a_newer_rolodex_is_refused() {
+    let dir = tempdir();
+    let db = dir.path().join("test.redb");
+    drop(rolodex::store::Store::open(&db).unwrap());
+    {
+        let raw = redb::Database::create(&db).unwrap();
+        let txn = raw.begin_write().unwrap();
+        {
+            let mut meta = txn
+                .open_table(redb::TableDefinition::<&str, u64>::new("meta"))
+                .unwrap();
+            meta.insert("schema_version", 99).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let out = run(dir.path(), &["contacts", "--json"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("was written by a newer rolodex (schema 99"),
+        "{}",
+        out.stderr
+    );
+}
