@@ -206,6 +206,7 @@ fn run_job(
     let (tx, rx) = mpsc::channel();
     let cancel = Cancel::default();
     let bar = output::progress_bar(source.info.approx_rows, "importing");
+    let id = job.id;
     let handle = match spawn_import(Arc::clone(&store), job, source, tx, cancel) {
         Ok(h) => h,
         Err(e) => {
@@ -232,7 +233,15 @@ fn run_job(
     let job = match finished {
         Some(Ok(job)) => job,
         Some(Err(e)) => {
-            eprintln!("rolodex: the import stopped: {}; every batch written before is kept, and `rolodex resume` can finish it", clean(&e));
+            let advice = if e.contains("No space left") {
+                "the disk is full: free some space, then"
+            } else {
+                "once the cause is fixed,"
+            };
+            eprintln!(
+                "rolodex: job {id} stopped: {}; every batch written before is kept; {advice} `rolodex resume {id}` finishes it",
+                clean(&e)
+            );
             return EXIT_UNUSABLE;
         }
         None => {

@@ -332,6 +332,18 @@ fn refuse_other_formats(path: &Path, sample: &[u8]) -> Result<()> {
             "decompress it first (gunzip FILE) and import the result",
         );
     }
+    // "Export to Excel" from many web apps is an HTML table saved as .xls or .csv.
+    let head = String::from_utf8_lossy(&sample[..sample.len().min(512)])
+        .trim_start_matches('\u{FEFF}')
+        .trim_start()
+        .to_ascii_lowercase();
+    if head.starts_with("<!doctype html") || head.starts_with("<html") || head.starts_with("<table")
+    {
+        return spreadsheet(
+            "an HTML page (a web table saved under another name)",
+            "open it in your spreadsheet and save it as CSV, or export CSV from the web app",
+        );
+    }
     if ext == "numbers" {
         return spreadsheet(
             "an Apple Numbers file (.numbers)",

@@ -521,6 +521,14 @@ fn a_store_held_by_another_process_is_refused_and_left_intact() {
             out.stderr
         );
         assert_eq!(out.stderr.lines().count(), 1);
+        // A revert meanwhile is refused the same way.
+        let out = run(dir.path(), &["revert", "1", "--yes"]);
+        assert_eq!(out.code, 1);
+        assert!(
+            out.stderr.contains("is in use by another rolodex"),
+            "{}",
+            out.stderr
+        );
     }
     assert_eq!(contacts(dir.path()), before);
 }

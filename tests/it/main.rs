@@ -5,6 +5,7 @@
 mod cli_bad_files;
 mod cli_crash;
 mod cli_dry_run;
+mod cli_hostile;
 mod cli_preview;
 mod cli_store;
 mod common;

@@ -82,6 +82,22 @@ fn whole_wizard_with_keys_only() {
 
     screen.wait_for("Step 1/9 · File");
     screen.wait_for("Encoding   UTF-8");
+    // While the wizard has the store open, a headless import is refused and changes nothing.
+    let other = run(
+        dir.path(),
+        &[
+            "import",
+            fixture("contacts.csv").to_str().unwrap(),
+            "--yes",
+            "--consent-confirmed",
+        ],
+    );
+    assert_eq!(other.code, 1, "{}", other.stderr);
+    assert!(
+        other.stderr.contains("is in use by another rolodex"),
+        "{}",
+        other.stderr
+    );
     press("\r");
     screen.wait_for("Step 2/9 · Map");
     screen.wait_for("first_name");
