@@ -11,8 +11,11 @@ use crate::engine::mapping::Mapping;
 use crate::engine::plan::{ImportOptions, ImportPlan, ListTarget};
 use crate::engine::report::ReportFiles;
 use crate::engine::resolve::{issues_of, Decision};
-use crate::engine::review::{phone_column_health, review, scan_date_columns, NoStore};
+use crate::engine::review::{
+    phone_column_health, review, scan_date_columns, DateColumnReport, NoStore,
+};
 use crate::engine::source::{ReadOptions, Source};
+use crate::engine::text::sanitize_for_terminal;
 
 pub fn read_options(args: &ReadArgs) -> ReadOptions {
     ReadOptions {
@@ -110,41 +113,42 @@ pub fn plan_from_args(args: &ImportArgs, source: &Source) -> Result<ImportPlan, 
     })
 }
 
-/// `rolodex import FILE --dry-run`: the whole review, writing nothing but the optional
-/// report files.
-pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
-    let source = match Source::open(&args.file, &read_options(&args.read)) {
-        Ok(s) => s,
-        Err(e) => return output::fail(&e),
-    };
-    let mut plan = match plan_from_args(args, &source) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("rolodex: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    if let Some(missing) = plan.mapping.missing(
-        plan.options.require,
-        plan.options.purpose,
-        plan.options.identifier,
-    ) {
+/// Opens the file and builds the plan the flags describe, with the checks every import
+/// needs before it reads a row: the mapping satisfies the requirement, the options make
+/// sense, the date columns' order is decided. Errors are printed; the exit status returned.
+pub fn prepare(args: &ImportArgs) -> Result<(Source, ImportPlan, Vec<DateColumnReport>), i32> {
+    let source =
+        Source::open(&args.file, &read_options(&args.read)).map_err(|e| output::fail(&e))?;
+    let mut plan = plan_from_args(args, &source).map_err(|e| {
+        eprintln!("rolodex: {e}");
+        EXIT_USAGE
+    })?;
+    let o = &plan.options;
+    if let Some(missing) = plan.mapping.missing(o.require, o.purpose, o.identifier) {
         eprintln!(
-            "rolodex: {}: no column is mapped to {missing} (required by --require {}); map one with --map 'COLUMN=FIELD'",
-            args.file.display(),
-            plan.options.require
+            "rolodex: {}: no column is mapped to {missing} (required by --require {}); map one with --map 'COLUMN=FIELD'; nothing was written",
+            sanitize_for_terminal(&args.file.display().to_string()),
+            o.require
         );
-        return EXIT_UNUSABLE;
+        return Err(EXIT_UNUSABLE);
     }
     if let Err(e) = crate::engine::validate::Validator::new(&plan, source.header()) {
         eprintln!("rolodex: {e}");
-        return EXIT_USAGE;
+        return Err(EXIT_USAGE);
     }
-    let (orders, date_reports) = match scan_date_columns(&source, &plan.mapping) {
-        Ok(d) => d,
-        Err(e) => return output::fail(&e),
-    };
+    let (orders, reports) =
+        scan_date_columns(&source, &plan.mapping).map_err(|e| output::fail(&e))?;
     plan.date_orders = orders;
+    Ok((source, plan, reports))
+}
+
+/// `rolodex import FILE --dry-run`: the whole review, writing nothing but the optional
+/// report files.
+pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
+    let (source, plan, date_reports) = match prepare(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let health = match phone_column_health(&source, &plan.mapping, &plan.options.region) {
         Ok(h) => h,
         Err(e) => return output::fail(&e),

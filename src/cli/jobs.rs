@@ -1,22 +1,19 @@
 //! The commands that write or read the store: import --yes, resume, history, show, revert,
 //! contacts. They call the store and the worker; every rule lives there.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
-use super::headless::{plan_from_args, read_options};
 use super::output::{self, contact_json, Human};
 use super::{ImportArgs, EXIT_UNUSABLE, EXIT_USAGE};
 use crate::engine::contact::Contact;
 use crate::engine::plan::import_tag;
-use crate::engine::report::{ReportFiles, SafeCsv};
-use crate::engine::review::scan_date_columns;
-use crate::engine::source::Source;
+use crate::engine::report::SafeCsv;
+use crate::engine::source::{file_checksum, Source};
 use crate::engine::text::sanitize_for_terminal as clean;
 use crate::store::import::NewJob;
 use crate::store::jobs::{Job, JobStatus};
@@ -41,24 +38,6 @@ pub fn store_fail(e: &StoreError) -> i32 {
     EXIT_UNUSABLE
 }
 
-fn checksum(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
 /// `rolodex import FILE --yes --consent-confirmed`: runs the import headless.
 pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
     if !args.consent_confirmed {
@@ -68,37 +47,10 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         );
         return EXIT_USAGE;
     }
-    let mut source = match Source::open(&args.file, &read_options(&args.read)) {
-        Ok(s) => s,
-        Err(e) => return output::fail(&e),
-    };
-    let mut plan = match plan_from_args(args, &source) {
+    let (mut source, mut plan, _) = match super::headless::prepare(args) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("rolodex: {e}");
-            return EXIT_USAGE;
-        }
+        Err(code) => return code,
     };
-    if let Some(missing) = plan.mapping.missing(
-        plan.options.require,
-        plan.options.purpose,
-        plan.options.identifier,
-    ) {
-        eprintln!(
-            "rolodex: {}: no column is mapped to {missing} (required by --require {}); map one with --map 'COLUMN=FIELD'; nothing was written",
-            clean(&args.file.display().to_string()),
-            plan.options.require
-        );
-        return EXIT_UNUSABLE;
-    }
-    if let Err(e) = crate::engine::validate::Validator::new(&plan, source.header()) {
-        eprintln!("rolodex: {e}");
-        return EXIT_USAGE;
-    }
-    match scan_date_columns(&source, &plan.mapping) {
-        Ok((orders, _)) => plan.date_orders = orders,
-        Err(e) => return output::fail(&e),
-    }
     // The whole file is read once before anything is written: a quote never closed or a
     // change of encoding at row 48,213 is reported now, not after 40,000 rows are stored.
     if let Err(e) = source.check_whole_file() {
@@ -111,7 +63,7 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let sum = match checksum(&args.file) {
+    let sum = match file_checksum(&args.file) {
         Ok(s) => s,
         Err(e) => return output::fail(&crate::engine::EngineError::from_io(&args.file, e)),
     };
@@ -170,7 +122,7 @@ pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
     if let Err(e) = source.check_whole_file() {
         return output::fail(&e);
     }
-    match checksum(&path) {
+    match file_checksum(&path) {
         Ok(sum) if sum == job.checksum => {}
         Ok(_) => {
             eprintln!(
@@ -250,7 +202,7 @@ fn run_job(
         }
     };
     if report.is_some() || errors.is_some() {
-        if let Err(e) = write_reports(&store, &job, report, errors) {
+        if let Err(e) = store.write_reports(&job, report, errors) {
             eprintln!("rolodex: cannot write the report: {e}");
             return EXIT_UNUSABLE;
         }
@@ -262,24 +214,6 @@ fn run_job(
         out.job_summary(&job);
     }
     0
-}
-
-/// Writes a job's results file and/or error file from its stored rows.
-pub fn write_reports(
-    store: &Store,
-    job: &Job,
-    results: Option<&Path>,
-    errors: Option<&Path>,
-) -> Result<(), String> {
-    let mut files = ReportFiles::create(&job.header, results, errors).map_err(|e| e.to_string())?;
-    store
-        .job_rows(job.id, &mut |row| {
-            files
-                .write(&row.cells, row.status, &row.issues)
-                .map_err(|e| StoreError::Codec(e.to_string()))
-        })
-        .map_err(|e| e.to_string())?;
-    files.finish().map_err(|e| e.to_string())
 }
 
 /// A job as SPEC §9's JSON.

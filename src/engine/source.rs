@@ -561,6 +561,26 @@ fn check_last_record_closed(
     }
 }
 
+/// SHA-256 of a file, hex: kept with a job so `resume` can tell the file has not changed.
+pub fn file_checksum(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// Turns the reader's I/O errors into the file errors users read.
 fn record_error(path: &Path, e: std::io::Error) -> EngineError {
     let inner = e

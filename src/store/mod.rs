@@ -204,6 +204,24 @@ impl Store {
         Ok(out)
     }
 
+    /// Writes a job's results file and/or error file from its stored rows.
+    pub fn write_reports(
+        &self,
+        job: &Job,
+        results: Option<&Path>,
+        errors: Option<&Path>,
+    ) -> std::result::Result<(), String> {
+        let mut files = crate::engine::report::ReportFiles::create(&job.header, results, errors)
+            .map_err(|e| e.to_string())?;
+        self.job_rows(job.id, &mut |row| {
+            files
+                .write(&row.cells, row.status, &row.issues)
+                .map_err(|e| StoreError::Codec(e.to_string()))
+        })
+        .map_err(|e| e.to_string())?;
+        files.finish().map_err(|e| e.to_string())
+    }
+
     /// The mapping last used for a header with this signature.
     pub fn remembered_mapping(&self, signature: &str) -> Result<Option<Mapping>> {
         let txn = self.db.begin_read()?;

@@ -28,7 +28,7 @@ use crate::engine::review::{
     phone_column_health, review, scan_date_columns, ColumnHealth, DateColumnReport, NoStore,
     Progress, Review,
 };
-use crate::engine::source::{RawRow, Source};
+use crate::engine::source::{file_checksum, RawRow, Source};
 use crate::store::import::NewJob;
 use crate::store::jobs::Job;
 use crate::store::Store;
@@ -398,7 +398,7 @@ impl Ctx {
         let errors = self
             .out_dir
             .join(format!("{stem}-job{}-errors.csv", job.id));
-        match crate::cli::jobs::write_reports(store, job, Some(&results), Some(&errors)) {
+        match store.write_reports(job, Some(&results), Some(&errors)) {
             Ok(()) => self.say(
                 Level::Info,
                 format!("Wrote {} and {}", results.display(), errors.display()),
@@ -406,26 +406,6 @@ impl Ctx {
             Err(e) => self.say(Level::Error, format!("cannot write the files: {e}")),
         }
     }
-}
-
-pub fn file_checksum(path: &Path) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }
 
 /// A one-line text field (tui-textarea), which gets first refusal of keys while focused.
