@@ -62,7 +62,14 @@ impl Lcg {
 
 #[test]
 fn killed_import_resumes_to_the_same_contacts() {
-    let rows = 100_000;
+    // ROLODEX_CRASH_ROWS and ROLODEX_CRASH_KILLS run the long loop (200k rows, 20 kills).
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let rows = env("ROLODEX_CRASH_ROWS", 100_000);
     let seed = std::env::var("ROLODEX_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -92,68 +99,79 @@ fn killed_import_resumes_to_the_same_contacts() {
     let uninterrupted = started.elapsed();
     let want = run(reference.path(), &["contacts", "--json"]).stdout;
 
-    let crashed = tempdir();
-    let db = crashed.path().join("test.redb");
-    let mut seen = 0;
-    let kills = 5;
-    for k in 0..kills {
-        let has_job = db.exists()
-            && !run(crashed.path(), &["history", "--json"])
-                .json()
-                .as_array()
-                .unwrap()
-                .is_empty();
-        let mut child = if has_job {
-            spawn(crashed.path(), &["resume", "1", "--json"])
-        } else {
-            spawn(crashed.path(), &args)
-        };
-        let wait = Duration::from_millis(20 + rng.next(uninterrupted.as_millis() as u64 + 1));
-        std::thread::sleep(wait);
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
-        if db.exists() {
-            let now = invariants(&db);
-            assert!(
-                now >= seen,
-                "kill {k}: committed contacts were lost ({seen} → {now})"
-            );
-            eprintln!(
-                "kill {k} after {} ms: {now} contacts committed, store consistent",
-                wait.as_millis()
-            );
-            seen = now;
+    // Rounds: a fresh store is imported into and killed at random moments until the job
+    // completes or is killed `kills` times in all; each round is then resumed to its end
+    // and compared with the uninterrupted import.
+    let kills = env("ROLODEX_CRASH_KILLS", 5);
+    let mut killed = 0;
+    let mut round = 0;
+    while killed < kills {
+        round += 1;
+        let crashed = tempdir();
+        let db = crashed.path().join("test.redb");
+        let mut seen = 0;
+        loop {
+            let has_job = db.exists()
+                && !run(crashed.path(), &["history", "--json"])
+                    .json()
+                    .as_array()
+                    .unwrap()
+                    .is_empty();
+            let mut child = if has_job {
+                spawn(crashed.path(), &["resume", "1", "--json"])
+            } else {
+                spawn(crashed.path(), &args)
+            };
+            let wait = Duration::from_millis(20 + rng.next(uninterrupted.as_millis() as u64 + 1));
+            std::thread::sleep(wait);
+            let _ = child.kill(); // SIGKILL
+            let status = child.wait().unwrap();
+            if db.exists() {
+                let now = invariants(&db);
+                assert!(
+                    now >= seen,
+                    "round {round}: committed contacts were lost ({seen} → {now})"
+                );
+                seen = now;
+            }
+            if status.success() {
+                break; // the job completed before the kill
+            }
+            killed += 1;
+            eprintln!("round {round}, kill {killed} after {} ms: {seen} contacts committed, store consistent", wait.as_millis());
+            if killed >= kills {
+                break;
+            }
         }
+        let has_job = !run(crashed.path(), &["history", "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty();
+        let out = if has_job {
+            run(crashed.path(), &["resume", "1", "--json"])
+        } else {
+            run(crashed.path(), &args)
+        };
+        assert!(
+            out.code == 0 || out.stderr.contains("nothing to resume"),
+            "{}",
+            out.stderr
+        );
+        invariants(&db);
+        let got = run(crashed.path(), &["contacts", "--json"]).stdout;
+        assert!(
+            got == want,
+            "round {round}: contacts after kills and resume differ from an uninterrupted import"
+        );
+        let history = run(crashed.path(), &["history", "--json"]).json();
+        assert_eq!(
+            history.as_array().unwrap().len(),
+            1,
+            "one job, resumed, not a second import"
+        );
+        assert_eq!(history[0]["total_rows"], rows);
     }
-    let has_job = !run(crashed.path(), &["history", "--json"])
-        .json()
-        .as_array()
-        .unwrap()
-        .is_empty();
-    let out = if has_job {
-        run(crashed.path(), &["resume", "1", "--json"])
-    } else {
-        run(crashed.path(), &args)
-    };
-    // A kill after the last commit leaves a completed job: nothing to resume is fine.
-    assert!(
-        out.code == 0 || out.stderr.contains("nothing to resume"),
-        "{}",
-        out.stderr
-    );
-    invariants(&db);
-    let got = run(crashed.path(), &["contacts", "--json"]).stdout;
-    assert!(
-        got == want,
-        "contacts after {kills} kills and resume differ from an uninterrupted import"
-    );
-    let history = run(crashed.path(), &["history", "--json"]).json();
-    assert_eq!(
-        history.as_array().unwrap().len(),
-        1,
-        "one job, resumed, not a second import"
-    );
-    assert_eq!(history[0]["total_rows"], rows);
 }
 
 #[test]
