@@ -626,3 +626,77 @@ fn a_store_from_a_newer_rolodex_is_refused() {
         out.stderr
     );
 }
+
+/// Every CSV rolodex writes neutralizes cells a spreadsheet would run as formulas, while
+/// E.164 numbers stay readable: the results file, the error file, `show --csv` (both
+/// kinds) and `contacts --csv`.
+#[test]
+fn no_written_file_carries_a_live_formula() {
+    let dir = tempdir();
+    let file = write(
+        dir.path(),
+        "evil.csv",
+        "Name,Phone,Company,Note\n\
+         =cmd|' /C calc'!A0,+1 212 334 5678,@SUM(A1:A2),+1+2\n\
+         Grace Hopper,+12123345679,\"\tTabbed\",\"\rReturned\"\n\
+         -2+3 Jones,123,=HYPERLINK(\"http://x\"),-12.5\n",
+    );
+    let results = dir.path().join("results.csv");
+    let errors = dir.path().join("errors.csv");
+    let out = import(
+        dir.path(),
+        &file,
+        &[
+            "--report",
+            results.to_str().unwrap(),
+            "--errors",
+            errors.to_str().unwrap(),
+            "--require",
+            "dialer",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let shown = run(dir.path(), &["show", "1", "--csv"]).stdout;
+    let shown_failed = run(dir.path(), &["show", "1", "--failed", "--csv"]).stdout;
+    let contacts_csv = run(dir.path(), &["contacts", "--csv"]).stdout;
+    let texts = [
+        ("results", std::fs::read_to_string(&results).unwrap()),
+        ("errors", std::fs::read_to_string(&errors).unwrap()),
+        ("show --csv", shown),
+        ("show --failed --csv", shown_failed),
+        ("contacts --csv", contacts_csv),
+    ];
+    let safe = |cell: &str| {
+        let rest = &cell[1..];
+        (cell.starts_with('+') && rest.len() >= 7 && rest.bytes().all(|b| b.is_ascii_digit()))
+            || (cell.starts_with('-')
+                && rest.replace('.', "").bytes().all(|b| b.is_ascii_digit())
+                && !rest.is_empty())
+    };
+    let mut e164_seen = false;
+    for (name, text) in &texts {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let mut cells = 0;
+        for record in rdr.records() {
+            for cell in record.unwrap().iter() {
+                cells += 1;
+                if cell == "+12123345678" || cell == "+12123345679" {
+                    e164_seen = true;
+                }
+                if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                    assert!(safe(cell), "{name}: live formula {cell:?}");
+                }
+            }
+        }
+        assert!(cells > 0, "{name} is empty");
+    }
+    assert!(
+        texts[0].1.contains("'=cmd"),
+        "the results file keeps the value, neutralized"
+    );
+    assert!(texts[1].1.contains("'=HYPERLINK"), "so does the error file");
+    assert!(texts[4].1.contains("'=cmd"), "and contacts --csv");
+    assert!(e164_seen, "E.164 numbers stay readable");
+}
