@@ -242,8 +242,7 @@ impl Human {
         }
         if !c.reasons.is_empty() {
             self.line("Reasons:");
-            let mut reasons: Vec<_> = c.reasons.iter().collect();
-            reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let reasons = crate::engine::review::by_frequency(&c.reasons);
             for (reason, n) in reasons {
                 self.line(&format!("  {reason:<20} {n:>9}"));
             }
@@ -287,8 +286,7 @@ impl Human {
         self.line(&format!("  warnings        {:>9}", c.warnings));
         if !c.reasons.is_empty() {
             self.line("Reasons:");
-            let mut reasons: Vec<_> = c.reasons.iter().collect();
-            reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let reasons = crate::engine::review::by_frequency(&c.reasons);
             for (reason, n) in reasons {
                 self.line(&format!("  {:<20} {:>9}", reason.code(), n));
             }

@@ -48,12 +48,6 @@ pub enum EngineError {
         requested: usize,
         available: usize,
     },
-    #[error("{path}: line {line}: {message}", path = .path.display())]
-    Csv {
-        path: PathBuf,
-        line: u64,
-        message: String,
-    },
     #[error("{path}: the record starting on line {line} is longer than 128 MB; most likely a quote opened there is never closed. Close the quote or remove it", path = .path.display())]
     RecordTooLarge { path: PathBuf, line: u64 },
     #[error("{path}: line {line} is not valid UTF-8 although the start of the file is; the file mixes encodings. Re-export it as UTF-8, or import it with --encoding windows-1252", path = .path.display())]

@@ -9,8 +9,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use rlibphonenumber::{
-    PhoneNumber, PhoneNumberFormat, PhoneNumberType, PhoneNumberUtil, Region, ValidationError,
-    PHONE_NUMBER_UTIL,
+    PhoneNumber, PhoneNumberFormat, PhoneNumberUtil, Region, ValidationError, PHONE_NUMBER_UTIL,
 };
 
 /// A number as stored: E.164, with its extension beside it.
@@ -303,11 +302,6 @@ fn example_length(region: Region) -> Option<usize> {
         .map(|example| example.national_number.to_string().len());
     LENGTHS.with(|m| m.borrow_mut().insert(key, length));
     length
-}
-
-/// True for a number type a person can be called on (used by column health).
-pub fn is_dialable_type(t: PhoneNumberType) -> bool {
-    !matches!(t, PhoneNumberType::Unknown)
 }
 
 #[cfg(test)]

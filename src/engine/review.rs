@@ -135,6 +135,13 @@ impl Counts {
     }
 }
 
+/// Reason counts, most frequent first (ties in code order): how every summary lists them.
+pub fn by_frequency<K: Ord + Clone>(reasons: &BTreeMap<K, u64>) -> Vec<(K, u64)> {
+    let mut out: Vec<(K, u64)> = reasons.iter().map(|(k, n)| (k.clone(), *n)).collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}
+
 /// One field of one contact before and after an update.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct FieldChange {

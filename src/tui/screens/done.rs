@@ -95,8 +95,7 @@ impl Screen for DoneScreen {
                     .title(" Import finished "),
             )
             .render(summary, buf);
-        let mut rs: Vec<_> = c.reasons.iter().collect();
-        rs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let rs = crate::engine::review::by_frequency(&c.reasons);
         let text: Vec<String> = rs.iter().map(|(r, n)| format!("{r} {n}")).collect();
         let advice = if c.failed + c.skipped > 0 {
             "Press f to open the failed rows: fix them in place and retry them as a follow-up job."

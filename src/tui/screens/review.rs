@@ -102,8 +102,7 @@ impl Screen for ReviewScreen {
         .block(Block::default().borders(Borders::ALL).title(" Summary "))
         .render(counts_area, buf);
 
-        let mut reasons: Vec<_> = c.reasons.iter().collect();
-        reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let reasons = crate::engine::review::by_frequency(&c.reasons);
         let rows: Vec<Row> = reasons
             .iter()
             .take(reasons_area.height.saturating_sub(3) as usize)
