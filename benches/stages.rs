@@ -128,9 +128,17 @@ fn stages(c: &mut Criterion) {
                         retry_of: None,
                     })
                     .expect("a job");
-                (d, store, job)
+                let rows = rolodex::store::import::InMemory {
+                    rows: Some(checked.clone()),
+                    blank_rows: 0,
+                };
+                (d, store, job, rows)
             },
-            |(_d, store, mut job)| store.write_batch(&mut job, &checked, 0).expect("a batch"),
+            |(_d, store, mut job, mut rows)| {
+                store
+                    .write_batch(&mut job, &mut rows, usize::MAX)
+                    .expect("a batch")
+            },
         )
     });
     g.finish();

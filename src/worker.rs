@@ -9,18 +9,20 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::engine::pipeline::CheckedRows;
+use crate::engine::pipeline::{Checked, CheckedRows};
 use crate::engine::review::Progress;
-use crate::engine::source::{RawRow, Source};
-use crate::engine::validate::{RowCheck, Validator};
+use crate::engine::source::Source;
+use crate::engine::validate::Validator;
 use crate::engine::EngineError;
-use crate::store::import::final_status;
+use crate::store::import::{final_status, BatchRows};
 use crate::store::jobs::{Job, JobStatus};
 use crate::store::{Store, StoreError};
 
-/// Rows per transaction: each commit syncs the disk, so few large batches are fast, and
-/// memory stays bounded by one batch.
-pub const BATCH_ROWS: usize = 20_000;
+/// Rows per transaction. Each commit syncs the disk and copies every index page the batch
+/// touched, so few large batches are fast; memory holds one chunk of rows and redb's
+/// bounded write buffer whatever the batch size. A kill loses at most one batch of work,
+/// which `resume` redoes.
+pub const BATCH_ROWS: usize = 200_000;
 
 #[derive(Debug)]
 pub enum WorkerEvent {
@@ -81,46 +83,62 @@ fn run_import(
     events: &Sender<WorkerEvent>,
     cancel: &Cancel,
 ) -> Result<Job, StoreError> {
-    let started = Instant::now();
     let validator = Validator::new(&job.plan, source.header()).map_err(EngineError::Mapping)?;
-    let mut rows = CheckedRows::start(source, Arc::new(validator), job.resume_after)?;
-    let mut batch: Vec<(RawRow, RowCheck)> = Vec::with_capacity(BATCH_ROWS);
-    let mut last_event = Instant::now();
-    let mut status = None;
-    loop {
-        let next = rows.next_chunk()?;
-        let end = next.is_none();
-        if let Some(chunk) = next {
-            batch.extend(chunk);
+    let mut rows = Feed {
+        rows: CheckedRows::start(source, Arc::new(validator), job.resume_after)?,
+        source,
+        events,
+        cancel,
+        started: Instant::now(),
+        last_event: Instant::now(),
+    };
+    let status = loop {
+        let outcome = store.write_batch(&mut job, &mut rows, BATCH_ROWS)?;
+        let _ = events.send(WorkerEvent::Progress(progress(&job, source, rows.started)));
+        if outcome.stopped {
+            break JobStatus::Stopped;
         }
-        let cancelled = cancel.is_cancelled();
-        if batch.len() >= BATCH_ROWS || end || cancelled {
-            let outcome = store.write_batch(&mut job, &batch, rows.blank_rows())?;
-            batch.clear();
-            let _ = events.send(WorkerEvent::Progress(progress(&job, source, started)));
-            last_event = Instant::now();
-            if outcome.stopped {
-                status = Some(JobStatus::Stopped);
-                break;
-            }
-        } else if last_event.elapsed() >= Duration::from_millis(100) {
-            // Between commits, show rows read so far (counts move at each commit).
-            let mut p = progress(&job, source, started);
-            p.rows = job.counts.total_rows + batch.len() as u64;
-            let _ = events.send(WorkerEvent::Progress(p));
-            last_event = Instant::now();
+        if cancel.is_cancelled() {
+            break JobStatus::Cancelled;
         }
-        if cancelled {
-            status = Some(JobStatus::Cancelled);
-            break;
+        if outcome.ended {
+            break final_status(&job.counts);
         }
-        if end {
-            break;
-        }
-    }
-    let status = status.unwrap_or_else(|| final_status(&job.counts));
+    };
     store.finish_job(&mut job, status)?;
     Ok(job)
+}
+
+/// The checked rows of the file, handed to the store chunk by chunk, with a progress event
+/// at most every 100 ms; a cancel ends them after the chunk in hand.
+struct Feed<'a> {
+    rows: CheckedRows,
+    source: &'a Source,
+    events: &'a Sender<WorkerEvent>,
+    cancel: &'a Cancel,
+    started: Instant,
+    last_event: Instant,
+}
+
+impl BatchRows for Feed<'_> {
+    fn next_chunk(&mut self, job: &Job) -> Result<Option<Vec<Checked>>, StoreError> {
+        if self.last_event.elapsed() >= Duration::from_millis(100) {
+            let _ = self.events.send(WorkerEvent::Progress(progress(
+                job,
+                self.source,
+                self.started,
+            )));
+            self.last_event = Instant::now();
+        }
+        if self.cancel.is_cancelled() {
+            return Ok(None);
+        }
+        Ok(self.rows.next_chunk()?)
+    }
+
+    fn blank_rows(&self) -> u64 {
+        self.rows.blank_rows()
+    }
 }
 
 fn progress(job: &Job, source: &Source, started: Instant) -> Progress {

@@ -16,7 +16,7 @@ use super::source::{RawRow, Source};
 use super::validate::{RowCheck, Validator};
 
 /// Rows per chunk: large enough to keep every core busy, small enough to stay cheap.
-pub const CHUNK_ROWS: usize = 4096;
+pub const CHUNK_ROWS: usize = 1024;
 /// Chunks in flight between two stages.
 const IN_FLIGHT: usize = 2;
 

@@ -345,12 +345,13 @@ struct Spill {
     db: redb::Database,
     path: std::path::PathBuf,
     read: redb::ReadTransaction,
-    bloom: Vec<u64>,
+    bloom: fastbloom::BloomFilter,
 }
 
 const SPILL: redb::TableDefinition<u64, u64> = redb::TableDefinition::new("keys");
-/// 2^26 bits (8 MB): under 2% false positives for six million keys.
-const BLOOM_BITS: u64 = 1 << 26;
+/// 2^26 bits (8 MB): about 1% false positives for six million keys.
+const BLOOM_BITS: usize = 1 << 26;
+const BLOOM_KEYS: usize = 6_000_000;
 
 impl Spill {
     fn create() -> Result<Spill, String> {
@@ -377,23 +378,12 @@ impl Spill {
             db,
             path,
             read,
-            bloom: vec![0; (BLOOM_BITS / 64) as usize],
+            bloom: fastbloom::BloomFilter::with_num_bits(BLOOM_BITS).expected_items(BLOOM_KEYS),
         })
     }
 
-    fn bits(fp: u64) -> [u64; 3] {
-        [
-            fp % BLOOM_BITS,
-            fp.rotate_left(21) % BLOOM_BITS,
-            fp.rotate_left(42) % BLOOM_BITS,
-        ]
-    }
-
     fn get(&self, fp: u64) -> Option<u64> {
-        if !Self::bits(fp)
-            .iter()
-            .all(|b| self.bloom[(b / 64) as usize] & (1 << (b % 64)) != 0)
-        {
+        if !self.bloom.contains(&fp) {
             return None;
         }
         let table = self.read.open_table(SPILL).ok()?;
@@ -411,9 +401,7 @@ impl Spill {
             let mut table = txn.open_table(SPILL).map_err(|e| err(&e))?;
             for &(fp, v) in entries {
                 table.insert(fp, v).map_err(|e| err(&e))?;
-                for b in Self::bits(fp) {
-                    self.bloom[(b / 64) as usize] |= 1 << (b % 64);
-                }
+                self.bloom.insert(&fp);
             }
         }
         txn.commit().map_err(|e| err(&e))?;

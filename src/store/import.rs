@@ -3,10 +3,12 @@
 //! leaves a store that is consistent and a job that `resume` finishes exactly — and the
 //! job is finished with its status.
 
-use redb::{MultimapTable, ReadableMultimapTable, ReadableTable, Table};
+use redb::{ReadableTable, Table};
 
 use super::codec;
 use super::error::Result;
+use super::filter::KeyFilter;
+use super::index::{self, Kind};
 use super::jobs::{ContactList, Job, JobCounts, JobRow, JobStatus};
 use super::schema::*;
 use super::{Store, StoreError};
@@ -19,11 +21,37 @@ use crate::engine::resolve::{
 use crate::engine::source::RawRow;
 use crate::engine::validate::RowCheck;
 
-/// What a batch did, for the progress events.
+/// What a batch did.
 #[derive(Debug, Clone, Default)]
 pub struct BatchOutcome {
     /// The failure threshold was reached: the job must stop.
     pub stopped: bool,
+    /// The rows ended (the file, or a cancel).
+    pub ended: bool,
+}
+
+/// Where a batch's rows come from.
+pub trait BatchRows {
+    /// The next chunk of checked rows, or `None` when there are no more. `job` carries the
+    /// counts so far (not yet committed), for progress.
+    fn next_chunk(&mut self, job: &Job) -> Result<Option<Vec<(RawRow, RowCheck)>>>;
+    /// Blank rows of the whole file, once `next_chunk` has returned `None`.
+    fn blank_rows(&self) -> u64;
+}
+
+/// Rows already in memory, as one chunk (tests, benchmarks, retries of a few rows).
+pub struct InMemory {
+    pub rows: Option<Vec<(RawRow, RowCheck)>>,
+    pub blank_rows: u64,
+}
+
+impl BatchRows for InMemory {
+    fn next_chunk(&mut self, _job: &Job) -> Result<Option<Vec<(RawRow, RowCheck)>>> {
+        Ok(self.rows.take())
+    }
+    fn blank_rows(&self) -> u64 {
+        self.blank_rows
+    }
 }
 
 pub struct NewJob<'a> {
@@ -42,37 +70,29 @@ fn now() -> String {
 
 struct Tables<'t> {
     contacts: Table<'t, u64, &'static [u8]>,
-    phones: MultimapTable<'t, &'static str, u64>,
-    emails: MultimapTable<'t, &'static str, u64>,
+    phones: Table<'t, (u64, u64), ()>,
+    emails: Table<'t, (u64, u64), ()>,
     tags: Table<'t, &'static str, u64>,
     undo: Table<'t, (u64, u64), &'static [u8]>,
     rows: Table<'t, (u64, u64), &'static [u8]>,
     created: Table<'t, (u64, u64), u64>,
     /// Tag counts gained in this batch, written once at its end.
     tag_counts: std::collections::HashMap<String, u64>,
+    filter: KeyFilter,
 }
 
 impl Tables<'_> {
     fn ids(&self, key: &MatchKey) -> Result<Vec<u64>> {
-        let mut out = Vec::new();
         match key {
-            MatchKey::Phone(p) => {
-                for id in self.phones.get(p.as_str())? {
-                    out.push(id?.value());
-                }
+            MatchKey::Phone(p) if self.filter.may_hold(Kind::Phone, Kind::Phone.key(p).0) => {
+                index::find(&self.phones, &self.contacts, Kind::Phone, p)
             }
-            MatchKey::Email(e) => {
-                for id in self.emails.get(e.as_str())? {
-                    out.push(id?.value());
-                }
+            MatchKey::Email(e) if self.filter.may_hold(Kind::Email, Kind::Email.key(e).0) => {
+                index::find(&self.emails, &self.contacts, Kind::Email, e)
             }
-            MatchKey::Id(id) => {
-                if self.contacts.get(*id)?.is_some() {
-                    out.push(*id);
-                }
-            }
+            MatchKey::Phone(_) | MatchKey::Email(_) => Ok(Vec::new()),
+            MatchKey::Id(id) => Ok(self.contacts.get(*id)?.map(|_| *id).into_iter().collect()),
         }
-        Ok(out)
     }
 
     fn contact(&self, id: u64) -> Result<Option<Contact>> {
@@ -114,12 +134,14 @@ impl Tables<'_> {
             .insert(contact.id, codec::encode(contact)?.as_slice())?;
         for p in &contact.phones {
             if before.is_none_or(|b| !b.phones.contains(p)) {
-                self.phones.insert(p.as_str(), contact.id)?;
+                let key = index::insert(&mut self.phones, Kind::Phone, p, contact.id)?;
+                self.filter.add(Kind::Phone, key);
             }
         }
         for e in &contact.emails {
             if before.is_none_or(|b| !b.emails.contains(e)) {
-                self.emails.insert(e.as_str(), contact.id)?;
+                let key = index::insert(&mut self.emails, Kind::Email, e, contact.id)?;
+                self.filter.add(Kind::Email, key);
             }
         }
         for t in &contact.tags {
@@ -204,16 +226,18 @@ impl Store {
         Ok(job)
     }
 
-    /// Writes one batch of checked rows and the job's progress in one transaction.
+    /// Writes one batch — chunks pulled from `rows` until `limit` rows are written or the
+    /// rows end — and the job's progress, in one transaction. Chunks are written as they
+    /// come, so a batch can be large (few commits, each rewriting few index pages) while
+    /// memory holds one chunk; redb bounds the dirty pages it keeps.
     pub fn write_batch(
         &self,
         job: &mut Job,
-        batch: &[(RawRow, RowCheck)],
-        blank_rows: u64,
+        rows: &mut dyn BatchRows,
+        limit: usize,
     ) -> Result<BatchOutcome> {
-        // Every batch is durable: measured, syncing each 20k-row commit costs under 5% of
-        // an import, the B-tree inserts dominate.
         let txn = self.db().begin_write()?;
+        let kept;
         let mut outcome = BatchOutcome::default();
         let mut counts = job.counts.to_counts();
         let options = &job.plan.options;
@@ -221,97 +245,122 @@ impl Store {
             let mut meta = txn.open_table(META)?;
             let mut next_id = meta.get("next_contact_id")?.map(|v| v.value()).unwrap_or(1);
             let first_id = next_id;
-            let mut rows: Vec<JobRow> = Vec::with_capacity(batch.len());
-            let mut first_row = None;
+            let phones = txn.open_table(BY_PHONE)?;
+            let emails = txn.open_table(BY_EMAIL)?;
+            let filter = match self.take_filter() {
+                Some(f) if !f.is_full() => f,
+                _ => KeyFilter::build(&phones, &emails)?,
+            };
             let mut t = Tables {
                 contacts: txn.open_table(CONTACTS)?,
-                phones: txn.open_multimap_table(BY_PHONE)?,
-                emails: txn.open_multimap_table(BY_EMAIL)?,
+                phones,
+                emails,
                 tags: txn.open_table(TAGS)?,
                 undo: txn.open_table(UNDO)?,
                 rows: txn.open_table(JOB_ROWS)?,
                 created: txn.open_table(CREATED)?,
                 tag_counts: Default::default(),
+                filter,
             };
-            for (raw, check) in batch {
-                if raw.row <= job.resume_after {
-                    continue; // already committed before a crash
-                }
-                if counts.failed.saturating_sub(job.failure_base) >= options.max_failures {
-                    outcome.stopped = true;
+            let mut written = 0;
+            'batch: while written < limit {
+                let Some(chunk) = rows.next_chunk(job)? else {
+                    outcome.ended = true;
+                    counts.blank_rows = rows.blank_rows();
                     break;
-                }
-                let keys = match_keys(check, options.identifier);
-                let lookup = if check.failed() || check.no_consent.is_some() {
-                    Lookup::None
-                } else {
-                    t.lookup(&keys, job.id)?
                 };
-                let decision = decide(check, options, &lookup);
-                let incoming = self.with_job_extras(job, &check.contact);
-                let contact_id = match &decision {
-                    Decision::Create => {
-                        let mut c = incoming;
-                        c.id = next_id;
-                        next_id += 1;
-                        c.created_by = Some(job.id);
-                        c.created_row = Some(raw.row);
-                        t.put(&c, None)?;
-                        Some(c.id)
+                let mut fates: Vec<JobRow> = Vec::with_capacity(chunk.len());
+                for (raw, check) in chunk {
+                    if raw.row <= job.resume_after {
+                        continue; // already committed before a crash
                     }
-                    Decision::Update(m) => {
-                        let id = match m {
-                            Matched::Stored { id, .. } => *id,
-                            Matched::EarlierRow {
-                                contact: Some(id), ..
-                            } => *id,
-                            Matched::EarlierRow { contact: None, .. } => {
-                                return Err(StoreError::Codec("a match without a contact".into()))
-                            }
-                        };
-                        let before = t.contact(id)?.unwrap_or_default();
-                        let mut after = merge(&before, &incoming, options.keep_existing);
-                        after.id = id;
-                        after.updated_by = Some(job.id);
-                        t.put(&after, Some(&before))?;
-                        // A contact this job created is undone by its id range already.
-                        if before.created_by != Some(job.id) && t.undo.get((job.id, id))?.is_none()
-                        {
-                            t.undo
-                                .insert((job.id, id), codec::encode(&before)?.as_slice())?;
+                    if counts.failed.saturating_sub(job.failure_base) >= options.max_failures {
+                        outcome.stopped = true;
+                        break;
+                    }
+                    let keys = match_keys(&check, options.identifier);
+                    let lookup = if check.failed() || check.no_consent.is_some() {
+                        Lookup::None
+                    } else {
+                        t.lookup(&keys, job.id)?
+                    };
+                    let decision = decide(&check, options, &lookup);
+                    let incoming = self.with_job_extras(job, &check.contact);
+                    let contact_id = match &decision {
+                        Decision::Create => {
+                            let mut c = incoming;
+                            c.id = next_id;
+                            next_id += 1;
+                            c.created_by = Some(job.id);
+                            c.created_row = Some(raw.row);
+                            t.put(&c, None)?;
+                            Some(c.id)
                         }
-                        Some(id)
-                    }
-                    Decision::Skip(_) | Decision::Fail(_) => None,
-                };
-                let row = JobRow {
-                    row: raw.row,
-                    line: raw.line,
-                    status: decision.status(),
-                    issues: issues_of(check, &decision),
-                    contact: contact_id,
-                    cells: raw.cells.clone(),
-                };
-                first_row.get_or_insert(raw.row);
-                rows.push(row);
-                counts.add(check, &decision);
-                job.resume_after = raw.row;
-            }
-            if let Some(first) = first_row {
-                t.rows
-                    .insert((job.id, first), codec::encode_packed(&rows)?.as_slice())?;
+                        Decision::Update(m) => {
+                            let id = match m {
+                                Matched::Stored { id, .. } => *id,
+                                Matched::EarlierRow {
+                                    contact: Some(id), ..
+                                } => *id,
+                                Matched::EarlierRow { contact: None, .. } => {
+                                    return Err(StoreError::Codec(
+                                        "a match without a contact".into(),
+                                    ))
+                                }
+                            };
+                            let before = t.contact(id)?.unwrap_or_default();
+                            let mut after = merge(&before, &incoming, options.keep_existing);
+                            after.id = id;
+                            after.updated_by = Some(job.id);
+                            t.put(&after, Some(&before))?;
+                            // A contact this job created is undone by its id range already.
+                            if before.created_by != Some(job.id)
+                                && t.undo.get((job.id, id))?.is_none()
+                            {
+                                t.undo
+                                    .insert((job.id, id), codec::encode(&before)?.as_slice())?;
+                            }
+                            Some(id)
+                        }
+                        Decision::Skip(_) | Decision::Fail(_) => None,
+                    };
+                    counts.add(&check, &decision);
+                    fates.push(JobRow {
+                        row: raw.row,
+                        line: raw.line,
+                        status: decision.status(),
+                        issues: issues_of(&check, &decision),
+                        contact: contact_id,
+                        cells: raw.cells,
+                    });
+                    job.resume_after = raw.row;
+                }
+                written += fates.len();
+                if let Some(first) = fates.first() {
+                    t.rows.insert(
+                        (job.id, first.row),
+                        codec::encode_packed(&fates)?.as_slice(),
+                    )?;
+                }
+                job.counts = JobCounts::from(&counts);
+                if outcome.stopped {
+                    break 'batch;
+                }
             }
             if next_id > first_id {
                 t.created.insert((job.id, first_id), next_id - 1)?;
             }
             t.flush_tags()?;
             meta.insert("next_contact_id", next_id)?;
-            counts.blank_rows = blank_rows;
             job.counts = JobCounts::from(&counts);
             txn.open_table(JOBS)?
                 .insert(job.id, codec::encode_json(&*job)?.as_slice())?;
+            kept = t.filter;
         }
         txn.commit()?;
+        // Kept for the next batch. Had the commit failed, its keys in the filter would only
+        // cost a search each.
+        self.put_filter(kept);
         Ok(outcome)
     }
 

@@ -4,18 +4,19 @@
 
 pub mod codec;
 pub mod error;
+pub mod filter;
 pub mod import;
+pub mod index;
 pub mod jobs;
 pub mod revert;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
 
-use redb::{
-    Database, ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata,
-};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
 pub use error::{Result, StoreError};
+use index::Kind;
 use jobs::{Job, JobRow};
 use schema::*;
 
@@ -31,6 +32,8 @@ const CACHE_BYTES: usize = 64 * 1024 * 1024;
 pub struct Store {
     db: Database,
     path: PathBuf,
+    /// Kept between an import's batches; see `filter.rs`.
+    filter: std::sync::Mutex<Option<filter::KeyFilter>>,
 }
 
 impl Store {
@@ -63,6 +66,7 @@ impl Store {
         let store = Store {
             db,
             path: path.to_path_buf(),
+            filter: Default::default(),
         };
         store.check_schema()?;
         Ok(store)
@@ -85,15 +89,21 @@ impl Store {
                         supported: SCHEMA_VERSION,
                     })
                 }
-                Some(_) => {}
+                Some(SCHEMA_VERSION) => {}
+                Some(_) => {
+                    drop(meta);
+                    upgrade_indexes(&txn)?;
+                    txn.open_table(META)?
+                        .insert("schema_version", SCHEMA_VERSION)?;
+                }
                 None => {
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
             }
             // Create every table so readers never meet a missing one.
             txn.open_table(CONTACTS)?;
-            txn.open_multimap_table(BY_PHONE)?;
-            txn.open_multimap_table(BY_EMAIL)?;
+            txn.open_table(BY_PHONE)?;
+            txn.open_table(BY_EMAIL)?;
             txn.open_table(TAGS)?;
             txn.open_table(LISTS)?;
             txn.open_table(CUSTOM_FIELDS)?;
@@ -131,23 +141,20 @@ impl Store {
     }
 
     pub fn find_by_phone(&self, e164: &str) -> Result<Vec<u64>> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_multimap_table(BY_PHONE)?;
-        let mut ids = Vec::new();
-        for id in table.get(e164)? {
-            ids.push(id?.value());
-        }
-        Ok(ids)
+        self.find(Kind::Phone, e164)
     }
 
     pub fn find_by_email(&self, email: &str) -> Result<Vec<u64>> {
+        self.find(Kind::Email, email)
+    }
+
+    fn find(&self, kind: Kind, value: &str) -> Result<Vec<u64>> {
         let txn = self.db.begin_read()?;
-        let table = txn.open_multimap_table(BY_EMAIL)?;
-        let mut ids = Vec::new();
-        for id in table.get(email)? {
-            ids.push(id?.value());
-        }
-        Ok(ids)
+        let table = txn.open_table(match kind {
+            Kind::Phone => BY_PHONE,
+            Kind::Email => BY_EMAIL,
+        })?;
+        index::find(&table, &txn.open_table(CONTACTS)?, kind, value)
     }
 
     /// Every job, oldest first.
@@ -254,46 +261,28 @@ impl Store {
     pub fn check_invariants(&self) -> Result<Vec<String>> {
         let txn = self.db.begin_read()?;
         let contacts = txn.open_table(CONTACTS)?;
-        let phones = txn.open_multimap_table(BY_PHONE)?;
-        let emails = txn.open_multimap_table(BY_EMAIL)?;
+        let phones = txn.open_table(BY_PHONE)?;
+        let emails = txn.open_table(BY_EMAIL)?;
         let mut problems = Vec::new();
-        for (name, index) in [("phone", &phones), ("email", &emails)] {
+        for (kind, index) in [(Kind::Phone, &phones), (Kind::Email, &emails)] {
             for entry in index.iter()? {
-                let (k, ids) = entry?;
-                for id in ids {
-                    let id = id?.value();
-                    if contacts.get(id)?.is_none() {
-                        problems.push(format!(
-                            "{name} {} points to missing contact {id}",
-                            k.value()
-                        ));
-                    }
+                let ((key, id), ()) = entry.map(|(k, v)| (k.value(), v.value()))?;
+                if contacts.get(id)?.is_none() {
+                    problems.push(format!("{kind:?} key {key} points to missing contact {id}"));
                 }
             }
         }
         for entry in contacts.iter()? {
             let (id, v) = entry?;
+            let id = id.value();
             let c: Contact = codec::decode(v.value())?;
-            for p in &c.phones {
-                if !phones
-                    .get(p.as_str())?
-                    .any(|i| i.is_ok_and(|i| i.value() == id.value()))
-                {
-                    problems.push(format!(
-                        "contact {} is not indexed under phone {p}",
-                        id.value()
-                    ));
-                }
-            }
-            for e in &c.emails {
-                if !emails
-                    .get(e.as_str())?
-                    .any(|i| i.is_ok_and(|i| i.value() == id.value()))
-                {
-                    problems.push(format!(
-                        "contact {} is not indexed under email {e}",
-                        id.value()
-                    ));
+            for (kind, index) in [(Kind::Phone, &phones), (Kind::Email, &emails)] {
+                for value in kind.values(&c) {
+                    if !index::holds(index, kind, value, id)? {
+                        problems.push(format!(
+                            "contact {id} is not indexed under {kind:?} {value}"
+                        ));
+                    }
                 }
             }
         }
@@ -312,6 +301,40 @@ impl Store {
     pub(crate) fn db(&self) -> &Database {
         &self.db
     }
+
+    /// The key filter, if one is built (a poisoned lock only means a batch panicked; the
+    /// filter still holds every key, so it stays usable).
+    pub(crate) fn take_filter(&self) -> Option<filter::KeyFilter> {
+        self.filter.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    pub(crate) fn put_filter(&self, filter: filter::KeyFilter) {
+        *self.filter.lock().unwrap_or_else(|p| p.into_inner()) = Some(filter);
+    }
+}
+
+/// Schema 2 to 3: drops the string-keyed indexes and builds the fixed-width ones from the
+/// contacts, in the transaction that records the new version.
+fn upgrade_indexes(txn: &redb::WriteTransaction) -> Result<()> {
+    for name in ["by_phone", "by_email"] {
+        let old: redb::MultimapTableDefinition<&str, u64> =
+            redb::MultimapTableDefinition::new(name);
+        txn.delete_multimap_table(old)?;
+    }
+    let contacts = txn.open_table(CONTACTS)?;
+    let mut phones = txn.open_table(BY_PHONE)?;
+    let mut emails = txn.open_table(BY_EMAIL)?;
+    for entry in contacts.iter()? {
+        let (id, v) = entry?;
+        let c: Contact = codec::decode(v.value())?;
+        for p in &c.phones {
+            index::insert(&mut phones, Kind::Phone, p, id.value())?;
+        }
+        for e in &c.emails {
+            index::insert(&mut emails, Kind::Email, e, id.value())?;
+        }
+    }
+    Ok(())
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
@@ -335,25 +358,16 @@ pub struct StoreLookup {
 
 impl StoreLookup {
     fn ids(&self, key: &MatchKey) -> Result<Vec<u64>> {
-        let mut out = Vec::new();
+        let contacts = self.txn.open_table(CONTACTS)?;
         match key {
             MatchKey::Phone(p) => {
-                for id in self.txn.open_multimap_table(BY_PHONE)?.get(p.as_str())? {
-                    out.push(id?.value());
-                }
+                index::find(&self.txn.open_table(BY_PHONE)?, &contacts, Kind::Phone, p)
             }
             MatchKey::Email(e) => {
-                for id in self.txn.open_multimap_table(BY_EMAIL)?.get(e.as_str())? {
-                    out.push(id?.value());
-                }
+                index::find(&self.txn.open_table(BY_EMAIL)?, &contacts, Kind::Email, e)
             }
-            MatchKey::Id(id) => {
-                if self.txn.open_table(CONTACTS)?.get(*id)?.is_some() {
-                    out.push(*id);
-                }
-            }
+            MatchKey::Id(id) => Ok(contacts.get(*id)?.map(|_| *id).into_iter().collect()),
         }
-        Ok(out)
     }
 }
 

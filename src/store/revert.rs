@@ -7,6 +7,7 @@ use redb::ReadableTable;
 
 use super::codec;
 use super::error::Result;
+use super::index::{self, Kind};
 use super::jobs::{Job, JobStatus};
 use super::schema::*;
 use super::{Store, StoreError};
@@ -25,6 +26,8 @@ pub struct RevertReport {
 
 impl Store {
     pub fn revert_job(&self, id: u64, progress: &mut dyn FnMut(u64)) -> Result<RevertReport> {
+        // Restoring before-images indexes keys the import's filter never saw.
+        drop(self.take_filter());
         let mut job = self.job(id)?;
         match job.status {
             JobStatus::Reverted => {
@@ -77,8 +80,8 @@ impl Store {
             let mut undo = txn.open_table(UNDO)?;
             let mut created = txn.open_table(CREATED)?;
             let mut contacts = txn.open_table(CONTACTS)?;
-            let mut phones = txn.open_multimap_table(BY_PHONE)?;
-            let mut emails = txn.open_multimap_table(BY_EMAIL)?;
+            let mut phones = txn.open_table(BY_PHONE)?;
+            let mut emails = txn.open_table(BY_EMAIL)?;
             let mut tags = txn.open_table(TAGS)?;
             // (contact id, before-image; empty for a contact the job created)
             let mut work: Vec<(u64, Vec<u8>)> = Vec::new();
@@ -127,10 +130,10 @@ impl Store {
                     continue;
                 }
                 for p in &current.phones {
-                    phones.remove(p.as_str(), contact_id)?;
+                    index::remove(&mut phones, Kind::Phone, p, contact_id)?;
                 }
                 for e in &current.emails {
-                    emails.remove(e.as_str(), contact_id)?;
+                    index::remove(&mut emails, Kind::Email, e, contact_id)?;
                 }
                 for t in &current.tags {
                     let n = tags.get(t.as_str())?.map(|v| v.value()).unwrap_or(0);
@@ -147,10 +150,10 @@ impl Store {
                     let restored: Contact = codec::decode(&before)?;
                     contacts.insert(contact_id, before.as_slice())?;
                     for p in &restored.phones {
-                        phones.insert(p.as_str(), contact_id)?;
+                        index::insert(&mut phones, Kind::Phone, p, contact_id)?;
                     }
                     for e in &restored.emails {
-                        emails.insert(e.as_str(), contact_id)?;
+                        index::insert(&mut emails, Kind::Email, e, contact_id)?;
                     }
                     for t in &restored.tags {
                         let n = tags.get(t.as_str())?.map(|v| v.value()).unwrap_or(0);

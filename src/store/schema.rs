@@ -1,18 +1,22 @@
 //! Every table of the store, in one place. Nothing outside `store/` opens a table.
 
-use redb::{MultimapTableDefinition, TableDefinition};
+use redb::TableDefinition;
+
+use super::index::Index;
 
 /// Bumped when a table's layout changes; a store from a newer rolodex is refused.
-pub const SCHEMA_VERSION: u64 = 2;
+/// Version 3 replaced the string-keyed phone and email indexes of version 2 by the
+/// fixed-width ones of `index.rs`; a version 2 store is upgraded when it is opened.
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// `schema_version`, `next_contact_id`, `next_job_id`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// Contact id → contact (postcard).
 pub const CONTACTS: TableDefinition<u64, &[u8]> = TableDefinition::new("contacts");
-/// Normalized E.164 phone → contact ids.
-pub const BY_PHONE: MultimapTableDefinition<&str, u64> = MultimapTableDefinition::new("by_phone");
-/// Lowercased email → contact ids.
-pub const BY_EMAIL: MultimapTableDefinition<&str, u64> = MultimapTableDefinition::new("by_email");
+/// (E.164 phone as a number, contact id): see `index.rs`.
+pub const BY_PHONE: Index = TableDefinition::new("phone_index");
+/// (hash of the lowercased email, contact id): see `index.rs`.
+pub const BY_EMAIL: Index = TableDefinition::new("email_index");
 /// Tag → number of contacts carrying it (for the wizard's list of existing tags).
 pub const TAGS: TableDefinition<&str, u64> = TableDefinition::new("tags");
 /// List name → list (JSON: dial mode, shared, creating job).

@@ -700,3 +700,66 @@ fn no_written_file_carries_a_live_formula() {
     assert!(texts[4].1.contains("'=cmd"), "and contacts --csv");
     assert!(e164_seen, "E.164 numbers stay readable");
 }
+
+/// A store written by schema 2 (string-keyed multimap indexes) is upgraded when opened:
+/// its indexes are rebuilt, and the next import matches the stored contacts through them.
+#[test]
+fn a_schema_2_store_is_upgraded_and_its_contacts_still_match() {
+    use redb::{ReadableDatabase, ReadableTable};
+    let dir = tempdir();
+    let db = dir.path().join("test.redb");
+    let base = write(dir.path(), "base.csv", BASE);
+    import_ok(dir.path(), &base, &[]);
+    // Turn it back into a schema 2 store, as the previous release left it.
+    {
+        let raw = redb::Database::create(&db).unwrap();
+        let contacts: Vec<rolodex::engine::contact::Contact> = {
+            let txn = raw.begin_read().unwrap();
+            let table = txn
+                .open_table(redb::TableDefinition::<u64, &[u8]>::new("contacts"))
+                .unwrap();
+            table
+                .iter()
+                .unwrap()
+                .map(|e| rolodex::store::codec::decode(e.unwrap().1.value()).unwrap())
+                .collect()
+        };
+        assert_eq!(contacts.len(), 3);
+        let txn = raw.begin_write().unwrap();
+        {
+            txn.delete_table(rolodex::store::schema::BY_PHONE).unwrap();
+            txn.delete_table(rolodex::store::schema::BY_EMAIL).unwrap();
+            let mut phones = txn
+                .open_multimap_table(redb::MultimapTableDefinition::<&str, u64>::new("by_phone"))
+                .unwrap();
+            let mut emails = txn
+                .open_multimap_table(redb::MultimapTableDefinition::<&str, u64>::new("by_email"))
+                .unwrap();
+            for c in &contacts {
+                for p in &c.phones {
+                    phones.insert(p.as_str(), c.id).unwrap();
+                }
+                for e in &c.emails {
+                    emails.insert(e.as_str(), c.id).unwrap();
+                }
+            }
+            txn.open_table(redb::TableDefinition::<&str, u64>::new("meta"))
+                .unwrap()
+                .insert("schema_version", 2)
+                .unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let incoming = write(dir.path(), "incoming.csv", INCOMING);
+    let job = import_ok(dir.path(), &incoming, &["--purpose", "update"]);
+    // Ada by her phone, Grace by her email (in another case): both found.
+    assert_eq!(counts(&job), (0, 2, 1), "{job}");
+    let store = rolodex::store::Store::open(&db).unwrap();
+    assert_eq!(store.check_invariants().unwrap(), Vec::<String>::new());
+    assert_eq!(store.find_by_phone("+12123345678").unwrap().len(), 1);
+    assert_eq!(store.find_by_email("grace@example.com").unwrap().len(), 1);
+    assert!(store
+        .find_by_email("nobody@example.com")
+        .unwrap()
+        .is_empty());
+}

@@ -11,5 +11,6 @@ mod cli_store;
 mod common;
 mod engine_phone_reference;
 mod engine_properties;
+mod store_batches;
 mod tui_pty;
 mod tui_screens;
