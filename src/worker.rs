@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::engine::pipeline::{Checked, CheckedRows};
+use crate::engine::pipeline::{CheckedRows, Chunk};
 use crate::engine::review::Progress;
 use crate::engine::source::Source;
 use crate::engine::validate::Validator;
@@ -85,7 +85,12 @@ fn run_import(
 ) -> Result<Job, StoreError> {
     let validator = Validator::new(&job.plan, source.header()).map_err(EngineError::Mapping)?;
     let mut rows = Feed {
-        rows: CheckedRows::start(source, Arc::new(validator), job.resume_after)?,
+        rows: CheckedRows::start(
+            source,
+            Arc::new(validator),
+            job.resume_after,
+            Some(crate::store::rows::pack_chunk),
+        )?,
         source,
         events,
         cancel,
@@ -121,7 +126,7 @@ struct Feed<'a> {
 }
 
 impl BatchRows for Feed<'_> {
-    fn next_chunk(&mut self, job: &Job) -> Result<Option<Vec<Checked>>, StoreError> {
+    fn next_chunk(&mut self, job: &Job) -> Result<Option<Chunk>, StoreError> {
         if self.last_event.elapsed() >= Duration::from_millis(100) {
             let _ = self.events.send(WorkerEvent::Progress(progress(
                 job,

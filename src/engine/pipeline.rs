@@ -22,6 +22,16 @@ const IN_FLIGHT: usize = 2;
 
 pub type Checked = (RawRow, RowCheck);
 
+/// Work done on a whole chunk by the checker thread after checking it (the store packs
+/// the rows' cells there, off the writer's thread).
+pub type Pack = fn(&[Checked]) -> Option<Vec<u8>>;
+
+/// Checked rows of one chunk, in file order, and what `Pack` made of them.
+pub struct Chunk {
+    pub rows: Vec<Checked>,
+    pub packed: Option<Vec<u8>>,
+}
+
 enum Read {
     Rows(u64, Vec<RawRow>),
     End { chunks: u64, blank_rows: u64 },
@@ -29,7 +39,7 @@ enum Read {
 }
 
 enum Out {
-    Rows(u64, Vec<Checked>),
+    Rows(u64, Chunk),
     End { chunks: u64, blank_rows: u64 },
     Failed(EngineError),
 }
@@ -38,7 +48,7 @@ enum Out {
 pub struct CheckedRows {
     rx: Option<Receiver<Out>>,
     /// Chunks that arrived ahead of their turn.
-    waiting: BTreeMap<u64, Vec<Checked>>,
+    waiting: BTreeMap<u64, Chunk>,
     next: u64,
     end: Option<(u64, u64)>,
     blank_rows: u64,
@@ -71,6 +81,7 @@ impl CheckedRows {
         source: &Source,
         validator: Arc<Validator>,
         skip_through: u64,
+        pack: Option<Pack>,
     ) -> Result<CheckedRows> {
         let mut rows = source.rows()?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -155,16 +166,17 @@ impl CheckedRows {
                             Err(_) => return,
                         };
                         let out = match message {
-                            Ok(Read::Rows(seq, chunk)) => Out::Rows(
-                                seq,
-                                chunk
+                            Ok(Read::Rows(seq, chunk)) => {
+                                let rows: Vec<Checked> = chunk
                                     .into_iter()
                                     .map(|raw| {
                                         let check = validator.check(&raw);
                                         (raw, check)
                                     })
-                                    .collect(),
-                            ),
+                                    .collect();
+                                let packed = pack.and_then(|pack| pack(&rows));
+                                Out::Rows(seq, Chunk { rows, packed })
+                            }
                             Ok(Read::End { chunks, blank_rows }) => {
                                 let _ = out_tx.send(Out::End { chunks, blank_rows });
                                 return;
@@ -192,14 +204,14 @@ impl CheckedRows {
     }
 
     /// The next chunk of checked rows, or `None` at the end of the file.
-    pub fn next_chunk(&mut self) -> Result<Option<Vec<Checked>>> {
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk>> {
         loop {
             if self.done {
                 return Ok(None);
             }
-            if let Some(rows) = self.waiting.remove(&self.next) {
+            if let Some(chunk) = self.waiting.remove(&self.next) {
                 self.next += 1;
-                return Ok(Some(rows));
+                return Ok(Some(chunk));
             }
             if let Some((chunks, blank_rows)) = self.end {
                 if self.next >= chunks {
@@ -212,8 +224,8 @@ impl CheckedRows {
                 return Ok(None);
             };
             match rx.recv() {
-                Ok(Out::Rows(seq, rows)) => {
-                    self.waiting.insert(seq, rows);
+                Ok(Out::Rows(seq, chunk)) => {
+                    self.waiting.insert(seq, chunk);
                 }
                 Ok(Out::End { chunks, blank_rows }) => self.end = Some((chunks, blank_rows)),
                 Ok(Out::Failed(e)) => {

@@ -232,7 +232,7 @@ pub fn review(
 ) -> Result<Review> {
     let started = Instant::now();
     let validator = Validator::new(plan, source.header()).map_err(EngineError::Mapping)?;
-    let mut rows = CheckedRows::start(source, std::sync::Arc::new(validator), 0)?;
+    let mut rows = CheckedRows::start(source, std::sync::Arc::new(validator), 0, None)?;
     let mut in_file = InFileIndex::default();
     let mut counts = Counts::default();
     let mut samples = Vec::new();
@@ -241,7 +241,7 @@ pub fn review(
     let mut last_tick = Instant::now();
     let identifier = plan.options.identifier;
     'file: while let Some(chunk) = rows.next_chunk()? {
-        for (raw, check) in chunk {
+        for (raw, check) in chunk.rows {
             if cancel.load(Ordering::Relaxed) {
                 break 'file;
             }

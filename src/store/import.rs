@@ -9,11 +9,13 @@ use super::codec;
 use super::error::Result;
 use super::filter::KeyFilter;
 use super::index::{self, Kind};
-use super::jobs::{ContactList, Job, JobCounts, JobRow, JobStatus};
+use super::jobs::{ContactList, Job, JobCounts, JobStatus};
+use super::rows::{self, Fate};
 use super::schema::*;
 use super::{Store, StoreError};
 use crate::engine::contact::{Consent, Contact};
 use crate::engine::merge::merge;
+use crate::engine::pipeline::Chunk;
 use crate::engine::plan::ImportPlan;
 use crate::engine::resolve::{
     decide, first_match, issues_of, match_keys, Decision, Lookup, MatchKey, Matched, RowStatus,
@@ -34,7 +36,7 @@ pub struct BatchOutcome {
 pub trait BatchRows {
     /// The next chunk of checked rows, or `None` when there are no more. `job` carries the
     /// counts so far (not yet committed), for progress.
-    fn next_chunk(&mut self, job: &Job) -> Result<Option<Vec<(RawRow, RowCheck)>>>;
+    fn next_chunk(&mut self, job: &Job) -> Result<Option<Chunk>>;
     /// Blank rows of the whole file, once `next_chunk` has returned `None`.
     fn blank_rows(&self) -> u64;
 }
@@ -46,8 +48,8 @@ pub struct InMemory {
 }
 
 impl BatchRows for InMemory {
-    fn next_chunk(&mut self, _job: &Job) -> Result<Option<Vec<(RawRow, RowCheck)>>> {
-        Ok(self.rows.take())
+    fn next_chunk(&mut self, _job: &Job) -> Result<Option<Chunk>> {
+        Ok(self.rows.take().map(|rows| Chunk { rows, packed: None }))
     }
     fn blank_rows(&self) -> u64 {
         self.blank_rows
@@ -74,7 +76,7 @@ struct Tables<'t> {
     emails: Table<'t, (u64, u64), ()>,
     tags: Table<'t, &'static str, u64>,
     undo: Table<'t, (u64, u64), &'static [u8]>,
-    rows: Table<'t, (u64, u64), &'static [u8]>,
+    rows: Table<'t, (u64, u64, u32), &'static [u8]>,
     created: Table<'t, (u64, u64), u64>,
     /// Tag counts gained in this batch, written once at its end.
     tag_counts: std::collections::HashMap<String, u64>,
@@ -269,10 +271,17 @@ impl Store {
                     counts.blank_rows = rows.blank_rows();
                     break;
                 };
-                let mut fates: Vec<JobRow> = Vec::with_capacity(chunk.len());
-                for (raw, check) in chunk {
+                let cells = match chunk.packed {
+                    Some(packed) => packed,
+                    None => rows::pack_chunk(&chunk.rows)
+                        .ok_or_else(|| StoreError::Codec("cannot pack a chunk's cells".into()))?,
+                };
+                let mut fates: Vec<Fate> = Vec::with_capacity(chunk.rows.len());
+                let mut skipped = 0;
+                for (raw, check) in chunk.rows {
                     if raw.row <= job.resume_after {
-                        continue; // already committed before a crash
+                        skipped += 1; // already committed before a crash
+                        continue;
                     }
                     if counts.failed.saturating_sub(job.failure_base) >= options.max_failures {
                         outcome.stopped = true;
@@ -325,22 +334,19 @@ impl Store {
                         Decision::Skip(_) | Decision::Fail(_) => None,
                     };
                     counts.add(&check, &decision);
-                    fates.push(JobRow {
+                    fates.push(Fate {
                         row: raw.row,
                         line: raw.line,
                         status: decision.status(),
                         issues: issues_of(&check, &decision),
                         contact: contact_id,
-                        cells: raw.cells,
                     });
                     job.resume_after = raw.row;
                 }
                 written += fates.len();
                 if let Some(first) = fates.first() {
-                    t.rows.insert(
-                        (job.id, first.row),
-                        codec::encode_packed(&fates)?.as_slice(),
-                    )?;
+                    let packed = rows::encode(skipped, &fates, cells)?;
+                    rows::put(&mut t.rows, job.id, first.row, &packed)?;
                 }
                 job.counts = JobCounts::from(&counts);
                 if outcome.stopped {

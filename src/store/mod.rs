@@ -9,6 +9,7 @@ pub mod import;
 pub mod index;
 pub mod jobs;
 pub mod revert;
+pub mod rows;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
@@ -92,7 +93,7 @@ impl Store {
                 Some(SCHEMA_VERSION) => {}
                 Some(_) => {
                     drop(meta);
-                    upgrade_indexes(&txn)?;
+                    upgrade_from_2(&txn)?;
                     txn.open_table(META)?
                         .insert("schema_version", SCHEMA_VERSION)?;
                 }
@@ -179,14 +180,7 @@ impl Store {
     /// A job's rows in file order, through `each` (a job may have millions).
     pub fn job_rows(&self, job: u64, each: &mut dyn FnMut(JobRow) -> Result<()>) -> Result<()> {
         let txn = self.db.begin_read()?;
-        let table = txn.open_table(JOB_ROWS)?;
-        for entry in table.range((job, 0)..=(job, u64::MAX))? {
-            let (_, v) = entry?;
-            for row in codec::decode_packed::<Vec<JobRow>>(v.value())? {
-                each(row)?;
-            }
-        }
-        Ok(())
+        rows::for_each(&txn.open_table(JOB_ROWS)?, job, each)
     }
 
     pub fn tags(&self) -> Result<Vec<(String, u64)>> {
@@ -313,9 +307,22 @@ impl Store {
     }
 }
 
-/// Schema 2 to 3: drops the string-keyed indexes and builds the fixed-width ones from the
-/// contacts, in the transaction that records the new version.
-fn upgrade_indexes(txn: &redb::WriteTransaction) -> Result<()> {
+/// Schema 2 to 3, in the transaction that records the new version: drops the string-keyed
+/// indexes and builds the fixed-width ones from the contacts, and splits every stored
+/// chunk of job rows into fates and cells.
+fn upgrade_from_2(txn: &redb::WriteTransaction) -> Result<()> {
+    let old_rows: redb::TableDefinition<(u64, u64), &[u8]> = redb::TableDefinition::new("job_rows");
+    {
+        let old = txn.open_table(old_rows)?;
+        let mut new = txn.open_table(JOB_ROWS)?;
+        for entry in old.iter()? {
+            let (key, value) = entry?;
+            let (job, first_row) = key.value();
+            let packed = rows::encode_rows(rows::decode_schema_2(value.value())?)?;
+            rows::put(&mut new, job, first_row, &packed)?;
+        }
+    }
+    txn.delete_table(old_rows)?;
     for name in ["by_phone", "by_email"] {
         let old: redb::MultimapTableDefinition<&str, u64> =
             redb::MultimapTableDefinition::new(name);

@@ -27,9 +27,10 @@ pub const CUSTOM_FIELDS: TableDefinition<&str, &[u8]> = TableDefinition::new("cu
 pub const MAPPINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("mappings");
 /// Job id → job (JSON: plan, counts, status, resume point).
 pub const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("jobs");
-/// (job, first spreadsheet row of a chunk) → the fates of the chunk's rows, packed
-/// (postcard, then LZ4): one entry per few thousand rows instead of one per row.
-pub const JOB_ROWS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("job_rows");
+/// (job, first spreadsheet row of a chunk, piece) → the chunk's rows, cells and fates, in
+/// pieces of at most `rows::PIECE` bytes: see `rows.rs`.
+pub const JOB_ROWS: TableDefinition<(u64, u64, u32), &[u8]> =
+    TableDefinition::new("job_row_pieces");
 /// (job, contact id) → the contact before the job updated it (postcard).
 pub const UNDO: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("undo");
 /// (job, first contact id) → last contact id: the ids a job created, as ranges (a job's

@@ -710,6 +710,15 @@ fn a_schema_2_store_is_upgraded_and_its_contacts_still_match() {
     let db = dir.path().join("test.redb");
     let base = write(dir.path(), "base.csv", BASE);
     import_ok(dir.path(), &base, &[]);
+    let mut job_rows = Vec::new();
+    rolodex::store::Store::open(&db)
+        .unwrap()
+        .job_rows(1, &mut |r| {
+            job_rows.push(r);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(job_rows.len(), 3);
     // Turn it back into a schema 2 store, as the previous release left it.
     {
         let raw = redb::Database::create(&db).unwrap();
@@ -743,6 +752,14 @@ fn a_schema_2_store_is_upgraded_and_its_contacts_still_match() {
                     emails.insert(e.as_str(), c.id).unwrap();
                 }
             }
+            // Schema 2 kept each chunk of job rows whole, LZ4-packed.
+            txn.delete_table(rolodex::store::schema::JOB_ROWS).unwrap();
+            let old =
+                lz4_flex::compress_prepend_size(&rolodex::store::codec::encode(&job_rows).unwrap());
+            txn.open_table(redb::TableDefinition::<(u64, u64), &[u8]>::new("job_rows"))
+                .unwrap()
+                .insert((1, job_rows[0].row), old.as_slice())
+                .unwrap();
             txn.open_table(redb::TableDefinition::<&str, u64>::new("meta"))
                 .unwrap()
                 .insert("schema_version", 2)

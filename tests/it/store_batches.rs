@@ -3,6 +3,7 @@
 //! key filter kept between batches must never hide a stored key.
 
 use rolodex::engine::mapping::Mapping;
+use rolodex::engine::pipeline::Chunk;
 use rolodex::engine::plan::{ImportOptions, ImportPlan, Purpose};
 use rolodex::engine::source::{RawRow, Source};
 use rolodex::engine::validate::{RowCheck, Validator};
@@ -19,9 +20,9 @@ struct Chunks {
 }
 
 impl BatchRows for Chunks {
-    fn next_chunk(&mut self, _job: &Job) -> Result<Option<Vec<(RawRow, RowCheck)>>> {
-        let chunk: Vec<_> = self.rows.by_ref().take(self.chunk).collect();
-        Ok((!chunk.is_empty()).then_some(chunk))
+    fn next_chunk(&mut self, _job: &Job) -> Result<Option<Chunk>> {
+        let rows: Vec<_> = self.rows.by_ref().take(self.chunk).collect();
+        Ok((!rows.is_empty()).then_some(Chunk { rows, packed: None }))
     }
     fn blank_rows(&self) -> u64 {
         0
