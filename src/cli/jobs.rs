@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use super::headless::Pass;
 use super::output::{self, contact_json, Human};
 use super::{ImportArgs, EXIT_UNUSABLE, EXIT_USAGE};
 use crate::engine::contact::Contact;
 use crate::engine::plan::import_tag;
 use crate::engine::report::SafeCsv;
-use crate::engine::source::{file_checksum, Source};
+use crate::engine::source::Source;
 use crate::engine::text::sanitize_for_terminal as clean;
 use crate::store::import::NewJob;
 use crate::store::jobs::{Job, JobStatus};
@@ -47,25 +48,17 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         );
         return EXIT_USAGE;
     }
-    let (mut source, mut plan, _) = match super::headless::prepare(args) {
-        Ok(p) => p,
+    // The whole file is read once before anything is written.
+    let (source, mut plan, sum) = match super::headless::prepare(args, Pass::Check) {
+        Ok(p) => (p.source, p.plan, p.checksum.unwrap_or_default()),
         Err(code) => return code,
     };
-    // The whole file is read once before anything is written: a quote never closed or a
-    // change of encoding at row 48,213 is reported now, not after 40,000 rows are stored.
-    if let Err(e) = source.check_whole_file() {
-        return output::fail(&e);
-    }
     // Kept absolute, so `resume` works from any directory.
     let absolute = std::fs::canonicalize(&args.file).unwrap_or_else(|_| args.file.clone());
     plan.file = absolute.clone();
     let store = match open_store(db) {
         Ok(s) => s,
         Err(code) => return code,
-    };
-    let sum = match file_checksum(&args.file) {
-        Ok(s) => s,
-        Err(e) => return output::fail(&crate::engine::EngineError::from_io(&args.file, e)),
     };
     let tag = plan
         .options
@@ -119,10 +112,7 @@ pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
         Ok(s) => s,
         Err(e) => return output::fail(&e),
     };
-    if let Err(e) = source.check_whole_file() {
-        return output::fail(&e);
-    }
-    match file_checksum(&path) {
+    match source.check_whole_file(&mut |_| {}) {
         Ok(sum) if sum == job.checksum => {}
         Ok(_) => {
             eprintln!(
@@ -131,7 +121,7 @@ pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
             );
             return EXIT_UNUSABLE;
         }
-        Err(e) => return output::fail(&crate::engine::EngineError::from_io(&path, e)),
+        Err(e) => return output::fail(&e),
     }
     let mut job = job;
     if job.status != JobStatus::Running {

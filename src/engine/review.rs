@@ -19,6 +19,7 @@ use super::resolve::{
     decide, first_match, issues_of, match_keys, Decision, InFileIndex, LeadsTo, Lookup, MatchKey,
     Matched, RowStatus,
 };
+use super::source::Cells;
 use super::source::{RawRow, Source};
 use super::text::clean_cell;
 use super::validate::{RowCheck, Validator};
@@ -366,19 +367,37 @@ pub fn scan_date_columns(
     source: &Source,
     mapping: &Mapping,
 ) -> Result<(BTreeMap<usize, DateOrder>, Vec<DateColumnReport>)> {
-    let dates: Vec<(usize, String)> = mapping
-        .custom_fields()
-        .filter(|(_, f)| f.kind == CustomKind::Date)
-        .map(|(c, _)| (c.index, c.header.clone()))
-        .collect();
-    if dates.is_empty() {
+    let Some(mut scan) = DateScan::new(mapping) else {
         return Ok((BTreeMap::new(), Vec::new()));
+    };
+    source.read_through(&mut |cells| scan.observe(cells))?;
+    Ok(scan.finish())
+}
+
+/// Decides each date column's day/month order from all its values, fed one row at a time
+/// (by `scan_date_columns`, or by the import's whole-file check).
+pub struct DateScan {
+    dates: Vec<(usize, String)>,
+    columns: Vec<DateColumn>,
+}
+
+impl DateScan {
+    /// `None` when no column is mapped to a date.
+    pub fn new(mapping: &Mapping) -> Option<DateScan> {
+        let dates: Vec<(usize, String)> = mapping
+            .custom_fields()
+            .filter(|(_, f)| f.kind == CustomKind::Date)
+            .map(|(c, _)| (c.index, c.header.clone()))
+            .collect();
+        (!dates.is_empty()).then(|| DateScan {
+            columns: vec![DateColumn::default(); dates.len()],
+            dates,
+        })
     }
-    let mut columns: Vec<DateColumn> = vec![DateColumn::default(); dates.len()];
-    let mut rows = source.rows()?;
-    while let Some(raw) = rows.next_row()? {
-        for (slot, (index, _)) in columns.iter_mut().zip(&dates) {
-            if let Some(cell) = raw.cells.get(*index) {
+
+    pub fn observe(&mut self, cells: &Cells) {
+        for (slot, (index, _)) in self.columns.iter_mut().zip(&self.dates) {
+            if let Some(cell) = cells.get(*index) {
                 let value = clean_cell(cell);
                 if !value.is_empty() {
                     slot.observe(&value);
@@ -386,22 +405,27 @@ pub fn scan_date_columns(
             }
         }
     }
-    let orders = dates
-        .iter()
-        .zip(&columns)
-        .map(|((i, _), c)| (*i, c.order()))
-        .collect();
-    let reports = dates
-        .iter()
-        .zip(&columns)
-        .map(|((_, header), c)| DateColumnReport {
-            column: header.clone(),
-            order: c.order(),
-            values: c.values,
-            ambiguous: c.ambiguous,
-        })
-        .collect();
-    Ok((orders, reports))
+
+    pub fn finish(self) -> (BTreeMap<usize, DateOrder>, Vec<DateColumnReport>) {
+        let orders = self
+            .dates
+            .iter()
+            .zip(&self.columns)
+            .map(|((i, _), c)| (*i, c.order()))
+            .collect();
+        let reports = self
+            .dates
+            .into_iter()
+            .zip(self.columns)
+            .map(|((_, header), c)| DateColumnReport {
+                column: header,
+                order: c.order(),
+                values: c.values,
+                ambiguous: c.ambiguous,
+            })
+            .collect();
+        (orders, reports)
+    }
 }
 
 /// The share of valid numbers in each phone column, over the first rows, with a better

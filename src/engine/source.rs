@@ -159,8 +159,12 @@ impl Source {
 
     /// Streams the data rows below the header, from the start of the file.
     pub fn rows(&self) -> Result<Rows> {
+        self.rows_tapped(None)
+    }
+
+    fn rows_tapped(&self, tap: Option<Checksum>) -> Result<Rows> {
         let path = &self.info.path;
-        let reader = open_decoded(path, self.encoding)?;
+        let reader = open_decoded(path, self.encoding, tap)?;
         let delimiter = self.info.delimiter as u8;
         Ok(Rows {
             reader: RecordReader::new(reader, delimiter),
@@ -178,16 +182,28 @@ impl Source {
 
     /// Reads the whole file once, checking what can only be known at its end (a quote never
     /// closed, bytes that are not the detected encoding), and counts its rows exactly. An
-    /// import calls it before writing anything, so a bad file costs nothing.
-    pub fn check_whole_file(&mut self) -> Result<u64> {
-        let mut rows = self.rows()?;
+    /// import calls it before writing anything, so a bad file costs nothing. Returns the
+    /// file's checksum (as `file_checksum`), computed from the same read.
+    pub fn check_whole_file(&mut self, each: &mut dyn FnMut(&Cells)) -> Result<String> {
+        let checksum = Checksum::default();
+        let mut rows = self.rows_tapped(Some(checksum.clone()))?;
         let mut n = 0;
-        while rows.next_row()?.is_some() {
+        while rows.advance()?.is_some() {
+            each(&rows.cells);
             n += 1;
         }
         self.info.approx_rows = n;
         self.info.rows_exact = true;
-        Ok(n)
+        Ok(checksum.hex())
+    }
+
+    /// Every data row's cells, once, without keeping them.
+    pub fn read_through(&self, each: &mut dyn FnMut(&Cells)) -> Result<()> {
+        let mut rows = self.rows()?;
+        while rows.advance()?.is_some() {
+            each(&rows.cells);
+        }
+        Ok(())
     }
 
     pub fn header(&self) -> &[String] {
@@ -227,6 +243,15 @@ impl Rows {
 
     /// The next data row, or `None` at the end of the file.
     pub fn next_row(&mut self) -> Result<Option<RawRow>> {
+        Ok(self.advance()?.map(|(row, line)| RawRow {
+            row,
+            line,
+            cells: std::mem::take(&mut self.cells),
+        }))
+    }
+
+    /// Reads the next data row into `self.cells`: its row and line, or `None` at the end.
+    fn advance(&mut self) -> Result<Option<(u64, u64)>> {
         loop {
             if self.finished {
                 return Ok(None);
@@ -256,16 +281,11 @@ impl Rows {
             if self.row <= self.header_row {
                 continue;
             }
-            let raw = RawRow {
-                row: self.row,
-                line: place.line,
-                cells: std::mem::take(&mut self.cells),
-            };
-            if raw.is_blank() {
+            if self.cells.iter().all(|c| c.trim().is_empty()) {
                 self.blank_rows += 1;
                 continue;
             }
-            return Ok(Some(raw));
+            return Ok(Some((self.row, place.line)));
         }
     }
 }
@@ -430,7 +450,12 @@ fn decode_sample(sample: &[u8], encoding: &'static Encoding, whole_file: bool) -
     text.into_owned()
 }
 
-fn open_decoded(path: &Path, encoding: &'static Encoding) -> Result<Box<dyn Read + Send>> {
+/// The file's rows as UTF-8 text; with a `Checksum`, every byte of the file goes through it.
+fn open_decoded(
+    path: &Path,
+    encoding: &'static Encoding,
+    tap: Option<Checksum>,
+) -> Result<Box<dyn Read + Send>> {
     let mut file = File::open(path).map_err(|e| EngineError::from_io(path, e))?;
     if encoding == UTF_8 {
         // The fast path: bytes go straight to the CSV parser; only the BOM is skipped.
@@ -438,17 +463,64 @@ fn open_decoded(path: &Path, encoding: &'static Encoding) -> Result<Box<dyn Read
         let n = file
             .read(&mut bom)
             .map_err(|e| EngineError::from_io(path, e))?;
-        if !(n == 3 && bom == [0xEF, 0xBB, 0xBF]) {
+        let skip = n == 3 && bom == [0xEF, 0xBB, 0xBF];
+        if !skip {
             file.seek(SeekFrom::Start(0))
                 .map_err(|e| EngineError::from_io(path, e))?;
         }
-        return Ok(Box::new(file));
+        return Ok(match tap {
+            Some(tap) => {
+                if skip {
+                    tap.update(&bom);
+                }
+                Box::new(Tapped { inner: file, tap })
+            }
+            None => Box::new(file),
+        });
     }
-    let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new()
-        .encoding(Some(encoding))
-        .bom_override(true)
-        .build(file);
-    Ok(Box::new(decoder))
+    let mut decoder = encoding_rs_io::DecodeReaderBytesBuilder::new();
+    decoder.encoding(Some(encoding)).bom_override(true);
+    Ok(match tap {
+        Some(tap) => Box::new(decoder.build(Tapped { inner: file, tap })),
+        None => Box::new(decoder.build(file)),
+    })
+}
+
+/// SHA-256 of the bytes read through a `Tapped` reader, shared with whoever asks for it.
+#[derive(Clone, Default)]
+struct Checksum(std::sync::Arc<std::sync::Mutex<sha2::Sha256>>);
+
+impl Checksum {
+    fn update(&self, bytes: &[u8]) {
+        use sha2::Digest;
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .update(bytes);
+    }
+
+    fn hex(&self) -> String {
+        use sha2::Digest;
+        let hasher = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        hex(&hasher.finalize())
+    }
+}
+
+struct Tapped<R> {
+    inner: R,
+    tap: Checksum,
+}
+
+impl<R: Read> Read for Tapped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.tap.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Rows of the decoded sample, numbered as spreadsheet rows (blank lines count).
@@ -544,7 +616,7 @@ fn check_last_record_closed(
     offset: u64,
     line: u64,
 ) -> Result<()> {
-    let mut reader = open_decoded(path, encoding)?;
+    let mut reader = open_decoded(path, encoding, None)?;
     std::io::copy(&mut reader.by_ref().take(offset), &mut std::io::sink())
         .map_err(|e| EngineError::from_io(path, e))?;
     let mut tail = Vec::new();
@@ -574,11 +646,7 @@ pub fn file_checksum(path: &Path) -> std::io::Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(hex(&hasher.finalize()))
 }
 
 /// Turns the reader's I/O errors into the file errors users read.
@@ -640,6 +708,33 @@ fn unclosed_quote_line(bytes: &[u8], delimiter: u8) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_whole_file_check_sums_every_byte_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "Name,Phone\nAda,+1 212 334 5678\n\nGrace,\"+1 212\n334 5679\"\n";
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
+        let files: [(&str, Vec<u8>); 4] = [
+            ("plain.csv", text.as_bytes().to_vec()),
+            (
+                "bom.csv",
+                [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+            ),
+            ("utf16.csv", utf16),
+            ("latin1.csv", b"Name,City\nRen\xe9,Z\xfcrich\n".to_vec()),
+        ];
+        for (name, bytes) in files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let mut source = Source::open(&path, &ReadOptions::default()).unwrap();
+            let sum = source.check_whole_file(&mut |_| {}).unwrap();
+            assert_eq!(sum, file_checksum(&path).unwrap(), "{name}");
+            assert!(source.info.rows_exact);
+        }
+    }
 
     #[test]
     fn sniffs_each_delimiter() {

@@ -28,7 +28,7 @@ use crate::engine::review::{
     phone_column_health, review, scan_date_columns, ColumnHealth, DateColumnReport, NoStore,
     Progress, Review,
 };
-use crate::engine::source::{file_checksum, RawRow, Source};
+use crate::engine::source::{RawRow, Source};
 use crate::store::import::NewJob;
 use crate::store::jobs::Job;
 use crate::store::Store;
@@ -316,22 +316,18 @@ impl Ctx {
             }
         };
         let mut source = source;
-        if let Err(e) = source.check_whole_file() {
-            self.say(Level::Error, e.to_string());
-            return false;
-        }
+        let checksum = match source.check_whole_file(&mut |_| {}) {
+            Ok(sum) => sum,
+            Err(e) => {
+                self.say(Level::Error, e.to_string());
+                return false;
+            }
+        };
         let mut plan = plan;
         if let Ok(abs) = std::fs::canonicalize(&source.info.path) {
             plan.file = abs.clone();
             source.info.path = abs;
         }
-        let checksum = match file_checksum(&source.info.path) {
-            Ok(c) => c,
-            Err(e) => {
-                self.say(Level::Error, format!("{}: {e}", source.info.path.display()));
-                return false;
-            }
-        };
         // A retry joins its original import: same tag, so the contacts are found together.
         let tag = match &retry {
             Some((of, _)) => store.job(*of).ok().and_then(|j| j.import_tag),
