@@ -144,6 +144,13 @@ impl BatchRows for Feed<'_> {
     fn blank_rows(&self) -> u64 {
         self.rows.blank_rows()
     }
+
+    fn rows_left(&self, job: &Job) -> u64 {
+        self.source
+            .info
+            .approx_rows
+            .saturating_sub(job.counts.total_rows)
+    }
 }
 
 fn progress(job: &Job, source: &Source, started: Instant) -> Progress {

@@ -13,8 +13,8 @@ use super::index::Kind;
 
 /// Bits per key: about 1% false positives.
 const BITS_PER_KEY: usize = 10;
-/// Room made for keys still to come, beyond those stored.
-const HEADROOM_KEYS: usize = 4 << 20;
+/// Room always made for keys to come, beyond those stored and those expected.
+const HEADROOM_KEYS: usize = 1 << 16;
 
 pub struct KeyFilter {
     bloom: BloomFilter,
@@ -23,13 +23,14 @@ pub struct KeyFilter {
 }
 
 impl KeyFilter {
-    /// A filter of every key of both indexes.
-    pub fn build<I>(phones: &I, emails: &I) -> Result<KeyFilter>
+    /// A filter of every key of both indexes, with room for `expected` more (sized to
+    /// what is stored and expected, its memory stays flat however large the file).
+    pub fn build<I>(phones: &I, emails: &I, expected: u64) -> Result<KeyFilter>
     where
         I: ReadableTable<(u64, u64), ()>,
     {
         let stored = (phones.len()? + emails.len()?) as usize;
-        let capacity = stored * 2 + HEADROOM_KEYS;
+        let capacity = stored + expected as usize + HEADROOM_KEYS;
         let mut filter = KeyFilter {
             bloom: BloomFilter::with_num_bits(capacity * BITS_PER_KEY).expected_items(capacity),
             keys: 0,

@@ -39,7 +39,14 @@ pub trait BatchRows {
     fn next_chunk(&mut self, job: &Job) -> Result<Option<Chunk>>;
     /// Blank rows of the whole file, once `next_chunk` has returned `None`.
     fn blank_rows(&self) -> u64;
+    /// About how many rows are still to come (to size the key filter).
+    fn rows_left(&self, _job: &Job) -> u64 {
+        0
+    }
 }
+
+/// Index keys a row brings, at most, in a typical file: a phone and an email.
+const KEYS_PER_ROW: u64 = 2;
 
 /// Rows already in memory, as one chunk (tests, benchmarks, retries of a few rows).
 pub struct InMemory {
@@ -251,7 +258,7 @@ impl Store {
             let emails = txn.open_table(BY_EMAIL)?;
             let filter = match self.take_filter() {
                 Some(f) if !f.is_full() => f,
-                _ => KeyFilter::build(&phones, &emails)?,
+                _ => KeyFilter::build(&phones, &emails, rows.rows_left(job) * KEYS_PER_ROW)?,
             };
             let mut t = Tables {
                 contacts: txn.open_table(CONTACTS)?,
