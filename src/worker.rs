@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::engine::pipeline::{CheckedRows, Chunk};
+use crate::engine::pipeline::{CheckedRows, Chunk, Cores};
 use crate::engine::review::Progress;
 use crate::engine::source::Source;
 use crate::engine::validate::Validator;
@@ -90,6 +90,7 @@ fn run_import(
             Arc::new(validator),
             job.resume_after,
             Some(crate::store::rows::pack_chunk),
+            Cores::SpareOne,
         )?,
         source,
         events,

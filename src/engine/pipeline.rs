@@ -57,19 +57,29 @@ pub struct CheckedRows {
     threads: Vec<JoinHandle<()>>,
 }
 
-/// How many checker threads: one per core but one.
-fn checkers() -> usize {
-    // One core is left to the reader and the writer. Each checker holds its own phone
-    // library with its own regex caches (tens of megabytes), so checkers beyond the spare
-    // cores cost memory and gain no time. ROLODEX_CHECKERS overrides, for measuring.
+/// Who else needs a core while the rows are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cores {
+    /// A writer does (an import): one checker per core but one.
+    SpareOne,
+    /// Nobody but the reader (a dry run): one checker per core.
+    All,
+}
+
+/// How many checker threads.
+fn checkers(cores: Cores) -> usize {
+    // Each checker holds its own phone library with its own regex caches (about 35 MB),
+    // so an import leaves one core to the writer rather than pay for a checker that would
+    // only wait on it. ROLODEX_CHECKERS overrides, for measuring.
+    let n = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     std::env::var("ROLODEX_CHECKERS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
-                .saturating_sub(1)
+        .unwrap_or(match cores {
+            Cores::SpareOne => n.saturating_sub(1),
+            Cores::All => n,
         })
         .clamp(1, 16)
 }
@@ -82,10 +92,11 @@ impl CheckedRows {
         validator: Arc<Validator>,
         skip_through: u64,
         pack: Option<Pack>,
+        cores: Cores,
     ) -> Result<CheckedRows> {
         let mut rows = source.rows()?;
         let stop = Arc::new(AtomicBool::new(false));
-        let workers = checkers();
+        let workers = checkers(cores);
         let (read_tx, read_rx) = sync_channel::<Read>(IN_FLIGHT * workers);
         let (out_tx, out_rx) = sync_channel::<Out>(IN_FLIGHT * workers);
         let reader_stop = Arc::clone(&stop);

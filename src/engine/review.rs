@@ -233,7 +233,13 @@ pub fn review(
 ) -> Result<Review> {
     let started = Instant::now();
     let validator = Validator::new(plan, source.header()).map_err(EngineError::Mapping)?;
-    let mut rows = CheckedRows::start(source, std::sync::Arc::new(validator), 0, None)?;
+    let mut rows = CheckedRows::start(
+        source,
+        std::sync::Arc::new(validator),
+        0,
+        None,
+        super::pipeline::Cores::All,
+    )?;
     let mut in_file = InFileIndex::default();
     let mut counts = Counts::default();
     let mut samples = Vec::new();

@@ -88,20 +88,68 @@ struct Tables<'t> {
     /// Tag counts gained in this batch, written once at its end.
     tag_counts: std::collections::HashMap<String, u64>,
     filter: KeyFilter,
+    /// Index entries made by this batch and not yet inserted: (kind, key, contact id).
+    /// They go in together, in key order, so consecutive inserts land in the same leaf
+    /// page (measured: a third of the writer's time went to inserting them one by one at
+    /// random places).
+    pending: std::collections::BTreeSet<(u8, u64, u64)>,
 }
+
+/// Index entries held back before they are inserted (about 2 MB).
+const PENDING_KEYS: usize = 1 << 16;
 
 impl Tables<'_> {
     fn ids(&self, key: &MatchKey) -> Result<Vec<u64>> {
-        match key {
-            MatchKey::Phone(p) if self.filter.may_hold(Kind::Phone, Kind::Phone.key(p).0) => {
-                index::find(&self.phones, &self.contacts, Kind::Phone, p)
+        let (kind, value) = match key {
+            MatchKey::Phone(p) => (Kind::Phone, p),
+            MatchKey::Email(e) => (Kind::Email, e),
+            MatchKey::Id(id) => {
+                return Ok(self.contacts.get(*id)?.map(|_| *id).into_iter().collect())
             }
-            MatchKey::Email(e) if self.filter.may_hold(Kind::Email, Kind::Email.key(e).0) => {
-                index::find(&self.emails, &self.contacts, Kind::Email, e)
-            }
-            MatchKey::Phone(_) | MatchKey::Email(_) => Ok(Vec::new()),
-            MatchKey::Id(id) => Ok(self.contacts.get(*id)?.map(|_| *id).into_iter().collect()),
+        };
+        let (k, exact) = kind.key(value);
+        if !self.filter.may_hold(kind, k) {
+            return Ok(Vec::new());
         }
+        let table = match kind {
+            Kind::Phone => &self.phones,
+            Kind::Email => &self.emails,
+        };
+        let mut ids = index::find(table, &self.contacts, kind, value)?;
+        for &(_, _, id) in self
+            .pending
+            .range((kind as u8, k, 0)..=(kind as u8, k, u64::MAX))
+        {
+            if exact || index::confirm(&self.contacts, kind, value, id)? {
+                ids.push(id);
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    fn index(&mut self, kind: Kind, value: &str, id: u64) -> Result<()> {
+        let key = kind.key(value).0;
+        self.filter.add(kind, key);
+        self.pending.insert((kind as u8, key, id));
+        if self.pending.len() >= PENDING_KEYS {
+            self.flush_index()?;
+        }
+        Ok(())
+    }
+
+    /// Inserts the held-back index entries, in key order.
+    fn flush_index(&mut self) -> Result<()> {
+        for (kind, key, id) in std::mem::take(&mut self.pending) {
+            let table = if kind == Kind::Phone as u8 {
+                &mut self.phones
+            } else {
+                &mut self.emails
+            };
+            table.insert((key, id), ())?;
+        }
+        Ok(())
     }
 
     fn contact(&self, id: u64) -> Result<Option<Contact>> {
@@ -143,14 +191,12 @@ impl Tables<'_> {
             .insert(contact.id, codec::encode(contact)?.as_slice())?;
         for p in &contact.phones {
             if before.is_none_or(|b| !b.phones.contains(p)) {
-                let key = index::insert(&mut self.phones, Kind::Phone, p, contact.id)?;
-                self.filter.add(Kind::Phone, key);
+                self.index(Kind::Phone, p, contact.id)?;
             }
         }
         for e in &contact.emails {
             if before.is_none_or(|b| !b.emails.contains(e)) {
-                let key = index::insert(&mut self.emails, Kind::Email, e, contact.id)?;
-                self.filter.add(Kind::Email, key);
+                self.index(Kind::Email, e, contact.id)?;
             }
         }
         for t in &contact.tags {
@@ -270,6 +316,7 @@ impl Store {
                 created: txn.open_table(CREATED)?,
                 tag_counts: Default::default(),
                 filter,
+                pending: Default::default(),
             };
             let mut written = 0;
             'batch: while written < limit {
@@ -285,7 +332,7 @@ impl Store {
                 };
                 let mut fates: Vec<Fate> = Vec::with_capacity(chunk.rows.len());
                 let mut skipped = 0;
-                for (raw, check) in chunk.rows {
+                for (raw, mut check) in chunk.rows {
                     if raw.row <= job.resume_after {
                         skipped += 1; // already committed before a crash
                         continue;
@@ -301,7 +348,8 @@ impl Store {
                         t.lookup(&keys, job.id)?
                     };
                     let decision = decide(&check, options, &lookup);
-                    let incoming = self.with_job_extras(job, &check.contact);
+                    let issues = issues_of(&check, &decision);
+                    let incoming = with_job_extras(job, std::mem::take(&mut check.contact));
                     let contact_id = match &decision {
                         Decision::Create => {
                             let mut c = incoming;
@@ -345,7 +393,7 @@ impl Store {
                         row: raw.row,
                         line: raw.line,
                         status: decision.status(),
-                        issues: issues_of(&check, &decision),
+                        issues,
                         contact: contact_id,
                     });
                     job.resume_after = raw.row;
@@ -364,6 +412,7 @@ impl Store {
                 t.created.insert((job.id, first_id), next_id - 1)?;
             }
             t.flush_tags()?;
+            t.flush_index()?;
             meta.insert("next_contact_id", next_id)?;
             job.counts = JobCounts::from(&counts);
             txn.open_table(JOBS)?
@@ -375,26 +424,6 @@ impl Store {
         // cost a search each.
         self.put_filter(kept);
         Ok(outcome)
-    }
-
-    /// The row's contact as this job stores it: the job's tags, list, sharing and consent.
-    fn with_job_extras(&self, job: &Job, contact: &Contact) -> Contact {
-        let options = &job.plan.options;
-        let mut c = contact.clone();
-        c.tags.extend(options.tags.iter().cloned());
-        if let Some(tag) = &job.import_tag {
-            c.tags.insert(tag.clone());
-        }
-        if let Some(list) = &options.list {
-            c.lists.insert(list.name.clone());
-        }
-        c.shared = options.shared;
-        if c.consent == Consent::Yes || (c.consent == Consent::Unknown && options.consent_confirmed)
-        {
-            c.consent = Consent::Yes;
-            c.consent_job = Some(job.id);
-        }
-        c
     }
 
     /// Sets the job's final status and time.
@@ -411,6 +440,24 @@ impl Store {
         txn.commit()?;
         Ok(())
     }
+}
+
+/// The row's contact as this job stores it: the job's tags, list, sharing and consent.
+fn with_job_extras(job: &Job, mut c: Contact) -> Contact {
+    let options = &job.plan.options;
+    c.tags.extend(options.tags.iter().cloned());
+    if let Some(tag) = &job.import_tag {
+        c.tags.insert(tag.clone());
+    }
+    if let Some(list) = &options.list {
+        c.lists.insert(list.name.clone());
+    }
+    c.shared = options.shared;
+    if c.consent == Consent::Yes || (c.consent == Consent::Unknown && options.consent_confirmed) {
+        c.consent = Consent::Yes;
+        c.consent_job = Some(job.id);
+    }
+    c
 }
 
 /// The status a finished job gets from its counts.

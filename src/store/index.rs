@@ -75,18 +75,23 @@ where
     let mut ids = Vec::new();
     for entry in index.range((key, 0)..=(key, u64::MAX))? {
         let id = entry?.0.value().1;
-        if exact {
+        if exact || confirm(contacts, kind, value, id)? {
             ids.push(id);
-            continue;
-        }
-        if let Some(stored) = contacts.get(id)? {
-            let contact: Contact = codec::decode(stored.value())?;
-            if kind.held_by(&contact, value) {
-                ids.push(id);
-            }
         }
     }
     Ok(ids)
+}
+
+/// Whether contact `id` really carries `value` (what a hashed key cannot tell alone).
+pub fn confirm<C>(contacts: &C, kind: Kind, value: &str, id: u64) -> Result<bool>
+where
+    C: ReadableTable<u64, &'static [u8]>,
+{
+    let Some(stored) = contacts.get(id)? else {
+        return Ok(false);
+    };
+    let contact: Contact = codec::decode(stored.value())?;
+    Ok(kind.held_by(&contact, value))
 }
 
 /// Indexes `value` for contact `id`; the key it went under.
