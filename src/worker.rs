@@ -24,6 +24,16 @@ use crate::store::{Store, StoreError};
 /// which `resume` redoes.
 pub const BATCH_ROWS: usize = 200_000;
 
+/// `BATCH_ROWS`, or `ROLODEX_BATCH_ROWS` (the crash tests use small batches so that kills
+/// land between commits).
+fn batch_rows() -> usize {
+    std::env::var("ROLODEX_BATCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(BATCH_ROWS)
+}
+
 #[derive(Debug)]
 pub enum WorkerEvent {
     Progress(Progress),
@@ -99,7 +109,7 @@ fn run_import(
         last_event: Instant::now(),
     };
     let status = loop {
-        let outcome = store.write_batch(&mut job, &mut rows, BATCH_ROWS)?;
+        let outcome = store.write_batch(&mut job, &mut rows, batch_rows())?;
         let _ = events.send(WorkerEvent::Progress(progress(&job, source, rows.started)));
         if outcome.stopped {
             break JobStatus::Stopped;

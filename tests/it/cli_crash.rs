@@ -29,8 +29,10 @@ fn big_file(dir: &Path, rows: u64) -> std::path::PathBuf {
     path
 }
 
+/// Runs rolodex with batches of 4096 rows, so that a kill can land between commits.
 fn spawn(dir: &Path, args: &[&str]) -> Child {
     rolodex_process(dir)
+        .env("ROLODEX_BATCH_ROWS", "4096")
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -104,6 +106,7 @@ fn killed_import_resumes_to_the_same_contacts() {
     // and compared with the uninterrupted import.
     let kills = env("ROLODEX_CRASH_KILLS", 5);
     let mut killed = 0;
+    let mut mid_job = 0;
     let mut round = 0;
     while killed < kills {
         round += 1;
@@ -138,6 +141,9 @@ fn killed_import_resumes_to_the_same_contacts() {
                 break; // the job completed before the kill
             }
             killed += 1;
+            if seen > 0 {
+                mid_job += 1;
+            }
             eprintln!("round {round}, kill {killed} after {} ms: {seen} contacts committed, store consistent", wait.as_millis());
             if killed >= kills {
                 break;
@@ -171,6 +177,13 @@ fn killed_import_resumes_to_the_same_contacts() {
             "one job, resumed, not a second import"
         );
         assert_eq!(history[0]["total_rows"], rows);
+    }
+    eprintln!("{mid_job} of {killed} kills landed after a commit");
+    if kills >= 10 {
+        assert!(
+            mid_job > 0,
+            "no kill landed between commits: the test proved nothing"
+        );
     }
 }
 
