@@ -36,6 +36,10 @@ fn batch_rows() -> usize {
 
 #[derive(Debug)]
 pub enum WorkerEvent {
+    /// The whole file was checked and the job recorded: it is running.
+    Started(Box<Job>),
+    /// The file could not be used, or the job not recorded: nothing was written.
+    NotStarted(String),
     Progress(Progress),
     /// The job ended (completed, stopped or cancelled); its final record.
     Finished(Box<Job>),
@@ -59,6 +63,70 @@ impl Cancel {
     }
 }
 
+/// What a new job needs before its worker can run: the file, its plan and import tag.
+pub struct NewImport {
+    pub source: Source,
+    pub plan: crate::engine::plan::ImportPlan,
+    pub import_tag: Option<String>,
+    pub retry_of: Option<u64>,
+}
+
+/// Checks the whole file, records the job and runs it, all on the worker's thread, so the
+/// wizard stays responsive while a large file is read through first. A file that cannot
+/// be used ends with `NotStarted`, with nothing written.
+pub fn spawn_new_import(
+    store: Arc<Store>,
+    new: NewImport,
+    events: Sender<WorkerEvent>,
+    cancel: Cancel,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("rolodex-import".into())
+        .spawn(move || {
+            let NewImport {
+                mut source,
+                mut plan,
+                import_tag,
+                retry_of,
+            } = new;
+            let checksum = match source.check_whole_file(&mut |_| {}) {
+                Ok(sum) => sum,
+                Err(e) => {
+                    let _ = events.send(WorkerEvent::NotStarted(e.to_string()));
+                    return;
+                }
+            };
+            if cancel.is_cancelled() {
+                let _ = events.send(WorkerEvent::NotStarted(
+                    "the import was cancelled before it started; nothing was written".into(),
+                ));
+                return;
+            }
+            if let Ok(abs) = std::fs::canonicalize(&source.info.path) {
+                plan.file = abs.clone();
+                source.info.path = abs;
+            }
+            let job = store.start_job(crate::store::import::NewJob {
+                file: source.info.path.display().to_string(),
+                size: source.info.size,
+                checksum,
+                header: source.header().to_vec(),
+                plan: &plan,
+                import_tag,
+                retry_of,
+            });
+            let job = match job {
+                Ok(job) => job,
+                Err(e) => {
+                    let _ = events.send(WorkerEvent::NotStarted(e.to_string()));
+                    return;
+                }
+            };
+            let _ = events.send(WorkerEvent::Started(Box::new(job.clone())));
+            work(&store, job, &source, &events, &cancel);
+        })
+}
+
 /// Starts the worker for a job already recorded in the store (new, or resumed).
 pub fn spawn_import(
     store: Arc<Store>,
@@ -69,21 +137,24 @@ pub fn spawn_import(
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("rolodex-import".into())
-        .spawn(move || {
-            let id = job.id;
-            let event = match run_import(&store, job, &source, &events, &cancel) {
-                Ok(job) => WorkerEvent::Finished(Box::new(job)),
-                Err(e) => {
-                    // The job keeps every committed batch; marked failed, it can be
-                    // reverted, or resumed once the cause is fixed.
-                    if let Ok(mut job) = store.job(id) {
-                        let _ = store.finish_job(&mut job, JobStatus::Failed);
-                    }
-                    WorkerEvent::Failed(e.to_string())
-                }
-            };
-            let _ = events.send(event);
-        })
+        .spawn(move || work(&store, job, &source, &events, &cancel))
+}
+
+/// Runs a recorded job to its end and says how it ended.
+fn work(store: &Store, job: Job, source: &Source, events: &Sender<WorkerEvent>, cancel: &Cancel) {
+    let id = job.id;
+    let event = match run_import(store, job, source, events, cancel) {
+        Ok(job) => WorkerEvent::Finished(Box::new(job)),
+        Err(e) => {
+            // The job keeps every committed batch; marked failed, it can be reverted, or
+            // resumed once the cause is fixed.
+            if let Ok(mut job) = store.job(id) {
+                let _ = store.finish_job(&mut job, JobStatus::Failed);
+            }
+            WorkerEvent::Failed(e.to_string())
+        }
+    };
+    let _ = events.send(event);
 }
 
 fn run_import(

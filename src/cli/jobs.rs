@@ -166,6 +166,8 @@ fn run_job(
             }
             WorkerEvent::Finished(job) => finished = Some(Ok(*job)),
             WorkerEvent::Failed(e) => finished = Some(Err(e)),
+            // Only a new import started by `spawn_new_import` (the wizard's) sends these.
+            WorkerEvent::Started(_) | WorkerEvent::NotStarted(_) => {}
         }
     }
     let _ = handle.join();

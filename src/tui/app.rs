@@ -259,6 +259,18 @@ impl App {
                     .ctx
                     .say(Level::Error, format!("cannot write the error file: {e}")),
             },
+            AppEvent::Worker(WorkerEvent::Started(job)) => self.ctx.job = Some(*job),
+            AppEvent::Worker(WorkerEvent::NotStarted(e)) => {
+                self.ctx.importing = false;
+                if self.view == View::Progress {
+                    self.go(if self.ctx.retrying {
+                        View::History
+                    } else {
+                        View::Destination
+                    });
+                }
+                self.ctx.say(Level::Error, e);
+            }
             AppEvent::Worker(WorkerEvent::Progress(p)) => self.ctx.progress = Some(p),
             AppEvent::Worker(WorkerEvent::Finished(job)) => {
                 self.ctx.importing = false;

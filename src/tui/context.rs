@@ -29,10 +29,9 @@ use crate::engine::review::{
     Progress, Review,
 };
 use crate::engine::source::{RawRow, Source};
-use crate::store::import::NewJob;
 use crate::store::jobs::Job;
 use crate::store::Store;
-use crate::worker::{spawn_import, Cancel, WorkerEvent};
+use crate::worker::{spawn_new_import, Cancel, NewImport, WorkerEvent};
 
 /// The clock the wizard reads (fixed in tests, so snapshots do not change by the minute).
 pub type Clock = fn() -> chrono::DateTime<chrono::Local>;
@@ -67,6 +66,8 @@ pub struct Ctx {
     pub progress: Option<Progress>,
     pub cancel: Cancel,
     pub importing: bool,
+    /// The import under way is a retry of fixed rows (started from History).
+    pub retrying: bool,
     /// Set by Done's "failed rows": History opens the job's problem rows.
     pub open_failed: bool,
     /// Rows fixed in the failed-rows workbench, waiting to be retried: (job, row) → cells.
@@ -109,6 +110,7 @@ impl Ctx {
             progress: None,
             cancel: Cancel::default(),
             importing: false,
+            retrying: false,
             open_failed: false,
             fixes: BTreeMap::new(),
         }
@@ -315,19 +317,6 @@ impl Ctx {
                 (source, plan)
             }
         };
-        let mut source = source;
-        let checksum = match source.check_whole_file(&mut |_| {}) {
-            Ok(sum) => sum,
-            Err(e) => {
-                self.say(Level::Error, e.to_string());
-                return false;
-            }
-        };
-        let mut plan = plan;
-        if let Ok(abs) = std::fs::canonicalize(&source.info.path) {
-            plan.file = abs.clone();
-            source.info.path = abs;
-        }
         // A retry joins its original import: same tag, so the contacts are found together.
         let tag = match &retry {
             Some((of, _)) => store.job(*of).ok().and_then(|j| j.import_tag),
@@ -336,25 +325,10 @@ impl Ctx {
                 .import_tag
                 .then(|| import_tag(&source.info.path, (self.clock)())),
         };
-        let job = store.start_job(NewJob {
-            file: source.info.path.display().to_string(),
-            size: source.info.size,
-            checksum,
-            header: source.header().to_vec(),
-            plan: &plan,
-            import_tag: tag,
-            retry_of: retry.as_ref().map(|(of, _)| *of),
-        });
-        let job = match job {
-            Ok(j) => j,
-            Err(e) => {
-                self.say(Level::Error, e.to_string());
-                return false;
-            }
-        };
-        self.job = Some(job.clone());
+        self.job = None;
         self.progress = None;
         self.cancel = Cancel::default();
+        self.retrying = retry.is_some();
         let (wtx, wrx) = mpsc::channel::<WorkerEvent>();
         let app_tx = self.tx.clone();
         let forward = std::thread::Builder::new()
@@ -369,7 +343,13 @@ impl Ctx {
         if forward.is_err() {
             return false;
         }
-        match spawn_import(store, job, source, wtx, self.cancel.clone()) {
+        let new = NewImport {
+            source,
+            plan,
+            import_tag: tag,
+            retry_of: retry.as_ref().map(|(of, _)| *of),
+        };
+        match spawn_new_import(store, new, wtx, self.cancel.clone()) {
             Ok(_) => {
                 self.importing = true;
                 true

@@ -239,6 +239,8 @@ fn progress_screen() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
     h.app.view = View::Progress;
     h.app.ctx.importing = true;
+    // Before the job starts, the whole file is read through on the worker's thread.
+    snap("progress_reading", &h);
     h.app.ctx.progress = Some(Progress {
         rows: 412_000,
         created: 398_210,
@@ -397,4 +399,34 @@ impl Harness {
         ]);
         self.settle(|a| a.view == View::Done);
     }
+}
+
+/// The whole file is read through on the worker's thread after Enter on Destination: a
+/// file broken since its review takes the wizard back with the reason, nothing written.
+#[test]
+fn a_file_broken_after_its_review_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("contacts.csv");
+    std::fs::copy("fixtures/contacts.csv", &path).unwrap();
+    let mut h = Harness::new(Some(path.to_str().unwrap()));
+    h.walk_to_review();
+    h.keys(&[
+        KeyCode::Enter,
+        KeyCode::Char(' '),
+        KeyCode::Enter,
+        KeyCode::Enter,
+    ]);
+    assert_eq!(h.app.view, View::Destination);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("\"Broken,Row\nAfter,Row\n");
+    std::fs::write(&path, text).unwrap();
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Progress);
+    h.settle(|a| !a.ctx.importing);
+    assert_eq!(h.app.view, View::Destination);
+    let (_, message) = h.app.ctx.status.clone().unwrap();
+    assert!(message.contains("is never closed"), "{message}");
+    let store = h.app.ctx.store.clone().unwrap();
+    assert!(store.jobs().unwrap().is_empty(), "no job was recorded");
+    assert_eq!(store.contact_count().unwrap(), 0);
 }

@@ -45,7 +45,9 @@ impl Screen for ProgressScreen {
         ])
         .areas(area);
         let p = ctx.progress.unwrap_or_default();
-        let total = p.approx_total.max(p.rows).max(1);
+        let reading = ctx.importing && ctx.job.is_none() && ctx.progress.is_none();
+        let expected = ctx.source.as_ref().map_or(0, |s| s.info.approx_rows);
+        let total = p.approx_total.max(p.rows).max(expected).max(1);
         let secs = p.elapsed.as_secs_f64();
         let rate = if secs > 0.0 {
             p.rows as f64 / secs
@@ -59,6 +61,8 @@ impl Screen for ProgressScreen {
         };
         let title = if ctx.cancel.is_cancelled() {
             " Cancelling after the current batch… "
+        } else if reading {
+            " Reading the whole file through before writing… "
         } else {
             " Importing "
         };
@@ -66,7 +70,11 @@ impl Screen for ProgressScreen {
             .block(Block::default().borders(Borders::ALL).title(title))
             .gauge_style(theme.key())
             .ratio((p.rows as f64 / total as f64).clamp(0.0, 1.0))
-            .label(format!("{} of ~{} rows", p.rows, total))
+            .label(if reading {
+                format!("checking ~{total} rows for a file error first")
+            } else {
+                format!("{} of ~{} rows", p.rows, total)
+            })
             .render(gauge, buf);
         let kv = |k: &str, v: String, style| {
             Line::from(vec![Span::raw(format!(" {k:<14}")), Span::styled(v, style)])
