@@ -16,6 +16,6 @@ fuzz_target!(|data: &[u8]| {
                 let _ = row.cells.iter().count();
             }
         }
-        let _ = source.check_whole_file();
+        let _ = source.check_whole_file(&mut |_| {});
     }
 });
