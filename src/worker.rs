@@ -14,7 +14,7 @@ use crate::engine::review::Progress;
 use crate::engine::source::Source;
 use crate::engine::validate::Validator;
 use crate::engine::EngineError;
-use crate::store::import::{final_status, BatchRows};
+use crate::store::import::{final_status, BatchRows, NewJob};
 use crate::store::jobs::{Job, JobStatus};
 use crate::store::{Store, StoreError};
 
@@ -102,19 +102,9 @@ pub fn spawn_new_import(
                 ));
                 return;
             }
-            if let Ok(abs) = std::fs::canonicalize(&source.info.path) {
-                plan.file = abs.clone();
-                source.info.path = abs;
-            }
-            let job = store.start_job(crate::store::import::NewJob {
-                file: source.info.path.display().to_string(),
-                size: source.info.size,
-                checksum,
-                header: source.header().to_vec(),
-                plan: &plan,
-                import_tag,
-                retry_of,
-            });
+            source.make_absolute();
+            plan.file = source.info.path.clone();
+            let job = store.start_job(NewJob::of(&source, &plan, checksum, import_tag, retry_of));
             let job = match job {
                 Ok(job) => job,
                 Err(e) => {
@@ -179,8 +169,9 @@ fn run_import(
         started: Instant::now(),
         last_event: Instant::now(),
     };
+    let limit = batch_rows();
     let status = loop {
-        let outcome = store.write_batch(&mut job, &mut rows, batch_rows())?;
+        let outcome = store.write_batch(&mut job, &mut rows, limit)?;
         let _ = events.send(WorkerEvent::Progress(progress(&job, source, rows.started)));
         if outcome.stopped {
             break JobStatus::Stopped;

@@ -49,13 +49,12 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         return EXIT_USAGE;
     }
     // The whole file is read once before anything is written.
-    let (source, mut plan, sum) = match super::headless::prepare(args, Pass::Check) {
+    let (mut source, mut plan, sum) = match super::headless::prepare(args, Pass::Check) {
         Ok(p) => (p.source, p.plan, p.checksum.unwrap_or_default()),
         Err(code) => return code,
     };
-    // Kept absolute, so `resume` works from any directory.
-    let absolute = std::fs::canonicalize(&args.file).unwrap_or_else(|_| args.file.clone());
-    plan.file = absolute.clone();
+    source.make_absolute();
+    plan.file = source.info.path.clone();
     let store = match open_store(db) {
         Ok(s) => s,
         Err(code) => return code,
@@ -64,15 +63,7 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         .options
         .import_tag
         .then(|| import_tag(&args.file, chrono::Local::now()));
-    let job = store.start_job(NewJob {
-        file: absolute.display().to_string(),
-        size: source.info.size,
-        checksum: sum,
-        header: source.header().to_vec(),
-        plan: &plan,
-        import_tag: tag,
-        retry_of: None,
-    });
+    let job = store.start_job(NewJob::of(&source, &plan, sum, tag, None));
     let job = match job {
         Ok(j) => j,
         Err(e) => return store_fail(&e),

@@ -268,14 +268,15 @@ pub enum LeadsTo {
 const ROW_BIT: u64 = 1 << 63;
 
 impl LeadsTo {
-    fn encode(self) -> u64 {
+    /// One u64 for both kinds: the high bit marks a row.
+    pub(crate) fn encode(self) -> u64 {
         match self {
             LeadsTo::Row(r) => r | ROW_BIT,
             LeadsTo::Contact(id) => id & !ROW_BIT,
         }
     }
 
-    fn decode(v: u64) -> LeadsTo {
+    pub(crate) fn decode(v: u64) -> LeadsTo {
         if v & ROW_BIT != 0 {
             LeadsTo::Row(v & !ROW_BIT)
         } else {

@@ -50,30 +50,23 @@ pub fn dry_run_lookup<S: ContactLookup + ?Sized>(
     in_file: &InFileIndex,
     store: &S,
 ) -> std::result::Result<Lookup, String> {
-    const ROW: u64 = 1 << 63;
+    // Stored contacts and earlier rows side by side, as `LeadsTo` encodes them.
     let found = first_match(keys, |key| -> std::result::Result<Vec<u64>, String> {
         let mut ids = store.ids(key)?;
-        match in_file.get(key) {
-            Some(LeadsTo::Row(row)) => ids.push(row | ROW),
-            Some(LeadsTo::Contact(id)) => ids.push(id),
-            None => {}
-        }
+        ids.extend(in_file.get(key).map(LeadsTo::encode));
         Ok(ids)
     })?;
-    let label = |id: u64| {
-        if id & ROW != 0 {
-            format!("row {}", id & !ROW)
-        } else {
-            format!("#{id}")
-        }
+    let label = |id: u64| match LeadsTo::decode(id) {
+        LeadsTo::Row(row) => format!("row {row}"),
+        LeadsTo::Contact(id) => format!("#{id}"),
     };
     Ok(match found {
         None => Lookup::None,
         Some((ids, key)) if ids.len() == 1 => {
             let id = ids[0];
-            if id & ROW != 0 {
+            if let LeadsTo::Row(row) = LeadsTo::decode(id) {
                 Lookup::One(Matched::EarlierRow {
-                    row: id & !ROW,
+                    row,
                     contact: None,
                     key: key.describe(),
                 })

@@ -186,12 +186,7 @@ impl Source {
     /// file's checksum (as `file_checksum`), computed from the same read.
     pub fn check_whole_file(&mut self, each: &mut dyn FnMut(&Cells)) -> Result<String> {
         let checksum = Checksum::default();
-        let mut rows = self.rows_tapped(Some(checksum.clone()))?;
-        let mut n = 0;
-        while rows.advance()?.is_some() {
-            each(&rows.cells);
-            n += 1;
-        }
+        let n = self.rows_tapped(Some(checksum.clone()))?.visit(each)?;
         self.info.approx_rows = n;
         self.info.rows_exact = true;
         Ok(checksum.hex())
@@ -199,15 +194,19 @@ impl Source {
 
     /// Every data row's cells, once, without keeping them.
     pub fn read_through(&self, each: &mut dyn FnMut(&Cells)) -> Result<()> {
-        let mut rows = self.rows()?;
-        while rows.advance()?.is_some() {
-            each(&rows.cells);
-        }
-        Ok(())
+        self.rows()?.visit(each).map(drop)
     }
 
     pub fn header(&self) -> &[String] {
         &self.info.header
+    }
+
+    /// Names the file by its absolute path (kept with a job, so `resume` works from any
+    /// directory); the path is left as it was if it cannot be resolved.
+    pub fn make_absolute(&mut self) {
+        if let Ok(abs) = std::fs::canonicalize(&self.info.path) {
+            self.info.path = abs;
+        }
     }
 }
 
@@ -248,6 +247,16 @@ impl Rows {
             line,
             cells: std::mem::take(&mut self.cells),
         }))
+    }
+
+    /// Shows every remaining row's cells to `each`, reusing one buffer; how many rows.
+    fn visit(mut self, each: &mut dyn FnMut(&Cells)) -> Result<u64> {
+        let mut n = 0;
+        while self.advance()?.is_some() {
+            each(&self.cells);
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Reads the next data row into `self.cells`: its row and line, or `None` at the end.

@@ -73,6 +73,28 @@ pub struct NewJob<'a> {
     pub retry_of: Option<u64>,
 }
 
+impl<'a> NewJob<'a> {
+    /// The job that imports `source` with `plan` (the file as `source` names it: make it
+    /// absolute first, so `resume` works from any directory).
+    pub fn of(
+        source: &crate::engine::source::Source,
+        plan: &'a ImportPlan,
+        checksum: String,
+        import_tag: Option<String>,
+        retry_of: Option<u64>,
+    ) -> NewJob<'a> {
+        NewJob {
+            file: source.info.path.display().to_string(),
+            size: source.info.size,
+            checksum,
+            header: source.header().to_vec(),
+            plan,
+            import_tag,
+            retry_of,
+        }
+    }
+}
+
 fn now() -> String {
     chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
@@ -115,18 +137,15 @@ impl Tables<'_> {
             Kind::Phone => &self.phones,
             Kind::Email => &self.emails,
         };
-        let mut ids = index::find(table, &self.contacts, kind, value)?;
-        for &(_, _, id) in self
-            .pending
-            .range((kind as u8, k, 0)..=(kind as u8, k, u64::MAX))
-        {
-            if exact || index::confirm(&self.contacts, kind, value, id)? {
-                ids.push(id);
-            }
-        }
+        let mut ids = index::under(table, k)?;
+        let pending = (kind as u8, k, 0)..=(kind as u8, k, u64::MAX);
+        ids.extend(self.pending.range(pending).map(|&(_, _, id)| id));
         ids.sort_unstable();
         ids.dedup();
-        Ok(ids)
+        if exact {
+            return Ok(ids);
+        }
+        index::confirmed(&self.contacts, kind, value, ids)
     }
 
     fn index(&mut self, kind: Kind, value: &str, id: u64) -> Result<()> {

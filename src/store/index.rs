@@ -72,18 +72,40 @@ where
     C: ReadableTable<u64, &'static [u8]>,
 {
     let (key, exact) = kind.key(value);
-    let mut ids = Vec::new();
-    for entry in index.range((key, 0)..=(key, u64::MAX))? {
-        let id = entry?.0.value().1;
-        if exact || confirm(contacts, kind, value, id)? {
-            ids.push(id);
-        }
+    let ids = under(index, key)?;
+    if exact {
+        return Ok(ids);
     }
-    Ok(ids)
+    confirmed(contacts, kind, value, ids)
 }
 
-/// Whether contact `id` really carries `value` (what a hashed key cannot tell alone).
-pub fn confirm<C>(contacts: &C, kind: Kind, value: &str, id: u64) -> Result<bool>
+/// The ids stored under `key`, unconfirmed.
+pub fn under<I>(index: &I, key: u64) -> Result<Vec<u64>>
+where
+    I: ReadableTable<(u64, u64), ()>,
+{
+    index
+        .range((key, 0)..=(key, u64::MAX))?
+        .map(|entry| Ok(entry?.0.value().1))
+        .collect()
+}
+
+/// The ids among `ids` whose contact really carries `value` (what a hashed key cannot
+/// tell alone).
+pub fn confirmed<C>(contacts: &C, kind: Kind, value: &str, ids: Vec<u64>) -> Result<Vec<u64>>
+where
+    C: ReadableTable<u64, &'static [u8]>,
+{
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if confirm(contacts, kind, value, id)? {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+fn confirm<C>(contacts: &C, kind: Kind, value: &str, id: u64) -> Result<bool>
 where
     C: ReadableTable<u64, &'static [u8]>,
 {
@@ -94,11 +116,9 @@ where
     Ok(kind.held_by(&contact, value))
 }
 
-/// Indexes `value` for contact `id`; the key it went under.
-pub fn insert(index: &mut Table<(u64, u64), ()>, kind: Kind, value: &str, id: u64) -> Result<u64> {
-    let key = kind.key(value).0;
-    index.insert((key, id), ())?;
-    Ok(key)
+pub fn insert(index: &mut Table<(u64, u64), ()>, kind: Kind, value: &str, id: u64) -> Result<()> {
+    index.insert((kind.key(value).0, id), ())?;
+    Ok(())
 }
 
 pub fn remove(index: &mut Table<(u64, u64), ()>, kind: Kind, value: &str, id: u64) -> Result<()> {

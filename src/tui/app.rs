@@ -259,17 +259,29 @@ impl App {
                     .ctx
                     .say(Level::Error, format!("cannot write the error file: {e}")),
             },
-            AppEvent::Worker(WorkerEvent::Started(job)) => self.ctx.job = Some(*job),
+            AppEvent::Worker(WorkerEvent::Started(job)) => {
+                // The fixed rows are in the retry's file now; a retry that does not
+                // start keeps them.
+                if let Some(of) = self.ctx.retrying {
+                    self.ctx.drop_fixes(of);
+                }
+                self.ctx.job = Some(*job);
+            }
             AppEvent::Worker(WorkerEvent::NotStarted(e)) => {
                 self.ctx.importing = false;
                 if self.view == View::Progress {
-                    self.go(if self.ctx.retrying {
+                    self.go(if self.ctx.retrying.is_some() {
                         View::History
                     } else {
                         View::Destination
                     });
                 }
-                self.ctx.say(Level::Error, e);
+                let level = if self.ctx.cancel.is_cancelled() {
+                    Level::Info
+                } else {
+                    Level::Error
+                };
+                self.ctx.say(level, e);
             }
             AppEvent::Worker(WorkerEvent::Progress(p)) => self.ctx.progress = Some(p),
             AppEvent::Worker(WorkerEvent::Finished(job)) => {

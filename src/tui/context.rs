@@ -66,8 +66,8 @@ pub struct Ctx {
     pub progress: Option<Progress>,
     pub cancel: Cancel,
     pub importing: bool,
-    /// The import under way is a retry of fixed rows (started from History).
-    pub retrying: bool,
+    /// The job whose fixed rows the import under way retries (started from History).
+    pub retrying: Option<u64>,
     /// Set by Done's "failed rows": History opens the job's problem rows.
     pub open_failed: bool,
     /// Rows fixed in the failed-rows workbench, waiting to be retried: (job, row) → cells.
@@ -110,7 +110,7 @@ impl Ctx {
             progress: None,
             cancel: Cancel::default(),
             importing: false,
-            retrying: false,
+            retrying: None,
             open_failed: false,
             fixes: BTreeMap::new(),
         }
@@ -284,6 +284,11 @@ impl Ctx {
             });
     }
 
+    /// Forgets the fixes made to `job`'s rows (once they are in a retry that started).
+    pub fn drop_fixes(&mut self, job: u64) {
+        self.fixes.retain(|(j, _), _| *j != job);
+    }
+
     /// Records the job and starts the import worker. `file` overrides the source (retries).
     pub fn start_import(&mut self, retry: Option<(u64, PathBuf)>) -> bool {
         let Some(store) = self.store.clone() else {
@@ -328,7 +333,7 @@ impl Ctx {
         self.job = None;
         self.progress = None;
         self.cancel = Cancel::default();
-        self.retrying = retry.is_some();
+        self.retrying = retry.as_ref().map(|(of, _)| *of);
         let (wtx, wrx) = mpsc::channel::<WorkerEvent>();
         let app_tx = self.tx.clone();
         let forward = std::thread::Builder::new()

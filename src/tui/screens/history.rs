@@ -260,14 +260,6 @@ impl HistoryScreen {
             return Transition::Stay;
         }
         if ctx.start_import(Some((job.id, path))) {
-            let keys: Vec<(u64, u64)> = ctx
-                .fixes
-                .range((job.id, 0)..=(job.id, u64::MAX))
-                .map(|(k, _)| *k)
-                .collect();
-            for k in keys {
-                ctx.fixes.remove(&k);
-            }
             self.mode = Mode::Jobs;
             Transition::To(View::Progress)
         } else {

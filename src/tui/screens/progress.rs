@@ -46,7 +46,11 @@ impl Screen for ProgressScreen {
         .areas(area);
         let p = ctx.progress.unwrap_or_default();
         let reading = ctx.importing && ctx.job.is_none() && ctx.progress.is_none();
-        let expected = ctx.source.as_ref().map_or(0, |s| s.info.approx_rows);
+        // The wizard's file, unless this is a retry of fixed rows (a file of its own).
+        let expected = match ctx.retrying {
+            None => ctx.source.as_ref().map_or(0, |s| s.info.approx_rows),
+            Some(_) => 0,
+        };
         let total = p.approx_total.max(p.rows).max(expected).max(1);
         let secs = p.elapsed.as_secs_f64();
         let rate = if secs > 0.0 {
@@ -59,10 +63,12 @@ impl Screen for ProgressScreen {
         } else {
             0.0
         };
-        let title = if ctx.cancel.is_cancelled() {
+        let title = if ctx.cancel.is_cancelled() && reading {
+            " Cancelling once the file check ends… "
+        } else if ctx.cancel.is_cancelled() {
             " Cancelling after the current batch… "
         } else if reading {
-            " Reading the whole file through before writing… "
+            " Checking the file before importing… "
         } else {
             " Importing "
         };
@@ -70,8 +76,10 @@ impl Screen for ProgressScreen {
             .block(Block::default().borders(Borders::ALL).title(title))
             .gauge_style(theme.key())
             .ratio((p.rows as f64 / total as f64).clamp(0.0, 1.0))
-            .label(if reading {
-                format!("checking ~{total} rows for a file error first")
+            .label(if reading && expected > 0 {
+                format!("checking ~{expected} rows for broken quotes; nothing is written yet")
+            } else if reading {
+                "checking for broken quotes; nothing is written yet".to_string()
             } else {
                 format!("{} of ~{} rows", p.rows, total)
             })
