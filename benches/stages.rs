@@ -14,10 +14,11 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rolodex::engine::in_file::{InFileIndex, LeadsTo};
 use rolodex::engine::mapping::Mapping;
 use rolodex::engine::phone::{normalize_phone, parse_region};
 use rolodex::engine::plan::{ImportOptions, ImportPlan};
-use rolodex::engine::resolve::{match_keys, InFileIndex, LeadsTo};
+use rolodex::engine::resolve::match_keys;
 use rolodex::engine::source::{RawRow, ReadOptions, Source};
 use rolodex::engine::validate::{RowCheck, Validator};
 
@@ -101,6 +102,7 @@ fn stages(c: &mut Criterion) {
                         keys.first()
                             .unwrap_or(&rolodex::engine::resolve::MatchKey::Id(0)),
                     )
+                    .expect("a lookup")
                     .is_none()
                 {
                     index

@@ -5,6 +5,7 @@ pub mod country;
 pub mod date;
 pub mod email;
 pub mod error;
+pub mod in_file;
 pub mod mapping;
 pub mod merge;
 pub mod number;

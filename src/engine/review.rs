@@ -10,14 +10,14 @@ use serde::Serialize;
 use super::contact::Contact;
 use super::date::{DateColumn, DateOrder};
 use super::error::{EngineError, Result};
+use super::in_file::{InFileIndex, LeadsTo};
 use super::mapping::{CustomField, CustomKind, Field, Mapping, Target};
 use super::phone::{normalize_phone, parse_region, split_phones};
 use super::pipeline::CheckedRows;
 use super::plan::ImportPlan;
 use super::reason::{Issue, Reason};
 use super::resolve::{
-    decide, first_match, issues_of, match_keys, Decision, InFileIndex, LeadsTo, Lookup, MatchKey,
-    Matched, RowStatus,
+    decide, first_match, issues_of, match_keys, Decision, Lookup, MatchKey, Matched, RowStatus,
 };
 use super::source::Cells;
 use super::source::{RawRow, Source};
@@ -53,7 +53,7 @@ pub fn dry_run_lookup<S: ContactLookup + ?Sized>(
     // Stored contacts and earlier rows side by side, as `LeadsTo` encodes them.
     let found = first_match(keys, |key| -> std::result::Result<Vec<u64>, String> {
         let mut ids = store.ids(key)?;
-        ids.extend(in_file.get(key).map(LeadsTo::encode));
+        ids.extend(in_file.get(key)?.map(LeadsTo::encode));
         Ok(ids)
     })?;
     let label = |id: u64| match LeadsTo::decode(id) {

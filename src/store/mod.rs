@@ -245,8 +245,11 @@ impl Store {
 
     /// A read view for the review: matches rows against stored contacts.
     pub fn lookup(&self) -> Result<StoreLookup> {
+        let txn = self.db.begin_read()?;
         Ok(StoreLookup {
-            txn: self.db.begin_read()?,
+            contacts: txn.open_table(CONTACTS)?,
+            phones: txn.open_table(BY_PHONE)?,
+            emails: txn.open_table(BY_EMAIL)?,
         })
     }
 
@@ -358,22 +361,19 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
-/// A consistent read of the store for the dry run.
+/// A consistent read of the store for the dry run, its tables opened once.
 pub struct StoreLookup {
-    txn: redb::ReadTransaction,
+    contacts: redb::ReadOnlyTable<u64, &'static [u8]>,
+    phones: redb::ReadOnlyTable<(u64, u64), ()>,
+    emails: redb::ReadOnlyTable<(u64, u64), ()>,
 }
 
 impl StoreLookup {
     fn ids(&self, key: &MatchKey) -> Result<Vec<u64>> {
-        let contacts = self.txn.open_table(CONTACTS)?;
         match key {
-            MatchKey::Phone(p) => {
-                index::find(&self.txn.open_table(BY_PHONE)?, &contacts, Kind::Phone, p)
-            }
-            MatchKey::Email(e) => {
-                index::find(&self.txn.open_table(BY_EMAIL)?, &contacts, Kind::Email, e)
-            }
-            MatchKey::Id(id) => Ok(contacts.get(*id)?.map(|_| *id).into_iter().collect()),
+            MatchKey::Phone(p) => index::find(&self.phones, &self.contacts, Kind::Phone, p),
+            MatchKey::Email(e) => index::find(&self.emails, &self.contacts, Kind::Email, e),
+            MatchKey::Id(id) => Ok(self.contacts.get(*id)?.map(|_| *id).into_iter().collect()),
         }
     }
 }
@@ -384,8 +384,7 @@ impl ContactLookup for StoreLookup {
     }
 
     fn contact(&self, id: u64) -> Option<Contact> {
-        let table = self.txn.open_table(CONTACTS).ok()?;
-        let v = table.get(id).ok()??;
+        let v = self.contacts.get(id).ok()??;
         codec::decode(v.value()).ok()
     }
 }

@@ -1,0 +1,314 @@
+//! The dry run's memory of what this file's rows would store: a fingerprint of each match
+//! key and what it leads to — the row that would create a contact, or the stored contact an
+//! earlier row would update. It answers "which earlier row already brought this phone?"
+//! exactly as the store answers the import, which holds those rows already.
+//!
+//! The newest keys live in a hash map. When it holds `memory_keys`, they are written, sorted,
+//! as one run to an unnamed temporary file (the operating system removes it however the
+//! process ends), with a Bloom filter and the first key of every 4 KiB block kept in
+//! memory. A key never seen costs a few Bloom probes; a key in a run costs one 4 KiB read.
+//! Memory stays flat however long the file.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+
+use fastbloom::BloomFilter;
+
+use super::resolve::MatchKey;
+
+/// What a key of the file leads to, in the dry run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadsTo {
+    /// The contact an earlier row creates.
+    Row(u64),
+    /// A stored contact an earlier row updates.
+    Contact(u64),
+}
+
+const ROW_BIT: u64 = 1 << 63;
+
+impl LeadsTo {
+    /// One u64 for both kinds: the high bit marks a row.
+    pub(crate) fn encode(self) -> u64 {
+        match self {
+            LeadsTo::Row(r) => r | ROW_BIT,
+            LeadsTo::Contact(id) => id & !ROW_BIT,
+        }
+    }
+
+    pub(crate) fn decode(v: u64) -> LeadsTo {
+        if v & ROW_BIT != 0 {
+            LeadsTo::Row(v & !ROW_BIT)
+        } else {
+            LeadsTo::Contact(v)
+        }
+    }
+}
+
+/// Keys held in memory before they move to a run on disk (about 10 MB of map).
+pub const MEMORY_KEYS: usize = 1 << 19;
+
+/// A 64-bit fingerprint of a key (XXH3): two keys of one file share one with a chance of
+/// about one in three million for a file of six million keys.
+fn fingerprint(key: &MatchKey) -> u64 {
+    use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+    match key {
+        MatchKey::Phone(p) => xxh3_64_with_seed(p.as_bytes(), 1),
+        MatchKey::Email(e) => xxh3_64_with_seed(e.as_bytes(), 2),
+        MatchKey::Id(id) => xxh3_64(&id.to_le_bytes()),
+    }
+}
+
+/// Fingerprints are already uniform: the map uses them as they are.
+#[derive(Default, Clone, Copy)]
+struct AsIs(u64);
+
+impl std::hash::Hasher for AsIs {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Recent = HashMap<u64, u64, std::hash::BuildHasherDefault<AsIs>>;
+
+pub struct InFileIndex {
+    recent: Recent,
+    spilled: Option<Spill>,
+    len: usize,
+    memory_keys: usize,
+}
+
+impl Default for InFileIndex {
+    fn default() -> Self {
+        InFileIndex::with_memory_keys(MEMORY_KEYS)
+    }
+}
+
+impl InFileIndex {
+    /// An index that keeps `memory_keys` keys in memory before writing them to disk.
+    pub fn with_memory_keys(memory_keys: usize) -> InFileIndex {
+        InFileIndex {
+            recent: Recent::default(),
+            spilled: None,
+            len: 0,
+            memory_keys: memory_keys.max(1),
+        }
+    }
+
+    pub fn get(&self, key: &MatchKey) -> Result<Option<LeadsTo>, String> {
+        self.lookup(fingerprint(key))
+    }
+
+    fn lookup(&self, fp: u64) -> Result<Option<LeadsTo>, String> {
+        if let Some(v) = self.recent.get(&fp) {
+            return Ok(Some(LeadsTo::decode(*v)));
+        }
+        match &self.spilled {
+            Some(spill) => Ok(spill.get(fp)?.map(LeadsTo::decode)),
+            None => Ok(None),
+        }
+    }
+
+    /// Remembers where a row's keys lead once it creates or updates a contact (the first
+    /// row to bring a key keeps it).
+    pub fn remember(&mut self, keys: &[MatchKey], target: LeadsTo) -> Result<(), String> {
+        for key in keys {
+            let fp = fingerprint(key);
+            if self.lookup(fp)?.is_none() {
+                self.recent.insert(fp, target.encode());
+                self.len += 1;
+            }
+        }
+        if self.recent.len() >= self.memory_keys {
+            let mut entries: Vec<(u64, u64)> = self.recent.drain().collect();
+            entries.sort_unstable();
+            let spill = match &mut self.spilled {
+                Some(s) => s,
+                None => self.spilled.insert(Spill::create()?),
+            };
+            spill.add_run(&entries)?;
+        }
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[cfg(test)]
+    fn runs(&self) -> usize {
+        self.spilled.as_ref().map_or(0, |s| s.runs.len())
+    }
+}
+
+/// Entries per block: 256 × 16 bytes, one 4 KiB read.
+const BLOCK: usize = 256;
+const ENTRY: usize = 16;
+
+/// Older keys on disk: sorted runs of (fingerprint, target) pairs in one temporary file.
+struct Spill {
+    file: std::fs::File,
+    end: u64,
+    runs: Vec<Run>,
+}
+
+struct Run {
+    /// Byte offset of the run's first entry.
+    start: u64,
+    len: usize,
+    /// The first fingerprint of each block.
+    fences: Vec<u64>,
+    bloom: BloomFilter,
+}
+
+fn scratch_error(e: std::io::Error) -> String {
+    format!(
+        "the dry run's scratch file in {} failed: {e}",
+        std::env::temp_dir().display()
+    )
+}
+
+impl Spill {
+    fn create() -> Result<Spill, String> {
+        Ok(Spill {
+            file: tempfile::tempfile().map_err(scratch_error)?,
+            end: 0,
+            runs: Vec::new(),
+        })
+    }
+
+    /// Writes sorted entries as a new run.
+    fn add_run(&mut self, entries: &[(u64, u64)]) -> Result<(), String> {
+        let mut bloom = BloomFilter::with_false_pos(0.01).expected_items(entries.len().max(1));
+        let mut fences = Vec::with_capacity(entries.len() / BLOCK + 1);
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &self.file);
+        for (i, &(fp, value)) in entries.iter().enumerate() {
+            if i % BLOCK == 0 {
+                fences.push(fp);
+            }
+            bloom.insert_hash(fp);
+            out.write_all(&fp.to_le_bytes()).map_err(scratch_error)?;
+            out.write_all(&value.to_le_bytes()).map_err(scratch_error)?;
+        }
+        out.flush().map_err(scratch_error)?;
+        drop(out);
+        self.runs.push(Run {
+            start: self.end,
+            len: entries.len(),
+            fences,
+            bloom,
+        });
+        self.end += (entries.len() * ENTRY) as u64;
+        Ok(())
+    }
+
+    fn get(&self, fp: u64) -> Result<Option<u64>, String> {
+        for run in &self.runs {
+            if !run.bloom.contains_hash(fp) {
+                continue;
+            }
+            let Some(block) = run.fences.partition_point(|&f| f <= fp).checked_sub(1) else {
+                continue;
+            };
+            let first = block * BLOCK;
+            let n = BLOCK.min(run.len - first);
+            let mut buf = [0u8; BLOCK * ENTRY];
+            let bytes = &mut buf[..n * ENTRY];
+            self.file
+                .read_exact_at(bytes, run.start + (first * ENTRY) as u64)
+                .map_err(scratch_error)?;
+            let entry = |i: usize| {
+                let at = i * ENTRY;
+                let word = |o: usize| {
+                    let mut w = [0u8; 8];
+                    w.copy_from_slice(&bytes[at + o..at + o + 8]);
+                    u64::from_le_bytes(w)
+                };
+                (word(0), word(8))
+            };
+            let (mut lo, mut hi) = (0, n);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                let (key, value) = entry(mid);
+                match key.cmp(&fp) {
+                    std::cmp::Ordering::Less => lo = mid + 1,
+                    std::cmp::Ordering::Greater => hi = mid,
+                    std::cmp::Ordering::Equal => return Ok(Some(value)),
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phone(i: u64) -> MatchKey {
+        MatchKey::Phone(format!("+1212{i:07}"))
+    }
+
+    fn email(i: u64) -> MatchKey {
+        MatchKey::Email(format!("p{i}@x.com"))
+    }
+
+    #[test]
+    fn keys_on_disk_are_found_and_the_first_row_keeps_its_key() {
+        let mut index = InFileIndex::with_memory_keys(1000);
+        for i in 0..10_000u64 {
+            index
+                .remember(&[phone(i), email(i)], LeadsTo::Row(i + 2))
+                .unwrap();
+        }
+        // A later row with an old key does not take it over.
+        index.remember(&[phone(5)], LeadsTo::Contact(99)).unwrap();
+        assert_eq!(
+            index.runs(),
+            20,
+            "older keys moved to disk, a run each time"
+        );
+        assert_eq!(index.len(), 20_000);
+        for i in 0..10_000u64 {
+            assert_eq!(index.get(&phone(i)), Ok(Some(LeadsTo::Row(i + 2))), "{i}");
+            assert_eq!(index.get(&email(i)), Ok(Some(LeadsTo::Row(i + 2))), "{i}");
+        }
+        for i in 10_000..20_000u64 {
+            assert_eq!(index.get(&phone(i)), Ok(None), "{i}");
+        }
+    }
+
+    #[test]
+    fn a_phone_and_an_email_with_the_same_text_are_different_keys() {
+        let mut index = InFileIndex::default();
+        index
+            .remember(&[MatchKey::Phone("same".into())], LeadsTo::Row(2))
+            .unwrap();
+        assert_eq!(index.get(&MatchKey::Email("same".into())), Ok(None));
+    }
+
+    #[test]
+    fn leads_to_round_trips() {
+        for l in [
+            LeadsTo::Row(2),
+            LeadsTo::Row(u64::MAX >> 1),
+            LeadsTo::Contact(0),
+            LeadsTo::Contact(7),
+        ] {
+            assert_eq!(LeadsTo::decode(l.encode()), l);
+        }
+    }
+}
