@@ -90,7 +90,16 @@ const VARIANTS: &[(&str, &str)] = &[
 ];
 
 fn key(value: &str) -> String {
-    fold_key(&value.replace('&', " and "))
+    if value.contains('&') {
+        fold_key(&value.replace('&', " and "))
+    } else {
+        fold_key(value)
+    }
+}
+
+/// Every ISO 3166 alpha-2 code.
+pub fn codes() -> impl Iterator<Item = &'static str> {
+    CountryCode::as_array().iter().map(|c| c.alpha2())
 }
 
 static INDEX: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {

@@ -34,7 +34,10 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
     if local.len() > 64 || email.len() > 254 {
         return Err(format!("{raw}: longer than an address may be"));
     }
-    if local.starts_with('.') || local.ends_with('.') || email.contains("..") {
+    if local.starts_with('.')
+        || local.ends_with('.')
+        || email.as_bytes().windows(2).any(|w| w == b"..")
+    {
         return Err(format!("{raw}: misplaced dot"));
     }
     if !local

@@ -88,10 +88,14 @@ pub fn split_phones(cell: &str) -> Vec<&str> {
             if part.is_empty() {
                 continue;
             }
-            let sub: Vec<&str> = part.split([',', '/']).map(str::trim).collect();
-            let whole_numbers = sub.len() > 1 && sub.iter().all(|s| digit_count(s) >= 7);
+            let mut sub = part.split([',', '/']).map(str::trim);
+            let whole_numbers = part.contains([',', '/']) && sub.all(|s| digit_count(s) >= 7);
             if whole_numbers {
-                pieces.extend(sub.into_iter().filter(|s| !s.is_empty()));
+                pieces.extend(
+                    part.split([',', '/'])
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty()),
+                );
             } else {
                 pieces.push(part);
             }
@@ -149,8 +153,11 @@ fn expand_scientific(s: &str) -> Option<String> {
 /// its E.164 form. This is the library's behaviour plus artifact repair, nothing more; the
 /// table-driven test compares it with Google's libphonenumber.
 pub fn parse_e164(raw: &str, region: Region) -> Result<NormalizedPhone, PhoneProblem> {
-    let repaired = repair_spreadsheet_artifacts(raw);
-    let text = repaired.as_str();
+    parse_repaired(raw, &repair_spreadsheet_artifacts(raw), region)
+}
+
+/// [`parse_e164`] of `raw`, already repaired as `text`.
+fn parse_repaired(raw: &str, text: &str, region: Region) -> Result<NormalizedPhone, PhoneProblem> {
     let parsed = with_util(|u| u.parse(text, Some(region)))
         .ok_or_else(|| PhoneProblem::Invalid(format!("{raw}: not a phone number")))?;
     let number = match parsed {
@@ -170,14 +177,12 @@ pub fn parse_e164(raw: &str, region: Region) -> Result<NormalizedPhone, PhonePro
 /// [`parse_e164`] plus the product's rule against fictional and patterned numbers.
 pub fn normalize_phone(raw: &str, region: Region) -> Result<NormalizedPhone, PhoneProblem> {
     // A pattern is fake however the library judges it: catch it before parsing.
-    let digits: String = repair_spreadsheet_artifacts(raw)
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
+    let repaired = repair_spreadsheet_artifacts(raw);
+    let digits: String = repaired.chars().filter(char::is_ascii_digit).collect();
     if let Some(why) = pattern_reason(&digits) {
         return Err(PhoneProblem::Fake(format!("{raw}: {why}")));
     }
-    let phone = parse_e164(raw, region)?;
+    let phone = parse_repaired(raw, &repaired, region)?;
     if let Some(why) = fake_reason(&phone.e164) {
         return Err(PhoneProblem::Fake(format!("{raw}: {why}")));
     }

@@ -21,11 +21,24 @@ fn is_invisible(c: char) -> bool {
 
 /// Values that mean "nothing" in the exports people send.
 const PLACEHOLDERS: &[&str] = &["n/a", "#n/a", "none", "null", "-", "?", "unknown"];
+const LONGEST_PLACEHOLDER: usize = {
+    let (mut i, mut longest) = (0, 0);
+    while i < PLACEHOLDERS.len() {
+        if PLACEHOLDERS[i].len() > longest {
+            longest = PLACEHOLDERS[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
 
 /// Trims a cell, removes invisible characters, and turns placeholders into the empty string.
 pub fn clean_cell(raw: &str) -> Cow<'_, str> {
-    // The common case — nothing invisible — borrows: no allocation per cell.
-    if !raw.chars().any(is_invisible) {
+    // The common case — nothing invisible — borrows: no allocation per cell. Every
+    // invisible character is encoded with a lead byte of 0xC2, 0xE2 or 0xEF, so a byte
+    // search rules most cells out without decoding them.
+    if memchr::memchr3(0xC2, 0xE2, 0xEF, raw.as_bytes()).is_none() || !raw.chars().any(is_invisible)
+    {
         let trimmed = raw.trim();
         return if is_placeholder(trimmed) {
             Cow::Borrowed("")
@@ -54,19 +67,25 @@ pub fn clean_cell(raw: &str) -> Cow<'_, str> {
 
 /// True when a (trimmed) value is one of the "nothing here" placeholders.
 pub fn is_placeholder(value: &str) -> bool {
-    PLACEHOLDERS.iter().any(|p| value.eq_ignore_ascii_case(p))
+    value.len() <= LONGEST_PLACEHOLDER && PLACEHOLDERS.iter().any(|p| value.eq_ignore_ascii_case(p))
 }
 
 /// Lowercases and keeps only letters and digits: the key used to compare headers and
 /// option names whatever their spacing, case and punctuation.
 pub fn fold_key(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        if c.is_alphanumeric() {
-            out.extend(fold_accent(c).to_lowercase());
-        }
-    }
-    out
+    folded(value).collect()
+}
+
+/// True when `value` folds to `key` (as `fold_key` would), without allocating.
+pub fn folds_to(value: &str, key: &str) -> bool {
+    folded(value).eq(key.chars())
+}
+
+fn folded(value: &str) -> impl Iterator<Item = char> + '_ {
+    value
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(|c| fold_accent(c).to_lowercase())
 }
 
 /// Removes the accents of the Latin letters found in French, German and Spanish headers,

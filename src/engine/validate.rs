@@ -2,7 +2,7 @@
 //! problem recorded with its reason code, its column and a message in the user's words.
 //! Pure: no store, no other rows. What the row means against the store is `resolve`'s job.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rlibphonenumber::Region;
 
@@ -16,7 +16,7 @@ use super::phone::{normalize_phone, parse_region, split_phones, PhoneProblem};
 use super::plan::{Identifier, ImportPlan};
 use super::reason::{Issue, Reason};
 use super::source::RawRow;
-use super::text::{clean_cell, fold_key};
+use super::text::{clean_cell, fold_key, folds_to};
 
 /// The longest first and last name together (SPEC §1).
 pub const MAX_NAME: usize = 150;
@@ -57,6 +57,8 @@ pub struct Validator {
     identifier: Identifier,
     update_only: bool,
     country_column: Option<usize>,
+    /// The phone region of each country code, asked of the phone library once.
+    regions: HashMap<&'static str, Region>,
 }
 
 impl Validator {
@@ -91,6 +93,12 @@ impl Validator {
             identifier: plan.options.identifier,
             update_only: plan.options.purpose == crate::engine::plan::Purpose::Update,
             country_column,
+            regions: match country_column {
+                Some(_) => crate::engine::country::codes()
+                    .filter_map(|code| Some((code, parse_region(code)?)))
+                    .collect(),
+                None => HashMap::new(),
+            },
         })
     }
 
@@ -117,7 +125,7 @@ impl Validator {
         self.check_extra_fields(raw, &mut out);
         if let Some(i) = self.consent_column {
             let value = cell(i);
-            if CONSENT_YES.contains(&fold_key(&value).as_str()) {
+            if CONSENT_YES.iter().any(|yes| folds_to(&value, yes)) {
                 out.contact.consent = Consent::Yes;
             } else {
                 out.contact.consent = Consent::No;
@@ -142,8 +150,8 @@ impl Validator {
                 match normalize_country(&value) {
                     Some(code) => {
                         out.contact.country = Some(code.to_string());
-                        if let Some(r) = parse_region(code) {
-                            row_region = r;
+                        if let Some(r) = self.regions.get(code) {
+                            row_region = *r;
                         }
                     }
                     None => out.warnings.push(Issue::new(
@@ -277,7 +285,12 @@ impl Validator {
 
     fn set_text(&self, out: &mut RowCheck, field: Field, header: &str, value: String) {
         if let Some(max) = field.max_len() {
-            let len = value.chars().count();
+            // A value of no more bytes than `max` has no more characters either.
+            let len = if value.len() <= max {
+                value.len()
+            } else {
+                value.chars().count()
+            };
             if len > max {
                 out.warnings.push(Issue::new(
                     Reason::TooLong,
