@@ -51,7 +51,7 @@ pub const MEMORY_KEYS: usize = 1 << 19;
 
 /// A 64-bit fingerprint of a key (XXH3): two keys of one file share one with a chance of
 /// about one in three million for a file of six million keys.
-fn fingerprint(key: &MatchKey) -> u64 {
+fn fingerprint(key: &MatchKey<'_>) -> u64 {
     use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
     match key {
         MatchKey::Phone(p) => xxh3_64_with_seed(p.as_bytes(), 1),
@@ -104,7 +104,7 @@ impl InFileIndex {
         }
     }
 
-    pub fn get(&self, key: &MatchKey) -> Result<Option<LeadsTo>, String> {
+    pub fn get(&self, key: &MatchKey<'_>) -> Result<Option<LeadsTo>, String> {
         self.lookup(fingerprint(key))
     }
 
@@ -120,7 +120,7 @@ impl InFileIndex {
 
     /// Remembers where a row's keys lead once it creates or updates a contact (the first
     /// row to bring a key keeps it).
-    pub fn remember(&mut self, keys: &[MatchKey], target: LeadsTo) -> Result<(), String> {
+    pub fn remember(&mut self, keys: &[MatchKey<'_>], target: LeadsTo) -> Result<(), String> {
         for key in keys {
             let fp = fingerprint(key);
             if self.lookup(fp)?.is_none() {
@@ -258,24 +258,30 @@ impl Spill {
 mod tests {
     use super::*;
 
-    fn phone(i: u64) -> MatchKey {
-        MatchKey::Phone(format!("+1212{i:07}"))
+    fn phone(i: u64) -> String {
+        format!("+1212{i:07}")
     }
 
-    fn email(i: u64) -> MatchKey {
-        MatchKey::Email(format!("p{i}@x.com"))
+    fn email(i: u64) -> String {
+        format!("p{i}@x.com")
     }
 
     #[test]
     fn keys_on_disk_are_found_and_the_first_row_keeps_its_key() {
         let mut index = InFileIndex::with_memory_keys(1000);
         for i in 0..10_000u64 {
+            let (p, e) = (phone(i), email(i));
             index
-                .remember(&[phone(i), email(i)], LeadsTo::Row(i + 2))
+                .remember(
+                    &[MatchKey::Phone(&p), MatchKey::Email(&e)],
+                    LeadsTo::Row(i + 2),
+                )
                 .unwrap();
         }
         // A later row with an old key does not take it over.
-        index.remember(&[phone(5)], LeadsTo::Contact(99)).unwrap();
+        index
+            .remember(&[MatchKey::Phone(&phone(5))], LeadsTo::Contact(99))
+            .unwrap();
         assert_eq!(
             index.runs(),
             20,
@@ -283,11 +289,20 @@ mod tests {
         );
         assert_eq!(index.len(), 20_000);
         for i in 0..10_000u64 {
-            assert_eq!(index.get(&phone(i)), Ok(Some(LeadsTo::Row(i + 2))), "{i}");
-            assert_eq!(index.get(&email(i)), Ok(Some(LeadsTo::Row(i + 2))), "{i}");
+            let (p, e) = (phone(i), email(i));
+            assert_eq!(
+                index.get(&MatchKey::Phone(&p)),
+                Ok(Some(LeadsTo::Row(i + 2))),
+                "{i}"
+            );
+            assert_eq!(
+                index.get(&MatchKey::Email(&e)),
+                Ok(Some(LeadsTo::Row(i + 2))),
+                "{i}"
+            );
         }
         for i in 10_000..20_000u64 {
-            assert_eq!(index.get(&phone(i)), Ok(None), "{i}");
+            assert_eq!(index.get(&MatchKey::Phone(&phone(i))), Ok(None), "{i}");
         }
     }
 
@@ -295,9 +310,9 @@ mod tests {
     fn a_phone_and_an_email_with_the_same_text_are_different_keys() {
         let mut index = InFileIndex::default();
         index
-            .remember(&[MatchKey::Phone("same".into())], LeadsTo::Row(2))
+            .remember(&[MatchKey::Phone("same")], LeadsTo::Row(2))
             .unwrap();
-        assert_eq!(index.get(&MatchKey::Email("same".into())), Ok(None));
+        assert_eq!(index.get(&MatchKey::Email("same")), Ok(None));
     }
 
     #[test]

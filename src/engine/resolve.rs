@@ -81,17 +81,9 @@ pub fn issues_of(check: &RowCheck, decision: &Decision) -> Vec<Issue> {
 }
 
 /// The keys a row is matched by, in the order SPEC §5 tries them.
-pub fn match_keys(check: &RowCheck, identifier: Identifier) -> Vec<MatchKey> {
-    let phones = check
-        .contact
-        .phones
-        .iter()
-        .map(|p| MatchKey::Phone(p.clone()));
-    let emails = check
-        .contact
-        .emails
-        .iter()
-        .map(|e| MatchKey::Email(e.clone()));
+pub fn match_keys(check: &RowCheck, identifier: Identifier) -> Vec<MatchKey<'_>> {
+    let phones = check.contact.phones.iter().map(|p| MatchKey::Phone(p));
+    let emails = check.contact.emails.iter().map(|e| MatchKey::Email(e));
     match identifier {
         Identifier::Any => phones.chain(emails).collect(),
         Identifier::Phone => phones.collect(),
@@ -100,14 +92,16 @@ pub fn match_keys(check: &RowCheck, identifier: Identifier) -> Vec<MatchKey> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MatchKey {
-    Phone(String),
-    Email(String),
+/// A key a row is matched by, borrowed from the row's contact (the writer and the dry run
+/// look up every row's keys; copying them cost an allocation each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MatchKey<'a> {
+    Phone(&'a str),
+    Email(&'a str),
     Id(u64),
 }
 
-impl MatchKey {
+impl MatchKey<'_> {
     pub fn describe(&self) -> String {
         match self {
             MatchKey::Phone(p) => format!("phone {p}"),
@@ -200,10 +194,10 @@ fn identifier_words(identifier: Identifier) -> &'static str {
 /// The contacts (or rows) the row's keys find, by SPEC §5's order: phones first, emails only
 /// when no phone matched. Returns every distinct match of the first kind that matched, and
 /// the key that found the first one.
-pub fn first_match<E>(
-    keys: &[MatchKey],
-    mut find: impl FnMut(&MatchKey) -> Result<Vec<u64>, E>,
-) -> Result<Option<(Vec<u64>, &MatchKey)>, E> {
+pub fn first_match<'k, 'a, E>(
+    keys: &'k [MatchKey<'a>],
+    mut find: impl FnMut(&MatchKey<'a>) -> Result<Vec<u64>, E>,
+) -> Result<Option<(Vec<u64>, &'k MatchKey<'a>)>, E> {
     let mut found: Vec<u64> = Vec::new();
     let mut first_key: Option<&MatchKey> = None;
     for key in keys {
@@ -220,6 +214,6 @@ pub fn first_match<E>(
     Ok(first_key.map(|k| (found, k)))
 }
 
-pub fn same_kind(a: &MatchKey, b: &MatchKey) -> bool {
+pub fn same_kind(a: &MatchKey<'_>, b: &MatchKey<'_>) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
 }
