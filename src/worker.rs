@@ -14,7 +14,7 @@ use crate::engine::review::Progress;
 use crate::engine::source::Source;
 use crate::engine::validate::Validator;
 use crate::engine::EngineError;
-use crate::store::import::{final_status, BatchRows, NewJob};
+use crate::store::import::{final_status, BatchOutcome, BatchRows, FirstBatch, NewJob};
 use crate::store::jobs::{Job, JobStatus};
 use crate::store::{Store, StoreError};
 
@@ -71,9 +71,11 @@ pub struct NewImport {
     pub retry_of: Option<u64>,
 }
 
-/// Checks the whole file, records the job and runs it, all on the worker's thread, so the
-/// wizard stays responsive while a large file is read through first. A file that cannot
-/// be used ends with `NotStarted`, with nothing written.
+/// Runs a new import on the worker's thread, so the wizard stays responsive. The whole-file
+/// check (a quote never closed at row 48,213, bytes that are not the file's encoding) runs
+/// on a thread of its own beside the first batch, which is committed together with the
+/// job's record only once the check has passed: a file that cannot be used, or a cancel
+/// before then, ends with `NotStarted` and nothing written.
 pub fn spawn_new_import(
     store: Arc<Store>,
     new: NewImport,
@@ -89,32 +91,88 @@ pub fn spawn_new_import(
                 import_tag,
                 retry_of,
             } = new;
-            let checksum = match source.check_whole_file(&mut |_| {}) {
-                Ok(sum) => sum,
-                Err(e) => {
-                    let _ = events.send(WorkerEvent::NotStarted(e.to_string()));
-                    return;
-                }
-            };
-            if cancel.is_cancelled() {
-                let _ = events.send(WorkerEvent::NotStarted(
-                    "the import was cancelled before it started; nothing was written".into(),
-                ));
-                return;
-            }
             source.make_absolute();
             plan.file = source.info.path.clone();
-            let job = store.start_job(NewJob::of(&source, &plan, checksum, import_tag, retry_of));
-            let job = match job {
-                Ok(job) => job,
-                Err(e) => {
-                    let _ = events.send(WorkerEvent::NotStarted(e.to_string()));
-                    return;
-                }
-            };
-            let _ = events.send(WorkerEvent::Started(Box::new(job.clone())));
-            work(&store, job, &source, &events, &cancel);
+            let source = &source;
+            std::thread::scope(|scope| {
+                let verify = std::thread::Builder::new()
+                    .name("rolodex-verify".into())
+                    .spawn_scoped(scope, move || source.verify());
+                let mut verified = match verify {
+                    Ok(handle) => Verify::Running(handle),
+                    // No thread to spare: check before the batch instead of beside it.
+                    Err(_) => Verify::Done(source.verify()),
+                };
+                let new = NewJob::of(source, &plan, String::new(), import_tag, retry_of);
+                start_new(&store, new, source, &events, &cancel, &mut verified);
+            });
         })
+}
+
+/// The whole-file check beside the first batch.
+enum Verify<'scope> {
+    Running(std::thread::ScopedJoinHandle<'scope, Result<(String, u64), EngineError>>),
+    Done(Result<(String, u64), EngineError>),
+}
+
+impl Verify<'_> {
+    /// Waits for the check: the file's checksum, or why the file cannot be imported.
+    fn checksum(&mut self) -> Result<String, String> {
+        let result = match std::mem::replace(self, Verify::Done(Ok(Default::default()))) {
+            Verify::Running(handle) => handle.join().unwrap_or_else(|_| {
+                Err(EngineError::Mapping(
+                    "the whole-file check stopped unexpectedly".into(),
+                ))
+            }),
+            Verify::Done(result) => result,
+        };
+        let out = result
+            .as_ref()
+            .map(|(sum, _)| sum.clone())
+            .map_err(|e| e.to_string());
+        *self = Verify::Done(result);
+        out
+    }
+}
+
+/// Records the job with its first batch, once the file has passed its check, then runs the
+/// job to its end.
+fn start_new(
+    store: &Store,
+    new: NewJob<'_>,
+    source: &Source,
+    events: &Sender<WorkerEvent>,
+    cancel: &Cancel,
+    verified: &mut Verify<'_>,
+) {
+    let not_started = |why: String| {
+        let _ = events.send(WorkerEvent::NotStarted(why));
+    };
+    let mut rows = match Feed::start(new.plan, 0, source, events, cancel) {
+        Ok(rows) => rows,
+        Err(e) => return not_started(e.to_string()),
+    };
+    let mut go_ahead = || {
+        let sum = verified.checksum()?;
+        if cancel.is_cancelled() {
+            return Err("the import was cancelled before it started; nothing was written".into());
+        }
+        Ok(sum)
+    };
+    let (job, first) = match store.start_job_with_batch(new, &mut rows, batch_rows(), &mut go_ahead)
+    {
+        Ok(FirstBatch::Committed(job, outcome)) => (*job, outcome),
+        Ok(FirstBatch::Refused(why)) => return not_started(why),
+        Err(e) => return not_started(e.to_string()),
+    };
+    let _ = events.send(WorkerEvent::Started(Box::new(job.clone())));
+    let _ = events.send(WorkerEvent::Progress(progress(&job, source, rows.started)));
+    finish(store, job, events, |store, job| {
+        match ended(&first, cancel, job) {
+            Some(status) => Ok(status),
+            None => write_batches(store, job, &mut rows, source, events, cancel),
+        }
+    });
 }
 
 /// Starts the worker for a job already recorded in the store (new, or resumed).
@@ -127,13 +185,26 @@ pub fn spawn_import(
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("rolodex-import".into())
-        .spawn(move || work(&store, job, &source, &events, &cancel))
+        .spawn(move || {
+            finish(&store, job, &events, |store, job| {
+                let mut rows = Feed::start(&job.plan, job.resume_after, &source, &events, &cancel)?;
+                write_batches(store, job, &mut rows, &source, &events, &cancel)
+            })
+        })
 }
 
-/// Runs a recorded job to its end and says how it ended.
-fn work(store: &Store, job: Job, source: &Source, events: &Sender<WorkerEvent>, cancel: &Cancel) {
+/// Runs `batches` on a recorded job, records how it ended and says so.
+fn finish(
+    store: &Store,
+    mut job: Job,
+    events: &Sender<WorkerEvent>,
+    batches: impl FnOnce(&Store, &mut Job) -> Result<JobStatus, StoreError>,
+) {
     let id = job.id;
-    let event = match run_import(store, job, source, events, cancel) {
+    let event = match batches(store, &mut job).and_then(|status| {
+        store.finish_job(&mut job, status)?;
+        Ok(job)
+    }) {
         Ok(job) => WorkerEvent::Finished(Box::new(job)),
         Err(e) => {
             // The job keeps every committed batch; marked failed, it can be reverted, or
@@ -147,44 +218,37 @@ fn work(store: &Store, job: Job, source: &Source, events: &Sender<WorkerEvent>, 
     let _ = events.send(event);
 }
 
-fn run_import(
+/// Writes batches until the rows end, the failure threshold stops the job or the user
+/// cancels it; returns the job's final status.
+fn write_batches(
     store: &Store,
-    mut job: Job,
+    job: &mut Job,
+    rows: &mut Feed<'_>,
     source: &Source,
     events: &Sender<WorkerEvent>,
     cancel: &Cancel,
-) -> Result<Job, StoreError> {
-    let validator = Validator::new(&job.plan, source.header()).map_err(EngineError::Mapping)?;
-    let mut rows = Feed {
-        rows: CheckedRows::start(
-            source,
-            Arc::new(validator),
-            job.resume_after,
-            Some(crate::store::rows::pack_chunk),
-            Cores::SpareOne,
-        )?,
-        source,
-        events,
-        cancel,
-        started: Instant::now(),
-        last_event: Instant::now(),
-    };
+) -> Result<JobStatus, StoreError> {
     let limit = batch_rows();
-    let status = loop {
-        let outcome = store.write_batch(&mut job, &mut rows, limit)?;
-        let _ = events.send(WorkerEvent::Progress(progress(&job, source, rows.started)));
-        if outcome.stopped {
-            break JobStatus::Stopped;
+    loop {
+        let outcome = store.write_batch(job, rows, limit)?;
+        let _ = events.send(WorkerEvent::Progress(progress(job, source, rows.started)));
+        if let Some(status) = ended(&outcome, cancel, job) {
+            return Ok(status);
         }
-        if cancel.is_cancelled() {
-            break JobStatus::Cancelled;
-        }
-        if outcome.ended {
-            break final_status(&job.counts);
-        }
-    };
-    store.finish_job(&mut job, status)?;
-    Ok(job)
+    }
+}
+
+/// The job's final status once a batch has ended it, if it has.
+fn ended(outcome: &BatchOutcome, cancel: &Cancel, job: &Job) -> Option<JobStatus> {
+    if outcome.stopped {
+        Some(JobStatus::Stopped)
+    } else if cancel.is_cancelled() {
+        Some(JobStatus::Cancelled)
+    } else if outcome.ended {
+        Some(final_status(&job.counts))
+    } else {
+        None
+    }
 }
 
 /// The checked rows of the file, handed to the store chunk by chunk, with a progress event
@@ -196,6 +260,33 @@ struct Feed<'a> {
     cancel: &'a Cancel,
     started: Instant,
     last_event: Instant,
+}
+
+impl<'a> Feed<'a> {
+    /// Starts reading and checking the rows below `resume_after` for `plan`.
+    fn start(
+        plan: &crate::engine::plan::ImportPlan,
+        resume_after: u64,
+        source: &'a Source,
+        events: &'a Sender<WorkerEvent>,
+        cancel: &'a Cancel,
+    ) -> Result<Feed<'a>, StoreError> {
+        let validator = Validator::new(plan, source.header()).map_err(EngineError::Mapping)?;
+        Ok(Feed {
+            rows: CheckedRows::start(
+                source,
+                Arc::new(validator),
+                resume_after,
+                Some(crate::store::rows::pack_chunk),
+                Cores::SpareOne,
+            )?,
+            source,
+            events,
+            cancel,
+            started: Instant::now(),
+            last_event: Instant::now(),
+        })
+    }
 }
 
 impl BatchRows for Feed<'_> {

@@ -12,7 +12,7 @@ use crate::engine::plan::{ImportOptions, ImportPlan, ListTarget};
 use crate::engine::report::ReportFiles;
 use crate::engine::resolve::{issues_of, Decision};
 use crate::engine::review::{
-    phone_column_health, review, scan_date_columns, DateColumnReport, DateScan, NoStore,
+    phone_column_health, review, scan_date_columns, DateColumnReport, NoStore,
 };
 use crate::engine::source::{ReadOptions, Source};
 use crate::engine::text::sanitize_for_terminal;
@@ -118,23 +118,13 @@ pub struct Prepared {
     pub source: Source,
     pub plan: ImportPlan,
     pub dates: Vec<DateColumnReport>,
-    /// With `Pass::Check`: the file's checksum.
-    pub checksum: Option<String>,
-}
-
-/// How `prepare` reads the whole file (once) to decide the date columns' order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pass {
-    /// Only for the dates (a dry run: its review reads the file anyway).
-    Dates,
-    /// Also checks the whole file and takes its checksum (an import, before it writes).
-    Check,
 }
 
 /// Opens the file and builds the plan the flags describe, with the checks every import
 /// needs before it reads a row: the mapping satisfies the requirement, the options make
-/// sense, the date columns' order is decided. Errors are printed; the exit status returned.
-pub fn prepare(args: &ImportArgs, pass: Pass) -> Result<Prepared, i32> {
+/// sense, the date columns' order is decided (reading the date columns through, when there
+/// are any). Errors are printed; the exit status returned.
+pub fn prepare(args: &ImportArgs) -> Result<Prepared, i32> {
     let source =
         Source::open(&args.file, &read_options(&args.read)).map_err(|e| output::fail(&e))?;
     let mut plan = plan_from_args(args, &source).map_err(|e| {
@@ -154,34 +144,13 @@ pub fn prepare(args: &ImportArgs, pass: Pass) -> Result<Prepared, i32> {
         eprintln!("rolodex: {e}");
         return Err(EXIT_USAGE);
     }
-    let mut source = source;
-    let (orders, dates, checksum) = match pass {
-        Pass::Dates => {
-            let (orders, dates) =
-                scan_date_columns(&source, &plan.mapping).map_err(|e| output::fail(&e))?;
-            (orders, dates, None)
-        }
-        Pass::Check => {
-            // One read for both: a quote never closed or a change of encoding at row
-            // 48,213 is reported now, before anything is written.
-            let mut scan = DateScan::new(&plan.mapping);
-            let sum = source
-                .check_whole_file(&mut |cells| {
-                    if let Some(scan) = &mut scan {
-                        scan.observe(cells)
-                    }
-                })
-                .map_err(|e| output::fail(&e))?;
-            let (orders, dates) = scan.map(DateScan::finish).unwrap_or_default();
-            (orders, dates, Some(sum))
-        }
-    };
+    let (orders, dates) =
+        scan_date_columns(&source, &plan.mapping).map_err(|e| output::fail(&e))?;
     plan.date_orders = orders;
     Ok(Prepared {
         source,
         plan,
         dates,
-        checksum,
     })
 }
 
@@ -192,8 +161,7 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
         source,
         plan,
         dates: date_reports,
-        ..
-    } = match prepare(args, Pass::Dates) {
+    } = match prepare(args) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::headless::Pass;
+use super::headless::Prepared;
 use super::output::{self, contact_json, Human};
 use super::{ImportArgs, EXIT_UNUSABLE, EXIT_USAGE};
 use crate::engine::contact::Contact;
@@ -16,10 +16,9 @@ use crate::engine::plan::import_tag;
 use crate::engine::report::SafeCsv;
 use crate::engine::source::Source;
 use crate::engine::text::sanitize_for_terminal as clean;
-use crate::store::import::NewJob;
 use crate::store::jobs::{Job, JobStatus};
 use crate::store::{Store, StoreError};
-use crate::worker::{spawn_import, Cancel, WorkerEvent};
+use crate::worker::{spawn_import, spawn_new_import, Cancel, NewImport, WorkerEvent};
 
 /// The store the command line uses: `--db`/`$ROLODEX_DB`, else the data directory.
 pub fn store_path(db: Option<&Path>) -> Option<PathBuf> {
@@ -48,33 +47,33 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         );
         return EXIT_USAGE;
     }
-    // The whole file is read once before anything is written.
-    let (mut source, mut plan, sum) = match super::headless::prepare(args, Pass::Check) {
-        Ok(p) => (p.source, p.plan, p.checksum.unwrap_or_default()),
+    // The whole file is checked beside the first batch, which is committed only once the
+    // check has passed: a quote never closed at row 48,213 still means nothing written.
+    let Prepared { source, plan, .. } = match super::headless::prepare(args) {
+        Ok(p) => p,
         Err(code) => return code,
     };
-    source.make_absolute();
-    plan.file = source.info.path.clone();
     let store = match open_store(db) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let tag = plan
+    let import_tag = plan
         .options
         .import_tag
         .then(|| import_tag(&args.file, chrono::Local::now()));
-    let job = store.start_job(NewJob::of(&source, &plan, sum, tag, None));
-    let job = match job {
-        Ok(j) => j,
-        Err(e) => return store_fail(&e),
-    };
-    run_job(
-        store,
-        job,
+    let approx_rows = source.info.approx_rows;
+    let new = NewImport {
         source,
-        args.json,
-        args.report.as_deref(),
-        args.errors.as_deref(),
+        plan,
+        import_tag,
+        retry_of: None,
+    };
+    run_worker(
+        store,
+        |store, events, cancel| spawn_new_import(store, new, events, cancel),
+        None,
+        approx_rows,
+        (args.json, args.report.as_deref(), args.errors.as_deref()),
     )
 }
 
@@ -103,7 +102,7 @@ pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
         Ok(s) => s,
         Err(e) => return output::fail(&e),
     };
-    match source.check_whole_file(&mut |_| {}) {
+    match source.check_whole_file() {
         Ok(sum) if sum == job.checksum => {}
         Ok(_) => {
             eprintln!(
@@ -123,24 +122,34 @@ pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
             return store_fail(&e);
         }
     }
-    run_job(store, job, source, json, None, None)
+    let id = job.id;
+    let approx_rows = source.info.approx_rows;
+    run_worker(
+        store,
+        |store, events, cancel| spawn_import(store, job, source, events, cancel),
+        Some(id),
+        approx_rows,
+        (json, None, None),
+    )
 }
 
-/// Runs the worker on a recorded job, shows progress, prints the result.
-fn run_job(
+/// Runs the worker `spawn` starts, shows progress, prints the result. `id` is the job's,
+/// when it is already recorded (a resume); a new job says its id when it starts.
+fn run_worker(
     store: Store,
-    job: Job,
-    source: Source,
-    json: bool,
-    report: Option<&Path>,
-    errors: Option<&Path>,
+    spawn: impl FnOnce(
+        Arc<Store>,
+        mpsc::Sender<WorkerEvent>,
+        Cancel,
+    ) -> std::io::Result<std::thread::JoinHandle<()>>,
+    mut id: Option<u64>,
+    approx_rows: u64,
+    (json, report, errors): (bool, Option<&Path>, Option<&Path>),
 ) -> i32 {
     let store = Arc::new(store);
     let (tx, rx) = mpsc::channel();
-    let cancel = Cancel::default();
-    let bar = output::progress_bar(source.info.approx_rows, "importing");
-    let id = job.id;
-    let handle = match spawn_import(Arc::clone(&store), job, source, tx, cancel) {
+    let bar = output::progress_bar(approx_rows, "importing");
+    let handle = match spawn(Arc::clone(&store), tx, Cancel::default()) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("rolodex: cannot start the import: {e}");
@@ -155,10 +164,10 @@ fn run_job(
                     bar.set_position(p.rows);
                 }
             }
+            WorkerEvent::Started(job) => id = Some(job.id),
+            WorkerEvent::NotStarted(e) => finished = Some(Err((e, false))),
             WorkerEvent::Finished(job) => finished = Some(Ok(*job)),
-            WorkerEvent::Failed(e) => finished = Some(Err(e)),
-            // Only a new import started by `spawn_new_import` (the wizard's) sends these.
-            WorkerEvent::Started(_) | WorkerEvent::NotStarted(_) => {}
+            WorkerEvent::Failed(e) => finished = Some(Err((e, true))),
         }
     }
     let _ = handle.join();
@@ -167,7 +176,13 @@ fn run_job(
     }
     let job = match finished {
         Some(Ok(job)) => job,
-        Some(Err(e)) => {
+        // Nothing was written: the reason is the whole message.
+        Some(Err((e, false))) => {
+            eprintln!("rolodex: {}", clean(&e));
+            return EXIT_UNUSABLE;
+        }
+        Some(Err((e, true))) => {
+            let id = id.unwrap_or_default();
             let advice = if e.contains("No space left") {
                 "the disk is full: free some space, then"
             } else {

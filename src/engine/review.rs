@@ -375,16 +375,15 @@ pub fn scan_date_columns(
     Ok(scan.finish())
 }
 
-/// Decides each date column's day/month order from all its values, fed one row at a time
-/// (by `scan_date_columns`, or by the import's whole-file check).
-pub struct DateScan {
+/// Decides each date column's day/month order from all its values, fed one row at a time.
+struct DateScan {
     dates: Vec<(usize, String)>,
     columns: Vec<DateColumn>,
 }
 
 impl DateScan {
     /// `None` when no column is mapped to a date.
-    pub fn new(mapping: &Mapping) -> Option<DateScan> {
+    fn new(mapping: &Mapping) -> Option<DateScan> {
         let dates: Vec<(usize, String)> = mapping
             .custom_fields()
             .filter(|(_, f)| f.kind == CustomKind::Date)
@@ -396,7 +395,7 @@ impl DateScan {
         })
     }
 
-    pub fn observe(&mut self, cells: &Cells) {
+    fn observe(&mut self, cells: &Cells) {
         for (slot, (index, _)) in self.columns.iter_mut().zip(&self.dates) {
             if let Some(cell) = cells.get(*index) {
                 let value = clean_cell(cell);
@@ -407,7 +406,7 @@ impl DateScan {
         }
     }
 
-    pub fn finish(self) -> (BTreeMap<usize, DateOrder>, Vec<DateColumnReport>) {
+    fn finish(self) -> (BTreeMap<usize, DateOrder>, Vec<DateColumnReport>) {
         let orders = self
             .dates
             .iter()

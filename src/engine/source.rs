@@ -184,12 +184,21 @@ impl Source {
     /// closed, bytes that are not the detected encoding), and counts its rows exactly. An
     /// import calls it before writing anything, so a bad file costs nothing. Returns the
     /// file's checksum (as `file_checksum`), computed from the same read.
-    pub fn check_whole_file(&mut self, each: &mut dyn FnMut(&Cells)) -> Result<String> {
-        let checksum = Checksum::default();
-        let n = self.rows_tapped(Some(checksum.clone()))?.visit(each)?;
-        self.info.approx_rows = n;
+    pub fn check_whole_file(&mut self) -> Result<String> {
+        let (sum, rows) = self.verify()?;
+        self.info.approx_rows = rows;
         self.info.rows_exact = true;
-        Ok(checksum.hex())
+        Ok(sum)
+    }
+
+    /// `check_whole_file` of a source other threads are reading too: the checksum and the
+    /// exact number of data rows, leaving the source as it is.
+    pub fn verify(&self) -> Result<(String, u64)> {
+        let checksum = Checksum::default();
+        let rows = self
+            .rows_tapped(Some(checksum.clone()))?
+            .visit(&mut |_| {})?;
+        Ok((checksum.hex(), rows))
     }
 
     /// Every data row's cells, once, without keeping them.
@@ -739,7 +748,7 @@ mod tests {
             let path = dir.path().join(name);
             std::fs::write(&path, &bytes).unwrap();
             let mut source = Source::open(&path, &ReadOptions::default()).unwrap();
-            let sum = source.check_whole_file(&mut |_| {}).unwrap();
+            let sum = source.check_whole_file().unwrap();
             assert_eq!(sum, file_checksum(&path).unwrap(), "{name}");
             assert!(source.info.rows_exact);
         }

@@ -245,59 +245,35 @@ impl Store {
     /// mapping for the header's signature.
     pub fn start_job(&self, new: NewJob<'_>) -> Result<Job> {
         let txn = self.db().begin_write()?;
-        let job = {
-            let mut meta = txn.open_table(META)?;
-            let id = meta.get("next_job_id")?.map(|v| v.value()).unwrap_or(1);
-            meta.insert("next_job_id", id + 1)?;
-            let job = Job {
-                id,
-                file: new.file,
-                size: new.size,
-                checksum: new.checksum,
-                header: new.header.clone(),
-                plan: new.plan.clone(),
-                import_tag: new.import_tag,
-                started: now(),
-                finished: None,
-                status: JobStatus::Running,
-                counts: JobCounts::default(),
-                resume_after: 0,
-                retry_of: new.retry_of,
-                failure_base: 0,
-                revert_conflicts: Vec::new(),
-            };
-            txn.open_table(JOBS)?
-                .insert(id, codec::encode_json(&job)?.as_slice())?;
-            if let Some(list) = &new.plan.options.list {
-                let mut lists = txn.open_table(LISTS)?;
-                if lists.get(list.name.as_str())?.is_none() {
-                    let value = ContactList {
-                        name: list.name.clone(),
-                        dial: list.dial,
-                        shared: new.plan.options.shared,
-                        created_by: id,
-                    };
-                    lists.insert(list.name.as_str(), codec::encode_json(&value)?.as_slice())?;
-                }
-            }
-            let mut customs = txn.open_table(CUSTOM_FIELDS)?;
-            for (_, field) in new.plan.mapping.custom_fields() {
-                if customs.get(field.name.as_str())?.is_none() {
-                    customs.insert(
-                        field.name.as_str(),
-                        codec::encode_json(&field.kind)?.as_slice(),
-                    )?;
-                }
-            }
-            let signature = crate::engine::mapping::header_signature(&new.header);
-            txn.open_table(MAPPINGS)?.insert(
-                signature.as_str(),
-                codec::encode_json(&new.plan.mapping)?.as_slice(),
-            )?;
-            job
-        };
+        let job = record_job(&txn, new)?;
         txn.commit()?;
         Ok(job)
+    }
+
+    /// Records a new job and writes its first batch in one transaction, committed only when
+    /// `go_ahead` — asked once the batch is written, or has failed — gives the file's
+    /// checksum. The whole-file check runs beside this first batch instead of before it;
+    /// when it finds the file broken (or the user cancels), `go_ahead` says why and the
+    /// transaction is dropped: the store is left exactly as it was.
+    pub fn start_job_with_batch(
+        &self,
+        new: NewJob<'_>,
+        rows: &mut dyn BatchRows,
+        limit: usize,
+        go_ahead: &mut dyn FnMut() -> std::result::Result<String, String>,
+    ) -> Result<FirstBatch> {
+        let txn = self.db().begin_write()?;
+        let mut job = record_job(&txn, new)?;
+        let filled = self.fill_batch(&txn, &mut job, rows, limit);
+        job.checksum = match go_ahead() {
+            Ok(sum) => sum,
+            Err(why) => return Ok(FirstBatch::Refused(why)),
+        };
+        let (outcome, filter) = filled?;
+        put_job(&txn, &job)?;
+        txn.commit()?;
+        self.put_filter(filter);
+        Ok(FirstBatch::Committed(Box::new(job), outcome))
     }
 
     /// Writes one batch — chunks pulled from `rows` until `limit` rows are written or the
@@ -311,6 +287,24 @@ impl Store {
         limit: usize,
     ) -> Result<BatchOutcome> {
         let txn = self.db().begin_write()?;
+        let (outcome, filter) = self.fill_batch(&txn, job, rows, limit)?;
+        put_job(&txn, job)?;
+        txn.commit()?;
+        // Kept for the next batch. Had the commit failed, its keys in the filter would only
+        // cost a search each.
+        self.put_filter(filter);
+        Ok(outcome)
+    }
+
+    /// A batch's rows, contacts and index entries, and the job's counts and resume point, in
+    /// `txn`; returns the key filter to keep for the next batch.
+    fn fill_batch(
+        &self,
+        txn: &redb::WriteTransaction,
+        job: &mut Job,
+        rows: &mut dyn BatchRows,
+        limit: usize,
+    ) -> Result<(BatchOutcome, KeyFilter)> {
         let kept;
         let mut outcome = BatchOutcome::default();
         let mut counts = job.counts.to_counts();
@@ -434,15 +428,9 @@ impl Store {
             t.flush_index()?;
             meta.insert("next_contact_id", next_id)?;
             job.counts = JobCounts::from(&counts);
-            txn.open_table(JOBS)?
-                .insert(job.id, codec::encode_json(&*job)?.as_slice())?;
             kept = t.filter;
         }
-        txn.commit()?;
-        // Kept for the next batch. Had the commit failed, its keys in the filter would only
-        // cost a search each.
-        self.put_filter(kept);
-        Ok(outcome)
+        Ok((outcome, kept))
     }
 
     /// Sets the job's final status and time.
@@ -454,11 +442,79 @@ impl Store {
 
     pub fn save_job(&self, job: &Job) -> Result<()> {
         let txn = self.db().begin_write()?;
-        txn.open_table(JOBS)?
-            .insert(job.id, codec::encode_json(job)?.as_slice())?;
+        put_job(&txn, job)?;
         txn.commit()?;
         Ok(())
     }
+}
+
+/// Records a new job (status `running`) in `txn`: its id, its list and custom fields, and
+/// the mapping remembered for the header's signature.
+fn record_job(txn: &redb::WriteTransaction, new: NewJob<'_>) -> Result<Job> {
+    let mut meta = txn.open_table(META)?;
+    let id = meta.get("next_job_id")?.map(|v| v.value()).unwrap_or(1);
+    meta.insert("next_job_id", id + 1)?;
+    let job = Job {
+        id,
+        file: new.file,
+        size: new.size,
+        checksum: new.checksum,
+        header: new.header.clone(),
+        plan: new.plan.clone(),
+        import_tag: new.import_tag,
+        started: now(),
+        finished: None,
+        status: JobStatus::Running,
+        counts: JobCounts::default(),
+        resume_after: 0,
+        retry_of: new.retry_of,
+        failure_base: 0,
+        revert_conflicts: Vec::new(),
+    };
+    txn.open_table(JOBS)?
+        .insert(id, codec::encode_json(&job)?.as_slice())?;
+    if let Some(list) = &new.plan.options.list {
+        let mut lists = txn.open_table(LISTS)?;
+        if lists.get(list.name.as_str())?.is_none() {
+            let value = ContactList {
+                name: list.name.clone(),
+                dial: list.dial,
+                shared: new.plan.options.shared,
+                created_by: id,
+            };
+            lists.insert(list.name.as_str(), codec::encode_json(&value)?.as_slice())?;
+        }
+    }
+    let mut customs = txn.open_table(CUSTOM_FIELDS)?;
+    for (_, field) in new.plan.mapping.custom_fields() {
+        if customs.get(field.name.as_str())?.is_none() {
+            customs.insert(
+                field.name.as_str(),
+                codec::encode_json(&field.kind)?.as_slice(),
+            )?;
+        }
+    }
+    let signature = crate::engine::mapping::header_signature(&new.header);
+    txn.open_table(MAPPINGS)?.insert(
+        signature.as_str(),
+        codec::encode_json(&new.plan.mapping)?.as_slice(),
+    )?;
+    Ok(job)
+}
+
+/// Writes the job's record.
+fn put_job(txn: &redb::WriteTransaction, job: &Job) -> Result<()> {
+    txn.open_table(JOBS)?
+        .insert(job.id, codec::encode_json(job)?.as_slice())?;
+    Ok(())
+}
+
+/// How the first batch of a new job ended.
+pub enum FirstBatch {
+    /// Committed with the job's record.
+    Committed(Box<Job>, BatchOutcome),
+    /// Not committed, for this reason: nothing was written.
+    Refused(String),
 }
 
 /// The row's contact as this job stores it: the job's tags, list, sharing and consent.

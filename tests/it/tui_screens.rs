@@ -239,8 +239,7 @@ fn progress_screen() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
     h.app.view = View::Progress;
     h.app.ctx.importing = true;
-    // Before the job starts, the whole file is read through on the worker's thread.
-    snap("progress_reading", &h);
+    snap("progress_starting", &h);
     h.app.ctx.progress = Some(Progress {
         rows: 412_000,
         created: 398_210,
@@ -250,6 +249,11 @@ fn progress_screen() {
         approx_total: 1_000_000,
         elapsed: Duration::from_secs(4),
     });
+    // Until the job is recorded, its first batch waits on the whole-file check.
+    snap("progress_first_batch", &h);
+    let mut done = Harness::new(Some("fixtures/contacts.csv"));
+    done.walk_to_done();
+    h.app.ctx.job = done.app.ctx.job.clone();
     snap("progress", &h);
     h.key(KeyCode::Char('c'));
     snap("progress_cancel_asks", &h);

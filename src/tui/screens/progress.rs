@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, Gauge, Padding, Paragraph, Widget, Wrap};
 
 use super::{Confirm, Screen, Transition};
 use crate::tui::action::{self, Action, Binding};
@@ -45,7 +45,9 @@ impl Screen for ProgressScreen {
         ])
         .areas(area);
         let p = ctx.progress.unwrap_or_default();
-        let reading = ctx.importing && ctx.job.is_none() && ctx.progress.is_none();
+        // Until the job is recorded, its first batch waits on the whole-file check that runs
+        // beside it: a cancel or a broken file then leaves nothing written.
+        let first = ctx.importing && ctx.job.is_none();
         // The wizard's file, unless this is a retry of fixed rows (a file of its own).
         let expected = match ctx.retrying {
             None => ctx.source.as_ref().map_or(0, |s| s.info.approx_rows),
@@ -63,12 +65,12 @@ impl Screen for ProgressScreen {
         } else {
             0.0
         };
-        let title = if ctx.cancel.is_cancelled() && reading {
-            " Cancelling once the file check ends… "
+        let title = if ctx.cancel.is_cancelled() && first {
+            " Cancelling: nothing will be written… "
         } else if ctx.cancel.is_cancelled() {
             " Cancelling after the current batch… "
-        } else if reading {
-            " Checking the file before importing… "
+        } else if first {
+            " Importing · checking the whole file alongside "
         } else {
             " Importing "
         };
@@ -76,10 +78,8 @@ impl Screen for ProgressScreen {
             .block(Block::default().borders(Borders::ALL).title(title))
             .gauge_style(theme.key())
             .ratio((p.rows as f64 / total as f64).clamp(0.0, 1.0))
-            .label(if reading && expected > 0 {
-                format!("checking ~{expected} rows for broken quotes; nothing is written yet")
-            } else if reading {
-                "checking for broken quotes; nothing is written yet".to_string()
+            .label(if ctx.progress.is_none() {
+                "starting…".to_string()
             } else {
                 format!("{} of ~{} rows", p.rows, total)
             })
@@ -110,8 +110,15 @@ impl Screen for ProgressScreen {
         ])
         .block(Block::default().borders(Borders::ALL).title(" So far "))
         .render(counts, buf);
-        Paragraph::new(" Rows are committed in batches; a cancel or a crash keeps every committed batch, and the job can be resumed.")
+        let said = if first {
+            "Nothing is kept until the whole file has passed its check (no quote left open, one encoding throughout); from then on rows are committed in batches."
+        } else {
+            "Rows are committed in batches; a cancel or a crash keeps every committed batch, and the job can be resumed."
+        };
+        Paragraph::new(said)
             .style(theme.dim())
+            .wrap(Wrap { trim: true })
+            .block(Block::default().padding(Padding::horizontal(1)))
             .render(note, buf);
     }
 }
