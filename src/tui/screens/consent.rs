@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Padding, Paragraph, Widget, Wrap};
 
 use super::{Screen, Transition};
 use crate::tui::action::{self, Action, Binding};
@@ -44,19 +44,18 @@ impl Screen for ConsentScreen {
         let mut lines = vec![
             Line::raw(""),
             Line::from(vec![
-                Span::styled(if ticked { " [x] " } else { " [ ] " }, theme.key()),
+                Span::styled(if ticked { "[x] " } else { "[ ] " }, theme.key()),
                 Span::styled("Every contact in this file agreed to be contacted by us.", if ticked { theme.ok() } else { theme.heading() }),
             ]),
             Line::raw(""),
-            Line::raw(" Calling or texting people who did not agree breaks the law in many places (the TCPA in"),
-            Line::raw(" the United States, GDPR and PECR in Europe). The confirmation is kept with the job."),
+            Line::raw("Calling or texting people who did not agree breaks the law in many places (the TCPA in the United States, GDPR and PECR in Europe). The confirmation is kept with the job."),
         ];
         match &ctx.options.consent_column {
             Some(col) => lines.push(Line::raw(format!(
-                " Rows whose {col:?} column does not say yes are skipped as no_consent."
+                "Rows whose {col:?} column does not say yes are skipped as no_consent."
             ))),
             None => lines.push(Line::styled(
-                " No consent column is chosen (Options): every row counts as agreed.",
+                "No consent column is chosen (Options): every row counts as agreed.",
                 theme.dim(),
             )),
         }
@@ -65,6 +64,7 @@ impl Screen for ConsentScreen {
             .block(
                 Block::default()
                     .borders(Borders::ALL)
+                    .padding(Padding::horizontal(1))
                     .title(" Consent · Space ticks "),
             )
             .render(area, buf);

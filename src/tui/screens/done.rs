@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Padding, Paragraph, Widget, Wrap};
 
 use super::{Confirm, Screen, Transition, View};
 use crate::tui::action::{self, Action, Binding};
@@ -103,12 +103,17 @@ impl Screen for DoneScreen {
             "Every row went in."
         };
         Paragraph::new(vec![
-            Line::raw(format!(" {}", text.join(" · "))),
+            Line::raw(text.join(" · ")),
             Line::raw(""),
-            Line::styled(format!(" {advice}"), theme.dim()),
+            Line::styled(advice, theme.dim()),
         ])
         .wrap(Wrap { trim: false })
-        .block(Block::default().borders(Borders::ALL).title(" Reasons "))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .padding(Padding::horizontal(1))
+                .title(" Reasons "),
+        )
         .render(reasons, buf);
     }
 }
