@@ -1,5 +1,6 @@
 //! Countries: ISO 3166-1 alpha-2 from codes, English names and the variants people type.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -124,8 +125,32 @@ static INDEX: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
     index
 });
 
+/// Values seen by this thread and what they named, kept up to this many: a country column
+/// holds a few spellings over and over, and folding each costs two allocations.
+const REMEMBERED: usize = 4096;
+
+thread_local! {
+    static SEEN: RefCell<HashMap<String, Option<&'static str>>> = RefCell::new(HashMap::new());
+}
+
 /// The ISO alpha-2 code for a country value, or `None` when it names no country.
 pub fn normalize_country(raw: &str) -> Option<&'static str> {
+    let remembered = SEEN.try_with(|seen| seen.borrow().get(raw).copied());
+    if let Ok(Some(code)) = remembered {
+        return code;
+    }
+    let code = lookup(raw);
+    let _ = SEEN.try_with(|seen| {
+        let mut seen = seen.borrow_mut();
+        if seen.len() >= REMEMBERED {
+            seen.clear();
+        }
+        seen.insert(raw.to_string(), code);
+    });
+    code
+}
+
+fn lookup(raw: &str) -> Option<&'static str> {
     let k = key(raw);
     if k.is_empty() {
         return None;
@@ -162,5 +187,17 @@ mod tests {
         }
         assert_eq!(normalize_country("Atlantis"), None);
         assert_eq!(normalize_country("XX"), None);
+    }
+
+    #[test]
+    fn remembered_values_give_the_same_answer() {
+        for round in 0..3 {
+            assert_eq!(normalize_country("usa"), Some("US"), "round {round}");
+            assert_eq!(normalize_country("Atlantis"), None, "round {round}");
+            // More distinct values than are remembered: the memory starts over.
+            for i in 0..REMEMBERED {
+                assert_eq!(normalize_country(&format!("nowhere {i}")), None);
+            }
+        }
     }
 }

@@ -40,16 +40,37 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
     {
         return Err(format!("{raw}: misplaced dot"));
     }
-    if !local
-        .chars()
-        .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
-    {
+    let allowed = |c: char| {
+        c.is_alphanumeric()
+            || matches!(
+                c,
+                '!' | '#'
+                    | '$'
+                    | '%'
+                    | '&'
+                    | '\''
+                    | '*'
+                    | '+'
+                    | '-'
+                    | '/'
+                    | '='
+                    | '?'
+                    | '^'
+                    | '_'
+                    | '`'
+                    | '{'
+                    | '|'
+                    | '}'
+                    | '~'
+                    | '.'
+            )
+    };
+    if !local.chars().all(allowed) {
         return Err(format!(
             "{raw}: characters an address cannot hold before the @"
         ));
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
+    if !domain.contains('.') {
         return Err(format!(
             "{raw}: the domain {domain:?} has no dot (such as {domain}.com)"
         ));
@@ -60,12 +81,12 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
             && !l.ends_with('-')
             && l.chars().all(|c| c.is_alphanumeric() || c == '-')
     };
-    if !labels.iter().all(label_ok) {
+    if !domain.split('.').all(|l| label_ok(&l)) {
         return Err(format!(
             "{raw}: the domain {domain:?} is not a valid domain name"
         ));
     }
-    let tld = labels.last().copied().unwrap_or_default();
+    let tld = domain.rsplit('.').next().unwrap_or_default();
     if tld.chars().count() < 2 || tld.chars().all(|c| c.is_ascii_digit()) {
         return Err(format!(
             "{raw}: the domain {domain:?} does not end in a top-level domain"
