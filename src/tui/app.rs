@@ -9,7 +9,7 @@ use ratatui::widgets::Widget;
 use super::action::{self, Action};
 use super::chrome::{self, Level, MIN_HEIGHT, MIN_WIDTH};
 use super::context::Ctx;
-use super::event::AppEvent;
+use super::event::{AppEvent, Reviewed};
 use super::screens::consent::ConsentScreen;
 use super::screens::contacts::ContactsScreen;
 use super::screens::destination::DestinationScreen;
@@ -247,7 +247,15 @@ impl App {
                 }
                 self.ctx.reviewing = false;
                 match result {
-                    Ok(review) => self.ctx.review = Some(*review),
+                    Ok(reviewed) => {
+                        let Reviewed {
+                            review,
+                            date_orders,
+                        } = *reviewed;
+                        self.ctx.date_orders = date_orders;
+                        self.ctx.date_reports = review.date_columns.clone();
+                        self.ctx.review = Some(review);
+                    }
                     Err(e) => self.ctx.say(Level::Error, e),
                 }
             }

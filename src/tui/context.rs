@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Borders, Widget};
 use tui_textarea::TextArea;
 
 use super::chrome::Level;
-use super::event::AppEvent;
+use super::event::{AppEvent, Reviewed};
 use super::theme::Theme;
 use crate::engine::date::DateOrder;
 use crate::engine::mapping::{guess_consent_column, header_signature, MapSource, Mapping};
@@ -185,22 +185,14 @@ impl Ctx {
         })
     }
 
-    /// Starts the dry run over the whole file on a background thread.
+    /// Starts the dry run over the whole file on a background thread, after reading the
+    /// date columns through to decide their order (a full read of the file too: the screen
+    /// must not wait on it).
     pub fn start_review(&mut self) {
         let Some(source) = self.source.clone() else {
             return;
         };
-        match scan_date_columns(&source, &self.mapping) {
-            Ok((orders, reports)) => {
-                self.date_orders = orders;
-                self.date_reports = reports;
-            }
-            Err(e) => {
-                self.say(Level::Error, e.to_string());
-                return;
-            }
-        }
-        let Some(plan) = self.plan() else { return };
+        let Some(mut plan) = self.plan() else { return };
         self.review_cancel
             .store(true, std::sync::atomic::Ordering::SeqCst);
         self.review_cancel = Arc::new(AtomicBool::new(false));
@@ -218,12 +210,23 @@ impl Ctx {
                     let _ = progress_tx.send(AppEvent::ReviewProgress(p));
                 };
                 let mut each = |_: &RawRow, _: &_, _: &_| Ok(());
-                let result = match store.as_ref().map(|s| s.lookup()) {
-                    Some(Ok(lookup)) => {
-                        review(&plan, &source, &lookup, &cancel, &mut each, &mut progress)
-                    }
-                    _ => review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress),
-                };
+                let result =
+                    scan_date_columns(&source, &plan.mapping).and_then(|(orders, dates)| {
+                        plan.date_orders = orders;
+                        let mut reviewed = match store.as_ref().map(|s| s.lookup()) {
+                            Some(Ok(lookup)) => {
+                                review(&plan, &source, &lookup, &cancel, &mut each, &mut progress)
+                            }
+                            _ => {
+                                review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress)
+                            }
+                        }?;
+                        reviewed.date_columns = dates;
+                        Ok(Reviewed {
+                            review: reviewed,
+                            date_orders: plan.date_orders,
+                        })
+                    });
                 let _ = tx.send(AppEvent::ReviewDone(
                     result.map(Box::new).map_err(|e| e.to_string()),
                 ));

@@ -1,10 +1,12 @@
 //! One channel feeds the main loop: terminal input from a reader thread, and the events of
 //! the background work (the review, the import).
 
+use std::collections::BTreeMap;
 use std::sync::mpsc::Sender;
 
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
+use crate::engine::date::DateOrder;
 use crate::engine::review::{Progress, Review};
 use crate::worker::WorkerEvent;
 
@@ -14,10 +16,18 @@ pub enum AppEvent {
     Resize,
     /// Progress of the background review.
     ReviewProgress(Progress),
-    ReviewDone(Result<Box<Review>, String>),
+    ReviewDone(Result<Box<Reviewed>, String>),
     /// The error file written from the review, or why not.
     ErrorsWritten(Result<String, String>),
     Worker(WorkerEvent),
+}
+
+/// A finished review, and the order its date columns were read in (the import reads them
+/// the same way).
+#[derive(Debug)]
+pub struct Reviewed {
+    pub review: Review,
+    pub date_orders: BTreeMap<usize, DateOrder>,
 }
 
 /// Reads the terminal on a named thread; only key presses (not repeats or releases) and

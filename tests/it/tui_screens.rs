@@ -434,3 +434,52 @@ fn a_file_broken_after_its_review_is_refused_before_anything_is_written() {
     assert!(store.jobs().unwrap().is_empty(), "no job was recorded");
     assert_eq!(store.contact_count().unwrap(), 0);
 }
+
+#[test]
+fn review_decides_the_date_order_off_the_screen_thread() {
+    // One value proves the column day-first; the review (on its own thread) says so, and
+    // the import reads the column the same way.
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("dates.csv");
+    std::fs::write(
+        &path,
+        "Name,Phone,Birthday\nAna Lima,+1 212 334 1000,03/04/1990\nBo Berg,+1 212 334 1001,25/12/1985\n",
+    )
+    .unwrap();
+    let mut h = Harness::new(path.to_str());
+    h.app
+        .ctx
+        .mapping
+        .apply_override("Birthday=custom:birthday:date")
+        .unwrap();
+    h.walk_to_review();
+    assert_eq!(
+        h.app.ctx.date_orders.get(&2),
+        Some(&rolodex::engine::date::DateOrder::DayFirst)
+    );
+    let screen = h.render(80, 24);
+    assert!(screen.contains("Birthday read day first"), "{screen}");
+    h.keys(&[
+        KeyCode::Enter,
+        KeyCode::Char(' '),
+        KeyCode::Enter,
+        KeyCode::Enter,
+        KeyCode::Enter,
+    ]);
+    h.settle(|a| a.view == View::Done);
+    let store = h.app.ctx.store.clone().unwrap();
+    let birthdays: Vec<String> = store
+        .contacts()
+        .unwrap()
+        .iter()
+        .filter_map(|c| match c.custom.get("birthday") {
+            Some(rolodex::engine::contact::CustomValue::Text(t)) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(birthdays.len(), 2, "{birthdays:?}");
+    assert!(
+        birthdays.contains(&"1990-04-03".to_string()),
+        "{birthdays:?}"
+    );
+}
