@@ -14,7 +14,7 @@ use crate::engine::review::Progress;
 use crate::engine::source::Source;
 use crate::engine::validate::Validator;
 use crate::engine::EngineError;
-use crate::store::import::{final_status, BatchOutcome, BatchRows, FirstBatch, NewJob};
+use crate::store::import::{final_status, BatchOutcome, BatchRows, FirstBatch, Gated, NewJob};
 use crate::store::jobs::{Job, JobStatus};
 use crate::store::{Store, StoreError};
 
@@ -95,14 +95,7 @@ pub fn spawn_new_import(
             plan.file = source.info.path.clone();
             let source = &source;
             std::thread::scope(|scope| {
-                let verify = std::thread::Builder::new()
-                    .name("rolodex-verify".into())
-                    .spawn_scoped(scope, move || source.verify());
-                let mut verified = match verify {
-                    Ok(handle) => Verify::Running(handle),
-                    // No thread to spare: check before the batch instead of beside it.
-                    Err(_) => Verify::Done(source.verify()),
-                };
+                let mut verified = Verify::start(scope, source);
                 let new = NewJob::of(source, &plan, String::new(), import_tag, retry_of);
                 start_new(&store, new, source, &events, &cancel, &mut verified);
             });
@@ -115,7 +108,22 @@ enum Verify<'scope> {
     Done(Result<(String, u64), EngineError>),
 }
 
-impl Verify<'_> {
+impl<'scope> Verify<'scope> {
+    /// Starts reading `source` through on a thread of its own.
+    fn start<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        source: &'env Source,
+    ) -> Verify<'scope> {
+        let verify = std::thread::Builder::new()
+            .name("rolodex-verify".into())
+            .spawn_scoped(scope, move || source.verify());
+        match verify {
+            Ok(handle) => Verify::Running(handle),
+            // No thread to spare: check before the batch instead of beside it.
+            Err(_) => Verify::Done(source.verify()),
+        }
+    }
+
     /// Waits for the check: the file's checksum, or why the file cannot be imported.
     fn checksum(&mut self) -> Result<String, String> {
         let result = match std::mem::replace(self, Verify::Done(Ok(Default::default()))) {
@@ -152,11 +160,17 @@ fn start_new(
         Ok(rows) => rows,
         Err(e) => return not_started(e.to_string()),
     };
-    let mut go_ahead = || {
-        let sum = verified.checksum()?;
-        if cancel.is_cancelled() {
-            return Err("the import was cancelled before it started; nothing was written".into());
+    let cancelled = || -> Result<(), String> {
+        match cancel.is_cancelled() {
+            true => Err("the import was cancelled before it started; nothing was written".into()),
+            false => Ok(()),
         }
+    };
+    // A cancel need not wait for the check to end, nor be missed while it is awaited.
+    let mut go_ahead = || {
+        cancelled()?;
+        let sum = verified.checksum()?;
+        cancelled()?;
         Ok(sum)
     };
     let (job, first) = match store.start_job_with_batch(new, &mut rows, batch_rows(), &mut go_ahead)
@@ -165,18 +179,13 @@ fn start_new(
         Ok(FirstBatch::Refused(why)) => return not_started(why),
         Err(e) => return not_started(e.to_string()),
     };
-    let _ = events.send(WorkerEvent::Started(Box::new(job.clone())));
-    let _ = events.send(WorkerEvent::Progress(progress(&job, source, rows.started)));
-    finish(store, job, events, |store, job| {
-        match ended(&first, cancel, job) {
-            Some(status) => Ok(status),
-            None => write_batches(store, job, &mut rows, source, events, cancel),
-        }
-    });
+    go_on(store, job, first, &mut rows, source, events, cancel);
 }
 
-/// Starts the worker for a job already recorded in the store (new, or resumed).
-pub fn spawn_import(
+/// Resumes a recorded job on the worker's thread. The file is read through beside the
+/// first batch to make sure it is the file the job started with; that batch is committed
+/// only then, so a changed file ends with `NotStarted` and the job as it was.
+pub fn spawn_resume(
     store: Arc<Store>,
     job: Job,
     source: Source,
@@ -186,11 +195,64 @@ pub fn spawn_import(
     std::thread::Builder::new()
         .name("rolodex-import".into())
         .spawn(move || {
-            finish(&store, job, &events, |store, job| {
-                let mut rows = Feed::start(&job.plan, job.resume_after, &source, &events, &cancel)?;
-                write_batches(store, job, &mut rows, &source, &events, &cancel)
-            })
+            let source = &source;
+            std::thread::scope(|scope| {
+                let mut verified = Verify::start(scope, source);
+                resume(&store, job, source, &events, &cancel, &mut verified);
+            });
         })
+}
+
+fn resume(
+    store: &Store,
+    mut job: Job,
+    source: &Source,
+    events: &Sender<WorkerEvent>,
+    cancel: &Cancel,
+    verified: &mut Verify<'_>,
+) {
+    let not_started = |why: String| {
+        let _ = events.send(WorkerEvent::NotStarted(why));
+    };
+    let mut rows = match Feed::start(&job.plan, job.resume_after, source, events, cancel) {
+        Ok(rows) => rows,
+        Err(e) => return not_started(e.to_string()),
+    };
+    let (id, file, expected) = (job.id, job.file.clone(), job.checksum.clone());
+    let mut go_ahead = || {
+        if verified.checksum()? == expected {
+            Ok(())
+        } else {
+            Err(format!("{file} has changed since job {id} started; resuming would mix two files. Import the new file as a new job"))
+        }
+    };
+    let first = match store.write_batch_if(&mut job, &mut rows, batch_rows(), &mut go_ahead) {
+        Ok(Gated::Committed(outcome)) => outcome,
+        Ok(Gated::Refused(why)) => return not_started(why),
+        Err(e) => return not_started(e.to_string()),
+    };
+    go_on(store, job, first, &mut rows, source, events, cancel);
+}
+
+/// After a job's first batch of this run is committed: says the job is under way, and
+/// writes the rest.
+fn go_on(
+    store: &Store,
+    job: Job,
+    first: BatchOutcome,
+    rows: &mut Feed<'_>,
+    source: &Source,
+    events: &Sender<WorkerEvent>,
+    cancel: &Cancel,
+) {
+    let _ = events.send(WorkerEvent::Started(Box::new(job.clone())));
+    let _ = events.send(WorkerEvent::Progress(progress(&job, source, rows.started)));
+    finish(store, job, events, |store, job| {
+        match ended(&first, cancel, job) {
+            Some(status) => Ok(status),
+            None => write_batches(store, job, rows, source, events, cancel),
+        }
+    });
 }
 
 /// Runs `batches` on a recorded job, records how it ended and says so.

@@ -18,7 +18,7 @@ use crate::engine::source::Source;
 use crate::engine::text::sanitize_for_terminal as clean;
 use crate::store::jobs::{Job, JobStatus};
 use crate::store::{Store, StoreError};
-use crate::worker::{spawn_import, spawn_new_import, Cancel, NewImport, WorkerEvent};
+use crate::worker::{spawn_new_import, spawn_resume, Cancel, NewImport, WorkerEvent};
 
 /// The store the command line uses: `--db`/`$ROLODEX_DB`, else the data directory.
 pub fn store_path(db: Option<&Path>) -> Option<PathBuf> {
@@ -98,35 +98,23 @@ pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
         return EXIT_UNUSABLE;
     }
     let path = PathBuf::from(&job.file);
-    let mut source = match Source::open(&path, &job.plan.read) {
+    let source = match Source::open(&path, &job.plan.read) {
         Ok(s) => s,
         Err(e) => return output::fail(&e),
     };
-    match source.check_whole_file() {
-        Ok(sum) if sum == job.checksum => {}
-        Ok(_) => {
-            eprintln!(
-                "rolodex: {} has changed since job {id} started; resuming would mix two files. Import the new file as a new job",
-                clean(&job.file)
-            );
-            return EXIT_UNUSABLE;
-        }
-        Err(e) => return output::fail(&e),
-    }
+    // Saved with the first batch of this run, which the worker commits only once it has
+    // found the file unchanged (reading it through beside that batch).
     let mut job = job;
     if job.status != JobStatus::Running {
         job.status = JobStatus::Running;
         job.finished = None;
         job.failure_base = job.counts.failed;
-        if let Err(e) = store.save_job(&job) {
-            return store_fail(&e);
-        }
     }
     let id = job.id;
     let approx_rows = source.info.approx_rows;
     run_worker(
         store,
-        |store, events, cancel| spawn_import(store, job, source, events, cancel),
+        |store, events, cancel| spawn_resume(store, job, source, events, cancel),
         Some(id),
         approx_rows,
         (json, None, None),

@@ -264,16 +264,47 @@ impl Store {
     ) -> Result<FirstBatch> {
         let txn = self.db().begin_write()?;
         let mut job = record_job(&txn, new)?;
-        let filled = self.fill_batch(&txn, &mut job, rows, limit);
-        job.checksum = match go_ahead() {
-            Ok(sum) => sum,
-            Err(why) => return Ok(FirstBatch::Refused(why)),
-        };
+        let gated = self.gated_batch(txn, &mut job, rows, limit, &mut |job| {
+            job.checksum = go_ahead()?;
+            Ok(())
+        })?;
+        Ok(match gated {
+            Gated::Committed(outcome) => FirstBatch::Committed(Box::new(job), outcome),
+            Gated::Refused(why) => FirstBatch::Refused(why),
+        })
+    }
+
+    /// `write_batch`, committed only when `go_ahead` agrees once the batch is written (a
+    /// resumed job's first batch, while its file is checked for changes beside it). A
+    /// refusal drops the transaction: the job and the store stay exactly as they were.
+    pub fn write_batch_if(
+        &self,
+        job: &mut Job,
+        rows: &mut dyn BatchRows,
+        limit: usize,
+        go_ahead: &mut dyn FnMut() -> std::result::Result<(), String>,
+    ) -> Result<Gated> {
+        let txn = self.db().begin_write()?;
+        self.gated_batch(txn, job, rows, limit, &mut |_| go_ahead())
+    }
+
+    fn gated_batch(
+        &self,
+        txn: redb::WriteTransaction,
+        job: &mut Job,
+        rows: &mut dyn BatchRows,
+        limit: usize,
+        go_ahead: &mut dyn FnMut(&mut Job) -> std::result::Result<(), String>,
+    ) -> Result<Gated> {
+        let filled = self.fill_batch(&txn, job, rows, limit);
+        if let Err(why) = go_ahead(job) {
+            return Ok(Gated::Refused(why));
+        }
         let (outcome, filter) = filled?;
-        put_job(&txn, &job)?;
+        put_job(&txn, job)?;
         txn.commit()?;
         self.put_filter(filter);
-        Ok(FirstBatch::Committed(Box::new(job), outcome))
+        Ok(Gated::Committed(outcome))
     }
 
     /// Writes one batch — chunks pulled from `rows` until `limit` rows are written or the
@@ -507,6 +538,13 @@ fn put_job(txn: &redb::WriteTransaction, job: &Job) -> Result<()> {
     txn.open_table(JOBS)?
         .insert(job.id, codec::encode_json(job)?.as_slice())?;
     Ok(())
+}
+
+/// How a batch that waited on a go-ahead ended.
+pub enum Gated {
+    Committed(BatchOutcome),
+    /// Not committed, for this reason: nothing was written.
+    Refused(String),
 }
 
 /// How the first batch of a new job ended.

@@ -351,6 +351,35 @@ fn failure_threshold_stops_the_job_cleanly() {
 }
 
 #[test]
+fn resume_refuses_a_changed_file_and_leaves_the_job_as_it_was() {
+    let dir = tempdir();
+    let mut text = String::from("Name,Phone\n");
+    for i in 0..10 {
+        text.push_str(&format!("Bad {i},123\n"));
+    }
+    text.push_str("Good One,+1 212 334 5678\n");
+    let file = write(dir.path(), "bad.csv", &text);
+    import_ok(
+        dir.path(),
+        &file,
+        &["--max-failures", "3", "--require", "dialer"],
+    );
+    let history = run(dir.path(), &["history", "--json"]).json();
+    text.push_str("Late Comer,+1 212 334 5679\n");
+    std::fs::write(&file, &text).unwrap();
+    let out = run(dir.path(), &["resume", "1", "--json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("has changed since job 1 started"),
+        "{}",
+        out.stderr
+    );
+    // The resume's first batch was written beside the file check, and dropped.
+    assert_eq!(run(dir.path(), &["history", "--json"]).json(), history);
+    assert_eq!(contacts(dir.path()), serde_json::json!([]));
+}
+
+#[test]
 fn revert_restores_contacts_exactly() {
     for purpose in ["create", "upsert"] {
         let dir = tempdir();
