@@ -329,20 +329,22 @@ fn consent_column_filters_rows() {
     assert_eq!(j["reasons"]["no_consent"], 2);
 }
 
-#[test]
-fn failure_threshold_stops_the_job_cleanly() {
-    let dir = tempdir();
+/// Ten failing rows and a good one, imported until the third failure stops the job.
+fn stopped_job(dir: &Path) -> (PathBuf, String, Value) {
     let mut text = String::from("Name,Phone\n");
     for i in 0..10 {
         text.push_str(&format!("Bad {i},123\n"));
     }
     text.push_str("Good One,+1 212 334 5678\n");
-    let file = write(dir.path(), "bad.csv", &text);
-    let j = import_ok(
-        dir.path(),
-        &file,
-        &["--max-failures", "3", "--require", "dialer"],
-    );
+    let file = write(dir, "bad.csv", &text);
+    let j = import_ok(dir, &file, &["--max-failures", "3", "--require", "dialer"]);
+    (file, text, j)
+}
+
+#[test]
+fn failure_threshold_stops_the_job_cleanly() {
+    let dir = tempdir();
+    let (_, _, j) = stopped_job(dir.path());
     assert_eq!(j["status"], "stopped");
     assert_eq!(j["failed"], 3);
     assert_eq!(j["total_rows"], 3);
@@ -353,17 +355,7 @@ fn failure_threshold_stops_the_job_cleanly() {
 #[test]
 fn resume_refuses_a_changed_file_and_leaves_the_job_as_it_was() {
     let dir = tempdir();
-    let mut text = String::from("Name,Phone\n");
-    for i in 0..10 {
-        text.push_str(&format!("Bad {i},123\n"));
-    }
-    text.push_str("Good One,+1 212 334 5678\n");
-    let file = write(dir.path(), "bad.csv", &text);
-    import_ok(
-        dir.path(),
-        &file,
-        &["--max-failures", "3", "--require", "dialer"],
-    );
+    let (file, mut text, _) = stopped_job(dir.path());
     let history = run(dir.path(), &["history", "--json"]).json();
     text.push_str("Late Comer,+1 212 334 5679\n");
     std::fs::write(&file, &text).unwrap();
