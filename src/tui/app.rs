@@ -22,6 +22,7 @@ use super::screens::progress::ProgressScreen;
 use super::screens::review::ReviewScreen;
 use super::screens::tags::TagsScreen;
 use super::screens::{Confirm, Screen, Transition, View};
+use crate::store::revert::RevertReport;
 use crate::worker::WorkerEvent;
 
 pub struct App {
@@ -196,39 +197,37 @@ impl App {
                 self.ctx.cancel.cancel();
                 self.quit = true;
             }
-            Confirm::Revert(job) => {
-                let Some(store) = self.ctx.store.clone() else {
-                    return;
-                };
-                match store.revert_job(job, &mut |_| {}) {
-                    Ok(r) => {
-                        let mut text = format!(
-                            "Job {job} reverted: {} deleted, {} restored.",
-                            r.deleted, r.restored
-                        );
-                        if !r.conflicts.is_empty() {
-                            let ids: Vec<String> =
-                                r.conflicts.iter().map(|c| format!("#{c}")).collect();
-                            text.push_str(&format!(
-                                " Left alone (changed by a later job): {}",
-                                ids.join(", ")
-                            ));
-                        }
-                        self.ctx.say(Level::Info, text);
-                        if let Some(j) = &mut self.ctx.job {
-                            if j.id == job {
-                                if let Ok(fresh) = store.job(job) {
-                                    *j = fresh;
-                                }
-                            }
-                        }
-                        let (screen, ctx) = self.split();
-                        screen.enter(ctx);
-                    }
-                    Err(e) => self.ctx.say(Level::Error, e.to_string()),
-                }
+            Confirm::Revert(job) => self.ctx.start_revert(job),
+        }
+    }
+
+    /// Reports a finished revert and shows the job as it is now.
+    fn reverted(&mut self, job: u64, result: Result<RevertReport, String>) {
+        self.ctx.reverting = None;
+        let r = match result {
+            Ok(r) => r,
+            Err(e) => return self.ctx.say(Level::Error, e),
+        };
+        let mut text = format!(
+            "Job {job} reverted: {} deleted, {} restored.",
+            r.deleted, r.restored
+        );
+        if !r.conflicts.is_empty() {
+            let ids: Vec<String> = r.conflicts.iter().map(|c| format!("#{c}")).collect();
+            text.push_str(&format!(
+                " Left alone (changed by a later job): {}",
+                ids.join(", ")
+            ));
+        }
+        self.ctx.say(Level::Info, text);
+        let fresh = self.ctx.store.as_ref().and_then(|s| s.job(job).ok());
+        if let (Some(j), Some(fresh)) = (&mut self.ctx.job, fresh) {
+            if j.id == job {
+                *j = fresh;
             }
         }
+        let (screen, ctx) = self.split();
+        screen.enter(ctx);
     }
 
     /// Applies a background event.
@@ -259,14 +258,8 @@ impl App {
                     Err(e) => self.ctx.say(Level::Error, e),
                 }
             }
-            AppEvent::ErrorsWritten(result) => match result {
-                Ok(path) => self
-                    .ctx
-                    .say(Level::Info, format!("Error file written: {path}")),
-                Err(e) => self
-                    .ctx
-                    .say(Level::Error, format!("cannot write the error file: {e}")),
-            },
+            AppEvent::Status(level, text) => self.ctx.say(level, text),
+            AppEvent::Reverted(job, result) => self.reverted(job, result),
             AppEvent::Worker(WorkerEvent::Started(job)) => {
                 // The fixed rows are in the retry's file now; a retry that does not
                 // start keeps them.

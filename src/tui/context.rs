@@ -66,6 +66,8 @@ pub struct Ctx {
     pub progress: Option<Progress>,
     pub cancel: Cancel,
     pub importing: bool,
+    /// The job being reverted in the background, if one is.
+    pub reverting: Option<u64>,
     /// The job whose fixed rows the import under way retries (started from History).
     pub retrying: Option<u64>,
     /// Set by Done's "failed rows": History opens the job's problem rows.
@@ -110,6 +112,7 @@ impl Ctx {
             progress: None,
             cancel: Cancel::default(),
             importing: false,
+            reverting: None,
             retrying: None,
             open_failed: false,
             fixes: BTreeMap::new(),
@@ -283,7 +286,14 @@ impl Ctx {
                     files.finish().map_err(|e| e.to_string())?;
                     Ok(path.display().to_string())
                 })();
-                let _ = tx.send(AppEvent::ErrorsWritten(result));
+                let _ = tx.send(match result {
+                    Ok(path) => {
+                        AppEvent::Status(Level::Info, format!("Error file written: {path}"))
+                    }
+                    Err(e) => {
+                        AppEvent::Status(Level::Error, format!("cannot write the error file: {e}"))
+                    }
+                });
             });
     }
 
@@ -369,9 +379,12 @@ impl Ctx {
         }
     }
 
-    /// Writes the job's results and error files next to each other in `out_dir`.
+    /// Writes the job's results and error files next to each other in `out_dir`, in the
+    /// background (a million-row job takes seconds).
     pub fn write_job_files(&mut self, job: &Job) {
-        let Some(store) = &self.store else { return };
+        let Some(store) = self.store.clone() else {
+            return;
+        };
         let stem = Path::new(&job.file)
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
@@ -382,12 +395,55 @@ impl Ctx {
         let errors = self
             .out_dir
             .join(format!("{stem}-job{}-errors.csv", job.id));
-        match store.write_reports(job, Some(&results), Some(&errors)) {
-            Ok(()) => self.say(
-                Level::Info,
-                format!("Wrote {} and {}", results.display(), errors.display()),
-            ),
-            Err(e) => self.say(Level::Error, format!("cannot write the files: {e}")),
+        self.say(Level::Info, format!("Writing {} …", results.display()));
+        let tx = self.tx.clone();
+        let job = job.clone();
+        let spawned = std::thread::Builder::new()
+            .name("rolodex-files".into())
+            .spawn(move || {
+                let said = match store.write_reports(&job, Some(&results), Some(&errors)) {
+                    Ok(()) => AppEvent::Status(
+                        Level::Info,
+                        format!("Wrote {} and {}", results.display(), errors.display()),
+                    ),
+                    Err(e) => {
+                        AppEvent::Status(Level::Error, format!("cannot write the files: {e}"))
+                    }
+                };
+                let _ = tx.send(said);
+            });
+        if let Err(e) = spawned {
+            self.say(Level::Error, format!("cannot write the files: {e}"));
+        }
+    }
+
+    /// Reverts a job in the background; `AppEvent::Reverted` says how it went.
+    pub fn start_revert(&mut self, job: u64) {
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        if let Some(running) = self.reverting {
+            self.say(
+                Level::Warn,
+                format!("Job {running} is still being reverted."),
+            );
+            return;
+        }
+        let tx = self.tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("rolodex-revert".into())
+            .spawn(move || {
+                let result = store
+                    .revert_job(job, &mut |_| {})
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(AppEvent::Reverted(job, result));
+            });
+        match spawned {
+            Ok(_) => {
+                self.reverting = Some(job);
+                self.say(Level::Info, format!("Reverting job {job} …"));
+            }
+            Err(e) => self.say(Level::Error, format!("cannot start the revert: {e}")),
         }
     }
 }

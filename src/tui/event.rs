@@ -6,8 +6,10 @@ use std::sync::mpsc::Sender;
 
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
+use super::chrome::Level;
 use crate::engine::date::DateOrder;
 use crate::engine::review::{Progress, Review};
+use crate::store::revert::RevertReport;
 use crate::worker::WorkerEvent;
 
 #[derive(Debug)]
@@ -17,8 +19,10 @@ pub enum AppEvent {
     /// Progress of the background review.
     ReviewProgress(Progress),
     ReviewDone(Result<Box<Reviewed>, String>),
-    /// The error file written from the review, or why not.
-    ErrorsWritten(Result<String, String>),
+    /// A line for the status bar from work done in the background (files written).
+    Status(Level, String),
+    /// A revert run in the background ended (the job's id).
+    Reverted(u64, Result<RevertReport, String>),
     Worker(WorkerEvent),
 }
 

@@ -347,10 +347,31 @@ fn revert_from_done_asks_then_restores() {
     assert!(h.app.confirm.is_some());
     snap("revert_confirm", &h);
     h.key(KeyCode::Char('y'));
+    // The revert runs in the background: the screen stays live meanwhile.
+    assert_eq!(h.app.ctx.reverting, Some(1));
+    h.settle(|a| a.ctx.reverting.is_none());
     let store = h.app.ctx.store.clone().unwrap();
     assert_eq!(store.contacts().unwrap().len(), 0);
     assert_eq!(store.job(1).unwrap().status.name(), "reverted");
+    assert_eq!(h.app.ctx.job.as_ref().unwrap().status.name(), "reverted");
     let _ = &h.dir;
+}
+
+#[test]
+fn done_writes_the_job_files_in_the_background() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_done().key(KeyCode::Char('w'));
+    h.settle(|a| {
+        a.ctx
+            .status
+            .as_ref()
+            .is_some_and(|(_, text)| text.starts_with("Wrote"))
+    });
+    let results = h.dir.path().join("contacts-job1-results.csv");
+    let errors = h.dir.path().join("contacts-job1-errors.csv");
+    let lines = |p: &Path| std::fs::read_to_string(p).unwrap().lines().count();
+    assert!(lines(&results) > 200, "{}", results.display());
+    assert!(lines(&errors) > 1, "{}", errors.display());
 }
 
 /// Cells with escape sequences and control characters reach the screen only as visible
