@@ -402,9 +402,15 @@ impl Ctx {
             .name("rolodex-files".into())
             .spawn(move || {
                 let said = match store.write_reports(&job, Some(&results), Some(&errors)) {
+                    // The names first: the status line is one line, the folder may be long.
                     Ok(()) => AppEvent::Status(
                         Level::Info,
-                        format!("Wrote {} and {}", results.display(), errors.display()),
+                        format!(
+                            "Wrote {} and {} in {}",
+                            name(&results),
+                            name(&errors),
+                            results.parent().unwrap_or(Path::new(".")).display()
+                        ),
                     ),
                     Err(e) => {
                         AppEvent::Status(Level::Error, format!("cannot write the files: {e}"))
@@ -446,6 +452,12 @@ impl Ctx {
             Err(e) => self.say(Level::Error, format!("cannot start the revert: {e}")),
         }
     }
+}
+
+fn name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
 }
 
 /// A one-line text field (tui-textarea), which gets first refusal of keys while focused.
