@@ -95,38 +95,45 @@ pub fn spawn_new_import(
             plan.file = source.info.path.clone();
             let source = &source;
             std::thread::scope(|scope| {
-                let mut verified = Verify::start(scope, source);
+                let mut verified = Verify::start(scope, source, cancel.flag());
                 let new = NewJob::of(source, &plan, String::new(), import_tag, retry_of);
                 start_new(&store, new, source, &events, &cancel, &mut verified);
             });
         })
 }
 
-/// The whole-file check beside the first batch.
+const CANCELLED: &str = "the import was cancelled before it started; nothing was written";
+
+/// The whole-file check beside the first batch: the checksum and row count, or `None` when
+/// it was given up (a cancel).
+type Verified = Result<Option<(String, u64)>, EngineError>;
+
 enum Verify<'scope> {
-    Running(std::thread::ScopedJoinHandle<'scope, Result<(String, u64), EngineError>>),
-    Done(Result<(String, u64), EngineError>),
+    Running(std::thread::ScopedJoinHandle<'scope, Verified>),
+    Done(Verified),
 }
 
 impl<'scope> Verify<'scope> {
-    /// Starts reading `source` through on a thread of its own.
+    /// Starts reading `source` through on a thread of its own, given up once `stop` is set.
     fn start<'env>(
         scope: &'scope std::thread::Scope<'scope, 'env>,
         source: &'env Source,
+        stop: &'env AtomicBool,
     ) -> Verify<'scope> {
         let verify = std::thread::Builder::new()
             .name("rolodex-verify".into())
-            .spawn_scoped(scope, move || source.verify());
+            .spawn_scoped(scope, move || source.verify_until(stop));
         match verify {
             Ok(handle) => Verify::Running(handle),
             // No thread to spare: check before the batch instead of beside it.
-            Err(_) => Verify::Done(source.verify()),
+            Err(_) => Verify::Done(source.verify_until(stop)),
         }
     }
 
-    /// Waits for the check: the file's checksum, or why the file cannot be imported.
+    /// Waits for the check: the file's checksum, or why the file cannot be imported (or
+    /// that the check was given up).
     fn checksum(&mut self) -> Result<String, String> {
-        let result = match std::mem::replace(self, Verify::Done(Ok(Default::default()))) {
+        let result = match std::mem::replace(self, Verify::Done(Ok(None))) {
             Verify::Running(handle) => handle.join().unwrap_or_else(|_| {
                 Err(EngineError::Mapping(
                     "the whole-file check stopped unexpectedly".into(),
@@ -134,10 +141,11 @@ impl<'scope> Verify<'scope> {
             }),
             Verify::Done(result) => result,
         };
-        let out = result
-            .as_ref()
-            .map(|(sum, _)| sum.clone())
-            .map_err(|e| e.to_string());
+        let out = match &result {
+            Ok(Some((sum, _))) => Ok(sum.clone()),
+            Ok(None) => Err(CANCELLED.into()),
+            Err(e) => Err(e.to_string()),
+        };
         *self = Verify::Done(result);
         out
     }
@@ -162,7 +170,7 @@ fn start_new(
     };
     let cancelled = || -> Result<(), String> {
         match cancel.is_cancelled() {
-            true => Err("the import was cancelled before it started; nothing was written".into()),
+            true => Err(CANCELLED.into()),
             false => Ok(()),
         }
     };
@@ -196,8 +204,11 @@ pub fn spawn_resume(
         .name("rolodex-import".into())
         .spawn(move || {
             let source = &source;
+            // A resumed job commits the batch in hand when cancelled, so its check runs to
+            // the end.
+            let never = AtomicBool::new(false);
             std::thread::scope(|scope| {
-                let mut verified = Verify::start(scope, source);
+                let mut verified = Verify::start(scope, source, &never);
                 resume(&store, job, source, &events, &cancel, &mut verified);
             });
         })

@@ -194,11 +194,27 @@ impl Source {
     /// `check_whole_file` of a source other threads are reading too: the checksum and the
     /// exact number of data rows, leaving the source as it is.
     pub fn verify(&self) -> Result<(String, u64)> {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        let verified = self.verify_until(&never)?;
+        // Only `stop` ends the read early, and it is never set.
+        verified.ok_or_else(|| EngineError::Mapping("the file check stopped".into()))
+    }
+
+    /// `verify`, given up (`None`) soon after `stop` is set.
+    pub fn verify_until(
+        &self,
+        stop: &std::sync::atomic::AtomicBool,
+    ) -> Result<Option<(String, u64)>> {
         let checksum = Checksum::default();
-        let rows = self
-            .rows_tapped(Some(checksum.clone()))?
-            .visit(&mut |_| {})?;
-        Ok((checksum.hex(), rows))
+        let mut rows = self.rows_tapped(Some(checksum.clone()))?;
+        let mut n: u64 = 0;
+        while rows.advance()?.is_some() {
+            n += 1;
+            if n.is_multiple_of(4096) && stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return Ok(None);
+            }
+        }
+        Ok(Some((checksum.hex(), n)))
     }
 
     /// Every data row's cells, once, without keeping them.
@@ -752,6 +768,23 @@ mod tests {
             assert_eq!(sum, file_checksum(&path).unwrap(), "{name}");
             assert!(source.info.rows_exact);
         }
+    }
+
+    #[test]
+    fn the_whole_file_check_gives_up_once_told_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.csv");
+        let mut text = String::from("Name,Phone\n");
+        for i in 0..10_000 {
+            text.push_str(&format!("P{i},+1 212 334 {:04}\n", i % 10_000));
+        }
+        std::fs::write(&path, text).unwrap();
+        let source = Source::open(&path, &ReadOptions::default()).unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(true);
+        assert_eq!(source.verify_until(&stop).unwrap(), None);
+        let (sum, rows) = source.verify().unwrap();
+        assert_eq!(rows, 10_000);
+        assert_eq!(sum, file_checksum(&path).unwrap());
     }
 
     #[test]
