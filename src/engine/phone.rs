@@ -164,7 +164,7 @@ fn parse_repaired(raw: &str, text: &str, region: Region) -> Result<NormalizedPho
         Ok(n) => n,
         Err(e) => return Err(PhoneProblem::Invalid(parse_error_message(raw, &e))),
     };
-    let valid = with_util(|u| u.is_valid_number(&number)).unwrap_or(false);
+    let valid = with_util(|u| is_valid(u, &number)).unwrap_or(false);
     if !valid {
         return Err(PhoneProblem::Invalid(invalid_message(raw, &number, region)));
     }
@@ -172,6 +172,28 @@ fn parse_repaired(raw: &str, text: &str, region: Region) -> Result<NormalizedPho
         .ok_or_else(|| PhoneProblem::Invalid(format!("{raw}: could not be formatted")))?;
     let extension = number.extension.clone().filter(|e| !e.is_empty());
     Ok(NormalizedPhone { e164, extension })
+}
+
+/// The library's `is_valid_number`, without its repeated work for most numbers.
+///
+/// For a calling code several regions share (+1: the United States, Canada and 23 more),
+/// `is_valid_number` first finds the number's region: the first region in the code's list
+/// whose leading digits or number patterns take the number. It then checks the number
+/// against that region's patterns a second time. So when the list's first region takes the
+/// number (`is_valid_number_for_region`), that region is the one found, and the second
+/// check is the same as the first: the number is valid. Any other number goes the
+/// library's whole way. The answer is the same by construction; a test sweeps numbers of
+/// shared codes through both, and `fixtures/phones` compares the result with Google's.
+fn is_valid(u: &PhoneNumberUtil, number: &PhoneNumber) -> bool {
+    let shared = u
+        .get_regions_for_country_calling_code(number.country_code)
+        .is_some_and(|regions| regions.len() > 1);
+    match u.get_region_for_country_code(number.country_code) {
+        Some(first) if shared => {
+            u.is_valid_number_for_region(number, first) || u.is_valid_number(number)
+        }
+        _ => u.is_valid_number(number),
+    }
 }
 
 /// [`parse_e164`] plus the product's rule against fictional and patterned numbers.
@@ -315,6 +337,59 @@ mod tests {
 
     fn us() -> Region {
         parse_region("US").expect("US has metadata")
+    }
+
+    #[test]
+    fn validity_shortcut_agrees_with_the_library() {
+        let util = PhoneNumberUtil::new().unwrap();
+        let mut numbers = Vec::new();
+        // Every NANP area code with a few exchanges, and numbers of other shared codes
+        // (+44 GB/GG/IM/JE, +7 RU/KZ, +61 AU/CC/CX, +590, +262, +47, +358, +39).
+        for area in 200..1000 {
+            for exchange in ["201", "555", "746", "911"] {
+                numbers.push(format!("+1{area}{exchange}0142"));
+            }
+        }
+        for prefix in [
+            "+44 20",
+            "+44 1481",
+            "+44 1624",
+            "+44 1534",
+            "+44 7781",
+            "+44 7624",
+            "+44 7700",
+            "+7 495",
+            "+7 701",
+            "+7 727",
+            "+61 2",
+            "+61 4",
+            "+61 8 9162",
+            "+61 8 9164",
+            "+590 590",
+            "+590 690",
+            "+262 262",
+            "+262 269",
+            "+47 22",
+            "+47 79",
+            "+358 18",
+            "+358 40",
+            "+39 06 698",
+            "+39 02",
+        ] {
+            for tail in ["1234", "123456", "1234567", "12345678"] {
+                numbers.push(format!("{prefix}{tail}"));
+            }
+        }
+        let mut valid = 0;
+        for text in &numbers {
+            let Ok(number) = util.parse(text, None) else {
+                continue;
+            };
+            let library = util.is_valid_number(&number);
+            assert_eq!(is_valid(&util, &number), library, "{text}");
+            valid += usize::from(library);
+        }
+        assert!(valid > 1000, "the sweep holds valid numbers too ({valid})");
     }
 
     #[test]
