@@ -165,10 +165,6 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let health = match phone_column_health(&source, &plan.mapping, &plan.options.region) {
-        Ok(h) => h,
-        Err(e) => return output::fail(&e),
-    };
     let mut files = match ReportFiles::create(
         source.header(),
         args.report.as_deref(),
@@ -208,13 +204,34 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
         Ok(l) => l,
         Err(e) => return super::jobs::store_fail(&e),
     };
-    let result = match &lookup {
-        Some(l) => review(&plan, &source, l, &cancel, &mut each, &mut progress),
-        None => review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress),
-    };
+    // The phone-column health check reads the first rows with a phone library of its own,
+    // whose patterns take tens of milliseconds to compile: beside the review, not before.
+    let health_check = || phone_column_health(&source, &plan.mapping, &plan.options.region);
+    let (health, result) = std::thread::scope(|scope| {
+        let beside = std::thread::Builder::new()
+            .name("rolodex-health".into())
+            .spawn_scoped(scope, health_check);
+        let result = match &lookup {
+            Some(l) => review(&plan, &source, l, &cancel, &mut each, &mut progress),
+            None => review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress),
+        };
+        let health = match beside {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(crate::engine::EngineError::Mapping(
+                    "the phone-column check stopped unexpectedly".into(),
+                ))
+            }),
+            Err(_) => health_check(),
+        };
+        (health, result)
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let health = match health {
+        Ok(h) => h,
+        Err(e) => return output::fail(&e),
+    };
     let mut result = match result {
         Ok(r) => r,
         Err(e) => return output::fail(&e),
