@@ -169,9 +169,10 @@ fn start_new(
         Err(e) => return not_started(e.to_string()),
     };
     let cancelled = || -> Result<(), String> {
-        match cancel.is_cancelled() {
-            true => Err(CANCELLED.into()),
-            false => Ok(()),
+        if cancel.is_cancelled() {
+            Err(CANCELLED.into())
+        } else {
+            Ok(())
         }
     };
     // A cancel need not wait for the check to end, nor be missed while it is awaited.

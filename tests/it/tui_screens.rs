@@ -504,3 +504,26 @@ fn review_decides_the_date_order_off_the_screen_thread() {
         "{birthdays:?}"
     );
 }
+
+#[test]
+fn done_after_a_stop_does_not_count_blank_rows_it_never_reached() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_review();
+    // As if Options had been given a limit of one failure (the file has two).
+    h.app.ctx.options.max_failures = 1;
+    h.keys(&[
+        KeyCode::Enter,
+        KeyCode::Char(' '),
+        KeyCode::Enter,
+        KeyCode::Enter,
+        KeyCode::Enter,
+    ]);
+    h.settle(|a| a.view == View::Done);
+    let job = h.app.ctx.job.clone().unwrap();
+    assert_eq!(job.status.name(), "stopped");
+    let screen = h.render(80, 24);
+    assert!(
+        screen.contains("read; the job ended before the end of the file"),
+        "{screen}"
+    );
+}

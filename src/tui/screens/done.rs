@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Padding, Paragraph, Widget, Wrap};
 
 use super::{Confirm, Screen, Transition, View};
+use crate::store::jobs::JobStatus;
 use crate::tui::action::{self, Action, Binding};
 use crate::tui::chrome::fit;
 use crate::tui::context::Ctx;
@@ -63,7 +64,17 @@ impl Screen for DoneScreen {
             ),
             kv(
                 "Rows",
-                format!("{} ({} blank)", c.total_rows, c.blank_rows),
+                // Blank rows are counted at the end of the file, which a job stopped or
+                // cancelled did not reach.
+                match job.status {
+                    JobStatus::Stopped | JobStatus::Cancelled => {
+                        format!(
+                            "{} read; the job ended before the end of the file",
+                            c.total_rows
+                        )
+                    }
+                    _ => format!("{} ({} blank)", c.total_rows, c.blank_rows),
+                },
                 ratatui::style::Style::default(),
             ),
         ];
