@@ -14,7 +14,7 @@ use crate::engine::review::Progress;
 use crate::engine::source::Source;
 use crate::engine::validate::Validator;
 use crate::engine::EngineError;
-use crate::store::import::{final_status, BatchOutcome, BatchRows, FirstBatch, Gated, NewJob};
+use crate::store::import::{final_status, BatchOutcome, BatchRows, Gated, NewJob};
 use crate::store::jobs::{Job, JobStatus};
 use crate::store::{Store, StoreError};
 
@@ -93,24 +93,121 @@ pub fn spawn_new_import(
             } = new;
             source.make_absolute();
             plan.file = source.info.path.clone();
-            let source = &source;
-            std::thread::scope(|scope| {
-                let mut verified = Verify::start(scope, source, cancel.flag());
-                let new = NewJob::of(source, &plan, String::new(), import_tag, retry_of);
-                start_new(&store, new, source, &events, &cancel, &mut verified);
+            // Nothing is written before the check passes, so a cancel may stop it early.
+            with_check(&source, cancel.flag(), |verified| {
+                let rows = Feed::start(&plan, 0, &source, &events, &cancel);
+                let new = NewJob::of(&source, &plan, String::new(), import_tag, retry_of);
+                run_gated(&store, &events, rows, |rows| {
+                    let cancelled = || {
+                        if cancel.is_cancelled() {
+                            Err(CANCELLED.to_string())
+                        } else {
+                            Ok(())
+                        }
+                    };
+                    // A cancel need not wait for the check to end, nor be missed while it
+                    // is awaited.
+                    let mut go_ahead = || {
+                        cancelled()?;
+                        let sum = verified.checksum()?;
+                        cancelled()?;
+                        Ok(sum)
+                    };
+                    store.start_job_with_batch(new, rows, batch_rows(), &mut go_ahead)
+                });
             });
         })
 }
 
+/// Resumes a recorded job on the worker's thread. The file is read through beside the
+/// first batch to make sure it is the file the job started with; that batch is committed
+/// only then, so a changed file ends with `NotStarted` and the job as it was.
+pub fn spawn_resume(
+    store: Arc<Store>,
+    mut job: Job,
+    source: Source,
+    events: Sender<WorkerEvent>,
+    cancel: Cancel,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("rolodex-import".into())
+        .spawn(move || {
+            // A resumed job commits the batch in hand when cancelled, so its check runs to
+            // the end.
+            let never = AtomicBool::new(false);
+            with_check(&source, &never, |verified| {
+                let rows = Feed::start(&job.plan, job.resume_after, &source, &events, &cancel);
+                run_gated(&store, &events, rows, |rows| {
+                    let (id, file, expected) = (job.id, job.file.clone(), job.checksum.clone());
+                    let mut go_ahead = || {
+                        if verified.checksum()? == expected {
+                            Ok(())
+                        } else {
+                            Err(format!("{file} has changed since job {id} started; resuming would mix two files. Import the new file as a new job"))
+                        }
+                    };
+                    let gated = store.write_batch_if(&mut job, rows, batch_rows(), &mut go_ahead)?;
+                    Ok(gated.map(|outcome| (job, outcome)))
+                });
+            });
+        })
+}
+
+/// Runs `work` while `source` is read through on a thread of its own (given up once `stop`
+/// is set).
+fn with_check<R>(source: &Source, stop: &AtomicBool, work: impl FnOnce(&mut Verify<'_>) -> R) -> R {
+    std::thread::scope(|scope| work(&mut Verify::start(scope, source, stop)))
+}
+
+/// Writes the job's first batch of this run with `first`, which commits it only once the
+/// file has passed its check, then the rest. Until that commit nothing is written: a
+/// refusal or an error ends with `NotStarted`.
+fn run_gated<'a>(
+    store: &Store,
+    events: &Sender<WorkerEvent>,
+    rows: Result<Feed<'a>, StoreError>,
+    first: impl FnOnce(&mut Feed<'a>) -> Result<Gated<(Job, BatchOutcome)>, StoreError>,
+) {
+    let not_started = |why: String| {
+        let _ = events.send(WorkerEvent::NotStarted(why));
+    };
+    let started = rows.and_then(|mut rows| Ok((first(&mut rows)?, rows)));
+    let (job, outcome, mut rows) = match started {
+        Ok((Gated::Committed((job, outcome)), rows)) => (job, outcome, rows),
+        Ok((Gated::Refused(why), _)) => return not_started(why),
+        Err(e) => return not_started(e.to_string()),
+    };
+    let _ = events.send(WorkerEvent::Started(Box::new(job.clone())));
+    let _ = events.send(WorkerEvent::Progress(progress(
+        &job,
+        rows.source,
+        rows.started,
+    )));
+    finish(store, job, events, |store, job| {
+        match ended(&outcome, rows.cancel, job) {
+            Some(status) => Ok(status),
+            None => write_batches(store, job, &mut rows),
+        }
+    });
+}
+
 const CANCELLED: &str = "the import was cancelled before it started; nothing was written";
 
-/// The whole-file check beside the first batch: the checksum and row count, or `None` when
-/// it was given up (a cancel).
-type Verified = Result<Option<(String, u64)>, EngineError>;
+/// The whole-file check beside the first batch: the file's checksum, or why the file cannot
+/// be imported (or that the check was given up on a cancel).
+type Checked = Result<String, String>;
+
+fn check(source: &Source, stop: &AtomicBool) -> Checked {
+    match source.verify_until(stop) {
+        Ok(Some((sum, _))) => Ok(sum),
+        Ok(None) => Err(CANCELLED.into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
 
 enum Verify<'scope> {
-    Running(std::thread::ScopedJoinHandle<'scope, Verified>),
-    Done(Verified),
+    Running(std::thread::ScopedJoinHandle<'scope, Checked>),
+    Done(Checked),
 }
 
 impl<'scope> Verify<'scope> {
@@ -122,149 +219,25 @@ impl<'scope> Verify<'scope> {
     ) -> Verify<'scope> {
         let verify = std::thread::Builder::new()
             .name("rolodex-verify".into())
-            .spawn_scoped(scope, move || source.verify_until(stop));
+            .spawn_scoped(scope, move || check(source, stop));
         match verify {
             Ok(handle) => Verify::Running(handle),
             // No thread to spare: check before the batch instead of beside it.
-            Err(_) => Verify::Done(source.verify_until(stop)),
+            Err(_) => Verify::Done(check(source, stop)),
         }
     }
 
-    /// Waits for the check: the file's checksum, or why the file cannot be imported (or
-    /// that the check was given up).
-    fn checksum(&mut self) -> Result<String, String> {
-        let result = match std::mem::replace(self, Verify::Done(Ok(None))) {
-            Verify::Running(handle) => handle.join().unwrap_or_else(|_| {
-                Err(EngineError::Mapping(
-                    "the whole-file check stopped unexpectedly".into(),
-                ))
-            }),
-            Verify::Done(result) => result,
+    /// Waits for the check to end.
+    fn checksum(&mut self) -> Checked {
+        let checked = match std::mem::replace(self, Verify::Done(Err(String::new()))) {
+            Verify::Running(handle) => handle
+                .join()
+                .unwrap_or_else(|_| Err("the whole-file check stopped unexpectedly".into())),
+            Verify::Done(checked) => checked,
         };
-        let out = match &result {
-            Ok(Some((sum, _))) => Ok(sum.clone()),
-            Ok(None) => Err(CANCELLED.into()),
-            Err(e) => Err(e.to_string()),
-        };
-        *self = Verify::Done(result);
-        out
+        *self = Verify::Done(checked.clone());
+        checked
     }
-}
-
-/// Records the job with its first batch, once the file has passed its check, then runs the
-/// job to its end.
-fn start_new(
-    store: &Store,
-    new: NewJob<'_>,
-    source: &Source,
-    events: &Sender<WorkerEvent>,
-    cancel: &Cancel,
-    verified: &mut Verify<'_>,
-) {
-    let not_started = |why: String| {
-        let _ = events.send(WorkerEvent::NotStarted(why));
-    };
-    let mut rows = match Feed::start(new.plan, 0, source, events, cancel) {
-        Ok(rows) => rows,
-        Err(e) => return not_started(e.to_string()),
-    };
-    let cancelled = || -> Result<(), String> {
-        if cancel.is_cancelled() {
-            Err(CANCELLED.into())
-        } else {
-            Ok(())
-        }
-    };
-    // A cancel need not wait for the check to end, nor be missed while it is awaited.
-    let mut go_ahead = || {
-        cancelled()?;
-        let sum = verified.checksum()?;
-        cancelled()?;
-        Ok(sum)
-    };
-    let (job, first) = match store.start_job_with_batch(new, &mut rows, batch_rows(), &mut go_ahead)
-    {
-        Ok(FirstBatch::Committed(job, outcome)) => (*job, outcome),
-        Ok(FirstBatch::Refused(why)) => return not_started(why),
-        Err(e) => return not_started(e.to_string()),
-    };
-    go_on(store, job, first, &mut rows, source, events, cancel);
-}
-
-/// Resumes a recorded job on the worker's thread. The file is read through beside the
-/// first batch to make sure it is the file the job started with; that batch is committed
-/// only then, so a changed file ends with `NotStarted` and the job as it was.
-pub fn spawn_resume(
-    store: Arc<Store>,
-    job: Job,
-    source: Source,
-    events: Sender<WorkerEvent>,
-    cancel: Cancel,
-) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("rolodex-import".into())
-        .spawn(move || {
-            let source = &source;
-            // A resumed job commits the batch in hand when cancelled, so its check runs to
-            // the end.
-            let never = AtomicBool::new(false);
-            std::thread::scope(|scope| {
-                let mut verified = Verify::start(scope, source, &never);
-                resume(&store, job, source, &events, &cancel, &mut verified);
-            });
-        })
-}
-
-fn resume(
-    store: &Store,
-    mut job: Job,
-    source: &Source,
-    events: &Sender<WorkerEvent>,
-    cancel: &Cancel,
-    verified: &mut Verify<'_>,
-) {
-    let not_started = |why: String| {
-        let _ = events.send(WorkerEvent::NotStarted(why));
-    };
-    let mut rows = match Feed::start(&job.plan, job.resume_after, source, events, cancel) {
-        Ok(rows) => rows,
-        Err(e) => return not_started(e.to_string()),
-    };
-    let (id, file, expected) = (job.id, job.file.clone(), job.checksum.clone());
-    let mut go_ahead = || {
-        if verified.checksum()? == expected {
-            Ok(())
-        } else {
-            Err(format!("{file} has changed since job {id} started; resuming would mix two files. Import the new file as a new job"))
-        }
-    };
-    let first = match store.write_batch_if(&mut job, &mut rows, batch_rows(), &mut go_ahead) {
-        Ok(Gated::Committed(outcome)) => outcome,
-        Ok(Gated::Refused(why)) => return not_started(why),
-        Err(e) => return not_started(e.to_string()),
-    };
-    go_on(store, job, first, &mut rows, source, events, cancel);
-}
-
-/// After a job's first batch of this run is committed: says the job is under way, and
-/// writes the rest.
-fn go_on(
-    store: &Store,
-    job: Job,
-    first: BatchOutcome,
-    rows: &mut Feed<'_>,
-    source: &Source,
-    events: &Sender<WorkerEvent>,
-    cancel: &Cancel,
-) {
-    let _ = events.send(WorkerEvent::Started(Box::new(job.clone())));
-    let _ = events.send(WorkerEvent::Progress(progress(&job, source, rows.started)));
-    finish(store, job, events, |store, job| {
-        match ended(&first, cancel, job) {
-            Some(status) => Ok(status),
-            None => write_batches(store, job, rows, source, events, cancel),
-        }
-    });
 }
 
 /// Runs `batches` on a recorded job, records how it ended and says so.
@@ -298,15 +271,16 @@ fn write_batches(
     store: &Store,
     job: &mut Job,
     rows: &mut Feed<'_>,
-    source: &Source,
-    events: &Sender<WorkerEvent>,
-    cancel: &Cancel,
 ) -> Result<JobStatus, StoreError> {
     let limit = batch_rows();
     loop {
         let outcome = store.write_batch(job, rows, limit)?;
-        let _ = events.send(WorkerEvent::Progress(progress(job, source, rows.started)));
-        if let Some(status) = ended(&outcome, cancel, job) {
+        let _ = rows.events.send(WorkerEvent::Progress(progress(
+            job,
+            rows.source,
+            rows.started,
+        )));
+        if let Some(status) = ended(&outcome, rows.cancel, job) {
             return Ok(status);
         }
     }

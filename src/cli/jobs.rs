@@ -71,7 +71,6 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
     run_worker(
         store,
         |store, events, cancel| spawn_new_import(store, new, events, cancel),
-        None,
         approx_rows,
         (args.json, args.report.as_deref(), args.errors.as_deref()),
     )
@@ -83,7 +82,7 @@ pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let job = match store.job(id) {
+    let mut job = match store.job(id) {
         Ok(j) => j,
         Err(e) => return store_fail(&e),
     };
@@ -104,25 +103,21 @@ pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
     };
     // Saved with the first batch of this run, which the worker commits only once it has
     // found the file unchanged (reading it through beside that batch).
-    let mut job = job;
     if job.status != JobStatus::Running {
         job.status = JobStatus::Running;
         job.finished = None;
         job.failure_base = job.counts.failed;
     }
-    let id = job.id;
     let approx_rows = source.info.approx_rows;
     run_worker(
         store,
         |store, events, cancel| spawn_resume(store, job, source, events, cancel),
-        Some(id),
         approx_rows,
         (json, None, None),
     )
 }
 
-/// Runs the worker `spawn` starts, shows progress, prints the result. `id` is the job's,
-/// when it is already recorded (a resume); a new job says its id when it starts.
+/// Runs the worker `spawn` starts, shows progress, prints the result.
 fn run_worker(
     store: Store,
     spawn: impl FnOnce(
@@ -130,7 +125,6 @@ fn run_worker(
         mpsc::Sender<WorkerEvent>,
         Cancel,
     ) -> std::io::Result<std::thread::JoinHandle<()>>,
-    mut id: Option<u64>,
     approx_rows: u64,
     (json, report, errors): (bool, Option<&Path>, Option<&Path>),
 ) -> i32 {
@@ -144,7 +138,8 @@ fn run_worker(
             return EXIT_UNUSABLE;
         }
     };
-    let mut finished = None;
+    // The job's id once it is under way, and the event that ended the run.
+    let (mut id, mut ended) = (0, None);
     for event in rx {
         match event {
             WorkerEvent::Progress(p) => {
@@ -152,25 +147,22 @@ fn run_worker(
                     bar.set_position(p.rows);
                 }
             }
-            WorkerEvent::Started(job) => id = Some(job.id),
-            WorkerEvent::NotStarted(e) => finished = Some(Err((e, false))),
-            WorkerEvent::Finished(job) => finished = Some(Ok(*job)),
-            WorkerEvent::Failed(e) => finished = Some(Err((e, true))),
+            WorkerEvent::Started(job) => id = job.id,
+            end => ended = Some(end),
         }
     }
     let _ = handle.join();
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let job = match finished {
-        Some(Ok(job)) => job,
+    let job = match ended {
+        Some(WorkerEvent::Finished(job)) => *job,
         // Nothing was written: the reason is the whole message.
-        Some(Err((e, false))) => {
+        Some(WorkerEvent::NotStarted(e)) => {
             eprintln!("rolodex: {}", clean(&e));
             return EXIT_UNUSABLE;
         }
-        Some(Err((e, true))) => {
-            let id = id.unwrap_or_default();
+        Some(WorkerEvent::Failed(e)) => {
             let advice = if e.contains("No space left") {
                 "the disk is full: free some space, then"
             } else {
@@ -182,7 +174,7 @@ fn run_worker(
             );
             return EXIT_UNUSABLE;
         }
-        None => {
+        _ => {
             eprintln!("rolodex: the import stopped without a result");
             return EXIT_UNUSABLE;
         }

@@ -261,17 +261,14 @@ impl Store {
         rows: &mut dyn BatchRows,
         limit: usize,
         go_ahead: &mut dyn FnMut() -> std::result::Result<String, String>,
-    ) -> Result<FirstBatch> {
+    ) -> Result<Gated<(Job, BatchOutcome)>> {
         let txn = self.db().begin_write()?;
         let mut job = record_job(&txn, new)?;
         let gated = self.gated_batch(txn, &mut job, rows, limit, &mut |job| {
             job.checksum = go_ahead()?;
             Ok(())
         })?;
-        Ok(match gated {
-            Gated::Committed(outcome) => FirstBatch::Committed(Box::new(job), outcome),
-            Gated::Refused(why) => FirstBatch::Refused(why),
-        })
+        Ok(gated.map(|outcome| (job, outcome)))
     }
 
     /// `write_batch`, committed only when `go_ahead` agrees once the batch is written (a
@@ -283,7 +280,7 @@ impl Store {
         rows: &mut dyn BatchRows,
         limit: usize,
         go_ahead: &mut dyn FnMut() -> std::result::Result<(), String>,
-    ) -> Result<Gated> {
+    ) -> Result<Gated<BatchOutcome>> {
         let txn = self.db().begin_write()?;
         self.gated_batch(txn, job, rows, limit, &mut |_| go_ahead())
     }
@@ -295,7 +292,7 @@ impl Store {
         rows: &mut dyn BatchRows,
         limit: usize,
         go_ahead: &mut dyn FnMut(&mut Job) -> std::result::Result<(), String>,
-    ) -> Result<Gated> {
+    ) -> Result<Gated<BatchOutcome>> {
         let filled = self.fill_batch(&txn, job, rows, limit);
         if let Err(why) = go_ahead(job) {
             return Ok(Gated::Refused(why));
@@ -541,18 +538,19 @@ fn put_job(txn: &redb::WriteTransaction, job: &Job) -> Result<()> {
 }
 
 /// How a batch that waited on a go-ahead ended.
-pub enum Gated {
-    Committed(BatchOutcome),
+pub enum Gated<T> {
+    Committed(T),
     /// Not committed, for this reason: nothing was written.
     Refused(String),
 }
 
-/// How the first batch of a new job ended.
-pub enum FirstBatch {
-    /// Committed with the job's record.
-    Committed(Box<Job>, BatchOutcome),
-    /// Not committed, for this reason: nothing was written.
-    Refused(String),
+impl<T> Gated<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Gated<U> {
+        match self {
+            Gated::Committed(t) => Gated::Committed(f(t)),
+            Gated::Refused(why) => Gated::Refused(why),
+        }
+    }
 }
 
 /// The row's contact as this job stores it: the job's tags, list, sharing and consent.

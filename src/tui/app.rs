@@ -252,7 +252,6 @@ impl App {
                             date_orders,
                         } = *reviewed;
                         self.ctx.date_orders = date_orders;
-                        self.ctx.date_reports = review.date_columns.clone();
                         self.ctx.review = Some(review);
                     }
                     Err(e) => self.ctx.say(Level::Error, e),

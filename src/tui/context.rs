@@ -25,8 +25,7 @@ use crate::engine::plan::{import_tag, ImportOptions, ImportPlan};
 use crate::engine::report::ReportFiles;
 use crate::engine::resolve::issues_of;
 use crate::engine::review::{
-    phone_column_health, review, scan_date_columns, ColumnHealth, DateColumnReport, NoStore,
-    Progress, Review,
+    phone_column_health, review, scan_date_columns, ColumnHealth, NoStore, Progress, Review,
 };
 use crate::engine::source::{RawRow, Source};
 use crate::store::jobs::Job;
@@ -55,7 +54,6 @@ pub struct Ctx {
     pub options: ImportOptions,
     pub health: Vec<ColumnHealth>,
     pub date_orders: BTreeMap<usize, DateOrder>,
-    pub date_reports: Vec<DateColumnReport>,
 
     pub review: Option<Review>,
     pub review_progress: Option<Progress>,
@@ -103,7 +101,6 @@ impl Ctx {
             options: ImportOptions::default(),
             health: Vec::new(),
             date_orders: BTreeMap::new(),
-            date_reports: Vec::new(),
             review: None,
             review_progress: None,
             reviewing: false,
@@ -258,43 +255,60 @@ impl Ctx {
             return;
         };
         let path = self.out_dir.join(format!("{}-errors.csv", self.stem()));
-        let tx = self.tx.clone();
         let store = self.store.clone();
         self.say(Level::Info, format!("Writing {} …", path.display()));
-        let _ = std::thread::Builder::new()
-            .name("rolodex-errors".into())
-            .spawn(move || {
-                let result = (|| -> Result<String, String> {
-                    let mut files = ReportFiles::create(source.header(), None, Some(&path))
-                        .map_err(|e| e.to_string())?;
-                    let cancel = AtomicBool::new(false);
-                    let mut each = |raw: &RawRow, check: &_, decision: &_| {
-                        files.write(
-                            &raw.cells,
-                            crate::engine::resolve::Decision::status(decision),
-                            &issues_of(check, decision),
-                        )
-                    };
-                    let mut progress = |_| {};
-                    match store.as_ref().map(|s| s.lookup()) {
-                        Some(Ok(lookup)) => {
-                            review(&plan, &source, &lookup, &cancel, &mut each, &mut progress)
-                        }
-                        _ => review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress),
-                    }
+        self.in_background("rolodex-errors", move || {
+            let result = (|| -> Result<String, String> {
+                let mut files = ReportFiles::create(source.header(), None, Some(&path))
                     .map_err(|e| e.to_string())?;
-                    files.finish().map_err(|e| e.to_string())?;
-                    Ok(path.display().to_string())
-                })();
-                let _ = tx.send(match result {
-                    Ok(path) => {
-                        AppEvent::Status(Level::Info, format!("Error file written: {path}"))
+                let cancel = AtomicBool::new(false);
+                let mut each = |raw: &RawRow, check: &_, decision: &_| {
+                    files.write(
+                        &raw.cells,
+                        crate::engine::resolve::Decision::status(decision),
+                        &issues_of(check, decision),
+                    )
+                };
+                let mut progress = |_| {};
+                match store.as_ref().map(|s| s.lookup()) {
+                    Some(Ok(lookup)) => {
+                        review(&plan, &source, &lookup, &cancel, &mut each, &mut progress)
                     }
-                    Err(e) => {
-                        AppEvent::Status(Level::Error, format!("cannot write the error file: {e}"))
-                    }
-                });
+                    _ => review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress),
+                }
+                .map_err(|e| e.to_string())?;
+                files.finish().map_err(|e| e.to_string())?;
+                Ok(path.display().to_string())
+            })();
+            match result {
+                Ok(path) => AppEvent::Status(Level::Info, format!("Error file written: {path}")),
+                Err(e) => {
+                    AppEvent::Status(Level::Error, format!("cannot write the error file: {e}"))
+                }
+            }
+        });
+    }
+
+    /// Runs `work` on a named thread and hands the event it ends with to the main loop;
+    /// false (with the reason said) when no thread could be started.
+    fn in_background(
+        &mut self,
+        name: &str,
+        work: impl FnOnce() -> AppEvent + Send + 'static,
+    ) -> bool {
+        let tx = self.tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                let _ = tx.send(work());
             });
+        if let Err(e) = &spawned {
+            self.say(
+                Level::Error,
+                format!("cannot start the background work: {e}"),
+            );
+        }
+        spawned.is_ok()
     }
 
     /// Forgets the fixes made to `job`'s rows (once they are in a retry that started).
@@ -396,31 +410,22 @@ impl Ctx {
             .out_dir
             .join(format!("{stem}-job{}-errors.csv", job.id));
         self.say(Level::Info, format!("Writing {} …", results.display()));
-        let tx = self.tx.clone();
         let job = job.clone();
-        let spawned = std::thread::Builder::new()
-            .name("rolodex-files".into())
-            .spawn(move || {
-                let said = match store.write_reports(&job, Some(&results), Some(&errors)) {
-                    // The names first: the status line is one line, the folder may be long.
-                    Ok(()) => AppEvent::Status(
-                        Level::Info,
-                        format!(
-                            "Wrote {} and {} in {}",
-                            name(&results),
-                            name(&errors),
-                            results.parent().unwrap_or(Path::new(".")).display()
-                        ),
+        self.in_background("rolodex-files", move || {
+            match store.write_reports(&job, Some(&results), Some(&errors)) {
+                // The names first: the status line is one line, the folder may be long.
+                Ok(()) => AppEvent::Status(
+                    Level::Info,
+                    format!(
+                        "Wrote {} and {} in {}",
+                        name(&results),
+                        name(&errors),
+                        results.parent().unwrap_or(Path::new(".")).display()
                     ),
-                    Err(e) => {
-                        AppEvent::Status(Level::Error, format!("cannot write the files: {e}"))
-                    }
-                };
-                let _ = tx.send(said);
-            });
-        if let Err(e) = spawned {
-            self.say(Level::Error, format!("cannot write the files: {e}"));
-        }
+                ),
+                Err(e) => AppEvent::Status(Level::Error, format!("cannot write the files: {e}")),
+            }
+        });
     }
 
     /// Reverts a job in the background; `AppEvent::Reverted` says how it went.
@@ -435,21 +440,15 @@ impl Ctx {
             );
             return;
         }
-        let tx = self.tx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("rolodex-revert".into())
-            .spawn(move || {
-                let result = store
-                    .revert_job(job, &mut |_| {})
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(AppEvent::Reverted(job, result));
-            });
-        match spawned {
-            Ok(_) => {
-                self.reverting = Some(job);
-                self.say(Level::Info, format!("Reverting job {job} …"));
-            }
-            Err(e) => self.say(Level::Error, format!("cannot start the revert: {e}")),
+        let reverting = self.in_background("rolodex-revert", move || {
+            let result = store
+                .revert_job(job, &mut |_| {})
+                .map_err(|e| e.to_string());
+            AppEvent::Reverted(job, result)
+        });
+        if reverting {
+            self.reverting = Some(job);
+            self.say(Level::Info, format!("Reverting job {job} …"));
         }
     }
 }

@@ -102,6 +102,11 @@ impl Harness {
     /// … → Consent (ticked) → Tags → Destination → Progress → Done (waited for).
     fn walk_to_done(&mut self) -> &mut Self {
         self.walk_to_review();
+        self.import_from_review()
+    }
+
+    /// From a finished Review: Consent (ticked) → Tags → Destination → Progress → Done.
+    fn import_from_review(&mut self) -> &mut Self {
         self.keys(&[
             KeyCode::Enter,
             KeyCode::Char(' '),
@@ -415,14 +420,7 @@ impl Harness {
     fn walk_from_map_to_done(&mut self) {
         self.key(KeyCode::Enter).key(KeyCode::Enter);
         self.settle(|a| a.ctx.review.is_some());
-        self.keys(&[
-            KeyCode::Enter,
-            KeyCode::Char(' '),
-            KeyCode::Enter,
-            KeyCode::Enter,
-            KeyCode::Enter,
-        ]);
-        self.settle(|a| a.view == View::Done);
+        self.import_from_review();
     }
 }
 
@@ -480,14 +478,7 @@ fn review_decides_the_date_order_off_the_screen_thread() {
     );
     let screen = h.render(80, 24);
     assert!(screen.contains("Birthday read day first"), "{screen}");
-    h.keys(&[
-        KeyCode::Enter,
-        KeyCode::Char(' '),
-        KeyCode::Enter,
-        KeyCode::Enter,
-        KeyCode::Enter,
-    ]);
-    h.settle(|a| a.view == View::Done);
+    h.import_from_review();
     let store = h.app.ctx.store.clone().unwrap();
     let birthdays: Vec<String> = store
         .contacts()
@@ -511,14 +502,7 @@ fn done_after_a_stop_does_not_count_blank_rows_it_never_reached() {
     h.walk_to_review();
     // As if Options had been given a limit of one failure (the file has two).
     h.app.ctx.options.max_failures = 1;
-    h.keys(&[
-        KeyCode::Enter,
-        KeyCode::Char(' '),
-        KeyCode::Enter,
-        KeyCode::Enter,
-        KeyCode::Enter,
-    ]);
-    h.settle(|a| a.view == View::Done);
+    h.import_from_review();
     let job = h.app.ctx.job.clone().unwrap();
     assert_eq!(job.status.name(), "stopped");
     let screen = h.render(80, 24);

@@ -172,7 +172,7 @@ impl Screen for ReviewScreen {
                 .collect();
             notes.push(format!("New custom fields: {}", names.join(", ")));
         }
-        for d in &ctx.date_reports {
+        for d in &review.date_columns {
             let order = match d.order {
                 DateOrder::DayFirst => "day first (a value proves it)",
                 DateOrder::MonthFirst => "month first",
