@@ -124,6 +124,17 @@ pub struct Job {
     pub revert_conflicts: Vec<u64>,
 }
 
+impl Job {
+    /// Blank rows of the file, once known: they are counted when the file's end is reached,
+    /// which a job stopped by its failure threshold or cancelled never did.
+    pub fn blank_rows(&self) -> Option<u64> {
+        match self.status {
+            JobStatus::Stopped | JobStatus::Cancelled => None,
+            _ => Some(self.counts.blank_rows),
+        }
+    }
+}
+
 /// One row's fate, kept forever in the job's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobRow {

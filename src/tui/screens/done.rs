@@ -7,7 +7,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Padding, Paragraph, Widget, Wrap};
 
 use super::{Confirm, Screen, Transition, View};
-use crate::store::jobs::JobStatus;
 use crate::tui::action::{self, Action, Binding};
 use crate::tui::chrome::fit;
 use crate::tui::context::Ctx;
@@ -64,16 +63,12 @@ impl Screen for DoneScreen {
             ),
             kv(
                 "Rows",
-                // Blank rows are counted at the end of the file, which a job stopped or
-                // cancelled did not reach.
-                match job.status {
-                    JobStatus::Stopped | JobStatus::Cancelled => {
-                        format!(
-                            "{} read; the job ended before the end of the file",
-                            c.total_rows
-                        )
-                    }
-                    _ => format!("{} ({} blank)", c.total_rows, c.blank_rows),
+                match job.blank_rows() {
+                    Some(blank) => format!("{} ({blank} blank)", c.total_rows),
+                    None => format!(
+                        "{} read; the job ended before the end of the file",
+                        c.total_rows
+                    ),
                 },
                 ratatui::style::Style::default(),
             ),
