@@ -1,0 +1,548 @@
+//! Whether a parsed number is valid: the library's `is_valid_number`, computed with fewer
+//! regex searches.
+//!
+//! The library decides validity by finding the number's region and then asking, one
+//! pattern at a time, whether the national number is premium-rate, toll-free, shared-cost,
+//! VoIP, personal, pager, UAN, voicemail, fixed-line or mobile: up to eleven anchored
+//! regex searches, each preceded by a check of the type's possible lengths. Only "any type
+//! at all" matters for validity, so this module asks the same question in one search: for
+//! each region and number length it joins the patterns of the types whose possible lengths
+//! admit that length into one alternation, compiled on first use. The patterns, the length
+//! rules and the order in which regions are tried are the library's own, read from the same
+//! metadata the library is built from ([`super::metadata`]), so the answer is the same by
+//! construction. Tests compare the two on every region's example numbers and on sweeps of
+//! shared calling codes.
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input};
+use rlibphonenumber::{PhoneMetadata, PhoneNumber, PhoneNumberDesc, Region};
+use rustc_hash::FxHashMap as HashMap;
+
+/// National significant numbers are at most 17 digits; longer ones are left to the library.
+const MAX_LENGTH: usize = 24;
+
+/// What the library keeps of one region (or non-geographic calling code) for validity.
+struct Patterns {
+    region: Region,
+    general: Desc,
+    /// Premium-rate … voicemail, fixed-line, then mobile unless it repeats fixed-line.
+    types: Vec<Desc>,
+    /// The region's leading digits, which claim a number of a shared calling code for it.
+    leading_digits: Option<String>,
+}
+
+/// One number description: its possible lengths (empty: any) and its pattern, stored as
+/// the metadata stores it, already wrapped in `^(?:…)$`.
+struct Desc {
+    lengths: Vec<i32>,
+    pattern: Option<String>,
+}
+
+impl Desc {
+    // The metadata's fields are deprecated for readers of the library's own wrapper, which
+    // moves them out; a collection decoded from the bytes, as here, holds them.
+    #[allow(deprecated)]
+    fn of(desc: &Option<PhoneNumberDesc>) -> Desc {
+        let desc = desc.clone().unwrap_or_default();
+        Desc {
+            lengths: desc.possible_length,
+            pattern: desc.national_number_pattern,
+        }
+    }
+
+    /// The library's length rule: an empty list admits every length.
+    fn admits(&self, length: usize) -> bool {
+        self.lengths.is_empty() || self.lengths.iter().any(|&l| l as usize == length)
+    }
+}
+
+/// The library's reading of a stored pattern: a pattern too short to hold `^(?:)$` is
+/// compiled as the empty regex, which matches anything.
+fn full_pattern(stored: &str) -> &str {
+    if stored.len() >= 6 {
+        stored
+    } else {
+        ""
+    }
+}
+
+/// The same pattern anchored at the start only (`^(?:…)`), as the library reads leading
+/// digits.
+fn start_pattern(stored: &str) -> &str {
+    if stored.len() >= 6 {
+        &stored[..stored.len() - 1]
+    } else {
+        ""
+    }
+}
+
+/// Every region's patterns, and which regions share each calling code, in the library's
+/// order. Built once per process from the metadata.
+struct Tables {
+    patterns: Vec<Patterns>,
+    by_region: HashMap<Region, usize>,
+    non_geographic: HashMap<i32, usize>,
+    /// The calling code's regions, first to last as the library tries them.
+    regions_of_code: HashMap<i32, Vec<Region>>,
+}
+
+impl Tables {
+    #[allow(deprecated)] // see `Desc::of`
+    fn build(metadata: &[PhoneMetadata]) -> Option<Tables> {
+        let mut tables = Tables {
+            patterns: Vec::with_capacity(metadata.len()),
+            by_region: HashMap::default(),
+            non_geographic: HashMap::default(),
+            regions_of_code: HashMap::default(),
+        };
+        for meta in metadata {
+            let Some(code) = meta.country_code else {
+                continue;
+            };
+            let region = Region::from_code(&meta.id).ok()?;
+            let index = tables.patterns.len();
+            let mut types: Vec<Desc> = [
+                &meta.premium_rate,
+                &meta.toll_free,
+                &meta.shared_cost,
+                &meta.voip,
+                &meta.personal_number,
+                &meta.pager,
+                &meta.uan,
+                &meta.voicemail,
+                &meta.fixed_line,
+            ]
+            .into_iter()
+            .map(Desc::of)
+            .collect();
+            // The library asks the mobile pattern only when it differs from fixed-line.
+            if !meta.same_mobile_and_fixed_line_pattern() {
+                types.push(Desc::of(&meta.mobile));
+            }
+            tables.patterns.push(Patterns {
+                region,
+                general: Desc::of(&meta.general_desc),
+                types,
+                leading_digits: meta.leading_digits.clone(),
+            });
+            if region == Region::World {
+                tables.non_geographic.insert(code, index);
+            } else {
+                tables.by_region.insert(region, index);
+            }
+            // The library's order: a code's main country first, the others as they come.
+            let regions = tables.regions_of_code.entry(code).or_default();
+            if meta.main_country_for_code() {
+                regions.insert(0, region);
+            } else {
+                regions.push(region);
+            }
+        }
+        Some(tables)
+    }
+}
+
+/// A compiled answer to "does the number match": never, always, or a forward lazy DFA
+/// with this thread's cache. National numbers are ASCII digits, so the patterns are
+/// compiled without Unicode classes: `\d` then means `[0-9]`, which is what the library's
+/// Unicode `\d` matches in such a text, and the automaton stays small.
+enum Matcher {
+    Never,
+    Always,
+    Dfa(Box<(DFA, Cache)>),
+}
+
+impl Matcher {
+    fn compile(pattern: &str) -> Option<Matcher> {
+        if pattern.is_empty() {
+            return Some(Matcher::Always);
+        }
+        let dfa = DFA::builder()
+            .syntax(syntax::Config::new().unicode(false))
+            .thompson(thompson::Config::new().which_captures(WhichCaptures::None))
+            .build(pattern)
+            .ok()?;
+        let cache = dfa.create_cache();
+        Some(Matcher::Dfa(Box::new((dfa, cache))))
+    }
+
+    /// Whether the pattern matches at the start of `text`; the stored patterns end in `$`
+    /// where a whole-text match is meant. `None` if the search gave up.
+    fn is_match(&mut self, text: &str) -> Option<bool> {
+        match self {
+            Matcher::Never => Some(false),
+            Matcher::Always => Some(true),
+            Matcher::Dfa(dfa) => {
+                let (dfa, cache) = &mut **dfa;
+                let input = Input::new(text).anchored(Anchored::Yes).earliest(true);
+                dfa.try_search_fwd(cache, &input).ok().map(|m| m.is_some())
+            }
+        }
+    }
+}
+
+/// One thread's compiled regexes for one region: built on first use, because a file
+/// rarely holds numbers of more than a few regions.
+struct Compiled {
+    general: Option<Matcher>,
+    leading_digits: Option<Option<Matcher>>,
+    /// For each set of types (a bit per type) asked about: their patterns, joined into
+    /// one alternation. Lengths admitting the same types share one.
+    any_type: Vec<(u16, Matcher)>,
+}
+
+impl Compiled {
+    fn new() -> Box<Compiled> {
+        Box::new(Compiled {
+            general: None,
+            leading_digits: None,
+            any_type: Vec::new(),
+        })
+    }
+}
+
+/// The library's metadata, read once and kept for the process.
+fn tables() -> Option<&'static Tables> {
+    static TABLES: OnceLock<Option<Tables>> = OnceLock::new();
+    TABLES
+        .get_or_init(|| {
+            let metadata = super::metadata()?;
+            Tables::build(&metadata.metadata)
+        })
+        .as_ref()
+}
+
+thread_local! {
+    /// Compiled regexes by region index, per thread: a regex's scratch space is fastest on
+    /// the thread that made it.
+    static COMPILED: RefCell<Vec<Option<Box<Compiled>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on `number` with this thread's compiled regexes; `None` when this module
+/// cannot answer (a pattern that does not compile, a number longer than any pattern
+/// allows), so that the caller asks the library.
+fn checking<T>(number: &PhoneNumber, f: impl FnOnce(&mut Check) -> Option<T>) -> Option<T> {
+    let tables = tables()?;
+    let national = number.get_national_significant_number();
+    if national.len() >= MAX_LENGTH {
+        return None;
+    }
+    COMPILED
+        .try_with(|compiled| {
+            let mut compiled = compiled.try_borrow_mut().ok()?;
+            compiled.resize_with(tables.patterns.len(), || None);
+            f(&mut Check {
+                tables,
+                compiled: &mut compiled,
+                national: &national,
+                code: number.country_code,
+            })
+        })
+        .ok()
+        .flatten()
+}
+
+/// The library's `is_valid_number(number)`, or `None` to ask the library.
+pub(super) fn is_valid(number: &PhoneNumber) -> Option<bool> {
+    checking(number, |check| match check.region()? {
+        Some(index) => check.of_known_type(index),
+        None => Some(false),
+    })
+}
+
+/// The library's `get_region_for_number(number)`, or `None` to ask the library.
+pub(super) fn region_of(number: &PhoneNumber) -> Option<Option<Region>> {
+    checking(number, |check| {
+        Some(
+            check
+                .region()?
+                .map(|index| check.tables.patterns[index].region),
+        )
+    })
+}
+
+/// One number being checked against the tables.
+struct Check<'a> {
+    tables: &'a Tables,
+    compiled: &'a mut [Option<Box<Compiled>>],
+    national: &'a str,
+    code: i32,
+}
+
+impl Check<'_> {
+    /// `get_region_for_number`, as the index of the region's patterns: the calling code's
+    /// only region, or the first of its regions whose leading digits or number patterns
+    /// take the number.
+    fn region(&mut self) -> Option<Option<usize>> {
+        let code = self.code;
+        let Some(regions) = self.tables.regions_of_code.get(&code) else {
+            return Some(None);
+        };
+        if let [only] = regions.as_slice() {
+            return Some(match only {
+                Region::World => self.tables.non_geographic.get(&code).copied(),
+                region => self.tables.by_region.get(region).copied(),
+            });
+        }
+        for region in regions {
+            let Some(&index) = self.tables.by_region.get(region) else {
+                return Some(None);
+            };
+            if self.leading_digits_match(index)? || self.of_known_type(index)? {
+                return Some(Some(index));
+            }
+        }
+        Some(None)
+    }
+
+    fn compiled(&mut self, index: usize) -> Option<&mut Compiled> {
+        Some(
+            self.compiled
+                .get_mut(index)?
+                .get_or_insert_with(Compiled::new),
+        )
+    }
+
+    /// The library's `get_number_type_helper(..) != Unknown`.
+    fn of_known_type(&mut self, index: usize) -> Option<bool> {
+        let patterns = &self.tables.patterns[index];
+        let length = self.national.len();
+        let national = self.national;
+        if !patterns.general.admits(length) {
+            return Some(false);
+        }
+        let compiled = self.compiled(index)?;
+        if compiled.general.is_none() {
+            compiled.general = Some(match &patterns.general.pattern {
+                Some(stored) => Matcher::compile(full_pattern(stored))?,
+                None => Matcher::Never,
+            });
+        }
+        if !compiled.general.as_mut()?.is_match(national)? {
+            return Some(false);
+        }
+        let types = admitting(&patterns.types, length);
+        match compiled.any_type.iter_mut().find(|(set, _)| *set == types) {
+            Some((_, matcher)) => matcher.is_match(national),
+            None => {
+                let mut matcher = any_of(&patterns.types, types)?;
+                let known = matcher.is_match(national);
+                compiled.any_type.push((types, matcher));
+                known
+            }
+        }
+    }
+
+    fn leading_digits_match(&mut self, index: usize) -> Option<bool> {
+        let patterns = &self.tables.patterns[index];
+        let national = self.national;
+        let compiled = self.compiled(index)?;
+        if compiled.leading_digits.is_none() {
+            compiled.leading_digits = Some(match &patterns.leading_digits {
+                Some(stored) => Some(Matcher::compile(start_pattern(stored))?),
+                None => None,
+            });
+        }
+        match compiled.leading_digits.as_mut()? {
+            Some(matcher) => matcher.is_match(national),
+            None => Some(false),
+        }
+    }
+}
+
+/// The types whose possible lengths admit `length`, a bit each.
+fn admitting(types: &[Desc], length: usize) -> u16 {
+    types
+        .iter()
+        .enumerate()
+        .filter(|(_, desc)| desc.admits(length))
+        .fold(0, |set, (bit, _)| set | 1 << bit)
+}
+
+/// One matcher for "the number matches one of the `set` of types".
+fn any_of(types: &[Desc], set: u16) -> Option<Matcher> {
+    let mut alternatives = Vec::new();
+    for (bit, desc) in types.iter().enumerate() {
+        let Some(stored) = desc.pattern.as_ref().filter(|_| set & 1 << bit != 0) else {
+            continue;
+        };
+        let pattern = full_pattern(stored);
+        if pattern.is_empty() {
+            return Some(Matcher::Always);
+        }
+        alternatives.push(pattern);
+    }
+    if alternatives.is_empty() {
+        return Some(Matcher::Never);
+    }
+    Matcher::compile(&alternatives.join("|"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rlibphonenumber::{PhoneNumberType, PhoneNumberUtil};
+
+    fn util() -> PhoneNumberUtil {
+        PhoneNumberUtil::new_for_metadata(super::super::metadata().unwrap()).unwrap()
+    }
+
+    fn agree(util: &PhoneNumberUtil, number: &PhoneNumber, what: &str) -> bool {
+        let library = util.is_valid_number(number);
+        assert_eq!(is_valid(number), Some(library), "{what}: {number:?}");
+        let region = util.get_region_for_number(number);
+        assert_eq!(region_of(number), Some(region), "{what}: {number:?}");
+        library
+    }
+
+    #[test]
+    fn every_pattern_of_every_region_compiles() {
+        let tables = tables().expect("metadata loads");
+        assert!(tables.patterns.len() > 240, "{}", tables.patterns.len());
+        for (index, patterns) in tables.patterns.iter().enumerate() {
+            let stored = patterns.general.pattern.as_deref().unwrap_or("");
+            assert!(Matcher::compile(full_pattern(stored)).is_some());
+            for length in 1..MAX_LENGTH {
+                let types = admitting(&patterns.types, length);
+                assert!(
+                    any_of(&patterns.types, types).is_some(),
+                    "region #{index}, length {length}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_library_on_example_numbers_of_every_type_and_region() {
+        let util = util();
+        let types = [
+            PhoneNumberType::FixedLine,
+            PhoneNumberType::Mobile,
+            PhoneNumberType::TollFree,
+            PhoneNumberType::PremiumRate,
+            PhoneNumberType::SharedCost,
+            PhoneNumberType::VoIP,
+            PhoneNumberType::PersonalNumber,
+            PhoneNumberType::Pager,
+            PhoneNumberType::UAN,
+            PhoneNumberType::VoiceMail,
+        ];
+        let (mut valid, mut checked) = (0, 0);
+        for region in util.get_supported_regions() {
+            for kind in types {
+                let Ok(example) = util.get_example_number_for_type_and_region(region, kind) else {
+                    continue;
+                };
+                // The example, and near misses: a digit more, a digit less, digits changed.
+                let national = example.national_number;
+                for variant in [
+                    national,
+                    national * 10 + 7,
+                    national / 10,
+                    national + 1,
+                    national ^ 0b1011,
+                ] {
+                    let mut number = example.clone();
+                    number.national_number = variant;
+                    valid += usize::from(agree(&util, &number, &format!("{region} {kind:?}")));
+                    checked += 1;
+                }
+            }
+        }
+        for code in util.get_supported_global_network_calling_codes() {
+            let Ok(example) = util.get_example_number_for_non_geo_entity(code) else {
+                continue;
+            };
+            agree(&util, &example, &format!("+{code}"));
+            checked += 1;
+        }
+        assert!(
+            checked > 2000 && valid > 1000,
+            "{checked} checked, {valid} valid"
+        );
+    }
+
+    #[test]
+    fn agrees_with_the_library_on_shared_calling_codes() {
+        let util = util();
+        let mut numbers = Vec::new();
+        // Every NANP area code with a few exchanges, and numbers of other shared codes
+        // (+44 GB/GG/IM/JE, +7 RU/KZ, +61 AU/CC/CX, +590, +262, +47, +358, +39).
+        for area in 200..1000 {
+            for exchange in ["201", "555", "746", "911"] {
+                numbers.push(format!("+1{area}{exchange}0142"));
+            }
+        }
+        for prefix in [
+            "+44 20",
+            "+44 1481",
+            "+44 1624",
+            "+44 1534",
+            "+44 7781",
+            "+44 7624",
+            "+44 7700",
+            "+7 495",
+            "+7 701",
+            "+7 727",
+            "+61 2",
+            "+61 4",
+            "+61 8 9162",
+            "+61 8 9164",
+            "+590 590",
+            "+590 690",
+            "+262 262",
+            "+262 269",
+            "+47 22",
+            "+47 79",
+            "+358 18",
+            "+358 40",
+            "+39 06 698",
+            "+39 02",
+        ] {
+            for tail in ["1234", "123456", "1234567", "12345678"] {
+                numbers.push(format!("{prefix}{tail}"));
+            }
+        }
+        let mut valid = 0;
+        for text in &numbers {
+            let Ok(number) = util.parse(text, None) else {
+                continue;
+            };
+            valid += usize::from(agree(&util, &number, text));
+        }
+        assert!(valid > 1000, "the sweep holds valid numbers too ({valid})");
+    }
+
+    #[test]
+    fn calling_codes_list_their_regions_in_the_librarys_order() {
+        let util = util();
+        let tables = tables().expect("metadata loads");
+        let codes: Vec<i32> = util.get_supported_calling_codes().collect();
+        assert!(codes.len() > 200, "{}", codes.len());
+        for code in codes {
+            let library: Option<Vec<Region>> = util
+                .get_regions_for_country_calling_code(code)
+                .map(Iterator::collect);
+            assert_eq!(
+                tables.regions_of_code.get(&code),
+                library.as_ref(),
+                "+{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_calling_code_is_invalid() {
+        let number = PhoneNumber {
+            country_code: 999,
+            national_number: 1234567,
+            ..Default::default()
+        };
+        assert_eq!(is_valid(&number), Some(false));
+    }
+}
