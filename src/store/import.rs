@@ -110,11 +110,57 @@ struct Tables<'t> {
     /// Tag counts gained in this batch, written once at its end.
     tag_counts: std::collections::HashMap<String, u64>,
     filter: KeyFilter,
-    /// Index entries made by this batch and not yet inserted: (kind, key, contact id).
-    /// They go in together, in key order, so consecutive inserts land in the same leaf
-    /// page (measured: a third of the writer's time went to inserting them one by one at
-    /// random places).
-    pending: std::collections::BTreeSet<(u8, u64, u64)>,
+    /// Index entries made by this batch and not yet inserted.
+    pending: Pending,
+}
+
+/// Index entries made by a batch and not yet inserted: (kind, key, contact id). They go
+/// in together, sorted, so consecutive inserts land in the same leaf page (measured: a
+/// third of the writer's time went to inserting them one by one at random places). Until
+/// then, lookups find them through `ids`, keyed by (kind, key): the one contact id, or
+/// `SEVERAL` when more than one contact holds the key and `entries` must be searched.
+#[derive(Default)]
+struct Pending {
+    entries: Vec<(u8, u64, u64)>,
+    ids: rustc_hash::FxHashMap<(u8, u64), u64>,
+}
+
+impl Pending {
+    const SEVERAL: u64 = u64::MAX;
+
+    fn add(&mut self, kind: u8, key: u64, id: u64) {
+        self.entries.push((kind, key, id));
+        self.ids
+            .entry((kind, key))
+            .and_modify(|held| *held = Pending::SEVERAL)
+            .or_insert(id);
+    }
+
+    /// The contact ids this batch has indexed under the key.
+    fn ids(&self, kind: u8, key: u64) -> impl Iterator<Item = u64> + '_ {
+        let held = self.ids.get(&(kind, key)).copied();
+        let one = held.filter(|&id| id != Pending::SEVERAL);
+        let several = held.filter(|&id| id == Pending::SEVERAL).map(|_| {
+            self.entries
+                .iter()
+                .filter(move |&&(k, h, _)| (k, h) == (kind, key))
+                .map(|&(_, _, id)| id)
+        });
+        one.into_iter().chain(several.into_iter().flatten())
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// All entries in key order, leaving this empty.
+    fn take_sorted(&mut self) -> Vec<(u8, u64, u64)> {
+        self.ids.clear();
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.sort_unstable();
+        entries.dedup();
+        entries
+    }
 }
 
 /// Index entries held back before they are inserted (about 2 MB).
@@ -138,8 +184,7 @@ impl Tables<'_> {
             Kind::Email => &self.emails,
         };
         let mut ids = index::under(table, k)?;
-        let pending = (kind as u8, k, 0)..=(kind as u8, k, u64::MAX);
-        ids.extend(self.pending.range(pending).map(|&(_, _, id)| id));
+        ids.extend(self.pending.ids(kind as u8, k));
         ids.sort_unstable();
         ids.dedup();
         if exact {
@@ -151,7 +196,7 @@ impl Tables<'_> {
     fn index(&mut self, kind: Kind, value: &str, id: u64) -> Result<()> {
         let key = kind.key(value).0;
         self.filter.add(kind, key);
-        self.pending.insert((kind as u8, key, id));
+        self.pending.add(kind as u8, key, id);
         if self.pending.len() >= PENDING_KEYS {
             self.flush_index()?;
         }
@@ -160,7 +205,7 @@ impl Tables<'_> {
 
     /// Inserts the held-back index entries, in key order.
     fn flush_index(&mut self) -> Result<()> {
-        for (kind, key, id) in std::mem::take(&mut self.pending) {
+        for (kind, key, id) in self.pending.take_sorted() {
             let table = if kind == Kind::Phone as u8 {
                 &mut self.phones
             } else {
@@ -583,5 +628,35 @@ pub fn final_status(counts: &JobCounts) -> JobStatus {
 impl RowStatus {
     pub fn is_problem(self) -> bool {
         matches!(self, RowStatus::Error | RowStatus::Skipped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pending;
+
+    #[test]
+    fn pending_entries_are_found_by_key_and_come_out_sorted() {
+        let mut pending = Pending::default();
+        pending.add(0, 42, 7);
+        pending.add(1, 42, 8); // the same key of the other kind
+        pending.add(0, 5, 9);
+        assert_eq!(pending.ids(0, 42).collect::<Vec<_>>(), [7]);
+        assert_eq!(pending.ids(1, 42).collect::<Vec<_>>(), [8]);
+        assert_eq!(pending.ids(0, 6).count(), 0);
+
+        // Two contacts under one key: both are found.
+        pending.add(0, 42, 11);
+        let mut several: Vec<u64> = pending.ids(0, 42).collect();
+        several.sort_unstable();
+        assert_eq!(several, [7, 11]);
+
+        assert_eq!(pending.len(), 4);
+        assert_eq!(
+            pending.take_sorted(),
+            [(0, 5, 9), (0, 42, 7), (0, 42, 11), (1, 42, 8)]
+        );
+        assert_eq!(pending.len(), 0);
+        assert_eq!(pending.ids(0, 42).count(), 0);
     }
 }
