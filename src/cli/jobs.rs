@@ -389,18 +389,7 @@ pub fn revert(id: u64, yes: bool, json: bool, db: Option<&Path>) -> i32 {
     if json {
         output::print_json(&report);
     } else {
-        let mut out = Human::stdout();
-        out.line(&format!(
-            "Reverted job {id}: {} contacts deleted, {} restored to their values before the job.",
-            report.deleted, report.restored
-        ));
-        if !report.conflicts.is_empty() {
-            let ids: Vec<String> = report.conflicts.iter().map(|c| format!("#{c}")).collect();
-            out.line(&format!(
-                "Left as they are, because a later job changed them: {}",
-                ids.join(", ")
-            ));
-        }
+        Human::stdout().line(&report.describe());
     }
     0
 }

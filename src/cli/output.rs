@@ -229,7 +229,11 @@ impl Human {
         self.line(&format!("  updated         {:>9}", c.updated));
         self.line(&format!("  skipped         {:>9}", c.skipped));
         self.line(&format!("  failed          {:>9}", c.failed));
-        self.line(&format!("  blank rows      {:>9}", c.blank_rows));
+        // A stopped or cancelled job never saw the rest of its file.
+        let blank = job
+            .blank_rows()
+            .map_or("unknown".to_string(), |n| n.to_string());
+        self.line(&format!("  blank rows      {blank:>9}"));
         if let Some(tag) = &job.import_tag {
             self.line(&format!("  tagged          {}", clean(tag)));
         }

@@ -24,6 +24,26 @@ pub struct RevertReport {
     pub conflicts: Vec<u64>,
 }
 
+impl RevertReport {
+    /// What the revert did, for the wizard's status line and the command line: the counts
+    /// first, so that a line cut at the screen's edge loses only the list of contacts.
+    pub fn describe(&self) -> String {
+        let mut text = format!(
+            "Job {} reverted: {} contacts deleted, {} restored to their values before it.",
+            self.job, self.deleted, self.restored
+        );
+        if !self.conflicts.is_empty() {
+            let ids: Vec<String> = self.conflicts.iter().map(|c| format!("#{c}")).collect();
+            text.push_str(&format!(
+                " {} left as they are, because a later job changed them: {}.",
+                self.conflicts.len(),
+                ids.join(", ")
+            ));
+        }
+        text
+    }
+}
+
 impl Store {
     pub fn revert_job(&self, id: u64, progress: &mut dyn FnMut(u64)) -> Result<RevertReport> {
         // Restoring before-images indexes keys the import's filter never saw.
@@ -168,5 +188,28 @@ impl Store {
         }
         txn.commit()?;
         Ok(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RevertReport;
+
+    #[test]
+    fn the_report_says_what_was_undone_and_what_was_left() {
+        let mut report = RevertReport {
+            job: 4,
+            deleted: 3,
+            restored: 2,
+            conflicts: Vec::new(),
+        };
+        assert_eq!(
+            report.describe(),
+            "Job 4 reverted: 3 contacts deleted, 2 restored to their values before it."
+        );
+        report.conflicts = vec![7, 9];
+        assert!(report
+            .describe()
+            .ends_with(" 2 left as they are, because a later job changed them: #7, #9."));
     }
 }

@@ -204,22 +204,10 @@ impl App {
     /// Reports a finished revert and shows the job as it is now.
     fn reverted(&mut self, job: u64, result: Result<RevertReport, String>) {
         self.ctx.reverting = None;
-        let r = match result {
-            Ok(r) => r,
+        match result {
+            Ok(r) => self.ctx.say(Level::Info, r.describe()),
             Err(e) => return self.ctx.say(Level::Error, e),
-        };
-        let mut text = format!(
-            "Job {job} reverted: {} deleted, {} restored.",
-            r.deleted, r.restored
-        );
-        if !r.conflicts.is_empty() {
-            let ids: Vec<String> = r.conflicts.iter().map(|c| format!("#{c}")).collect();
-            text.push_str(&format!(
-                " Left alone (changed by a later job): {}",
-                ids.join(", ")
-            ));
         }
-        self.ctx.say(Level::Info, text);
         let fresh = self.ctx.store.as_ref().and_then(|s| s.job(job).ok());
         if let (Some(j), Some(fresh)) = (&mut self.ctx.job, fresh) {
             if j.id == job {

@@ -348,6 +348,16 @@ fn failure_threshold_stops_the_job_cleanly() {
     assert_eq!(j["status"], "stopped");
     assert_eq!(j["failed"], 3);
     assert_eq!(j["total_rows"], 3);
+    assert_eq!(j["blank_rows"], 0, "the JSON keeps a number for scripts");
+    // The text does not claim to know the blank rows of a file it did not read to the end.
+    let shown = run(dir.path(), &["show", "1"]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(
+        shown.stdout.contains("blank rows        unknown"),
+        "{}",
+        shown.stdout
+    );
+    assert!(!shown.stdout.contains("blank rows              0"));
     let resumed = run(dir.path(), &["resume", "1", "--json"]);
     assert_eq!(resumed.code, 0, "{}", resumed.stderr);
 }
