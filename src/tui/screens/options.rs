@@ -232,7 +232,7 @@ impl Screen for OptionsScreen {
                 let end = if i == 2 || i == 3 { "" } else { " ▸" };
                 let value = fit(&value, 40);
                 let line = Line::from(vec![
-                    Span::raw(format!(" {name:<22}")),
+                    Span::raw(format!(" {name:<23}")),
                     Span::styled(arrows, theme.dim()),
                     Span::styled(value, theme.key()),
                     Span::styled(end, theme.dim()),
