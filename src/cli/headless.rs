@@ -76,7 +76,11 @@ pub fn preview(args: &PreviewArgs) -> i32 {
 
 /// Builds the plan the flags describe: the file, how to read it, the mapping with its
 /// overrides, and the options.
-pub fn plan_from_args(args: &ImportArgs, source: &Source) -> Result<ImportPlan, String> {
+pub fn plan_from_args(
+    args: &ImportArgs,
+    source: &Source,
+    defaults: &ImportOptions,
+) -> Result<ImportPlan, String> {
     let mut mapping = Mapping::auto(source.header());
     for spec in &args.map {
         mapping.apply_override(spec)?;
@@ -86,7 +90,7 @@ pub fn plan_from_args(args: &ImportArgs, source: &Source) -> Result<ImportPlan, 
     {
         return Err("--identifier id matches contacts by their store id, so it works with --purpose update only".into());
     }
-    let defaults = ImportOptions::default();
+    let defaults = defaults.clone();
     let options = ImportOptions {
         purpose: args.purpose,
         identifier: args.identifier,
@@ -125,16 +129,20 @@ pub struct Prepared {
 /// sense, the date columns' order is decided (reading the date columns through, when there
 /// are any). Errors are printed; the exit status returned.
 pub fn prepare(args: &ImportArgs) -> Result<Prepared, i32> {
+    let config = crate::config::Config::load().map_err(|e| {
+        eprintln!("rolodex: {}", sanitize_for_terminal(&e));
+        EXIT_UNUSABLE
+    })?;
     let source =
         Source::open(&args.file, &read_options(&args.read)).map_err(|e| output::fail(&e))?;
-    let mut plan = plan_from_args(args, &source).map_err(|e| {
+    let mut plan = plan_from_args(args, &source, &config.import_defaults()).map_err(|e| {
         eprintln!("rolodex: {e}");
         EXIT_USAGE
     })?;
     let o = &plan.options;
     if let Some(missing) = plan.mapping.missing(o.require, o.purpose, o.identifier) {
         eprintln!(
-            "rolodex: {}: no column is mapped to {missing} (required by --require {}); map one with --map 'COLUMN=FIELD'; nothing was written",
+            "rolodex: {}: no column is mapped to {missing} (required by the {} requirement); map one with --map 'COLUMN=FIELD'; nothing was written",
             sanitize_for_terminal(&args.file.display().to_string()),
             o.require
         );

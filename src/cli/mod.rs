@@ -82,6 +82,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print shell completions: rolodex completions bash > ~/.local/share/bash-completion/completions/rolodex
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args, Clone)]
@@ -201,6 +206,16 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Show { job, failed, csv }) => jobs::show(job, failed, csv, db),
         Some(Command::Revert { job, yes, json }) => jobs::revert(job, yes, json, db),
         Some(Command::Resume { job, json }) => jobs::resume(job, json, db),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "rolodex",
+                &mut std::io::stdout(),
+            );
+            0
+        }
         Some(Command::Import(args)) => {
             if args.dry_run {
                 headless::dry_run(&args, db)

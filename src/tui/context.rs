@@ -52,6 +52,8 @@ pub struct Ctx {
     pub mapping: Mapping,
     pub remembered: bool,
     pub options: ImportOptions,
+    /// The options a new import starts from: the built-in ones, or the user's config.toml.
+    pub defaults: ImportOptions,
     pub health: Vec<ColumnHealth>,
     pub date_orders: BTreeMap<usize, DateOrder>,
 
@@ -75,6 +77,14 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Starts every new import from `defaults` (the user's config.toml) instead of the
+    /// built-in options.
+    pub fn with_defaults(mut self, defaults: ImportOptions) -> Ctx {
+        self.options = defaults.clone();
+        self.defaults = defaults;
+        self
+    }
+
     pub fn new(
         theme: Theme,
         store: Result<Store, String>,
@@ -99,6 +109,7 @@ impl Ctx {
             mapping: Mapping::default(),
             remembered: false,
             options: ImportOptions::default(),
+            defaults: ImportOptions::default(),
             health: Vec::new(),
             date_orders: BTreeMap::new(),
             review: None,
@@ -152,7 +163,7 @@ impl Ctx {
             }
             None => Mapping::auto(&header),
         };
-        self.options = ImportOptions::default();
+        self.options = self.defaults.clone();
         self.options.consent_column = guess_consent_column(&header).map(|i| header[i].clone());
         self.review = None;
         self.job = None;

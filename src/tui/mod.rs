@@ -32,6 +32,16 @@ pub fn run(db: Option<&Path>, file: Option<&Path>) -> i32 {
             return crate::cli::EXIT_UNUSABLE;
         }
     }
+    let config = match crate::config::Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "rolodex: {}",
+                crate::engine::text::sanitize_for_terminal(&e)
+            );
+            return crate::cli::EXIT_UNUSABLE;
+        }
+    };
     let store = match crate::cli::jobs::store_path(db) {
         Some(path) => Store::open(&path).map_err(|e| e.to_string()),
         None => Err("no data directory for the store; start rolodex with --db PATH".to_string()),
@@ -40,14 +50,13 @@ pub fn run(db: Option<&Path>, file: Option<&Path>) -> i32 {
     std::thread::spawn(crate::engine::phone::warm_up);
     let (tx, rx) = mpsc::channel();
     let out_dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    let ctx = Ctx::new(
-        Theme::from_env(),
-        store,
-        tx.clone(),
-        chrono::Local::now,
-        out_dir,
-    );
+    let theme = Theme {
+        color: Theme::from_env().color && config.color(),
+    };
+    let ctx = Ctx::new(theme, store, tx.clone(), chrono::Local::now, out_dir)
+        .with_defaults(config.import_defaults());
     let mut app = App::new(ctx, file);
+    app.bell_enabled = config.bell();
 
     let mut terminal = ratatui::init();
     if let Err(e) = event::spawn_input(tx) {

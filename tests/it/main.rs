@@ -3,6 +3,7 @@
 //! binary on the files in `fixtures/`.
 
 mod cli_bad_files;
+mod cli_config;
 mod cli_crash;
 mod cli_dry_run;
 mod cli_hostile;

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use rolodex::engine::mapping::Requirement;
+use rolodex::engine::plan::ImportOptions;
 use rolodex::engine::review::Progress;
 use rolodex::store::Store;
 use rolodex::tui::app::App;
@@ -34,6 +36,11 @@ struct Harness {
 
 impl Harness {
     fn new(file: Option<&str>) -> Harness {
+        Harness::with_defaults(file, ImportOptions::default())
+    }
+
+    /// The wizard as started with a config.toml that gives these defaults.
+    fn with_defaults(file: Option<&str>, defaults: ImportOptions) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("test.redb")).map_err(|e| e.to_string());
         let (tx, rx) = mpsc::channel();
@@ -43,7 +50,8 @@ impl Harness {
             tx,
             fixed_clock,
             dir.path().to_path_buf(),
-        );
+        )
+        .with_defaults(defaults);
         let app = App::new(ctx, file.map(Path::new));
         Harness { app, rx, dir }
     }
@@ -199,6 +207,30 @@ fn options_screen() {
     assert_eq!(h.app.view, View::Options);
     h.key(KeyCode::Char(' ')).key(KeyCode::Down);
     snap("options", &h);
+}
+
+#[test]
+fn options_start_from_the_users_config() {
+    let defaults = ImportOptions {
+        region: "DE".into(),
+        require: Requirement::Dialer,
+        max_failures: 10_000,
+        ..ImportOptions::default()
+    };
+    let mut h = Harness::with_defaults(Some("fixtures/contacts.csv"), defaults);
+    h.key(KeyCode::Enter).key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Options);
+    let screen = h.render(80, 24);
+    for shown in [
+        "Default region           DE",
+        "Requirement            ◂ dialer ▸",
+        "Stop after failed rows ◂ 10000 ▸",
+    ] {
+        assert!(screen.contains(shown), "{shown:?} not in\n{screen}");
+    }
+    assert_eq!(h.app.ctx.options.region, "DE");
+    // A consent column found in the file still fills in on top of the defaults.
+    assert_eq!(h.app.ctx.options.consent_column.as_deref(), Some("Consent"));
 }
 
 #[test]

@@ -1,0 +1,206 @@
+//! The user's defaults, from `~/.config/rolodex/config.toml` (`$XDG_CONFIG_HOME` is
+//! honoured): the region for numbers written without a country code, the requirement
+//! preset, the failure threshold, the bell and colours. Flags given to a command override
+//! them; a file that is not there means the built-in defaults.
+//!
+//! ```toml
+//! region = "GB"
+//! require = "dialer"        # contact, dialer or any
+//! max_failures = 5000       # or "none"
+//! bell = false
+//! color = false
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::engine::mapping::Requirement;
+use crate::engine::phone::parse_region;
+use crate::engine::plan::ImportOptions;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Region for numbers written without a country code.
+    pub region: Option<String>,
+    /// The requirement preset.
+    pub require: Option<Requirement>,
+    /// Failed rows after which an import stops.
+    pub max_failures: Option<Threshold>,
+    /// Ring the terminal bell when a long import ends in the wizard.
+    pub bell: Option<bool>,
+    /// Colours in the wizard (`NO_COLOR` turns them off whatever this says).
+    #[serde(alias = "colour")]
+    pub color: Option<bool>,
+}
+
+/// `max_failures`: a number of rows, or `"none"` for no limit.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Threshold {
+    Rows(u64),
+    Word(String),
+}
+
+impl Config {
+    /// Where the file is looked for.
+    pub fn path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "rolodex")
+            .map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// The user's file, or the built-in defaults when there is none. The error is one line
+    /// that names the file, what is wrong and what to do.
+    pub fn load() -> Result<Config, String> {
+        match Config::path() {
+            Some(path) => Config::read(&path),
+            None => Ok(Config::default()),
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<Config, String> {
+        let shown = path.display();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(format!("{shown}: cannot read it ({e}); fix or delete it")),
+        };
+        let config: Config = toml::from_str(&text).map_err(|e| {
+            let at = error_line(&text, &e)
+                .map(|n| format!(" (line {n})"))
+                .unwrap_or_default();
+            format!(
+                "{shown}{at}: {}; fix it or delete the file",
+                e.message().trim_end_matches('\n').replace('\n', " ")
+            )
+        })?;
+        config.check().map_err(|e| format!("{shown}: {e}"))?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if let Some(region) = &self.region {
+            if parse_region(region).is_none() {
+                return Err(format!(
+                    "region = {region:?} is not a region with phone numbers; use a code such as US, GB or DE"
+                ));
+            }
+        }
+        if let Some(Threshold::Word(word)) = &self.max_failures {
+            if word != "none" {
+                return Err(format!(
+                    "max_failures = {word:?}: use a number of rows, or \"none\" for no limit"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The import options a new import starts from.
+    pub fn import_defaults(&self) -> ImportOptions {
+        let mut options = ImportOptions::default();
+        if let Some(region) = &self.region {
+            options.region = region.trim().to_ascii_uppercase();
+        }
+        if let Some(require) = self.require {
+            options.require = require;
+        }
+        match &self.max_failures {
+            Some(Threshold::Rows(n)) => options.max_failures = *n,
+            Some(Threshold::Word(_)) => options.max_failures = u64::MAX,
+            None => {}
+        }
+        options
+    }
+
+    pub fn bell(&self) -> bool {
+        self.bell.unwrap_or(true)
+    }
+
+    pub fn color(&self) -> bool {
+        self.color.unwrap_or(true)
+    }
+}
+
+/// The line a parse error is on. An unknown key is reported on the whole table, so its
+/// line is the one that sets it.
+fn error_line(text: &str, error: &toml::de::Error) -> Option<usize> {
+    let unknown = error
+        .message()
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next());
+    if let Some(key) = unknown {
+        let sets_key = |line: &str| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        };
+        if let Some(i) = text.lines().position(sets_key) {
+            return Some(i + 1);
+        }
+    }
+    let start = error.span()?.start.min(text.len());
+    Some(text[..start].matches('\n').count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Config, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::read(&path)
+    }
+
+    #[test]
+    fn every_setting_becomes_a_default() {
+        let config = read(
+            "region = \"gb\"\nrequire = \"dialer\"\nmax_failures = 5000\nbell = false\ncolour = false\n",
+        )
+        .unwrap();
+        let options = config.import_defaults();
+        assert_eq!(options.region, "GB");
+        assert_eq!(options.require, Requirement::Dialer);
+        assert_eq!(options.max_failures, 5000);
+        assert!(!config.bell());
+        assert!(!config.color());
+        assert_eq!(
+            read("max_failures = \"none\"\n")
+                .unwrap()
+                .import_defaults()
+                .max_failures,
+            u64::MAX
+        );
+    }
+
+    #[test]
+    fn no_file_means_the_built_in_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::read(&dir.path().join("config.toml")).unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.import_defaults(), ImportOptions::default());
+        assert!(config.bell() && config.color());
+    }
+
+    #[test]
+    fn mistakes_name_the_file_the_line_and_what_to_do() {
+        let err = read("region = \"GB\"\nregoin = \"DE\"\n").unwrap_err();
+        assert!(err.contains("config.toml (line 2)"), "{err}");
+        assert!(err.contains("regoin"), "{err}");
+        assert!(err.ends_with("fix it or delete the file"), "{err}");
+        assert!(!err.contains('\n'), "one line: {err}");
+
+        let err = read("bell = false\nregion = \"GB\"\nmax_failures = 1x\n").unwrap_err();
+        assert!(err.contains("config.toml (line 3)"), "{err}");
+
+        let err = read("region = \"ZZ\"\n").unwrap_err();
+        assert!(err.contains("\"ZZ\" is not a region"), "{err}");
+        let err = read("max_failures = \"lots\"\n").unwrap_err();
+        assert!(err.contains("\"none\" for no limit"), "{err}");
+        let err = read("require = \"everything\"\n").unwrap_err();
+        assert!(err.contains("everything"), "{err}");
+    }
+}
