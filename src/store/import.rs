@@ -117,36 +117,41 @@ struct Tables<'t> {
 /// Index entries made by a batch and not yet inserted: (kind, key, contact id). They go
 /// in together, sorted, so consecutive inserts land in the same leaf page (measured: a
 /// third of the writer's time went to inserting them one by one at random places). Until
-/// then, lookups find them through `ids`, keyed by (kind, key): the one contact id, or
-/// `SEVERAL` when more than one contact holds the key and `entries` must be searched.
+/// then, lookups find them through `ids`, keyed by (kind, key).
 #[derive(Default)]
 struct Pending {
     entries: Vec<(u8, u64, u64)>,
-    ids: rustc_hash::FxHashMap<(u8, u64), u64>,
+    ids: rustc_hash::FxHashMap<(u8, u64), Held>,
+}
+
+/// The contacts a pending key leads to: nearly always one.
+enum Held {
+    One(u64),
+    Several(Vec<u64>),
 }
 
 impl Pending {
-    const SEVERAL: u64 = u64::MAX;
-
     fn add(&mut self, kind: u8, key: u64, id: u64) {
         self.entries.push((kind, key, id));
-        self.ids
-            .entry((kind, key))
-            .and_modify(|held| *held = Pending::SEVERAL)
-            .or_insert(id);
+        match self.ids.get_mut(&(kind, key)) {
+            None => {
+                self.ids.insert((kind, key), Held::One(id));
+            }
+            Some(Held::One(first)) => {
+                let first = *first;
+                self.ids.insert((kind, key), Held::Several(vec![first, id]));
+            }
+            Some(Held::Several(ids)) => ids.push(id),
+        }
     }
 
     /// The contact ids this batch has indexed under the key.
-    fn ids(&self, kind: u8, key: u64) -> impl Iterator<Item = u64> + '_ {
-        let held = self.ids.get(&(kind, key)).copied();
-        let one = held.filter(|&id| id != Pending::SEVERAL);
-        let several = held.filter(|&id| id == Pending::SEVERAL).map(|_| {
-            self.entries
-                .iter()
-                .filter(move |&&(k, h, _)| (k, h) == (kind, key))
-                .map(|&(_, _, id)| id)
-        });
-        one.into_iter().chain(several.into_iter().flatten())
+    fn ids(&self, kind: u8, key: u64) -> &[u64] {
+        match self.ids.get(&(kind, key)) {
+            None => &[],
+            Some(Held::One(id)) => std::slice::from_ref(id),
+            Some(Held::Several(ids)) => ids,
+        }
     }
 
     fn len(&self) -> usize {
@@ -184,7 +189,7 @@ impl Tables<'_> {
             Kind::Email => &self.emails,
         };
         let mut ids = index::under(table, k)?;
-        ids.extend(self.pending.ids(kind as u8, k));
+        ids.extend_from_slice(self.pending.ids(kind as u8, k));
         ids.sort_unstable();
         ids.dedup();
         if exact {
@@ -641,22 +646,21 @@ mod tests {
         pending.add(0, 42, 7);
         pending.add(1, 42, 8); // the same key of the other kind
         pending.add(0, 5, 9);
-        assert_eq!(pending.ids(0, 42).collect::<Vec<_>>(), [7]);
-        assert_eq!(pending.ids(1, 42).collect::<Vec<_>>(), [8]);
-        assert_eq!(pending.ids(0, 6).count(), 0);
+        assert_eq!(pending.ids(0, 42), [7]);
+        assert_eq!(pending.ids(1, 42), [8]);
+        assert!(pending.ids(0, 6).is_empty());
 
-        // Two contacts under one key: both are found.
+        // Several contacts under one key: all are found.
         pending.add(0, 42, 11);
-        let mut several: Vec<u64> = pending.ids(0, 42).collect();
-        several.sort_unstable();
-        assert_eq!(several, [7, 11]);
+        pending.add(0, 42, 12);
+        assert_eq!(pending.ids(0, 42), [7, 11, 12]);
 
-        assert_eq!(pending.len(), 4);
+        assert_eq!(pending.len(), 5);
         assert_eq!(
             pending.take_sorted(),
-            [(0, 5, 9), (0, 42, 7), (0, 42, 11), (1, 42, 8)]
+            [(0, 5, 9), (0, 42, 7), (0, 42, 11), (0, 42, 12), (1, 42, 8)]
         );
         assert_eq!(pending.len(), 0);
-        assert_eq!(pending.ids(0, 42).count(), 0);
+        assert!(pending.ids(0, 42).is_empty());
     }
 }

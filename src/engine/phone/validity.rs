@@ -20,10 +20,12 @@ use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
+
 use rlibphonenumber::{PhoneMetadata, PhoneNumber, PhoneNumberDesc, Region};
 use rustc_hash::FxHashMap as HashMap;
 
-/// National significant numbers are at most 17 digits; longer ones are left to the library.
+/// National significant numbers are at most 17 digits (the library refuses longer ones when
+/// parsing); anything from this length on is left to the library.
 const MAX_LENGTH: usize = 24;
 
 /// What the library keeps of one region (or non-geographic calling code) for validity.
@@ -171,15 +173,16 @@ impl Matcher {
         Some(Matcher::Dfa(Box::new((dfa, cache))))
     }
 
-    /// Whether the pattern matches at the start of `text`; the stored patterns end in `$`
-    /// where a whole-text match is meant. `None` if the search gave up.
+    /// Whether the pattern matches in `text`, searched as the library's `is_match` does
+    /// (unanchored: the stored patterns carry their own `^`, and `$` where a whole-text
+    /// match is meant). `None` if the search gave up.
     fn is_match(&mut self, text: &str) -> Option<bool> {
         match self {
             Matcher::Never => Some(false),
             Matcher::Always => Some(true),
             Matcher::Dfa(dfa) => {
                 let (dfa, cache) = &mut **dfa;
-                let input = Input::new(text).anchored(Anchored::Yes).earliest(true);
+                let input = Input::new(text).anchored(Anchored::No).earliest(true);
                 dfa.try_search_fwd(cache, &input).ok().map(|m| m.is_some())
             }
         }
@@ -392,11 +395,20 @@ mod tests {
         PhoneNumberUtil::new_for_metadata(super::super::metadata().unwrap()).unwrap()
     }
 
+    /// Our answers against the library's, on our copy of the metadata and on the crate's
+    /// built-in one (which catches the copy drifting from an upgraded crate).
     fn agree(util: &PhoneNumberUtil, number: &PhoneNumber, what: &str) -> bool {
         let library = util.is_valid_number(number);
         assert_eq!(is_valid(number), Some(library), "{what}: {number:?}");
+        let builtin = &*rlibphonenumber::PHONE_NUMBER_UTIL;
+        assert_eq!(builtin.is_valid_number(number), library, "{what}: built-in");
         let region = util.get_region_for_number(number);
         assert_eq!(region_of(number), Some(region), "{what}: {number:?}");
+        assert_eq!(
+            builtin.get_region_for_number(number),
+            region,
+            "{what}: built-in"
+        );
         library
     }
 
@@ -458,8 +470,13 @@ mod tests {
             let Ok(example) = util.get_example_number_for_non_geo_entity(code) else {
                 continue;
             };
-            agree(&util, &example, &format!("+{code}"));
-            checked += 1;
+            let national = example.national_number;
+            for variant in [national, national * 10 + 3, national / 10, national + 1] {
+                let mut number = example.clone();
+                number.national_number = variant;
+                agree(&util, &number, &format!("+{code}"));
+                checked += 1;
+            }
         }
         assert!(
             checked > 2000 && valid > 1000,
