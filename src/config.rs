@@ -1,7 +1,8 @@
-//! The user's defaults, from `~/.config/rolodex/config.toml` (`$XDG_CONFIG_HOME` is
-//! honoured): the region for numbers written without a country code, the requirement
-//! preset, the failure threshold, the bell and colours. Flags given to a command override
-//! them; a file that is not there means the built-in defaults.
+//! The user's defaults, from `config.toml` in the user's config directory
+//! (`~/.config/rolodex/` on Linux, `$XDG_CONFIG_HOME` honoured): the region for numbers
+//! written without a country code, the requirement preset, the failure threshold, the bell
+//! and colours. Flags given to a command override them, in the wizard too; a file that is
+//! not there means the built-in defaults.
 //!
 //! ```toml
 //! region = "GB"
@@ -37,7 +38,10 @@ pub struct Config {
 
 /// `max_failures`: a number of rows, or `"none"` for no limit.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "max_failures: a number of rows, or \"none\" for no limit"
+)]
 pub enum Threshold {
     Rows(u64),
     Word(String),
@@ -64,6 +68,9 @@ impl Config {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(format!("{shown}: not UTF-8 text; save it as UTF-8"))
+            }
             Err(e) => return Err(format!("{shown}: cannot read it ({e}); fix or delete it")),
         };
         let config: Config = toml::from_str(&text).map_err(|e| {
@@ -141,7 +148,13 @@ fn error_line(text: &str, error: &toml::de::Error) -> Option<usize> {
         }
     }
     let start = error.span()?.start.min(text.len());
-    Some(text[..start].matches('\n').count() + 1)
+    Some(
+        text.as_bytes()[..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1,
+    )
 }
 
 #[cfg(test)]
@@ -200,6 +213,8 @@ mod tests {
         assert!(err.contains("\"ZZ\" is not a region"), "{err}");
         let err = read("max_failures = \"lots\"\n").unwrap_err();
         assert!(err.contains("\"none\" for no limit"), "{err}");
+        let err = read("max_failures = -5\n").unwrap_err();
+        assert!(err.contains("a number of rows, or \"none\""), "{err}");
         let err = read("require = \"everything\"\n").unwrap_err();
         assert!(err.contains("everything"), "{err}");
     }

@@ -74,6 +74,29 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     0
 }
 
+/// The options the flags describe, on top of `defaults` (the user's config.toml): a flag
+/// left out keeps the default.
+pub fn options_from_args(args: &ImportArgs, defaults: &ImportOptions) -> ImportOptions {
+    let defaults = defaults.clone();
+    ImportOptions {
+        purpose: args.purpose,
+        identifier: args.identifier,
+        keep_existing: args.keep_existing,
+        region: args.region.clone().unwrap_or(defaults.region),
+        require: args.require.unwrap_or(defaults.require),
+        consent_column: args.consent_column.clone(),
+        consent_confirmed: args.consent_confirmed,
+        tags: args.tags.clone(),
+        import_tag: !args.no_import_tag,
+        list: args.list.clone().map(|name| ListTarget {
+            name,
+            dial: args.dial,
+        }),
+        shared: args.shared,
+        max_failures: args.max_failures.unwrap_or(defaults.max_failures),
+    }
+}
+
 /// Builds the plan the flags describe: the file, how to read it, the mapping with its
 /// overrides, and the options.
 pub fn plan_from_args(
@@ -90,24 +113,7 @@ pub fn plan_from_args(
     {
         return Err("--identifier id matches contacts by their store id, so it works with --purpose update only".into());
     }
-    let defaults = defaults.clone();
-    let options = ImportOptions {
-        purpose: args.purpose,
-        identifier: args.identifier,
-        keep_existing: args.keep_existing,
-        region: args.region.clone().unwrap_or(defaults.region),
-        require: args.require.unwrap_or(defaults.require),
-        consent_column: args.consent_column.clone(),
-        consent_confirmed: args.consent_confirmed,
-        tags: args.tags.clone(),
-        import_tag: !args.no_import_tag,
-        list: args.list.clone().map(|name| ListTarget {
-            name,
-            dial: args.dial,
-        }),
-        shared: args.shared,
-        max_failures: args.max_failures.unwrap_or(defaults.max_failures),
-    };
+    let options = options_from_args(args, defaults);
     Ok(ImportPlan {
         file: args.file.clone(),
         read: read_options(&args.read),

@@ -222,7 +222,7 @@ pub fn run(cli: Cli) -> i32 {
             } else if args.yes {
                 jobs::import(&args, db)
             } else {
-                crate::tui::run(db, Some(&args.file))
+                crate::tui::run(db, Some(&args))
             }
         }
         None => crate::tui::run(db, None),

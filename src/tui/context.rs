@@ -164,7 +164,13 @@ impl Ctx {
             None => Mapping::auto(&header),
         };
         self.options = self.defaults.clone();
-        self.options.consent_column = guess_consent_column(&header).map(|i| header[i].clone());
+        // A consent column named by a flag, when this file has it; else the one guessed.
+        self.options.consent_column = self
+            .defaults
+            .consent_column
+            .clone()
+            .filter(|c| header.contains(c))
+            .or_else(|| guess_consent_column(&header).map(|i| header[i].clone()));
         self.review = None;
         self.job = None;
         self.source = Some(source);

@@ -20,8 +20,10 @@ use theme::Theme;
 
 use crate::store::Store;
 
-/// Opens the wizard (on `file` when given); returns the process exit status.
-pub fn run(db: Option<&Path>, file: Option<&Path>) -> i32 {
+/// Opens the wizard, on the file of `import FILE` when given, with the options its flags
+/// set as the starting point; returns the process exit status.
+pub fn run(db: Option<&Path>, import: Option<&crate::cli::ImportArgs>) -> i32 {
+    let file = import.map(|args| args.file.as_path());
     if let Some(f) = file {
         // A file that does not exist is a usage problem, reported before the screen opens.
         if !f.exists() {
@@ -53,8 +55,14 @@ pub fn run(db: Option<&Path>, file: Option<&Path>) -> i32 {
     let theme = Theme {
         color: Theme::from_env().color && config.color(),
     };
-    let ctx = Ctx::new(theme, store, tx.clone(), chrono::Local::now, out_dir)
-        .with_defaults(config.import_defaults());
+    let mut defaults = config.import_defaults();
+    if let Some(args) = import {
+        defaults = crate::cli::headless::options_from_args(args, &defaults);
+        // The wizard asks for consent itself; a flag does not tick the box.
+        defaults.consent_confirmed = false;
+    }
+    let ctx =
+        Ctx::new(theme, store, tx.clone(), chrono::Local::now, out_dir).with_defaults(defaults);
     let mut app = App::new(ctx, file);
     app.bell_enabled = config.bell();
 

@@ -214,7 +214,7 @@ fn options_start_from_the_users_config() {
     let defaults = ImportOptions {
         region: "DE".into(),
         require: Requirement::Dialer,
-        max_failures: 10_000,
+        max_failures: 5000,
         ..ImportOptions::default()
     };
     let mut h = Harness::with_defaults(Some("fixtures/contacts.csv"), defaults);
@@ -224,11 +224,16 @@ fn options_start_from_the_users_config() {
     for shown in [
         "Default region           DE",
         "Requirement            ◂ dialer ▸",
-        "Stop after failed rows ◂ 10000 ▸",
+        "Stop after failed rows ◂ 5000 ▸",
     ] {
         assert!(screen.contains(shown), "{shown:?} not in\n{screen}");
     }
     assert_eq!(h.app.ctx.options.region, "DE");
+    // The configured threshold sits among the ones offered, in order.
+    h.keys(&[KeyCode::Down; 6]).key(KeyCode::Right);
+    assert_eq!(h.app.ctx.options.max_failures, 10_000);
+    h.key(KeyCode::Left).key(KeyCode::Left);
+    assert_eq!(h.app.ctx.options.max_failures, 1000);
     // A consent column found in the file still fills in on top of the defaults.
     assert_eq!(h.app.ctx.options.consent_column.as_deref(), Some("Consent"));
 }

@@ -28,6 +28,16 @@ const FIELDS: [&str; 7] = [
 /// The failure thresholds offered; `u64::MAX` is no limit.
 const THRESHOLDS: [u64; 5] = [100, 1000, 10_000, 100_000, u64::MAX];
 
+/// The thresholds offered, with the user's configured one among them in its place.
+fn thresholds(configured: u64) -> Vec<u64> {
+    let mut offered = THRESHOLDS.to_vec();
+    if !offered.contains(&configured) {
+        offered.push(configured);
+        offered.sort_unstable();
+    }
+    offered
+}
+
 fn cycle<T: Clone + PartialEq>(all: &[T], current: T, forward: bool) -> T {
     let i = all.iter().position(|v| *v == current).unwrap_or(0);
     let n = all.len();
@@ -48,6 +58,7 @@ pub struct OptionsScreen {
 
 impl OptionsScreen {
     fn change(&mut self, ctx: &mut Ctx, forward: bool) {
+        let offered = thresholds(ctx.defaults.max_failures);
         let o = &mut ctx.options;
         match self.focus {
             0 => {
@@ -83,7 +94,7 @@ impl OptionsScreen {
                     forward,
                 )
             }
-            6 => o.max_failures = cycle(&THRESHOLDS, o.max_failures, forward),
+            6 => o.max_failures = cycle(&offered, o.max_failures, forward),
             5 => {
                 let header: Vec<Option<String>> = std::iter::once(None)
                     .chain(
