@@ -267,6 +267,7 @@ fn tags_and_destination_screens() {
     snap("tags", &h);
     h.key(KeyCode::Enter);
     assert_eq!(h.app.view, View::Destination);
+    snap("destination_contacts_only", &h);
     h.keys(&[
         KeyCode::Char(' '),
         KeyCode::Down,

@@ -143,14 +143,25 @@ impl Screen for DestinationScreen {
                 .render(name, buf);
         }
         let lines = vec![
-            row(
-                2,
-                vec![Span::raw(format!(
+            {
+                // How a list is dialled means nothing without a list: shown, but dimmed.
+                let dial = format!(
                     " Dial mode     {} AI dialer   {} Manual",
                     radio(self.dial == DialMode::Ai),
                     radio(self.dial == DialMode::Manual)
-                ))],
-            ),
+                );
+                if self.new_list {
+                    row(2, vec![Span::raw(dial)])
+                } else {
+                    row(
+                        2,
+                        vec![
+                            Span::styled(dial, theme.dim()),
+                            Span::styled("   (for a new list)", theme.dim()),
+                        ],
+                    )
+                }
+            },
             row(
                 3,
                 vec![Span::raw(format!(
