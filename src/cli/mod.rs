@@ -4,6 +4,7 @@
 pub mod headless;
 pub mod jobs;
 pub mod output;
+pub mod trace;
 
 use std::path::PathBuf;
 
@@ -22,6 +23,7 @@ pub const EXIT_USAGE: i32 = 2;
 #[command(
     name = "rolodex",
     version,
+    propagate_version = true,
     about = "Import contacts from CSV exports into an embedded contact store",
     long_about = "Import contacts from CSV exports into an embedded contact store.\n\nWithout a command, opens the import wizard. With `import FILE --yes --consent-confirmed`, runs an import headless; with `import FILE --dry-run`, shows what an import would do without writing anything."
 )]
@@ -79,6 +81,14 @@ pub enum Command {
     /// Finish a job that was killed or cancelled, without duplicates
     Resume {
         job: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find every row of every job that mentioned a name, email or phone, and what became of it
+    Trace {
+        /// A name, an email or a phone number, written any way
+        text: String,
+        /// Print a JSON array of the rows found
         #[arg(long)]
         json: bool,
     },
@@ -206,6 +216,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Show { job, failed, csv }) => jobs::show(job, failed, csv, db),
         Some(Command::Revert { job, yes, json }) => jobs::revert(job, yes, json, db),
         Some(Command::Resume { job, json }) => jobs::resume(job, json, db),
+        Some(Command::Trace { text, json }) => trace::trace(&text, json, db),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(

@@ -19,6 +19,7 @@ pub mod resolve;
 pub mod review;
 pub mod source;
 pub mod text;
+pub mod trace;
 pub mod validate;
 
 pub use error::{EngineError, Result};

@@ -811,3 +811,67 @@ fn a_schema_2_store_is_upgraded_and_its_contacts_still_match() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn trace_finds_every_row_that_mentioned_someone_and_what_became_of_it() {
+    let dir = tempdir();
+    let file = write(
+        dir.path(),
+        "leads.csv",
+        "Name,Phone,Email\nJane Doe,+1 212 334 5678,\nJane D.,(212) 334-5678,\nBob Stone,123,bob@example.com\n",
+    );
+    import_ok(dir.path(), &file, &[]);
+
+    // Her name, in another case: the row that made her and the duplicate that was skipped.
+    let out = run(dir.path(), &["trace", "JANE", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = out.json();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0]["status"], "imported");
+    assert_eq!(rows[0]["job"], 1);
+    assert_eq!(rows[0]["row"], 2);
+    assert!(rows[0]["contact"].is_u64());
+    assert_eq!(rows[1]["status"], "skipped");
+    assert_eq!(rows[1]["reasons"][0]["code"], "duplicate_in_file");
+    assert_eq!(rows[1]["cells"][1], "(212) 334-5678");
+
+    // Her number, written a third way, finds the same two rows.
+    let by_phone = run(dir.path(), &["trace", "212.334.5678", "--json"]).json();
+    assert_eq!(by_phone.as_array().unwrap().len(), 2);
+
+    // In text: where the row was, what became of it and why.
+    let out = run(dir.path(), &["trace", "bob@example.com"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Job 1 · ")
+            && out
+                .stdout
+                .contains("leads.csv · row 4: imported as contact #2")
+            && out.stdout.contains("invalid_phone: Phone: 123"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("1 row mentions"), "{}", out.stdout);
+
+    let none = run(dir.path(), &["trace", "Nobody Here"]);
+    assert_eq!(none.code, 0);
+    assert!(none
+        .stdout
+        .contains("No row of any job mentions \"Nobody Here\"."));
+    assert_eq!(run(dir.path(), &["trace", " -- "]).code, 2);
+}
+
+#[test]
+fn every_command_answers_version() {
+    let dir = tempdir();
+    for command in ["import", "history", "trace", "completions"] {
+        let out = run(dir.path(), &[command, "--version"]);
+        assert_eq!(out.code, 0, "{command}: {}", out.stderr);
+        assert!(
+            out.stdout.starts_with("rolodex"),
+            "{command}: {}",
+            out.stdout
+        );
+    }
+}

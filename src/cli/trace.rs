@@ -1,0 +1,119 @@
+//! `rolodex trace TEXT`: every row of every job that mentioned a name, an email or a phone
+//! number, and what became of it — "why is Jane not in our contacts?" in one step.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use super::jobs::{open_store, store_fail};
+use super::output::{self, Human};
+use super::EXIT_USAGE;
+use crate::engine::text::sanitize_for_terminal as clean;
+use crate::engine::trace::Needle;
+use crate::store::jobs::{Job, JobRow};
+use crate::store::StoreError;
+
+/// One row found, with the job it belongs to.
+struct Found<'j> {
+    job: &'j Job,
+    row: JobRow,
+}
+
+pub fn trace(text: &str, json: bool, db: Option<&Path>) -> i32 {
+    let Some(needle) = Needle::new(text) else {
+        eprintln!("rolodex: trace needs a name, an email or a phone number to look for");
+        return EXIT_USAGE;
+    };
+    let store = match open_store(db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let jobs = match store.jobs() {
+        Ok(j) => j,
+        Err(e) => return store_fail(&e),
+    };
+    let mut found = Vec::new();
+    for job in &jobs {
+        let result = store.job_rows(job.id, &mut |row| {
+            if needle.found_in(&row.cells) {
+                found.push(Found { job, row });
+            }
+            Ok::<(), StoreError>(())
+        });
+        if let Err(e) = result {
+            return store_fail(&e);
+        }
+    }
+    if json {
+        let rows: Vec<Value> = found.iter().map(Found::json).collect();
+        output::print_json(&rows);
+    } else {
+        print_text(text, &found);
+    }
+    0
+}
+
+impl Found<'_> {
+    fn json(&self) -> Value {
+        let r = &self.row;
+        json!({
+            "job": self.job.id,
+            "file": self.job.file,
+            "row": r.row,
+            "status": r.status.name(),
+            "contact": r.contact,
+            "reasons": r.issues.iter().map(|i| json!({
+                "code": i.reason.code(),
+                "column": i.column,
+                "message": i.message,
+            })).collect::<Vec<_>>(),
+            "cells": r.cells.to_vec(),
+        })
+    }
+
+    /// "Job 2 · leads.csv · row 48213: skipped", then why, then the row's cells.
+    fn describe(&self) -> Vec<String> {
+        let r = &self.row;
+        let became = match (r.status.name(), r.contact) {
+            (status @ ("imported" | "updated"), Some(id)) => format!("{status} as contact #{id}"),
+            (status, _) => status.to_string(),
+        };
+        let mut lines = vec![format!(
+            "Job {} · {} · row {}: {became}",
+            self.job.id,
+            clean(&self.job.file),
+            r.row
+        )];
+        for issue in &r.issues {
+            lines.push(format!(
+                "  {}: {}",
+                issue.reason.code(),
+                clean(&issue.describe())
+            ));
+        }
+        let cells: Vec<&str> = r.cells.iter().filter(|c| !c.trim().is_empty()).collect();
+        lines.push(format!("  cells: {}", clean(&cells.join(" · "))));
+        lines
+    }
+}
+
+fn print_text(text: &str, found: &[Found]) {
+    let mut out = Human::stdout();
+    for f in found {
+        for line in f.describe() {
+            out.line(&line);
+        }
+    }
+    let jobs = {
+        let mut ids: Vec<u64> = found.iter().map(|f| f.job.id).collect();
+        ids.dedup();
+        ids.len()
+    };
+    let text = clean(text);
+    out.line(&match found.len() {
+        0 => format!("No row of any job mentions {text:?}."),
+        1 => format!("1 row mentions {text:?}."),
+        n if jobs == 1 => format!("{n} rows in 1 job mention {text:?}."),
+        n => format!("{n} rows in {jobs} jobs mention {text:?}."),
+    });
+}
