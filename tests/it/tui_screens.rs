@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use rolodex::engine::mapping::Requirement;
-use rolodex::engine::plan::ImportOptions;
+use rolodex::engine::plan::{DialMode, ImportOptions, ListTarget};
 use rolodex::engine::review::Progress;
 use rolodex::store::Store;
 use rolodex::tui::app::App;
@@ -236,6 +236,43 @@ fn options_start_from_the_users_config() {
     assert_eq!(h.app.ctx.options.max_failures, 1000);
     // A consent column found in the file still fills in on top of the defaults.
     assert_eq!(h.app.ctx.options.consent_column.as_deref(), Some("Consent"));
+}
+
+#[test]
+fn tags_list_and_visibility_given_by_flags_are_on_their_screens() {
+    let defaults = ImportOptions {
+        tags: vec!["spring".into(), "vip".into()],
+        list: Some(ListTarget {
+            name: "Leads".into(),
+            dial: DialMode::Manual,
+        }),
+        shared: true,
+        ..ImportOptions::default()
+    };
+    let mut h = Harness::with_defaults(Some("fixtures/contacts.csv"), defaults);
+    h.walk_to_review()
+        .keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+    assert_eq!(h.app.view, View::Tags);
+    assert!(h.render(80, 24).contains("spring, vip"));
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Destination);
+    let screen = h.render(80, 24);
+    for shown in [
+        "( ) Contacts only    (•) Contacts and a new dialing list",
+        "Leads",
+        "( ) AI dialer   (•) Manual",
+        "( ) Personal    (•) Shared with the team",
+    ] {
+        assert!(screen.contains(shown), "{shown:?} not in\n{screen}");
+    }
+    h.key(KeyCode::Enter);
+    let o = &h.app.ctx.options;
+    assert_eq!(o.tags, ["spring", "vip"]);
+    assert_eq!(
+        o.list.as_ref().map(|l| (l.name.as_str(), l.dial)),
+        Some(("Leads", DialMode::Manual))
+    );
+    assert!(o.shared);
 }
 
 #[test]

@@ -39,6 +39,14 @@ impl Screen for DestinationScreen {
     }
 
     fn enter(&mut self, ctx: &mut Ctx) {
+        // What `--list`, `--dial` and `--shared` asked for, or what was chosen here before.
+        if let Some(list) = &ctx.options.list {
+            self.new_list = true;
+            self.name
+                .set(&crate::engine::text::sanitize_for_terminal(&list.name));
+            self.dial = list.dial;
+        }
+        self.shared = ctx.options.shared;
         if self.name.value().is_empty() {
             let stem = ctx
                 .source

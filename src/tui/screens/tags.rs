@@ -82,6 +82,10 @@ impl Screen for TagsScreen {
         if self.existing.is_empty() && self.focus == Focus::Existing {
             self.focus = Focus::New;
         }
+        // Tags given by `--tag` arrive as typed ones, to keep or change.
+        if self.picked.is_empty() && self.new_tags.value().is_empty() {
+            self.new_tags.set(&ctx.options.tags.join(", "));
+        }
     }
 
     fn text_input(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> bool {
