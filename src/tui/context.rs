@@ -27,7 +27,7 @@ use crate::engine::resolve::issues_of;
 use crate::engine::review::{
     phone_column_health, review, scan_date_columns, ColumnHealth, NoStore, Progress, Review,
 };
-use crate::engine::source::{RawRow, Source};
+use crate::engine::source::{RawRow, ReadOptions, Source};
 use crate::store::jobs::Job;
 use crate::store::Store;
 use crate::worker::{spawn_new_import, Cancel, NewImport, WorkerEvent};
@@ -54,6 +54,8 @@ pub struct Ctx {
     pub options: ImportOptions,
     /// The options a new import starts from: the built-in ones, or the user's config.toml.
     pub defaults: ImportOptions,
+    /// How `rolodex import FILE` asked for FILE to be read and mapped, if it did.
+    pub given: Option<Given>,
     pub health: Vec<ColumnHealth>,
     pub date_orders: BTreeMap<usize, DateOrder>,
 
@@ -76,7 +78,26 @@ pub struct Ctx {
     pub fixes: BTreeMap<(u64, u64), Vec<String>>,
 }
 
+/// The file named on the command line, with the flags that say how to read and map it
+/// (`--delimiter`, `--encoding`, `--header-row`, `--map`). They apply to that file only:
+/// another file picked in the wizard is read as detected.
+#[derive(Debug, Clone, Default)]
+pub struct Given {
+    pub file: PathBuf,
+    pub read: ReadOptions,
+    pub map: Vec<String>,
+}
+
 impl Ctx {
+    /// How to read `path`: as the command line asked, if it named this file.
+    pub fn read_options_for(&self, path: &Path) -> ReadOptions {
+        self.given
+            .as_ref()
+            .filter(|g| g.file == path)
+            .map(|g| g.read.clone())
+            .unwrap_or_default()
+    }
+
     /// Starts every new import from `defaults` (the user's config.toml) instead of the
     /// built-in options.
     pub fn with_defaults(mut self, defaults: ImportOptions) -> Ctx {
@@ -110,6 +131,7 @@ impl Ctx {
             remembered: false,
             options: ImportOptions::default(),
             defaults: ImportOptions::default(),
+            given: None,
             health: Vec::new(),
             date_orders: BTreeMap::new(),
             review: None,
@@ -133,7 +155,10 @@ impl Ctx {
 
     /// Takes a freshly opened file: samples, the automatic (or remembered) mapping, the
     /// suggested consent column, the phone-column health.
-    pub fn load(&mut self, source: Source) {
+    /// Makes `source` the file being imported, with its samples, its mapping (remembered,
+    /// guessed, then the command line's `--map`) and fresh options. Returns the first `--map`
+    /// that could not be applied, if any.
+    pub fn load(&mut self, source: Source) -> Option<String> {
         self.samples.clear();
         if let Ok(mut rows) = source.rows() {
             while self.samples.len() < 20 {
@@ -163,6 +188,18 @@ impl Ctx {
             }
             None => Mapping::auto(&header),
         };
+        let overrides = self
+            .given
+            .as_ref()
+            .filter(|g| g.file == source.info.path)
+            .map(|g| g.map.clone())
+            .unwrap_or_default();
+        let mut refused = None;
+        for spec in &overrides {
+            if let Err(e) = self.mapping.apply_override(spec) {
+                refused.get_or_insert(e);
+            }
+        }
         self.options = self.defaults.clone();
         // A consent column named by a flag, when this file has it; else the one guessed.
         self.options.consent_column = self
@@ -175,6 +212,7 @@ impl Ctx {
         self.job = None;
         self.source = Some(source);
         self.refresh_health();
+        refused
     }
 
     pub fn refresh_health(&mut self) {
@@ -195,7 +233,7 @@ impl Ctx {
         let source = self.source.as_ref()?;
         Some(ImportPlan {
             file: source.info.path.clone(),
-            read: Default::default(),
+            read: self.read_options_for(&source.info.path),
             mapping: self.mapping.clone(),
             options: self.options.clone(),
             date_orders: self.date_orders.clone(),

@@ -10,11 +10,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use rolodex::engine::mapping::Requirement;
+use rolodex::engine::mapping::Target;
 use rolodex::engine::plan::{DialMode, ImportOptions, ListTarget};
 use rolodex::engine::review::Progress;
+use rolodex::engine::source::ReadOptions;
 use rolodex::store::Store;
 use rolodex::tui::app::App;
-use rolodex::tui::context::Ctx;
+use rolodex::tui::context::{Ctx, Given};
 use rolodex::tui::event::AppEvent;
 use rolodex::tui::screens::View;
 use rolodex::tui::theme::Theme;
@@ -36,22 +38,26 @@ struct Harness {
 
 impl Harness {
     fn new(file: Option<&str>) -> Harness {
-        Harness::with_defaults(file, ImportOptions::default())
+        Harness::build(file, |ctx| ctx)
     }
 
     /// The wizard as started with a config.toml that gives these defaults.
     fn with_defaults(file: Option<&str>, defaults: ImportOptions) -> Harness {
+        Harness::build(file, |ctx| ctx.with_defaults(defaults))
+    }
+
+    /// The wizard with its context set up by `setup` before the file is opened.
+    fn build(file: Option<&str>, setup: impl FnOnce(Ctx) -> Ctx) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("test.redb")).map_err(|e| e.to_string());
         let (tx, rx) = mpsc::channel();
-        let ctx = Ctx::new(
+        let ctx = setup(Ctx::new(
             Theme::plain(),
             store,
             tx,
             fixed_clock,
             dir.path().to_path_buf(),
-        )
-        .with_defaults(defaults);
+        ));
         let app = App::new(ctx, file.map(Path::new));
         Harness { app, rx, dir }
     }
@@ -273,6 +279,51 @@ fn tags_list_and_visibility_given_by_flags_are_on_their_screens() {
         Some(("Leads", DialMode::Manual))
     );
     assert!(o.shared);
+}
+
+#[test]
+fn the_command_lines_reading_and_mapping_flags_apply_to_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("export.csv");
+    std::fs::write(
+        &file,
+        "Exported from the CRM\n\nName;Mobile Number;Note\nAda Lovelace;+44 20 7946 0018;x\n",
+    )
+    .unwrap();
+    let given = |map: &[&str]| Given {
+        file: file.clone(),
+        read: ReadOptions {
+            delimiter: Some(b';'),
+            encoding: None,
+            header_row: Some(3),
+        },
+        map: map.iter().map(|m| m.to_string()).collect(),
+    };
+    let path = file.display().to_string();
+    let ok = given(&["Note=ignore"]);
+    let h = Harness::build(Some(&path), |ctx| Ctx {
+        given: Some(ok),
+        ..ctx
+    });
+    let source = h.app.ctx.source.as_ref().expect("the file opened");
+    assert_eq!(source.header(), ["Name", "Mobile Number", "Note"]);
+    assert_eq!(source.info.header_row, 3);
+    let note = &h.app.ctx.mapping.columns[2];
+    assert_eq!(note.target, Target::Ignore, "{note:?}");
+    let plan = h.app.ctx.plan().expect("a plan");
+    assert_eq!(
+        plan.read.delimiter,
+        Some(b';'),
+        "the import reads it the same way"
+    );
+
+    let bad = given(&["Nope=phone"]);
+    let h = Harness::build(Some(&path), |ctx| Ctx {
+        given: Some(bad),
+        ..ctx
+    });
+    let screen = h.render(80, 24);
+    assert!(screen.contains("--map: "), "{screen}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::{move_selection, scroll_offset, Screen, Transition, View};
-use crate::engine::source::{ReadOptions, Source};
+use crate::engine::source::Source;
 use crate::tui::action::{self, Action, Binding};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::{Ctx, TextField};
@@ -96,13 +96,14 @@ impl FileScreen {
 
     /// Opens a file and hands it to the context; the error stays on screen otherwise.
     pub fn open(&mut self, path: &Path, ctx: &mut Ctx) -> bool {
-        match Source::open(path, &ReadOptions::default()) {
+        match Source::open(path, &ctx.read_options_for(path)) {
             Ok(source) => {
                 self.error = None;
                 self.path.set(&path.display().to_string());
                 self.refresh();
-                ctx.load(source);
-                if ctx.remembered {
+                if let Some(refused) = ctx.load(source) {
+                    ctx.say(Level::Error, format!("--map: {refused}"));
+                } else if ctx.remembered {
                     ctx.say(
                         Level::Info,
                         "Opened. The mapping used last time for these columns is applied.",
