@@ -104,6 +104,14 @@ pub fn contact_json(c: &crate::engine::contact::Contact) -> Value {
             .map(|(k, v)| (k.clone(), v.as_json()))
             .collect();
         obj.insert("custom".into(), Value::Object(custom));
+        // SPEC §1: consent is true, false or "unknown" (never asked).
+        use crate::engine::contact::Consent;
+        let consent = match c.consent {
+            Consent::Yes => Value::Bool(true),
+            Consent::No => Value::Bool(false),
+            Consent::Unknown => Value::from("unknown"),
+        };
+        obj.insert("consent".into(), consent);
     }
     v
 }

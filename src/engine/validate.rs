@@ -405,11 +405,21 @@ impl Validator {
             }
             return;
         }
+        let none_valid = out.contact.emails.is_empty();
+        let any_invalid = !problems.is_empty();
         for (column, message) in problems {
             out.warnings.push(Issue::new(
                 Reason::InvalidEmail,
                 Some(&column),
                 format!("{message}; address dropped"),
+            ));
+        }
+        // As for phones: a mapped email column left empty is worth a warning.
+        if none_valid && !any_invalid && self.mapping.has(Field::Email) {
+            out.warnings.push(Issue::new(
+                Reason::MissingEmail,
+                self.first_header(Field::Email).as_deref(),
+                "no email address",
             ));
         }
     }

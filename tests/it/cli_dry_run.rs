@@ -117,6 +117,14 @@ fn missing_email_when_matching_by_email() {
     let j = dry_run("rules/missing_email.csv", &["--identifier", "email"]);
     assert_eq!(reason(&j, "missing_email"), 1);
     assert_eq!(problems_of(&j, 2)[0].0, "missing_email");
+    assert_eq!(j["failed"], 1);
+    // Without an email requirement it is a warning, as missing_phone is, and the row goes on.
+    let j = dry_run("rules/missing_email.csv", &[]);
+    assert_eq!(
+        (j["failed"].as_u64(), reason(&j, "missing_email")),
+        (Some(0), 1)
+    );
+    assert_eq!(problems_of(&j, 2)[0].0, "missing_email");
 }
 
 #[test]

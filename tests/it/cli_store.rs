@@ -291,7 +291,7 @@ fn tags_import_tag_lists_and_sharing() {
     assert_eq!(tags, want);
     assert_eq!(ada["lists"], serde_json::json!(["Spring calls"]));
     assert_eq!(ada["shared"], true);
-    assert_eq!(ada["consent"], "yes");
+    assert_eq!(ada["consent"], true, "SPEC §1: true, false or unknown");
     let dir = tempdir();
     let base = write(
         dir.path(),
