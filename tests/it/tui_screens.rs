@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use rolodex::engine::mapping::Requirement;
-use rolodex::engine::mapping::Target;
+use rolodex::engine::mapping::{Field, Target};
 use rolodex::engine::plan::{DialMode, ImportOptions, ListTarget};
 use rolodex::engine::review::Progress;
 use rolodex::engine::source::ReadOptions;
@@ -324,6 +324,27 @@ fn the_command_lines_reading_and_mapping_flags_apply_to_its_file() {
     });
     let screen = h.render(80, 24);
     assert!(screen.contains("--map: "), "{screen}");
+}
+
+#[test]
+fn map_suggests_a_field_for_a_misspelled_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("typos.csv");
+    std::fs::write(
+        &file,
+        "Name,Emial,Phone\nAda Lovelace,ada@example.com,+1 212 334 5678\n",
+    )
+    .unwrap();
+    let mut h = Harness::new(Some(&file.display().to_string()));
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Map);
+    let screen = h.render(80, 24);
+    assert!(screen.contains("ignore (email?)"), "{screen}");
+    assert!(screen.contains("look like: Emial → email"), "{screen}");
+    // Space on the column opens the picker on the suggested field; Enter takes it.
+    h.keys(&[KeyCode::Down, KeyCode::Char(' '), KeyCode::Enter]);
+    let emial = &h.app.ctx.mapping.columns[1];
+    assert_eq!(emial.target, Target::Field(Field::Email), "{emial:?}");
 }
 
 #[test]

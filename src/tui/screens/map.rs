@@ -9,13 +9,20 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Widget, Wrap};
 
 use super::{move_selection, scroll_offset, Screen, Transition, View};
-use crate::engine::mapping::{Field, MapSource, Target};
+use crate::engine::mapping::{suggest_field, ColumnMap, Field, MapSource, Target};
 use crate::engine::text::clean_cell;
 use crate::tui::action::{self, Action, Binding};
 use crate::tui::chrome::{centered, fit, Level};
 use crate::tui::context::{Ctx, TextField};
 
 /// The choices of the field picker, in order.
+/// The field an unrecognised, ignored column's header most resembles, if any.
+fn suggestion(column: &ColumnMap) -> Option<Field> {
+    (column.source == MapSource::Unmatched && column.target == Target::Ignore)
+        .then(|| suggest_field(&column.header))
+        .flatten()
+}
+
 fn choices() -> Vec<String> {
     let mut out = vec!["ignore".to_string()];
     out.extend(Field::ALL.iter().map(|f| f.name().to_string()));
@@ -136,6 +143,14 @@ impl Screen for MapScreen {
                     .get(self.selected)
                     .map(|c| c.target.label())
                     .unwrap_or_default();
+                // An unrecognised column opens on the field its header most resembles.
+                let current = ctx
+                    .mapping
+                    .columns
+                    .get(self.selected)
+                    .and_then(suggestion)
+                    .map(|f| f.name().to_string())
+                    .unwrap_or(current);
                 let selected = choices().iter().position(|c| *c == current).unwrap_or(0);
                 self.picker = Some(Picker {
                     selected,
@@ -190,10 +205,13 @@ impl Screen for MapScreen {
                     MapSource::Unmatched => "",
                 };
                 let is_consent = ctx.options.consent_column.as_deref() == Some(c.header.as_str());
+                let suggested = suggestion(c);
                 let marker = if is_consent && c.target == Target::Ignore {
-                    " (consent)"
+                    " (consent)".to_string()
+                } else if let Some(field) = suggested {
+                    format!(" ({}?)", field.name())
                 } else {
-                    marker
+                    marker.to_string()
                 };
                 let field_style = if c.target == Target::Ignore {
                     theme.dim()
@@ -242,6 +260,24 @@ impl Screen for MapScreen {
                 Span::styled("✗ ", theme.error()),
                 Span::raw(format!("Needs {m} (preset {}).", o.require)),
             ])),
+        }
+        let suggested: Vec<String> = ctx
+            .mapping
+            .suggestions()
+            .into_iter()
+            .map(|(header, field)| format!("{header} → {}", field.name()))
+            .collect();
+        if !suggested.is_empty() {
+            lines.push(Line::styled(
+                fit(
+                    &format!(
+                        "? Not recognised, but they look like: {}. Space picks a field.",
+                        suggested.join(", ")
+                    ),
+                    300,
+                ),
+                theme.warn(),
+            ));
         }
         for h in &ctx.health {
             if let Some(w) = h.warning() {
