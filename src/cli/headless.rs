@@ -168,12 +168,24 @@ pub fn prepare(args: &ImportArgs) -> Result<Prepared, i32> {
     })
 }
 
+/// Custom fields the store already defines keep their type (`Mapping::adopt_definitions`);
+/// a mapping that gives one another type is bad usage. Errors are printed.
+pub fn adopt_stored_fields(store: &crate::store::Store, plan: &mut ImportPlan) -> Result<(), i32> {
+    let defined = store
+        .custom_fields()
+        .map_err(|e| super::jobs::store_fail(&e))?;
+    plan.mapping.adopt_definitions(&defined).map_err(|e| {
+        eprintln!("rolodex: {}", sanitize_for_terminal(&e));
+        EXIT_USAGE
+    })
+}
+
 /// `rolodex import FILE --dry-run`: the whole review, writing nothing but the optional
 /// report files.
 pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
     let Prepared {
         source,
-        plan,
+        mut plan,
         dates: date_reports,
     } = match prepare(args) {
         Ok(p) => p,
@@ -214,6 +226,11 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
         },
         None => None,
     };
+    if let Some(store) = &store {
+        if let Err(code) = adopt_stored_fields(store, &mut plan) {
+            return code;
+        }
+    }
     let lookup = match store.as_ref().map(|s| s.lookup()).transpose() {
         Ok(l) => l,
         Err(e) => return super::jobs::store_fail(&e),

@@ -49,7 +49,9 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
     }
     // The whole file is checked beside the first batch, which is committed only once the
     // check has passed: a quote never closed at row 48,213 still means nothing written.
-    let Prepared { source, plan, .. } = match super::headless::prepare(args) {
+    let Prepared {
+        source, mut plan, ..
+    } = match super::headless::prepare(args) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -57,6 +59,9 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let Err(code) = super::headless::adopt_stored_fields(&store, &mut plan) {
+        return code;
+    }
     let import_tag = plan
         .options
         .import_tag

@@ -463,6 +463,27 @@ pub struct CustomField {
     pub kind: CustomKind,
 }
 
+impl CustomField {
+    /// A field the store already defines keeps its type: mapped without a type (text, the
+    /// default) it takes the stored one; another type is refused, since the field's values
+    /// would no longer agree.
+    pub fn adopt(&mut self, stored: &CustomKind) -> Result<(), String> {
+        if self.kind == CustomKind::Text {
+            self.kind = stored.clone();
+            Ok(())
+        } else if &self.kind == stored {
+            Ok(())
+        } else {
+            Err(format!(
+                "the custom field {} is {} in the store, not {}",
+                self.name,
+                stored.label(),
+                self.kind.label()
+            ))
+        }
+    }
+}
+
 /// Where one column goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -690,6 +711,24 @@ impl Mapping {
         }
     }
 
+    /// Custom fields the store already defines keep their type (`CustomField::adopt`).
+    pub fn adopt_definitions(
+        &mut self,
+        defined: &std::collections::BTreeMap<String, CustomKind>,
+    ) -> Result<(), String> {
+        for column in &mut self.columns {
+            let Target::Custom(field) = &mut column.target else {
+                continue;
+            };
+            if let Some(stored) = defined.get(&field.name) {
+                field.adopt(stored).map_err(|e| {
+                    format!("{e}; map {:?} to custom:{}", column.header, field.name)
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// For each unmatched column, the built-in field its header most resembles.
     pub fn suggestions(&self) -> Vec<(String, Field)> {
         self.columns
@@ -898,6 +937,25 @@ mod tests {
     fn a_single_field_maps_once() {
         let m = Mapping::auto(&header(&["Company", "Company Name"]));
         assert_eq!(targets(&m), ["company", "ignore"]);
+    }
+
+    #[test]
+    fn stored_custom_fields_keep_their_type() {
+        let header: Vec<String> = ["Name", "Born", "Stage"].map(String::from).to_vec();
+        let mut m = Mapping::auto(&header);
+        m.apply_override("Born=custom:birthday").unwrap();
+        m.apply_override("Stage=custom:stage:number").unwrap();
+        let mut defined = std::collections::BTreeMap::new();
+        defined.insert("birthday".to_string(), CustomKind::Date);
+        m.adopt_definitions(&defined).unwrap();
+        assert_eq!(m.columns[1].target.label(), "custom:birthday:date");
+
+        defined.insert("stage".to_string(), CustomKind::Option(vec!["lead".into()]));
+        let err = m.adopt_definitions(&defined).unwrap_err();
+        assert!(
+            err.contains("stage is option=lead in the store, not number"),
+            "{err}"
+        );
     }
 
     #[test]

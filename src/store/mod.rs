@@ -194,6 +194,20 @@ impl Store {
         Ok(out)
     }
 
+    /// The custom fields earlier imports defined, with their types.
+    pub fn custom_fields(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, crate::engine::mapping::CustomKind>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(CUSTOM_FIELDS)?;
+        let mut out = std::collections::BTreeMap::new();
+        for entry in table.iter()? {
+            let (name, kind) = entry?;
+            out.insert(name.value().to_string(), codec::decode_json(kind.value())?);
+        }
+        Ok(out)
+    }
+
     pub fn lists(&self) -> Result<Vec<jobs::ContactList>> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(LISTS)?;

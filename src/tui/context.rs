@@ -89,6 +89,14 @@ pub struct Given {
 }
 
 impl Ctx {
+    /// The custom fields the store defines (none without a store).
+    pub fn stored_custom_fields(&self) -> BTreeMap<String, crate::engine::mapping::CustomKind> {
+        self.store
+            .as_ref()
+            .and_then(|s| s.custom_fields().ok())
+            .unwrap_or_default()
+    }
+
     /// How to read `path`: as the command line asked, if it named this file.
     pub fn read_options_for(&self, path: &Path) -> ReadOptions {
         self.given
@@ -199,6 +207,9 @@ impl Ctx {
             if let Err(e) = self.mapping.apply_override(spec) {
                 refused.get_or_insert(e);
             }
+        }
+        if let Err(e) = self.mapping.adopt_definitions(&self.stored_custom_fields()) {
+            refused.get_or_insert(e);
         }
         self.options = self.defaults.clone();
         // A consent column named by a flag, when this file has it; else the one guessed.

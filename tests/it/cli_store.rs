@@ -875,3 +875,42 @@ fn every_command_answers_version() {
         );
     }
 }
+
+#[test]
+fn a_custom_field_keeps_the_type_it_was_defined_with() {
+    let dir = tempdir();
+    let first = write(
+        dir.path(),
+        "first.csv",
+        "Name,Phone,Born\nAda Lovelace,+1 212 334 5678,12/10/1815\n",
+    );
+    import_ok(dir.path(), &first, &["--map", "Born=custom:birthday:date"]);
+    // A later file maps the same field without a type: it is still a date.
+    let second = write(
+        dir.path(),
+        "second.csv",
+        "Name,Phone,Born\nGrace Hopper,+1 212 334 5679,12/09/1906\n",
+    );
+    import_ok(dir.path(), &second, &["--map", "Born=custom:birthday"]);
+    let all = contacts(dir.path());
+    assert_eq!(find(&all, "Grace")[0]["custom"]["birthday"], "1906-12-09");
+    // Another type is refused before anything is read or written.
+    let third = write(
+        dir.path(),
+        "third.csv",
+        "Name,Phone,Born\nAlan Turing,+1 212 334 5680,1912\n",
+    );
+    for extra in [&["--dry-run"][..], &[]] {
+        let mut args = vec!["--map", "Born=custom:birthday:number"];
+        args.extend_from_slice(extra);
+        let out = import(dir.path(), &third, &args);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("the custom field birthday is date in the store, not number"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(contacts(dir.path()).as_array().unwrap().len(), 2);
+}

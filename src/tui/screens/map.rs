@@ -113,7 +113,15 @@ impl Screen for MapScreen {
         match key.code {
             crossterm::event::KeyCode::Enter => {
                 let spec = format!("custom:{}", field.value().trim());
-                match Target::parse(&spec) {
+                let adopted = Target::parse(&spec).and_then(|mut target| {
+                    if let Target::Custom(field) = &mut target {
+                        if let Some(stored) = ctx.stored_custom_fields().get(&field.name) {
+                            field.adopt(stored)?;
+                        }
+                    }
+                    Ok(target)
+                });
+                match adopted {
                     Ok(target) => {
                         self.picker = None;
                         self.apply(target, ctx);

@@ -164,12 +164,14 @@ impl Screen for ReviewScreen {
         .render(samples, buf);
 
         let mut notes: Vec<String> = Vec::new();
-        if !review.custom_fields.is_empty() {
-            let names: Vec<String> = review
-                .custom_fields
-                .iter()
-                .map(|f| format!("{} ({})", f.name, f.kind.label()))
-                .collect();
+        let stored = ctx.stored_custom_fields();
+        let names: Vec<String> = review
+            .custom_fields
+            .iter()
+            .filter(|f| !stored.contains_key(&f.name))
+            .map(|f| format!("{} ({})", f.name, f.kind.label()))
+            .collect();
+        if !names.is_empty() {
             notes.push(format!("New custom fields: {}", names.join(", ")));
         }
         for d in &review.date_columns {
