@@ -10,12 +10,12 @@ use super::output::{self, Human};
 use super::EXIT_USAGE;
 use crate::engine::text::sanitize_for_terminal as clean;
 use crate::engine::trace::Needle;
-use crate::store::jobs::{Job, JobRow};
-use crate::store::StoreError;
+use crate::store::jobs::JobRow;
 
 /// One row found, with the job it belongs to.
-struct Found<'j> {
-    job: &'j Job,
+struct Found {
+    job: u64,
+    file: String,
     row: JobRow,
 }
 
@@ -28,21 +28,16 @@ pub fn trace(text: &str, json: bool, db: Option<&Path>) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let jobs = match store.jobs() {
-        Ok(j) => j,
-        Err(e) => return store_fail(&e),
-    };
     let mut found = Vec::new();
-    for job in &jobs {
-        let result = store.job_rows(job.id, &mut |row| {
-            if needle.found_in(&row.cells) {
-                found.push(Found { job, row });
-            }
-            Ok::<(), StoreError>(())
-        });
-        if let Err(e) = result {
-            return store_fail(&e);
-        }
+    let result = store.trace(&needle, &mut |job, row| {
+        found.push(Found {
+            job: job.id,
+            file: job.file.clone(),
+            row,
+        })
+    });
+    if let Err(e) = result {
+        return store_fail(&e);
     }
     if json {
         let rows: Vec<Value> = found.iter().map(Found::json).collect();
@@ -53,12 +48,12 @@ pub fn trace(text: &str, json: bool, db: Option<&Path>) -> i32 {
     0
 }
 
-impl Found<'_> {
+impl Found {
     fn json(&self) -> Value {
         let r = &self.row;
         json!({
-            "job": self.job.id,
-            "file": self.job.file,
+            "job": self.job,
+            "file": self.file,
             "row": r.row,
             "status": r.status.name(),
             "contact": r.contact,
@@ -80,8 +75,8 @@ impl Found<'_> {
         };
         let mut lines = vec![format!(
             "Job {} · {} · row {}: {became}",
-            self.job.id,
-            clean(&self.job.file),
+            self.job,
+            clean(&self.file),
             r.row
         )];
         for issue in &r.issues {
@@ -105,7 +100,7 @@ fn print_text(text: &str, found: &[Found]) {
         }
     }
     let jobs = {
-        let mut ids: Vec<u64> = found.iter().map(|f| f.job.id).collect();
+        let mut ids: Vec<u64> = found.iter().map(|f| f.job).collect();
         ids.dedup();
         ids.len()
     };

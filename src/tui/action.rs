@@ -193,6 +193,7 @@ pub const DONE: &[Binding] = &[
 
 pub const HISTORY: &[Binding] = &[
     b(Code(KeyCode::Enter), Action::Next, "open job", true),
+    b(Char('/'), Action::Search, "find in all jobs", true),
     b(Char('r'), Action::Revert, "revert", true),
     b(Code(KeyCode::Esc), Action::Back, "back", true),
 ];

@@ -247,6 +247,7 @@ impl App {
             }
             AppEvent::Status(level, text) => self.ctx.say(level, text),
             AppEvent::Reverted(job, result) => self.reverted(job, result),
+            AppEvent::Traced(query, result) => self.history.traced(query, result, &mut self.ctx),
             AppEvent::Worker(WorkerEvent::Started(job)) => {
                 // The fixed rows are in the retry's file now; a retry that does not
                 // start keeps them.

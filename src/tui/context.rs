@@ -377,6 +377,28 @@ impl Ctx {
         spawned.is_ok()
     }
 
+    /// Looks for `query` in every row of every job on a background thread (the wizard's
+    /// `rolodex trace`); the rows found come back as `AppEvent::Traced`.
+    pub fn start_trace(&mut self, query: String) -> bool {
+        let Some(store) = self.store.clone() else {
+            return false;
+        };
+        let Some(needle) = crate::engine::trace::Needle::new(&query) else {
+            self.say(
+                Level::Warn,
+                "Type a name, an email or a phone number to look for.",
+            );
+            return false;
+        };
+        self.in_background("rolodex-trace", move || {
+            let mut found: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+            let result = store.trace(&needle, &mut |job, row| {
+                found.entry(job.id).or_default().push(row.row)
+            });
+            AppEvent::Traced(query, result.map(|()| found).map_err(|e| e.to_string()))
+        })
+    }
+
     /// Forgets the fixes made to `job`'s rows (once they are in a retry that started).
     pub fn drop_fixes(&mut self, job: u64) {
         self.fixes.retain(|(j, _), _| *j != job);

@@ -23,6 +23,8 @@ pub enum AppEvent {
     Status(Level, String),
     /// A revert run in the background ended (the job's id).
     Reverted(u64, Result<RevertReport, String>),
+    /// A search of every job's rows ended: what was looked for, and per job the rows found.
+    Traced(String, Result<BTreeMap<u64, Vec<u64>>, String>),
     Worker(WorkerEvent),
 }
 

@@ -18,7 +18,7 @@ use rolodex::store::Store;
 use rolodex::tui::app::App;
 use rolodex::tui::context::{Ctx, Given};
 use rolodex::tui::event::AppEvent;
-use rolodex::tui::screens::View;
+use rolodex::tui::screens::{history, View};
 use rolodex::tui::theme::Theme;
 use tempfile::TempDir;
 
@@ -465,6 +465,38 @@ fn history_search_and_filters() {
         .key(KeyCode::Enter);
     assert!(h.app.history.query == "consent");
     snap("history_filtered", &h);
+}
+
+#[test]
+fn history_finds_a_person_in_every_jobs_rows() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_done();
+    h.app.go(View::History);
+    assert_eq!(h.app.history.mode, history::Mode::Jobs);
+    // Her number written another way than in the file: (416) 391-7710.
+    h.key(KeyCode::Char('/')).text("+1 416-391-7710");
+    snap("history_find", &h);
+    h.key(KeyCode::Enter);
+    h.settle(|a| a.history.trace.as_ref().is_some_and(|t| t.found.is_some()));
+    let found = h.app.history.trace.as_ref().unwrap().found.clone().unwrap();
+    assert_eq!(found.get(&1).map(Vec::len), Some(1), "{found:?}");
+    snap("history_found", &h);
+    // The job opens on the row found, which says what became of it.
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.history.mode, history::Mode::Rows);
+    assert_eq!(h.app.history.shown.len(), 1);
+    assert_eq!(h.app.history.rows[0].cells.get(0), Some("Zoë"));
+    // Esc back to the jobs, Esc again shows every job.
+    h.key(KeyCode::Esc).key(KeyCode::Esc);
+    assert!(h.app.history.trace.is_none());
+    let mut h = h;
+    h.key(KeyCode::Char('/'))
+        .text("Nobody Here")
+        .key(KeyCode::Enter);
+    h.settle(|a| a.history.trace.as_ref().is_some_and(|t| t.found.is_some()));
+    assert!(h
+        .render(80, 24)
+        .contains("No row of any job mentions \"Nobody Here\""));
 }
 
 #[test]

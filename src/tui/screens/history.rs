@@ -1,7 +1,10 @@
-//! History: every job with its status; a job's rows filtered by status and reason and
+//! History: every job with its status, and `/` to find a name, email or phone in every
+//! job's rows (the wizard's `rolodex trace`); a job's rows filtered by status and reason and
 //! searchable with `/`; a row's detail with its original cells, every reason and message;
 //! the cells edited in place, revalidated as you type, and the fixed rows retried as a
 //! follow-up job linked to the original.
+
+use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
@@ -57,6 +60,15 @@ pub struct HistoryScreen {
     pub query: String,
     pub editor: Option<Editor>,
     validator: Option<Validator>,
+    /// A search of every job's rows (`/` on the jobs list): the jobs list shows only the
+    /// jobs with rows found, and a job opens on those rows.
+    pub trace: Option<Trace>,
+}
+
+pub struct Trace {
+    pub query: String,
+    /// Per job, the rows found; `None` while the search runs.
+    pub found: Option<BTreeMap<u64, Vec<u64>>>,
 }
 
 const STATUSES: [Option<RowStatus>; 5] = [
@@ -75,7 +87,45 @@ impl HistoryScreen {
             .and_then(|s| s.jobs().ok())
             .unwrap_or_default();
         self.jobs.reverse(); // newest first
+        if let Some(found) = self.trace.as_ref().and_then(|t| t.found.as_ref()) {
+            self.jobs.retain(|j| found.contains_key(&j.id));
+        }
         self.job_sel = self.job_sel.min(self.jobs.len().saturating_sub(1));
+    }
+
+    /// The rows a search of every job found (or why it failed).
+    pub fn traced(
+        &mut self,
+        query: String,
+        result: Result<BTreeMap<u64, Vec<u64>>, String>,
+        ctx: &mut Ctx,
+    ) {
+        let Some(trace) = self.trace.as_mut().filter(|t| t.query == query) else {
+            return; // a search given up since
+        };
+        match result {
+            Ok(found) => {
+                let rows: usize = found.values().map(Vec::len).sum();
+                ctx.say(
+                    Level::Info,
+                    match rows {
+                        0 => format!("No row of any job mentions {query:?}. Esc shows every job."),
+                        _ => format!(
+                            "Found in {} of {}. Enter opens a job on them; Esc shows every job.",
+                            counted(rows, "row"),
+                            counted(found.len(), "job")
+                        ),
+                    },
+                );
+                trace.found = Some(found);
+            }
+            Err(e) => {
+                self.trace = None;
+                ctx.say(Level::Error, e);
+            }
+        }
+        self.job_sel = 0;
+        self.reload_jobs(ctx);
     }
 
     /// Opens a job's rows; `problems` starts on the failed rows.
@@ -88,12 +138,22 @@ impl HistoryScreen {
                 return;
             }
         };
+        let traced: Option<Vec<u64>> = self
+            .trace
+            .as_ref()
+            .and_then(|t| t.found.as_ref())
+            .map(|found| found.get(&id).cloned().unwrap_or_default());
+        let problems = problems && traced.is_none();
         let mut rows = Vec::new();
         let mut truncated = false;
         let _ = store.job_rows(id, &mut |row| {
+            let wanted = match &traced {
+                Some(found) => found.binary_search(&row.row).is_ok(),
+                None => !problems || row.status.is_problem() || !row.issues.is_empty(),
+            };
             if rows.len() >= MAX_ROWS {
                 truncated = true;
-            } else if !problems || row.status.is_problem() || !row.issues.is_empty() {
+            } else if wanted {
                 rows.push(row);
             }
             Ok(())
@@ -302,6 +362,17 @@ impl Screen for HistoryScreen {
     fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
         if let Some(search) = &mut self.search {
             match key.code {
+                KeyCode::Enter if self.mode == Mode::Jobs => {
+                    let query = search.value().trim().to_string();
+                    self.search = None;
+                    if ctx.start_trace(query.clone()) {
+                        ctx.say(
+                            Level::Info,
+                            format!("Looking for {query:?} in every job's rows…"),
+                        );
+                        self.trace = Some(Trace { query, found: None });
+                    }
+                }
                 KeyCode::Enter => {
                     self.query = search.value();
                     self.search = None;
@@ -346,6 +417,14 @@ impl Screen for HistoryScreen {
                     if let Some(j) = self.jobs.get(self.job_sel) {
                         return Transition::Confirm(Confirm::Revert(j.id));
                     }
+                }
+                Action::Search => {
+                    let last = self.trace.as_ref().map(|t| t.query.as_str()).unwrap_or("");
+                    self.search = Some(TextField::new(last));
+                }
+                Action::Back if self.trace.is_some() => {
+                    self.trace = None;
+                    self.reload_jobs(ctx);
                 }
                 Action::Back => {
                     return Transition::To(if ctx.job.is_some() {
@@ -456,12 +535,40 @@ impl Screen for HistoryScreen {
 impl HistoryScreen {
     fn render_jobs(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
         let theme = ctx.theme;
-        if self.jobs.is_empty() {
-            Paragraph::new(" No imports yet.")
+        let [area, search_area] = Layout::vertical([
+            Constraint::Min(3),
+            Constraint::Length(if self.search.is_some() { 3 } else { 0 }),
+        ])
+        .areas(area);
+        if let Some(search) = &self.search {
+            search.render(
+                theme,
+                " Find a name, email or phone in every job (Enter) ",
+                true,
+                search_area,
+                buf,
+            );
+        }
+        let found = self
+            .trace
+            .as_ref()
+            .map(|t| (t.query.as_str(), t.found.as_ref()));
+        let empty = match found {
+            Some((query, None)) => Some(format!(" Looking for {query:?} in every job's rows…")),
+            Some((query, Some(_))) if self.jobs.is_empty() => Some(format!(
+                " No row of any job mentions {query:?}. Esc shows every job."
+            )),
+            _ if self.jobs.is_empty() => Some(" No imports yet.".to_string()),
+            _ => None,
+        };
+        if let Some(text) = empty {
+            Paragraph::new(fit(&text, 300))
+                .wrap(Wrap { trim: false })
                 .block(Block::default().borders(Borders::ALL).title(" Jobs "))
                 .render(area, buf);
             return;
         }
+
         let height = area.height.saturating_sub(3) as usize;
         let offset = scroll_offset(self.job_sel, height);
         let rows: Vec<Row> = self
@@ -512,11 +619,22 @@ impl HistoryScreen {
             ])
             .style(theme.heading()),
         )
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(format!(" {} jobs · Enter opens one ", self.jobs.len())),
-        )
+        .block(Block::default().borders(Borders::ALL).title(match found {
+            Some((query, found)) => {
+                let rows: usize = found.map_or(0, |f| f.values().map(Vec::len).sum());
+                format!(
+                    " {} in {} {} {:?} · Enter opens · Esc shows all ",
+                    counted(rows, "row"),
+                    counted(self.jobs.len(), "job"),
+                    if rows == 1 { "mentions" } else { "mention" },
+                    fit(query, 20)
+                )
+            }
+            None => format!(
+                " {} · Enter opens one · / finds anyone in them ",
+                counted(self.jobs.len(), "job")
+            ),
+        }))
         .render(area, buf);
     }
 
@@ -709,6 +827,15 @@ impl HistoryScreen {
                     .title_style(style),
             )
             .render(issues_area, buf);
+    }
+}
+
+/// "1 job", "3 jobs".
+fn counted(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
     }
 }
 
