@@ -143,6 +143,9 @@ pub const FILE: &[Binding] = &[
 pub const MAP: &[Binding] = &[
     b(Char(' '), Action::Toggle, "change field", true),
     b(Char('e'), Action::Edit, "change field", false),
+    b(Char('/'), Action::Search, "find column", true),
+    b(Char('n'), Action::NextMatch, "next match", false),
+    b(Char('N'), Action::PrevMatch, "prev match", false),
     b(Code(KeyCode::Enter), Action::Next, "next", true),
     b(Code(KeyCode::Esc), Action::Back, "back", true),
 ];

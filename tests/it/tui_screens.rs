@@ -327,6 +327,33 @@ fn the_command_lines_reading_and_mapping_flags_apply_to_its_file() {
 }
 
 #[test]
+fn map_finds_a_column_by_name() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Map);
+    let header = |h: &Harness| h.app.ctx.mapping.columns[h.app.map.selected].header.clone();
+    h.key(KeyCode::Char('/')).text("coun");
+    snap("map_find", &h);
+    h.key(KeyCode::Enter);
+    assert_eq!(header(&h), "Country");
+    // n and N go to the next and previous column named like it.
+    h.key(KeyCode::Char('/')).text("name").key(KeyCode::Enter);
+    assert_eq!(header(&h), "First Name");
+    h.key(KeyCode::Char('n'));
+    assert_eq!(header(&h), "Last Name");
+    h.key(KeyCode::Char('N'));
+    assert_eq!(header(&h), "First Name");
+    // A search starts at the selected column itself.
+    h.key(KeyCode::Char('/')).text("first").key(KeyCode::Enter);
+    assert_eq!(header(&h), "First Name");
+    h.key(KeyCode::Char('/')).text("fax").key(KeyCode::Enter);
+    assert_eq!(header(&h), "First Name", "a miss leaves the selection");
+    assert!(h
+        .render(80, 24)
+        .contains("No column is named like \"fax\"."));
+}
+
+#[test]
 fn map_suggests_a_field_for_a_misspelled_header() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("typos.csv");

@@ -40,9 +40,43 @@ pub struct Picker {
 pub struct MapScreen {
     pub selected: usize,
     pub picker: Option<Picker>,
+    /// `/`: a column's name being typed; Enter jumps to it, `n`/`N` to the next and previous.
+    pub search: Option<TextField>,
+    pub query: String,
 }
 
 impl MapScreen {
+    /// Selects the next (or previous) column whose header holds the query, wrapping round;
+    /// a miss leaves the selection and says so.
+    fn jump(&mut self, forward: bool, ctx: &mut Ctx) {
+        self.jump_from(self.selected, forward, ctx);
+    }
+
+    fn jump_from(&mut self, from: usize, forward: bool, ctx: &mut Ctx) {
+        let columns = &ctx.mapping.columns;
+        let n = columns.len();
+        let query = self.query.to_lowercase();
+        if n == 0 || query.is_empty() {
+            return;
+        }
+        let found = (1..=n)
+            .map(|step| {
+                if forward {
+                    (from + step) % n
+                } else {
+                    (from + n - step) % n
+                }
+            })
+            .find(|&i| columns[i].header.to_lowercase().contains(&query));
+        match found {
+            Some(i) => self.selected = i,
+            None => ctx.say(
+                Level::Warn,
+                format!("No column is named like {:?}.", self.query),
+            ),
+        }
+    }
+
     fn samples(ctx: &Ctx, column: usize) -> String {
         let values: Vec<String> = ctx
             .samples
@@ -77,6 +111,22 @@ impl Screen for MapScreen {
     }
 
     fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
+        if let Some(search) = &mut self.search {
+            match key.code {
+                crossterm::event::KeyCode::Enter => {
+                    self.query = search.value();
+                    self.search = None;
+                    // From the column before, so the selected one counts too.
+                    let n = ctx.mapping.columns.len().max(1);
+                    self.jump_from((self.selected + n - 1) % n, true, ctx);
+                }
+                crossterm::event::KeyCode::Esc => self.search = None,
+                _ => {
+                    search.input(key);
+                }
+            }
+            return true;
+        }
         let Some(picker) = &mut self.picker else {
             return false;
         };
@@ -144,6 +194,14 @@ impl Screen for MapScreen {
             return Transition::Stay;
         }
         match action {
+            Action::Search => {
+                self.search = Some(TextField::new(""));
+                Transition::Stay
+            }
+            Action::NextMatch | Action::PrevMatch => {
+                self.jump(action == Action::NextMatch, ctx);
+                Transition::Stay
+            }
             Action::Toggle | Action::Edit | Action::Right => {
                 let current = ctx
                     .mapping
@@ -191,8 +249,15 @@ impl Screen for MapScreen {
     fn render(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
         let theme = ctx.theme;
         let notes = 3;
-        let [table_area, notes_area] =
-            Layout::vertical([Constraint::Min(5), Constraint::Length(notes)]).areas(area);
+        let [table_area, search_area, notes_area] = Layout::vertical([
+            Constraint::Min(5),
+            Constraint::Length(if self.search.is_some() { 3 } else { 0 }),
+            Constraint::Length(notes),
+        ])
+        .areas(area);
+        if let Some(search) = &self.search {
+            search.render(theme, " Find a column (Enter) ", true, search_area, buf);
+        }
         let height = table_area.height.saturating_sub(3) as usize;
         let offset = scroll_offset(self.selected, height);
         let wide = table_area.width >= 110;
