@@ -135,10 +135,7 @@ pub struct Prepared {
 /// sense, the date columns' order is decided (reading the date columns through, when there
 /// are any). Errors are printed; the exit status returned.
 pub fn prepare(args: &ImportArgs) -> Result<Prepared, i32> {
-    let config = crate::config::Config::load().map_err(|e| {
-        eprintln!("rolodex: {}", sanitize_for_terminal(&e));
-        EXIT_UNUSABLE
-    })?;
+    let config = super::load_config()?;
     let source =
         Source::open(&args.file, &read_options(&args.read)).map_err(|e| output::fail(&e))?;
     let mut plan = plan_from_args(args, &source, &config.import_defaults()).map_err(|e| {

@@ -205,6 +205,17 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
 }
 
 /// Runs the parsed command line; returns the process exit status.
+/// The user's config.toml, or the exit status after saying what is wrong with it.
+pub fn load_config() -> Result<crate::config::Config, i32> {
+    crate::config::Config::load().map_err(|e| {
+        eprintln!(
+            "rolodex: {}",
+            crate::engine::text::sanitize_for_terminal(&e)
+        );
+        EXIT_UNUSABLE
+    })
+}
+
 pub fn run(cli: Cli) -> i32 {
     let db = cli.db.as_deref();
     match cli.command {

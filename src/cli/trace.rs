@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::jobs::{open_store, store_fail};
 use super::output::{self, Human};
 use super::EXIT_USAGE;
+use crate::engine::resolve::RowStatus;
 use crate::engine::text::sanitize_for_terminal as clean;
 use crate::engine::trace::Needle;
 use crate::store::jobs::JobRow;
@@ -69,9 +70,11 @@ impl Found {
     /// "Job 2 · leads.csv · row 48213: skipped", then why, then the row's cells.
     fn describe(&self) -> Vec<String> {
         let r = &self.row;
-        let became = match (r.status.name(), r.contact) {
-            (status @ ("imported" | "updated"), Some(id)) => format!("{status} as contact #{id}"),
-            (status, _) => status.to_string(),
+        let became = match (r.status, r.contact) {
+            (RowStatus::Imported | RowStatus::Updated, Some(id)) => {
+                format!("{} as contact #{id}", r.status.name())
+            }
+            (status, _) => status.name().to_string(),
         };
         let mut lines = vec![format!(
             "Job {} · {} · row {}: {became}",

@@ -56,6 +56,8 @@ pub struct Ctx {
     pub defaults: ImportOptions,
     /// How `rolodex import FILE` asked for FILE to be read and mapped, if it did.
     pub given: Option<Given>,
+    /// The custom fields the store defines, read when a file is opened.
+    pub custom_defined: BTreeMap<String, crate::engine::mapping::CustomKind>,
     pub health: Vec<ColumnHealth>,
     pub date_orders: BTreeMap<usize, DateOrder>,
 
@@ -89,14 +91,6 @@ pub struct Given {
 }
 
 impl Ctx {
-    /// The custom fields the store defines (none without a store).
-    pub fn stored_custom_fields(&self) -> BTreeMap<String, crate::engine::mapping::CustomKind> {
-        self.store
-            .as_ref()
-            .and_then(|s| s.custom_fields().ok())
-            .unwrap_or_default()
-    }
-
     /// How to read `path`: as the command line asked, if it named this file.
     pub fn read_options_for(&self, path: &Path) -> ReadOptions {
         self.given
@@ -140,6 +134,7 @@ impl Ctx {
             options: ImportOptions::default(),
             defaults: ImportOptions::default(),
             given: None,
+            custom_defined: BTreeMap::new(),
             health: Vec::new(),
             date_orders: BTreeMap::new(),
             review: None,
@@ -161,11 +156,10 @@ impl Ctx {
         self.status = Some((level, text.into()));
     }
 
-    /// Takes a freshly opened file: samples, the automatic (or remembered) mapping, the
-    /// suggested consent column, the phone-column health.
-    /// Makes `source` the file being imported, with its samples, its mapping (remembered,
-    /// guessed, then the command line's `--map`) and fresh options. Returns the first `--map`
-    /// that could not be applied, if any.
+    /// Makes `source` the file being imported: its samples, its mapping (remembered or
+    /// guessed, then the command line's `--map`, with the store's custom field types),
+    /// fresh options with the suggested consent column, and the phone-column health.
+    /// Returns the first mapping change that could not be applied, if any.
     pub fn load(&mut self, source: Source) -> Option<String> {
         self.samples.clear();
         if let Ok(mut rows) = source.rows() {
@@ -208,7 +202,12 @@ impl Ctx {
                 refused.get_or_insert(e);
             }
         }
-        if let Err(e) = self.mapping.adopt_definitions(&self.stored_custom_fields()) {
+        self.custom_defined = self
+            .store
+            .as_ref()
+            .and_then(|s| s.custom_fields().ok())
+            .unwrap_or_default();
+        if let Err(e) = self.mapping.adopt_definitions(&self.custom_defined) {
             refused.get_or_insert(e);
         }
         self.options = self.defaults.clone();

@@ -34,15 +34,9 @@ pub fn run(db: Option<&Path>, import: Option<&crate::cli::ImportArgs>) -> i32 {
             return crate::cli::EXIT_UNUSABLE;
         }
     }
-    let config = match crate::config::Config::load() {
+    let config = match crate::cli::load_config() {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!(
-                "rolodex: {}",
-                crate::engine::text::sanitize_for_terminal(&e)
-            );
-            return crate::cli::EXIT_UNUSABLE;
-        }
+        Err(code) => return code,
     };
     let store = match crate::cli::jobs::store_path(db) {
         Some(path) => Store::open(&path).map_err(|e| e.to_string()),

@@ -165,7 +165,7 @@ impl Screen for MapScreen {
                 let spec = format!("custom:{}", field.value().trim());
                 let adopted = Target::parse(&spec).and_then(|mut target| {
                     if let Target::Custom(field) = &mut target {
-                        if let Some(stored) = ctx.stored_custom_fields().get(&field.name) {
+                        if let Some(stored) = ctx.custom_defined.get(&field.name) {
                             field.adopt(stored)?;
                         }
                     }

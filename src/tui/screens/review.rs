@@ -164,11 +164,10 @@ impl Screen for ReviewScreen {
         .render(samples, buf);
 
         let mut notes: Vec<String> = Vec::new();
-        let stored = ctx.stored_custom_fields();
         let names: Vec<String> = review
             .custom_fields
             .iter()
-            .filter(|f| !stored.contains_key(&f.name))
+            .filter(|f| !ctx.custom_defined.contains_key(&f.name))
             .map(|f| format!("{} ({})", f.name, f.kind.label()))
             .collect();
         if !names.is_empty() {
