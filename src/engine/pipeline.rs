@@ -27,10 +27,39 @@ pub type Checked = (RawRow, RowCheck);
 pub type Pack = fn(&[Checked]) -> Option<Vec<u8>>;
 
 /// Checked rows of one chunk, in file order, and what `Pack` made of them.
+///
+/// A chunk goes back to the checker thread that made it when it is dropped, and that
+/// thread frees it: the allocator frees memory fastest on the thread that allocated it,
+/// and the consumer (the dry run's main thread, the import's writer) is the one that sets
+/// the pace. Take what must outlive the chunk out of its rows; the rest goes home.
 pub struct Chunk {
     pub rows: Vec<Checked>,
     pub packed: Option<Vec<u8>>,
+    home: Option<SyncSender<Vec<Checked>>>,
 }
+
+impl Chunk {
+    /// A chunk made on the consumer's own thread (tests, benchmarks): freed where dropped.
+    pub fn new(rows: Vec<Checked>, packed: Option<Vec<u8>>) -> Chunk {
+        Chunk {
+            rows,
+            packed,
+            home: None,
+        }
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        if let Some(home) = self.home.take() {
+            // A full or closed channel (the checker has stopped) frees the rows here.
+            let _ = home.try_send(std::mem::take(&mut self.rows));
+        }
+    }
+}
+
+/// Chunks on their way back to be freed by the checker that made them.
+const RETURNING: usize = 4;
 
 enum Read {
     Rows(u64, Vec<RawRow>),
@@ -168,10 +197,15 @@ impl CheckedRows {
             let read_rx = Arc::clone(&read_rx);
             let out_tx = out_tx.clone();
             let validator = Arc::clone(&validator);
+            let (home, returned) = sync_channel::<Vec<Checked>>(RETURNING);
             threads.push(
                 std::thread::Builder::new()
                     .name(format!("rolodex-check-{n}"))
                     .spawn(move || loop {
+                        // Free what came back before taking more work.
+                        while let Ok(rows) = returned.try_recv() {
+                            drop(rows);
+                        }
                         let message = match read_rx.lock() {
                             Ok(rx) => rx.recv(),
                             Err(_) => return,
@@ -186,7 +220,14 @@ impl CheckedRows {
                                     })
                                     .collect();
                                 let packed = pack.and_then(|pack| pack(&rows));
-                                Out::Rows(seq, Chunk { rows, packed })
+                                Out::Rows(
+                                    seq,
+                                    Chunk {
+                                        rows,
+                                        packed,
+                                        home: Some(home.clone()),
+                                    },
+                                )
                             }
                             Ok(Read::End { chunks, blank_rows }) => {
                                 let _ = out_tx.send(Out::End { chunks, blank_rows });

@@ -241,17 +241,17 @@ pub fn review(
     let mut last_tick = Instant::now();
     let identifier = plan.options.identifier;
     'file: while let Some(chunk) = rows.next_chunk()? {
-        for (raw, check) in chunk.rows {
+        for (raw, check) in &chunk.rows {
             if cancel.load(Ordering::Relaxed) {
                 break 'file;
             }
-            let keys = match_keys(&check, identifier);
+            let keys = match_keys(check, identifier);
             let lookup = if check.failed() || check.no_consent.is_some() {
                 Lookup::None
             } else {
                 dry_run_lookup(&keys, &in_file, store).map_err(EngineError::Mapping)?
             };
-            let decision = decide(&check, &plan.options, &lookup);
+            let decision = decide(check, &plan.options, &lookup);
             match &decision {
                 Decision::Create => {
                     in_file

@@ -56,7 +56,7 @@ pub struct InMemory {
 
 impl BatchRows for InMemory {
     fn next_chunk(&mut self, _job: &Job) -> Result<Option<Chunk>> {
-        Ok(self.rows.take().map(|rows| Chunk { rows, packed: None }))
+        Ok(self.rows.take().map(|rows| Chunk::new(rows, None)))
     }
     fn blank_rows(&self) -> u64 {
         self.blank_rows
@@ -411,19 +411,19 @@ impl Store {
             };
             let mut written = 0;
             'batch: while written < limit {
-                let Some(chunk) = rows.next_chunk(job)? else {
+                let Some(mut chunk) = rows.next_chunk(job)? else {
                     outcome.ended = true;
                     counts.blank_rows = rows.blank_rows();
                     break;
                 };
-                let cells = match chunk.packed {
+                let cells = match chunk.packed.take() {
                     Some(packed) => packed,
                     None => rows::pack_chunk(&chunk.rows)
                         .ok_or_else(|| StoreError::Codec("cannot pack a chunk's cells".into()))?,
                 };
                 let mut fates: Vec<Fate> = Vec::with_capacity(chunk.rows.len());
                 let mut skipped = 0;
-                for (raw, mut check) in chunk.rows {
+                for (raw, check) in chunk.rows.iter_mut() {
                     if raw.row <= job.resume_after {
                         skipped += 1; // already committed before a crash
                         continue;

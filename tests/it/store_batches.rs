@@ -22,7 +22,7 @@ struct Chunks {
 impl BatchRows for Chunks {
     fn next_chunk(&mut self, _job: &Job) -> Result<Option<Chunk>> {
         let rows: Vec<_> = self.rows.by_ref().take(self.chunk).collect();
-        Ok((!rows.is_empty()).then_some(Chunk { rows, packed: None }))
+        Ok((!rows.is_empty()).then_some(Chunk::new(rows, None)))
     }
     fn blank_rows(&self) -> u64 {
         0
