@@ -36,6 +36,13 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// `import FILE --dry-run`: reads and checks, never writes, in a few tens of megabytes.
+    pub fn is_dry_run(&self) -> bool {
+        matches!(&self.command, Some(Command::Import(args)) if args.dry_run)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Import FILE: opens the wizard on it, or runs headless with --yes or --dry-run
@@ -204,7 +211,6 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
     }
 }
 
-/// Runs the parsed command line; returns the process exit status.
 /// The user's config.toml, or the exit status after saying what is wrong with it.
 pub fn load_config() -> Result<crate::config::Config, i32> {
     crate::config::Config::load().map_err(|e| {
@@ -216,6 +222,7 @@ pub fn load_config() -> Result<crate::config::Config, i32> {
     })
 }
 
+/// Runs the parsed command line; returns the process exit status.
 pub fn run(cli: Cli) -> i32 {
     let db = cli.db.as_deref();
     match cli.command {
