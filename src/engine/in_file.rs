@@ -124,10 +124,34 @@ impl InFileIndex {
         for key in keys {
             let fp = fingerprint(key);
             if self.lookup(fp)?.is_none() {
-                self.recent.insert(fp, target.encode());
-                self.len += 1;
+                self.add(fp, target);
             }
         }
+        self.spill_if_full()
+    }
+
+    /// `remember` of keys that `get` has just found nowhere (a row that creates a contact):
+    /// they are added without being looked up a second time.
+    pub fn remember_unseen(
+        &mut self,
+        keys: &[MatchKey<'_>],
+        target: LeadsTo,
+    ) -> Result<(), String> {
+        for key in keys {
+            let fp = fingerprint(key);
+            debug_assert!(matches!(self.lookup(fp), Ok(None)), "{key:?} was seen");
+            self.add(fp, target);
+        }
+        self.spill_if_full()
+    }
+
+    fn add(&mut self, fp: u64, target: LeadsTo) {
+        // `or_insert`: the first of two keys of one row that share a fingerprint keeps it.
+        self.recent.entry(fp).or_insert(target.encode());
+        self.len += 1;
+    }
+
+    fn spill_if_full(&mut self) -> Result<(), String> {
         if self.recent.len() >= self.memory_keys {
             let mut entries: Vec<(u64, u64)> = self.recent.drain().collect();
             entries.sort_unstable();

@@ -246,17 +246,23 @@ pub fn review(
                 break 'file;
             }
             let keys = match_keys(check, identifier);
-            let lookup = if check.failed() || check.no_consent.is_some() {
-                Lookup::None
-            } else {
+            let looked_up = !(check.failed() || check.no_consent.is_some());
+            let lookup = if looked_up {
                 dry_run_lookup(&keys, &in_file, store).map_err(EngineError::Mapping)?
+            } else {
+                Lookup::None
             };
             let decision = decide(check, &plan.options, &lookup);
             match &decision {
                 Decision::Create => {
-                    in_file
-                        .remember(&keys, LeadsTo::Row(raw.row))
-                        .map_err(EngineError::Mapping)?;
+                    // Keys looked up and found nowhere need not be looked up again (a
+                    // row that creates whatever it matches, `always`, may bring known ones).
+                    if looked_up && matches!(lookup, Lookup::None) {
+                        in_file.remember_unseen(&keys, LeadsTo::Row(raw.row))
+                    } else {
+                        in_file.remember(&keys, LeadsTo::Row(raw.row))
+                    }
+                    .map_err(EngineError::Mapping)?;
                     if samples.len() < SAMPLES {
                         samples.push(check.contact.clone());
                     }

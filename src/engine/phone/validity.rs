@@ -253,7 +253,8 @@ fn checking<T>(number: &PhoneNumber, f: impl FnOnce(&mut Check) -> Option<T>) ->
 /// The library's `is_valid_number(number)`, or `None` to ask the library.
 pub(super) fn is_valid(number: &PhoneNumber) -> Option<bool> {
     checking(number, |check| match check.region()? {
-        Some(index) => check.of_known_type(index),
+        Some((_, Typed::Yes)) => Some(true),
+        Some((index, Typed::NotAsked)) => check.of_known_type(index),
         None => Some(false),
     })
 }
@@ -264,9 +265,16 @@ pub(super) fn region_of(number: &PhoneNumber) -> Option<Option<Region>> {
         Some(
             check
                 .region()?
-                .map(|index| check.tables.patterns[index].region),
+                .map(|(index, _)| check.tables.patterns[index].region),
         )
     })
+}
+
+/// Whether finding the region already showed the number of a known type there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Typed {
+    Yes,
+    NotAsked,
 }
 
 /// One number being checked against the tables.
@@ -281,23 +289,30 @@ impl Check<'_> {
     /// `get_region_for_number`, as the index of the region's patterns: the calling code's
     /// only region, or the first of its regions whose leading digits or number patterns
     /// take the number.
-    fn region(&mut self) -> Option<Option<usize>> {
+    ///
+    /// A region that took the number by its patterns has found it of a known type there,
+    /// which is all validity asks: the number is not searched a second time.
+    fn region(&mut self) -> Option<Option<(usize, Typed)>> {
         let code = self.code;
         let Some(regions) = self.tables.regions_of_code.get(&code) else {
             return Some(None);
         };
         if let [only] = regions.as_slice() {
-            return Some(match only {
+            let index = match only {
                 Region::World => self.tables.non_geographic.get(&code).copied(),
                 region => self.tables.by_region.get(region).copied(),
-            });
+            };
+            return Some(index.map(|i| (i, Typed::NotAsked)));
         }
         for region in regions {
             let Some(&index) = self.tables.by_region.get(region) else {
                 return Some(None);
             };
-            if self.leading_digits_match(index)? || self.of_known_type(index)? {
-                return Some(Some(index));
+            if self.leading_digits_match(index)? {
+                return Some(Some((index, Typed::NotAsked)));
+            }
+            if self.of_known_type(index)? {
+                return Some(Some((index, Typed::Yes)));
             }
         }
         Some(None)
