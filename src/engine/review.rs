@@ -297,11 +297,11 @@ pub fn review(
                 problems.push(RowProblem {
                     row: raw.row,
                     status: decision.status(),
-                    issues: issues_of(&check, &decision),
+                    issues: issues_of(check, &decision),
                 });
             }
-            counts.add(&check, &decision);
-            each(&raw, &check, &decision).map_err(|e| EngineError::Io {
+            counts.add(check, &decision);
+            each(raw, check, &decision).map_err(|e| EngineError::Io {
                 path: plan.file.clone(),
                 source: e,
             })?;

@@ -432,14 +432,14 @@ impl Store {
                         outcome.stopped = true;
                         break;
                     }
-                    let keys = match_keys(&check, options.identifier);
+                    let keys = match_keys(check, options.identifier);
                     let lookup = if check.failed() || check.no_consent.is_some() {
                         Lookup::None
                     } else {
                         t.lookup(&keys, job.id)?
                     };
-                    let decision = decide(&check, options, &lookup);
-                    let issues = issues_of(&check, &decision);
+                    let decision = decide(check, options, &lookup);
+                    let issues = issues_of(check, &decision);
                     let incoming = with_job_extras(job, std::mem::take(&mut check.contact));
                     let contact_id = match &decision {
                         Decision::Create => {
@@ -479,7 +479,7 @@ impl Store {
                         }
                         Decision::Skip(_) | Decision::Fail(_) => None,
                     };
-                    counts.add(&check, &decision);
+                    counts.add(check, &decision);
                     fates.push(Fate {
                         row: raw.row,
                         line: raw.line,
