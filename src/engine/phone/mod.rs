@@ -6,6 +6,7 @@
 //! one cell, extensions kept apart, fictional numbers caught, and messages that say exactly
 //! what is wrong in the user's terms.
 
+mod plain;
 mod validity;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -172,8 +173,13 @@ pub fn parse_e164(raw: &str, region: Region) -> Result<NormalizedPhone, PhonePro
 
 /// [`parse_e164`] of `raw`, already repaired as `text`.
 fn parse_repaired(raw: &str, text: &str, region: Region) -> Result<NormalizedPhone, PhoneProblem> {
-    let parsed = with_util(|u| u.parse(text, Some(region)))
-        .ok_or_else(|| PhoneProblem::Invalid(format!("{raw}: not a phone number")))?;
+    // A plain number is read from the metadata directly, with the library's answer; any
+    // other text goes to the library.
+    let parsed = match guarded(|| plain::parse(text, region)).flatten() {
+        Some(number) => Ok(number),
+        None => with_util(|u| u.parse(text, Some(region)))
+            .ok_or_else(|| PhoneProblem::Invalid(format!("{raw}: not a phone number")))?,
+    };
     let number = match parsed {
         Ok(n) => n,
         Err(e) => return Err(PhoneProblem::Invalid(parse_error_message(raw, &e))),

@@ -28,9 +28,15 @@ use rustc_hash::FxHashMap as HashMap;
 /// parsing); anything from this length on is left to the library.
 const MAX_LENGTH: usize = 24;
 
-/// What the library keeps of one region (or non-geographic calling code) for validity.
-struct Patterns {
-    region: Region,
+/// What the library keeps of one region (or non-geographic calling code) for validity,
+/// and for parsing a plain number (`super::plain`).
+pub(super) struct Patterns {
+    pub(super) region: Region,
+    pub(super) code: i32,
+    /// The international dialling prefix (`011` in the US), stored as a full pattern.
+    pub(super) international_prefix: Option<String>,
+    /// What the library strips as a national prefix (`0` in most of Europe), likewise.
+    pub(super) national_prefix_for_parsing: Option<String>,
     general: Desc,
     /// Premium-rate … voicemail, fixed-line, then mobile unless it repeats fixed-line.
     types: Vec<Desc>,
@@ -75,7 +81,7 @@ fn full_pattern(stored: &str) -> &str {
 
 /// The same pattern anchored at the start only (`^(?:…)`), as the library reads leading
 /// digits.
-fn start_pattern(stored: &str) -> &str {
+pub(super) fn start_pattern(stored: &str) -> &str {
     if stored.len() >= 6 {
         &stored[..stored.len() - 1]
     } else {
@@ -85,12 +91,12 @@ fn start_pattern(stored: &str) -> &str {
 
 /// Every region's patterns, and which regions share each calling code, in the library's
 /// order. Built once per process from the metadata.
-struct Tables {
-    patterns: Vec<Patterns>,
-    by_region: HashMap<Region, usize>,
+pub(super) struct Tables {
+    pub(super) patterns: Vec<Patterns>,
+    pub(super) by_region: HashMap<Region, usize>,
     non_geographic: HashMap<i32, usize>,
     /// The calling code's regions, first to last as the library tries them.
-    regions_of_code: HashMap<i32, Vec<Region>>,
+    pub(super) regions_of_code: HashMap<i32, Vec<Region>>,
 }
 
 impl Tables {
@@ -128,6 +134,9 @@ impl Tables {
             }
             tables.patterns.push(Patterns {
                 region,
+                code,
+                international_prefix: meta.international_prefix.clone(),
+                national_prefix_for_parsing: meta.national_prefix_for_parsing.clone(),
                 general: Desc::of(&meta.general_desc),
                 types,
                 leading_digits: meta.leading_digits.clone(),
@@ -153,14 +162,14 @@ impl Tables {
 /// with this thread's cache. National numbers are ASCII digits, so the patterns are
 /// compiled without Unicode classes: `\d` then means `[0-9]`, which is what the library's
 /// Unicode `\d` matches in such a text, and the automaton stays small.
-enum Matcher {
+pub(super) enum Matcher {
     Never,
     Always,
     Dfa(Box<(DFA, Cache)>),
 }
 
 impl Matcher {
-    fn compile(pattern: &str) -> Option<Matcher> {
+    pub(super) fn compile(pattern: &str) -> Option<Matcher> {
         if pattern.is_empty() {
             return Some(Matcher::Always);
         }
@@ -176,7 +185,7 @@ impl Matcher {
     /// Whether the pattern matches in `text`, searched as the library's `is_match` does
     /// (unanchored: the stored patterns carry their own `^`, and `$` where a whole-text
     /// match is meant). `None` if the search gave up.
-    fn is_match(&mut self, text: &str) -> Option<bool> {
+    pub(super) fn is_match(&mut self, text: &str) -> Option<bool> {
         match self {
             Matcher::Never => Some(false),
             Matcher::Always => Some(true),
@@ -191,9 +200,13 @@ impl Matcher {
 
 /// One thread's compiled regexes for one region: built on first use, because a file
 /// rarely holds numbers of more than a few regions.
-struct Compiled {
+pub(super) struct Compiled {
     general: Option<Matcher>,
     leading_digits: Option<Option<Matcher>>,
+    /// `Patterns::international_prefix` and `national_prefix_for_parsing`, anchored at
+    /// the start as the library reads them (`None` inside: the region has none).
+    pub(super) international_prefix: Option<Option<Matcher>>,
+    pub(super) national_prefix: Option<Option<Matcher>>,
     /// For each set of types (a bit per type) asked about: their patterns, joined into
     /// one alternation. Lengths admitting the same types share one.
     any_type: Vec<(u16, Matcher)>,
@@ -204,13 +217,15 @@ impl Compiled {
         Box::new(Compiled {
             general: None,
             leading_digits: None,
+            international_prefix: None,
+            national_prefix: None,
             any_type: Vec::new(),
         })
     }
 }
 
 /// The library's metadata, read once and kept for the process.
-fn tables() -> Option<&'static Tables> {
+pub(super) fn tables() -> Option<&'static Tables> {
     static TABLES: OnceLock<Option<Tables>> = OnceLock::new();
     TABLES
         .get_or_init(|| {
@@ -224,6 +239,23 @@ thread_local! {
     /// Compiled regexes by region index, per thread: a regex's scratch space is fastest on
     /// the thread that made it.
     static COMPILED: RefCell<Vec<Option<Box<Compiled>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with the tables and this thread's compiled regexes of the region at `index`.
+pub(super) fn with_compiled<T>(
+    index: usize,
+    f: impl FnOnce(&'static Tables, &mut Compiled) -> Option<T>,
+) -> Option<T> {
+    let tables = tables()?;
+    COMPILED
+        .try_with(|compiled| {
+            let mut compiled = compiled.try_borrow_mut().ok()?;
+            compiled.resize_with(tables.patterns.len(), || None);
+            let slot = compiled.get_mut(index)?.get_or_insert_with(Compiled::new);
+            f(tables, slot)
+        })
+        .ok()
+        .flatten()
 }
 
 /// Runs `f` on `number` with this thread's compiled regexes; `None` when this module

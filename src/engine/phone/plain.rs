@@ -1,0 +1,320 @@
+//! Plain numbers parsed without the library's regex pipeline, with the library's answer.
+//!
+//! Most numbers in an export are plain: an optional leading `+`, then ASCII digits and the
+//! separators people type (space, `-`, `.`, `(`, `)`). For such a text the library's
+//! `parse` comes down to a few steps on its digits, and this module takes exactly those
+//! steps from the same metadata ([`super::validity`]'s tables):
+//!
+//! - The text holds no letter, `#`, `;`, `,`, `~`, `/` or `x`, so no extension, RFC 3966
+//!   part or second number can be found in it; with three digits or more it is viable.
+//! - With a `+`: the calling code is the first one, two or three digits that name one, and
+//!   the rest is the national number, read with the metadata of the code's main region.
+//! - Without: the number is read in the default region, so long as it does not start with
+//!   that region's international prefix (`011`, `00`) or its own calling code.
+//! - The library then strips a national prefix (`0`, `1`) where the region's pattern for
+//!   one matches: this module gives way instead.
+//!
+//! Anything else — a prefix to strip, a text outside the class, a calling code shared by
+//! no region, a length the library refuses — returns `None`, and the library parses the
+//! text itself. So an answer from here is the library's answer, only sooner: the tests
+//! compare the two on every region's example numbers written many ways, and on random
+//! plain texts in every region.
+
+use rlibphonenumber::{PhoneNumber, Region};
+
+use super::validity::{start_pattern, tables, with_compiled, Compiled, Matcher};
+
+/// The library's limits on a national significant number and a calling code.
+const MIN_LENGTH_FOR_NSN: usize = 2;
+const MAX_LENGTH_FOR_NSN: usize = 17;
+const MAX_LENGTH_COUNTRY_CODE: usize = 3;
+/// The most digits a plain text may hold: a calling code and the longest national number.
+const MAX_DIGITS: usize = MAX_LENGTH_COUNTRY_CODE + MAX_LENGTH_FOR_NSN;
+
+/// The library's `parse(text, Some(region))` when `text` is a plain number it can be sure
+/// of; `None` to ask the library.
+pub(super) fn parse(text: &str, region: Region) -> Option<PhoneNumber> {
+    let mut digits = [0u8; MAX_DIGITS];
+    let mut n = 0;
+    let mut plus = false;
+    for b in text.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                *digits.get_mut(n)? = b;
+                n += 1;
+            }
+            // A `+` is a plus sign only before the first digit, and only once.
+            b'+' if n == 0 && !plus => plus = true,
+            b' ' | b'-' | b'.' | b'(' | b')' => {}
+            _ => return None,
+        }
+    }
+    if n < 3 {
+        return None;
+    }
+    // Only ASCII digits were kept.
+    let digits = std::str::from_utf8(&digits[..n]).ok()?;
+    let tables = tables()?;
+    let default = *tables.by_region.get(&region)?;
+    let (code, national, index) = if plus {
+        // `+`, then the calling code.
+        if digits.starts_with('0') {
+            return None;
+        }
+        let (code, len) = (1..=MAX_LENGTH_COUNTRY_CODE).find_map(|len| {
+            let code: i32 = digits[..len].parse().ok()?;
+            tables
+                .regions_of_code
+                .contains_key(&code)
+                .then_some((code, len))
+        })?;
+        // Read with the metadata of the code's main region (none of a non-geographic one).
+        let main = tables.regions_of_code.get(&code)?.first()?;
+        if *main == Region::World {
+            return None;
+        }
+        (code, &digits[len..], *tables.by_region.get(main)?)
+    } else {
+        // In the default region, unless it dials out or repeats its own calling code.
+        let patterns = tables.patterns.get(default)?;
+        let idd = patterns.international_prefix.as_deref();
+        if prefix_matches(default, digits, idd, |c| &mut c.international_prefix)?
+            || starts_with_code(digits, patterns.code)
+        {
+            return None;
+        }
+        (patterns.code, digits, default)
+    };
+    if national.len() < MIN_LENGTH_FOR_NSN || national.len() > MAX_LENGTH_FOR_NSN {
+        return None;
+    }
+    let national_prefix = tables
+        .patterns
+        .get(index)?
+        .national_prefix_for_parsing
+        .as_deref();
+    if prefix_matches(index, national, national_prefix, |c| &mut c.national_prefix)? {
+        return None;
+    }
+    let zeros = national.bytes().take_while(|&b| b == b'0').count();
+    if zeros == national.len() {
+        return None; // the library counts all-zero numbers its own way
+    }
+    Some(PhoneNumber {
+        country_code: code,
+        national_number: national.parse().ok()?,
+        italian_leading_zero: (zeros > 0).then_some(true),
+        number_of_leading_zeros: (zeros > 1).then_some(zeros as i32),
+        ..Default::default()
+    })
+}
+
+/// Whether the region's prefix pattern (`stored`, kept compiled in `slot`) matches at the
+/// start of `digits`: `Some(false)` when the region has none, `None` when it cannot be
+/// compiled.
+fn prefix_matches(
+    index: usize,
+    digits: &str,
+    stored: Option<&str>,
+    slot: fn(&mut Compiled) -> &mut Option<Option<Matcher>>,
+) -> Option<bool> {
+    with_compiled(index, |_, compiled| {
+        let cell = slot(compiled);
+        if cell.is_none() {
+            *cell = Some(match stored {
+                Some(stored) => Some(Matcher::compile(start_pattern(stored))?),
+                None => None,
+            });
+        }
+        match cell.as_mut()? {
+            Some(matcher) => matcher.is_match(digits),
+            None => Some(false),
+        }
+    })
+}
+
+/// Whether `digits` start with the calling code `code`.
+fn starts_with_code(digits: &str, code: i32) -> bool {
+    let len = code.checked_ilog10().map_or(1, |l| l as usize + 1);
+    digits
+        .get(..len)
+        .and_then(|head| head.parse::<i32>().ok())
+        .is_some_and(|head| head == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rlibphonenumber::{PhoneNumberFormat, PhoneNumberType, PhoneNumberUtil};
+
+    fn util() -> PhoneNumberUtil {
+        PhoneNumberUtil::new_for_metadata(super::super::metadata().expect("metadata"))
+            .expect("library")
+    }
+
+    /// Compares this module with the library on `text` read in `region`; whether this
+    /// module answered.
+    fn agree(util: &PhoneNumberUtil, text: &str, region: Region) -> bool {
+        let Some(ours) = parse(text, region) else {
+            return false;
+        };
+        let library = util.parse(text, Some(region));
+        assert_eq!(Some(&ours), library.as_ref().ok(), "{text:?} in {region}");
+        true
+    }
+
+    /// The same digits written the ways exports write them.
+    fn spellings(digits: &str) -> Vec<String> {
+        let spaced: Vec<String> = digits
+            .as_bytes()
+            .chunks(3)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        let mut out = vec![
+            digits.to_string(),
+            spaced.join(" "),
+            spaced.join("-"),
+            spaced.join("."),
+        ];
+        if digits.len() > 4 {
+            out.push(format!("({}) {}", &digits[..3], &digits[3..]));
+        }
+        if digits.len() > 7 {
+            out.push(format!(
+                "({}) {}-{}",
+                &digits[..3],
+                &digits[3..6],
+                &digits[6..]
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn agrees_with_the_library_on_example_numbers_written_every_way() {
+        let util = util();
+        let types = [
+            PhoneNumberType::FixedLine,
+            PhoneNumberType::Mobile,
+            PhoneNumberType::TollFree,
+            PhoneNumberType::PremiumRate,
+            PhoneNumberType::SharedCost,
+            PhoneNumberType::VoIP,
+            PhoneNumberType::PersonalNumber,
+            PhoneNumberType::Pager,
+            PhoneNumberType::UAN,
+            PhoneNumberType::VoiceMail,
+        ];
+        let some_regions: Vec<Region> = [
+            "US", "CA", "GB", "DE", "FR", "AU", "IT", "BR", "IN", "JP", "CN", "RU", "MX", "AR",
+            "TT", "NL", "ES", "CH", "AT", "SE", "NZ", "ZA", "KR", "IL",
+        ]
+        .iter()
+        .filter_map(|code| Region::from_code(code).ok())
+        .collect();
+        let (mut answered, mut asked) = (0, 0);
+        for region in util.get_supported_regions() {
+            for kind in types {
+                let Ok(example) = util.get_example_number_for_type_and_region(region, kind) else {
+                    continue;
+                };
+                let e164 = util.format(&example, PhoneNumberFormat::E164).into_owned();
+                let international = util
+                    .format(&example, PhoneNumberFormat::International)
+                    .into_owned();
+                let national = util
+                    .format(&example, PhoneNumberFormat::National)
+                    .into_owned();
+                let nsn = example.get_national_significant_number();
+                let mut texts = vec![e164.clone(), international, national.clone()];
+                texts.extend(spellings(&nsn));
+                texts.extend(spellings(
+                    &national.replace(|c: char| !c.is_ascii_digit(), ""),
+                ));
+                let with_code = e164.trim_start_matches('+');
+                texts.extend(spellings(with_code).into_iter().map(|s| format!("+{s}")));
+                texts.extend(spellings(with_code));
+                for text in &texts {
+                    for &default in some_regions.iter().chain([&region]) {
+                        asked += 1;
+                        answered += usize::from(agree(&util, text, default));
+                    }
+                }
+            }
+        }
+        // The comparison is only as good as the share of texts this module answers.
+        assert!(
+            answered * 3 > asked,
+            "{answered} of {asked} texts answered without the library"
+        );
+    }
+
+    #[test]
+    fn agrees_with_the_library_on_random_plain_texts_in_every_region() {
+        let util = util();
+        let regions: Vec<Region> = util.get_supported_regions().collect();
+        // xorshift64*: the same texts on every run.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |n: u64| {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+        };
+        let (mut answered, mut asked) = (0, 0);
+        for _ in 0..60_000 {
+            let mut text = String::new();
+            if next(3) == 0 {
+                text.push('+');
+            }
+            let digits = 3 + next(16);
+            for i in 0..digits {
+                // Real numbers more often start with a calling code or a 0 than not.
+                let d = if i == 0 && next(4) == 0 { 0 } else { next(10) };
+                text.push(char::from(b'0' + d as u8));
+                if next(4) == 0 {
+                    text.push([' ', '-', '.', '(', ')'][next(5) as usize]);
+                }
+            }
+            let region = regions[next(regions.len() as u64) as usize];
+            asked += 1;
+            answered += usize::from(agree(&util, &text, region));
+        }
+        assert!(
+            answered * 4 > asked,
+            "{answered} of {asked} texts answered without the library"
+        );
+    }
+
+    #[test]
+    fn leaves_to_the_library_what_it_cannot_be_sure_of() {
+        let us = Region::from_code("US").expect("US");
+        let gb = Region::from_code("GB").expect("GB");
+        for text in [
+            "+1 212 555 0142 ext. 12", // an extension
+            "0044 20 7946 0018",       // an international prefix
+            "020 7946 0018",           // a national prefix to strip
+            "1 212 555 0142",          // the region's own calling code
+            "030/1234567",             // a separator outside the class
+            "+0 123 456",              // no calling code starts with 0
+            "12",                      // too few digits
+            "1-800-FLOWERS",           // letters
+        ] {
+            assert_eq!(
+                parse(text, if text.starts_with('0') { gb } else { us }),
+                None,
+                "{text}"
+            );
+        }
+        let number = parse("(212) 555-0142", us).expect("a plain US number");
+        assert_eq!(
+            (number.country_code, number.national_number),
+            (1, 2125550142)
+        );
+        let number = parse("+44 20 7946 0018", us).expect("a plain UK number");
+        assert_eq!(
+            (number.country_code, number.national_number),
+            (44, 2079460018)
+        );
+    }
+}
