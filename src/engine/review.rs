@@ -214,8 +214,9 @@ pub struct Progress {
     pub elapsed: Duration,
 }
 
-/// Runs the dry run over every row. `each` sees every row and its decision (to write an
-/// error file, say); `progress` is called about ten times a second.
+/// Runs the dry run over every row. `each` sees every row, its problems and its decision
+/// (to write an error file, say; the check's contact holds only the row's keys, see
+/// `Validator::keys_only`); `progress` is called about ten times a second.
 pub fn review(
     plan: &ImportPlan,
     source: &Source,
@@ -225,10 +226,12 @@ pub fn review(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Review> {
     let started = Instant::now();
-    let validator = Validator::new(plan, source.header()).map_err(EngineError::Mapping)?;
+    // Every row is checked for its keys and problems; the few rows shown are checked again
+    // in full.
+    let full = Validator::new(plan, source.header()).map_err(EngineError::Mapping)?;
     let mut rows = CheckedRows::start(
         source,
-        std::sync::Arc::new(validator),
+        std::sync::Arc::new(full.clone().keys_only()),
         0,
         None,
         super::pipeline::Cores::All,
@@ -264,7 +267,7 @@ pub fn review(
                     }
                     .map_err(EngineError::Mapping)?;
                     if samples.len() < SAMPLES {
-                        samples.push(check.contact.clone());
+                        samples.push(full.check(raw).contact);
                     }
                 }
                 Decision::Update(matched) => {
@@ -281,7 +284,7 @@ pub fn review(
                                 changes.extend(field_changes(
                                     raw.row,
                                     &before,
-                                    &check.contact,
+                                    &full.check(raw).contact,
                                     plan.options.keep_existing,
                                 ));
                             }

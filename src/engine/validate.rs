@@ -47,6 +47,7 @@ const CONSENT_YES: &[&str] = &[
 ];
 
 /// Everything needed to check rows, computed once from the plan and the header.
+#[derive(Clone)]
 pub struct Validator {
     mapping: Mapping,
     header: Vec<String>,
@@ -59,6 +60,8 @@ pub struct Validator {
     country_column: Option<usize>,
     /// The phone region of each country code, asked of the phone library once.
     regions: HashMap<&'static str, Region>,
+    /// Check every value but keep only what matching and deciding read (see `keys_only`).
+    keys_only: bool,
 }
 
 impl Validator {
@@ -99,7 +102,18 @@ impl Validator {
                     .collect(),
                 None => HashMap::new(),
             },
+            keys_only: false,
         })
+    }
+
+    /// The same checks, with a contact that keeps only what matching a row and deciding
+    /// its fate read: names, phones and their extensions, emails, country, consent and the
+    /// id. Every value is still checked, so the row's errors and warnings are the same;
+    /// the other fields are not copied into strings. The dry run checks every row this
+    /// way and checks again in full the few rows it shows.
+    pub fn keys_only(mut self) -> Validator {
+        self.keys_only = true;
+        self
     }
 
     fn phone_required(&self) -> bool {
@@ -167,10 +181,16 @@ impl Validator {
         let mut email_problems: Vec<(String, String)> = Vec::new();
         let mut full_name: Option<(String, String)> = None;
         for column in &self.mapping.columns {
+            // The country was read above, before the phones.
+            if matches!(
+                column.target,
+                Target::Ignore | Target::Field(Field::Country)
+            ) {
+                continue;
+            }
             let value = cell(column.index);
             let header = column.header.as_str();
             match &column.target {
-                Target::Ignore => {}
                 _ if value.is_empty() => {}
                 Target::Field(Field::Phone) => {
                     for piece in split_phones(&value) {
@@ -201,6 +221,7 @@ impl Validator {
                         }
                     }
                 }
+                Target::Field(Field::Tags) if self.keys_only => {}
                 Target::Field(Field::Tags) => {
                     for tag in value
                         .split([',', ';', ':'])
@@ -215,7 +236,7 @@ impl Validator {
                 }
                 Target::Field(Field::LastName) => out.contact.last_name = Some(value.into_owned()),
                 Target::Field(Field::Name) => full_name = Some((header.into(), value.into_owned())),
-                Target::Field(Field::Country) => {} // read above, before the phones
+                Target::Ignore | Target::Field(Field::Country) => {} // passed over above
                 Target::Field(Field::Website) => match normalize_website(&value) {
                     Some(w) => self.set_text(&mut out, Field::Website, header, w),
                     None => out.warnings.push(Issue::new(
@@ -241,6 +262,7 @@ impl Validator {
                         .copied()
                         .unwrap_or_default();
                     match custom_value(&custom.kind, &value, order) {
+                        Ok(_) if self.keys_only => {}
                         Ok(v) => {
                             out.contact.custom.insert(custom.name.clone(), v);
                         }
@@ -302,6 +324,9 @@ impl Validator {
                 ));
                 return;
             }
+        }
+        if self.keys_only {
+            return;
         }
         let c = &mut out.contact;
         let slot = match field {
