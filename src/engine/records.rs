@@ -195,7 +195,9 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// Follows the consumed bytes: line breaks (LF, CRLF or a lone CR), blank lines before
-    /// the record (the parser skips them silently), and the record's first byte.
+    /// the record (the parser skips them silently), and the record's first byte. Between
+    /// line breaks only the first byte matters, so the rest of a line is skipped with one
+    /// byte search.
     fn watch(
         &mut self,
         from: usize,
@@ -203,25 +205,34 @@ impl<R: Read> RecordReader<R> {
         place: &mut Option<RecordPlace>,
         blanks: &mut u64,
     ) {
-        for &b in &self.buf[from..from + len] {
-            let completes_crlf = b == b'\n' && self.prev_cr;
-            self.prev_cr = b == b'\r';
-            if completes_crlf {
+        let bytes = &self.buf[from..from + len];
+        let base = self.offset;
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            if b == b'\r' || b == b'\n' {
+                let completes_crlf = b == b'\n' && self.prev_cr;
+                self.prev_cr = b == b'\r';
                 // The second half of a CRLF: the line break was counted at the CR.
-            } else if b == b'\r' || b == b'\n' {
-                if place.is_none() {
-                    *blanks += 1;
+                if !completes_crlf {
+                    if place.is_none() {
+                        *blanks += 1;
+                    }
+                    self.line += 1;
                 }
-                self.line += 1;
-            } else if place.is_none() {
-                *place = Some(RecordPlace {
-                    line: self.line,
-                    offset: self.offset,
-                    blank_lines_before: *blanks,
-                });
+                i += 1;
+            } else {
+                self.prev_cr = false;
+                if place.is_none() {
+                    *place = Some(RecordPlace {
+                        line: self.line,
+                        offset: base + i as u64,
+                        blank_lines_before: *blanks,
+                    });
+                }
+                i = memchr::memchr2(b'\r', b'\n', &bytes[i..]).map_or(bytes.len(), |k| i + k);
             }
-            self.offset += 1;
         }
+        self.offset = base + len as u64;
     }
 }
 

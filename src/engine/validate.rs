@@ -2,7 +2,9 @@
 //! problem recorded with its reason code, its column and a message in the user's words.
 //! Pure: no store, no other rows. What the row means against the store is `resolve`'s job.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use rlibphonenumber::Region;
 
@@ -59,7 +61,7 @@ pub struct Validator {
     update_only: bool,
     country_column: Option<usize>,
     /// The phone region of each country code, asked of the phone library once.
-    regions: HashMap<&'static str, Region>,
+    regions: FxHashMap<&'static str, Region>,
     /// Check every value but keep only what matching and deciding read (see `keys_only`).
     keys_only: bool,
 }
@@ -100,7 +102,7 @@ impl Validator {
                 Some(_) => crate::engine::country::codes()
                     .filter_map(|code| Some((code, parse_region(code)?)))
                     .collect(),
-                None => HashMap::new(),
+                None => FxHashMap::default(),
             },
             keys_only: false,
         })
