@@ -86,10 +86,10 @@ pub fn parse_region(code: &str) -> Option<Region> {
         return None;
     }
     let region = guarded(|| Region::from_code(&upper).ok()).flatten()?;
-    // A syntactically valid code without metadata (e.g. `ZZ`) has no calling code.
-    with_util(|u| u.get_country_code_for_region(region))
-        .flatten()
-        .map(|_| region)
+    // A syntactically valid code without metadata (e.g. `ZZ`) has no calling code. Asked
+    // of the metadata tables rather than the library, so that a thread which only reads
+    // options does not build a library instance (tens of milliseconds of regexes).
+    validity::has_metadata(region).then_some(region)
 }
 
 /// Splits a cell holding several numbers (`:::` `:` `;` `,` `/` or new lines between them).
@@ -435,6 +435,25 @@ mod tests {
         );
         let e = normalize_phone("+999 123", us()).unwrap_err();
         assert_eq!(e.message(), "+999 123: no country uses code 999");
+    }
+
+    #[test]
+    fn a_region_code_is_read_as_the_library_knows_it() {
+        let util =
+            PhoneNumberUtil::new_for_metadata(metadata().expect("metadata")).expect("library");
+        let mut known = 0;
+        for a in b'A'..=b'Z' {
+            for b in b'A'..=b'Z' {
+                let code = String::from_utf8(vec![a, b]).expect("ASCII");
+                let library = Region::from_code(&code)
+                    .ok()
+                    .filter(|&r| util.get_country_code_for_region(r).is_some());
+                assert_eq!(parse_region(&code), library, "{code}");
+                assert_eq!(parse_region(&code.to_lowercase()), library, "{code}");
+                known += usize::from(library.is_some());
+            }
+        }
+        assert!(known > 240, "{known} regions");
     }
 
     #[test]

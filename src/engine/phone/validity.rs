@@ -241,6 +241,11 @@ thread_local! {
     static COMPILED: RefCell<Vec<Option<Box<Compiled>>>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Whether the metadata describes `region` (it has a calling code).
+pub(super) fn has_metadata(region: Region) -> bool {
+    tables().is_some_and(|t| t.by_region.contains_key(&region))
+}
+
 /// Runs `f` with the tables and this thread's compiled regexes of the region at `index`.
 pub(super) fn with_compiled<T>(
     index: usize,
