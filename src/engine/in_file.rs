@@ -9,7 +9,6 @@
 //! memory. A key never seen costs a few Bloom probes; a key in a run costs one 4 KiB read.
 //! Memory stays flat however long the file.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
 
@@ -60,28 +59,101 @@ fn fingerprint(key: &MatchKey<'_>) -> u64 {
     }
 }
 
-/// Fingerprints are already uniform: the map uses them as they are.
-#[derive(Default, Clone, Copy)]
-struct AsIs(u64);
+/// The newest keys: fingerprints and what they lead to side by side in one table, found
+/// by linear probing from the fingerprint's low bits (fingerprints are uniform already).
+/// A look-up costs one cache miss, where a general hash map, which keeps its control bytes
+/// apart from its entries, costs two; the dry run looks up every key of every row.
+struct Recent {
+    /// (fingerprint, value) pairs; a fingerprint of 0 marks a free slot.
+    slots: Vec<(u64, u64)>,
+    /// The value of the one fingerprint that is 0, which cannot live in `slots`.
+    zero: Option<u64>,
+    len: usize,
+    /// At most this many keys, at most half the slots.
+    capacity: usize,
+}
 
-impl std::hash::Hasher for AsIs {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+impl Recent {
+    fn with_capacity(capacity: usize) -> Recent {
+        Recent {
+            slots: Vec::new(),
+            zero: None,
+            len: 0,
+            capacity,
         }
     }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+
+    /// The slot that holds `fp`, or the free slot where it would go.
+    fn slot(&self, fp: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut i = fp as usize & mask;
+        loop {
+            let key = self.slots[i].0;
+            if key == fp || key == 0 {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn get(&self, fp: u64) -> Option<u64> {
+        if fp == 0 {
+            return self.zero;
+        }
+        if self.slots.is_empty() {
+            return None;
+        }
+        let (key, value) = self.slots[self.slot(fp)];
+        (key == fp).then_some(value)
+    }
+
+    /// Adds `fp` unless it is there already (the first value stays).
+    fn insert(&mut self, fp: u64, value: u64) {
+        if fp == 0 {
+            if self.zero.is_none() {
+                self.zero = Some(value);
+                self.len += 1;
+            }
+            return;
+        }
+        if self.slots.is_empty() {
+            // Allocated on first use: most files never need it all.
+            self.slots = vec![(0, 0); (self.capacity * 2).next_power_of_two().max(2)];
+        }
+        let i = self.slot(fp);
+        if self.slots[i].0 == 0 {
+            self.slots[i] = (fp, value);
+            self.len += 1;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Every entry, in fingerprint order, leaving the table empty.
+    fn drain_sorted(&mut self) -> Vec<(u64, u64)> {
+        let mut entries: Vec<(u64, u64)> = Vec::with_capacity(self.len);
+        entries.extend(self.zero.take().map(|v| (0, v)));
+        for slot in &mut self.slots {
+            if slot.0 != 0 {
+                entries.push(std::mem::take(slot));
+            }
+        }
+        self.len = 0;
+        entries.sort_unstable();
+        entries
     }
 }
 
-type Recent = HashMap<u64, u64, std::hash::BuildHasherDefault<AsIs>>;
+/// Keys found on disk, kept in memory for the next time: a key in an old run is most often
+/// a common address that comes back again and again, and each read of a run's block costs
+/// a system call. What a key leads to never changes once stored, so a copy is exact.
+const HOT_KEYS: usize = 1 << 16;
 
 pub struct InFileIndex {
     recent: Recent,
+    hot: std::cell::RefCell<rustc_hash::FxHashMap<u64, u64>>,
     spilled: Option<Spill>,
     len: usize,
     memory_keys: usize,
@@ -97,7 +169,8 @@ impl InFileIndex {
     /// An index that keeps `memory_keys` keys in memory before writing them to disk.
     pub fn with_memory_keys(memory_keys: usize) -> InFileIndex {
         InFileIndex {
-            recent: Recent::default(),
+            recent: Recent::with_capacity(memory_keys.max(1)),
+            hot: Default::default(),
             spilled: None,
             len: 0,
             memory_keys: memory_keys.max(1),
@@ -109,13 +182,24 @@ impl InFileIndex {
     }
 
     fn lookup(&self, fp: u64) -> Result<Option<LeadsTo>, String> {
-        if let Some(v) = self.recent.get(&fp) {
-            return Ok(Some(LeadsTo::decode(*v)));
+        if let Some(v) = self.recent.get(fp) {
+            return Ok(Some(LeadsTo::decode(v)));
         }
-        match &self.spilled {
-            Some(spill) => Ok(spill.get(fp)?.map(LeadsTo::decode)),
-            None => Ok(None),
+        let Some(spill) = &self.spilled else {
+            return Ok(None);
+        };
+        if let Some(&v) = self.hot.borrow().get(&fp) {
+            return Ok(Some(LeadsTo::decode(v)));
         }
+        let found = spill.get(fp)?;
+        if let Some(v) = found {
+            let mut hot = self.hot.borrow_mut();
+            if hot.len() >= HOT_KEYS {
+                hot.clear();
+            }
+            hot.insert(fp, v);
+        }
+        Ok(found.map(LeadsTo::decode))
     }
 
     /// Remembers where a row's keys lead once it creates or updates a contact (the first
@@ -146,15 +230,14 @@ impl InFileIndex {
     }
 
     fn add(&mut self, fp: u64, target: LeadsTo) {
-        // `or_insert`: the first of two keys of one row that share a fingerprint keeps it.
-        self.recent.entry(fp).or_insert(target.encode());
+        // The first of two keys of one row that share a fingerprint keeps it.
+        self.recent.insert(fp, target.encode());
         self.len += 1;
     }
 
     fn spill_if_full(&mut self) -> Result<(), String> {
         if self.recent.len() >= self.memory_keys {
-            let mut entries: Vec<(u64, u64)> = self.recent.drain().collect();
-            entries.sort_unstable();
+            let entries = self.recent.drain_sorted();
             let spill = match &mut self.spilled {
                 Some(s) => s,
                 None => self.spilled.insert(Spill::create()?),
@@ -288,6 +371,27 @@ mod tests {
 
     fn email(i: u64) -> String {
         format!("p{i}@x.com")
+    }
+
+    #[test]
+    fn the_table_of_recent_keys_keeps_the_first_value_and_drains_in_order() {
+        let mut recent = Recent::with_capacity(8);
+        assert_eq!(recent.get(7), None);
+        // 0 cannot mark a free slot and hold a key at once; colliding slots probe on.
+        for (fp, value) in [(0, 1), (16, 2), (32, 3), (7, 4), (0, 5), (16, 6)] {
+            recent.insert(fp, value);
+        }
+        assert_eq!(recent.len(), 4);
+        assert_eq!(
+            [recent.get(0), recent.get(16), recent.get(32), recent.get(7)],
+            [Some(1), Some(2), Some(3), Some(4)]
+        );
+        assert_eq!(recent.get(48), None);
+        assert_eq!(recent.drain_sorted(), [(0, 1), (7, 4), (16, 2), (32, 3)]);
+        assert_eq!(
+            (recent.len(), recent.get(16), recent.get(0)),
+            (0, None, None)
+        );
     }
 
     #[test]
