@@ -17,6 +17,7 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::hybrid::LazyStateID;
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
@@ -165,7 +166,7 @@ impl Tables {
 pub(super) enum Matcher {
     Never,
     Always,
-    Dfa(Box<(DFA, Cache)>),
+    Dfa(Box<Dfa>),
 }
 
 impl Matcher {
@@ -179,7 +180,14 @@ impl Matcher {
             .build(pattern)
             .ok()?;
         let cache = dfa.create_cache();
-        Some(Matcher::Dfa(Box::new((dfa, cache))))
+        // Every match of a pattern anchored at the start begins at the first digit.
+        let anchored = dfa.get_nfa().is_always_start_anchored();
+        Some(Matcher::Dfa(Box::new(Dfa {
+            dfa,
+            cache,
+            anchored,
+            start: None,
+        })))
     }
 
     /// Whether the pattern matches in `text`, searched as the library's `is_match` does
@@ -189,12 +197,67 @@ impl Matcher {
         match self {
             Matcher::Never => Some(false),
             Matcher::Always => Some(true),
-            Matcher::Dfa(dfa) => {
-                let (dfa, cache) = &mut **dfa;
-                let input = Input::new(text).anchored(Anchored::No).earliest(true);
-                dfa.try_search_fwd(cache, &input).ok().map(|m| m.is_some())
+            Matcher::Dfa(d) => d.walk(text.as_bytes()),
+        }
+    }
+}
+
+/// A compiled pattern with this thread's cache.
+pub(super) struct Dfa {
+    dfa: DFA,
+    cache: Cache,
+    /// The pattern can only match from the start of the text (`^…`, as stored patterns
+    /// are), so an anchored walk gives the same answer and stops at the first digit no
+    /// match can go on from.
+    anchored: bool,
+    /// The start state, and the cache's clear count when it was found.
+    start: Option<(LazyStateID, usize)>,
+}
+
+impl Dfa {
+    /// `try_search_fwd` with `earliest`, reduced to what a number needs: a walk over its
+    /// digits from the start state that stops at the first match or dead state. The
+    /// general search sets up far more than a ten-digit text repays, and a number of a
+    /// shared calling code is matched against dozens of patterns (a Trinidad number goes
+    /// through twenty-one regions before its own). `None` if the automaton gave up.
+    fn walk(&mut self, text: &[u8]) -> Option<bool> {
+        let mut state = self.start_state(text)?;
+        let (dfa, cache) = (&self.dfa, &mut self.cache);
+        for &byte in text {
+            state = dfa.next_state(cache, state, byte).ok()?;
+            if state.is_tagged() {
+                if state.is_match() {
+                    return Some(true);
+                }
+                if state.is_dead() {
+                    return Some(false);
+                }
+                if state.is_quit() {
+                    return None;
+                }
             }
         }
+        let end = dfa.next_eoi_state(cache, state).ok()?;
+        Some(end.is_match())
+    }
+
+    /// The state a walk starts from, the same for every text (each starts a haystack):
+    /// worked out once, and again only when the cache has been cleared.
+    fn start_state(&mut self, text: &[u8]) -> Option<LazyStateID> {
+        if let Some((state, clears)) = self.start {
+            if clears == self.cache.clear_count() {
+                return Some(state);
+            }
+        }
+        let anchored = if self.anchored {
+            Anchored::Yes
+        } else {
+            Anchored::No
+        };
+        let input = Input::new(text).anchored(anchored);
+        let state = self.dfa.start_state_forward(&mut self.cache, &input).ok()?;
+        self.start = Some((state, self.cache.clear_count()));
+        Some(state)
     }
 }
 
