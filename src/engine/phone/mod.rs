@@ -96,6 +96,18 @@ pub fn parse_region(code: &str) -> Option<Region> {
 /// A `/` or `,` only separates when each side holds a whole number, so `0171/1234567`
 /// (a German way of writing one number) and `+1 613 555 1234, ext 12` stay whole.
 pub fn split_phones(cell: &str) -> Vec<&str> {
+    // Most cells hold one number and none of the separators.
+    if !cell
+        .bytes()
+        .any(|b| matches!(b, b'\n' | b'\r' | b';' | b':' | b',' | b'/'))
+    {
+        let part = cell.trim();
+        return if part.is_empty() {
+            Vec::new()
+        } else {
+            vec![part]
+        };
+    }
     let mut pieces: Vec<&str> = Vec::new();
     for part in cell.split(['\n', '\r', ';']) {
         for part in part.split(':') {
