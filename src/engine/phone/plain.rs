@@ -12,9 +12,11 @@
 //! - Without: the number is read in the default region, so long as it does not start with
 //!   that region's international prefix (`011`, `00`) or its own calling code.
 //! - The library then strips a national prefix (`0`, `1`) where the region's pattern for
-//!   one matches: this module gives way instead.
+//!   one matches, unless the number loses the region's shape or a possible length by it;
+//!   so does this module, with the same patterns and lengths. A region that rewrites its
+//!   prefix rather than strip it (a transform rule) is left to the library.
 //!
-//! Anything else — a prefix to strip, a text outside the class, a calling code shared by
+//! Anything else — a prefix to rewrite, a text outside the class, a calling code shared by
 //! no region, a length the library refuses — returns `None`, and the library parses the
 //! text itself. So an answer from here is the library's answer, only sooner: the tests
 //! compare the two on every region's example numbers written many ways, and on random
@@ -88,12 +90,8 @@ pub(super) fn parse(text: &str, region: Region) -> Option<PhoneNumber> {
     if national.len() < MIN_LENGTH_FOR_NSN || national.len() > MAX_LENGTH_FOR_NSN {
         return None;
     }
-    let national_prefix = tables
-        .patterns
-        .get(index)?
-        .national_prefix_for_parsing
-        .as_deref();
-    if prefix_matches(index, national, national_prefix, |c| &mut c.national_prefix)? {
+    let national = strip_national_prefix(index, national)?;
+    if national.len() < MIN_LENGTH_FOR_NSN {
         return None;
     }
     let zeros = national.bytes().take_while(|&b| b == b'0').count();
@@ -107,6 +105,101 @@ pub(super) fn parse(text: &str, region: Region) -> Option<PhoneNumber> {
         number_of_leading_zeros: (zeros > 1).then_some(zeros as i32),
         ..Default::default()
     })
+}
+
+/// The national number the library keeps once it has tried to strip the region's national
+/// prefix (`0` in `020 7946 0018`); `None` where the region rewrites its prefix rather
+/// than strip it, which is left to the library.
+fn strip_national_prefix(index: usize, national: &str) -> Option<&str> {
+    with_compiled(index, |tables, compiled| {
+        let patterns = tables.patterns.get(index)?;
+        let Some(stored) = patterns.national_prefix_for_parsing.as_deref() else {
+            return Some(national);
+        };
+        if compiled.national_prefix.is_none() {
+            compiled.national_prefix = Some(Some(Matcher::compile(start_pattern(stored))?));
+        }
+        let end = match compiled
+            .national_prefix
+            .as_mut()?
+            .as_mut()?
+            .match_end(national)?
+        {
+            Some(end) => end,
+            None => return Some(national),
+        };
+        if patterns
+            .national_prefix_transform_rule
+            .as_deref()
+            .is_some_and(|rule| !rule.is_empty())
+        {
+            return None;
+        }
+        let stripped = national.get(end..)?;
+        // The prefix stays when the number was of the region's shape with it and is not
+        // without it.
+        let general = compiled.general(patterns)?;
+        if general.is_match(national)? && !general.is_match(stripped)? {
+            return Some(national);
+        }
+        // And it stays when what is left is too short, or a length the region does not
+        // use, or one it dials only locally.
+        let general = &patterns.general;
+        let keeps = stripped == national
+            || matches!(
+                length_verdict(stripped.len(), &general.lengths, &general.local_only),
+                Length::Possible | Length::TooLong
+            );
+        Some(if keeps { stripped } else { national })
+    })
+}
+
+/// The library's `test_number_length` for an unknown type.
+#[derive(Debug, PartialEq, Eq)]
+enum Length {
+    Possible,
+    LocalOnly,
+    TooShort,
+    TooLong,
+    Invalid,
+}
+
+fn length_verdict(length: usize, possible: &[i32], local_only: &[i32]) -> Length {
+    // The library's masks: a bit per length, and a length of -1 clears what came before.
+    let mask = |lengths: &[i32]| {
+        lengths
+            .iter()
+            .fold(0u64, |mask, &l| match u32::try_from(l) {
+                Ok(l) if l < 64 => mask | 1 << l,
+                _ => 0,
+            })
+    };
+    let (possible, local_only) = (mask(possible), mask(local_only));
+    if possible == 0 {
+        return Length::Invalid;
+    }
+    if length >= 64 {
+        return Length::TooLong;
+    }
+    let bit = 1u64 << length;
+    if local_only & bit != 0 {
+        return Length::LocalOnly;
+    }
+    let (min, max) = (
+        possible.trailing_zeros() as usize,
+        63 - possible.leading_zeros() as usize,
+    );
+    if min == length {
+        Length::Possible
+    } else if min > length {
+        Length::TooShort
+    } else if max < length {
+        Length::TooLong
+    } else if possible & bit != 0 {
+        Length::Possible
+    } else {
+        Length::Invalid
+    }
 }
 
 /// Whether the region's prefix pattern (`stored`, kept compiled in `slot`) matches at the
@@ -293,7 +386,6 @@ mod tests {
         for text in [
             "+1 212 555 0142 ext. 12", // an extension
             "0044 20 7946 0018",       // an international prefix
-            "020 7946 0018",           // a national prefix to strip
             "1 212 555 0142",          // the region's own calling code
             "030/1234567",             // a separator outside the class
             "+0 123 456",              // no calling code starts with 0
@@ -312,6 +404,12 @@ mod tests {
             (1, 2125550142)
         );
         let number = parse("+44 20 7946 0018", us).expect("a plain UK number");
+        assert_eq!(
+            (number.country_code, number.national_number),
+            (44, 2079460018)
+        );
+        // A national prefix is stripped as the library strips it.
+        let number = parse("020 7946 0018", gb).expect("a UK number written nationally");
         assert_eq!(
             (number.country_code, number.national_number),
             (44, 2079460018)

@@ -38,7 +38,9 @@ pub(super) struct Patterns {
     pub(super) international_prefix: Option<String>,
     /// What the library strips as a national prefix (`0` in most of Europe), likewise.
     pub(super) national_prefix_for_parsing: Option<String>,
-    general: Desc,
+    /// What replaces a national prefix where one is rewritten rather than stripped.
+    pub(super) national_prefix_transform_rule: Option<String>,
+    pub(super) general: Desc,
     /// Premium-rate … voicemail, fixed-line, then mobile unless it repeats fixed-line.
     types: Vec<Desc>,
     /// The region's leading digits, which claim a number of a shared calling code for it.
@@ -47,8 +49,10 @@ pub(super) struct Patterns {
 
 /// One number description: its possible lengths (empty: any) and its pattern, stored as
 /// the metadata stores it, already wrapped in `^(?:…)$`.
-struct Desc {
-    lengths: Vec<i32>,
+pub(super) struct Desc {
+    pub(super) lengths: Vec<i32>,
+    /// Lengths at which a number can only be dialled locally.
+    pub(super) local_only: Vec<i32>,
     pattern: Option<String>,
 }
 
@@ -60,6 +64,7 @@ impl Desc {
         let desc = desc.clone().unwrap_or_default();
         Desc {
             lengths: desc.possible_length,
+            local_only: desc.possible_length_local_only,
             pattern: desc.national_number_pattern,
         }
     }
@@ -138,6 +143,7 @@ impl Tables {
                 code,
                 international_prefix: meta.international_prefix.clone(),
                 national_prefix_for_parsing: meta.national_prefix_for_parsing.clone(),
+                national_prefix_transform_rule: meta.national_prefix_transform_rule.clone(),
                 general: Desc::of(&meta.general_desc),
                 types,
                 leading_digits: meta.leading_digits.clone(),
@@ -198,6 +204,22 @@ impl Matcher {
             Matcher::Never => Some(false),
             Matcher::Always => Some(true),
             Matcher::Dfa(d) => d.walk(text.as_bytes()),
+        }
+    }
+
+    /// Where the match the library's `find` reports (leftmost-first, from the start of
+    /// `text`) ends, for a pattern anchored at the start; `Some(None)` when there is none,
+    /// `None` if the search gave up or the pattern is not anchored at the start.
+    pub(super) fn match_end(&mut self, text: &str) -> Option<Option<usize>> {
+        match self {
+            Matcher::Never => Some(None),
+            Matcher::Always => Some(Some(0)),
+            Matcher::Dfa(d) if !d.anchored => None,
+            Matcher::Dfa(d) => {
+                let input = Input::new(text).anchored(Anchored::Yes);
+                let found = d.dfa.try_search_fwd(&mut d.cache, &input).ok()?;
+                Some(found.map(|m| m.offset()))
+            }
         }
     }
 }
@@ -276,6 +298,17 @@ pub(super) struct Compiled {
 }
 
 impl Compiled {
+    /// The region's general pattern, compiled on first use.
+    pub(super) fn general(&mut self, patterns: &Patterns) -> Option<&mut Matcher> {
+        if self.general.is_none() {
+            self.general = Some(match &patterns.general.pattern {
+                Some(stored) => Matcher::compile(full_pattern(stored))?,
+                None => Matcher::Never,
+            });
+        }
+        self.general.as_mut()
+    }
+
     fn new() -> Box<Compiled> {
         Box::new(Compiled {
             general: None,
@@ -435,13 +468,7 @@ impl Check<'_> {
             return Some(false);
         }
         let compiled = self.compiled(index)?;
-        if compiled.general.is_none() {
-            compiled.general = Some(match &patterns.general.pattern {
-                Some(stored) => Matcher::compile(full_pattern(stored))?,
-                None => Matcher::Never,
-            });
-        }
-        if !compiled.general.as_mut()?.is_match(national)? {
+        if !compiled.general(patterns)?.is_match(national)? {
             return Some(false);
         }
         let types = admitting(&patterns.types, length);
