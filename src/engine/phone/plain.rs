@@ -9,22 +9,24 @@
 //!   part or second number can be found in it; with three digits or more it is viable.
 //! - With a `+`: the calling code is the first one, two or three digits that name one, and
 //!   the rest is the national number, read with the metadata of the code's main region.
-//! - Without: the number is read in the default region, so long as it does not start with
-//!   that region's international prefix (`011`, `00`) or its own calling code.
+//! - Without: after the region's international prefix (`011`, `00`, not followed by a 0),
+//!   a calling code follows as after a `+`. Otherwise the number is the default region's;
+//!   if it starts with that region's own calling code, the code is taken off when the
+//!   number has the region's shape only without it, or is too long with it.
 //! - The library then strips a national prefix (`0`, `1`) where the region's pattern for
 //!   one matches, unless the number loses the region's shape or a possible length by it;
 //!   so does this module, with the same patterns and lengths. A region that rewrites its
 //!   prefix rather than strip it (a transform rule) is left to the library.
 //!
-//! Anything else — a prefix to rewrite, a text outside the class, a calling code shared by
-//! no region, a length the library refuses — returns `None`, and the library parses the
-//! text itself. So an answer from here is the library's answer, only sooner: the tests
+//! Anything else — a prefix to rewrite, a text outside the class, a calling code no region
+//! uses, a non-geographic one, a length the library refuses — returns `None`, and the
+//! library parses the text itself. So an answer from here is the library's answer, only sooner: the tests
 //! compare the two on every region's example numbers written many ways, and on random
 //! plain texts in every region.
 
 use rlibphonenumber::{PhoneNumber, Region};
 
-use super::validity::{start_pattern, tables, with_compiled, Compiled, Matcher};
+use super::validity::{start_pattern, tables, with_compiled, Matcher};
 
 /// The library's limits on a national significant number and a calling code.
 const MIN_LENGTH_FOR_NSN: usize = 2;
@@ -59,33 +61,21 @@ pub(super) fn parse(text: &str, region: Region) -> Option<PhoneNumber> {
     let tables = tables()?;
     let default = *tables.by_region.get(&region)?;
     let (code, national, index) = if plus {
-        // `+`, then the calling code.
-        if digits.starts_with('0') {
-            return None;
-        }
-        let (code, len) = (1..=MAX_LENGTH_COUNTRY_CODE).find_map(|len| {
-            let code: i32 = digits[..len].parse().ok()?;
-            tables
-                .regions_of_code
-                .contains_key(&code)
-                .then_some((code, len))
-        })?;
-        // Read with the metadata of the code's main region (none of a non-geographic one).
-        let main = tables.regions_of_code.get(&code)?.first()?;
-        if *main == Region::World {
-            return None;
-        }
-        (code, &digits[len..], *tables.by_region.get(main)?)
+        international(digits)?
     } else {
-        // In the default region, unless it dials out or repeats its own calling code.
         let patterns = tables.patterns.get(default)?;
-        let idd = patterns.international_prefix.as_deref();
-        if prefix_matches(default, digits, idd, |c| &mut c.international_prefix)?
-            || starts_with_code(digits, patterns.code)
-        {
-            return None;
+        match international_prefix_end(default, digits)? {
+            // Dialled out of the region (`00`, `011`): a calling code follows.
+            Some(end) => {
+                let rest = digits.get(end..)?;
+                if rest.len() <= MIN_LENGTH_FOR_NSN {
+                    return None;
+                }
+                international(rest)?
+            }
+            None if starts_with_code(digits, patterns.code) => own_code(default, digits)?,
+            None => (patterns.code, digits, default),
         }
-        (patterns.code, digits, default)
     };
     if national.len() < MIN_LENGTH_FOR_NSN || national.len() > MAX_LENGTH_FOR_NSN {
         return None;
@@ -107,10 +97,106 @@ pub(super) fn parse(text: &str, region: Region) -> Option<PhoneNumber> {
     })
 }
 
+/// A calling code and the number after it (the digits after a `+` or an international
+/// prefix), with the region whose metadata reads it: the code's main region.
+fn international(digits: &str) -> Option<(i32, &str, usize)> {
+    let tables = tables()?;
+    // No calling code starts with 0.
+    if digits.starts_with('0') {
+        return None;
+    }
+    let (code, len) = (1..=MAX_LENGTH_COUNTRY_CODE).find_map(|len| {
+        let code: i32 = digits.get(..len)?.parse().ok()?;
+        tables
+            .regions_of_code
+            .contains_key(&code)
+            .then_some((code, len))
+    })?;
+    // Read with the metadata of the code's main region (none of a non-geographic one).
+    let main = tables.regions_of_code.get(&code)?.first()?;
+    if *main == Region::World {
+        return None;
+    }
+    Some((code, digits.get(len..)?, *tables.by_region.get(main)?))
+}
+
+/// Where the region's international prefix ends at the start of `digits`, when the
+/// library strips it: not when a 0 follows, as no calling code starts with one.
+fn international_prefix_end(index: usize, digits: &str) -> Option<Option<usize>> {
+    with_compiled(index, |tables, compiled| {
+        let Some(stored) = tables.patterns.get(index)?.international_prefix.as_deref() else {
+            return Some(None);
+        };
+        if compiled.international_prefix.is_none() {
+            compiled.international_prefix = Some(Some(Matcher::compile(start_pattern(stored))?));
+        }
+        let prefix = compiled.international_prefix.as_mut()?.as_mut()?;
+        Some(
+            prefix
+                .match_end(digits)?
+                .filter(|&end| !digits[end..].starts_with('0')),
+        )
+    })
+}
+
+/// A number without a `+` that starts with its own region's calling code
+/// (`12125550142` in the US): the library takes the code off when the number is of the
+/// region's shape only without it, or too long with it.
+fn own_code(default: usize, digits: &str) -> Option<(i32, &str, usize)> {
+    let tables = tables()?;
+    let patterns = tables.patterns.get(default)?;
+    let code = patterns.code;
+    let len = code.checked_ilog10()? as usize + 1;
+    let without_code = without_national_prefix(default, digits.get(len..)?)?;
+    let takes_code_off = (!general_matches(default, digits)?
+        && general_matches(default, without_code)?)
+        || length_verdict(
+            digits.len(),
+            &patterns.general.lengths,
+            &patterns.general.local_only,
+        ) == Length::TooLong;
+    if !takes_code_off {
+        return Some((code, digits, default));
+    }
+    // Read with the metadata of the code's main region, as a number with the code is.
+    let main = tables.regions_of_code.get(&code)?.first()?;
+    Some((code, without_code, *tables.by_region.get(main)?))
+}
+
+/// Whether `text` is of the region's general shape (the library's `is_match` against its
+/// general description: the whole text, lengths not asked).
+fn general_matches(index: usize, text: &str) -> Option<bool> {
+    with_compiled(index, |tables, compiled| {
+        compiled
+            .general(tables.patterns.get(index)?)?
+            .is_match(text)
+    })
+}
+
 /// The national number the library keeps once it has tried to strip the region's national
-/// prefix (`0` in `020 7946 0018`); `None` where the region rewrites its prefix rather
-/// than strip it, which is left to the library.
+/// prefix (`0` in `020 7946 0018`): stripped only when what is left has a length the
+/// region uses (not one it dials only locally). `None` where the region rewrites its
+/// prefix rather than strip it, which is left to the library.
 fn strip_national_prefix(index: usize, national: &str) -> Option<&str> {
+    let stripped = without_national_prefix(index, national)?;
+    if stripped.len() == national.len() {
+        return Some(national);
+    }
+    let general = &tables()?.patterns.get(index)?.general;
+    let possible = matches!(
+        length_verdict(stripped.len(), &general.lengths, &general.local_only),
+        Length::Possible | Length::TooLong
+    );
+    Some(if possible { stripped } else { national })
+}
+
+/// The library's `maybe_strip_national_prefix_and_carrier_code` for a region without a
+/// transform rule: the number without the prefix its pattern matches, unless the number
+/// was of the region's shape with the prefix and is not without it.
+fn without_national_prefix(index: usize, national: &str) -> Option<&str> {
+    if national.is_empty() {
+        return Some(national);
+    }
     with_compiled(index, |tables, compiled| {
         let patterns = tables.patterns.get(index)?;
         let Some(stored) = patterns.national_prefix_for_parsing.as_deref() else {
@@ -136,21 +222,11 @@ fn strip_national_prefix(index: usize, national: &str) -> Option<&str> {
             return None;
         }
         let stripped = national.get(end..)?;
-        // The prefix stays when the number was of the region's shape with it and is not
-        // without it.
         let general = compiled.general(patterns)?;
         if general.is_match(national)? && !general.is_match(stripped)? {
             return Some(national);
         }
-        // And it stays when what is left is too short, or a length the region does not
-        // use, or one it dials only locally.
-        let general = &patterns.general;
-        let keeps = stripped == national
-            || matches!(
-                length_verdict(stripped.len(), &general.lengths, &general.local_only),
-                Length::Possible | Length::TooLong
-            );
-        Some(if keeps { stripped } else { national })
+        Some(stripped)
     })
 }
 
@@ -200,30 +276,6 @@ fn length_verdict(length: usize, possible: &[i32], local_only: &[i32]) -> Length
     } else {
         Length::Invalid
     }
-}
-
-/// Whether the region's prefix pattern (`stored`, kept compiled in `slot`) matches at the
-/// start of `digits`: `Some(false)` when the region has none, `None` when it cannot be
-/// compiled.
-fn prefix_matches(
-    index: usize,
-    digits: &str,
-    stored: Option<&str>,
-    slot: fn(&mut Compiled) -> &mut Option<Option<Matcher>>,
-) -> Option<bool> {
-    with_compiled(index, |_, compiled| {
-        let cell = slot(compiled);
-        if cell.is_none() {
-            *cell = Some(match stored {
-                Some(stored) => Some(Matcher::compile(start_pattern(stored))?),
-                None => None,
-            });
-        }
-        match cell.as_mut()? {
-            Some(matcher) => matcher.is_match(digits),
-            None => Some(false),
-        }
-    })
 }
 
 /// Whether `digits` start with the calling code `code`.
@@ -327,6 +379,10 @@ mod tests {
                 let with_code = e164.trim_start_matches('+');
                 texts.extend(spellings(with_code).into_iter().map(|s| format!("+{s}")));
                 texts.extend(spellings(with_code));
+                // Dialled from abroad: the international prefixes of Europe and the US.
+                for idd in ["00", "011", "0011"] {
+                    texts.extend(spellings(&format!("{idd}{with_code}")));
+                }
                 for text in &texts {
                     for &default in some_regions.iter().chain([&region]) {
                         asked += 1;
@@ -385,8 +441,6 @@ mod tests {
         let gb = Region::from_code("GB").expect("GB");
         for text in [
             "+1 212 555 0142 ext. 12", // an extension
-            "0044 20 7946 0018",       // an international prefix
-            "1 212 555 0142",          // the region's own calling code
             "030/1234567",             // a separator outside the class
             "+0 123 456",              // no calling code starts with 0
             "12",                      // too few digits
@@ -408,11 +462,24 @@ mod tests {
             (number.country_code, number.national_number),
             (44, 2079460018)
         );
-        // A national prefix is stripped as the library strips it.
-        let number = parse("020 7946 0018", gb).expect("a UK number written nationally");
+        // A national prefix, an international one and the region's own calling code are
+        // taken off as the library takes them off.
+        for (text, region) in [
+            ("020 7946 0018", gb),
+            ("0044 20 7946 0018", gb),
+            ("011 44 20 7946 0018", us),
+        ] {
+            let number = parse(text, region).expect(text);
+            assert_eq!(
+                (number.country_code, number.national_number),
+                (44, 2079460018),
+                "{text}"
+            );
+        }
+        let number = parse("1 212 555 0142", us).expect("a US number with its code");
         assert_eq!(
             (number.country_code, number.national_number),
-            (44, 2079460018)
+            (1, 2125550142)
         );
     }
 }
