@@ -1,7 +1,8 @@
 //! One benchmark per stage of an import, on rows of `fixtures/contacts.csv` (a messy
 //! export: mixed phone formats and regions, invalid and fake numbers, duplicates, quoted
 //! line breaks) repeated into a larger file:
-//! read · check (map + validate + normalize) · phone alone · dedupe · store batch write ·
+//! read · check (map + validate + normalize; and keys only, as the dry run checks) · phone
+//! alone · dedupe · store batch write ·
 //! render of the progress and review screens on `TestBackend`.
 //!
 //! cargo bench --bench stages
@@ -78,6 +79,11 @@ fn stages(c: &mut Criterion) {
     g.bench_function("read", |b| b.iter(|| black_box(all_rows(&source).len())));
     g.bench_function("check", |b| {
         b.iter(|| rows.iter().filter(|r| validator.check(r).failed()).count())
+    });
+    // The dry run's check: every value checked, only the keys kept.
+    let keys_only = validator.clone().keys_only();
+    g.bench_function("check_keys_only", |b| {
+        b.iter(|| rows.iter().filter(|r| keys_only.check(r).failed()).count())
     });
     let us = parse_region("US").expect("US");
     let phones: Vec<String> = rows
