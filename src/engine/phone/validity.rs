@@ -207,6 +207,30 @@ impl Matcher {
         }
     }
 
+    /// Whether no text that starts with `head` can match: `false` when that cannot be told
+    /// this way (a pattern not anchored at the start), `None` if the automaton gave up.
+    fn dies_on(&mut self, head: &[u8]) -> Option<bool> {
+        match self {
+            Matcher::Never => Some(true),
+            Matcher::Always => Some(false),
+            Matcher::Dfa(d) if !d.anchored => Some(false),
+            Matcher::Dfa(d) => {
+                let mut state = d.start_state(head)?;
+                for &byte in head {
+                    state = d.dfa.next_state(&mut d.cache, state, byte).ok()?;
+                    // A match that ended on the way shows one byte late, as a match state.
+                    if state.is_match() {
+                        return Some(false);
+                    }
+                    if state.is_dead() {
+                        return Some(true);
+                    }
+                }
+                Some(false)
+            }
+        }
+    }
+
     /// Where the match the library's `find` reports (leftmost-first, from the start of
     /// `text`) ends, for a pattern anchored at the start; `Some(None)` when there is none,
     /// `None` if the search gave up or the pattern is not anchored at the start.
@@ -292,6 +316,9 @@ pub(super) struct Compiled {
     /// the start as the library reads them (`None` inside: the region has none).
     pub(super) international_prefix: Option<Option<Matcher>>,
     pub(super) national_prefix: Option<Option<Matcher>>,
+    /// Whether numbers of a length and area (`Check::ruled_out_by_area`'s key) are ruled
+    /// out for this region.
+    ruled_out: HashMap<u32, bool>,
     /// For each set of types (a bit per type) asked about: their patterns, joined into
     /// one alternation. Lengths admitting the same types share one.
     any_type: Vec<(u16, Matcher)>,
@@ -309,12 +336,27 @@ impl Compiled {
         self.general.as_mut()
     }
 
+    /// One matcher for "of any type whose possible lengths admit `length`", compiled on
+    /// first use.
+    fn types(&mut self, patterns: &Patterns, length: usize) -> Option<&mut Matcher> {
+        let types = admitting(&patterns.types, length);
+        let at = match self.any_type.iter().position(|(set, _)| *set == types) {
+            Some(at) => at,
+            None => {
+                self.any_type.push((types, any_of(&patterns.types, types)?));
+                self.any_type.len() - 1
+            }
+        };
+        self.any_type.get_mut(at).map(|(_, matcher)| matcher)
+    }
+
     fn new() -> Box<Compiled> {
         Box::new(Compiled {
             general: None,
             leading_digits: None,
             international_prefix: None,
             national_prefix: None,
+            ruled_out: HashMap::default(),
             any_type: Vec::new(),
         })
     }
@@ -441,6 +483,9 @@ impl Check<'_> {
             let Some(&index) = self.tables.by_region.get(region) else {
                 return Some(None);
             };
+            if self.ruled_out_by_area(index)? {
+                continue;
+            }
             if self.leading_digits_match(index)? {
                 return Some(Some((index, Typed::NotAsked)));
             }
@@ -471,21 +516,54 @@ impl Check<'_> {
         if !compiled.general(patterns)?.is_match(national)? {
             return Some(false);
         }
-        let types = admitting(&patterns.types, length);
-        match compiled.any_type.iter_mut().find(|(set, _)| *set == types) {
-            Some((_, matcher)) => matcher.is_match(national),
-            None => {
-                let mut matcher = any_of(&patterns.types, types)?;
-                let known = matcher.is_match(national);
-                compiled.any_type.push((types, matcher));
-                known
-            }
+        compiled.types(patterns, length)?.is_match(national)
+    }
+
+    /// Whether the region can neither claim the number by its leading digits nor find it
+    /// of any type, judged from its first three digits and its length alone: the library
+    /// would ask both and get no for an answer. A number of a shared calling code is tried
+    /// against region after region (a Trinidad number against twenty-one before its own),
+    /// and most of them are ruled out this way by the area code, once per area, length and
+    /// thread.
+    fn ruled_out_by_area(&mut self, index: usize) -> Option<bool> {
+        let national = self.national;
+        let Some(head) = national.as_bytes().get(..3) else {
+            return Some(false);
+        };
+        if !head.iter().all(u8::is_ascii_digit) {
+            return Some(false);
         }
+        let length = national.len();
+        let key = head
+            .iter()
+            .fold(length as u32, |key, d| key * 10 + u32::from(d - b'0'));
+        if let Some(&ruled_out) = self.compiled(index)?.ruled_out.get(&key) {
+            return Some(ruled_out);
+        }
+        let patterns = &self.tables.patterns[index];
+        let leading_dies = match self.leading_digits(index)? {
+            Some(matcher) => matcher.dies_on(head)?,
+            None => true,
+        };
+        let compiled = self.compiled(index)?;
+        let untyped =
+            !patterns.general.admits(length) || compiled.types(patterns, length)?.dies_on(head)?;
+        let ruled_out = leading_dies && untyped;
+        compiled.ruled_out.insert(key, ruled_out);
+        Some(ruled_out)
     }
 
     fn leading_digits_match(&mut self, index: usize) -> Option<bool> {
-        let patterns = &self.tables.patterns[index];
         let national = self.national;
+        match self.leading_digits(index)? {
+            Some(matcher) => matcher.is_match(national),
+            None => Some(false),
+        }
+    }
+
+    /// The region's leading digits (`None` inside: it has none), compiled on first use.
+    fn leading_digits(&mut self, index: usize) -> Option<Option<&mut Matcher>> {
+        let patterns = &self.tables.patterns[index];
         let compiled = self.compiled(index)?;
         if compiled.leading_digits.is_none() {
             compiled.leading_digits = Some(match &patterns.leading_digits {
@@ -493,10 +571,7 @@ impl Check<'_> {
                 None => None,
             });
         }
-        match compiled.leading_digits.as_mut()? {
-            Some(matcher) => matcher.is_match(national),
-            None => Some(false),
-        }
+        Some(compiled.leading_digits.as_mut()?.as_mut())
     }
 }
 
