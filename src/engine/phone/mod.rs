@@ -9,6 +9,7 @@
 mod plain;
 mod validity;
 
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use prost::Message;
@@ -137,7 +138,7 @@ fn digit_count(s: &str) -> usize {
 
 /// Undoes what spreadsheets do to phone numbers stored as numbers or formulas:
 /// `6135551234.0`, `1.6135551234E10`, `="6135551234"`, a leading apostrophe.
-pub fn repair_spreadsheet_artifacts(raw: &str) -> String {
+pub fn repair_spreadsheet_artifacts(raw: &str) -> Cow<'_, str> {
     let mut s = raw.trim();
     if let Some(inner) = s.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
         s = inner;
@@ -145,13 +146,13 @@ pub fn repair_spreadsheet_artifacts(raw: &str) -> String {
     s = s.strip_prefix('\'').unwrap_or(s);
     if let Some(int) = s.strip_suffix(".0") {
         if !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) {
-            return int.to_string();
+            return Cow::Borrowed(int);
         }
     }
     if let Some(expanded) = expand_scientific(s) {
-        return expanded;
+        return Cow::Owned(expanded);
     }
-    s.to_string()
+    Cow::Borrowed(s)
 }
 
 /// `1.6135551234E10` → `16135551234`; only exact integers are expanded.
@@ -196,15 +197,32 @@ fn parse_repaired(raw: &str, text: &str, region: Region) -> Result<NormalizedPho
         Ok(n) => n,
         Err(e) => return Err(PhoneProblem::Invalid(parse_error_message(raw, &e))),
     };
-    let valid = guarded(|| validity::is_valid(&number))
-        .flatten()
+    // The national significant number, as the library writes it (with an Italian leading
+    // zero), serves both the validity check and the E.164 form.
+    let national = guarded(|| number.get_national_significant_number());
+    let valid = national
+        .as_deref()
+        .and_then(|national| guarded(|| validity::is_valid_with(&number, national)).flatten())
         .or_else(|| with_util(|u| u.is_valid_number(&number)))
         .unwrap_or(false);
     if !valid {
         return Err(PhoneProblem::Invalid(invalid_message(raw, &number, region)));
     }
-    let e164 = with_util(|u| u.format(&number, PhoneNumberFormat::E164).into_owned())
-        .ok_or_else(|| PhoneProblem::Invalid(format!("{raw}: could not be formatted")))?;
+    let e164 = match national {
+        // The library's E.164 is `+`, the calling code and that number; only a number of
+        // zero with its raw input kept is written otherwise, which `parse` never makes.
+        Some(national) if number.national_number != 0 => {
+            let mut code = itoa::Buffer::new();
+            let code = code.format(number.country_code);
+            let mut e164 = String::with_capacity(1 + code.len() + national.len());
+            e164.push('+');
+            e164.push_str(code);
+            e164.push_str(&national);
+            e164
+        }
+        _ => with_util(|u| u.format(&number, PhoneNumberFormat::E164).into_owned())
+            .ok_or_else(|| PhoneProblem::Invalid(format!("{raw}: could not be formatted")))?,
+    };
     let extension = number.extension.clone().filter(|e| !e.is_empty());
     Ok(NormalizedPhone { e164, extension })
 }
@@ -213,7 +231,8 @@ fn parse_repaired(raw: &str, text: &str, region: Region) -> Result<NormalizedPho
 pub fn normalize_phone(raw: &str, region: Region) -> Result<NormalizedPhone, PhoneProblem> {
     // A pattern is fake however the library judges it: catch it before parsing.
     let repaired = repair_spreadsheet_artifacts(raw);
-    let digits: String = repaired.chars().filter(char::is_ascii_digit).collect();
+    let mut kept = [0u8; 32];
+    let digits = ascii_digits(&repaired, &mut kept);
     if let Some(why) = pattern_reason(&digits) {
         return Err(PhoneProblem::Fake(format!("{raw}: {why}")));
     }
@@ -222,6 +241,20 @@ pub fn normalize_phone(raw: &str, region: Region) -> Result<NormalizedPhone, Pho
         return Err(PhoneProblem::Fake(format!("{raw}: {why}")));
     }
     Ok(phone)
+}
+
+/// The ASCII digits of `text`, in `kept` when they fit (a phone number's always do).
+fn ascii_digits<'k>(text: &str, kept: &'k mut [u8; 32]) -> Cow<'k, str> {
+    let mut n = 0;
+    for b in text.bytes().filter(u8::is_ascii_digit) {
+        match kept.get_mut(n) {
+            Some(slot) => *slot = b,
+            None => return Cow::Owned(text.chars().filter(char::is_ascii_digit).collect()),
+        }
+        n += 1;
+    }
+    // Only ASCII digits were kept.
+    Cow::Borrowed(std::str::from_utf8(&kept[..n]).unwrap_or_default())
 }
 
 /// Fictional or patterned: NANP 555-0100…0199, one digit repeated, 1234567890, 0123456789.
@@ -447,6 +480,39 @@ mod tests {
         );
         let e = normalize_phone("+999 123", us()).unwrap_err();
         assert_eq!(e.message(), "+999 123: no country uses code 999");
+    }
+
+    #[test]
+    fn the_e164_form_is_the_librarys_for_every_example_number() {
+        use rlibphonenumber::PhoneNumberType;
+        let util =
+            PhoneNumberUtil::new_for_metadata(metadata().expect("metadata")).expect("library");
+        let mut compared = 0;
+        for region in util.get_supported_regions() {
+            for kind in [
+                PhoneNumberType::FixedLine,
+                PhoneNumberType::Mobile,
+                PhoneNumberType::TollFree,
+                PhoneNumberType::VoIP,
+            ] {
+                let Ok(example) = util.get_example_number_for_type_and_region(region, kind) else {
+                    continue;
+                };
+                // Written nationally, so leading zeros (Italy, Côte d'Ivoire) are parsed.
+                let national = util.format(&example, PhoneNumberFormat::National);
+                let Ok(number) = util.parse(&national, Some(region)) else {
+                    continue;
+                };
+                if !util.is_valid_number(&number) {
+                    continue;
+                }
+                let library = util.format(&number, PhoneNumberFormat::E164).into_owned();
+                let ours = parse_e164(&national, region).map(|p| p.e164);
+                assert_eq!(ours, Ok(library), "{national} in {region}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 500, "{compared} compared");
     }
 
     #[test]

@@ -404,9 +404,12 @@ pub(super) fn with_compiled<T>(
 /// Runs `f` on `number` with this thread's compiled regexes; `None` when this module
 /// cannot answer (a pattern that does not compile, a number longer than any pattern
 /// allows), so that the caller asks the library.
-fn checking<T>(number: &PhoneNumber, f: impl FnOnce(&mut Check) -> Option<T>) -> Option<T> {
+fn checking<T>(
+    number: &PhoneNumber,
+    national: &str,
+    f: impl FnOnce(&mut Check) -> Option<T>,
+) -> Option<T> {
     let tables = tables()?;
-    let national = number.get_national_significant_number();
     if national.len() >= MAX_LENGTH {
         return None;
     }
@@ -417,7 +420,7 @@ fn checking<T>(number: &PhoneNumber, f: impl FnOnce(&mut Check) -> Option<T>) ->
             f(&mut Check {
                 tables,
                 compiled: &mut compiled,
-                national: &national,
+                national,
                 code: number.country_code,
             })
         })
@@ -426,8 +429,15 @@ fn checking<T>(number: &PhoneNumber, f: impl FnOnce(&mut Check) -> Option<T>) ->
 }
 
 /// The library's `is_valid_number(number)`, or `None` to ask the library.
+#[cfg(test)]
 pub(super) fn is_valid(number: &PhoneNumber) -> Option<bool> {
-    checking(number, |check| match check.region()? {
+    is_valid_with(number, &number.get_national_significant_number())
+}
+
+/// [`is_valid`] of a number whose national significant number (the library's
+/// `get_national_significant_number`) is `national`.
+pub(super) fn is_valid_with(number: &PhoneNumber, national: &str) -> Option<bool> {
+    checking(number, national, |check| match check.region()? {
         Some((_, Typed::Yes)) => Some(true),
         Some((index, Typed::NotAsked)) => check.of_known_type(index),
         None => Some(false),
@@ -436,7 +446,7 @@ pub(super) fn is_valid(number: &PhoneNumber) -> Option<bool> {
 
 /// The library's `get_region_for_number(number)`, or `None` to ask the library.
 pub(super) fn region_of(number: &PhoneNumber) -> Option<Option<Region>> {
-    checking(number, |check| {
+    checking(number, &number.get_national_significant_number(), |check| {
         Some(
             check
                 .region()?
