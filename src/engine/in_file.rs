@@ -116,9 +116,9 @@ impl Recent {
             }
             return;
         }
-        if self.slots.is_empty() {
-            // Allocated on first use: most files never need it all.
-            self.slots = vec![(0, 0); (self.capacity * 2).next_power_of_two().max(2)];
+        // At most half full: the table doubles as it fills, up to room for `capacity`.
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
         }
         let i = self.slot(fp);
         if self.slots[i].0 == 0 {
@@ -129,6 +129,19 @@ impl Recent {
 
     fn len(&self) -> usize {
         self.len
+    }
+
+    fn grow(&mut self) {
+        let most = (self.capacity * 2).next_power_of_two().max(2);
+        let size = (self.slots.len() * 2).clamp(1024.min(most), most);
+        if size <= self.slots.len() {
+            return;
+        }
+        let old = std::mem::replace(&mut self.slots, vec![(0, 0); size]);
+        for (fp, value) in old.into_iter().filter(|&(fp, _)| fp != 0) {
+            let i = self.slot(fp);
+            self.slots[i] = (fp, value);
+        }
     }
 
     /// Every entry, in fingerprint order, leaving the table empty.
