@@ -55,6 +55,24 @@ fn metadata() -> Option<PhoneMetadataCollection> {
     PhoneMetadataCollection::decode(&include_bytes!("metadata.bin")[..]).ok()
 }
 
+/// Every type of number the metadata describes: the tests sweep them all.
+#[cfg(test)]
+pub(super) const EVERY_TYPE: [rlibphonenumber::PhoneNumberType; 10] = {
+    use rlibphonenumber::PhoneNumberType::*;
+    [
+        FixedLine,
+        Mobile,
+        TollFree,
+        PremiumRate,
+        SharedCost,
+        VoIP,
+        PersonalNumber,
+        Pager,
+        UAN,
+        VoiceMail,
+    ]
+};
+
 thread_local! {
     /// One library instance per thread. The library's regexes keep their scratch space in
     /// a pool that is fast only for the thread that used them first; sharing one instance
@@ -393,22 +411,13 @@ mod tests {
     /// `METADATA.md`).
     #[test]
     fn the_copy_matches_the_crates_own_metadata() {
-        use rlibphonenumber::PhoneNumberType::*;
         let ours = PhoneNumberUtil::new_for_metadata(metadata().unwrap()).unwrap();
         let builtin = &*PHONE_NUMBER_UTIL;
         let regions: Vec<Region> = builtin.get_supported_regions().collect();
         assert_eq!(ours.get_supported_regions().count(), regions.len());
         let mut compared = 0;
         for region in regions {
-            for kind in [
-                FixedLine,
-                Mobile,
-                TollFree,
-                PremiumRate,
-                SharedCost,
-                VoIP,
-                UAN,
-            ] {
+            for kind in EVERY_TYPE {
                 let example = builtin.get_example_number_for_type_and_region(region, kind);
                 let same = ours.get_example_number_for_type_and_region(region, kind);
                 assert_eq!(example.is_ok(), same.is_ok(), "{region} {kind:?}");

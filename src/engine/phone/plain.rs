@@ -290,7 +290,7 @@ fn starts_with_code(digits: &str, code: i32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rlibphonenumber::{PhoneNumberFormat, PhoneNumberType, PhoneNumberUtil};
+    use rlibphonenumber::{PhoneNumberFormat, PhoneNumberUtil};
 
     fn util() -> PhoneNumberUtil {
         PhoneNumberUtil::new_for_metadata(super::super::metadata().expect("metadata"))
@@ -338,18 +338,7 @@ mod tests {
     #[test]
     fn agrees_with_the_library_on_example_numbers_written_every_way() {
         let util = util();
-        let types = [
-            PhoneNumberType::FixedLine,
-            PhoneNumberType::Mobile,
-            PhoneNumberType::TollFree,
-            PhoneNumberType::PremiumRate,
-            PhoneNumberType::SharedCost,
-            PhoneNumberType::VoIP,
-            PhoneNumberType::PersonalNumber,
-            PhoneNumberType::Pager,
-            PhoneNumberType::UAN,
-            PhoneNumberType::VoiceMail,
-        ];
+        let types = super::super::EVERY_TYPE;
         let some_regions: Vec<Region> = [
             "US", "CA", "GB", "DE", "FR", "AU", "IT", "BR", "IN", "JP", "CN", "RU", "MX", "AR",
             "TT", "NL", "ES", "CH", "AT", "SE", "NZ", "ZA", "KR", "IL",

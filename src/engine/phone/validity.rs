@@ -616,7 +616,7 @@ fn any_of(types: &[Desc], set: u16) -> Option<Matcher> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rlibphonenumber::{PhoneNumberType, PhoneNumberUtil};
+    use rlibphonenumber::PhoneNumberUtil;
 
     fn util() -> PhoneNumberUtil {
         PhoneNumberUtil::new_for_metadata(super::super::metadata().unwrap()).unwrap()
@@ -659,18 +659,7 @@ mod tests {
     #[test]
     fn agrees_with_the_library_on_example_numbers_of_every_type_and_region() {
         let util = util();
-        let types = [
-            PhoneNumberType::FixedLine,
-            PhoneNumberType::Mobile,
-            PhoneNumberType::TollFree,
-            PhoneNumberType::PremiumRate,
-            PhoneNumberType::SharedCost,
-            PhoneNumberType::VoIP,
-            PhoneNumberType::PersonalNumber,
-            PhoneNumberType::Pager,
-            PhoneNumberType::UAN,
-            PhoneNumberType::VoiceMail,
-        ];
+        let types = super::super::EVERY_TYPE;
         let (mut valid, mut checked) = (0, 0);
         for region in util.get_supported_regions() {
             for kind in types {
