@@ -3,11 +3,12 @@
 //! earlier row would update. It answers "which earlier row already brought this phone?"
 //! exactly as the store answers the import, which holds those rows already.
 //!
-//! The newest keys live in a hash map. When it holds `memory_keys`, they are written, sorted,
-//! as one run to an unnamed temporary file (the operating system removes it however the
-//! process ends), with a Bloom filter and the first key of every 4 KiB block kept in
-//! memory. A key never seen costs a few Bloom probes; a key in a run costs one 4 KiB read.
-//! Memory stays flat however long the file.
+//! The newest keys live in a table in memory. When it holds `memory_keys`, they are
+//! written, sorted, as one run to an unnamed temporary file (the operating system removes
+//! it however the process ends), with a Bloom filter and the first key of every 4 KiB
+//! block kept in memory. A key never seen costs a few Bloom probes; a key in a run costs
+//! one 4 KiB read the first time, and is then kept at hand. Memory stays flat however
+//! long the file.
 
 use std::io::Write;
 use std::os::unix::fs::FileExt;
@@ -127,8 +128,14 @@ impl Recent {
         }
     }
 
+    #[cfg(test)]
     fn len(&self) -> usize {
         self.len
+    }
+
+    /// Holds as many keys as it may before they move to disk.
+    fn is_full(&self) -> bool {
+        self.len >= self.capacity
     }
 
     fn grow(&mut self) {
@@ -169,7 +176,6 @@ pub struct InFileIndex {
     hot: std::cell::RefCell<rustc_hash::FxHashMap<u64, u64>>,
     spilled: Option<Spill>,
     len: usize,
-    memory_keys: usize,
 }
 
 impl Default for InFileIndex {
@@ -186,7 +192,6 @@ impl InFileIndex {
             hot: Default::default(),
             spilled: None,
             len: 0,
-            memory_keys: memory_keys.max(1),
         }
     }
 
@@ -249,7 +254,7 @@ impl InFileIndex {
     }
 
     fn spill_if_full(&mut self) -> Result<(), String> {
-        if self.recent.len() >= self.memory_keys {
+        if self.recent.is_full() {
             let entries = self.recent.drain_sorted();
             let spill = match &mut self.spilled {
                 Some(s) => s,

@@ -230,6 +230,7 @@ fn parse_repaired(raw: &str, text: &str, region: Region) -> Result<NormalizedPho
         // The library's E.164 is `+`, the calling code and that number; only a number of
         // zero with its raw input kept is written otherwise, which `parse` never makes.
         Some(national) if number.national_number != 0 => {
+            // Built by hand: `format!` cost 3% of the dry run's instructions here.
             let mut code = itoa::Buffer::new();
             let code = code.format(number.country_code);
             let mut e164 = String::with_capacity(1 + code.len() + national.len());

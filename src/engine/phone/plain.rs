@@ -26,7 +26,7 @@
 
 use rlibphonenumber::{PhoneNumber, Region};
 
-use super::validity::{start_pattern, tables, with_compiled, Matcher};
+use super::validity::{tables, with_compiled, Desc};
 
 /// The library's limits on a national significant number and a calling code.
 const MIN_LENGTH_FOR_NSN: usize = 2;
@@ -73,8 +73,10 @@ pub(super) fn parse(text: &str, region: Region) -> Option<PhoneNumber> {
                 }
                 international(rest)?
             }
-            None if starts_with_code(digits, patterns.code) => own_code(default, digits)?,
-            None => (patterns.code, digits, default),
+            None => match after_code(digits, patterns.code) {
+                Some(rest) => own_code(default, digits, rest)?,
+                None => (patterns.code, digits, default),
+            },
         }
     };
     if national.len() < MIN_LENGTH_FOR_NSN || national.len() > MAX_LENGTH_FOR_NSN {
@@ -124,13 +126,9 @@ fn international(digits: &str) -> Option<(i32, &str, usize)> {
 /// library strips it: not when a 0 follows, as no calling code starts with one.
 fn international_prefix_end(index: usize, digits: &str) -> Option<Option<usize>> {
     with_compiled(index, |tables, compiled| {
-        let Some(stored) = tables.patterns.get(index)?.international_prefix.as_deref() else {
+        let Some(prefix) = compiled.international_prefix(tables.patterns.get(index)?)? else {
             return Some(None);
         };
-        if compiled.international_prefix.is_none() {
-            compiled.international_prefix = Some(Some(Matcher::compile(start_pattern(stored))?));
-        }
-        let prefix = compiled.international_prefix.as_mut()?.as_mut()?;
         Some(
             prefix
                 .match_end(digits)?
@@ -139,22 +137,17 @@ fn international_prefix_end(index: usize, digits: &str) -> Option<Option<usize>>
     })
 }
 
-/// A number without a `+` that starts with its own region's calling code
-/// (`12125550142` in the US): the library takes the code off when the number is of the
-/// region's shape only without it, or too long with it.
-fn own_code(default: usize, digits: &str) -> Option<(i32, &str, usize)> {
+/// A number without a `+` whose `digits` start with its own region's calling code, `rest`
+/// following it (`12125550142` in the US): the library takes the code off when the number
+/// is of the region's shape only without it, or too long with it.
+fn own_code<'d>(default: usize, digits: &'d str, rest: &'d str) -> Option<(i32, &'d str, usize)> {
     let tables = tables()?;
     let patterns = tables.patterns.get(default)?;
     let code = patterns.code;
-    let len = code.checked_ilog10()? as usize + 1;
-    let without_code = without_national_prefix(default, digits.get(len..)?)?;
+    let without_code = without_national_prefix(default, rest)?;
     let takes_code_off = (!general_matches(default, digits)?
         && general_matches(default, without_code)?)
-        || length_verdict(
-            digits.len(),
-            &patterns.general.lengths,
-            &patterns.general.local_only,
-        ) == Length::TooLong;
+        || length_verdict(&patterns.general, digits.len()) == Length::TooLong;
     if !takes_code_off {
         return Some((code, digits, default));
     }
@@ -184,7 +177,7 @@ fn strip_national_prefix(index: usize, national: &str) -> Option<&str> {
     }
     let general = &tables()?.patterns.get(index)?.general;
     let possible = matches!(
-        length_verdict(stripped.len(), &general.lengths, &general.local_only),
+        length_verdict(general, stripped.len()),
         Length::Possible | Length::TooLong
     );
     Some(if possible { stripped } else { national })
@@ -199,20 +192,11 @@ fn without_national_prefix(index: usize, national: &str) -> Option<&str> {
     }
     with_compiled(index, |tables, compiled| {
         let patterns = tables.patterns.get(index)?;
-        let Some(stored) = patterns.national_prefix_for_parsing.as_deref() else {
+        let Some(prefix) = compiled.national_prefix(patterns)? else {
             return Some(national);
         };
-        if compiled.national_prefix.is_none() {
-            compiled.national_prefix = Some(Some(Matcher::compile(start_pattern(stored))?));
-        }
-        let end = match compiled
-            .national_prefix
-            .as_mut()?
-            .as_mut()?
-            .match_end(national)?
-        {
-            Some(end) => end,
-            None => return Some(national),
+        let Some(end) = prefix.match_end(national)? else {
+            return Some(national);
         };
         if patterns
             .national_prefix_transform_rule
@@ -230,7 +214,8 @@ fn without_national_prefix(index: usize, national: &str) -> Option<&str> {
     })
 }
 
-/// The library's `test_number_length` for an unknown type.
+/// The library's `test_number_length` for an unknown type, against the region's general
+/// description.
 #[derive(Debug, PartialEq, Eq)]
 enum Length {
     Possible,
@@ -240,7 +225,7 @@ enum Length {
     Invalid,
 }
 
-fn length_verdict(length: usize, possible: &[i32], local_only: &[i32]) -> Length {
+fn length_verdict(general: &Desc, length: usize) -> Length {
     // The library's masks: a bit per length, and a length of -1 clears what came before.
     let mask = |lengths: &[i32]| {
         lengths
@@ -250,7 +235,7 @@ fn length_verdict(length: usize, possible: &[i32], local_only: &[i32]) -> Length
                 _ => 0,
             })
     };
-    let (possible, local_only) = (mask(possible), mask(local_only));
+    let (possible, local_only) = (mask(&general.lengths), mask(&general.local_only));
     if possible == 0 {
         return Length::Invalid;
     }
@@ -278,13 +263,11 @@ fn length_verdict(length: usize, possible: &[i32], local_only: &[i32]) -> Length
     }
 }
 
-/// Whether `digits` start with the calling code `code`.
-fn starts_with_code(digits: &str, code: i32) -> bool {
-    let len = code.checked_ilog10().map_or(1, |l| l as usize + 1);
-    digits
-        .get(..len)
-        .and_then(|head| head.parse::<i32>().ok())
-        .is_some_and(|head| head == code)
+/// What follows the calling code `code` when `digits` start with it.
+fn after_code(digits: &str, code: i32) -> Option<&str> {
+    let len = code.checked_ilog10()? as usize + 1;
+    let head: i32 = digits.get(..len)?.parse().ok()?;
+    (head == code).then(|| &digits[len..])
 }
 
 #[cfg(test)]

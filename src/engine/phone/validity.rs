@@ -12,6 +12,9 @@
 //! metadata the library is built from ([`super::metadata`]), so the answer is the same by
 //! construction. Tests compare the two on every region's example numbers and on sweeps of
 //! shared calling codes.
+//!
+//! The tables and each thread's compiled patterns serve [`super::plain`] too, which reads
+//! the prefixes and the general pattern of a region to parse plain numbers.
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -87,7 +90,7 @@ fn full_pattern(stored: &str) -> &str {
 
 /// The same pattern anchored at the start only (`^(?:…)`), as the library reads leading
 /// digits.
-pub(super) fn start_pattern(stored: &str) -> &str {
+fn start_pattern(stored: &str) -> &str {
     if stored.len() >= 6 {
         &stored[..stored.len() - 1]
     } else {
@@ -214,20 +217,7 @@ impl Matcher {
             Matcher::Never => Some(true),
             Matcher::Always => Some(false),
             Matcher::Dfa(d) if !d.anchored => Some(false),
-            Matcher::Dfa(d) => {
-                let mut state = d.start_state(head)?;
-                for &byte in head {
-                    state = d.dfa.next_state(&mut d.cache, state, byte).ok()?;
-                    // A match that ended on the way shows one byte late, as a match state.
-                    if state.is_match() {
-                        return Some(false);
-                    }
-                    if state.is_dead() {
-                        return Some(true);
-                    }
-                }
-                Some(false)
-            }
+            Matcher::Dfa(d) => Some(matches!(d.walk_over(head)?, Walked::Dead)),
         }
     }
 
@@ -260,6 +250,16 @@ pub(super) struct Dfa {
     start: Option<(LazyStateID, usize)>,
 }
 
+/// Where a walk over some bytes ended.
+enum Walked {
+    /// A match ended on the way (the automaton says so one byte late, in a match state).
+    Matched,
+    /// No continuation of the bytes can match.
+    Dead,
+    /// Neither yet: the state after the last byte.
+    Open(LazyStateID),
+}
+
 impl Dfa {
     /// `try_search_fwd` with `earliest`, reduced to what a number needs: a walk over its
     /// digits from the start state that stops at the first match or dead state. The
@@ -267,24 +267,36 @@ impl Dfa {
     /// shared calling code is matched against dozens of patterns (a Trinidad number goes
     /// through twenty-one regions before its own). `None` if the automaton gave up.
     fn walk(&mut self, text: &[u8]) -> Option<bool> {
-        let mut state = self.start_state(text)?;
+        match self.walk_over(text)? {
+            Walked::Matched => Some(true),
+            Walked::Dead => Some(false),
+            Walked::Open(state) => {
+                let end = self.dfa.next_eoi_state(&mut self.cache, state).ok()?;
+                Some(end.is_match())
+            }
+        }
+    }
+
+    /// Walks `bytes` from the start state, stopping at a match or a dead state; `None` if
+    /// the automaton gave up.
+    fn walk_over(&mut self, bytes: &[u8]) -> Option<Walked> {
+        let mut state = self.start_state(bytes)?;
         let (dfa, cache) = (&self.dfa, &mut self.cache);
-        for &byte in text {
+        for &byte in bytes {
             state = dfa.next_state(cache, state, byte).ok()?;
             if state.is_tagged() {
                 if state.is_match() {
-                    return Some(true);
+                    return Some(Walked::Matched);
                 }
                 if state.is_dead() {
-                    return Some(false);
+                    return Some(Walked::Dead);
                 }
                 if state.is_quit() {
                     return None;
                 }
             }
         }
-        let end = dfa.next_eoi_state(cache, state).ok()?;
-        Some(end.is_match())
+        Some(Walked::Open(state))
     }
 
     /// The state a walk starts from, the same for every text (each starts a haystack):
@@ -314,8 +326,8 @@ pub(super) struct Compiled {
     leading_digits: Option<Option<Matcher>>,
     /// `Patterns::international_prefix` and `national_prefix_for_parsing`, anchored at
     /// the start as the library reads them (`None` inside: the region has none).
-    pub(super) international_prefix: Option<Option<Matcher>>,
-    pub(super) national_prefix: Option<Option<Matcher>>,
+    international_prefix: Option<Option<Matcher>>,
+    national_prefix: Option<Option<Matcher>>,
     /// Whether numbers of a length and area (`Check::ruled_out_by_area`'s key) are ruled
     /// out for this region.
     ruled_out: HashMap<u32, bool>,
@@ -334,6 +346,30 @@ impl Compiled {
             });
         }
         self.general.as_mut()
+    }
+
+    /// The region's leading digits, which claim a shared calling code's number for it.
+    fn leading_digits(&mut self, patterns: &Patterns) -> Option<Option<&mut Matcher>> {
+        at_start(&mut self.leading_digits, patterns.leading_digits.as_deref())
+    }
+
+    /// The region's international dialling prefix (`011`, `00`).
+    pub(super) fn international_prefix(
+        &mut self,
+        patterns: &Patterns,
+    ) -> Option<Option<&mut Matcher>> {
+        at_start(
+            &mut self.international_prefix,
+            patterns.international_prefix.as_deref(),
+        )
+    }
+
+    /// The region's national prefix as the library strips it (`0`, `1`).
+    pub(super) fn national_prefix(&mut self, patterns: &Patterns) -> Option<Option<&mut Matcher>> {
+        at_start(
+            &mut self.national_prefix,
+            patterns.national_prefix_for_parsing.as_deref(),
+        )
     }
 
     /// One matcher for "of any type whose possible lengths admit `length`", compiled on
@@ -362,6 +398,22 @@ impl Compiled {
     }
 }
 
+/// A stored pattern read as the library reads a prefix (anchored at the start only),
+/// compiled into `slot` on first use; `None` inside when there is no pattern, `None` if it
+/// does not compile.
+fn at_start<'m>(
+    slot: &'m mut Option<Option<Matcher>>,
+    stored: Option<&str>,
+) -> Option<Option<&'m mut Matcher>> {
+    if slot.is_none() {
+        *slot = Some(match stored {
+            Some(stored) => Some(Matcher::compile(start_pattern(stored))?),
+            None => None,
+        });
+    }
+    Some(slot.as_mut()?.as_mut())
+}
+
 /// The library's metadata, read once and kept for the process.
 pub(super) fn tables() -> Option<&'static Tables> {
     static TABLES: OnceLock<Option<Tables>> = OnceLock::new();
@@ -384,21 +436,32 @@ pub(super) fn has_metadata(region: Region) -> bool {
     tables().is_some_and(|t| t.by_region.contains_key(&region))
 }
 
-/// Runs `f` with the tables and this thread's compiled regexes of the region at `index`.
-pub(super) fn with_compiled<T>(
-    index: usize,
-    f: impl FnOnce(&'static Tables, &mut Compiled) -> Option<T>,
+/// Runs `f` with the tables and this thread's compiled regexes, one slot a region.
+fn with_every_compiled<T>(
+    f: impl FnOnce(&'static Tables, &mut [Option<Box<Compiled>>]) -> Option<T>,
 ) -> Option<T> {
     let tables = tables()?;
     COMPILED
         .try_with(|compiled| {
             let mut compiled = compiled.try_borrow_mut().ok()?;
             compiled.resize_with(tables.patterns.len(), || None);
-            let slot = compiled.get_mut(index)?.get_or_insert_with(Compiled::new);
-            f(tables, slot)
+            f(tables, &mut compiled)
         })
         .ok()
         .flatten()
+}
+
+/// Runs `f` with the tables and this thread's compiled regexes of the region at `index`.
+pub(super) fn with_compiled<T>(
+    index: usize,
+    f: impl FnOnce(&'static Tables, &mut Compiled) -> Option<T>,
+) -> Option<T> {
+    with_every_compiled(|tables, compiled| {
+        f(
+            tables,
+            compiled.get_mut(index)?.get_or_insert_with(Compiled::new),
+        )
+    })
 }
 
 /// Runs `f` on `number` with this thread's compiled regexes; `None` when this module
@@ -409,23 +472,17 @@ fn checking<T>(
     national: &str,
     f: impl FnOnce(&mut Check) -> Option<T>,
 ) -> Option<T> {
-    let tables = tables()?;
     if national.len() >= MAX_LENGTH {
         return None;
     }
-    COMPILED
-        .try_with(|compiled| {
-            let mut compiled = compiled.try_borrow_mut().ok()?;
-            compiled.resize_with(tables.patterns.len(), || None);
-            f(&mut Check {
-                tables,
-                compiled: &mut compiled,
-                national,
-                code: number.country_code,
-            })
+    with_every_compiled(|tables, compiled| {
+        f(&mut Check {
+            tables,
+            compiled,
+            national,
+            code: number.country_code,
         })
-        .ok()
-        .flatten()
+    })
 }
 
 /// The library's `is_valid_number(number)`, or `None` to ask the library.
@@ -574,14 +631,7 @@ impl Check<'_> {
     /// The region's leading digits (`None` inside: it has none), compiled on first use.
     fn leading_digits(&mut self, index: usize) -> Option<Option<&mut Matcher>> {
         let patterns = &self.tables.patterns[index];
-        let compiled = self.compiled(index)?;
-        if compiled.leading_digits.is_none() {
-            compiled.leading_digits = Some(match &patterns.leading_digits {
-                Some(stored) => Some(Matcher::compile(start_pattern(stored))?),
-                None => None,
-            });
-        }
-        Some(compiled.leading_digits.as_mut()?.as_mut())
+        self.compiled(index)?.leading_digits(patterns)
     }
 }
 
