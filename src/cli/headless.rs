@@ -113,7 +113,9 @@ pub fn plan_from_args(
     {
         return Err("--identifier id matches contacts by their store id, so it works with --purpose update only".into());
     }
-    let options = options_from_args(args, defaults);
+    let mut options = options_from_args(args, defaults);
+    options.consent_column =
+        crate::engine::plan::consent_column_for(args.consent_column.as_deref(), source.header());
     Ok(ImportPlan {
         file: args.file.clone(),
         read: read_options(&args.read),

@@ -216,6 +216,7 @@ pub fn job_json(job: &Job) -> Value {
         "failed": c.failed,
         "warnings": c.warnings,
         "reasons": c.reasons,
+        "consent_column": job.plan.options.consent_column,
         "import_tag": job.import_tag,
         "retry_of": job.retry_of,
         "revert_conflicts": job.revert_conflicts,

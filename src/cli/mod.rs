@@ -155,7 +155,7 @@ pub struct ImportArgs {
     /// Requirement preset: contact (name + phone or email), dialer (phone), any
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Requirement::NAMES).map(|s| s.parse::<Requirement>().unwrap_or_default()))]
     pub require: Option<Requirement>,
-    /// Column whose value says whether the contact agreed to be contacted
+    /// Column whose value says whether the contact agreed to be contacted (default: a column that looks like consent; `none`: no filter)
     #[arg(long, value_name = "COL")]
     pub consent_column: Option<String>,
     /// Confirm that the contacts agreed to be contacted (required with --yes)

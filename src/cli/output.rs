@@ -203,14 +203,16 @@ impl Human {
         }
     }
 
+    /// Which column filtered rows for consent, or that a column that looks like one did not.
     pub fn consent_hint(&mut self, plan: &ImportPlan, header: &[String]) {
-        if plan.options.consent_column.is_some() {
-            return;
-        }
-        if let Some(i) = crate::engine::mapping::guess_consent_column(header) {
+        if let Some(column) = &plan.options.consent_column {
             self.line(&format!(
-                "note: {:?} looks like a consent column; add --consent-column '{}' to skip rows that did not agree",
-                clean(&header[i]),
+                "consent: rows whose {:?} column does not say yes are skipped (no_consent); --consent-column none imports them all",
+                clean(column)
+            ));
+        } else if let Some(i) = crate::engine::mapping::guess_consent_column(header) {
+            self.line(&format!(
+                "note: the {:?} column was not used to filter rows (--consent-column none)",
                 clean(&header[i])
             ));
         }
@@ -274,15 +276,7 @@ impl Human {
                 job.id
             ));
         }
-        if job.plan.options.consent_column.is_none() {
-            if let Some(i) = crate::engine::mapping::guess_consent_column(&job.header) {
-                self.line(&format!(
-                    "note: the {:?} column was not used to filter rows; add --consent-column '{}' next time to skip rows that did not agree",
-                    clean(&job.header[i]),
-                    clean(&job.header[i])
-                ));
-            }
-        }
+        self.consent_hint(&job.plan, &job.header);
     }
 
     pub fn review(&mut self, review: &Review) {

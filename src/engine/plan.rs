@@ -179,3 +179,36 @@ pub fn import_tag(file: &std::path::Path, at: chrono::DateTime<chrono::Local>) -
         .collect();
     format!("import-{}-{}", at.format("%Y%m%d-%H%M"), stem)
 }
+
+/// What `--consent-column` says: `none` turns the consent filter off.
+pub const NO_CONSENT_COLUMN: &str = "none";
+
+/// The consent column an import uses, decided once for both front ends (SPEC §5): the column
+/// a flag or the config names (`none` for no filter), else a column that looks like consent.
+/// A named column missing from the file is kept, so that the check of the plan names it.
+pub fn consent_column_for(named: Option<&str>, header: &[String]) -> Option<String> {
+    match named {
+        Some(n) if n.trim().eq_ignore_ascii_case(NO_CONSENT_COLUMN) => None,
+        Some(n) => Some(n.to_string()),
+        None => super::mapping::guess_consent_column(header).map(|i| header[i].clone()),
+    }
+}
+
+#[cfg(test)]
+mod consent_tests {
+    use super::consent_column_for;
+
+    fn header(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn a_column_that_looks_like_consent_is_used_unless_turned_off() {
+        let h = header(&["Name", "Phone", "Consent"]);
+        assert_eq!(consent_column_for(None, &h).as_deref(), Some("Consent"));
+        assert_eq!(consent_column_for(Some("none"), &h), None);
+        assert_eq!(consent_column_for(Some("NONE"), &h), None);
+        assert_eq!(consent_column_for(Some("Phone"), &h).as_deref(), Some("Phone"));
+        assert_eq!(consent_column_for(None, &header(&["Name", "Phone"])), None);
+    }
+}

@@ -20,7 +20,8 @@ use super::chrome::Level;
 use super::event::{AppEvent, Reviewed};
 use super::theme::Theme;
 use crate::engine::date::DateOrder;
-use crate::engine::mapping::{guess_consent_column, header_signature, MapSource, Mapping};
+use crate::engine::mapping::{header_signature, MapSource, Mapping};
+use crate::engine::plan::{consent_column_for, NO_CONSENT_COLUMN};
 use crate::engine::plan::{import_tag, ImportOptions, ImportPlan};
 use crate::engine::report::ReportFiles;
 use crate::engine::resolve::issues_of;
@@ -211,13 +212,12 @@ impl Ctx {
             refused.get_or_insert(e);
         }
         self.options = self.defaults.clone();
-        // A consent column named by a flag, when this file has it; else the one guessed.
-        self.options.consent_column = self
-            .defaults
-            .consent_column
-            .clone()
-            .filter(|c| header.contains(c))
-            .or_else(|| guess_consent_column(&header).map(|i| header[i].clone()));
+        // A consent column named by a flag (or `none`), when this file has it; else the one
+        // guessed — the same rule as the command line's.
+        let named = self.defaults.consent_column.as_deref().filter(|c| {
+            c.eq_ignore_ascii_case(NO_CONSENT_COLUMN) || header.iter().any(|h| h == c)
+        });
+        self.options.consent_column = consent_column_for(named, &header);
         self.review = None;
         self.job = None;
         self.source = Some(source);

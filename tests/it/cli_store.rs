@@ -914,3 +914,64 @@ fn a_custom_field_keeps_the_type_it_was_defined_with() {
     }
     assert_eq!(contacts(dir.path()).as_array().unwrap().len(), 2);
 }
+
+/// The README's quick start: the Consent column is used without being named, and
+/// `--consent-column none` is the explicit way to import everyone (issue 14).
+#[test]
+fn the_quick_start_skips_people_who_refused_consent() {
+    let dir = tempdir();
+    let contacts_csv = fixture("contacts.csv");
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            contacts_csv.to_str().unwrap(),
+            "--yes",
+            "--consent-confirmed",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("rows whose \"Consent\" column does not say yes are skipped"),
+        "the summary says which column filtered rows: {}",
+        out.stdout
+    );
+    let history = run(dir.path(), &["history", "--json"]).json();
+    let job = &history[0];
+    assert_eq!(job["consent_column"], "Consent");
+    assert!(job["reasons"]["no_consent"].as_u64().unwrap() > 50);
+    // Nobody whose Consent cell says no was stored.
+    let source = std::fs::read_to_string(&contacts_csv).unwrap();
+    let mut refused = csv::Reader::from_reader(source.as_bytes());
+    let header = refused.headers().unwrap().clone();
+    let consent = header.iter().position(|h| h == "Consent").unwrap();
+    let email = header.iter().position(|h| h == "Email").unwrap();
+    let rows: Vec<csv::StringRecord> = refused.records().map(|r| r.unwrap()).collect();
+    let said = |r: &csv::StringRecord, yes: bool| {
+        let v = r[consent].trim().to_lowercase();
+        yes == matches!(v.as_str(), "yes" | "y" | "true" | "1" | "consent" | "opted-in" | "opt-in")
+    };
+    let email_of = |r: &csv::StringRecord| {
+        let e = r[email].trim().to_lowercase();
+        e.trim_start_matches("mailto:").to_string()
+    };
+    // People who said no in one row and yes in none.
+    let refused: Vec<String> = rows
+        .iter()
+        .filter(|r| said(r, false))
+        .map(email_of)
+        .filter(|e| e.contains('@'))
+        .filter(|e| !rows.iter().any(|r| said(r, true) && email_of(r) == *e))
+        .collect();
+    assert!(!refused.is_empty());
+    let stored = contacts(dir.path()).to_string().to_lowercase();
+    for e in &refused {
+        assert!(!stored.contains(&format!("\"{e}\"")), "{e} refused consent");
+    }
+
+    let dir = tempdir();
+    let j = import_ok(dir.path(), &contacts_csv, &["--consent-column", "none"]);
+    assert_eq!(j["consent_column"], Value::Null);
+    assert!(j["reasons"].get("no_consent").is_none());
+}
