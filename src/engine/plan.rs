@@ -208,7 +208,10 @@ mod consent_tests {
         assert_eq!(consent_column_for(None, &h).as_deref(), Some("Consent"));
         assert_eq!(consent_column_for(Some("none"), &h), None);
         assert_eq!(consent_column_for(Some("NONE"), &h), None);
-        assert_eq!(consent_column_for(Some("Phone"), &h).as_deref(), Some("Phone"));
+        assert_eq!(
+            consent_column_for(Some("Phone"), &h).as_deref(),
+            Some("Phone")
+        );
         assert_eq!(consent_column_for(None, &header(&["Name", "Phone"])), None);
     }
 }

@@ -214,9 +214,10 @@ impl Ctx {
         self.options = self.defaults.clone();
         // A consent column named by a flag (or `none`), when this file has it; else the one
         // guessed — the same rule as the command line's.
-        let named = self.defaults.consent_column.as_deref().filter(|c| {
-            c.eq_ignore_ascii_case(NO_CONSENT_COLUMN) || header.iter().any(|h| h == c)
-        });
+        let named =
+            self.defaults.consent_column.as_deref().filter(|c| {
+                c.eq_ignore_ascii_case(NO_CONSENT_COLUMN) || header.iter().any(|h| h == c)
+            });
         self.options.consent_column = consent_column_for(named, &header);
         self.review = None;
         self.job = None;

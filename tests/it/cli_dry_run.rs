@@ -72,7 +72,10 @@ fn json_has_the_fields_of_spec_9() {
     // The Consent column filters rows by default, as in the wizard (issue 14).
     assert_eq!(j["consent_column"], "Consent");
     assert!(j["consent_column_suggestion"].is_null());
-    assert!(reason(&j, "no_consent") > 50, "the rows whose Consent says no");
+    assert!(
+        reason(&j, "no_consent") > 50,
+        "the rows whose Consent says no"
+    );
 }
 
 #[test]

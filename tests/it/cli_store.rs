@@ -209,9 +209,15 @@ fn ambiguous_match_when_two_contacts_share_a_phone() {
 fn second_create_run_skips_every_row_as_duplicate_existing_and_upsert_updates() {
     let dir = tempdir();
     let file = fixture("contacts.csv");
-    let first = import_ok(dir.path(), &file, &[]);
+    // Every row, consent or not: this is about matching stored contacts.
+    let all = ["--consent-column", "none"];
+    let first = import_ok(dir.path(), &file, &all);
     assert!(first["created"].as_u64().unwrap() > 250);
-    let second = import_ok(dir.path(), &file, &["--purpose", "create"]);
+    let second = import_ok(
+        dir.path(),
+        &file,
+        &[&all[..], &["--purpose", "create"]].concat(),
+    );
     let failed = second["failed"].as_u64().unwrap();
     assert_eq!(second["created"], 0);
     // A row that failed for want of a name now matches a stored contact instead.
@@ -222,7 +228,11 @@ fn second_create_run_skips_every_row_as_duplicate_existing_and_upsert_updates() 
         second["reasons"]["duplicate_existing"].as_u64(),
         Some(skipped)
     );
-    let third = import_ok(dir.path(), &file, &["--purpose", "upsert"]);
+    let third = import_ok(
+        dir.path(),
+        &file,
+        &[&all[..], &["--purpose", "upsert"]].concat(),
+    );
     assert_eq!(third["created"], 0);
     assert_eq!(
         third["updated"].as_u64().unwrap() + failed,
@@ -950,7 +960,10 @@ fn the_quick_start_skips_people_who_refused_consent() {
     let rows: Vec<csv::StringRecord> = refused.records().map(|r| r.unwrap()).collect();
     let said = |r: &csv::StringRecord, yes: bool| {
         let v = r[consent].trim().to_lowercase();
-        yes == matches!(v.as_str(), "yes" | "y" | "true" | "1" | "consent" | "opted-in" | "opt-in")
+        yes == matches!(
+            v.as_str(),
+            "yes" | "y" | "true" | "1" | "consent" | "opted-in" | "opt-in"
+        )
     };
     let email_of = |r: &csv::StringRecord| {
         let e = r[email].trim().to_lowercase();
