@@ -8,6 +8,7 @@ use serde_json::json;
 use super::output::{self, Human};
 use super::{ImportArgs, PreviewArgs, ReadArgs, EXIT_UNUSABLE, EXIT_USAGE};
 use crate::engine::mapping::Mapping;
+use crate::engine::outfile::{self, OutFile, OutfileError, Protected, Request};
 use crate::engine::plan::{ImportOptions, ImportPlan, ListTarget};
 use crate::engine::report::ReportFiles;
 use crate::engine::resolve::{issues_of, Decision};
@@ -179,9 +180,51 @@ pub fn adopt_stored_fields(store: &crate::store::Store, plan: &mut ImportPlan) -
     })
 }
 
+/// `--report` and `--errors`, checked and opened before anything is written: refused (exit
+/// 2, nothing written) when one names the store, one of its files, the input file or the
+/// other flag's file, or lies in a folder where no file can be created.
+pub fn open_report_files(
+    args: &ImportArgs,
+    db: Option<&std::path::Path>,
+) -> Result<(Option<OutFile>, Option<OutFile>), i32> {
+    let mut protected = Protected::new().input(&args.file);
+    if let Some(store) = super::jobs::store_path(db) {
+        protected = protected.store(&store);
+    }
+    let requests: Vec<Request> = [("--report", &args.report), ("--errors", &args.errors)]
+        .into_iter()
+        .filter_map(|(label, path)| path.as_deref().map(|path| Request { label, path }))
+        .collect();
+    let mut opened = outfile::open_all(&requests, &protected)
+        .map_err(|e| report_fail(&e, "nothing was written"))?
+        .into_iter();
+    let report = args.report.as_ref().and_then(|_| opened.next());
+    let errors = args.errors.as_ref().and_then(|_| opened.next());
+    Ok((report, errors))
+}
+
+/// Says why an output file was refused or failed, and `outcome` (what that left); the exit
+/// status: bad usage for a path that cannot be used, else the file could not be used.
+pub fn report_fail(e: &OutfileError, outcome: &str) -> i32 {
+    eprintln!(
+        "rolodex: {}; {outcome}",
+        sanitize_for_terminal(&e.to_string())
+    );
+    if e.is_bad_path() {
+        EXIT_USAGE
+    } else {
+        EXIT_UNUSABLE
+    }
+}
+
 /// `rolodex import FILE --dry-run`: the whole review, writing nothing but the optional
 /// report files.
 pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
+    // Before the file is read through: a mistyped path fails at once.
+    let (report, errors) = match open_report_files(args, db) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
     let Prepared {
         source,
         mut plan,
@@ -190,26 +233,27 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let mut files = match ReportFiles::create(
-        source.header(),
-        args.report.as_deref(),
-        args.errors.as_deref(),
-    ) {
+    let mut files = match ReportFiles::new(source.header(), report, errors) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("rolodex: cannot write the report: {e}");
-            return EXIT_UNUSABLE;
-        }
+        Err(e) => return report_fail(&e, "nothing was written"),
     };
     let cancel = AtomicBool::new(false);
     let bar = output::progress_bar(source.info.approx_rows, "reviewing");
+    // A report that cannot be written stops the review; its error is said, not the input's.
+    let mut write_failed = None;
     let mut each = |raw: &crate::engine::source::RawRow,
                     check: &crate::engine::validate::RowCheck,
                     decision: &Decision| {
         if files.is_empty() {
             return Ok(());
         }
-        files.write(&raw.cells, decision.status(), &issues_of(check, decision))
+        files
+            .write(&raw.cells, decision.status(), &issues_of(check, decision))
+            .map_err(|e| {
+                let stop = std::io::Error::other(e.to_string());
+                write_failed = Some(e);
+                stop
+            })
     };
     let mut progress = |p: crate::engine::review::Progress| {
         if let Some(bar) = &bar {
@@ -262,13 +306,15 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
         Ok(h) => h,
         Err(e) => return output::fail(&e),
     };
+    if let Some(e) = write_failed {
+        return report_fail(&e, "nothing was written");
+    }
     let mut result = match result {
         Ok(r) => r,
         Err(e) => return output::fail(&e),
     };
     if let Err(e) = files.finish() {
-        eprintln!("rolodex: cannot write the report: {e}");
-        return EXIT_UNUSABLE;
+        return report_fail(&e, "nothing was written");
     }
     result.date_columns = date_reports;
     if args.json {

@@ -10,8 +10,9 @@ use serde_json::{json, Value};
 
 use super::headless::Prepared;
 use super::output::{self, contact_json, Human};
-use super::{ImportArgs, EXIT_UNUSABLE, EXIT_USAGE};
+use super::{ImportArgs, EXIT_REPORT_UNWRITTEN, EXIT_UNUSABLE, EXIT_USAGE};
 use crate::engine::contact::Contact;
+use crate::engine::outfile::OutFile;
 use crate::engine::plan::import_tag;
 use crate::engine::report::SafeCsv;
 use crate::engine::source::Source;
@@ -47,6 +48,12 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         );
         return EXIT_USAGE;
     }
+    // Checked and opened before the store is: a report that cannot be written is found
+    // before any contact is.
+    let report_files = match super::headless::open_report_files(args, db) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
     // The whole file is checked beside the first batch, which is committed only once the
     // check has passed: a quote never closed at row 48,213 still means nothing written.
     let Prepared {
@@ -77,7 +84,7 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         store,
         |store, events, cancel| spawn_new_import(store, new, events, cancel),
         approx_rows,
-        (args.json, args.report.as_deref(), args.errors.as_deref()),
+        (args.json, report_files),
     )
 }
 
@@ -118,7 +125,7 @@ pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
         store,
         |store, events, cancel| spawn_resume(store, job, source, events, cancel),
         approx_rows,
-        (json, None, None),
+        (json, (None, None)),
     )
 }
 
@@ -131,7 +138,7 @@ fn run_worker(
         Cancel,
     ) -> std::io::Result<std::thread::JoinHandle<()>>,
     approx_rows: u64,
-    (json, report, errors): (bool, Option<&Path>, Option<&Path>),
+    (json, (report, errors)): (bool, (Option<OutFile>, Option<OutFile>)),
 ) -> i32 {
     let store = Arc::new(store);
     let (tx, rx) = mpsc::channel();
@@ -184,17 +191,25 @@ fn run_worker(
             return EXIT_UNUSABLE;
         }
     };
-    if report.is_some() || errors.is_some() {
-        if let Err(e) = store.write_reports(&job, report, errors) {
-            eprintln!("rolodex: cannot write the report: {e}");
-            return EXIT_UNUSABLE;
-        }
-    }
+    let written = if report.is_some() || errors.is_some() {
+        store.write_reports(&job, report, errors)
+    } else {
+        Ok(())
+    };
     if json {
         output::print_json(&job_json(&job));
     } else {
         let mut out = Human::stdout();
         out.job_summary(&job);
+    }
+    // The job is in the store whatever happened to its files: not "nothing written" (1).
+    if let Err(e) = written {
+        let id = job.id;
+        eprintln!(
+            "rolodex: job {id} finished, but {}; get it from the store with `rolodex show {id} --csv > FILE` (results) or `rolodex show {id} --failed --csv > FILE` (errors)",
+            clean(&e.to_string())
+        );
+        return EXIT_REPORT_UNWRITTEN;
     }
     0
 }

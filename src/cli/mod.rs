@@ -18,6 +18,9 @@ use crate::engine::plan::{DialMode, Identifier, Purpose};
 pub const EXIT_UNUSABLE: i32 = 1;
 /// Exit status for bad usage (clap uses it too).
 pub const EXIT_USAGE: i32 = 2;
+/// Exit status for an import that ran (its job is in the store) whose `--report` or
+/// `--errors` file could not be written afterwards.
+pub const EXIT_REPORT_UNWRITTEN: i32 = 3;
 
 #[derive(Debug, Parser)]
 #[command(

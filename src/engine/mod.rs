@@ -9,6 +9,7 @@ pub mod in_file;
 pub mod mapping;
 pub mod merge;
 pub mod number;
+pub mod outfile;
 pub mod phone;
 pub mod pipeline;
 pub mod plan;

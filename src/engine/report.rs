@@ -5,9 +5,10 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
+use super::outfile::{OutFile, OutfileError};
 use super::reason::Issue;
 use super::records::Cells;
 use super::resolve::RowStatus;
@@ -39,7 +40,8 @@ pub fn neutralize(cell: &str) -> Cow<'_, str> {
     }
 }
 
-/// Creates a file readable by its owner only: reports hold personal data.
+/// Creates a file readable by its owner only, in place (the store's file, before redb opens
+/// it). Files written for the user go through `outfile` instead.
 pub fn create_private(path: &Path) -> io::Result<File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -78,39 +80,54 @@ impl<W: Write> SafeCsv<W> {
     pub fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
+
+    pub fn get_ref(&self) -> &W {
+        self.inner.get_ref()
+    }
 }
 
-/// The results file and the error file of one job (or one review), either optional.
+impl SafeCsv<OutFile> {
+    /// The file, every row flushed into it.
+    pub fn into_inner(self) -> Result<OutFile, OutfileError> {
+        super::outfile::unwrap_csv(self.inner)
+    }
+}
+
+/// The results file and the error file of one job (or one review), either optional. Each
+/// is written beside its target and renamed into place by `finish` (see `outfile`).
 pub struct ReportFiles {
     width: usize,
-    results: Option<SafeCsv<BufWriter<File>>>,
-    errors: Option<SafeCsv<BufWriter<File>>>,
+    results: Option<SafeCsv<OutFile>>,
+    errors: Option<SafeCsv<OutFile>>,
 }
 
 impl ReportFiles {
-    pub fn create(
+    /// Starts both files with their headers; `results` and `errors` come from
+    /// `outfile::open_all`, already checked.
+    pub fn new(
         header: &[String],
-        results: Option<&Path>,
-        errors: Option<&Path>,
-    ) -> io::Result<ReportFiles> {
-        let open = |path: &Path, extra: &[&str]| -> io::Result<SafeCsv<BufWriter<File>>> {
-            let file = create_private(path)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-            let mut csv = SafeCsv::new(BufWriter::new(file));
-            csv.row(
+        results: Option<OutFile>,
+        errors: Option<OutFile>,
+    ) -> Result<ReportFiles, OutfileError> {
+        let start = |file: OutFile, extra: &[&str]| -> Result<SafeCsv<OutFile>, OutfileError> {
+            let mut csv = SafeCsv::new(file);
+            let written = csv.row(
                 header
                     .iter()
                     .map(String::as_str)
                     .chain(extra.iter().copied()),
-            )?;
-            Ok(csv)
+            );
+            match written {
+                Ok(()) => Ok(csv),
+                Err(e) => Err(csv.get_ref().error(e)),
+            }
         };
         Ok(ReportFiles {
             width: header.len(),
             results: results
-                .map(|p| open(p, &["Import Status", "Errors"]))
+                .map(|f| start(f, &["Import Status", "Errors"]))
                 .transpose()?,
-            errors: errors.map(|p| open(p, &["Error"])).transpose()?,
+            errors: errors.map(|f| start(f, &["Error"])).transpose()?,
         })
     }
 
@@ -120,7 +137,12 @@ impl ReportFiles {
 
     /// Writes one row: to the results file always, to the error file when it failed or was
     /// skipped.
-    pub fn write(&mut self, cells: &Cells, status: RowStatus, issues: &[Issue]) -> io::Result<()> {
+    pub fn write(
+        &mut self,
+        cells: &Cells,
+        status: RowStatus,
+        issues: &[Issue],
+    ) -> Result<(), OutfileError> {
         let original = (0..self.width).map(|i| cells.get(i).unwrap_or(""));
         let messages = issues
             .iter()
@@ -128,7 +150,10 @@ impl ReportFiles {
             .collect::<Vec<_>>()
             .join("; ");
         if let Some(results) = &mut self.results {
-            results.row(original.clone().chain([status.name(), messages.as_str()]))?;
+            if let Err(e) = results.row(original.clone().chain([status.name(), messages.as_str()]))
+            {
+                return Err(results.get_ref().error(e));
+            }
         }
         if let (Some(errors), RowStatus::Error | RowStatus::Skipped) = (&mut self.errors, status) {
             let codes = issues.first().map(|i| i.reason.code()).unwrap_or_default();
@@ -137,19 +162,32 @@ impl ReportFiles {
             } else {
                 format!("{codes}: {messages}")
             };
-            errors.row(original.chain([error.as_str()]))?;
+            if let Err(e) = errors.row(original.chain([error.as_str()])) {
+                return Err(errors.get_ref().error(e));
+            }
         }
         Ok(())
     }
 
-    pub fn finish(mut self) -> io::Result<()> {
-        if let Some(r) = &mut self.results {
-            r.flush()?;
+    /// A failure to read the rows, charged to the first file (the one a user looks for).
+    pub fn source_error(&self, message: String) -> OutfileError {
+        match self.results.as_ref().or(self.errors.as_ref()) {
+            Some(f) => f.get_ref().source_error(message),
+            None => OutfileError::Source {
+                label: "the report".into(),
+                path: PathBuf::new(),
+                message,
+            },
         }
-        if let Some(e) = &mut self.errors {
-            e.flush()?;
+    }
+
+    /// Renames both files into place; the paths written, as the user named them.
+    pub fn finish(self) -> Result<Vec<PathBuf>, OutfileError> {
+        let mut written = Vec::new();
+        for csv in [self.results, self.errors].into_iter().flatten() {
+            written.push(csv.into_inner()?.commit()?);
         }
-        Ok(())
+        Ok(written)
     }
 }
 

@@ -236,22 +236,32 @@ impl Store {
         Ok(out)
     }
 
-    /// Writes a job's results file and/or error file from its stored rows.
+    /// Writes a job's results file and/or error file from its stored rows, into files
+    /// `outfile::open_all` opened (and checked) before the job started.
     pub fn write_reports(
         &self,
         job: &Job,
-        results: Option<&Path>,
-        errors: Option<&Path>,
-    ) -> std::result::Result<(), String> {
-        let mut files = crate::engine::report::ReportFiles::create(&job.header, results, errors)
-            .map_err(|e| e.to_string())?;
-        self.job_rows(job.id, &mut |row| {
+        results: Option<crate::engine::outfile::OutFile>,
+        errors: Option<crate::engine::outfile::OutFile>,
+    ) -> std::result::Result<(), crate::engine::outfile::OutfileError> {
+        let mut files = crate::engine::report::ReportFiles::new(&job.header, results, errors)?;
+        let mut write_failed = None;
+        let read = self.job_rows(job.id, &mut |row| {
             files
                 .write(&row.cells, row.status, &row.issues)
-                .map_err(|e| StoreError::Codec(e.to_string()))
-        })
-        .map_err(|e| e.to_string())?;
-        files.finish().map_err(|e| e.to_string())
+                .map_err(|e| {
+                    let stop = StoreError::Codec(e.to_string());
+                    write_failed = Some(e);
+                    stop
+                })
+        });
+        if let Some(e) = write_failed {
+            return Err(e);
+        }
+        if let Err(e) = read {
+            return Err(files.source_error(format!("reading job {}'s rows: {e}", job.id)));
+        }
+        files.finish().map(|_| ())
     }
 
     /// The mapping last used for a header with this signature.

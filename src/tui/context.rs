@@ -21,6 +21,7 @@ use super::event::{AppEvent, Reviewed};
 use super::theme::Theme;
 use crate::engine::date::DateOrder;
 use crate::engine::mapping::{header_signature, MapSource, Mapping};
+use crate::engine::outfile::{self, OutfileError, Protected, Request};
 use crate::engine::plan::{consent_column_for, NO_CONSENT_COLUMN};
 use crate::engine::plan::{import_tag, ImportOptions, ImportPlan};
 use crate::engine::report::ReportFiles;
@@ -315,42 +316,71 @@ impl Ctx {
             .unwrap_or_else(|| "import".into())
     }
 
-    /// Writes the review's error file (failed and skipped rows) in the background.
+    /// The files the wizard's output files must never overwrite: the store and its files,
+    /// and `input`.
+    pub fn protected(&self, input: &Path) -> Protected {
+        let protected = Protected::new().input(input);
+        match &self.store {
+            Some(store) => protected.store(store.path()),
+            None => protected,
+        }
+    }
+
+    /// Writes the review's error file (failed and skipped rows) in the background, into a
+    /// file checked and opened here first.
     pub fn write_review_errors(&mut self) {
         let (Some(source), Some(plan)) = (self.source.clone(), self.plan()) else {
             return;
         };
         let path = self.out_dir.join(format!("{}-errors.csv", self.stem()));
+        let request = Request {
+            label: "the error file",
+            path: &path,
+        };
+        let file = match outfile::open(request, &self.protected(&source.info.path)) {
+            Ok(f) => f,
+            Err(e) => {
+                self.say(Level::Error, e.to_string());
+                return;
+            }
+        };
         let store = self.store.clone();
         self.say(Level::Info, format!("Writing {} …", path.display()));
         self.in_background("rolodex-errors", move || {
-            let result = (|| -> Result<String, String> {
-                let mut files = ReportFiles::create(source.header(), None, Some(&path))
-                    .map_err(|e| e.to_string())?;
+            let result = (|| -> Result<String, OutfileError> {
+                let mut files = ReportFiles::new(source.header(), None, Some(file))?;
                 let cancel = AtomicBool::new(false);
+                let mut write_failed = None;
                 let mut each = |raw: &RawRow, check: &_, decision: &_| {
-                    files.write(
-                        &raw.cells,
-                        crate::engine::resolve::Decision::status(decision),
-                        &issues_of(check, decision),
-                    )
+                    files
+                        .write(
+                            &raw.cells,
+                            crate::engine::resolve::Decision::status(decision),
+                            &issues_of(check, decision),
+                        )
+                        .map_err(|e| {
+                            let stop = std::io::Error::other(e.to_string());
+                            write_failed = Some(e);
+                            stop
+                        })
                 };
                 let mut progress = |_| {};
-                match store.as_ref().map(|s| s.lookup()) {
+                let reviewed = match store.as_ref().map(|s| s.lookup()) {
                     Some(Ok(lookup)) => {
                         review(&plan, &source, &lookup, &cancel, &mut each, &mut progress)
                     }
                     _ => review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress),
+                };
+                if let Some(e) = write_failed {
+                    return Err(e);
                 }
-                .map_err(|e| e.to_string())?;
-                files.finish().map_err(|e| e.to_string())?;
+                reviewed.map_err(|e| files.source_error(e.to_string()))?;
+                files.finish()?;
                 Ok(path.display().to_string())
             })();
             match result {
                 Ok(path) => AppEvent::Status(Level::Info, format!("Error file written: {path}")),
-                Err(e) => {
-                    AppEvent::Status(Level::Error, format!("cannot write the error file: {e}"))
-                }
+                Err(e) => AppEvent::Status(Level::Error, e.to_string()),
             }
         });
     }
@@ -497,10 +527,29 @@ impl Ctx {
         let errors = self
             .out_dir
             .join(format!("{stem}-job{}-errors.csv", job.id));
+        let requests = [
+            Request {
+                label: "the results file",
+                path: &results,
+            },
+            Request {
+                label: "the error file",
+                path: &errors,
+            },
+        ];
+        let opened = outfile::open_all(&requests, &self.protected(Path::new(&job.file)));
+        let mut opened = match opened {
+            Ok(files) => files.into_iter(),
+            Err(e) => {
+                self.say(Level::Error, e.to_string());
+                return;
+            }
+        };
+        let (results_file, errors_file) = (opened.next(), opened.next());
         self.say(Level::Info, format!("Writing {} …", results.display()));
         let job = job.clone();
         self.in_background("rolodex-files", move || {
-            match store.write_reports(&job, Some(&results), Some(&errors)) {
+            match store.write_reports(&job, results_file, errors_file) {
                 // The names first: the status line is one line, the folder may be long.
                 Ok(()) => AppEvent::Status(
                     Level::Info,
@@ -511,7 +560,7 @@ impl Ctx {
                         results.parent().unwrap_or(Path::new(".")).display()
                     ),
                 ),
-                Err(e) => AppEvent::Status(Level::Error, format!("cannot write the files: {e}")),
+                Err(e) => AppEvent::Status(Level::Error, e.to_string()),
             }
         });
     }

@@ -585,6 +585,43 @@ fn done_writes_the_job_files_in_the_background() {
     assert!(lines(&errors) > 1, "{}", errors.display());
 }
 
+/// Done's `w` goes through the same checks as `--report`: a symlink planted at a file name
+/// it writes is replaced, never followed, and one that leads to the store is refused.
+#[test]
+fn done_files_never_follow_a_symlink_nor_touch_the_store() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    let dir = h.dir.path().to_path_buf();
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let results = dir.join("contacts-job1-results.csv");
+    let errors = dir.join("contacts-job1-errors.csv");
+    std::os::unix::fs::symlink(dir.join("test.redb"), &errors).unwrap();
+    std::os::unix::fs::symlink(&victim, &results).unwrap();
+    h.walk_to_done().key(KeyCode::Char('w'));
+    let (_, said) = h.app.ctx.status.clone().unwrap();
+    assert!(said.contains("contact store"), "{said}");
+    let store = h.app.ctx.store.clone().unwrap();
+    assert_eq!(store.jobs().unwrap().len(), 1, "the store is intact");
+    assert!(std::fs::symlink_metadata(&results)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // Once the link to the store is gone, the files are written beside it.
+    std::fs::remove_file(&errors).unwrap();
+    h.key(KeyCode::Char('w'));
+    h.settle(|a| {
+        a.ctx
+            .status
+            .as_ref()
+            .is_some_and(|(_, text)| text.starts_with("Wrote"))
+    });
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    let meta = std::fs::symlink_metadata(&results).unwrap();
+    assert!(meta.file_type().is_file(), "the link was replaced");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+}
+
 /// Cells with escape sequences and control characters reach the screen only as visible
 /// placeholders: on the Map screen's samples, in a row's detail, in the contacts list.
 #[test]

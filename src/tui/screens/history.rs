@@ -5,6 +5,7 @@
 //! follow-up job linked to the original.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
@@ -13,6 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use super::{move_selection, scroll_offset, Confirm, Screen, Transition, View};
+use crate::engine::outfile;
 use crate::engine::reason::{Issue, Reason};
 use crate::engine::resolve::{decide, issues_of, match_keys, Lookup, RowStatus};
 use crate::engine::review::ContactLookup;
@@ -301,22 +303,31 @@ impl HistoryScreen {
             job.id,
             (ctx.clock)().format("%Y%m%d-%H%M%S")
         ));
-        let written = (|| -> std::io::Result<()> {
-            std::fs::create_dir_all(&dir)?;
-            let file = crate::engine::report::create_private(&path)?;
-            // The retry file is rolodex's own input: values are kept exactly as typed.
-            let mut w = csv::Writer::from_writer(file);
-            w.write_record(&job.header).map_err(std::io::Error::other)?;
-            for cells in &fixed {
-                w.write_record(cells).map_err(std::io::Error::other)?;
-            }
-            w.flush()
-        })();
-        if let Err(e) = written {
+        if let Err(e) = outfile::create_private_dir(&dir) {
             ctx.say(
                 Level::Error,
-                format!("cannot write {}: {e}", path.display()),
+                format!("cannot create the folder {}: {e}", dir.display()),
             );
+            return Transition::Stay;
+        }
+        let request = outfile::Request {
+            label: "the retry file",
+            path: &path,
+        };
+        let written = (|| -> Result<(), outfile::OutfileError> {
+            let file = outfile::open(request, &ctx.protected(Path::new(&job.file)))?;
+            // The retry file is rolodex's own input: values are kept exactly as typed.
+            let mut w = csv::Writer::from_writer(file);
+            let mut rows = std::iter::once(&job.header).chain(&fixed);
+            let wrote = rows.try_for_each(|cells| w.write_record(cells));
+            let file = outfile::unwrap_csv(w)?;
+            if let Err(e) = wrote {
+                return Err(file.error(std::io::Error::other(e)));
+            }
+            file.commit().map(|_| ())
+        })();
+        if let Err(e) = written {
+            ctx.say(Level::Error, e.to_string());
             return Transition::Stay;
         }
         if ctx.start_import(Some((job.id, path))) {
