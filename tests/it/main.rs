@@ -8,6 +8,7 @@ mod cli_crash;
 mod cli_dry_run;
 mod cli_hostile;
 mod cli_preview;
+mod cli_revert;
 mod cli_store;
 mod common;
 mod engine_phone_reference;
