@@ -117,6 +117,17 @@ fn a_contact_a_later_job_skipped_as_a_duplicate_is_left_in_place_and_named() {
     );
     assert!(ids(dir.path()).contains(&1));
 
+    // Reverting it again says what is left and how to revert that too.
+    let again = run(dir.path(), &["revert", "1", "--yes"]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("2 contacts left as they are")
+            && again.stderr.contains("`rolodex revert 1 --force`"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(ids(dir.path()), [1, 2, 4]);
+
     // Forcing it afterwards reverts what was left, and says so.
     let forced = revert(dir.path(), &["1", "--force"]);
     assert_eq!(forced["deleted"], 2, "{forced}");
