@@ -374,8 +374,8 @@ pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> i32 {
     }
 }
 
-/// `rolodex revert JOB [--yes]`.
-pub fn revert(id: u64, yes: bool, json: bool, db: Option<&Path>) -> i32 {
+/// `rolodex revert JOB [--yes] [--force]`.
+pub fn revert(id: u64, yes: bool, force: bool, json: bool, db: Option<&Path>) -> i32 {
     let store = match open_store(db) {
         Ok(s) => s,
         Err(code) => return code,
@@ -384,17 +384,34 @@ pub fn revert(id: u64, yes: bool, json: bool, db: Option<&Path>) -> i32 {
         Ok(j) => j,
         Err(e) => return store_fail(&e),
     };
+    let left = job.revert_conflicts.len();
+    if job.status == JobStatus::Reverted && left > 0 && !force {
+        eprintln!(
+            "rolodex: job {id} is reverted, except {left} contacts left as they are because a later job matched them; `rolodex revert {id} --force` reverts them too"
+        );
+        return EXIT_UNUSABLE;
+    }
     if !yes {
         if !std::io::stdin().is_terminal() {
             eprintln!("rolodex: revert asks before changing contacts; add --yes to revert job {id} without asking");
             return EXIT_USAGE;
         }
-        eprint!(
-            "Revert job {id} ({}): delete the {} contacts it created and restore the {} it updated? [y/N] ",
-            clean(&job.file),
-            job.counts.created,
-            job.counts.updated
-        );
+        let question = if job.status == JobStatus::Reverted {
+            format!("Revert the {left} contacts job {id} left because a later job matched them? Those jobs' rows will name contacts deleted or restored. [y/N] ")
+        } else {
+            let later = if force {
+                "including contacts a later job matched"
+            } else {
+                "contacts a later job matched are left as they are"
+            };
+            format!(
+                "Revert job {id} ({}): delete the {} contacts it created and restore the {} it updated ({later})? [y/N] ",
+                clean(&job.file),
+                job.counts.created,
+                job.counts.updated
+            )
+        };
+        eprint!("{question}");
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
@@ -403,7 +420,7 @@ pub fn revert(id: u64, yes: bool, json: bool, db: Option<&Path>) -> i32 {
             return 0;
         }
     }
-    let report = match store.revert_job(id, &mut |_| {}) {
+    let report = match store.revert_job(id, force, &mut |_| {}) {
         Ok(r) => r,
         Err(e) => return store_fail(&e),
     };

@@ -85,6 +85,11 @@ pub enum Command {
         /// Do not ask first
         #[arg(long)]
         yes: bool,
+        /// Also revert the contacts a later job updated or skipped rows against, which are
+        /// otherwise left as they are (that job's rows then name a contact deleted or
+        /// restored); for a job already reverted, reverts the ones it left
+        #[arg(long)]
+        force: bool,
         #[arg(long)]
         json: bool,
     },
@@ -235,7 +240,12 @@ pub fn run(cli: Cli) -> i32 {
         }
         Some(Command::History { json }) => jobs::history(json, db),
         Some(Command::Show { job, failed, csv }) => jobs::show(job, failed, csv, db),
-        Some(Command::Revert { job, yes, json }) => jobs::revert(job, yes, json, db),
+        Some(Command::Revert {
+            job,
+            yes,
+            force,
+            json,
+        }) => jobs::revert(job, yes, force, json, db),
         Some(Command::Resume { job, json }) => jobs::resume(job, json, db),
         Some(Command::Trace { text, json }) => trace::trace(&text, json, db),
         Some(Command::Completions { shell }) => {

@@ -10,6 +10,7 @@ use super::error::Result;
 use super::filter::KeyFilter;
 use super::index::{self, Kind};
 use super::jobs::{ContactList, Job, JobCounts, JobStatus};
+use super::revert::Touch;
 use super::rows::{self, Fate};
 use super::schema::*;
 use super::{Store, StoreError};
@@ -107,6 +108,10 @@ struct Tables<'t> {
     undo: Table<'t, (u64, u64), &'static [u8]>,
     rows: Table<'t, (u64, u64, u32), &'static [u8]>,
     created: Table<'t, (u64, u64), u64>,
+    matched_by: Table<'t, (u64, u64), (u64, u8)>,
+    /// Contacts stored before this job that this batch's rows matched: contact id → (last
+    /// row, what it did), written once at the batch's end, in id order.
+    matched: rustc_hash::FxHashMap<u64, (u64, u8)>,
     /// Tag counts gained in this batch, written once at its end.
     tag_counts: std::collections::HashMap<String, u64>,
     filter: KeyFilter,
@@ -229,30 +234,45 @@ impl Tables<'_> {
     }
 
     /// The store's answer for a row: a contact this job made (an earlier row of the same
-    /// file), a contact stored before, several, or none.
-    fn lookup(&self, keys: &[MatchKey], job: u64) -> Result<Lookup> {
+    /// file), a contact stored before, several (and their ids), or none.
+    fn lookup(&self, keys: &[MatchKey], job: u64) -> Result<(Lookup, Vec<u64>)> {
         let Some((ids, key)) = first_match(keys, |k| self.ids(k))? else {
-            return Ok(Lookup::None);
+            return Ok((Lookup::None, Vec::new()));
         };
         if ids.len() > 1 {
-            return Ok(Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect()));
+            let many = Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect());
+            return Ok((many, ids));
         }
         let id = ids[0];
         let contact = self.contact(id)?.unwrap_or_default();
-        Ok(Lookup::One(
-            match (contact.created_by, contact.created_row) {
-                (Some(j), Some(row)) if j == job => Matched::EarlierRow {
-                    row,
-                    contact: Some(id),
-                    key: key.describe(),
-                },
-                _ => Matched::Stored {
-                    id,
-                    name: contact.display_name(),
-                    key: key.describe(),
-                },
+        let one = Lookup::One(match (contact.created_by, contact.created_row) {
+            (Some(j), Some(row)) if j == job => Matched::EarlierRow {
+                row,
+                contact: Some(id),
+                key: key.describe(),
             },
-        ))
+            _ => Matched::Stored {
+                id,
+                name: contact.display_name(),
+                key: key.describe(),
+            },
+        });
+        Ok((one, Vec::new()))
+    }
+
+    /// Notes that the row matched a contact stored before this job.
+    fn note_match(&mut self, id: u64, row: u64, did: Touch) {
+        self.matched.insert(id, (row, did.code()));
+    }
+
+    /// Records the batch's matches, in id order.
+    fn flush_matches(&mut self, job: u64) -> Result<()> {
+        let mut matched: Vec<(u64, (u64, u8))> = self.matched.drain().collect();
+        matched.sort_unstable();
+        for (id, row_and_touch) in matched {
+            self.matched_by.insert((id, job), row_and_touch)?;
+        }
+        Ok(())
     }
 
     fn put(&mut self, contact: &Contact, before: Option<&Contact>) -> Result<()> {
@@ -405,6 +425,8 @@ impl Store {
                 undo: txn.open_table(UNDO)?,
                 rows: txn.open_table(JOB_ROWS)?,
                 created: txn.open_table(CREATED)?,
+                matched_by: txn.open_table(MATCHED_BY)?,
+                matched: Default::default(),
                 tag_counts: Default::default(),
                 filter,
                 pending: Default::default(),
@@ -433,8 +455,8 @@ impl Store {
                         break;
                     }
                     let keys = match_keys(check, options.identifier);
-                    let lookup = if check.failed() || check.no_consent.is_some() {
-                        Lookup::None
+                    let (lookup, several) = if check.failed() || check.no_consent.is_some() {
+                        (Lookup::None, Vec::new())
                     } else {
                         t.lookup(&keys, job.id)?
                     };
@@ -475,9 +497,29 @@ impl Store {
                                 t.undo
                                     .insert((job.id, id), codec::encode(&before)?.as_slice())?;
                             }
+                            if let Matched::Stored { .. } = m {
+                                t.note_match(id, raw.row, Touch::Updated);
+                            }
                             Some(id)
                         }
-                        Decision::Skip(_) | Decision::Fail(_) => None,
+                        // A duplicate names the contact it duplicates, for `show` and `trace`;
+                        // one stored before this job is noted, so that reverting the job
+                        // that made it does not delete what this row was skipped for.
+                        Decision::Skip(_) => match &lookup {
+                            Lookup::One(Matched::Stored { id, .. }) => {
+                                t.note_match(*id, raw.row, Touch::Skipped);
+                                Some(*id)
+                            }
+                            Lookup::One(Matched::EarlierRow { contact, .. }) => *contact,
+                            Lookup::Many(_) => {
+                                for id in &several {
+                                    t.note_match(*id, raw.row, Touch::Skipped);
+                                }
+                                several.first().copied()
+                            }
+                            Lookup::None => None,
+                        },
+                        Decision::Fail(_) => None,
                     };
                     counts.add(check, &decision);
                     fates.push(Fate {
@@ -504,6 +546,7 @@ impl Store {
             }
             t.flush_tags()?;
             t.flush_index()?;
+            t.flush_matches(job.id)?;
             meta.insert("next_contact_id", next_id)?;
             job.counts = JobCounts::from(&counts);
             kept = t.filter;

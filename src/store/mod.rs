@@ -113,6 +113,7 @@ impl Store {
             txn.open_table(JOB_ROWS)?;
             txn.open_table(UNDO)?;
             txn.open_table(CREATED)?;
+            txn.open_table(MATCHED_BY)?;
         }
         txn.commit()?;
         Ok(())

@@ -36,3 +36,8 @@ pub const UNDO: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("undo"
 /// (job, first contact id) → last contact id: the ids a job created, as ranges (a job's
 /// contacts get consecutive ids, so a batch creates one range).
 pub const CREATED: TableDefinition<(u64, u64), u64> = TableDefinition::new("created");
+/// (contact id, job) → (the job's last row that matched the contact, what it did: a
+/// `revert::Touch` code): every job that updated a contact stored before it, or skipped a
+/// row as its duplicate, so a revert of the job that made the contact leaves it in place.
+/// Stores from before this table get it, empty, when they are opened.
+pub const MATCHED_BY: TableDefinition<(u64, u64), (u64, u8)> = TableDefinition::new("matched_by");

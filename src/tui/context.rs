@@ -579,7 +579,7 @@ impl Ctx {
         }
         let reverting = self.in_background("rolodex-revert", move || {
             let result = store
-                .revert_job(job, &mut |_| {})
+                .revert_job(job, false, &mut |_| {})
                 .map_err(|e| e.to_string());
             AppEvent::Reverted(job, result)
         });

@@ -9,6 +9,7 @@ mod cli_dry_run;
 mod cli_hostile;
 mod cli_outfiles;
 mod cli_preview;
+mod cli_revert;
 mod cli_store;
 mod common;
 mod engine_phone_reference;

@@ -98,7 +98,7 @@ fn duplicates_are_found_across_batches_jobs_and_a_revert() {
     let job2 = import(&store, dir.path(), &people(35, 0), Purpose::Create, 5);
     assert_eq!((job2.counts.created, job2.counts.skipped), (5, 30));
     // After a revert of the second job and a re-import of its new rows, they are found.
-    store.revert_job(job2.id, &mut |_| {}).unwrap();
+    store.revert_job(job2.id, false, &mut |_| {}).unwrap();
     let job3 = import(&store, dir.path(), &people(5, 30), Purpose::Update, 2);
     assert_eq!((job3.counts.updated, job3.counts.skipped), (0, 5));
     let job4 = import(&store, dir.path(), &people(35, 0), Purpose::Create, 7);
