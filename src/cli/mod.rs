@@ -4,6 +4,7 @@
 pub mod headless;
 pub mod jobs;
 pub mod output;
+pub mod signals;
 pub mod trace;
 
 use std::path::PathBuf;
@@ -18,6 +19,9 @@ use crate::engine::plan::{DialMode, Identifier, Purpose};
 pub const EXIT_UNUSABLE: i32 = 1;
 /// Exit status for bad usage (clap uses it too).
 pub const EXIT_USAGE: i32 = 2;
+/// Exit status for a job stopped part way because its file changed under it: the rows
+/// committed before are kept; resume it on the original file, or revert it.
+pub const EXIT_FILE_CHANGED: i32 = 3;
 
 #[derive(Debug, Parser)]
 #[command(
