@@ -15,7 +15,7 @@ use crate::engine::source::Source;
 use crate::engine::validate::Validator;
 use crate::engine::EngineError;
 use crate::store::import::{final_status, BatchOutcome, BatchRows, Gated, NewJob};
-use crate::store::jobs::{Job, JobStatus};
+use crate::store::jobs::{Job, JobStatus, Owner};
 use crate::store::{Store, StoreError};
 
 /// Rows per transaction. Each commit syncs the disk and copies every index page the batch
@@ -36,9 +36,15 @@ fn batch_rows() -> usize {
 
 #[derive(Debug)]
 pub enum WorkerEvent {
-    /// The whole file was checked and the job recorded: it is running.
+    /// The job is recorded (`checking`), in a commit of its own: from now on it shows in
+    /// history whatever happens to the process. A resume sends it too.
+    Recorded(Box<Job>),
+    /// The whole file was checked and the first batch committed: the job is running.
     Started(Box<Job>),
-    /// The file could not be used, or the job not recorded: nothing was written.
+    /// No contact was written: the job could not be recorded, the file could not be used
+    /// (the job, if recorded, ends `failed` with the reason), or the import was cancelled
+    /// before its first batch (`cancelled`). A resume that does not start leaves its job
+    /// as it was.
     NotStarted(String),
     Progress(Progress),
     /// The job ended (completed, stopped or cancelled); its final record.
@@ -61,6 +67,10 @@ impl Cancel {
     pub fn flag(&self) -> &AtomicBool {
         &self.0
     }
+    /// The flag itself, for a signal handler to set.
+    pub fn shared(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.0)
+    }
 }
 
 /// What a new job needs before its worker can run: the file, its plan and import tag.
@@ -71,11 +81,15 @@ pub struct NewImport {
     pub retry_of: Option<u64>,
 }
 
-/// Runs a new import on the worker's thread, so the wizard stays responsive. The whole-file
-/// check (a quote never closed at row 48,213, bytes that are not the file's encoding) runs
-/// on a thread of its own beside the first batch, which is committed together with the
-/// job's record only once the check has passed: a file that cannot be used, or a cancel
-/// before then, ends with `NotStarted` and nothing written.
+/// Why a job stopped because its file changed under it.
+pub const FILE_CHANGED: &str = "the file changed while it was being imported";
+
+/// Runs a new import on the worker's thread, so the wizard stays responsive. The job is
+/// recorded first, in a commit of its own (`checking`). The whole-file check (a quote never
+/// closed at row 48,213, bytes that are not the file's encoding) runs on a thread of its
+/// own beside the first batch, which is committed only once the check has passed: a file
+/// that cannot be used ends the job `failed` with the reason, a cancel before then
+/// `cancelled`, both with no contact written.
 pub fn spawn_new_import(
     store: Arc<Store>,
     new: NewImport,
@@ -93,38 +107,27 @@ pub fn spawn_new_import(
             } = new;
             source.make_absolute();
             plan.file = source.info.path.clone();
-            // Nothing is written before the check passes, so a cancel may stop it early.
-            with_check(&source, cancel.flag(), |verified| {
-                let rows = Feed::start(&plan, 0, &source, &events, &cancel);
-                let new = NewJob::of(&source, &plan, String::new(), import_tag, retry_of);
-                run_gated(&store, &events, rows, |rows| {
-                    let cancelled = || {
-                        if cancel.is_cancelled() {
-                            Err(CANCELLED.to_string())
-                        } else {
-                            Ok(())
-                        }
-                    };
-                    // A cancel need not wait for the check to end, nor be missed while it
-                    // is awaited.
-                    let mut go_ahead = || {
-                        cancelled()?;
-                        let sum = verified.checksum()?;
-                        cancelled()?;
-                        Ok(sum)
-                    };
-                    store.start_job_with_batch(new, rows, batch_rows(), &mut go_ahead)
-                });
-            });
+            let watch = Watch::start(&source);
+            let new = NewJob::of(&source, &plan, String::new(), import_tag, retry_of);
+            let job = match store.start_job(new) {
+                Ok(job) => job,
+                Err(e) => {
+                    let _ = events.send(WorkerEvent::NotStarted(e.to_string()));
+                    return;
+                }
+            };
+            let _ = events.send(WorkerEvent::Recorded(Box::new(job.clone())));
+            run(&store, job, None, &source, &watch, &events, &cancel);
         })
 }
 
-/// Resumes a recorded job on the worker's thread. The file is read through beside the
-/// first batch to make sure it is the file the job started with; that batch is committed
-/// only then, so a changed file ends with `NotStarted` and the job as it was.
+/// Resumes a recorded job on the worker's thread. The job is recorded as `checking` by
+/// this process first; the file is read through beside the first batch to make sure it is
+/// the file the job started with, and that batch is committed only then: a changed file
+/// (or a cancel before then) ends with `NotStarted` and the job as it was.
 pub fn spawn_resume(
     store: Arc<Store>,
-    mut job: Job,
+    job: Job,
     source: Source,
     events: Sender<WorkerEvent>,
     cancel: Cancel,
@@ -132,63 +135,151 @@ pub fn spawn_resume(
     std::thread::Builder::new()
         .name("rolodex-import".into())
         .spawn(move || {
-            // A resumed job commits the batch in hand when cancelled, so its check runs to
-            // the end.
-            let never = AtomicBool::new(false);
-            with_check(&source, &never, |verified| {
-                let rows = Feed::start(&job.plan, job.resume_after, &source, &events, &cancel);
-                run_gated(&store, &events, rows, |rows| {
-                    let (id, file, expected) = (job.id, job.file.clone(), job.checksum.clone());
-                    let mut go_ahead = || {
-                        if verified.checksum()? == expected {
-                            Ok(())
-                        } else {
-                            Err(format!("{file} has changed since job {id} started; resuming would mix two files. Import the new file as a new job"))
-                        }
-                    };
-                    let gated = store.write_batch_if(&mut job, rows, batch_rows(), &mut go_ahead)?;
-                    Ok(gated.map(|outcome| (job, outcome)))
-                });
-            });
+            let watch = Watch::start(&source);
+            let before = job.clone();
+            let mut job = job;
+            // A job cut short by a kill goes on counting failures as one uninterrupted run
+            // would; a stopped (or cancelled, or failed) one gets a fresh allowance.
+            if !matches!(job.status, JobStatus::Checking | JobStatus::Running) {
+                job.failure_base = job.counts.failed;
+            }
+            job.status = JobStatus::Checking;
+            job.finished = None;
+            job.reason = None;
+            job.owner = Owner::current();
+            if let Err(e) = store.save_job(&job) {
+                let _ = events.send(WorkerEvent::NotStarted(e.to_string()));
+                return;
+            }
+            let _ = events.send(WorkerEvent::Recorded(Box::new(job.clone())));
+            run(&store, job, Some(before), &source, &watch, &events, &cancel);
         })
+}
+
+/// Why the first batch of a run was not committed.
+enum NotYet {
+    Cancelled,
+    FileChanged,
+    /// The file cannot be imported (or, for a resume, is not the job's file).
+    Unusable(String),
+}
+
+/// Runs a recorded job to its end: the first batch, committed once the whole-file check
+/// passes, then the rest. `before` is the job as it was when this is a resume.
+fn run(
+    store: &Store,
+    mut job: Job,
+    before: Option<Job>,
+    source: &Source,
+    watch: &Watch,
+    events: &Sender<WorkerEvent>,
+    cancel: &Cancel,
+) {
+    with_check(source, cancel.flag(), |verified| {
+        let first = Feed::start(&job.plan, job.resume_after, source, events, cancel).and_then(
+            |mut rows| {
+                let (id, file, expected) = (job.id, job.file.clone(), job.checksum.clone());
+                let mut go_ahead = |job: &mut Job| {
+                    // A cancel need not wait for the check to end, nor be missed while it
+                    // is awaited.
+                    if cancel.is_cancelled() {
+                        return Err(NotYet::Cancelled);
+                    }
+                    let checked = verified.checksum();
+                    if cancel.is_cancelled() {
+                        return Err(NotYet::Cancelled);
+                    }
+                    if watch.changed() {
+                        return Err(NotYet::FileChanged);
+                    }
+                    let sum = checked.map_err(NotYet::Unusable)?;
+                    if expected.is_empty() {
+                        // No batch was committed before: the file is the job's from now on.
+                        job.size = watch.size().unwrap_or(source.info.size);
+                    } else if sum != expected {
+                        return Err(NotYet::Unusable(format!("{file} has changed since job {id} started; resuming would mix two files. Import the new file as a new job, or revert job {id} with `rolodex revert {id}`")));
+                    }
+                    job.checksum = sum;
+                    job.status = JobStatus::Running;
+                    Ok(())
+                };
+                let gated = store.write_batch_if(&mut job, &mut rows, batch_rows(), &mut go_ahead)?;
+                Ok((gated, rows))
+            },
+        );
+        let (outcome, mut rows) = match first {
+            Ok((Gated::Committed(outcome), rows)) => (outcome, rows),
+            Ok((Gated::Refused(why), _)) => return not_started(store, job, before, why, events),
+            Err(e) => {
+                return not_started(store, job, before, NotYet::Unusable(e.to_string()), events)
+            }
+        };
+        let _ = events.send(WorkerEvent::Started(Box::new(job.clone())));
+        let _ = events.send(WorkerEvent::Progress(progress(
+            &job,
+            rows.source,
+            rows.started,
+        )));
+        finish(store, job, events, |store, job| {
+            match ended(&outcome, rows.cancel, job) {
+                Some(status) => Ok(status),
+                None => write_batches(store, job, &mut rows, watch),
+            }
+        });
+    });
+}
+
+/// Ends a run whose first batch was not committed: a new job ends cancelled, stopped or
+/// failed with the reason; a resume puts its job back as it was (a changed file: stopped).
+fn not_started(
+    store: &Store,
+    mut job: Job,
+    before: Option<Job>,
+    why: NotYet,
+    events: &Sender<WorkerEvent>,
+) {
+    let id = job.id;
+    let (status, message) = match why {
+        NotYet::FileChanged => {
+            job.reason = Some(FILE_CHANGED.into());
+            let event = match store.finish_job(&mut job, JobStatus::Stopped) {
+                Ok(()) => WorkerEvent::Finished(Box::new(job)),
+                Err(e) => WorkerEvent::Failed(e.to_string()),
+            };
+            let _ = events.send(event);
+            return;
+        }
+        NotYet::Cancelled if before.is_some() => (
+            None,
+            format!(
+                "the resume of job {id} was cancelled before its first batch; the job is as it was"
+            ),
+        ),
+        NotYet::Cancelled => (
+            Some(JobStatus::Cancelled),
+            format!("job {id} was cancelled before its first batch; nothing was written"),
+        ),
+        NotYet::Unusable(why) => (Some(JobStatus::Failed), why),
+    };
+    let saved = match (before, status) {
+        (Some(before), _) => store.save_job(&before),
+        (None, Some(status)) => {
+            job.reason = (status == JobStatus::Failed).then(|| message.clone());
+            store.finish_job(&mut job, status)
+        }
+        (None, None) => Ok(()),
+    };
+    let message = match saved {
+        Ok(()) => message,
+        Err(e) => format!("{message} (and job {id} could not be updated: {e})"),
+    };
+    let _ = events.send(WorkerEvent::NotStarted(message));
 }
 
 /// Runs `work` while `source` is read through on a thread of its own (given up once `stop`
 /// is set).
 fn with_check<R>(source: &Source, stop: &AtomicBool, work: impl FnOnce(&mut Verify<'_>) -> R) -> R {
     std::thread::scope(|scope| work(&mut Verify::start(scope, source, stop)))
-}
-
-/// Writes the job's first batch of this run with `first`, which commits it only once the
-/// file has passed its check, then the rest. Until that commit nothing is written: a
-/// refusal or an error ends with `NotStarted`.
-fn run_gated<'a>(
-    store: &Store,
-    events: &Sender<WorkerEvent>,
-    rows: Result<Feed<'a>, StoreError>,
-    first: impl FnOnce(&mut Feed<'a>) -> Result<Gated<(Job, BatchOutcome)>, StoreError>,
-) {
-    let not_started = |why: String| {
-        let _ = events.send(WorkerEvent::NotStarted(why));
-    };
-    let started = rows.and_then(|mut rows| Ok((first(&mut rows)?, rows)));
-    let (job, outcome, mut rows) = match started {
-        Ok((Gated::Committed((job, outcome)), rows)) => (job, outcome, rows),
-        Ok((Gated::Refused(why), _)) => return not_started(why),
-        Err(e) => return not_started(e.to_string()),
-    };
-    let _ = events.send(WorkerEvent::Started(Box::new(job.clone())));
-    let _ = events.send(WorkerEvent::Progress(progress(
-        &job,
-        rows.source,
-        rows.started,
-    )));
-    finish(store, job, events, |store, job| {
-        match ended(&outcome, rows.cancel, job) {
-            Some(status) => Ok(status),
-            None => write_batches(store, job, &mut rows),
-        }
-    });
 }
 
 const CANCELLED: &str = "the import was cancelled before it started; nothing was written";
@@ -257,6 +348,7 @@ fn finish(
             // The job keeps every committed batch; marked failed, it can be reverted, or
             // resumed once the cause is fixed.
             if let Ok(mut job) = store.job(id) {
+                job.reason = Some(e.to_string());
                 let _ = store.finish_job(&mut job, JobStatus::Failed);
             }
             WorkerEvent::Failed(e.to_string())
@@ -271,10 +363,20 @@ fn write_batches(
     store: &Store,
     job: &mut Job,
     rows: &mut Feed<'_>,
+    watch: &Watch,
 ) -> Result<JobStatus, StoreError> {
     let limit = batch_rows();
     loop {
-        let outcome = store.write_batch(job, rows, limit)?;
+        // A batch read from a file that changed under it may end in a torn row: it is not
+        // committed, and the job stops with every batch before kept.
+        let unchanged = &mut |_: &mut Job| if watch.changed() { Err(()) } else { Ok(()) };
+        let outcome = match store.write_batch_if(job, rows, limit, unchanged)? {
+            Gated::Committed(outcome) => outcome,
+            Gated::Refused(()) => {
+                job.reason = Some(FILE_CHANGED.into());
+                return Ok(JobStatus::Stopped);
+            }
+        };
         let _ = rows.events.send(WorkerEvent::Progress(progress(
             job,
             rows.source,
@@ -287,8 +389,12 @@ fn write_batches(
 }
 
 /// The job's final status once a batch has ended it, if it has.
-fn ended(outcome: &BatchOutcome, cancel: &Cancel, job: &Job) -> Option<JobStatus> {
+fn ended(outcome: &BatchOutcome, cancel: &Cancel, job: &mut Job) -> Option<JobStatus> {
     if outcome.stopped {
+        job.reason = Some(format!(
+            "{} rows failed, the most the failure threshold allows",
+            job.counts.failed.saturating_sub(job.failure_base)
+        ));
         Some(JobStatus::Stopped)
     } else if cancel.is_cancelled() {
         Some(JobStatus::Cancelled)
@@ -375,5 +481,98 @@ fn progress(job: &Job, source: &Source, started: Instant) -> Progress {
         failed: c.failed,
         approx_total: source.info.approx_rows,
         elapsed: started.elapsed(),
+    }
+}
+
+/// What the file's metadata says about its content: a file truncated, appended to, written
+/// over or replaced by another changes one of these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    /// Device and inode: a file replaced by a rename is another file.
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+impl FileStamp {
+    fn of(path: &std::path::Path) -> Option<FileStamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let inode = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        };
+        Some(FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            inode,
+        })
+    }
+}
+
+/// The job's file as it was when the run started, to tell at each batch boundary (and at
+/// the end) whether it changed under the import. (A file changed before then is what the
+/// whole-file check reads and the run imports.)
+struct Watch {
+    path: std::path::PathBuf,
+    at_start: Option<FileStamp>,
+}
+
+impl Watch {
+    fn start(source: &Source) -> Watch {
+        Watch {
+            path: source.info.path.clone(),
+            at_start: FileStamp::of(&source.info.path),
+        }
+    }
+
+    /// The file's size when the run started.
+    fn size(&self) -> Option<u64> {
+        self.at_start.as_ref().map(|s| s.len)
+    }
+
+    fn changed(&self) -> bool {
+        match (&self.at_start, FileStamp::of(&self.path)) {
+            (Some(then), Some(now)) => *then != now,
+            // Gone, or unreadable now or then.
+            _ => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_truncated_appended_or_replaced_is_seen_to_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv");
+        std::fs::write(&path, "Name,Phone\nAda,+12125550100\n").unwrap();
+        let source = Source::open(&path, &Default::default()).unwrap();
+        let watch = Watch::start(&source);
+        assert!(!watch.changed());
+
+        let append = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        use std::io::Write;
+        (&append).write_all(b"Bob,+12125550101\n").unwrap();
+        assert!(watch.changed(), "appended");
+
+        std::fs::write(&path, "Name,Phone\nAda,+12125550100\n").unwrap();
+        let watch = Watch::start(&Source::open(&path, &Default::default()).unwrap());
+        // Same size, same content, another file: renamed over the original.
+        let other = dir.path().join("other.csv");
+        std::fs::write(&other, "Name,Phone\nAda,+12125550100\n").unwrap();
+        std::fs::rename(&other, &path).unwrap();
+        assert!(watch.changed(), "replaced");
+
+        let watch = Watch::start(&Source::open(&path, &Default::default()).unwrap());
+        std::fs::remove_file(&path).unwrap();
+        assert!(watch.changed(), "removed");
     }
 }

@@ -5,12 +5,14 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use super::headless::Prepared;
 use super::output::{self, contact_json, Human};
-use super::{ImportArgs, EXIT_REPORT_UNWRITTEN, EXIT_UNUSABLE, EXIT_USAGE};
+use super::signals::{self, say, StopSignal};
+use super::{ImportArgs, EXIT_FILE_CHANGED, EXIT_REPORT_UNWRITTEN, EXIT_UNUSABLE, EXIT_USAGE};
 use crate::engine::contact::Contact;
 use crate::engine::outfile::OutFile;
 use crate::engine::plan::import_tag;
@@ -19,7 +21,7 @@ use crate::engine::source::Source;
 use crate::engine::text::sanitize_for_terminal as clean;
 use crate::store::jobs::{Job, JobStatus};
 use crate::store::{Store, StoreError};
-use crate::worker::{spawn_new_import, spawn_resume, Cancel, NewImport, WorkerEvent};
+use crate::worker::{spawn_new_import, spawn_resume, Cancel, NewImport, WorkerEvent, FILE_CHANGED};
 
 /// The store the command line uses: `--db`/`$ROLODEX_DB`, else the data directory.
 pub fn store_path(db: Option<&Path>) -> Option<PathBuf> {
@@ -54,6 +56,9 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         Ok(f) => f,
         Err(code) => return code,
     };
+    // From here a signal stops the work at its next commit instead of killing the process.
+    let cancel = Cancel::default();
+    let signals = StopSignal::install(Some(cancel.shared()));
     // The whole file is checked beside the first batch, which is committed only once the
     // check has passed: a quote never closed at row 48,213 still means nothing written.
     let Prepared {
@@ -73,6 +78,9 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         .options
         .import_tag
         .then(|| import_tag(&args.file, chrono::Local::now()));
+    if let Some(code) = stopped_early(&signals) {
+        return code;
+    }
     let approx_rows = source.info.approx_rows;
     let new = NewImport {
         source,
@@ -83,47 +91,75 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
     run_worker(
         store,
         |store, events, cancel| spawn_new_import(store, new, events, cancel),
+        (cancel, &signals),
         approx_rows,
         (args.json, report_files),
     )
 }
 
-/// `rolodex resume JOB`: finishes a job that was killed or cancelled.
+/// The exit status when a signal came before anything was written (the work is not
+/// started then).
+fn stopped_early(signals: &StopSignal) -> Option<i32> {
+    let code = signals.exit_status()?;
+    say(&format!(
+        "stopped by {} before anything was written",
+        signals::name(signals.received()?)
+    ));
+    Some(code)
+}
+
+/// `rolodex resume JOB`: finishes a job that was interrupted, stopped, cancelled or failed.
 pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
+    let cancel = Cancel::default();
+    let signals = StopSignal::install(Some(cancel.shared()));
     let store = match open_store(db) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let mut job = match store.job(id) {
+    let job = match store.job(id) {
         Ok(j) => j,
         Err(e) => return store_fail(&e),
     };
-    if !matches!(
-        job.status,
-        JobStatus::Running | JobStatus::Cancelled | JobStatus::Stopped | JobStatus::Failed
-    ) {
-        eprintln!(
-            "rolodex: job {id} is {}; there is nothing to resume",
-            job.status
-        );
-        return EXIT_UNUSABLE;
+    match (job.status, job.effective_status()) {
+        (
+            _,
+            JobStatus::Interrupted | JobStatus::Cancelled | JobStatus::Stopped | JobStatus::Failed,
+        ) if job.status != JobStatus::Reverting => {}
+        (JobStatus::Reverting, _) => {
+            eprintln!(
+                "rolodex: job {id} was being reverted; `rolodex revert {id} --yes` finishes the revert (it cannot be resumed)"
+            );
+            return EXIT_UNUSABLE;
+        }
+        (_, JobStatus::Checking | JobStatus::Running) => {
+            let pid = job.owner.as_ref().map_or(0, |o| o.pid);
+            eprintln!(
+                "rolodex: job {id} is {} in process {pid}; wait for it to end, or stop it (Ctrl-C, or `kill {pid}`) and resume it then",
+                job.status
+            );
+            return EXIT_UNUSABLE;
+        }
+        (_, shown) => {
+            eprintln!("rolodex: job {id} is {shown}; there is nothing to resume");
+            return EXIT_UNUSABLE;
+        }
     }
     let path = PathBuf::from(&job.file);
     let source = match Source::open(&path, &job.plan.read) {
         Ok(s) => s,
         Err(e) => return output::fail(&e),
     };
-    // Saved with the first batch of this run, which the worker commits only once it has
-    // found the file unchanged (reading it through beside that batch).
-    if job.status != JobStatus::Running {
-        job.status = JobStatus::Running;
-        job.finished = None;
-        job.failure_base = job.counts.failed;
+    if let Some(code) = stopped_early(&signals) {
+        return code;
     }
+    // The worker records the job as checking, by this process, and commits the first batch
+    // of this run only once it has found the file unchanged (reading it through beside
+    // that batch).
     let approx_rows = source.info.approx_rows;
     run_worker(
         store,
         |store, events, cancel| spawn_resume(store, job, source, events, cancel),
+        (cancel, &signals),
         approx_rows,
         (json, (None, None)),
     )
@@ -137,30 +173,43 @@ fn run_worker(
         mpsc::Sender<WorkerEvent>,
         Cancel,
     ) -> std::io::Result<std::thread::JoinHandle<()>>,
+    (cancel, signals): (Cancel, &StopSignal),
     approx_rows: u64,
     (json, (report, errors)): (bool, (Option<OutFile>, Option<OutFile>)),
 ) -> i32 {
     let store = Arc::new(store);
     let (tx, rx) = mpsc::channel();
     let bar = output::progress_bar(approx_rows, "importing");
-    let handle = match spawn(Arc::clone(&store), tx, Cancel::default()) {
+    let handle = match spawn(Arc::clone(&store), tx, cancel) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("rolodex: cannot start the import: {e}");
             return EXIT_UNUSABLE;
         }
     };
-    // The job's id once it is under way, and the event that ended the run.
-    let (mut id, mut ended) = (0, None);
-    for event in rx {
-        match event {
-            WorkerEvent::Progress(p) => {
+    // The job's id once it is recorded, and the event that ended the run.
+    let (mut id, mut ended) = (None, None);
+    loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(WorkerEvent::Progress(p)) => {
                 if let Some(bar) = &bar {
                     bar.set_position(p.rows);
                 }
             }
-            WorkerEvent::Started(job) => id = job.id,
-            end => ended = Some(end),
+            Ok(WorkerEvent::Recorded(job) | WorkerEvent::Started(job)) => id = Some(job.id),
+            Ok(end) => ended = Some(end),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if signals.received().is_some() {
+            let what = match id {
+                Some(id) => format!("stopping job {id} at its next commit"),
+                None => "stopping before anything is written".to_string(),
+            };
+            match &bar {
+                Some(bar) => bar.suspend(|| signals.acknowledge(&what)),
+                None => signals.acknowledge(&what),
+            }
         }
     }
     let _ = handle.join();
@@ -171,10 +220,17 @@ fn run_worker(
         Some(WorkerEvent::Finished(job)) => *job,
         // Nothing was written: the reason is the whole message.
         Some(WorkerEvent::NotStarted(e)) => {
-            eprintln!("rolodex: {}", clean(&e));
-            return EXIT_UNUSABLE;
+            say(&clean(&e));
+            return match (signals.exit_status(), id) {
+                (Some(code), Some(id)) => {
+                    say(&format!("`rolodex resume {id}` goes on with it"));
+                    code
+                }
+                _ => EXIT_UNUSABLE,
+            };
         }
         Some(WorkerEvent::Failed(e)) => {
+            let id = id.unwrap_or_default();
             let advice = if e.contains("No space left") {
                 "the disk is full: free some space, then"
             } else {
@@ -202,16 +258,38 @@ fn run_worker(
         let mut out = Human::stdout();
         out.job_summary(&job);
     }
+    let id = job.id;
+    let code = match job.status {
+        JobStatus::Cancelled => {
+            let by = signals
+                .received()
+                .map_or("a cancel".to_string(), |s| signals::name(s).to_string());
+            say(&format!(
+                "job {id} was stopped by {by} after row {}: every batch committed is kept; `rolodex resume {id}` finishes it",
+                job.resume_after
+            ));
+            signals.exit_status().unwrap_or(signals::EXIT_CANCELLED)
+        }
+        JobStatus::Stopped if job.reason.as_deref() == Some(FILE_CHANGED) => {
+            say(&format!(
+                "job {id} stopped: {} changed while it was being imported; every batch committed before is kept (`rolodex revert {id}` undoes them); put the original file back and `rolodex resume {id}` finishes it",
+                clean(&job.file)
+            ));
+            EXIT_FILE_CHANGED
+        }
+        _ => 0,
+    };
     // The job is in the store whatever happened to its files: not "nothing written" (1).
     if let Err(e) = written {
-        let id = job.id;
         eprintln!(
             "rolodex: job {id} finished, but {}; get it from the store with `rolodex show {id} --csv > FILE` (results) or `rolodex show {id} --failed --csv > FILE` (errors)",
             clean(&e.to_string())
         );
-        return EXIT_REPORT_UNWRITTEN;
+        if code == 0 {
+            return EXIT_REPORT_UNWRITTEN;
+        }
     }
-    0
+    code
 }
 
 /// A job as SPEC §9's JSON.
@@ -219,7 +297,8 @@ pub fn job_json(job: &Job) -> Value {
     let c = &job.counts;
     json!({
         "job": job.id,
-        "status": job.status.name(),
+        "status": job.effective_status().name(),
+        "reason": job.reason,
         "file": job.file,
         "started": job.started,
         "finished": job.finished,
@@ -266,7 +345,7 @@ pub fn history(json: bool, db: Option<&Path>) -> i32 {
         out.line(&format!(
             "{:>4}  {:<22} {:<19} {:>8} {:>8} {:>8} {:>8}  {}",
             j.id,
-            j.status.name(),
+            j.effective_status().name(),
             j.started.get(..19).unwrap_or(&j.started).replace('T', " "),
             c.created,
             c.updated,
@@ -274,6 +353,9 @@ pub fn history(json: bool, db: Option<&Path>) -> i32 {
             c.failed,
             clean(&j.file)
         ));
+        for note in output::job_notes(j) {
+            out.line(&format!("      {}", clean(&note)));
+        }
     }
     0
 }
@@ -420,9 +502,21 @@ pub fn revert(id: u64, yes: bool, force: bool, json: bool, db: Option<&Path>) ->
             return 0;
         }
     }
-    let report = match store.revert_job(id, force, &mut |_| {}) {
+    // After the question: until then Ctrl-C ends the process with nothing changed.
+    let stop = Cancel::default();
+    let signals = StopSignal::install(Some(stop.shared()));
+    let report = match store.revert_job_until(id, force, &mut |_| {}, stop.flag()) {
         Ok(r) => r,
-        Err(e) => return store_fail(&e),
+        Err(e) => {
+            let code = store_fail(&e);
+            return match signals.received() {
+                Some(signal) => {
+                    say(&format!("stopped by {}", signals::name(signal)));
+                    signals.exit_status().unwrap_or(code)
+                }
+                None => code,
+            };
+        }
     };
     if json {
         output::print_json(&report);

@@ -4,6 +4,7 @@
 pub mod headless;
 pub mod jobs;
 pub mod output;
+pub mod signals;
 pub mod trace;
 
 use std::path::PathBuf;
@@ -18,9 +19,13 @@ use crate::engine::plan::{DialMode, Identifier, Purpose};
 pub const EXIT_UNUSABLE: i32 = 1;
 /// Exit status for bad usage (clap uses it too).
 pub const EXIT_USAGE: i32 = 2;
-/// Exit status for an import that ran (its job is in the store) whose `--report` or
-/// `--errors` file could not be written afterwards.
-pub const EXIT_REPORT_UNWRITTEN: i32 = 3;
+/// Exit status for a job that ran (it is in the store) but did not do all it was asked:
+/// stopped part way because its file changed under it (the rows committed before are kept;
+/// resume it on the original file, or revert it), or its `--report`/`--errors` file could
+/// not be written afterwards. stderr says which, and what to do.
+pub const EXIT_PARTLY_DONE: i32 = 3;
+pub const EXIT_FILE_CHANGED: i32 = EXIT_PARTLY_DONE;
+pub const EXIT_REPORT_UNWRITTEN: i32 = EXIT_PARTLY_DONE;
 
 #[derive(Debug, Parser)]
 #[command(

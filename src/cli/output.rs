@@ -232,7 +232,7 @@ impl Human {
             "Job {}: {} — {}",
             job.id,
             clean(&job.file),
-            job.status.name()
+            job.effective_status().name()
         ));
         self.line(&format!("  rows            {:>9}", c.total_rows));
         self.line(&format!("  created         {:>9}", c.created));
@@ -267,14 +267,8 @@ impl Human {
                 job.id, job.id
             ));
         }
-        if matches!(
-            job.status,
-            crate::store::jobs::JobStatus::Stopped | crate::store::jobs::JobStatus::Cancelled
-        ) {
-            self.line(&format!(
-                "The job did not finish; rolodex resume {} goes on where it stopped.",
-                job.id
-            ));
+        for note in job_notes(job) {
+            self.line(&clean(&note));
         }
         self.consent_hint(&job.plan, &job.header);
     }
@@ -324,4 +318,35 @@ impl Human {
             }
         }
     }
+}
+
+/// Why a job that did not finish ended, and the command that goes on with it (history and
+/// `show` print these under the job).
+pub fn job_notes(job: &crate::store::jobs::Job) -> Vec<String> {
+    use crate::store::jobs::JobStatus;
+    let id = job.id;
+    let shown = job.effective_status();
+    let mut notes = Vec::new();
+    // Why it ended, while that is still the news (a reverted job's is in its JSON).
+    if let Some(reason) = job.reason.as_ref().filter(|_| {
+        matches!(
+            shown,
+            JobStatus::Stopped | JobStatus::Cancelled | JobStatus::Failed | JobStatus::Interrupted
+        )
+    }) {
+        notes.push(format!("{shown}: {reason}"));
+    }
+    match (job.status, shown) {
+        (JobStatus::Reverting, JobStatus::Interrupted) => notes.push(format!(
+            "interrupted while being reverted: `rolodex revert {id} --yes` finishes the revert"
+        )),
+        (_, JobStatus::Interrupted) => notes.push(format!(
+            "interrupted: its process ended before the job did; `rolodex resume {id}` finishes it, `rolodex revert {id}` undoes it"
+        )),
+        (_, JobStatus::Stopped | JobStatus::Cancelled | JobStatus::Failed) => notes.push(format!(
+            "the job did not finish: `rolodex resume {id}` goes on where it stopped, `rolodex revert {id}` undoes it"
+        )),
+        _ => {}
+    }
+    notes
 }

@@ -9,7 +9,7 @@ use super::codec;
 use super::error::Result;
 use super::filter::KeyFilter;
 use super::index::{self, Kind};
-use super::jobs::{ContactList, Job, JobCounts, JobStatus};
+use super::jobs::{ContactList, Job, JobCounts, JobStatus, Owner};
 use super::revert::Touch;
 use super::rows::{self, Fate};
 use super::schema::*;
@@ -311,8 +311,10 @@ impl Tables<'_> {
 }
 
 impl Store {
-    /// Records a new job (status `running`), its list and custom fields, and remembers the
-    /// mapping for the header's signature.
+    /// Records a new job (status `checking`, owned by this process), its list and custom
+    /// fields, and remembers the mapping for the header's signature, in a transaction of
+    /// its own: from this commit on the job shows in history whatever happens to the
+    /// process.
     pub fn start_job(&self, new: NewJob<'_>) -> Result<Job> {
         let txn = self.db().begin_write()?;
         let job = record_job(&txn, new)?;
@@ -320,54 +322,44 @@ impl Store {
         Ok(job)
     }
 
-    /// Records a new job and writes its first batch in one transaction, committed only when
-    /// `go_ahead` — asked once the batch is written, or has failed — gives the file's
-    /// checksum. The whole-file check runs beside this first batch instead of before it;
-    /// when it finds the file broken (or the user cancels), `go_ahead` says why and the
-    /// transaction is dropped: the store is left exactly as it was.
-    pub fn start_job_with_batch(
-        &self,
-        new: NewJob<'_>,
-        rows: &mut dyn BatchRows,
-        limit: usize,
-        go_ahead: &mut dyn FnMut() -> std::result::Result<String, String>,
-    ) -> Result<Gated<(Job, BatchOutcome)>> {
-        let txn = self.db().begin_write()?;
-        let mut job = record_job(&txn, new)?;
-        let gated = self.gated_batch(txn, &mut job, rows, limit, &mut |job| {
-            job.checksum = go_ahead()?;
-            Ok(())
-        })?;
-        Ok(gated.map(|outcome| (job, outcome)))
-    }
-
-    /// `write_batch`, committed only when `go_ahead` agrees once the batch is written (a
-    /// resumed job's first batch, while its file is checked for changes beside it). A
-    /// refusal drops the transaction: the job and the store stay exactly as they were.
-    pub fn write_batch_if(
+    /// `write_batch`, committed only when `go_ahead` agrees once the batch is written (or
+    /// has failed): the first batch of a run waits for the whole-file check beside it, and
+    /// every batch for the file to be unchanged. A refusal drops the transaction: the job
+    /// (in the store and in `job`) and the store stay exactly as they were.
+    pub fn write_batch_if<R>(
         &self,
         job: &mut Job,
         rows: &mut dyn BatchRows,
         limit: usize,
-        go_ahead: &mut dyn FnMut() -> std::result::Result<(), String>,
-    ) -> Result<Gated<BatchOutcome>> {
+        go_ahead: &mut dyn FnMut(&mut Job) -> std::result::Result<(), R>,
+    ) -> Result<Gated<BatchOutcome, R>> {
         let txn = self.db().begin_write()?;
-        self.gated_batch(txn, job, rows, limit, &mut |_| go_ahead())
+        self.gated_batch(txn, job, rows, limit, go_ahead)
     }
 
-    fn gated_batch(
+    fn gated_batch<R>(
         &self,
         txn: redb::WriteTransaction,
         job: &mut Job,
         rows: &mut dyn BatchRows,
         limit: usize,
-        go_ahead: &mut dyn FnMut(&mut Job) -> std::result::Result<(), String>,
-    ) -> Result<Gated<BatchOutcome>> {
+        go_ahead: &mut dyn FnMut(&mut Job) -> std::result::Result<(), R>,
+    ) -> Result<Gated<BatchOutcome, R>> {
+        // The batch moves the job's counts and resume point on; a batch not committed must
+        // not leave them moved, or a job saved after it would skip rows never written.
+        let before = job.clone();
         let filled = self.fill_batch(&txn, job, rows, limit);
         if let Err(why) = go_ahead(job) {
+            *job = before;
             return Ok(Gated::Refused(why));
         }
-        let (outcome, filter) = filled?;
+        let (outcome, filter) = match filled {
+            Ok(filled) => filled,
+            Err(e) => {
+                *job = before;
+                return Err(e);
+            }
+        };
         put_job(&txn, job)?;
         txn.commit()?;
         self.put_filter(filter);
@@ -569,7 +561,7 @@ impl Store {
     }
 }
 
-/// Records a new job (status `running`) in `txn`: its id, its list and custom fields, and
+/// Records a new job (status `checking`, owned by this process) in `txn`: its id, its list and custom fields, and
 /// the mapping remembered for the header's signature.
 fn record_job(txn: &redb::WriteTransaction, new: NewJob<'_>) -> Result<Job> {
     let mut meta = txn.open_table(META)?;
@@ -585,12 +577,14 @@ fn record_job(txn: &redb::WriteTransaction, new: NewJob<'_>) -> Result<Job> {
         import_tag: new.import_tag,
         started: now(),
         finished: None,
-        status: JobStatus::Running,
+        status: JobStatus::Checking,
         counts: JobCounts::default(),
         resume_after: 0,
         retry_of: new.retry_of,
         failure_base: 0,
         revert_conflicts: Vec::new(),
+        reason: None,
+        owner: Owner::current(),
     };
     txn.open_table(JOBS)?
         .insert(id, codec::encode_json(&job)?.as_slice())?;
@@ -631,14 +625,14 @@ fn put_job(txn: &redb::WriteTransaction, job: &Job) -> Result<()> {
 }
 
 /// How a batch that waited on a go-ahead ended.
-pub enum Gated<T> {
+pub enum Gated<T, R = String> {
     Committed(T),
     /// Not committed, for this reason: nothing was written.
-    Refused(String),
+    Refused(R),
 }
 
-impl<T> Gated<T> {
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Gated<U> {
+impl<T, R> Gated<T, R> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Gated<U, R> {
         match self {
             Gated::Committed(t) => Gated::Committed(f(t)),
             Gated::Refused(why) => Gated::Refused(why),

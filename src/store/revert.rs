@@ -311,13 +311,34 @@ impl Store {
         force: bool,
         progress: &mut dyn FnMut(u64),
     ) -> Result<RevertReport> {
+        self.revert_job_until(
+            id,
+            force,
+            progress,
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+    }
+
+    /// `revert_job`, stopped after the batch in hand once `stop` is set: the job stays
+    /// `reverting` (shown interrupted once this process is gone) and running the revert
+    /// again finishes it.
+    pub fn revert_job_until(
+        &self,
+        id: u64,
+        force: bool,
+        progress: &mut dyn FnMut(u64),
+        stop: &std::sync::atomic::AtomicBool,
+    ) -> Result<RevertReport> {
         if force {
             self.reopen_conflicts(id)?;
         }
         // Restoring before-images indexes keys the import's filter never saw.
         drop(self.take_filter());
         let mut job = self.job(id)?;
-        match job.status {
+        // Any job can be reverted, whatever happened to its file or its process: the undo
+        // records and the ranges of created ids say what to undo, committed with each
+        // batch. Only an import still running in a live process is left to finish.
+        match job.effective_status() {
             JobStatus::Reverted => {
                 return Err(StoreError::JobState {
                     job: id,
@@ -325,15 +346,17 @@ impl Store {
                     what: "it was already reverted".into(),
                 })
             }
-            JobStatus::Running => {
+            JobStatus::Checking | JobStatus::Running => {
+                let pid = job.owner.as_ref().map_or(0, |o| o.pid);
                 return Err(StoreError::JobState {
                     job: id,
                     status: job.status.to_string(),
-                    what: format!("finish it first (`rolodex resume {id}`), then revert it"),
-                })
+                    what: format!("it is being imported by process {pid}; wait for it to end, or stop it (Ctrl-C, or `kill {pid}`), then revert it"),
+                });
             }
             _ => {}
         }
+        job.owner = super::jobs::Owner::current();
         let report = RevertReport {
             job: id,
             conflicts: job.revert_conflicts.clone(),
@@ -347,6 +370,13 @@ impl Store {
             progress(run.report.deleted + run.report.restored);
             if done {
                 break;
+            }
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(StoreError::JobState {
+                    job: id,
+                    status: job.status.to_string(),
+                    what: format!("the revert stopped after {} contacts; `rolodex revert {id} --yes{}` finishes it", run.report.deleted + run.report.restored, if force { " --force" } else { "" }),
+                });
             }
         }
         if force {

@@ -31,6 +31,11 @@ pub struct App {
     pub help: bool,
     pub confirm: Option<Confirm>,
     pub quit: bool,
+    /// The signal that asked the wizard to end: it ends once the import or revert under
+    /// way has stopped at a commit.
+    pub stopping: Option<i32>,
+    /// `q` during an import: the wizard ends once the import has stopped at a commit.
+    pub leaving: bool,
     /// Ring the bell when the current import ends (it ran longer than a few seconds).
     pub bell: bool,
     pub bell_enabled: bool,
@@ -56,6 +61,8 @@ impl App {
             help: false,
             confirm: None,
             quit: false,
+            stopping: None,
+            leaving: false,
             bell: false,
             bell_enabled: true,
             map: MapScreen::default(),
@@ -194,8 +201,10 @@ impl App {
         match confirm {
             Confirm::CancelImport => self.ctx.cancel.cancel(),
             Confirm::QuitDuringImport => {
+                // The batch in hand is committed and the job recorded as cancelled before
+                // the process ends.
                 self.ctx.cancel.cancel();
-                self.quit = true;
+                self.leaving = true;
             }
             Confirm::Revert(job) => self.ctx.start_revert(job),
         }
@@ -248,6 +257,8 @@ impl App {
             AppEvent::Status(level, text) => self.ctx.say(level, text),
             AppEvent::Reverted(job, result) => self.reverted(job, result),
             AppEvent::Traced(query, result) => self.history.traced(query, result, &mut self.ctx),
+            AppEvent::Signal(signal) => self.on_signal(signal),
+            AppEvent::Worker(WorkerEvent::Recorded(job)) => self.ctx.recorded = Some(job.id),
             AppEvent::Worker(WorkerEvent::Started(job)) => {
                 // The fixed rows are in the retry's file now; a retry that does not
                 // start keeps them.
@@ -287,6 +298,31 @@ impl App {
                 self.ctx.say(Level::Error, format!("The import stopped: {e}. Committed rows are kept; resume it from History with `rolodex resume`."));
             }
         }
+    }
+
+    /// A signal asks the wizard to end: the import or revert under way stops at its next
+    /// commit first (the job ends cancelled, resumable); a second signal ends it at once.
+    fn on_signal(&mut self, signal: i32) {
+        if self.stopping.is_some() {
+            self.quit = true;
+            return;
+        }
+        self.stopping = Some(signal);
+        self.ctx.cancel.cancel();
+        self.ctx.revert_stop.cancel();
+        self.review_cancelled();
+        self.quit = self.work_done();
+    }
+
+    /// Nothing is being written: the wizard may end.
+    pub fn work_done(&self) -> bool {
+        !self.ctx.importing && self.ctx.reverting.is_none()
+    }
+
+    fn review_cancelled(&mut self) {
+        self.ctx
+            .review_cancel
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn title(&self) -> String {

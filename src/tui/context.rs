@@ -74,6 +74,10 @@ pub struct Ctx {
     pub importing: bool,
     /// The job being reverted in the background, if one is.
     pub reverting: Option<u64>,
+    /// Stops the revert under way after its batch in hand (the wizard got a signal).
+    pub revert_stop: Cancel,
+    /// The import under way, once its job is recorded (before its first batch commits).
+    pub recorded: Option<u64>,
     /// The job whose fixed rows the import under way retries (started from History).
     pub retrying: Option<u64>,
     /// Set by Done's "failed rows": History opens the job's problem rows.
@@ -148,6 +152,8 @@ impl Ctx {
             cancel: Cancel::default(),
             importing: false,
             reverting: None,
+            revert_stop: Cancel::default(),
+            recorded: None,
             retrying: None,
             open_failed: false,
             fixes: BTreeMap::new(),
@@ -476,6 +482,7 @@ impl Ctx {
                 .then(|| import_tag(&source.info.path, (self.clock)())),
         };
         self.job = None;
+        self.recorded = None;
         self.progress = None;
         self.cancel = Cancel::default();
         self.retrying = retry.as_ref().map(|(of, _)| *of);
@@ -577,9 +584,11 @@ impl Ctx {
             );
             return;
         }
+        self.revert_stop = Cancel::default();
+        let stop = self.revert_stop.clone();
         let reverting = self.in_background("rolodex-revert", move || {
             let result = store
-                .revert_job(job, false, &mut |_| {})
+                .revert_job_until(job, false, &mut |_| {}, stop.flag())
                 .map_err(|e| e.to_string());
             AppEvent::Reverted(job, result)
         });

@@ -26,6 +26,9 @@ pub enum AppEvent {
     /// A search of every job's rows ended: what was looked for, and per job the rows found.
     Traced(String, Result<BTreeMap<u64, Vec<u64>>, String>),
     Worker(WorkerEvent),
+    /// SIGTERM, SIGHUP or SIGINT: stop the work under way at its next commit, restore the
+    /// terminal and end.
+    Signal(i32),
 }
 
 /// A finished review, and the order its date columns were read in (the import reads them
@@ -34,6 +37,23 @@ pub enum AppEvent {
 pub struct Reviewed {
     pub review: Review,
     pub date_orders: BTreeMap<usize, DateOrder>,
+}
+
+/// Turns SIGTERM, SIGHUP and SIGINT into `AppEvent::Signal` on a named thread, so the
+/// main loop can stop the work under way and restore the terminal before the process ends.
+pub fn spawn_signals(tx: Sender<AppEvent>) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    std::thread::Builder::new()
+        .name("rolodex-signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                if tx.send(AppEvent::Signal(signal)).is_err() {
+                    return;
+                }
+            }
+        })?;
+    Ok(())
 }
 
 /// Reads the terminal on a named thread; only key presses (not repeats or releases) and

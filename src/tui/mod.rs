@@ -61,8 +61,8 @@ pub fn run(db: Option<&Path>, import: Option<&crate::cli::ImportArgs>) -> i32 {
     app.bell_enabled = config.bell();
 
     let mut terminal = ratatui::init();
-    if let Err(e) = event::spawn_input(tx) {
-        ratatui::restore();
+    if let Err(e) = event::spawn_signals(tx.clone()).and_then(|()| event::spawn_input(tx)) {
+        restore(terminal);
         eprintln!("rolodex: cannot read the terminal: {e}");
         return crate::cli::EXIT_UNUSABLE;
     }
@@ -77,7 +77,15 @@ pub fn run(db: Option<&Path>, import: Option<&crate::cli::ImportArgs>) -> i32 {
                     break;
                 }
             }
-            if app.quit {
+            // After a signal the terminal may be gone (SIGHUP): nothing more is drawn, and
+            // the wizard ends once the work under way has stopped at a commit.
+            if app.stopping.is_some() {
+                if app.work_done() {
+                    break;
+                }
+                continue;
+            }
+            if app.quit || (app.leaving && app.work_done()) {
                 break;
             }
             terminal.draw(|f| f.render_widget(&app, f.area()))?;
@@ -90,19 +98,53 @@ pub fn run(db: Option<&Path>, import: Option<&crate::cli::ImportArgs>) -> i32 {
         }
         Ok(())
     })();
-    ratatui::restore();
+    restore(terminal);
+    // Said on stderr once the terminal is back; after SIGHUP it may be gone, and a failed
+    // write must not turn into a panic.
+    let mut err = std::io::stderr();
     if let Err(e) = result {
-        eprintln!("rolodex: the terminal failed: {e}");
+        let _ = writeln!(err, "rolodex: the terminal failed: {e}");
         return crate::cli::EXIT_UNUSABLE;
     }
-    // A cancelled import commits its batch before the process ends.
-    if let Some(job) = &app.ctx.job {
-        if app.ctx.importing {
-            eprintln!(
-                "rolodex: import job {} was cancelled; `rolodex resume {}` finishes it",
+    if app.stopping.is_some() || app.leaving {
+        let id = app.ctx.job.as_ref().map(|j| j.id).or(app.ctx.recorded);
+        let stored = id.and_then(|id| app.ctx.store.as_ref()?.job(id).ok());
+        let said = match stored {
+            Some(job) if app.ctx.importing => Some(format!(
+                "import job {} was interrupted; every batch committed is kept; `rolodex resume {}` finishes it",
                 job.id, job.id
-            );
+            )),
+            Some(job) if job.status == crate::store::jobs::JobStatus::Cancelled => Some(format!(
+                "import job {} was cancelled; every batch committed is kept; `rolodex resume {}` finishes it",
+                job.id, job.id
+            )),
+            _ => None,
+        };
+        if let Some(said) = said {
+            let _ = writeln!(err, "rolodex: {said}");
         }
     }
-    0
+    if let Some(id) = app.ctx.reverting {
+        let _ = writeln!(
+            err,
+            "rolodex: the revert of job {id} was interrupted; `rolodex revert {id} --yes` finishes it"
+        );
+    }
+    match app.stopping {
+        Some(signal) => 128 + signal,
+        None => 0,
+    }
+}
+
+/// Gives the terminal back as it was: cooked mode, the main screen, the cursor shown.
+/// Every step is tried whatever the one before did, and nothing fails or panics when the
+/// terminal is gone (after SIGHUP): the job's end is recorded by then, and the exit status
+/// must still say what happened.
+fn restore(terminal: ratatui::DefaultTerminal) {
+    use crossterm::{cursor::Show, terminal::LeaveAlternateScreen};
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = crossterm::execute!(std::io::stdout(), LeaveAlternateScreen, Show);
+    // Its drop would show the cursor again and report a failure with a panicking
+    // `eprintln!`; all of that is done above.
+    std::mem::forget(terminal);
 }

@@ -179,9 +179,20 @@ fn invalid_utf8_past_the_sample_is_refused_not_replaced() {
     );
     let out = run(dir.path(), &["import", p, "--yes", "--consent-confirmed"]);
     assert_eq!(out.code, 1);
+    // The job is recorded as it starts, and ends failed with the reason; no contact.
+    let history = run(dir.path(), &["history", "--json"]).json();
+    assert_eq!(history[0]["status"], "failed", "{history}");
     assert!(
-        !dir.path().join("test.redb").exists()
-            || run(dir.path(), &["history", "--json"]).json() == serde_json::json!([])
+        history[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("line 20002 is not valid UTF-8"),
+        "{history}"
+    );
+    assert_eq!(history[0]["created"], 0);
+    assert_eq!(
+        run(dir.path(), &["contacts", "--json"]).json(),
+        serde_json::json!([])
     );
     let out = run(
         dir.path(),
@@ -220,8 +231,28 @@ fn unterminated_quote_far_down_writes_nothing() {
         "{}",
         out.stderr
     );
+    // The job was recorded as it started; it ends failed, with the reason, and nothing
+    // of the file written.
     let history = run(dir.path(), &["history", "--json"]).json();
-    assert_eq!(history, serde_json::json!([]), "no job was started");
+    assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
+    assert_eq!(history[0]["status"], "failed");
+    assert_eq!(history[0]["total_rows"], 0);
+    assert!(
+        history[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("quote opened on line 30002 is never closed"),
+        "{history}"
+    );
+    assert_eq!(
+        run(dir.path(), &["contacts", "--json"]).json(),
+        serde_json::json!([])
+    );
+    let shown = run(dir.path(), &["history"]).stdout;
+    assert!(
+        shown.contains("failed: ") && shown.contains("is never closed"),
+        "{shown}"
+    );
 }
 
 #[test]

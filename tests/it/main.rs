@@ -7,6 +7,7 @@ mod cli_config;
 mod cli_crash;
 mod cli_dry_run;
 mod cli_hostile;
+mod cli_lifecycle;
 mod cli_outfiles;
 mod cli_preview;
 mod cli_revert;

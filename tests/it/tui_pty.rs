@@ -150,3 +150,184 @@ fn whole_wizard_with_keys_only() {
         .iter()
         .any(|t| t == "pty-test")));
 }
+
+/// The wizard in a pseudo-terminal, its raw output kept beside the screen.
+struct Wizard {
+    screen: Screen,
+    raw: Arc<Mutex<Vec<u8>>>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    keys: Box<dyn Write + Send>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Wizard {
+    fn start(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Wizard {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(assert_cmd::cargo::cargo_bin("rolodex"));
+        cmd.args(args);
+        cmd.env("ROLODEX_DB", dir.join("test.redb"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", dir);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.cwd(dir);
+        let child = pair
+            .slave
+            .spawn_command(cmd)
+            .expect("rolodex starts in the pty");
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let (feed, keep) = (Arc::clone(&parser), Arc::clone(&raw));
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                feed.lock().unwrap().process(&buf[..n]);
+                keep.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let keys = pair.master.take_writer().unwrap();
+        Wizard {
+            screen: Screen { parser },
+            raw,
+            child,
+            keys,
+            _master: pair.master,
+        }
+    }
+
+    fn press(&mut self, s: &str) {
+        self.keys.write_all(s.as_bytes()).unwrap();
+        self.keys.flush().unwrap();
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.child.process_id().expect("the wizard's pid");
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the wizard to end; its exit status, and what it wrote from the last
+    /// time it showed the screen on.
+    fn wait(&mut self) -> (u32, Vec<u8>) {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the wizard did not end; the screen shows:\n{}",
+                self.screen.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // The reader thread drains what the wizard wrote last.
+        std::thread::sleep(Duration::from_millis(200));
+        (status.exit_code(), self.raw.lock().unwrap().clone())
+    }
+}
+
+/// What a terminal needs to be given back: the main screen, and the cursor shown.
+fn assert_restored(raw: &[u8]) {
+    let tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(400)..]).into_owned();
+    let left = tail.rfind("\x1b[?1049l");
+    let shown = tail.rfind("\x1b[?25h");
+    assert!(
+        left.is_some() && shown.is_some(),
+        "the output does not end by leaving the alternate screen and showing the cursor: {tail:?}"
+    );
+    // Nothing draws on the alternate screen again after it is left.
+    assert!(
+        tail.rfind("\x1b[?1049h") < left,
+        "the alternate screen is entered again: {tail:?}"
+    );
+}
+
+/// SIGTERM to the wizard gives the terminal back (main screen, cursor shown) before the
+/// process ends with 128 + 15.
+#[test]
+fn sigterm_gives_the_terminal_back() {
+    let dir = crate::common::tempdir();
+    let mut wizard = Wizard::start(dir.path(), &[], &[]);
+    wizard.screen.wait_for("Step 1/9 · File");
+    wizard.signal("TERM");
+    let (code, raw) = wizard.wait();
+    assert_eq!(code, 143);
+    assert_restored(&raw);
+}
+
+/// SIGTERM during an import: the wizard stops it at a commit (the job ends cancelled,
+/// resumable), gives the terminal back and says how to resume.
+#[test]
+fn sigterm_during_an_import_cancels_it_at_a_commit_and_gives_the_terminal_back() {
+    let dir = crate::common::tempdir();
+    let path = dir.path().join("many.csv");
+    let mut text = String::from("First Name,Last Name,Phone,Email\n");
+    for i in 0..120_000u64 {
+        text.push_str(&format!(
+            "Person,{i},+1 212 {} {:04},p{i}@example.com\n",
+            200 + i / 10_000,
+            i % 10_000
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap();
+    let mut wizard = Wizard::start(
+        dir.path(),
+        &["import", file],
+        &[("ROLODEX_BATCH_ROWS", "2000")],
+    );
+    wizard.screen.wait_for("Step 1/9 · File");
+    wizard.press("\r");
+    wizard.screen.wait_for("Step 2/9 · Map");
+    wizard.press("\r");
+    wizard.screen.wait_for("Step 3/9 · Options");
+    wizard.press("\r");
+    wizard.screen.wait_for("Will create");
+    wizard.press("\r");
+    wizard.screen.wait_for("Step 5/9 · Consent");
+    wizard.press(" ");
+    wizard.screen.wait_for("[x] Every contact");
+    wizard.press("\r");
+    wizard.screen.wait_for("Step 6/9 · Tags");
+    wizard.press("\r");
+    wizard.screen.wait_for("Step 7/9 · Destination");
+    wizard.press("\r");
+    wizard.screen.wait_for("Created");
+    wizard.signal("TERM");
+    let (code, raw) = wizard.wait();
+    assert_eq!(
+        code,
+        143,
+        "{}",
+        String::from_utf8_lossy(&raw[raw.len().saturating_sub(400)..])
+    );
+    assert_restored(&raw);
+    let tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(400)..]).into_owned();
+    assert!(tail.contains("`rolodex resume 1`"), "{tail:?}");
+
+    let history = run(dir.path(), &["history", "--json"]).json();
+    assert_eq!(history[0]["status"], "cancelled", "{history}");
+    let created = history[0]["created"].as_u64().unwrap();
+    let contacts = run(dir.path(), &["contacts", "--json"]).json();
+    assert_eq!(contacts.as_array().unwrap().len() as u64, created);
+    let out = run(dir.path(), &["resume", "1", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["created"], 120_000);
+}

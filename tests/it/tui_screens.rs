@@ -668,7 +668,8 @@ impl Harness {
 }
 
 /// The whole file is read through on the worker's thread after Enter on Destination: a
-/// file broken since its review takes the wizard back with the reason, nothing written.
+/// file broken since its review takes the wizard back with the reason; the job ends
+/// failed with it, and no contact is written.
 #[test]
 fn a_file_broken_after_its_review_is_refused_before_anything_is_written() {
     let dir = tempfile::tempdir().unwrap();
@@ -693,7 +694,14 @@ fn a_file_broken_after_its_review_is_refused_before_anything_is_written() {
     let (_, message) = h.app.ctx.status.clone().unwrap();
     assert!(message.contains("is never closed"), "{message}");
     let store = h.app.ctx.store.clone().unwrap();
-    assert!(store.jobs().unwrap().is_empty(), "no job was recorded");
+    let jobs = store.jobs().unwrap();
+    assert_eq!(jobs.len(), 1, "the job is recorded as it starts");
+    assert_eq!(jobs[0].status, rolodex::store::jobs::JobStatus::Failed);
+    assert!(jobs[0]
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("is never closed"));
     assert_eq!(store.contact_count().unwrap(), 0);
 }
 

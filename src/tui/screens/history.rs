@@ -83,11 +83,15 @@ const STATUSES: [Option<RowStatus>; 5] = [
 
 impl HistoryScreen {
     fn reload_jobs(&mut self, ctx: &Ctx) {
+        // Each as its process leaves it: a job whose process is gone shows `interrupted`.
         self.jobs = ctx
             .store
             .as_ref()
             .and_then(|s| s.jobs().ok())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .map(Job::as_shown)
+            .collect();
         self.jobs.reverse(); // newest first
         if let Some(found) = self.trace.as_ref().and_then(|t| t.found.as_ref()) {
             self.jobs.retain(|j| found.contains_key(&j.id));
