@@ -24,10 +24,11 @@ pub enum Reason {
     InvalidOption,
     InvalidWebsite,
     ExtraFields,
+    ControlCharacters,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 19] = [
+    pub const ALL: [Reason; 20] = [
         Reason::MissingPhone,
         Reason::InvalidPhone,
         Reason::FakePhone,
@@ -47,6 +48,7 @@ impl Reason {
         Reason::InvalidOption,
         Reason::InvalidWebsite,
         Reason::ExtraFields,
+        Reason::ControlCharacters,
     ];
 
     /// The snake_case code used in reports, JSON and the wizard.
@@ -71,6 +73,7 @@ impl Reason {
             Reason::InvalidOption => "invalid_option",
             Reason::InvalidWebsite => "invalid_website",
             Reason::ExtraFields => "extra_fields",
+            Reason::ControlCharacters => "control_characters",
         }
     }
 

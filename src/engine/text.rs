@@ -32,40 +32,287 @@ const LONGEST_PLACEHOLDER: usize = {
     longest
 };
 
-/// Trims a cell, removes invisible characters, and turns placeholders into the empty string.
+/// What a value may keep of its tabs and line breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Tabs and line breaks stay (a CRLF becomes one line break): notes, and cells that are
+    /// split on them before anything is stored (phones, emails).
+    Keep,
+    /// Each run of tabs and line breaks becomes one space, so words do not run together:
+    /// every other field.
+    Flatten,
+}
+
+/// What cleaning took out of a value beside spaces and invisible characters: the parts
+/// that could drive a terminal. Each is worth a `control_characters` warning.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// `ESC [ … m`, `ESC ] … BEL`, `ESC P … ESC \`, and their 8-bit forms.
+    pub escape_sequences: bool,
+    pub nul: bool,
+    /// A carriage return that does not end a line (it moves the cursor back on a terminal).
+    pub carriage_return: bool,
+    /// Any other C0 or C1 control character, or DEL.
+    pub controls: bool,
+}
+
+impl Removed {
+    pub fn any(&self) -> bool {
+        self.escape_sequences || self.nul || self.carriage_return || self.controls
+    }
+
+    /// "an escape sequence and a NUL byte": what was removed, in the user's words.
+    pub fn describe(&self) -> String {
+        let parts: Vec<&str> = [
+            (self.escape_sequences, "escape sequences"),
+            (self.nul, "NUL bytes"),
+            (self.carriage_return, "stray carriage returns"),
+            (self.controls, "control characters"),
+        ]
+        .into_iter()
+        .filter_map(|(yes, what)| yes.then_some(what))
+        .collect();
+        match parts.as_slice() {
+            [] => String::new(),
+            [one] => (*one).to_string(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        }
+    }
+}
+
+/// A cleaned value and what was removed from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cleaned<'a> {
+    pub value: Cow<'a, str>,
+    pub removed: Removed,
+}
+
+/// Trims a cell, removes invisible characters, control characters and escape sequences,
+/// and turns placeholders into the empty string. Tabs and line breaks stay
+/// (`clean_value` with `Layout::Flatten` folds them).
 pub fn clean_cell(raw: &str) -> Cow<'_, str> {
-    // The common case — nothing invisible — borrows: no allocation per cell. Invisible
-    // characters are not ASCII, and every one is encoded with a lead byte of 0xC2, 0xE2 or
-    // 0xEF, so most cells are ruled out without decoding them (a short cell is checked
-    // for ASCII faster than a three-byte search can start).
-    if raw.is_ascii()
-        || memchr::memchr3(0xC2, 0xE2, 0xEF, raw.as_bytes()).is_none()
-        || !raw.chars().any(is_invisible)
-    {
-        let trimmed = raw.trim();
-        return if is_placeholder(trimmed) {
-            Cow::Borrowed("")
-        } else {
-            Cow::Borrowed(trimmed)
+    clean_value(raw, Layout::Keep).value
+}
+
+/// `clean_cell` for a value going to a field: says what was removed, so the row can warn.
+pub fn clean_value(raw: &str, layout: Layout) -> Cleaned<'_> {
+    if !needs_rebuild(raw, layout, true) {
+        return Cleaned {
+            value: without_placeholder(Cow::Borrowed(raw.trim())),
+            removed: Removed::default(),
         };
     }
-    let without: String = raw
-        .chars()
-        .map(|c| {
-            if c == '\u{00A0}' || c == '\u{2007}' || c == '\u{202F}' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .filter(|c| !is_invisible(*c))
-        .collect();
-    let trimmed = without.trim();
-    if is_placeholder(trimmed) {
+    let (text, removed) = rebuild(raw, layout, true);
+    let value = match text.trim() {
+        t if t.len() == text.len() => Cow::Owned(text),
+        t => Cow::Owned(t.to_string()),
+    };
+    Cleaned {
+        value: without_placeholder(value),
+        removed,
+    }
+}
+
+/// Removes control characters and escape sequences from a value and leaves everything else
+/// as it is (spaces, placeholders, invisible characters): for cells written back into files
+/// people open, which must keep the original values but never carry terminal controls.
+/// Tabs and line breaks stay.
+pub fn strip_controls(raw: &str) -> Cow<'_, str> {
+    if needs_rebuild(raw, Layout::Keep, false) {
+        Cow::Owned(rebuild(raw, Layout::Keep, false).0)
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+/// Whether cleaning changes more than the ends of a value. The common case — printable
+/// ASCII — is one pass over the bytes, as the ASCII check it replaced; then a value with no
+/// control byte to remove and none of the lead bytes of an invisible character (0xC2, 0xE2,
+/// 0xEF; 0xC2 also leads the C1 controls) is ruled out without decoding it.
+fn needs_rebuild(raw: &str, layout: Layout, drop_invisible: bool) -> bool {
+    let bytes = raw.as_bytes();
+    if is_printable_ascii(bytes) {
+        return false;
+    }
+    if has_ascii_control(bytes) {
+        let kept = |b: u8| layout == Layout::Keep && matches!(b, b'\t' | b'\n');
+        if bytes.iter().any(|&b| (b < 0x20 || b == 0x7F) && !kept(b)) {
+            return true;
+        }
+    }
+    if raw.is_ascii() {
+        return false;
+    }
+    let lead = if drop_invisible {
+        memchr::memchr3(0xC2, 0xE2, 0xEF, bytes)
+    } else {
+        memchr::memchr(0xC2, bytes)
+    };
+    lead.is_some()
+        && raw
+            .chars()
+            .any(|c| is_c1(c) || (drop_invisible && is_invisible(c)))
+}
+
+fn without_placeholder(value: Cow<'_, str>) -> Cow<'_, str> {
+    if is_placeholder(&value) {
         Cow::Borrowed("")
     } else {
-        Cow::Owned(trimmed.to_string())
+        value
     }
+}
+
+/// The slow path of cleaning: one walk over the characters, dropping escape sequences
+/// whole (their parameters and payload too: `ESC]0;title BEL` leaves nothing behind).
+fn rebuild(raw: &str, layout: Layout, drop_invisible: bool) -> (String, Removed) {
+    let mut out = String::with_capacity(raw.len());
+    let mut removed = Removed::default();
+    let mut chars = raw.chars().peekable();
+    // Set after a tab or line break was written as a space, so a run gives one space.
+    let mut folded = false;
+    while let Some(c) = chars.next() {
+        let layout_char = match c {
+            '\r' if chars.peek() == Some(&'\n') => {
+                chars.next();
+                Some('\n')
+            }
+            '\t' | '\n' => Some(c),
+            _ => None,
+        };
+        if let Some(l) = layout_char {
+            match layout {
+                Layout::Keep => out.push(l),
+                Layout::Flatten if !folded => {
+                    out.push(' ');
+                    folded = true;
+                }
+                Layout::Flatten => {}
+            }
+            continue;
+        }
+        folded = false;
+        match c {
+            '\u{1B}' => {
+                removed.escape_sequences = true;
+                skip_escape(&mut chars);
+            }
+            '\u{9B}' => {
+                removed.escape_sequences = true;
+                skip_csi(&mut chars);
+            }
+            // DCS, SOS, OSC, PM, APC: a string up to its terminator.
+            '\u{90}' | '\u{98}' | '\u{9D}' | '\u{9E}' | '\u{9F}' => {
+                removed.escape_sequences = true;
+                skip_string(&mut chars);
+            }
+            '\0' => removed.nul = true,
+            '\r' => removed.carriage_return = true,
+            c if is_control(c) => removed.controls = true,
+            '\u{00A0}' | '\u{2007}' | '\u{202F}' if drop_invisible => out.push(' '),
+            c if drop_invisible && is_invisible(c) => {}
+            c => out.push(c),
+        }
+    }
+    (out, removed)
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// After an ESC: the rest of the sequence it starts (ECMA-48), whatever its kind.
+fn skip_escape(chars: &mut Chars<'_>) {
+    match chars.peek().copied() {
+        Some('[') => {
+            chars.next();
+            skip_csi(chars);
+        }
+        Some(']' | 'P' | 'X' | '^' | '_') => {
+            chars.next();
+            skip_string(chars);
+        }
+        // Intermediate bytes, then one final byte: `ESC ( B`, `ESC # 8`.
+        Some(' '..='/') => {
+            while chars.next_if(|c| matches!(c, ' '..='/')).is_some() {}
+            chars.next_if(|c| matches!(c, '0'..='~'));
+        }
+        // A two-character sequence: `ESC c` (reset), `ESC 7`, `ESC =`.
+        Some('0'..='~') => {
+            chars.next();
+        }
+        // A lone ESC: only it goes.
+        _ => {}
+    }
+}
+
+/// After `ESC [` or U+009B: parameter and intermediate bytes, then the final byte.
+fn skip_csi(chars: &mut Chars<'_>) {
+    while chars.next_if(|c| matches!(c, ' '..='?')).is_some() {}
+    chars.next_if(|c| matches!(c, '@'..='~'));
+}
+
+/// After the opening of an OSC, DCS, SOS, PM or APC: everything up to BEL, ST (`ESC \` or
+/// U+009C), CAN or SUB — or the end of the value, as a terminal would swallow it.
+fn skip_string(chars: &mut Chars<'_>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{07}' | '\u{9C}' | '\u{18}' | '\u{1A}' => return,
+            '\u{1B}' => {
+                // `ESC \` ends the string; any other ESC starts a sequence of its own.
+                if chars.next_if_eq(&'\\').is_none() {
+                    skip_escape(chars);
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// C0 controls, DEL and C1 controls.
+fn is_control(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1F}' | '\u{7F}'..='\u{9F}')
+}
+
+fn is_c1(c: char) -> bool {
+    matches!(c, '\u{80}'..='\u{9F}')
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The bytes of a word that are below 0x20 or equal to 0x7F, as high bits (exact for
+/// whether there is any: the classic "has less than" and "has zero" word tricks).
+fn control_bits(word: u64) -> u64 {
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    let del = word ^ (ONES * 0x7F);
+    let is_del = del.wrapping_sub(ONES) & !del & HIGHS;
+    below_space | is_del
+}
+
+/// Every byte is 0x20..=0x7E: eight bytes at a time, as `is_ascii` checks them.
+pub fn is_printable_ascii(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(w);
+        if (word & HIGHS) | control_bits(word) != 0 {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|&b| (0x20..0x7F).contains(&b))
+}
+
+/// Some byte is a C0 control or DEL (multi-byte characters never hold one).
+fn has_ascii_control(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        if control_bits(u64::from_le_bytes(w)) != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b < 0x20 || b == 0x7F)
 }
 
 /// True when a (trimmed) value is one of the "nothing here" placeholders.
@@ -167,8 +414,132 @@ mod tests {
     #[test]
     fn terminal_sanitizer_shows_escapes() {
         assert_eq!(sanitize_for_terminal("a\u{1b}[31mb"), "a\u{241b}[31mb");
+        assert_eq!(sanitize_for_terminal("\u{1b}[2J"), "\u{241b}[2J");
+        assert_eq!(
+            sanitize_for_terminal("\u{1b}]52;c;aGk=\u{7}"),
+            "\u{241b}]52;c;aGk=\u{2407}"
+        );
         assert_eq!(sanitize_for_terminal("x\u{202E}y"), "x<U+202E>y");
         assert_eq!(sanitize_for_terminal("\u{9b}1m"), "<U+009B>1m");
         assert_eq!(sanitize_for_terminal("plain"), "plain");
+        let all: String = (0u32..0x300).filter_map(char::from_u32).collect();
+        let safe = sanitize_for_terminal(&all);
+        assert!(!safe.chars().any(|c| is_control(c)), "{safe:?}");
+    }
+
+    fn removed(value: &str, layout: Layout) -> (String, Removed) {
+        let c = clean_value(value, layout);
+        (c.value.into_owned(), c.removed)
+    }
+
+    #[test]
+    fn escape_sequences_go_whole() {
+        for (raw, want) in [
+            ("Ev\u{1b}[2Jil", "Evil"),
+            ("\u{1b}[38;5;196mRed\u{1b}[0m", "Red"),
+            ("\u{1b}]52;c;Y3VybCBldmls\u{7}Ada", "Ada"),
+            ("\u{1b}]0;pwned\u{1b}\\Ada", "Ada"),
+            ("\u{1b}Pq#0;2;0;0;0\u{1b}\\Ada", "Ada"),
+            ("\u{9b}31mAda", "Ada"),
+            ("\u{9d}0;title\u{9c}Ada", "Ada"),
+            ("\u{90}payload\u{9c}Ada", "Ada"),
+            ("Ada\u{1b}]0;never closed", "Ada"),
+            ("\u{1b}cAda", "Ada"),
+            ("\u{1b}(BAda", "Ada"),
+            ("A\u{1b}]0;t\u{1b}[2Jda", "Ada"),
+            ("Ada\u{1b}", "Ada"),
+        ] {
+            let (value, r) = removed(raw, Layout::Flatten);
+            assert_eq!(value, want, "{raw:?}");
+            assert!(r.escape_sequences, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn controls_nul_and_stray_returns_are_removed() {
+        let (v, r) = removed("+1 212\u{0} 334 5678", Layout::Keep);
+        assert_eq!(v, "+1 212 334 5678");
+        assert!(r.nul && !r.escape_sequences);
+        let (v, r) = removed("Ada\rEve", Layout::Flatten);
+        assert_eq!(v, "AdaEve");
+        assert!(r.carriage_return);
+        let (v, r) = removed("A\u{7}d\u{7f}a\u{85}\u{8}", Layout::Flatten);
+        assert_eq!(v, "Ada");
+        assert!(r.controls);
+        assert_eq!(
+            r.describe(),
+            "control characters",
+            "only what was removed is named"
+        );
+        let (_, r) = removed("\u{1b}[2J\u{0}", Layout::Flatten);
+        assert_eq!(r.describe(), "escape sequences and NUL bytes");
+    }
+
+    #[test]
+    fn notes_keep_tabs_and_line_breaks_other_fields_get_a_space() {
+        let note = "line one\r\nline\ttwo\n\nend";
+        let (v, r) = removed(note, Layout::Keep);
+        assert_eq!(v, "line one\nline\ttwo\n\nend");
+        assert!(
+            !r.any(),
+            "a line break is layout, not a control to warn about"
+        );
+        let (v, r) = removed("1 Main St\r\n\tSuite 4", Layout::Flatten);
+        assert_eq!(v, "1 Main St Suite 4");
+        assert!(!r.any());
+    }
+
+    #[test]
+    fn bidi_controls_are_kept_in_values() {
+        let (v, r) = removed("\u{202E}evil\u{2066}x\u{2069}", Layout::Flatten);
+        assert_eq!(v, "\u{202E}evil\u{2066}x\u{2069}");
+        assert!(!r.any());
+    }
+
+    #[test]
+    fn a_formula_behind_an_escape_is_still_a_formula() {
+        assert_eq!(
+            clean_cell("\u{1b}[0m=cmd|' /C calc'!A0"),
+            "=cmd|' /C calc'!A0"
+        );
+        assert_eq!(strip_controls("\u{0}\r=1+1"), "=1+1");
+    }
+
+    #[test]
+    fn stripping_leaves_everything_but_controls() {
+        assert_eq!(strip_controls("  N/A\u{a0} "), "  N/A\u{a0} ");
+        assert_eq!(strip_controls(" Ev\u{1b}[2Jil\n"), " Evil\n");
+        assert!(matches!(strip_controls("plain text"), Cow::Borrowed(_)));
+        assert!(matches!(strip_controls("Zoë\tx"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn printable_ascii_is_found_a_word_at_a_time() {
+        for b in 0u8..=255 {
+            for len in [1, 7, 8, 9, 17] {
+                for at in 0..len {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    let naive = bytes.iter().all(|&x| (0x20..0x7F).contains(&x));
+                    assert_eq!(is_printable_ascii(&bytes), naive, "{b:#x} at {at} of {len}");
+                    let control = bytes.iter().any(|&x| x < 0x20 || x == 0x7F);
+                    assert_eq!(
+                        has_ascii_control(&bytes),
+                        control,
+                        "{b:#x} at {at} of {len}"
+                    );
+                }
+            }
+        }
+        assert!(is_printable_ascii(b""));
+    }
+
+    #[test]
+    fn plain_cells_borrow() {
+        assert!(matches!(
+            clean_cell(" Ada Lovelace "),
+            Cow::Borrowed("Ada Lovelace")
+        ));
+        assert!(matches!(clean_cell("Zoë"), Cow::Borrowed("Zoë")));
     }
 }

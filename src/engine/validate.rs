@@ -18,7 +18,7 @@ use super::phone::{normalize_phone, parse_region, split_phones, PhoneProblem};
 use super::plan::{Identifier, ImportPlan};
 use super::reason::{Issue, Reason};
 use super::source::RawRow;
-use super::text::{clean_cell, fold_key, folds_to};
+use super::text::{clean_cell, clean_value, fold_key, folds_to, Layout, Removed};
 
 /// The longest first and last name together (SPEC §1).
 pub const MAX_NAME: usize = 150;
@@ -137,6 +137,20 @@ impl Validator {
             no_consent: None,
         };
         let cell = |i: usize| raw.cells.get(i).map(clean_cell).unwrap_or_default();
+        // Mapped columns that had control characters or escape sequences removed, each
+        // warned about once, after the values (a Vec that allocates only when one has).
+        let mut controls: Vec<(usize, Removed)> = Vec::new();
+        let mut mapped = |i: usize, layout: Layout| {
+            let cleaned = raw
+                .cells
+                .get(i)
+                .map(|c| clean_value(c, layout))
+                .unwrap_or_default();
+            if cleaned.removed.any() {
+                controls.push((i, cleaned.removed));
+            }
+            cleaned.value
+        };
 
         self.check_extra_fields(raw, &mut out);
         if let Some(i) = self.consent_column {
@@ -161,7 +175,7 @@ impl Validator {
         // The row's own country decides how its national phone numbers are read.
         let mut row_region = self.region;
         if let Some(i) = self.country_column {
-            let value = cell(i);
+            let value = mapped(i, Layout::Flatten);
             if !value.is_empty() {
                 match normalize_country(&value) {
                     Some(code) => {
@@ -190,7 +204,13 @@ impl Validator {
             ) {
                 continue;
             }
-            let value = cell(column.index);
+            // Notes keep their tabs and line breaks; phone and email cells are split on
+            // them; every other field reads one line.
+            let layout = match column.target {
+                Target::Field(Field::Note | Field::Phone | Field::Email) => Layout::Keep,
+                _ => Layout::Flatten,
+            };
+            let value = mapped(column.index, layout);
             let header = column.header.as_str();
             match &column.target {
                 _ if value.is_empty() => {}
@@ -276,11 +296,27 @@ impl Validator {
             }
         }
 
+        for (i, removed) in controls {
+            self.warn_controls(&mut out, i, removed);
+        }
         self.fill_names(&mut out, full_name);
         self.judge_phones(&mut out, phone_problems);
         self.judge_emails(&mut out, email_problems);
         self.judge_identifiers(&mut out);
         out
+    }
+
+    /// `control_characters`: what was removed from the column's value, never the value
+    /// itself (it may be the escape sequence). Each column is read once per row.
+    fn warn_controls(&self, out: &mut RowCheck, index: usize, removed: Removed) {
+        out.warnings.push(Issue::new(
+            Reason::ControlCharacters,
+            self.header.get(index).map(String::as_str),
+            format!(
+                "{} removed, so the value cannot drive a terminal; the rest of it was kept",
+                removed.describe()
+            ),
+        ));
     }
 
     fn check_extra_fields(&self, raw: &RawRow, out: &mut RowCheck) {
@@ -586,4 +622,84 @@ fn match_option(options: &[String], value: &str) -> Option<String> {
         .iter()
         .find(|o| fold_key(o) == fold_key(value))
         .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::records::Cells;
+
+    fn check(header: &[&str], cells: &[&str]) -> RowCheck {
+        let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+        let plan = ImportPlan {
+            file: "t.csv".into(),
+            read: Default::default(),
+            mapping: Mapping::auto(&header),
+            options: Default::default(),
+            date_orders: Default::default(),
+        };
+        let validator = Validator::new(&plan, &header).unwrap();
+        validator.check(&RawRow {
+            row: 2,
+            line: 2,
+            cells: Cells::from_strings(cells),
+        })
+    }
+
+    #[test]
+    fn control_characters_are_removed_with_a_warning_naming_the_column() {
+        let row = check(
+            &["First Name", "Last Name", "Phone", "Notes", "Comment"],
+            &[
+                "\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}Ada",
+                "Love\u{0}lace\u{1b}[2J",
+                "+1 212 334\u{9b}31m 5678",
+                "line one\r\nline\ttwo",
+                "\u{1b}]0;ignored column\u{7}",
+            ],
+        );
+        assert!(row.errors.is_empty(), "{:?}", row.errors);
+        let c = &row.contact;
+        assert_eq!(c.first_name.as_deref(), Some("Ada"));
+        assert_eq!(c.last_name.as_deref(), Some("Lovelace"));
+        assert_eq!(c.phones, ["+12123345678"]);
+        assert_eq!(c.note.as_deref(), Some("line one\nline\ttwo"));
+        let warned: Vec<(&str, &str)> = row
+            .warnings
+            .iter()
+            .filter(|w| w.reason == Reason::ControlCharacters)
+            .map(|w| (w.column.as_deref().unwrap(), w.message.as_str()))
+            .collect();
+        assert_eq!(
+            warned,
+            [
+                ("First Name", "escape sequences removed, so the value cannot drive a terminal; the rest of it was kept"),
+                ("Last Name", "escape sequences and NUL bytes removed, so the value cannot drive a terminal; the rest of it was kept"),
+                ("Phone", "escape sequences removed, so the value cannot drive a terminal; the rest of it was kept"),
+            ],
+            "a note's line breaks and an unmapped column are not warned about"
+        );
+    }
+
+    #[test]
+    fn other_fields_read_one_line_and_keep_bidi_controls() {
+        let row = check(
+            &["Name", "Email", "Company", "Address"],
+            &[
+                "Ada\u{202E}evil Lovelace",
+                "ada@example.com\nada@work.example",
+                "Analytical\tEngines",
+                "1 Main St\r\nSuite 4",
+            ],
+        );
+        let c = &row.contact;
+        assert_eq!(c.first_name.as_deref(), Some("Ada\u{202E}evil"));
+        assert_eq!(c.emails, ["ada@example.com", "ada@work.example"]);
+        assert_eq!(c.company.as_deref(), Some("Analytical Engines"));
+        assert_eq!(c.address.as_deref(), Some("1 Main St Suite 4"));
+        assert!(row
+            .warnings
+            .iter()
+            .all(|w| w.reason != Reason::ControlCharacters));
+    }
 }
