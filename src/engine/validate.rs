@@ -141,15 +141,16 @@ impl Validator {
         // warned about once, after the values (a Vec that allocates only when one has).
         let mut controls: Vec<(usize, Removed)> = Vec::new();
         let mut mapped = |i: usize, layout: Layout| {
-            let cleaned = raw
+            let mut removed = Removed::default();
+            let value = raw
                 .cells
                 .get(i)
-                .map(|c| clean_value(c, layout))
+                .map(|c| clean_value(c, layout, &mut removed))
                 .unwrap_or_default();
-            if cleaned.removed.any() {
-                controls.push((i, cleaned.removed));
+            if removed.any() {
+                controls.push((i, removed));
             }
-            cleaned.value
+            value
         };
 
         self.check_extra_fields(raw, &mut out);
