@@ -32,12 +32,8 @@ pub enum EngineError {
         format: &'static str,
         advice: &'static str,
     },
-    #[error("{path}: binary data ({what} at byte {offset}), not a text CSV file; export the contacts as CSV", path = .path.display())]
-    Binary {
-        path: PathBuf,
-        offset: usize,
-        what: &'static str,
-    },
+    #[error("{path}: binary data ({what}), not a text CSV file; export the contacts as CSV", path = .path.display())]
+    Binary { path: PathBuf, what: String },
     #[error("{path}: quote opened on line {line} is never closed, so everything after it would become one value; close the quote or remove it", path = .path.display())]
     UnterminatedQuote { path: PathBuf, line: u64 },
     #[error("{path}: unknown encoding {label:?}; use a name such as UTF-8, UTF-16LE or windows-1252", path = .path.display())]

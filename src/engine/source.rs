@@ -371,6 +371,7 @@ fn refuse_other_formats(path: &Path, sample: &[u8]) -> Result<()> {
             _ => spreadsheet("a ZIP archive", "unzip it and import the .csv inside"),
         };
     }
+    refuse_binary_magic(path, sample)?;
     if sample.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return spreadsheet("an Excel 97-2003 workbook (.xls)", EXPORT);
     }
@@ -415,7 +416,7 @@ fn bom_length(sample: &[u8], encoding: &'static Encoding) -> usize {
 }
 
 /// BOM first; then UTF-16 recognised by its NUL pattern; then UTF-8 if the bytes are valid;
-/// Windows-1252 otherwise. NUL bytes in anything else mean binary data.
+/// Windows-1252 otherwise. A sample that is mostly NUL and control bytes is binary data.
 fn detect_encoding(path: &Path, sample: &[u8]) -> Result<(&'static Encoding, bool)> {
     if let Some((enc, _)) = Encoding::for_bom(sample) {
         return Ok((enc, true));
@@ -423,31 +424,77 @@ fn detect_encoding(path: &Path, sample: &[u8]) -> Result<(&'static Encoding, boo
     if let Some(enc) = utf16_without_bom(sample) {
         return Ok((enc, false));
     }
-    if let Some(offset) = sample.iter().position(|&b| b == 0) {
-        return Err(EngineError::Binary {
-            path: path.to_path_buf(),
-            offset,
-            what: "NUL bytes",
-        });
-    }
-    // Text may hold a stray escape or bell (shown as placeholders later); binary data is
-    // mostly control bytes.
-    let is_control = |b: &u8| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C);
-    let controls = sample.iter().filter(|b| is_control(b)).count();
-    if controls * 10 > sample.len() * 3 {
-        let offset = sample.iter().position(is_control).unwrap_or(0);
-        return Err(EngineError::Binary {
-            path: path.to_path_buf(),
-            offset,
-            what: "control bytes",
-        });
-    }
+    refuse_binary(path, sample)?;
     match std::str::from_utf8(sample) {
         Ok(_) => Ok((UTF_8, false)),
         // A character cut in two by the end of the sample is not an error.
         Err(e) if e.error_len().is_none() => Ok((UTF_8, false)),
         Err(_) => Ok((WINDOWS_1252, false)),
     }
+}
+
+/// The share of NUL and control bytes (tab, line feed, carriage return and form feed
+/// aside), in percent, above which a sample is binary data. Text holds a handful at most —
+/// a stray NUL or escape sequence, which import removes from the value with a warning —
+/// while random or compressed bytes hold about 11% and most binary formats far more.
+const BINARY_SHARE_PERCENT: usize = 10;
+
+/// Refuses a sample by the share of its NUL and control bytes, never by one byte.
+fn refuse_binary(path: &Path, sample: &[u8]) -> Result<()> {
+    let is_control =
+        |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)) || *b == 0x7F;
+    let controls = sample.iter().filter(|b| is_control(b)).count();
+    if controls * 100 <= sample.len() * BINARY_SHARE_PERCENT {
+        return Ok(());
+    }
+    let first = sample.iter().position(is_control).unwrap_or(0);
+    Err(EngineError::Binary {
+        path: path.to_path_buf(),
+        what: format!(
+            "{}% of the first {} bytes are NUL or control bytes, the first at byte {first}",
+            (controls * 100 + sample.len() / 2) / sample.len().max(1),
+            sample.len()
+        ),
+    })
+}
+
+/// Formats known by their first bytes that are neither text nor a spreadsheet.
+const BINARY_MAGIC: &[(&[u8], &str)] = &[
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (&[0xFF, 0xD8, 0xFF], "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"SQLite format 3\0", "an SQLite database"),
+    (
+        b"redb\x1a\x0a\xa9\x0d\x0a",
+        "a redb database, such as a rolodex store",
+    ),
+    (b"\x7fELF", "a program (ELF)"),
+    (&[0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C], "a 7-Zip archive"),
+    (
+        &[0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00],
+        "an xz-compressed file",
+    ),
+    (&[0x28, 0xB5, 0x2F, 0xFD], "a zstd-compressed file"),
+    (b"BZh", "a bzip2-compressed file"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+];
+
+/// Refuses a file whose first bytes name a binary format, whatever its share of controls.
+fn refuse_binary_magic(path: &Path, sample: &[u8]) -> Result<()> {
+    for (magic, what) in BINARY_MAGIC {
+        // "BZh" starts text too: bzip2 follows it with the block size and a fixed signature.
+        let bzip2_checked = *magic != b"BZh"
+            || (sample.get(3).is_some_and(|b| (b'1'..=b'9').contains(b))
+                && sample.get(4..10) == Some(&[0x31, 0x41, 0x59, 0x26, 0x53, 0x59][..]));
+        if sample.starts_with(magic) && bzip2_checked {
+            return Err(EngineError::Binary {
+                path: path.to_path_buf(),
+                what: (*what).to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Text in UTF-16 without a BOM has a NUL in every other byte for Latin text.
@@ -785,6 +832,72 @@ mod tests {
         let (sum, rows) = source.verify().unwrap();
         assert_eq!(rows, 10_000);
         assert_eq!(sum, file_checksum(&path).unwrap());
+    }
+
+    fn open_bytes(bytes: &[u8]) -> Result<Source> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.csv");
+        std::fs::write(&path, bytes).unwrap();
+        Source::open(&path, &ReadOptions::default())
+    }
+
+    fn binary_reason(bytes: &[u8]) -> Option<String> {
+        match open_bytes(bytes) {
+            Err(EngineError::Binary { what, .. }) => Some(what),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn one_nul_or_escape_does_not_make_a_file_binary() {
+        let source = open_bytes(b"Name,Phone\nAda,+1 212\x00 334 5678\n").unwrap();
+        assert_eq!(source.info.encoding, "UTF-8");
+        let source = open_bytes(b"Name,Phone\n\x1b]0;x\x07Ada,+1 212 334 5678\n").unwrap();
+        assert_eq!(source.header(), ["Name", "Phone"]);
+    }
+
+    #[test]
+    fn binary_is_told_by_the_share_of_control_bytes() {
+        // A deterministic stand-in for random bytes: about 11% of them are controls.
+        let mut x: u32 = 12345;
+        let random: Vec<u8> = (0..8192)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (x >> 16) as u8
+            })
+            .collect();
+        let what = binary_reason(&random).expect("random bytes are binary");
+        assert!(
+            what.contains("of the first 8192 bytes are NUL or control bytes"),
+            "{what}"
+        );
+        let mut padded = b"Name,Phone\n".to_vec();
+        padded.extend(std::iter::repeat_n(0u8, 40));
+        padded.extend(b"Ada,1\n");
+        assert!(
+            binary_reason(&padded).is_some(),
+            "a sample mostly NUL is binary"
+        );
+    }
+
+    #[test]
+    fn binary_formats_are_told_by_their_first_bytes() {
+        let png = b"\x89PNG\r\n\x1a\nName,Phone\nAda,1\n";
+        assert_eq!(binary_reason(png).as_deref(), Some("a PNG image"));
+        let store = b"redb\x1a\x0a\xa9\x0d\x0aName,Phone\n";
+        assert!(binary_reason(store).unwrap().contains("rolodex store"));
+        // Text that happens to start like a magic number is still text.
+        let text = b"BZh,Phone\nAda,+1 212 334 5678\n";
+        assert_eq!(open_bytes(text).unwrap().header(), ["BZh", "Phone"]);
+    }
+
+    #[test]
+    fn utf16_without_a_bom_is_still_text() {
+        let text = "Name,Phone\nAda,+1 212 334 5678\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        assert_eq!(open_bytes(&le).unwrap().info.encoding, "UTF-16LE");
+        let be: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(open_bytes(&be).unwrap().info.encoding, "UTF-16BE");
     }
 
     #[test]
