@@ -106,9 +106,7 @@ pub fn plan_from_args(
     defaults: &ImportOptions,
 ) -> Result<ImportPlan, String> {
     let mut mapping = Mapping::auto(source.header());
-    for spec in &args.map {
-        mapping.apply_override(spec)?;
-    }
+    mapping.apply_flags(&args.map)?;
     if args.identifier == crate::engine::plan::Identifier::Id
         && args.purpose != crate::engine::plan::Purpose::Update
     {
@@ -142,7 +140,7 @@ pub fn prepare(args: &ImportArgs) -> Result<Prepared, i32> {
     let source =
         Source::open(&args.file, &read_options(&args.read)).map_err(|e| output::fail(&e))?;
     let mut plan = plan_from_args(args, &source, &config.import_defaults()).map_err(|e| {
-        eprintln!("rolodex: {e}");
+        eprintln!("rolodex: {}", sanitize_for_terminal(&e));
         EXIT_USAGE
     })?;
     let o = &plan.options;
@@ -155,7 +153,7 @@ pub fn prepare(args: &ImportArgs) -> Result<Prepared, i32> {
         return Err(EXIT_UNUSABLE);
     }
     if let Err(e) = crate::engine::validate::Validator::new(&plan, source.header()) {
-        eprintln!("rolodex: {e}");
+        eprintln!("rolodex: {}", sanitize_for_terminal(&e));
         return Err(EXIT_USAGE);
     }
     let (orders, dates) =

@@ -591,9 +591,53 @@ impl Mapping {
         Mapping { columns }
     }
 
-    /// Applies `--map 'Header=field'` overrides; the header is matched as written first,
-    /// then folded, then as a 1-based column number.
+    /// Applies one `--map 'Header=field'` override (or the wizard's choice for a column);
+    /// the header is matched as written first, then folded, then as a 1-based column
+    /// number. A built-in field that takes one column leaves the column it had.
     pub fn apply_override(&mut self, spec: &str) -> Result<(), String> {
+        let (index, target) = self.resolve_override(spec)?;
+        self.set_target(index, target);
+        Ok(())
+    }
+
+    /// Applies the `--map` flags of one command line together. Two flags that give one
+    /// column two targets, or that map two columns to a field that takes one (every
+    /// built-in field but phone, email and tags, and each custom field), are refused,
+    /// naming both flags: one of the columns would silently lose its values. A flag wins
+    /// over the automatic mapping: a column mapped automatically to the field a flag gives
+    /// another column is left out.
+    pub fn apply_flags<S: AsRef<str>>(&mut self, specs: &[S]) -> Result<(), String> {
+        let mut given: Vec<(usize, Target, &str)> = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let spec = spec.as_ref();
+            let (index, target) = self.resolve_override(spec)?;
+            for (earlier_index, earlier_target, earlier) in &given {
+                if *earlier_index == index && *earlier_target != target {
+                    return Err(format!(
+                        "--map {earlier:?} and --map {spec:?} both map the column {:?}; a column goes to one field, so keep one of the two",
+                        self.columns[index].header
+                    ));
+                }
+                if *earlier_index != index
+                    && takes_one_column(&target)
+                    && same_field(earlier_target, &target)
+                {
+                    return Err(format!(
+                        "--map {earlier:?} and --map {spec:?} both map to {}, which takes one column: the values of one would be lost. Map one of them to another field, or to ignore",
+                        field_name(&target)
+                    ));
+                }
+            }
+            given.push((index, target, spec));
+        }
+        for (index, target, _) in given {
+            self.set_target(index, target);
+        }
+        Ok(())
+    }
+
+    /// The column and the target an override names.
+    fn resolve_override(&self, spec: &str) -> Result<(usize, Target), String> {
         let (header, target) = spec
             .rsplit_once('=')
             .filter(|(h, _)| !h.trim().is_empty())
@@ -615,7 +659,18 @@ impl Mapping {
                 names.join(", ")
             )
         })?;
+        // `Phone=` is most likely a field name lost to the shell or a typo; taking it as
+        // `ignore` would silently drop the column.
+        if target.trim().is_empty() {
+            return Err(format!(
+                "--map {spec:?}: no field after '='; give a field (such as phone or first_name), or ignore to leave the column out"
+            ));
+        }
         let target = Target::parse(target).map_err(|e| format!("--map {spec:?}: {e}"))?;
+        Ok((index, target))
+    }
+
+    fn set_target(&mut self, index: usize, target: Target) {
         if let Target::Field(f) = &target {
             if !f.repeatable() {
                 for c in &mut self.columns {
@@ -629,7 +684,6 @@ impl Mapping {
         let column = &mut self.columns[index];
         column.target = target;
         column.source = MapSource::User;
-        Ok(())
     }
 
     fn find_column(&self, header: &str) -> Option<usize> {
@@ -736,6 +790,30 @@ impl Mapping {
             .filter(|c| c.source == MapSource::Unmatched)
             .filter_map(|c| suggest_field(&c.header).map(|f| (c.header.clone(), f)))
             .collect()
+    }
+}
+
+/// A built-in field other than phone, email and tags, or a custom field: one column each.
+fn takes_one_column(target: &Target) -> bool {
+    match target {
+        Target::Field(f) => !f.repeatable(),
+        Target::Custom(_) => true,
+        Target::Ignore => false,
+    }
+}
+
+/// Two targets that fill the same field (a custom field by its name, whatever its type).
+fn same_field(a: &Target, b: &Target) -> bool {
+    match (a, b) {
+        (Target::Custom(a), Target::Custom(b)) => a.name == b.name,
+        _ => a == b,
+    }
+}
+
+fn field_name(target: &Target) -> String {
+    match target {
+        Target::Custom(c) => format!("custom:{}", c.name),
+        other => other.label(),
     }
 }
 
@@ -981,6 +1059,53 @@ mod tests {
             .apply_override("Stage=phonee")
             .unwrap_err()
             .contains("unknown field"));
+    }
+
+    #[test]
+    fn flags_that_would_lose_a_column_are_refused_naming_both() {
+        let head = header(&[
+            "First Name",
+            "Last Name",
+            "Phone",
+            "Mobile",
+            "Born",
+            "Joined",
+        ]);
+        let refused = |flags: &[&str]| {
+            let mut m = Mapping::auto(&head);
+            let before = m.clone();
+            let err = m.apply_flags(flags).unwrap_err();
+            assert_eq!(m, before, "nothing applied when refused: {flags:?}");
+            err
+        };
+        let err = refused(&["First Name=first_name", "Last Name=first_name"]);
+        assert!(
+            err.starts_with("--map \"First Name=first_name\" and --map \"Last Name=first_name\" both map to first_name"),
+            "{err}"
+        );
+        let err = refused(&["Phone="]);
+        assert!(err.contains("no field after '='"), "{err}");
+        let err = refused(&["Phone=phone", "phone=email"]);
+        assert!(
+            err.contains("\"Phone=phone\" and --map \"phone=email\" both map the column \"Phone\""),
+            "{err}"
+        );
+        let err = refused(&["Born=custom:date:date", "Joined=custom:date"]);
+        assert!(err.contains("both map to custom:date"), "{err}");
+
+        // Phones, emails and tags take several columns; the same flag twice says one thing.
+        let mut m = Mapping::auto(&head);
+        m.apply_flags(&["Phone=phone", "Mobile=phone", "Phone=phone"])
+            .unwrap();
+        assert_eq!(targets(&m)[2..4], ["phone", "phone"]);
+    }
+
+    #[test]
+    fn a_flag_wins_over_the_automatic_mapping() {
+        let mut m = Mapping::auto(&header(&["First Name", "Given", "Phone"]));
+        assert_eq!(targets(&m), ["first_name", "ignore", "phone"]);
+        m.apply_flags(&["Given=first_name"]).unwrap();
+        assert_eq!(targets(&m), ["ignore", "first_name", "phone"]);
     }
 
     #[test]

@@ -205,10 +205,8 @@ impl Ctx {
             .map(|g| g.map.clone())
             .unwrap_or_default();
         let mut refused = None;
-        for spec in &overrides {
-            if let Err(e) = self.mapping.apply_override(spec) {
-                refused.get_or_insert(e);
-            }
+        if let Err(e) = self.mapping.apply_flags(&overrides) {
+            refused.get_or_insert(e);
         }
         self.custom_defined = self
             .store
