@@ -372,6 +372,7 @@ pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> i32 {
     };
     let stdout = std::io::stdout();
     let result = if csv {
+        let terminal = output::stdout_is_terminal();
         let mut w = SafeCsv::new(stdout.lock());
         let extra: &[&str] = if failed_only {
             &["Error"]
@@ -384,7 +385,13 @@ pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> i32 {
             .map(String::as_str)
             .chain(extra.iter().copied())
             .collect();
-        let mut ok = w.row(header).map_err(|e| StoreError::Codec(e.to_string()));
+        let mut ok = w
+            .row(
+                header
+                    .iter()
+                    .map(|h| output::csv_cell(terminal, h.to_string())),
+            )
+            .map_err(|e| StoreError::Codec(e.to_string()));
         if ok.is_ok() {
             ok = store.job_rows(id, &mut |row| {
                 if failed_only && !row.status.is_problem() {
@@ -408,8 +415,12 @@ pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> i32 {
                 } else {
                     vec![row.status.name().to_string(), messages]
                 };
-                w.row(cells.chain(tail))
-                    .map_err(|e| StoreError::Codec(e.to_string()))
+                w.row(
+                    cells
+                        .chain(tail)
+                        .map(|cell| output::csv_cell(terminal, cell)),
+                )
+                .map_err(|e| StoreError::Codec(e.to_string()))
             });
         }
         ok.and_then(|_| w.flush().map_err(|e| StoreError::Codec(e.to_string())))
@@ -543,6 +554,7 @@ pub fn contacts(json: bool, csv: bool, search: Option<&str>, db: Option<&Path>) 
     if json {
         output::print_json(&shown.iter().map(|c| contact_json(c)).collect::<Vec<_>>());
     } else if csv {
+        let terminal = output::stdout_is_terminal();
         let mut w = SafeCsv::new(std::io::stdout().lock());
         let header = [
             "id",
@@ -571,7 +583,7 @@ pub fn contacts(json: bool, csv: bool, search: Option<&str>, db: Option<&Path>) 
                 break;
             }
             let o = |v: &Option<String>| v.clone().unwrap_or_default();
-            result = w.row([
+            let cells = [
                 c.id.to_string(),
                 o(&c.first_name),
                 o(&c.last_name),
@@ -591,7 +603,8 @@ pub fn contacts(json: bool, csv: bool, search: Option<&str>, db: Option<&Path>) 
                 c.lists.iter().cloned().collect::<Vec<_>>().join(", "),
                 format!("{:?}", c.consent).to_lowercase(),
                 c.shared.to_string(),
-            ]);
+            ];
+            result = w.row(cells.map(|cell| output::csv_cell(terminal, cell)));
         }
         if let Err(e) = result.and_then(|_| w.flush()) {
             eprintln!("rolodex: {e}");

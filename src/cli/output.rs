@@ -1,6 +1,9 @@
 //! What the command line prints: JSON on stdout for scripts, short readable text for
-//! people, progress on stderr only when it is a terminal. Every cell from a file passes
-//! through `sanitize_for_terminal` before it is printed.
+//! people, progress on stderr only when it is a terminal. Every line of text for people
+//! passes through `sanitize_for_terminal` before it is printed, and so does every string
+//! of JSON or CSV when stdout is a terminal: a stored value can never drive the terminal
+//! (an older store may hold the raw bytes of a cell). Sent to a file or a pipe, JSON keeps
+//! the exact data.
 
 use std::io::{IsTerminal, Write};
 
@@ -21,10 +24,52 @@ pub fn fail(error: &EngineError) -> i32 {
     EXIT_UNUSABLE
 }
 
+/// Prints JSON on stdout: exact for a file or a pipe, every string (and key) shown as
+/// `sanitize_for_terminal` shows it when stdout is a terminal.
 pub fn print_json(value: &impl serde::Serialize) {
     let mut out = std::io::stdout().lock();
-    let _ = serde_json::to_writer_pretty(&mut out, value);
+    if stdout_is_terminal() {
+        let mut value = serde_json::to_value(value).unwrap_or(Value::Null);
+        sanitize_json(&mut value);
+        let _ = serde_json::to_writer_pretty(&mut out, &value);
+    } else {
+        let _ = serde_json::to_writer_pretty(&mut out, value);
+    }
     let _ = writeln!(out);
+}
+
+/// Whether stdout is a terminal, where a stored escape sequence would run.
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+/// Every string and key of `value`, as `sanitize_for_terminal` shows it.
+pub fn sanitize_json(value: &mut Value) {
+    match value {
+        Value::String(s) => *s = clean(s),
+        Value::Array(items) => items.iter_mut().for_each(sanitize_json),
+        Value::Object(fields) => {
+            *fields = std::mem::take(fields)
+                .into_iter()
+                .map(|(key, mut v)| {
+                    sanitize_json(&mut v);
+                    (clean(&key), v)
+                })
+                .collect();
+        }
+        _ => {}
+    }
+}
+
+/// A cell of CSV on stdout: shown as `sanitize_for_terminal` shows it on a terminal; to a
+/// file or a pipe, as it is (the CSV writer removes control characters and neutralizes
+/// formulas either way).
+pub fn csv_cell(terminal: bool, cell: String) -> String {
+    if terminal {
+        clean(&cell)
+    } else {
+        cell
+    }
 }
 
 /// A progress bar on stderr, or `None` when stderr is not a terminal.
@@ -128,8 +173,12 @@ impl Human {
         }
     }
 
+    /// One line (or several, split on line breaks) for people: whatever the caller
+    /// cleaned or forgot to, nothing in it can drive the terminal.
     pub fn line(&mut self, text: &str) {
-        let _ = writeln!(self.out, "{text}");
+        for line in text.split('\n') {
+            let _ = writeln!(self.out, "{}", clean(line));
+        }
     }
 
     pub fn file_info(&mut self, info: &FileInfo) {
@@ -198,7 +247,7 @@ impl Human {
             self.line(&format!(
                 "  {:<28} → {}{note}",
                 clean(&c.header),
-                c.target.label()
+                clean(&c.target.label())
             ));
         }
     }

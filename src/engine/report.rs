@@ -12,6 +12,7 @@ use super::outfile::{OutFile, OutfileError};
 use super::reason::Issue;
 use super::records::Cells;
 use super::resolve::RowStatus;
+use super::text::strip_controls;
 
 /// Prefixes a `'` to a cell that a spreadsheet would execute (`=`, `+`, `-`, `@`, tab or
 /// carriage return first). `+16135551234` and `-12.5` are plain values and stay readable.
@@ -53,7 +54,8 @@ pub fn create_private(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
-/// A CSV writer that neutralizes every cell it writes.
+/// A CSV writer that removes control characters from every cell it writes and neutralizes
+/// formulas.
 pub struct SafeCsv<W: Write> {
     inner: csv::Writer<W>,
 }
@@ -70,9 +72,11 @@ impl<W: Write> SafeCsv<W> {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
+        // Control characters first, so that a formula behind an escape sequence is still
+        // found and neutralized.
         let record: Vec<String> = cells
             .into_iter()
-            .map(|c| neutralize(c.as_ref()).into_owned())
+            .map(|c| neutralize(&strip_controls(c.as_ref())).into_owned())
             .collect();
         self.inner.write_record(&record).map_err(io::Error::other)
     }
@@ -209,5 +213,29 @@ mod tests {
         assert_eq!(neutralize("-12.5"), "-12.5");
         assert_eq!(neutralize("Jane"), "Jane");
         assert_eq!(neutralize(""), "");
+    }
+
+    #[test]
+    fn written_cells_carry_no_control_bytes_and_no_live_formula() {
+        let mut w = SafeCsv::new(Vec::new());
+        w.row([
+            "\u{1b}[0m=HYPERLINK(\"http://x\")",
+            "\u{1b}]52;c;cGF5bG9hZA==\u{7}Ada",
+            "\u{0}\r@SUM(A1)",
+            "\u{9b}31mline\nbreak",
+        ])
+        .unwrap();
+        w.flush().unwrap();
+        let text = String::from_utf8(w.inner.into_inner().unwrap()).unwrap();
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\t')),
+            "{text:?}"
+        );
+        assert_eq!(
+            text,
+            "\"'=HYPERLINK(\"\"http://x\"\")\",Ada,'@SUM(A1),\"line\nbreak\"\n"
+        );
     }
 }
