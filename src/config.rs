@@ -47,6 +47,33 @@ pub enum Threshold {
     Word(String),
 }
 
+impl Threshold {
+    /// The limit in failed rows, `u64::MAX` for none; zero is refused, since a job that
+    /// stops before its first row can never be resumed.
+    pub fn rows(&self) -> Result<u64, String> {
+        match self {
+            Threshold::Rows(0) => Err(MAX_FAILURES_ZERO.into()),
+            Threshold::Rows(n) => Ok(*n),
+            Threshold::Word(word) if word.trim().eq_ignore_ascii_case("none") => Ok(u64::MAX),
+            Threshold::Word(word) => Err(format!(
+                "{word:?}: use a positive number of failed rows, or none for no limit"
+            )),
+        }
+    }
+}
+
+const MAX_FAILURES_ZERO: &str =
+    "0 would stop every import before its first row; use a positive number of failed rows, or none for no limit";
+
+/// `--max-failures N|none`, read as `max_failures` in config.toml is.
+pub fn parse_max_failures(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) => Threshold::Rows(n),
+        Err(_) => Threshold::Word(text.to_string()),
+    }
+    .rows()
+}
+
 impl Config {
     /// Where the file is looked for.
     pub fn path() -> Option<PathBuf> {
@@ -94,12 +121,8 @@ impl Config {
                 ));
             }
         }
-        if let Some(Threshold::Word(word)) = &self.max_failures {
-            if word != "none" {
-                return Err(format!(
-                    "max_failures = {word:?}: use a number of rows, or \"none\" for no limit"
-                ));
-            }
+        if let Some(threshold) = &self.max_failures {
+            threshold.rows().map_err(|e| format!("max_failures: {e}"))?;
         }
         Ok(())
     }
@@ -113,10 +136,9 @@ impl Config {
         if let Some(require) = self.require {
             options.require = require;
         }
-        match &self.max_failures {
-            Some(Threshold::Rows(n)) => options.max_failures = *n,
-            Some(Threshold::Word(_)) => options.max_failures = u64::MAX,
-            None => {}
+        // Checked when the file was read.
+        if let Some(Ok(rows)) = self.max_failures.as_ref().map(Threshold::rows) {
+            options.max_failures = rows;
         }
         options
     }
@@ -190,6 +212,20 @@ mod tests {
     }
 
     #[test]
+    fn the_flag_reads_max_failures_as_the_file_does() {
+        assert_eq!(parse_max_failures("250"), Ok(250));
+        assert_eq!(parse_max_failures("none"), Ok(u64::MAX));
+        assert_eq!(parse_max_failures("None"), Ok(u64::MAX));
+        assert!(parse_max_failures("0")
+            .unwrap_err()
+            .starts_with("0 would stop every import"));
+        assert!(parse_max_failures("-3")
+            .unwrap_err()
+            .contains("positive number"));
+        assert!(parse_max_failures("lots").unwrap_err().contains("or none"));
+    }
+
+    #[test]
     fn no_file_means_the_built_in_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::read(&dir.path().join("config.toml")).unwrap();
@@ -212,7 +248,12 @@ mod tests {
         let err = read("region = \"ZZ\"\n").unwrap_err();
         assert!(err.contains("\"ZZ\" is not a region"), "{err}");
         let err = read("max_failures = \"lots\"\n").unwrap_err();
-        assert!(err.contains("\"none\" for no limit"), "{err}");
+        assert!(err.contains("or none for no limit"), "{err}");
+        let err = read("max_failures = 0\n").unwrap_err();
+        assert!(
+            err.contains("max_failures: 0 would stop every import"),
+            "{err}"
+        );
         let err = read("max_failures = -5\n").unwrap_err();
         assert!(err.contains("a number of rows, or \"none\""), "{err}");
         let err = read("require = \"everything\"\n").unwrap_err();

@@ -189,8 +189,8 @@ pub struct ImportArgs {
     /// Share the contacts with the whole team
     #[arg(long)]
     pub shared: bool,
-    /// Stop after this many failed rows
-    #[arg(long, value_name = "N")]
+    /// Stop after this many failed rows (a positive number), or none for no limit
+    #[arg(long, value_name = "N|none", value_parser = crate::config::parse_max_failures)]
     pub max_failures: Option<u64>,
     /// Check every row and report, writing nothing
     #[arg(long)]
