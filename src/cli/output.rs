@@ -399,3 +399,26 @@ pub fn job_notes(job: &crate::store::jobs::Job) -> Vec<String> {
     }
     notes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_for_a_terminal_has_every_string_and_key_sanitized() {
+        let mut value = json!({
+            "first_name": "\u{1b}]0;pwned\u{7}Ada",
+            "custom": {"\u{1b}[2Jkey": ["\u{9b}31m", 3, null, "plain"]},
+        });
+        sanitize_json(&mut value);
+        assert_eq!(
+            value,
+            json!({
+                "first_name": "\u{241b}]0;pwned\u{2407}Ada",
+                "custom": {"\u{241b}[2Jkey": ["<U+009B>31m", 3, null, "plain"]},
+            })
+        );
+        assert_eq!(csv_cell(true, "a\u{1b}[2J".into()), "a\u{241b}[2J");
+        assert_eq!(csv_cell(false, "a\u{1b}[2J".into()), "a\u{1b}[2J");
+    }
+}

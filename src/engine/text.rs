@@ -434,7 +434,7 @@ mod tests {
         assert_eq!(sanitize_for_terminal("plain"), "plain");
         let all: String = (0u32..0x300).filter_map(char::from_u32).collect();
         let safe = sanitize_for_terminal(&all);
-        assert!(!safe.chars().any(|c| is_control(c)), "{safe:?}");
+        assert!(!safe.chars().any(is_control), "{safe:?}");
     }
 
     fn removed(value: &str, layout: Layout) -> (String, Removed) {

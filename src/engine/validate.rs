@@ -314,7 +314,7 @@ impl Validator {
             Reason::ControlCharacters,
             self.header.get(index).map(String::as_str),
             format!(
-                "{} removed, so the value cannot drive a terminal; the rest of it was kept",
+                "{} removed; the rest of the value was kept",
                 removed.describe()
             ),
         ));
@@ -674,9 +674,18 @@ mod tests {
         assert_eq!(
             warned,
             [
-                ("First Name", "escape sequences removed, so the value cannot drive a terminal; the rest of it was kept"),
-                ("Last Name", "escape sequences and NUL bytes removed, so the value cannot drive a terminal; the rest of it was kept"),
-                ("Phone", "escape sequences removed, so the value cannot drive a terminal; the rest of it was kept"),
+                (
+                    "First Name",
+                    "escape sequences removed; the rest of the value was kept"
+                ),
+                (
+                    "Last Name",
+                    "escape sequences and NUL bytes removed; the rest of the value was kept"
+                ),
+                (
+                    "Phone",
+                    "escape sequences removed; the rest of the value was kept"
+                ),
             ],
             "a note's line breaks and an unmapped column are not warned about"
         );

@@ -287,6 +287,26 @@ fn invalid_website() {
 }
 
 #[test]
+fn control_characters_name_the_column() {
+    let j = dry_run("rules/control_characters.csv", &[]);
+    assert_eq!(
+        reason(&j, "control_characters"),
+        1,
+        "the note's line break is kept"
+    );
+    assert_eq!(
+        problems_of(&j, 2),
+        [(
+            "control_characters".to_string(),
+            "escape sequences removed; the rest of the value was kept".to_string()
+        )]
+    );
+    assert_eq!(j["problems"][0]["issues"][0]["column"], "Company");
+    assert_eq!(j["samples"][0]["company"], "Analytical Engines");
+    assert_eq!(j["samples"][0]["note"], "line one\nline two");
+}
+
+#[test]
 fn extra_fields_names_the_values() {
     let j = dry_run("rules/extra_fields.csv", &[]);
     assert_eq!(

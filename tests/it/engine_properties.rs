@@ -5,7 +5,9 @@ use proptest::prelude::*;
 use rolodex::engine::email::normalize_email;
 use rolodex::engine::phone::{normalize_phone, parse_region};
 use rolodex::engine::source::{ReadOptions, Source};
-use rolodex::engine::text::{clean_cell, sanitize_for_terminal};
+use rolodex::engine::text::{
+    clean_cell, clean_value, sanitize_for_terminal, strip_controls, Layout, Removed,
+};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
@@ -75,6 +77,42 @@ proptest! {
         if let Ok(e) = normalize_email(&format!("{local}@{domain}")) {
             prop_assert_eq!(normalize_email(&e), Ok(e.clone()));
         }
+    }
+
+    #[test]
+    fn cleaned_values_never_hold_a_control_character(
+        pieces in proptest::collection::vec(
+            prop_oneof![
+                any::<char>().prop_map(String::from),
+                prop::sample::select(vec![
+                    "\u{1b}", "[", "]", "P", "\\", "\u{7}", "\u{9b}", "\u{9d}", "\u{90}", "\u{9c}",
+                    "\u{0}", "\r", "\n", "\r\n", "\t", "\u{7f}", "\u{85}", "2J", ";", "0", "m",
+                    "Ada", " ", "\u{a0}", "\u{200b}", "\u{202e}", "=",
+                ]).prop_map(String::from),
+            ],
+            0..40,
+        )
+    ) {
+        let text: String = pieces.concat();
+        let forbidden = |c: char, keep: &[char]| {
+            matches!(c, '\u{0}'..='\u{1F}' | '\u{7F}'..='\u{9F}') && !keep.contains(&c)
+        };
+        let mut removed = Removed::default();
+        let flat = clean_value(&text, Layout::Flatten, &mut removed);
+        prop_assert!(!flat.chars().any(|c| forbidden(c, &[])), "{:?} -> {:?}", text, flat);
+        let mut again = Removed::default();
+        prop_assert_eq!(clean_value(&flat, Layout::Flatten, &mut again), flat.clone());
+        prop_assert!(!again.any(), "cleaning twice finds nothing more in {:?}", flat);
+        let mut kept = Removed::default();
+        let note = clean_value(&text, Layout::Keep, &mut kept);
+        prop_assert!(!note.chars().any(|c| forbidden(c, &['\n', '\t'])), "{:?} -> {:?}", text, note);
+        let stripped = strip_controls(&text);
+        prop_assert!(!stripped.chars().any(|c| forbidden(c, &['\n', '\t'])), "{:?} -> {:?}", text, stripped);
+        if !text.chars().any(|c| forbidden(c, &['\n', '\t'])) {
+            prop_assert!(!removed.any() && !kept.any(), "nothing to remove in {:?}", text);
+        }
+        let safe = sanitize_for_terminal(&text);
+        prop_assert!(!safe.chars().any(|c| forbidden(c, &[])), "{:?} -> {:?}", text, safe);
     }
 
     #[test]
