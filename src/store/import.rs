@@ -294,7 +294,7 @@ impl Store {
     /// Records a new job (status `running`), its list and custom fields, and remembers the
     /// mapping for the header's signature.
     pub fn start_job(&self, new: NewJob<'_>) -> Result<Job> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let job = record_job(&txn, new)?;
         txn.commit()?;
         Ok(job)
@@ -312,7 +312,7 @@ impl Store {
         limit: usize,
         go_ahead: &mut dyn FnMut() -> std::result::Result<String, String>,
     ) -> Result<Gated<(Job, BatchOutcome)>> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let mut job = record_job(&txn, new)?;
         let gated = self.gated_batch(txn, &mut job, rows, limit, &mut |job| {
             job.checksum = go_ahead()?;
@@ -331,7 +331,7 @@ impl Store {
         limit: usize,
         go_ahead: &mut dyn FnMut() -> std::result::Result<(), String>,
     ) -> Result<Gated<BatchOutcome>> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         self.gated_batch(txn, job, rows, limit, &mut |_| go_ahead())
     }
 
@@ -364,7 +364,7 @@ impl Store {
         rows: &mut dyn BatchRows,
         limit: usize,
     ) -> Result<BatchOutcome> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let (outcome, filter) = self.fill_batch(&txn, job, rows, limit)?;
         put_job(&txn, job)?;
         txn.commit()?;
@@ -519,7 +519,7 @@ impl Store {
     }
 
     pub fn save_job(&self, job: &Job) -> Result<()> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         put_job(&txn, job)?;
         txn.commit()?;
         Ok(())

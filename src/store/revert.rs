@@ -94,7 +94,7 @@ impl Store {
     /// contacts are restored first, then the created ones deleted, range by range; each
     /// transaction consumes exactly the records it acted on.
     fn revert_batch(&self, job: &mut Job, report: &mut RevertReport) -> Result<bool> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let done;
         {
             let mut undo = txn.open_table(UNDO)?;
