@@ -431,7 +431,7 @@ impl Store {
             if codec::decode_as::<Contact>(v.value(), format).is_err() {
                 before.push(StoreError::damaged(
                     "undo",
-                    format!("{job} for contact {id}"),
+                    format!("contact {id} from before job {job}"),
                 ));
             }
             check(id)?;

@@ -255,10 +255,17 @@ impl Store {
                 path: self.path.clone(),
                 message: "it was written by an older rolodex and must be upgraded first; any command that writes (an import, resume) does that".into(),
             }),
-            None => Err(StoreError::NotAStore {
-                path: self.path.clone(),
-                why: "it is a database, but holds no rolodex tables".into(),
-            }),
+            None => {
+                let tables = self.db.begin_read()?.list_tables()?.count();
+                Err(StoreError::NotAStore {
+                    path: self.path.clone(),
+                    why: if tables > 0 {
+                        "it is a database of another program".into()
+                    } else {
+                        "it is a database with no tables at all".into()
+                    },
+                })
+            }
         }
     }
 
@@ -541,17 +548,26 @@ fn open_store(path: &Path, access: Access) -> Result<Store> {
         }
         create(path)?;
     }
-    match access {
-        Access::Read => open_reader(path),
-        Access::Write | Access::Create => match open_writer(path) {
-            Err(Refused::NotPermitted) => {
-                let mut store = open_reader(path)?;
-                store.read_only = Some(ReadOnlyBecause::NotPermitted);
-                Ok(store)
-            }
-            Err(Refused::Store(e)) => Err(e),
-            Ok(store) => Ok(store),
-        },
+    if access == Access::Read {
+        return open_reader(path);
+    }
+    // Opening for writing marks the file's header even when the open is then refused:
+    // another program's database (or a newer rolodex's store) is told apart by a reader
+    // first, and left exactly as it was. Anything else a reader meets (a file a killed
+    // writer left, an import running) is the writer's to deal with.
+    if let Err(e @ (StoreError::NotAStore { .. } | StoreError::NewerSchema { .. })) =
+        try_reader(path)
+    {
+        return Err(e);
+    }
+    match open_writer(path) {
+        Err(Refused::NotPermitted) => {
+            let mut store = open_reader(path)?;
+            store.read_only = Some(ReadOnlyBecause::NotPermitted);
+            Ok(store)
+        }
+        Err(Refused::Store(e)) => Err(e),
+        Ok(store) => Ok(store),
     }
 }
 

@@ -58,20 +58,16 @@ where
     )
 }
 
-/// How a damaged chunk is named: "3, from row 200".
+/// How a damaged chunk is named: "3 (from row 200)".
 pub fn chunk_key(job: u64, first_row: u64) -> String {
-    format!("{job}, from row {first_row}")
+    format!("{job} (from row {first_row})")
 }
 
 /// Called with a chunk's job, first row and stored bytes.
 pub type ChunkFn<'a> = dyn FnMut(u64, u64, &[u8]) -> Result<()> + 'a;
 
 /// Every stored chunk (of `job`, or of every job) as it was stored: job, first row, bytes.
-pub fn chunks<T>(
-    table: &T,
-    job: Option<u64>,
-    each: &mut ChunkFn<'_>,
-) -> Result<()>
+pub fn chunks<T>(table: &T, job: Option<u64>, each: &mut ChunkFn<'_>) -> Result<()>
 where
     T: ReadableTable<(u64, u64, u32), &'static [u8]>,
 {

@@ -3,12 +3,14 @@
 //! binary on the files in `fixtures/`.
 
 mod cli_bad_files;
+mod cli_check;
 mod cli_config;
 mod cli_crash;
 mod cli_dry_run;
 mod cli_hostile;
 mod cli_preview;
 mod cli_store;
+mod cli_store_open;
 mod common;
 mod engine_phone_reference;
 mod engine_properties;
