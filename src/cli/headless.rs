@@ -260,9 +260,10 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
     };
     // Against the store when there is one (to count updates and duplicates of stored
     // contacts); a dry run never creates a store.
-    let store = match super::jobs::store_path(db).filter(|p| p.exists()) {
-        Some(path) => match crate::store::Store::open(&path) {
+    let store = match super::jobs::store_path(db) {
+        Some(path) => match crate::store::Store::open_read_only(&path) {
             Ok(s) => Some(s),
+            Err(crate::store::StoreError::Missing(_)) => None,
             Err(e) => return super::jobs::store_fail(&e),
         },
         None => None,

@@ -20,7 +20,7 @@ use crate::engine::report::SafeCsv;
 use crate::engine::source::Source;
 use crate::engine::text::sanitize_for_terminal as clean;
 use crate::store::jobs::{Job, JobStatus};
-use crate::store::{Store, StoreError};
+use crate::store::{Access, Store, StoreError};
 use crate::worker::{spawn_new_import, spawn_resume, Cancel, NewImport, WorkerEvent, FILE_CHANGED};
 
 /// The store the command line uses: `--db`/`$ROLODEX_DB`, else the data directory.
@@ -28,17 +28,34 @@ pub fn store_path(db: Option<&Path>) -> Option<PathBuf> {
     db.map(Path::to_path_buf).or_else(Store::default_path)
 }
 
-pub fn open_store(db: Option<&Path>) -> Result<Store, i32> {
+/// Opens the store for `access`: read-only for the commands that only read (a missing store
+/// is an error then, and nothing is created), for writing for those that write (only an
+/// import creates the store).
+pub fn open_store(db: Option<&Path>, access: Access) -> Result<Store, i32> {
     let Some(path) = store_path(db) else {
         eprintln!("rolodex: no data directory for the store; give one with --db PATH");
         return Err(EXIT_UNUSABLE);
     };
-    Store::open(&path).map_err(|e| store_fail(&e))
+    let store = Store::open_for(&path, access).map_err(|e| store_fail(&e))?;
+    // A store this user may not write is opened read-only; a command that writes says so
+    // before it asks or reads anything.
+    if access != Access::Read && !store.is_writable() {
+        return Err(store_fail(&StoreError::ReadOnly(path)));
+    }
+    Ok(store)
 }
 
 pub fn store_fail(e: &StoreError) -> i32 {
     eprintln!("rolodex: {}", clean(&e.to_string()));
     EXIT_UNUSABLE
+}
+
+/// Names on stderr every damaged record a listing skipped (it never shows them as data).
+pub fn warn_damage(store: &Store) {
+    let damage = store.take_damage();
+    for e in &damage {
+        eprintln!("rolodex: warning: {}", clean(&e.to_string()));
+    }
 }
 
 /// `rolodex import FILE --yes --consent-confirmed`: runs the import headless.
@@ -67,7 +84,7 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let store = match open_store(db) {
+    let store = match open_store(db, Access::Create) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -112,7 +129,7 @@ fn stopped_early(signals: &StopSignal) -> Option<i32> {
 pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
     let cancel = Cancel::default();
     let signals = StopSignal::install(Some(cancel.shared()));
-    let store = match open_store(db) {
+    let store = match open_store(db, Access::Write) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -319,7 +336,7 @@ pub fn job_json(job: &Job) -> Value {
 
 /// `rolodex history [--json]`.
 pub fn history(json: bool, db: Option<&Path>) -> i32 {
-    let store = match open_store(db) {
+    let store = match open_store(db, Access::Read) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -327,6 +344,7 @@ pub fn history(json: bool, db: Option<&Path>) -> i32 {
         Ok(j) => j,
         Err(e) => return store_fail(&e),
     };
+    warn_damage(&store);
     if json {
         output::print_json(&jobs.iter().map(job_json).collect::<Vec<_>>());
         return 0;
@@ -362,7 +380,7 @@ pub fn history(json: bool, db: Option<&Path>) -> i32 {
 
 /// `rolodex show JOB [--failed] [--csv]`.
 pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> i32 {
-    let store = match open_store(db) {
+    let store = match open_store(db, Access::Read) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -461,6 +479,7 @@ pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> i32 {
             Ok(())
         })
     };
+    warn_damage(&store);
     match result {
         Ok(()) => 0,
         Err(e) => store_fail(&e),
@@ -469,7 +488,7 @@ pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> i32 {
 
 /// `rolodex revert JOB [--yes] [--force]`.
 pub fn revert(id: u64, yes: bool, force: bool, json: bool, db: Option<&Path>) -> i32 {
-    let store = match open_store(db) {
+    let store = match open_store(db, Access::Write) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -483,6 +502,9 @@ pub fn revert(id: u64, yes: bool, force: bool, json: bool, db: Option<&Path>) ->
             "rolodex: job {id} is reverted, except {left} contacts left as they are because a later job matched them; `rolodex revert {id} --force` reverts them too"
         );
         return EXIT_UNUSABLE;
+    }
+    if let Err(code) = refuse_damaged_revert(&store, id) {
+        return code;
     }
     if !yes {
         if !std::io::stdin().is_terminal() {
@@ -537,9 +559,26 @@ pub fn revert(id: u64, yes: bool, force: bool, json: bool, db: Option<&Path>) ->
     0
 }
 
+/// A revert meeting a damaged contact (or a damaged record of one from before the job)
+/// could not undo it faithfully: it is refused before anything changes, naming each.
+fn refuse_damaged_revert(store: &Store, id: u64) -> Result<(), i32> {
+    let damaged = store.damaged_for_revert(id).map_err(|e| store_fail(&e))?;
+    if damaged.is_empty() {
+        return Ok(());
+    }
+    for e in &damaged {
+        eprintln!("rolodex: {}", clean(&e.to_string()));
+    }
+    eprintln!(
+        "rolodex: job {id} was not reverted: {} damaged record(s) above; nothing was changed",
+        damaged.len()
+    );
+    Err(EXIT_UNUSABLE)
+}
+
 /// `rolodex contacts [--json|--csv] [--search TEXT]`.
 pub fn contacts(json: bool, csv: bool, search: Option<&str>, db: Option<&Path>) -> i32 {
-    let store = match open_store(db) {
+    let store = match open_store(db, Access::Read) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -547,6 +586,7 @@ pub fn contacts(json: bool, csv: bool, search: Option<&str>, db: Option<&Path>) 
         Ok(c) => c,
         Err(e) => return store_fail(&e),
     };
+    warn_damage(&store);
     let shown: Vec<&Contact> = all
         .iter()
         .filter(|c| search.is_none_or(|s| c.matches_search(s)))

@@ -1,6 +1,7 @@
 //! The command line (SPEC §9): clap definitions and dispatch. Business rules live in the
 //! engine and the store; this module turns flags into a plan and results into output.
 
+pub mod check;
 pub mod headless;
 pub mod jobs;
 pub mod output;
@@ -109,6 +110,18 @@ pub enum Command {
         /// A name, an email or a phone number, written any way
         text: String,
         /// Print a JSON array of the rows found
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify the store: every record's checksum, every index entry, every job's counts
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy the store to PATH (a new file), consistently, even while an import runs
+    Backup {
+        /// Where to write the copy; must not exist yet
+        path: PathBuf,
         #[arg(long)]
         json: bool,
     },
@@ -253,6 +266,8 @@ pub fn run(cli: Cli) -> i32 {
         }) => jobs::revert(job, yes, force, json, db),
         Some(Command::Resume { job, json }) => jobs::resume(job, json, db),
         Some(Command::Trace { text, json }) => trace::trace(&text, json, db),
+        Some(Command::Check { json }) => check::check(json, db),
+        Some(Command::Backup { path, json }) => check::backup(&path, json, db),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::jobs::{open_store, store_fail};
+use super::jobs::{open_store, store_fail, warn_damage};
 use super::output::{self, Human};
 use super::EXIT_USAGE;
 use crate::engine::resolve::RowStatus;
@@ -25,7 +25,7 @@ pub fn trace(text: &str, json: bool, db: Option<&Path>) -> i32 {
         eprintln!("rolodex: trace needs a name, an email or a phone number to look for");
         return EXIT_USAGE;
     };
-    let store = match open_store(db) {
+    let store = match open_store(db, crate::store::Access::Read) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -37,6 +37,7 @@ pub fn trace(text: &str, json: bool, db: Option<&Path>) -> i32 {
             row,
         })
     });
+    warn_damage(&store);
     if let Err(e) = result {
         return store_fail(&e);
     }

@@ -1,16 +1,91 @@
 //! The one codec: postcard for the records there are millions of (contacts, job rows, undo
 //! images), JSON for the few that carry nested plans (jobs, lists, mappings).
+//!
+//! Since schema 4 every stored record ends with the XXH3-64 of its bytes, checked on every
+//! read: a bit flipped on disk makes the record `Damaged` instead of a contact with other
+//! data in it (postcard and JSON both decode most single-bit flips into valid, different
+//! values). Schema 3 stored the bare payload; `Format` says which a snapshot holds.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::error::{Result, StoreError};
 
+/// How the records of a snapshot are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Schema 3 and before: the payload alone.
+    Plain,
+    /// Schema 4: the payload, then its checksum (8 bytes, little-endian).
+    Checked,
+}
+
+impl Format {
+    pub fn of_schema(version: u64) -> Format {
+        if version >= 4 {
+            Format::Checked
+        } else {
+            Format::Plain
+        }
+    }
+}
+
+const SUM: usize = 8;
+
+fn checksum(payload: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(payload)
+}
+
+/// Appends the checksum of `payload` to it.
+pub fn seal(mut payload: Vec<u8>) -> Vec<u8> {
+    let sum = checksum(&payload);
+    payload.extend_from_slice(&sum.to_le_bytes());
+    payload
+}
+
+/// The payload of a stored record, if its checksum holds (`Damaged` without a place: the
+/// caller names the record with `StoreError::at`).
+pub fn unseal(bytes: &[u8], format: Format) -> Result<&[u8]> {
+    if format == Format::Plain {
+        return Ok(bytes);
+    }
+    let damaged = || StoreError::damaged("", "");
+    let split = bytes.len().checked_sub(SUM).ok_or_else(damaged)?;
+    let (payload, sum) = bytes.split_at(split);
+    let mut stored = [0u8; SUM];
+    stored.copy_from_slice(sum);
+    if u64::from_le_bytes(stored) == checksum(payload) {
+        Ok(payload)
+    } else {
+        Err(damaged())
+    }
+}
+
+/// Whether a stored record's checksum holds (what `rolodex check` asks of every record).
+pub fn intact(bytes: &[u8], format: Format) -> bool {
+    unseal(bytes, format).is_ok()
+}
+
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    postcard::to_allocvec(value).map_err(|e| StoreError::Codec(e.to_string()))
+    Ok(seal(encode_plain(value)?))
 }
 
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    decode_as(bytes, Format::Checked)
+}
+
+pub fn decode_as<T: DeserializeOwned>(bytes: &[u8], format: Format) -> Result<T> {
+    // A payload whose checksum holds but that does not decode was written by a bug, not
+    // damaged on disk; it is refused the same way, never served.
+    decode_plain(unseal(bytes, format)?).map_err(|_| StoreError::damaged("", ""))
+}
+
+/// postcard without a checksum: for values nested inside a sealed record.
+pub fn encode_plain<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    postcard::to_allocvec(value).map_err(|e| StoreError::Codec(e.to_string()))
+}
+
+pub fn decode_plain<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     postcard::from_bytes(bytes).map_err(|e| StoreError::Codec(e.to_string()))
 }
 
@@ -18,27 +93,84 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
 /// room than with LZ4, at about 300 MB/s on the checker threads.
 const ZSTD_LEVEL: i32 = 1;
 
-/// postcard then zstd, for chunks of job rows (original cells compress well).
+/// postcard then zstd, for the parts of a chunk of job rows (original cells compress
+/// well); the chunk that holds them is sealed as a whole.
 pub fn encode_packed<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    zstd::bulk::compress(&encode(value)?, ZSTD_LEVEL).map_err(|e| StoreError::Codec(e.to_string()))
+    zstd::bulk::compress(&encode_plain(value)?, ZSTD_LEVEL)
+        .map_err(|e| StoreError::Codec(e.to_string()))
 }
 
 pub fn decode_packed<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     let raw = zstd::stream::decode_all(bytes).map_err(|e| StoreError::Codec(e.to_string()))?;
-    decode(&raw)
+    decode_plain(&raw)
 }
 
 /// postcard then LZ4, as schema 2 packed job rows.
 pub fn decode_lz4<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     let raw =
         lz4_flex::decompress_size_prepended(bytes).map_err(|e| StoreError::Codec(e.to_string()))?;
-    decode(&raw)
+    decode_plain(&raw)
 }
 
 pub fn encode_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Codec(e.to_string()))
+    let payload = serde_json::to_vec(value).map_err(|e| StoreError::Codec(e.to_string()))?;
+    Ok(seal(payload))
 }
 
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Codec(e.to_string()))
+    decode_json_as(bytes, Format::Checked)
+}
+
+pub fn decode_json_as<T: DeserializeOwned>(bytes: &[u8], format: Format) -> Result<T> {
+    serde_json::from_slice(unseal(bytes, format)?).map_err(|_| StoreError::damaged("", ""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_round_trips_and_any_flipped_bit_is_refused() {
+        let value = (
+            42u64,
+            "Ada Lovelace".to_string(),
+            vec!["+441234567890".to_string()],
+        );
+        let bytes = encode(&value).unwrap();
+        assert_eq!(decode::<(u64, String, Vec<String>)>(&bytes).unwrap(), value);
+        for bit in 0..bytes.len() * 8 {
+            let mut flipped = bytes.clone();
+            flipped[bit / 8] ^= 1 << (bit % 8);
+            assert!(
+                matches!(
+                    decode::<(u64, String, Vec<String>)>(&flipped),
+                    Err(StoreError::Damaged { .. })
+                ),
+                "bit {bit}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_records_are_sealed_too() {
+        let bytes = encode_json(&vec!["a", "b"]).unwrap();
+        assert_eq!(decode_json::<Vec<String>>(&bytes).unwrap(), vec!["a", "b"]);
+        let mut flipped = bytes.clone();
+        flipped[2] ^= 0x20;
+        assert!(decode_json::<Vec<String>>(&flipped).is_err());
+        // Too short to hold a checksum at all.
+        assert!(decode_json::<Vec<String>>(b"[]").is_err());
+    }
+
+    #[test]
+    fn a_schema_3_record_is_read_as_it_was_written() {
+        let plain = encode_plain(&7u64).unwrap();
+        assert_eq!(decode_as::<u64>(&plain, Format::Plain).unwrap(), 7);
+        assert!(decode_as::<u64>(&plain, Format::Checked).is_err());
+        assert_eq!(
+            decode_json_as::<u64>(b"7", Format::Plain).unwrap(),
+            7,
+            "schema 3 JSON"
+        );
+    }
 }

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 /// Why the store could not be used. Messages name the store and say what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the store {path} is in use by another rolodex (an import or the wizard is running); wait for it to finish and try again", path = .0.display())]
+    #[error("the store {path} is in use by another rolodex (an import, resume or revert is running); wait for it to finish and try again", path = .0.display())]
     Busy(PathBuf),
     #[error("the store {path} was written by a newer rolodex (schema {found}, this one reads {supported}); upgrade rolodex", path = .path.display())]
     NewerSchema {
@@ -13,6 +13,22 @@ pub enum StoreError {
     },
     #[error("the store {path} could not be opened: {message}", path = .path.display())]
     Open { path: PathBuf, message: String },
+    #[error("no store at {path}; an import creates it", path = .0.display())]
+    Missing(PathBuf),
+    #[error("{path} is not a rolodex store ({why}); move it away or give another --db", path = .path.display())]
+    NotAStore { path: PathBuf, why: String },
+    #[error("the store {path} is read-only for this user, so nothing can be written to it; run rolodex as the store's owner or give another --db", path = .0.display())]
+    ReadOnly(PathBuf),
+    #[error("the store {path} was left mid-write by a rolodex that stopped, and must be recovered by a user who may write it; run `rolodex history` as the store's owner once", path = .0.display())]
+    NeedsRecovery(PathBuf),
+    /// A record whose checksum does not hold (or that does not decode): never served.
+    #[error("{} in the store is damaged and was not used; `rolodex check` lists every damaged record (restore them from a backup)", describe_damage(.table, .key))]
+    Damaged { table: &'static str, key: String },
+    #[error("cannot back up to {path}: {why}; nothing was written there", path = .path.display())]
+    Backup { path: PathBuf, why: String },
+    /// redb found its own pages broken (or failed inside them).
+    #[error("the store {path} is damaged: {message}; `rolodex check` says what is affected (restore it from a backup)", path = .path.display())]
+    Corrupt { path: PathBuf, message: String },
     #[error("no job {0} in this store; `rolodex history` lists the jobs")]
     NoSuchJob(u64),
     #[error("job {job} is {status}; {what}")]
@@ -32,6 +48,41 @@ pub enum StoreError {
 impl StoreError {
     pub fn db(e: impl Into<redb::Error>) -> StoreError {
         StoreError::Db(Box::new(e.into()))
+    }
+
+    pub fn damaged(table: &'static str, key: impl ToString) -> StoreError {
+        StoreError::Damaged {
+            table,
+            key: key.to_string(),
+        }
+    }
+
+    /// Names the record a `Damaged` error came from, when the codec could not.
+    pub fn at(self, table: &'static str, key: impl std::fmt::Display) -> StoreError {
+        match self {
+            StoreError::Damaged { table: "", .. } => StoreError::damaged(table, key),
+            other => other,
+        }
+    }
+
+    /// Whether this is one damaged record (a listing skips it), not a failed store.
+    pub fn is_damaged_record(&self) -> bool {
+        matches!(self, StoreError::Damaged { .. })
+    }
+}
+
+/// "contact 17", "job 3", "rows 2–401 of job 3": a damaged record in the user's words.
+pub fn describe_damage(table: &str, key: &str) -> String {
+    match table {
+        "" => "a record".to_string(),
+        "contacts" => format!("contact {key}"),
+        "jobs" => format!("job {key}"),
+        "job_row_pieces" => format!("a chunk of the stored rows of job {key}"),
+        "undo" => format!("the record of {key}"),
+        "lists" => format!("list {key}"),
+        "custom_fields" => format!("custom field {key}"),
+        "mappings" => format!("a remembered mapping ({key})"),
+        other => format!("record {key} of {other}"),
     }
 }
 

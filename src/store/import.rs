@@ -316,7 +316,7 @@ impl Store {
     /// its own: from this commit on the job shows in history whatever happens to the
     /// process.
     pub fn start_job(&self, new: NewJob<'_>) -> Result<Job> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let job = record_job(&txn, new)?;
         txn.commit()?;
         Ok(job)
@@ -333,7 +333,7 @@ impl Store {
         limit: usize,
         go_ahead: &mut dyn FnMut(&mut Job) -> std::result::Result<(), R>,
     ) -> Result<Gated<BatchOutcome, R>> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         self.gated_batch(txn, job, rows, limit, go_ahead)
     }
 
@@ -376,7 +376,7 @@ impl Store {
         rows: &mut dyn BatchRows,
         limit: usize,
     ) -> Result<BatchOutcome> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let (outcome, filter) = self.fill_batch(&txn, job, rows, limit)?;
         put_job(&txn, job)?;
         txn.commit()?;
@@ -554,7 +554,7 @@ impl Store {
     }
 
     pub fn save_job(&self, job: &Job) -> Result<()> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         put_job(&txn, job)?;
         txn.commit()?;
         Ok(())

@@ -7,7 +7,7 @@
 
 use redb::{ReadableTable, Table, TableDefinition};
 
-use super::codec;
+use super::codec::{self, Format};
 use super::error::Result;
 use crate::engine::contact::Contact;
 
@@ -65,8 +65,14 @@ fn hash(value: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(value.as_bytes()) & !HASHED
 }
 
-/// The ids of the contacts carrying `value`.
-pub fn find<I, C>(index: &I, contacts: &C, kind: Kind, value: &str) -> Result<Vec<u64>>
+/// The ids of the contacts carrying `value`, in a snapshot whose records are `format`.
+pub fn find<I, C>(
+    index: &I,
+    contacts: &C,
+    kind: Kind,
+    value: &str,
+    format: Format,
+) -> Result<Vec<u64>>
 where
     I: ReadableTable<(u64, u64), ()>,
     C: ReadableTable<u64, &'static [u8]>,
@@ -76,7 +82,7 @@ where
     if exact {
         return Ok(ids);
     }
-    confirmed(contacts, kind, value, ids)
+    confirmed_as(contacts, kind, value, ids, format)
 }
 
 /// The ids stored under `key`, unconfirmed.
@@ -96,23 +102,37 @@ pub fn confirmed<C>(contacts: &C, kind: Kind, value: &str, ids: Vec<u64>) -> Res
 where
     C: ReadableTable<u64, &'static [u8]>,
 {
+    confirmed_as(contacts, kind, value, ids, Format::Checked)
+}
+
+fn confirmed_as<C>(
+    contacts: &C,
+    kind: Kind,
+    value: &str,
+    ids: Vec<u64>,
+    format: Format,
+) -> Result<Vec<u64>>
+where
+    C: ReadableTable<u64, &'static [u8]>,
+{
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        if confirm(contacts, kind, value, id)? {
+        if confirm(contacts, kind, value, id, format)? {
             out.push(id);
         }
     }
     Ok(out)
 }
 
-fn confirm<C>(contacts: &C, kind: Kind, value: &str, id: u64) -> Result<bool>
+fn confirm<C>(contacts: &C, kind: Kind, value: &str, id: u64, format: Format) -> Result<bool>
 where
     C: ReadableTable<u64, &'static [u8]>,
 {
     let Some(stored) = contacts.get(id)? else {
         return Ok(false);
     };
-    let contact: Contact = codec::decode(stored.value())?;
+    let contact: Contact =
+        codec::decode_as(stored.value(), format).map_err(|e| e.at("contacts", id))?;
     Ok(kind.held_by(&contact, value))
 }
 

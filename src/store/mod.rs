@@ -2,9 +2,12 @@
 //! field definitions, remembered mappings, and every job with every row's fate and the
 //! undo records that let a job be reverted.
 
+pub mod backup;
+pub mod check;
 pub mod codec;
 pub mod error;
 pub mod filter;
+pub mod guard;
 pub mod import;
 pub mod index;
 pub mod jobs;
@@ -14,8 +17,12 @@ pub mod schema;
 
 use std::path::{Path, PathBuf};
 
-use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use redb::{
+    Builder, ConcurrencyMode, Database, DatabaseError, ReadOnlyDatabase, ReadTransaction,
+    ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction,
+};
 
+use codec::Format;
 pub use error::{Result, StoreError};
 use index::Kind;
 use jobs::{Job, JobRow};
@@ -30,11 +37,79 @@ use crate::engine::review::ContactLookup;
 /// speed (the 1 GiB default would be most of its RSS).
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// What a store is opened for, which decides what a missing or unwritable file means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reading only (history, contacts, show, trace, a dry run, check): nothing is created
+    /// and nothing is locked against a writer.
+    Read,
+    /// Writing a store that exists (resume, revert).
+    Write,
+    /// Writing, creating the store and its directory when there is none (an import).
+    Create,
+}
+
+/// The database, as this process holds it. Every handle is opened in redb's
+/// `SingleWriter` mode: one process may write, and any number read beside it, following
+/// its commits. A second writer is refused (`StoreError::Busy`).
+enum Db {
+    Read(ReadOnlyDatabase),
+    Write(Database),
+}
+
+impl Db {
+    fn begin_read(&self) -> std::result::Result<ReadTransaction, redb::TransactionError> {
+        match self {
+            Db::Read(db) => db.begin_read(),
+            Db::Write(db) => db.begin_read(),
+        }
+    }
+}
+
+/// Why a store was opened read-only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadOnlyBecause {
+    Asked,
+    /// The file (or its file system) may not be written by this user.
+    NotPermitted,
+}
+
 pub struct Store {
-    db: Database,
+    db: Db,
     path: PathBuf,
+    read_only: Option<ReadOnlyBecause>,
     /// Kept between an import's batches; see `filter.rs`.
     filter: std::sync::Mutex<Option<filter::KeyFilter>>,
+    /// Damaged records a listing skipped, for the front end to name (`take_damage`).
+    damage: std::sync::Mutex<Vec<StoreError>>,
+}
+
+/// A read transaction and the layout of the records it sees (a writer may upgrade the
+/// store while a reader follows it).
+struct Snapshot {
+    txn: ReadTransaction,
+    format: Format,
+}
+
+fn builder() -> Builder {
+    let mut b = Database::builder();
+    b.set_cache_size(CACHE_BYTES)
+        .set_concurrency_mode(ConcurrencyMode::SingleWriter);
+    b
+}
+
+/// The first bytes of every redb file.
+const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
+
+/// Whether opening for writing failed only because this user may not write the file.
+fn not_permitted(e: &DatabaseError) -> bool {
+    match e {
+        DatabaseError::Storage(redb::StorageError::Io(io)) => matches!(
+            io.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+        ),
+        _ => false,
+    }
 }
 
 impl Store {
@@ -43,63 +118,111 @@ impl Store {
         directories::ProjectDirs::from("", "", "rolodex").map(|d| d.data_dir().join("rolodex.redb"))
     }
 
-    /// Opens the store, creating it (readable by its owner only) when it does not exist.
-    /// Another process holding it open gets `StoreError::Busy`.
+    /// Opens the store for an import: for writing, creating it (and its directory, both
+    /// readable by their owner only) when there is none.
     pub fn open(path: &Path) -> Result<Store> {
-        let open_err = |message: String| StoreError::Open {
-            path: path.to_path_buf(),
-            message,
-        };
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            create_private_dir(parent)
-                .map_err(|e| open_err(format!("cannot create {}: {e}", parent.display())))?;
-        }
-        if !path.exists() {
-            create_store_file(path).map_err(|e| open_err(e.to_string()))?;
-        }
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(path)
-            .map_err(|e| match e {
-                redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Busy(path.to_path_buf()),
-                other => open_err(other.to_string()),
-            })?;
-        let store = Store {
-            db,
-            path: path.to_path_buf(),
-            filter: Default::default(),
-        };
-        store.check_schema()?;
-        Ok(store)
+        Store::open_for(path, Access::Create)
+    }
+
+    /// Opens the store for reading only; never creates anything.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        Store::open_for(path, Access::Read)
+    }
+
+    /// Opens the store as `access` asks. A file that is not a rolodex store (empty, another
+    /// program's, a directory) is refused and left as it is. Opening for writing a store
+    /// this user may not write opens it read-only instead: it can be read, and a write
+    /// says why it cannot be done. Another process writing it gets `StoreError::Busy`.
+    pub fn open_for(path: &Path, access: Access) -> Result<Store> {
+        guard::guarded(path, || open_store(path, access))
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// Whether this handle may write (a read-only one follows the writer's commits).
+    pub fn is_writable(&self) -> bool {
+        matches!(self.db, Db::Write(_))
+    }
+
+    /// Begins a write transaction; refused on a store opened read-only.
+    pub(crate) fn begin_write(&self) -> Result<WriteTransaction> {
+        match (&self.db, self.read_only) {
+            (Db::Write(db), _) => Ok(db.begin_write()?),
+            (Db::Read(_), Some(ReadOnlyBecause::NotPermitted)) => {
+                Err(StoreError::ReadOnly(self.path.clone()))
+            }
+            (Db::Read(_), _) => Err(StoreError::Open {
+                path: self.path.clone(),
+                message: "it was opened for reading only, so nothing was written".into(),
+            }),
+        }
+    }
+
+    /// A read transaction, with the layout of the records it sees.
+    fn read(&self) -> Result<Snapshot> {
+        let txn = self.db.begin_read()?;
+        let version = txn
+            .open_table(META)?
+            .get("schema_version")?
+            .map(|v| v.value())
+            .unwrap_or(SCHEMA_VERSION);
+        Ok(Snapshot {
+            txn,
+            format: Format::of_schema(version),
+        })
+    }
+
+    /// Notes a damaged record a listing skipped (`take_damage` hands them out). Only the
+    /// first thousand are kept: beyond that the store needs `rolodex check`, not a list.
+    fn note_damage(&self, e: StoreError) {
+        let mut damage = self.damage.lock().unwrap_or_else(|p| p.into_inner());
+        if damage.len() < 1000 {
+            damage.push(e);
+        }
+    }
+
+    /// The damaged records skipped since the last call, each naming its record.
+    pub fn take_damage(&self) -> Vec<StoreError> {
+        std::mem::take(&mut *self.damage.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Checks (and, on a handle opened for writing, upgrades) the schema. A file with
+    /// other tables and no record of a rolodex schema is another program's database.
     fn check_schema(&self) -> Result<()> {
-        let txn = self.db.begin_write()?;
+        let found = self.schema_version()?;
+        if let Some(v) = found.filter(|v| *v > SCHEMA_VERSION) {
+            return Err(StoreError::NewerSchema {
+                path: self.path.clone(),
+                found: v,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let Db::Write(db) = &self.db else {
+            return self.verify_schema(found);
+        };
+        let txn = db.begin_write()?;
         {
-            let mut meta = txn.open_table(META)?;
-            let found = meta.get("schema_version")?.map(|v| v.value());
+            if found.is_none() && txn.list_tables()?.next().is_some() {
+                return Err(StoreError::NotAStore {
+                    path: self.path.clone(),
+                    why: "it is a database of another program".into(),
+                });
+            }
             match found {
-                Some(v) if v > SCHEMA_VERSION => {
-                    return Err(StoreError::NewerSchema {
-                        path: self.path.clone(),
-                        found: v,
-                        supported: SCHEMA_VERSION,
-                    })
-                }
                 Some(SCHEMA_VERSION) => {}
-                Some(_) => {
-                    drop(meta);
-                    upgrade_from_2(&txn)?;
-                    txn.open_table(META)?
-                        .insert("schema_version", SCHEMA_VERSION)?;
+                Some(v) => {
+                    upgrade_from_3(&txn)?;
+                    if v < 3 {
+                        upgrade_from_2(&txn)?;
+                    }
                 }
-                None => {
-                    meta.insert("schema_version", SCHEMA_VERSION)?;
-                }
+                None => {}
+            }
+            if found != Some(SCHEMA_VERSION) {
+                txn.open_table(META)?
+                    .insert("schema_version", SCHEMA_VERSION)?;
             }
             // Create every table so readers never meet a missing one.
             txn.open_table(CONTACTS)?;
@@ -119,27 +242,82 @@ impl Store {
         Ok(())
     }
 
-    /// Every contact, in id order.
-    pub fn contacts(&self) -> Result<Vec<Contact>> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(CONTACTS)?;
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            let (_, v) = entry?;
-            out.push(codec::decode(v.value())?);
+    /// What a reader asks of the schema: one it can read, of a rolodex store.
+    fn verify_schema(&self, found: Option<u64>) -> Result<()> {
+        match found {
+            Some(v) if v > SCHEMA_VERSION => Err(StoreError::NewerSchema {
+                path: self.path.clone(),
+                found: v,
+                supported: SCHEMA_VERSION,
+            }),
+            Some(v) if v >= 3 => Ok(()),
+            // Schema 2 kept its indexes in tables this one does not read.
+            Some(_) => Err(StoreError::Open {
+                path: self.path.clone(),
+                message: "it was written by an older rolodex and must be upgraded first; any command that writes (an import, resume) does that".into(),
+            }),
+            None => {
+                let tables = self.db.begin_read()?.list_tables()?.count();
+                Err(StoreError::NotAStore {
+                    path: self.path.clone(),
+                    why: if tables > 0 {
+                        "it is a database of another program".into()
+                    } else {
+                        "it is a database with no tables at all".into()
+                    },
+                })
+            }
         }
-        Ok(out)
+    }
+
+    /// The schema version the store records, if it records one.
+    fn schema_version(&self) -> Result<Option<u64>> {
+        let txn = self.db.begin_read()?;
+        let meta = match txn.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let version = meta.get("schema_version")?.map(|v| v.value());
+        Ok(version)
+    }
+
+    /// Every contact, in id order. A damaged contact is skipped (and noted, see
+    /// `take_damage`), never served.
+    pub fn contacts(&self) -> Result<Vec<Contact>> {
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            let table = snap.txn.open_table(CONTACTS)?;
+            let mut out = Vec::new();
+            for entry in table.iter()? {
+                let (id, v) = entry?;
+                match decode_contact(id.value(), v.value(), snap.format) {
+                    Ok(c) => out.push(c),
+                    Err(e) if e.is_damaged_record() => self.note_damage(e),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(out)
+        })
     }
 
     pub fn contact_count(&self) -> Result<u64> {
-        let txn = self.db.begin_read()?;
-        Ok(txn.open_table(CONTACTS)?.len()?)
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            Ok(snap.txn.open_table(CONTACTS)?.len()?)
+        })
     }
 
+    /// One contact; a damaged one is an error naming it.
     pub fn contact(&self, id: u64) -> Result<Option<Contact>> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(CONTACTS)?;
-        table.get(id)?.map(|v| codec::decode(v.value())).transpose()
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            let table = snap.txn.open_table(CONTACTS)?;
+            let found = table.get(id)?;
+            found
+                .map(|v| decode_contact(id, v.value(), snap.format))
+                .transpose()
+        })
     }
 
     pub fn find_by_phone(&self, e164: &str) -> Result<Vec<u64>> {
@@ -151,48 +329,76 @@ impl Store {
     }
 
     fn find(&self, kind: Kind, value: &str) -> Result<Vec<u64>> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(match kind {
-            Kind::Phone => BY_PHONE,
-            Kind::Email => BY_EMAIL,
-        })?;
-        index::find(&table, &txn.open_table(CONTACTS)?, kind, value)
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            let table = snap.txn.open_table(match kind {
+                Kind::Phone => BY_PHONE,
+                Kind::Email => BY_EMAIL,
+            })?;
+            index::find(
+                &table,
+                &snap.txn.open_table(CONTACTS)?,
+                kind,
+                value,
+                snap.format,
+            )
+        })
     }
 
-    /// Every job, oldest first.
+    /// Every job, oldest first. A damaged job is skipped (and noted).
     pub fn jobs(&self) -> Result<Vec<Job>> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(JOBS)?;
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            let (_, v) = entry?;
-            out.push(codec::decode_json(v.value())?);
-        }
-        Ok(out)
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            let table = snap.txn.open_table(JOBS)?;
+            let mut out = Vec::new();
+            for entry in table.iter()? {
+                let (id, v) = entry?;
+                match decode_job(id.value(), v.value(), snap.format) {
+                    Ok(job) => out.push(job),
+                    Err(e) if e.is_damaged_record() => self.note_damage(e),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(out)
+        })
     }
 
+    /// One job; a damaged one is an error naming it.
     pub fn job(&self, id: u64) -> Result<Job> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(JOBS)?;
-        let job = table.get(id)?.ok_or(StoreError::NoSuchJob(id))?;
-        codec::decode_json(job.value())
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            let table = snap.txn.open_table(JOBS)?;
+            let job = table.get(id)?.ok_or(StoreError::NoSuchJob(id))?;
+            decode_job(id, job.value(), snap.format)
+        })
     }
 
-    /// A job's rows in file order, through `each` (a job may have millions).
+    /// A job's rows in file order, through `each` (a job may have millions). A damaged
+    /// chunk of rows is skipped (and noted).
     pub fn job_rows(&self, job: u64, each: &mut dyn FnMut(JobRow) -> Result<()>) -> Result<()> {
-        let txn = self.db.begin_read()?;
-        rows::for_each(&txn.open_table(JOB_ROWS)?, job, each)
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            rows::for_each(
+                &snap.txn.open_table(JOB_ROWS)?,
+                job,
+                snap.format,
+                each,
+                &mut |e| self.note_damage(e),
+            )
+        })
     }
 
     pub fn tags(&self) -> Result<Vec<(String, u64)>> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(TAGS)?;
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            let (k, v) = entry?;
-            out.push((k.value().to_string(), v.value()));
-        }
-        Ok(out)
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            let table = snap.txn.open_table(TAGS)?;
+            let mut out = Vec::new();
+            for entry in table.iter()? {
+                let (k, v) = entry?;
+                out.push((k.value().to_string(), v.value()));
+            }
+            Ok(out)
+        })
     }
 
     /// Every row of every job that `needle` finds in, oldest job first (`rolodex trace`).
@@ -216,25 +422,35 @@ impl Store {
     pub fn custom_fields(
         &self,
     ) -> Result<std::collections::BTreeMap<String, crate::engine::mapping::CustomKind>> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(CUSTOM_FIELDS)?;
-        let mut out = std::collections::BTreeMap::new();
-        for entry in table.iter()? {
-            let (name, kind) = entry?;
-            out.insert(name.value().to_string(), codec::decode_json(kind.value())?);
-        }
-        Ok(out)
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            let table = snap.txn.open_table(CUSTOM_FIELDS)?;
+            let mut out = std::collections::BTreeMap::new();
+            for entry in table.iter()? {
+                let (name, kind) = entry?;
+                let name = name.value();
+                let kind = codec::decode_json_as(kind.value(), snap.format)
+                    .map_err(|e| e.at("custom_fields", name))?;
+                out.insert(name.to_string(), kind);
+            }
+            Ok(out)
+        })
     }
 
     pub fn lists(&self) -> Result<Vec<jobs::ContactList>> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(LISTS)?;
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            let (_, v) = entry?;
-            out.push(codec::decode_json(v.value())?);
-        }
-        Ok(out)
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            let table = snap.txn.open_table(LISTS)?;
+            let mut out = Vec::new();
+            for entry in table.iter()? {
+                let (name, v) = entry?;
+                out.push(
+                    codec::decode_json_as(v.value(), snap.format)
+                        .map_err(|e| e.at("lists", name.value()))?,
+                );
+            }
+            Ok(out)
+        })
     }
 
     /// Writes a job's results file and/or error file from its stored rows, into files
@@ -265,18 +481,25 @@ impl Store {
         files.finish().map(|_| ())
     }
 
-    /// The mapping last used for a header with this signature.
+    /// The mapping last used for a header with this signature. A damaged one is as good as
+    /// none: the mapping is guessed again.
     pub fn remembered_mapping(&self, signature: &str) -> Result<Option<Mapping>> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(MAPPINGS)?;
-        table
-            .get(signature)?
-            .map(|v| codec::decode_json(v.value()))
-            .transpose()
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            let table = snap.txn.open_table(MAPPINGS)?;
+            let found = table.get(signature)?;
+            match found.map(|v| codec::decode_json_as(v.value(), snap.format)) {
+                Some(Err(e)) if e.is_damaged_record() => {
+                    self.note_damage(e.at("mappings", signature));
+                    Ok(None)
+                }
+                other => other.transpose(),
+            }
+        })
     }
 
     pub fn remember_mapping(&self, signature: &str, mapping: &Mapping) -> Result<()> {
-        let txn = self.db.begin_write()?;
+        let txn = self.begin_write()?;
         {
             let mut table = txn.open_table(MAPPINGS)?;
             table.insert(signature, codec::encode_json(mapping)?.as_slice())?;
@@ -287,58 +510,16 @@ impl Store {
 
     /// A read view for the review: matches rows against stored contacts.
     pub fn lookup(&self) -> Result<StoreLookup> {
-        let txn = self.db.begin_read()?;
-        Ok(StoreLookup {
-            contacts: txn.open_table(CONTACTS)?,
-            phones: txn.open_table(BY_PHONE)?,
-            emails: txn.open_table(BY_EMAIL)?,
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            Ok(StoreLookup {
+                contacts: snap.txn.open_table(CONTACTS)?,
+                phones: snap.txn.open_table(BY_PHONE)?,
+                emails: snap.txn.open_table(BY_EMAIL)?,
+                format: snap.format,
+                path: self.path.clone(),
+            })
         })
-    }
-
-    /// Checks the invariants a crash must never break: every indexed id exists, every
-    /// contact is indexed under each of its phones and emails, job counts add up.
-    pub fn check_invariants(&self) -> Result<Vec<String>> {
-        let txn = self.db.begin_read()?;
-        let contacts = txn.open_table(CONTACTS)?;
-        let phones = txn.open_table(BY_PHONE)?;
-        let emails = txn.open_table(BY_EMAIL)?;
-        let mut problems = Vec::new();
-        for (kind, index) in [(Kind::Phone, &phones), (Kind::Email, &emails)] {
-            for entry in index.iter()? {
-                let ((key, id), ()) = entry.map(|(k, v)| (k.value(), v.value()))?;
-                if contacts.get(id)?.is_none() {
-                    problems.push(format!("{kind:?} key {key} points to missing contact {id}"));
-                }
-            }
-        }
-        for entry in contacts.iter()? {
-            let (id, v) = entry?;
-            let id = id.value();
-            let c: Contact = codec::decode(v.value())?;
-            for (kind, index) in [(Kind::Phone, &phones), (Kind::Email, &emails)] {
-                for value in kind.values(&c) {
-                    if !index::holds(index, kind, value, id)? {
-                        problems.push(format!(
-                            "contact {id} is not indexed under {kind:?} {value}"
-                        ));
-                    }
-                }
-            }
-        }
-        let jobs = txn.open_table(JOBS)?;
-        for entry in jobs.iter()? {
-            let (_, v) = entry?;
-            let job: Job = codec::decode_json(v.value())?;
-            let c = &job.counts;
-            if c.created + c.updated + c.skipped + c.failed != c.total_rows {
-                problems.push(format!("job {} counts do not add up", job.id));
-            }
-        }
-        Ok(problems)
-    }
-
-    pub(crate) fn db(&self) -> &Database {
-        &self.db
     }
 
     /// The key filter, if one is built (a poisoned lock only means a batch panicked; the
@@ -349,6 +530,355 @@ impl Store {
 
     pub(crate) fn put_filter(&self, filter: filter::KeyFilter) {
         *self.filter.lock().unwrap_or_else(|p| p.into_inner()) = Some(filter);
+    }
+}
+
+/// A stored contact, if its checksum holds and it is stored under its own id (a flipped
+/// bit in a key would otherwise serve one contact as another).
+fn decode_contact(id: u64, bytes: &[u8], format: Format) -> Result<Contact> {
+    let contact: Contact = codec::decode_as(bytes, format).map_err(|e| e.at("contacts", id))?;
+    if contact.id != id {
+        return Err(StoreError::damaged("contacts", id));
+    }
+    Ok(contact)
+}
+
+fn decode_job(id: u64, bytes: &[u8], format: Format) -> Result<Job> {
+    let job: Job = codec::decode_json_as(bytes, format).map_err(|e| e.at("jobs", id))?;
+    if job.id != id {
+        return Err(StoreError::damaged("jobs", id));
+    }
+    Ok(job)
+}
+
+fn open_store(path: &Path, access: Access) -> Result<Store> {
+    let exists = sniff(path)?;
+    if !exists {
+        if access != Access::Create {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        create(path)?;
+    }
+    if access == Access::Read {
+        return open_reader(path);
+    }
+    // Opening for writing marks the file's header even when the open is then refused:
+    // another program's database (or a newer rolodex's store) is told apart by a reader
+    // first, and left exactly as it was. Anything else a reader meets (a file a killed
+    // writer left, an import running) is the writer's to deal with.
+    if let Err(e @ (StoreError::NotAStore { .. } | StoreError::NewerSchema { .. })) =
+        try_reader(path)
+    {
+        return Err(e);
+    }
+    match open_writer(path) {
+        Err(Refused::NotPermitted) => {
+            let mut store = open_reader(path)?;
+            store.read_only = Some(ReadOnlyBecause::NotPermitted);
+            Ok(store)
+        }
+        Err(Refused::Store(e)) => Err(e),
+        Ok(store) => Ok(store),
+    }
+}
+
+/// Why a store could not be opened for writing.
+enum Refused {
+    /// This user may not write the file: it can still be opened read-only.
+    NotPermitted,
+    Store(StoreError),
+}
+
+/// Whether `path` holds a store (false: nothing there). Anything else at the path — an
+/// empty file, another program's file, a directory — is refused before redb sees it, so it
+/// is never adopted, initialized or changed.
+fn sniff(path: &Path) -> Result<bool> {
+    let not_a_store = |why: &str| StoreError::NotAStore {
+        path: path.to_path_buf(),
+        why: why.into(),
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => {
+            return Err(StoreError::Open {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
+        }
+    };
+    if meta.is_dir() {
+        return Err(not_a_store("it is a directory"));
+    }
+    if !meta.is_file() {
+        return Err(not_a_store("it is not a regular file"));
+    }
+    if meta.len() == 0 {
+        return Err(not_a_store("it is an empty file"));
+    }
+    let mut head = [0u8; REDB_MAGIC.len()];
+    let read = std::fs::File::open(path).and_then(|mut f| {
+        use std::io::Read;
+        f.read_exact(&mut head)
+    });
+    match read {
+        Ok(()) if head == REDB_MAGIC => Ok(true),
+        Ok(()) => Err(not_a_store("it is not a database")),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Err(not_a_store("it is too short to be a database"))
+        }
+        Err(e) => Err(StoreError::Open {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Creates a new, empty store at `path`: built beside it under a temporary name, then
+/// linked into place, so that no other process ever finds a half-made store (or an empty
+/// file) there. Another process creating it first wins; its store is used.
+fn create(path: &Path) -> Result<()> {
+    let open_err = |message: String| StoreError::Open {
+        path: path.to_path_buf(),
+        message,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    create_private_dir(dir)
+        .map_err(|e| open_err(format!("cannot create {}: {e}", dir.display())))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "rolodex.redb".into());
+    let temp = dir.join(format!(".{name}.new-{}", std::process::id()));
+    let made = (|| -> Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options
+            .open(&temp)
+            .map_err(|e| open_err(format!("cannot create {}: {e}", temp.display())))?;
+        let db = builder()
+            .create(&temp)
+            .map_err(|e| open_err(e.to_string()))?;
+        let store = Store {
+            db: Db::Write(db),
+            path: temp.clone(),
+            read_only: None,
+            filter: Default::default(),
+            damage: Default::default(),
+        };
+        store.check_schema()?;
+        drop(store);
+        match std::fs::hard_link(&temp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            // A file system without hard links: a rename cannot refuse to replace, so look
+            // first (the window is a create racing a create).
+            Err(_) if !path.exists() => std::fs::rename(&temp, path)
+                .map_err(|e| open_err(format!("cannot create the store: {e}"))),
+            Err(_) => Ok(()),
+        }
+    })();
+    let _ = std::fs::remove_file(&temp);
+    made?;
+    // What is there now is this store or a racing creator's; either way, check it.
+    sniff(path).map(|_| ())
+}
+
+fn busy_or(path: &Path, e: DatabaseError) -> StoreError {
+    match e {
+        DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch => {
+            StoreError::Busy(path.to_path_buf())
+        }
+        DatabaseError::Storage(redb::StorageError::Corrupted(message)) => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            message,
+        },
+        other => StoreError::Open {
+            path: path.to_path_buf(),
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Opens an existing store for writing, upgrading an older schema.
+fn open_writer(path: &Path) -> std::result::Result<Store, Refused> {
+    let db = match builder().open(path) {
+        Ok(db) => db,
+        Err(e) if not_permitted(&e) => return Err(Refused::NotPermitted),
+        Err(e) => return Err(Refused::Store(busy_or(path, e))),
+    };
+    let store = Store {
+        db: Db::Write(db),
+        path: path.to_path_buf(),
+        read_only: None,
+        filter: Default::default(),
+        damage: Default::default(),
+    };
+    store.check_schema().map_err(Refused::Store)?;
+    Ok(store)
+}
+
+/// Opens an existing store read-only. It shares the file with a writer in another process
+/// and follows its commits. A store a killed writer left mid-write cannot be read until it
+/// is recovered, which takes a writer: when none is running, this opens it for writing
+/// once (redb repairs it on open), closes it, and reads it then. The same goes for a
+/// schema 2 store, upgraded once before it is read.
+fn open_reader(path: &Path) -> Result<Store> {
+    let mut wrote_once = false;
+    loop {
+        let needs = match try_reader(path)? {
+            Ok(store) => return Ok(store),
+            Err(needs) => needs,
+        };
+        if wrote_once {
+            return Err(needs.error(path));
+        }
+        wrote_once = true;
+        match open_writer(path) {
+            Ok(writer) => drop(writer),
+            // A writer started meanwhile: it recovered or upgraded the file.
+            Err(Refused::Store(StoreError::Busy(_))) => {}
+            Err(Refused::NotPermitted) => return Err(needs.error(path)),
+            Err(Refused::Store(e)) => return Err(e),
+        }
+    }
+}
+
+/// What a store needs from a writer before it can be read.
+enum NeedsWriter {
+    /// A writer was killed mid-write and none is running to recover the file.
+    Recovery,
+    /// Schema 2.
+    Upgrade,
+}
+
+impl NeedsWriter {
+    fn error(self, path: &Path) -> StoreError {
+        match self {
+            NeedsWriter::Recovery => StoreError::NeedsRecovery(path.to_path_buf()),
+            NeedsWriter::Upgrade => StoreError::Open {
+                path: path.to_path_buf(),
+                message: "it was written by an older rolodex and must be upgraded first, by a user who may write it (any import or resume does it)".into(),
+            },
+        }
+    }
+}
+
+fn try_reader(path: &Path) -> Result<std::result::Result<Store, NeedsWriter>> {
+    let db = match builder().open_read_only(path) {
+        Ok(db) => db,
+        Err(DatabaseError::RepairAborted) => return Ok(Err(NeedsWriter::Recovery)),
+        Err(e) => return Err(busy_or(path, e)),
+    };
+    let store = Store {
+        db: Db::Read(db),
+        path: path.to_path_buf(),
+        read_only: Some(ReadOnlyBecause::Asked),
+        filter: Default::default(),
+        damage: Default::default(),
+    };
+    if store.schema_version()?.is_some_and(|v| v < 3) {
+        return Ok(Err(NeedsWriter::Upgrade));
+    }
+    store.check_schema()?;
+    Ok(Ok(store))
+}
+
+/// Records per step of the schema 4 upgrade: a million contacts are sealed in steps, not
+/// held in memory at once.
+const UPGRADE_STEP: usize = 10_000;
+
+/// Schema 3 to 4, in the transaction that records the new version: seals every record with
+/// its checksum. A record that does not decode any more is left unsealed, so it reads as
+/// damaged (and `rolodex check` names it) instead of being sealed as if it were intact.
+fn upgrade_from_3(txn: &WriteTransaction) -> Result<()> {
+    let plain = Format::Plain;
+    reseal(txn, CONTACTS, |b| {
+        codec::decode_as::<Contact>(b, plain).is_ok()
+    })?;
+    reseal(txn, UNDO, |b| codec::decode_as::<Contact>(b, plain).is_ok())?;
+    reseal(txn, JOBS, |b| {
+        codec::decode_json_as::<Job>(b, plain).is_ok()
+    })?;
+    for table in [LISTS, CUSTOM_FIELDS, MAPPINGS] {
+        // Few and small: read whole. Each holds JSON of its own shape.
+        let mut t = txn.open_table(table)?;
+        let all: Vec<(String, Vec<u8>)> = t
+            .iter()?
+            .map(|e| e.map(|(k, v)| (k.value().to_string(), v.value().to_vec())))
+            .collect::<std::result::Result<_, _>>()?;
+        for (k, v) in all {
+            let valid = serde_json::from_slice::<serde::de::IgnoredAny>(&v).is_ok();
+            t.insert(k.as_str(), sealed_if(valid, v).as_slice())?;
+        }
+    }
+    let mut pieces = txn.open_table(JOB_ROWS)?;
+    let mut chunks = Vec::new();
+    rows::chunks(&pieces, None, &mut |job, first_row, bytes| {
+        chunks.push((job, first_row));
+        let _ = bytes;
+        Ok(())
+    })?;
+    for (job, first_row) in chunks {
+        let mut packed = Vec::new();
+        for piece in pieces.range((job, first_row, 0)..=(job, first_row, u32::MAX))? {
+            packed.extend_from_slice(piece?.1.value());
+        }
+        let valid = rows::decode_as(&packed, plain).is_ok();
+        // Sealing adds bytes, so a chunk may take one piece more; never fewer.
+        rows::put(&mut pieces, job, first_row, &sealed_if(valid, packed))?;
+    }
+    Ok(())
+}
+
+fn sealed_if(valid: bool, bytes: Vec<u8>) -> Vec<u8> {
+    if valid {
+        codec::seal(bytes)
+    } else {
+        bytes
+    }
+}
+
+/// Seals every record of a table keyed by numbers, `UPGRADE_STEP` at a time.
+fn reseal<K>(
+    txn: &WriteTransaction,
+    table: redb::TableDefinition<K, &[u8]>,
+    valid: impl Fn(&[u8]) -> bool,
+) -> Result<()>
+where
+    K: redb::Key + for<'a> redb::Value<SelfType<'a> = K> + Copy + 'static,
+{
+    let mut t = txn.open_table(table)?;
+    let mut after: Option<K> = None;
+    loop {
+        let step: Vec<(K, Vec<u8>)> = {
+            let range = match after {
+                Some(k) => {
+                    t.range::<K>((std::ops::Bound::Excluded(k), std::ops::Bound::Unbounded))?
+                }
+                None => t.range::<K>(..)?,
+            };
+            range
+                .take(UPGRADE_STEP)
+                .map(|e| e.map(|(k, v)| (k.value(), v.value().to_vec())))
+                .collect::<std::result::Result<_, _>>()?
+        };
+        let Some(last) = step.last().map(|(k, _)| *k) else {
+            return Ok(());
+        };
+        for (k, v) in step {
+            let ok = valid(&v);
+            t.insert(k, sealed_if(ok, v).as_slice())?;
+        }
+        after = Some(last);
     }
 }
 
@@ -433,13 +963,20 @@ pub struct StoreLookup {
     contacts: redb::ReadOnlyTable<u64, &'static [u8]>,
     phones: redb::ReadOnlyTable<(u64, u64), ()>,
     emails: redb::ReadOnlyTable<(u64, u64), ()>,
+    format: Format,
+    path: PathBuf,
 }
 
 impl StoreLookup {
     fn ids(&self, key: &MatchKey) -> Result<Vec<u64>> {
+        guard::guarded(&self.path, || self.ids_unguarded(key))
+    }
+
+    fn ids_unguarded(&self, key: &MatchKey) -> Result<Vec<u64>> {
+        let format = self.format;
         match key {
-            MatchKey::Phone(p) => index::find(&self.phones, &self.contacts, Kind::Phone, p),
-            MatchKey::Email(e) => index::find(&self.emails, &self.contacts, Kind::Email, e),
+            MatchKey::Phone(p) => index::find(&self.phones, &self.contacts, Kind::Phone, p, format),
+            MatchKey::Email(e) => index::find(&self.emails, &self.contacts, Kind::Email, e, format),
             MatchKey::Id(id) => Ok(self.contacts.get(*id)?.map(|_| *id).into_iter().collect()),
         }
     }
@@ -451,7 +988,12 @@ impl ContactLookup for StoreLookup {
     }
 
     fn contact(&self, id: u64) -> Option<Contact> {
-        let v = self.contacts.get(id).ok()??;
-        codec::decode(v.value()).ok()
+        guard::guarded(&self.path, || {
+            let v = self.contacts.get(id)?;
+            v.map(|v| decode_contact(id, v.value(), self.format))
+                .transpose()
+        })
+        .ok()
+        .flatten()
     }
 }

@@ -419,8 +419,8 @@ impl Store {
             .collect();
         let mut why = BTreeMap::new();
         {
-            use redb::ReadableDatabase;
-            let txn = self.db().begin_read()?;
+            let snap = self.read()?;
+            let txn = &snap.txn;
             let contacts = txn.open_table(CONTACTS)?;
             let matched_by = txn.open_table(MATCHED_BY)?;
             for &id in &report.conflicts {
@@ -454,7 +454,7 @@ impl Store {
     /// at. Updated contacts are restored first, then the created ones deleted, range by
     /// range; each transaction consumes exactly the records it acted on.
     fn revert_batch(&self, job: &mut Job, run: &mut Run) -> Result<bool> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         let done;
         {
             let mut created = txn.open_table(CREATED)?;
@@ -519,7 +519,7 @@ impl Store {
     /// Reverts, by force, contacts an earlier run left as conflicts that have no undo record
     /// any more: the ones the job created are deleted.
     fn revert_listed(&self, job: &mut Job, run: &mut Run, ids: &[u64]) -> Result<()> {
-        let txn = self.db().begin_write()?;
+        let txn = self.begin_write()?;
         {
             let mut t = Tables {
                 undo: txn.open_table(UNDO)?,

@@ -8,7 +8,7 @@
 use redb::{ReadableTable, Table};
 use serde::{Deserialize, Serialize};
 
-use super::codec;
+use super::codec::{self, Format};
 use super::error::{Result, StoreError};
 use super::jobs::JobRow;
 use crate::engine::pipeline::Checked;
@@ -32,31 +32,63 @@ pub fn put(
     Ok(())
 }
 
-/// Every row of `job`, in file order.
-pub fn for_each<T>(table: &T, job: u64, each: &mut dyn FnMut(JobRow) -> Result<()>) -> Result<()>
+/// Every row of `job`, in file order, from a snapshot whose records are `format`. A chunk
+/// whose checksum does not hold is handed to `damaged` and skipped: the rest are served.
+pub fn for_each<T>(
+    table: &T,
+    job: u64,
+    format: Format,
+    each: &mut dyn FnMut(JobRow) -> Result<()>,
+    damaged: &mut dyn FnMut(StoreError),
+) -> Result<()>
 where
     T: ReadableTable<(u64, u64, u32), &'static [u8]>,
 {
-    let mut chunk: Option<u64> = None;
-    let mut packed = Vec::new();
-    let mut flush = |packed: &mut Vec<u8>| -> Result<()> {
-        for row in decode(packed)? {
-            each(row)?;
-        }
-        packed.clear();
-        Ok(())
+    chunks(
+        table,
+        Some(job),
+        &mut |job, first_row, packed| match decode_as(packed, format) {
+            Ok(rows) => rows.into_iter().try_for_each(&mut *each),
+            Err(e) if e.is_damaged_record() => {
+                damaged(e.at("job_row_pieces", chunk_key(job, first_row)));
+                Ok(())
+            }
+            Err(e) => Err(e),
+        },
+    )
+}
+
+/// How a damaged chunk is named: "3 (from row 200)".
+pub fn chunk_key(job: u64, first_row: u64) -> String {
+    format!("{job} (from row {first_row})")
+}
+
+/// Called with a chunk's job, first row and stored bytes.
+pub type ChunkFn<'a> = dyn FnMut(u64, u64, &[u8]) -> Result<()> + 'a;
+
+/// Every stored chunk (of `job`, or of every job) as it was stored: job, first row, bytes.
+pub fn chunks<T>(table: &T, job: Option<u64>, each: &mut ChunkFn<'_>) -> Result<()>
+where
+    T: ReadableTable<(u64, u64, u32), &'static [u8]>,
+{
+    let range = match job {
+        Some(j) => (j, 0, 0)..=(j, u64::MAX, u32::MAX),
+        None => (0, 0, 0)..=(u64::MAX, u64::MAX, u32::MAX),
     };
-    for entry in table.range((job, 0, 0)..=(job, u64::MAX, u32::MAX))? {
+    let mut chunk: Option<(u64, u64)> = None;
+    let mut packed = Vec::new();
+    for entry in table.range(range)? {
         let (key, piece) = entry?;
-        let first_row = key.value().1;
-        if chunk.is_some_and(|c| c != first_row) {
-            flush(&mut packed)?;
+        let (job, first_row, _) = key.value();
+        if let Some((j, r)) = chunk.filter(|c| *c != (job, first_row)) {
+            each(j, r, &packed)?;
+            packed.clear();
         }
-        chunk = Some(first_row);
+        chunk = Some((job, first_row));
         packed.extend_from_slice(piece.value());
     }
-    if chunk.is_some() {
-        flush(&mut packed)?;
+    if let Some((j, r)) = chunk {
+        each(j, r, &packed)?;
     }
     Ok(())
 }
@@ -100,16 +132,19 @@ pub fn encode(skipped: u32, fates: &[Fate], cells: Vec<u8>) -> Result<Vec<u8>> {
 
 /// The rows of one stored chunk, cells and fates together.
 pub fn decode(bytes: &[u8]) -> Result<Vec<JobRow>> {
-    let chunk: StoredChunk = codec::decode(bytes)?;
-    let fates: Vec<Fate> = codec::decode_packed(&chunk.fates)?;
-    let cells: Vec<Cells> = codec::decode_packed(&chunk.cells)?;
+    decode_as(bytes, Format::Checked)
+}
+
+/// The rows of one stored chunk written as `format`. A chunk whose checksum holds but whose
+/// parts do not decode is as unusable as a damaged one, and reported the same way.
+pub fn decode_as(bytes: &[u8], format: Format) -> Result<Vec<JobRow>> {
+    let chunk: StoredChunk = codec::decode_as(bytes, format)?;
+    let broken = |_| StoreError::damaged("", "");
+    let fates: Vec<Fate> = codec::decode_packed(&chunk.fates).map_err(broken)?;
+    let cells: Vec<Cells> = codec::decode_packed(&chunk.cells).map_err(broken)?;
     let cells = cells.into_iter().skip(chunk.skipped as usize);
     if cells.len() < fates.len() {
-        return Err(StoreError::Codec(format!(
-            "a chunk of job rows has {} fates but {} rows of cells",
-            fates.len(),
-            cells.len()
-        )));
+        return Err(StoreError::damaged("", ""));
     }
     Ok(fates
         .into_iter()

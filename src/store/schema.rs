@@ -6,8 +6,10 @@ use super::index::Index;
 
 /// Bumped when a table's layout changes; a store from a newer rolodex is refused.
 /// Version 3 replaced the string-keyed phone and email indexes of version 2 by the
-/// fixed-width ones of `index.rs`; a version 2 store is upgraded when it is opened.
-pub const SCHEMA_VERSION: u64 = 3;
+/// fixed-width ones of `index.rs`; version 4 sealed every record with a checksum (see
+/// `codec.rs`). An older store is upgraded when it is first opened for writing; until then
+/// a version 3 store is read as it is.
+pub const SCHEMA_VERSION: u64 = 4;
 
 /// `schema_version`, `next_contact_id`, `next_job_id`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
@@ -31,7 +31,7 @@ use crate::engine::review::{
 };
 use crate::engine::source::{RawRow, ReadOptions, Source};
 use crate::store::jobs::Job;
-use crate::store::Store;
+use crate::store::{Access, Store, StoreError};
 use crate::worker::{spawn_new_import, Cancel, NewImport, WorkerEvent};
 
 /// The clock the wizard reads (fixed in tests, so snapshots do not change by the minute).
@@ -39,9 +39,16 @@ pub type Clock = fn() -> chrono::DateTime<chrono::Local>;
 
 pub struct Ctx {
     pub theme: Theme,
+    /// The store, read-only: the wizard follows the commits of whoever writes it (its own
+    /// import or another process's) and holds no lock against a writer while it is idle.
     pub store: Option<Arc<Store>>,
     /// Why there is no store, in words.
     pub store_error: Option<String>,
+    /// Where the store is (or will be, once an import creates it).
+    pub store_path: Option<PathBuf>,
+    /// The handle the last write opened, alive while work holding it runs (a worker drops
+    /// it only as its thread ends, just after saying it is done).
+    pub writer: Option<Weak<Store>>,
     pub tx: Sender<AppEvent>,
     pub clock: Clock,
     /// Where the wizard writes result and error files.
@@ -121,14 +128,30 @@ impl Ctx {
         clock: Clock,
         out_dir: PathBuf,
     ) -> Ctx {
-        let (store, store_error) = match store {
-            Ok(s) => (Some(Arc::new(s)), None),
-            Err(e) => (None, Some(e)),
+        let (store, store_error, store_path) = match store {
+            Ok(s) => {
+                let path = s.path().to_path_buf();
+                // A store opened for writing is given back, so that the wizard never holds
+                // the write lock while it waits on the user.
+                let reader = if s.is_writable() {
+                    drop(s);
+                    Store::open_read_only(&path)
+                } else {
+                    Ok(s)
+                };
+                match reader {
+                    Ok(r) => (Some(Arc::new(r)), None, Some(path)),
+                    Err(e) => (None, Some(e.to_string()), Some(path)),
+                }
+            }
+            Err(e) => (None, Some(e), None),
         };
         Ctx {
             theme,
             store,
             store_error,
+            store_path,
+            writer: None,
             tx,
             clock,
             out_dir,
@@ -158,6 +181,56 @@ impl Ctx {
             open_failed: false,
             fixes: BTreeMap::new(),
         }
+    }
+
+    /// Where an import would create the store, when none could be opened (none yet).
+    pub fn with_store_path(mut self, path: Option<PathBuf>) -> Ctx {
+        if self.store_path.is_none() {
+            self.store_path = path;
+        }
+        self
+    }
+
+    /// Opens the store for writing, for the length of one write (an import, a revert): the
+    /// handle is dropped, and the lock with it, when the work that holds it ends. An import
+    /// creates the store when there is none; the wizard then reads the new store too.
+    pub fn open_writer(&mut self, access: Access) -> Result<Arc<Store>, String> {
+        // This wizard's own writer, still held by work that is ending: shared, not refused
+        // as another rolodex's.
+        if let Some(writer) = self.writer.as_ref().and_then(Weak::upgrade) {
+            return Ok(writer);
+        }
+        let Some(path) = self.store_path.clone() else {
+            return Err(self
+                .store_error
+                .clone()
+                .unwrap_or_else(|| "no store".into()));
+        };
+        let mut opened = Store::open_for(&path, access);
+        // The last handle may be closing this moment (its worker let go of it just after
+        // saying it was done, and closing flushes the file): its lock is this wizard's own,
+        // and goes within milliseconds.
+        let closing = std::time::Instant::now();
+        while self.writer.is_some()
+            && matches!(opened, Err(StoreError::Busy(_)))
+            && closing.elapsed() < std::time::Duration::from_secs(2)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            opened = Store::open_for(&path, access);
+        }
+        let writer = opened.map_err(|e| e.to_string())?;
+        if !writer.is_writable() {
+            return Err(StoreError::ReadOnly(path).to_string());
+        }
+        if self.store.is_none() {
+            if let Ok(reader) = Store::open_read_only(&path) {
+                self.store = Some(Arc::new(reader));
+                self.store_error = None;
+            }
+        }
+        let writer = Arc::new(writer);
+        self.writer = Some(Arc::downgrade(&writer));
+        Ok(writer)
     }
 
     pub fn say(&mut self, level: Level, text: impl Into<String>) {
@@ -440,13 +513,12 @@ impl Ctx {
 
     /// Records the job and starts the import worker. `file` overrides the source (retries).
     pub fn start_import(&mut self, retry: Option<(u64, PathBuf)>) -> bool {
-        let Some(store) = self.store.clone() else {
-            let why = self
-                .store_error
-                .clone()
-                .unwrap_or_else(|| "no store".into());
-            self.say(Level::Error, why);
-            return false;
+        let store = match self.open_writer(Access::Create) {
+            Ok(s) => s,
+            Err(why) => {
+                self.say(Level::Error, why);
+                return false;
+            }
         };
         let (source, plan) = match &retry {
             Some((of, path)) => {
@@ -572,9 +644,6 @@ impl Ctx {
 
     /// Reverts a job in the background; `AppEvent::Reverted` says how it went.
     pub fn start_revert(&mut self, job: u64) {
-        let Some(store) = self.store.clone() else {
-            return;
-        };
         if let Some(running) = self.reverting {
             self.say(
                 Level::Warn,
@@ -582,12 +651,28 @@ impl Ctx {
             );
             return;
         }
+        let store = match self.open_writer(Access::Write) {
+            Ok(s) => s,
+            Err(why) => return self.say(Level::Error, why),
+        };
         self.revert_stop = Cancel::default();
         let stop = self.revert_stop.clone();
         let reverting = self.in_background("rolodex-revert", move || {
-            let result = store
-                .revert_job_until(job, false, &mut |_| {}, stop.flag())
-                .map_err(|e| e.to_string());
+            // A damaged contact could not be put back as it was: refused, naming each.
+            let result = match store.damaged_for_revert(job) {
+                Ok(damaged) if !damaged.is_empty() => Err(format!(
+                    "job {job} was not reverted, nothing was changed: {}",
+                    damaged
+                        .iter()
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+                Err(e) => Err(e.to_string()),
+                Ok(_) => store
+                    .revert_job_until(job, false, &mut |_| {}, stop.flag())
+                    .map_err(|e| e.to_string()),
+            };
             AppEvent::Reverted(job, result)
         });
         if reverting {

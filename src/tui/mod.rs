@@ -38,8 +38,11 @@ pub fn run(db: Option<&Path>, import: Option<&crate::cli::ImportArgs>) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let store = match crate::cli::jobs::store_path(db) {
-        Some(path) => Store::open(&path).map_err(|e| e.to_string()),
+    // Read-only: the wizard opens the store for writing only while it writes, so an import
+    // in another process can run while it is open, and it shows that import's commits.
+    let path = crate::cli::jobs::store_path(db);
+    let store = match &path {
+        Some(path) => Store::open_read_only(path).map_err(|e| e.to_string()),
         None => Err("no data directory for the store; start rolodex with --db PATH".to_string()),
     };
     // Warm the phone metadata now, so the first keystroke does not wait for it.
@@ -55,12 +58,16 @@ pub fn run(db: Option<&Path>, import: Option<&crate::cli::ImportArgs>) -> i32 {
         // The wizard asks for consent itself; a flag does not tick the box.
         defaults.consent_confirmed = false;
     }
-    let ctx =
-        Ctx::new(theme, store, tx.clone(), chrono::Local::now, out_dir).with_defaults(defaults);
+    let ctx = Ctx::new(theme, store, tx.clone(), chrono::Local::now, out_dir)
+        .with_store_path(path)
+        .with_defaults(defaults);
     let mut app = App::new(ctx, file);
     app.bell_enabled = config.bell();
 
     let mut terminal = ratatui::init();
+    // In front of the hook that restores the terminal: a panic the store catches (a damaged
+    // page) must leave the wizard's screen as it is.
+    crate::store::guard::install_panic_filter();
     if let Err(e) = event::spawn_signals(tx.clone()).and_then(|()| event::spawn_input(tx)) {
         restore(terminal);
         eprintln!("rolodex: cannot read the terminal: {e}");

@@ -3,6 +3,7 @@
 //! binary on the files in `fixtures/`.
 
 mod cli_bad_files;
+mod cli_check;
 mod cli_config;
 mod cli_crash;
 mod cli_dry_run;
@@ -12,6 +13,7 @@ mod cli_outfiles;
 mod cli_preview;
 mod cli_revert;
 mod cli_store;
+mod cli_store_open;
 mod common;
 mod engine_phone_reference;
 mod engine_properties;
