@@ -294,6 +294,9 @@ fn run_worker(
             ));
             EXIT_FILE_CHANGED
         }
+        // The failure threshold ended it before the file did: a script must not take it
+        // for a finished import (the summary says how many rows were left and how to go on).
+        JobStatus::Stopped => super::EXIT_PARTLY_DONE,
         _ => 0,
     };
     // The job is in the store whatever happened to its files: not "nothing written" (1).

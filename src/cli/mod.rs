@@ -248,6 +248,19 @@ pub fn load_config() -> Result<crate::config::Config, i32> {
     })
 }
 
+/// The wizard draws on the terminal and reads keys from it: from cron, CI or `ssh` without
+/// `-t` there is none, which is bad usage (said before any store is opened), not a crash.
+fn wizard_has_a_terminal() -> Result<(), i32> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    eprintln!(
+        "rolodex: the wizard needs a terminal, and standard input or output is not one; without it, run `rolodex import FILE --yes --consent-confirmed` or `rolodex import FILE --dry-run`"
+    );
+    Err(EXIT_USAGE)
+}
+
 /// Runs the parsed command line; returns the process exit status.
 pub fn run(cli: Cli) -> i32 {
     let db = cli.db.as_deref();
@@ -283,10 +296,15 @@ pub fn run(cli: Cli) -> i32 {
                 headless::dry_run(&args, db)
             } else if args.yes {
                 jobs::import(&args, db)
+            } else if let Err(code) = wizard_has_a_terminal() {
+                code
             } else {
                 crate::tui::run(db, Some(&args))
             }
         }
-        None => crate::tui::run(db, None),
+        None => match wizard_has_a_terminal() {
+            Ok(()) => crate::tui::run(db, None),
+            Err(code) => code,
+        },
     }
 }

@@ -229,7 +229,23 @@ impl Target {
         if followed.as_ref().is_ok_and(|m| !m.is_file()) {
             return Err(not_a_file());
         }
+        let places = places_of(path);
+        // `/dev/stdout` is a symlink that may lead to a regular file: replacing it would
+        // break the system's own link (as root), so nothing under these is ever a target.
+        if places.iter().chain([&at]).any(|p| is_system_place(p)) {
+            return Err(not_a_file());
+        }
         let own = std::fs::symlink_metadata(path);
+        // Another rolodex store (not the one in use, which `Protected` names): replacing it
+        // would lose every contact in it.
+        if own.as_ref().is_ok_and(|m| m.is_file()) && starts_with_redb_magic(path) {
+            return Err(OutfileError::Protected {
+                label: request.label.to_string(),
+                path: path.to_path_buf(),
+                what: "a contact store".to_string(),
+                loses: "the store and every contact in it",
+            });
+        }
         let existing_mode = own.as_ref().ok().filter(|m| m.is_file()).and_then(mode_of);
         let ids = [followed, own]
             .into_iter()
@@ -237,7 +253,7 @@ impl Target {
             .collect();
         Ok(Target {
             at,
-            places: places_of(path),
+            places,
             ids,
             existing_mode,
         })
@@ -262,6 +278,23 @@ fn place(path: &Path) -> Option<PathBuf> {
         .or_else(|_| std::path::absolute(parent))
         .unwrap_or_else(|_| parent.to_path_buf());
     Some(dir.join(name))
+}
+
+/// Folders of the system's own devices and processes, never a place for a report.
+fn is_system_place(place: &Path) -> bool {
+    ["/dev", "/proc", "/sys"]
+        .iter()
+        .any(|root| place.starts_with(root))
+}
+
+/// The first bytes of every redb file (and so of every rolodex store).
+const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
+
+fn starts_with_redb_magic(path: &Path) -> bool {
+    let mut head = [0u8; REDB_MAGIC.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| head == REDB_MAGIC)
 }
 
 /// `place(path)` and, when a symlink is there, the place its chain of links ends at
@@ -525,6 +558,47 @@ mod tests {
         let mut f = open(request("--report", path), protected)?;
         f.write_all(text.as_bytes()).map_err(|e| f.error(e))?;
         f.commit().map(|_| ())
+    }
+
+    #[test]
+    fn the_systems_devices_are_never_a_target_even_through_a_link() {
+        // Only resolved, never opened: a regression here must not replace /dev/stdout.
+        for path in [
+            "/dev/stdout",
+            "/dev/stderr",
+            "/proc/self/fd/1",
+            "/dev/null",
+            "/sys/x",
+        ] {
+            let target = Target::of(&request("--report", Path::new(path)));
+            assert!(
+                matches!(target, Err(OutfileError::NotAFile { .. })),
+                "{path}: {target:?}",
+                target = target.map(|t| t.at)
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("out.csv");
+            std::os::unix::fs::symlink("/dev/stdout", &link).unwrap();
+            assert!(Target::of(&request("--report", &link)).is_err());
+        }
+    }
+
+    #[test]
+    fn another_store_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = dir.path().join("other.redb");
+        let mut bytes = REDB_MAGIC.to_vec();
+        bytes.extend_from_slice(b"rest of a store");
+        std::fs::write(&other, &bytes).unwrap();
+        let refused = write(&other, &Protected::new(), "a,b\n");
+        assert!(
+            matches!(refused, Err(OutfileError::Protected { .. })),
+            "{refused:?}"
+        );
+        assert_eq!(std::fs::read(&other).unwrap(), bytes);
     }
 
     #[test]

@@ -347,3 +347,50 @@ fn reports_still_match_the_store_after_an_import() {
     assert_eq!(shown.stdout, std::fs::read_to_string(&errors).unwrap());
     assert_no_temporary_files(dir.path());
 }
+
+/// An admin with two stores: `--report` naming the other one is refused, not written over.
+#[test]
+fn another_store_is_never_a_report_file() {
+    let dir = tempdir();
+    store_with_a_job(dir.path());
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let other_store = store_with_a_job(&other);
+    let before = std::fs::read(&other_store).unwrap();
+    let input = write(dir.path(), "more.csv", PEOPLE);
+    let out = dry_run(
+        dir.path(),
+        &input,
+        &["--report", other_store.to_str().unwrap()],
+    );
+    assert_refused(&out, "--report", dir.path());
+    assert!(out.stderr.contains("a contact store"), "{}", out.stderr);
+    assert_eq!(std::fs::read(&other_store).unwrap(), before);
+    assert_store_intact(&other, 1, 2);
+}
+
+/// The wizard without a terminal (cron, CI, `ssh` without `-t`) is bad usage with advice,
+/// said before any store is opened or created — not a panic.
+#[test]
+fn the_wizard_without_a_terminal_says_what_to_run_instead() {
+    let dir = tempdir();
+    for args in [
+        &["import", fixture("contacts.csv").to_str().unwrap()][..],
+        &[][..],
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("needs a terminal"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("--yes --consent-confirmed"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+        assert!(out.stdout.is_empty(), "nothing drawn: {:?}", out.stdout);
+    }
+    assert!(
+        !dir.path().join("test.redb").exists(),
+        "no store was created"
+    );
+}

@@ -347,8 +347,10 @@ fn stopped_job(dir: &Path) -> (PathBuf, String, Value) {
     }
     text.push_str("Good One,+1 212 334 5678\n");
     let file = write(dir, "bad.csv", &text);
-    let j = import_ok(dir, &file, &["--max-failures", "3", "--require", "dialer"]);
-    (file, text, j)
+    let out = import(dir, &file, &["--max-failures", "3", "--require", "dialer"]);
+    // Stopped before the file's end: it ran, but did not do all it was asked.
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    (file, text, out.json())
 }
 
 #[test]
@@ -369,7 +371,9 @@ fn failure_threshold_stops_the_job_cleanly() {
     );
     assert!(!shown.stdout.contains("blank rows              0"));
     let resumed = run(dir.path(), &["resume", "1", "--json"]);
-    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    // Three more failures stop it again.
+    assert_eq!(resumed.code, 3, "{}", resumed.stderr);
+    assert_eq!(resumed.json()["status"], "stopped");
 }
 
 #[test]
@@ -585,12 +589,13 @@ fn resuming_a_stopped_job_goes_on_with_a_fresh_failure_budget() {
         text.push_str(&format!("Good {i},+1 212 334 56{i:02}\n"));
     }
     let file = write(dir.path(), "bad.csv", &text);
-    let j = import_ok(
+    let out = import(
         dir.path(),
         &file,
         &["--max-failures", "3", "--require", "dialer"],
     );
-    assert_eq!(j["status"], "stopped");
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert_eq!(out.json()["status"], "stopped");
     let out = run(dir.path(), &["resume", "1", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let j = out.json();
