@@ -919,31 +919,6 @@ fn upgrade_from_2(txn: &redb::WriteTransaction) -> Result<()> {
     Ok(())
 }
 
-/// Makes a new, empty store at `path` in one step: it is made beside it (readable by its
-/// owner only) and linked into place once complete, so a process killed while making it
-/// never leaves a file that is not a store — redb refuses such a file for good. A store
-/// another process made meanwhile is kept.
-fn create_store_file(path: &Path) -> std::result::Result<(), String> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let new = tempfile::Builder::new()
-        .prefix(".rolodex-new-")
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a file in {}: {e}", dir.display()))?;
-    drop(
-        Database::builder()
-            .create(new.path())
-            .map_err(|e| e.to_string())?,
-    );
-    match new.persist_noclobber(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e.error.to_string()),
-    }
-}
-
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     if dir.is_dir() {
         return Ok(());
