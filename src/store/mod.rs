@@ -467,6 +467,12 @@ impl Store {
                 .map_err(|e| StoreError::Codec(e.to_string()))
         })
         .map_err(|e| e.to_string())?;
+        // A file missing rows would pass for the job's whole result: refused instead.
+        if let Some(first) = self.take_damage().first() {
+            return Err(format!(
+                "{first}; the file would miss its rows, so it was not finished"
+            ));
+        }
         files.finish().map_err(|e| e.to_string())
     }
 

@@ -165,6 +165,15 @@ fn damaged_rows_and_jobs_are_skipped_by_show_trace_and_history() {
         assert_eq!(row["job"], 2);
         assert!(trace_before.as_array().unwrap().contains(row));
     }
+    // A results file written from the stored rows (the wizard's `w`) would miss them:
+    // refused rather than passed off as the job's whole result.
+    let store = rolodex::store::Store::open_read_only(&db).unwrap();
+    let job = store.job(1).unwrap();
+    let refused = store
+        .write_reports(&job, Some(&dir.path().join("results.csv")), None)
+        .unwrap_err();
+    assert!(refused.contains("would miss its rows"), "{refused}");
+    drop(store);
     let out = run(dir.path(), &["check"]);
     assert_eq!(out.code, 1);
     assert!(
