@@ -478,6 +478,12 @@ impl Store {
         if let Err(e) = read {
             return Err(files.source_error(format!("reading job {}'s rows: {e}", job.id)));
         }
+        // A file missing rows would pass for the job's whole result: refused instead.
+        if let Some(first) = self.take_damage().first() {
+            return Err(files.source_error(format!(
+                "{first}; the file would miss its rows, so it was not finished"
+            )));
+        }
         files.finish().map(|_| ())
     }
 

@@ -165,6 +165,15 @@ fn damaged_rows_and_jobs_are_skipped_by_show_trace_and_history() {
         assert_eq!(row["job"], 2);
         assert!(trace_before.as_array().unwrap().contains(row));
     }
+    // A results file written from the stored rows (the wizard's `w`) would miss them:
+    // refused rather than passed off as the job's whole result.
+    let store = rolodex::store::Store::open_read_only(&db).unwrap();
+    let job = store.job(1).unwrap();
+    let refused = store
+        .write_reports(&job, Some(&dir.path().join("results.csv")), None)
+        .unwrap_err();
+    assert!(refused.contains("would miss its rows"), "{refused}");
+    drop(store);
     let out = run(dir.path(), &["check"]);
     assert_eq!(out.code, 1);
     assert!(
@@ -497,4 +506,83 @@ fn backup_refuses_an_existing_file_and_the_store_itself() {
         .filter(|n| n.starts_with('.'))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// redb's page checksums are verified through a writing open: while another process
+/// writes the store, check says so and checks the records alone.
+#[test]
+fn check_beside_a_running_writer_checks_the_records_and_says_so() {
+    let dir = tempdir();
+    import_fixture(dir.path(), &[]);
+    let db = dir.path().join("test.redb");
+    let writer = rolodex::store::Store::open(&db).unwrap();
+    let out = run(dir.path(), &["check"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("another rolodex is writing the store (an import, resume or revert is running), so redb's page checksums were not checked"),
+        "{}",
+        out.stdout
+    );
+    assert!(out
+        .stdout
+        .contains("store is intact: 289 contacts, 1 jobs checked"));
+    let json = run(dir.path(), &["check", "--json"]).json();
+    assert_eq!(json["pages"]["result"], "not_checked");
+    drop(writer);
+    damage(&db, rolodex::store::schema::CONTACTS, 7);
+    let writer = rolodex::store::Store::open(&db).unwrap();
+    let out = run(dir.path(), &["check"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("contact 7: damaged"), "{}", out.stdout);
+    drop(writer);
+}
+
+/// The values a contact had before a job updated it are what a revert puts back: a damaged
+/// one refuses the revert, naming it, and changes nothing.
+#[test]
+fn a_damaged_record_from_before_a_job_refuses_its_revert() {
+    let dir = tempdir();
+    import_fixture(dir.path(), &[]);
+    let change = dir.path().join("change.csv");
+    std::fs::write(
+        &change,
+        "First Name,Last Name,Phone,Company\nJürgen,Patel,(613) 969-0710,New Company\n",
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            change.to_str().unwrap(),
+            "--yes",
+            "--consent-confirmed",
+            "--purpose",
+            "update",
+            "--region",
+            "CA",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let db = dir.path().join("test.redb");
+    let before = run(dir.path(), &["contacts", "--json"]).json();
+    assert_eq!(before[0]["company"], "New Company", "{}", before[0]);
+    damage(&db, rolodex::store::schema::UNDO, (2, 1));
+    let out = run(dir.path(), &["revert", "2", "--yes"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("the record of contact 1 from before job 2 in the store is damaged"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(run(dir.path(), &["contacts", "--json"]).json(), before);
+    let out = run(dir.path(), &["check"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("job 2: its record of contact 1 from before it is damaged"),
+        "{}",
+        out.stdout
+    );
 }
