@@ -316,7 +316,7 @@ fn the_wizard_reads_beside_a_running_writer_and_holds_no_lock_itself() {
     );
     let store = ctx.store.clone().unwrap();
     assert!(!store.is_writable());
-    assert_eq!(store.contacts().unwrap().len(), 289);
+    assert_eq!(store.contacts().unwrap().len(), 207);
     let refused = ctx.open_writer(Access::Write).err().unwrap();
     assert!(
         refused.contains("is in use by another rolodex"),
