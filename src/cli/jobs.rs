@@ -585,87 +585,153 @@ pub fn contacts(json: bool, csv: bool, search: Option<&str>, db: Option<&Path>) 
         Ok(s) => s,
         Err(code) => return code,
     };
-    let all = match store.contacts() {
-        Ok(c) => c,
-        Err(e) => return store_fail(&e),
-    };
-    warn_damage(&store);
-    let shown: Vec<&Contact> = all
-        .iter()
-        .filter(|c| search.is_none_or(|s| c.matches_search(s)))
-        .collect();
-    if json {
-        output::print_json(&shown.iter().map(|c| contact_json(c)).collect::<Vec<_>>());
-    } else if csv {
-        let terminal = output::stdout_is_terminal();
-        let mut w = SafeCsv::new(std::io::stdout().lock());
-        let header = [
-            "id",
-            "first_name",
-            "last_name",
-            "phones",
-            "emails",
-            "company",
-            "title",
-            "address",
-            "city",
-            "state",
-            "zip",
-            "country",
-            "website",
-            "industry",
-            "note",
-            "tags",
-            "lists",
-            "consent",
-            "shared",
-        ];
-        let mut result = w.row(header);
-        for c in &shown {
-            if result.is_err() {
-                break;
-            }
-            let o = |v: &Option<String>| v.clone().unwrap_or_default();
-            let cells = [
-                c.id.to_string(),
-                o(&c.first_name),
-                o(&c.last_name),
-                c.phones.join(" "),
-                c.emails.join(" "),
-                o(&c.company),
-                o(&c.title),
-                o(&c.address),
-                o(&c.city),
-                o(&c.state),
-                o(&c.zip),
-                o(&c.country),
-                o(&c.website),
-                o(&c.industry),
-                o(&c.note),
-                c.tags.iter().cloned().collect::<Vec<_>>().join(", "),
-                c.lists.iter().cloned().collect::<Vec<_>>().join(", "),
-                format!("{:?}", c.consent).to_lowercase(),
-                c.shared.to_string(),
-            ];
-            result = w.row(cells.map(|cell| output::csv_cell(terminal, cell)));
-        }
-        if let Err(e) = result.and_then(|_| w.flush()) {
-            eprintln!("rolodex: {e}");
-            return EXIT_UNUSABLE;
-        }
+    // Streamed from one read snapshot: the first line is out at once however large the
+    // store, and memory holds one contact (a reader beside a running import answers).
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // CSV goes through one writer of its own (buffered; it neutralizes formulas).
+    let mut csv_out = csv.then(|| SafeCsv::new(std::io::stdout().lock()));
+    let terminal = output::stdout_is_terminal();
+    let (mut shown, mut total) = (0u64, 0u64);
+    let mut failed: Option<std::io::Error> = None;
+    let started = if json {
+        out.write_all(b"[")
+    } else if let Some(w) = &mut csv_out {
+        write_csv_row(w, terminal, CONTACT_CSV_HEADER.map(String::from))
     } else {
-        let mut out = Human::stdout();
-        for c in &shown {
-            out.line(&format!(
-                "{:>6}  {:<28} {:<16} {:<30} {}",
-                format!("#{}", c.id),
-                clean(&c.display_name()),
-                c.phones.first().cloned().unwrap_or_default(),
-                clean(&c.emails.first().cloned().unwrap_or_default()),
-                clean(&c.company.clone().unwrap_or_default())
-            ));
-        }
-        out.line(&format!("{} of {} contacts", shown.len(), all.len()));
+        Ok(())
+    };
+    if let Err(e) = started {
+        failed = Some(e);
     }
-    0
+    let listed = store.for_each_contact(&mut |c| {
+        if failed.is_some() {
+            return false;
+        }
+        total += 1;
+        if search.is_some_and(|s| !c.matches_search(s)) {
+            return true;
+        }
+        shown += 1;
+        let written = if json {
+            write_json_item(&mut out, terminal, shown == 1, &contact_json(&c))
+        } else if let Some(w) = &mut csv_out {
+            write_csv_row(w, terminal, contact_csv_cells(&c))
+        } else {
+            writeln!(
+                out,
+                "{}",
+                clean(&format!(
+                    "{:>6}  {:<28} {:<16} {:<30} {}",
+                    format!("#{}", c.id),
+                    clean(&c.display_name()),
+                    c.phones.first().cloned().unwrap_or_default(),
+                    clean(&c.emails.first().cloned().unwrap_or_default()),
+                    clean(&c.company.clone().unwrap_or_default())
+                ))
+            )
+        };
+        if let Err(e) = written {
+            failed = Some(e);
+        }
+        failed.is_none()
+    });
+    let ended = if json {
+        out.write_all(if shown == 0 { b"]\n" } else { b"\n]\n" })
+    } else if let Some(w) = &mut csv_out {
+        w.flush()
+    } else {
+        writeln!(out, "{shown} of {total} contacts")
+    };
+    let flushed = ended.and_then(|()| out.flush());
+    drop((out, csv_out));
+    warn_damage(&store);
+    if let Err(e) = listed {
+        return store_fail(&e);
+    }
+    match failed.map_or(flushed, Err) {
+        // `rolodex contacts | head`: the reader has what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("rolodex: cannot write the contacts: {e}");
+            EXIT_UNUSABLE
+        }
+        Ok(()) => 0,
+    }
+}
+
+const CONTACT_CSV_HEADER: [&str; 19] = [
+    "id",
+    "first_name",
+    "last_name",
+    "phones",
+    "emails",
+    "company",
+    "title",
+    "address",
+    "city",
+    "state",
+    "zip",
+    "country",
+    "website",
+    "industry",
+    "note",
+    "tags",
+    "lists",
+    "consent",
+    "shared",
+];
+
+/// A contact as a row of `contacts --csv`, in `CONTACT_CSV_HEADER`'s order.
+fn contact_csv_cells(c: &Contact) -> [String; 19] {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    [
+        c.id.to_string(),
+        o(&c.first_name),
+        o(&c.last_name),
+        c.phones.join(" "),
+        c.emails.join(" "),
+        o(&c.company),
+        o(&c.title),
+        o(&c.address),
+        o(&c.city),
+        o(&c.state),
+        o(&c.zip),
+        o(&c.country),
+        o(&c.website),
+        o(&c.industry),
+        o(&c.note),
+        c.tags.iter().cloned().collect::<Vec<_>>().join(", "),
+        c.lists.iter().cloned().collect::<Vec<_>>().join(", "),
+        format!("{:?}", c.consent).to_lowercase(),
+        c.shared.to_string(),
+    ]
+}
+
+/// One CSV row, neutralized for spreadsheets, and shown as placeholders on a terminal.
+fn write_csv_row<W: Write>(
+    w: &mut SafeCsv<W>,
+    terminal: bool,
+    cells: impl IntoIterator<Item = String>,
+) -> std::io::Result<()> {
+    w.row(
+        cells
+            .into_iter()
+            .map(|cell| output::csv_cell(terminal, cell)),
+    )
+}
+
+/// One element of a JSON array written as it comes, indented as a pretty array's would be.
+fn write_json_item(
+    out: &mut impl Write,
+    terminal: bool,
+    first: bool,
+    value: &Value,
+) -> std::io::Result<()> {
+    let mut value = value.clone();
+    if terminal {
+        output::sanitize_json(&mut value);
+    }
+    let text = serde_json::to_string_pretty(&value).map_err(std::io::Error::other)?;
+    out.write_all(if first { b"\n  " } else { b",\n  " })?;
+    out.write_all(text.replace('\n', "\n  ").as_bytes())
 }

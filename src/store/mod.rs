@@ -285,19 +285,34 @@ impl Store {
     /// Every contact, in id order. A damaged contact is skipped (and noted, see
     /// `take_damage`), never served.
     pub fn contacts(&self) -> Result<Vec<Contact>> {
+        let mut out = Vec::new();
+        self.for_each_contact(&mut |c| {
+            out.push(c);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// Every contact, in id order, through `each` until it returns false: one at a time
+    /// from one read snapshot, so a listing of millions starts at once and holds one
+    /// contact in memory. A damaged contact is skipped (and noted), never served.
+    pub fn for_each_contact(&self, each: &mut dyn FnMut(Contact) -> bool) -> Result<()> {
         guard::guarded(&self.path, || {
             let snap = self.read()?;
             let table = snap.txn.open_table(CONTACTS)?;
-            let mut out = Vec::new();
             for entry in table.iter()? {
                 let (id, v) = entry?;
                 match decode_contact(id.value(), v.value(), snap.format) {
-                    Ok(c) => out.push(c),
+                    Ok(c) => {
+                        if !each(c) {
+                            break;
+                        }
+                    }
                     Err(e) if e.is_damaged_record() => self.note_damage(e),
                     Err(e) => return Err(e),
                 }
             }
-            Ok(out)
+            Ok(())
         })
     }
 

@@ -4,6 +4,7 @@
 
 mod cli_bad_files;
 mod cli_check;
+mod cli_concurrent;
 mod cli_config;
 mod cli_crash;
 mod cli_dry_run;
