@@ -78,10 +78,12 @@ impl StopSignal {
         if self.told.swap(true, Ordering::SeqCst) {
             return;
         }
-        say(&format!(
-            "{}: {what}; press Ctrl-C again to stop at once",
-            name(signal)
-        ));
+        let again = if signal == SIGINT {
+            "press Ctrl-C again to stop at once"
+        } else {
+            "a SIGINT (Ctrl-C) stops it at once"
+        };
+        say(&format!("{}: {what}; {again}", name(signal)));
     }
 }
 
