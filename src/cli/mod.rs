@@ -261,6 +261,51 @@ fn wizard_has_a_terminal() -> Result<(), i32> {
     Err(EXIT_USAGE)
 }
 
+/// Opens the wizard, on the file of `import FILE` when given: the flags and the config decide
+/// where it starts (`tui::Launch`), exactly as they decide a headless import's plan.
+fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> i32 {
+    if let Some(args) = import {
+        // A file that does not exist is a usage problem, reported before the screen opens.
+        if !args.file.exists() {
+            eprintln!(
+                "rolodex: {}: no such file; check the path",
+                crate::engine::text::sanitize_for_terminal(&args.file.display().to_string())
+            );
+            return EXIT_UNUSABLE;
+        }
+    }
+    if let Err(code) = wizard_has_a_terminal() {
+        return code;
+    }
+    let config = match load_config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut defaults = config.import_defaults();
+    if let Some(args) = import {
+        defaults = headless::options_from_args(args, &defaults);
+    }
+    let launch = crate::tui::Launch {
+        store_path: jobs::store_path(db),
+        given: import.map(|args| crate::tui::context::Given {
+            file: args.file.clone(),
+            read: headless::read_options(&args.read),
+            map: args.map.clone(),
+        }),
+        defaults,
+        color: config.color(),
+        bell: config.bell(),
+    };
+    match crate::tui::run(launch) {
+        Ok(None) => 0,
+        Ok(Some(signal)) => 128 + signal,
+        Err(e) => {
+            eprintln!("rolodex: {e}");
+            EXIT_UNUSABLE
+        }
+    }
+}
+
 /// Runs the parsed command line; returns the process exit status.
 pub fn run(cli: Cli) -> i32 {
     let db = cli.db.as_deref();
@@ -296,15 +341,10 @@ pub fn run(cli: Cli) -> i32 {
                 headless::dry_run(&args, db)
             } else if args.yes {
                 jobs::import(&args, db)
-            } else if let Err(code) = wizard_has_a_terminal() {
-                code
             } else {
-                crate::tui::run(db, Some(&args))
+                wizard(db, Some(&args))
             }
         }
-        None => match wizard_has_a_terminal() {
-            Ok(()) => crate::tui::run(db, None),
-            Err(code) => code,
-        },
+        None => wizard(db, None),
     }
 }

@@ -11,36 +11,53 @@ pub mod screens;
 pub mod theme;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::mpsc;
 
 use app::App;
-use context::Ctx;
+use context::{Ctx, Given};
 use theme::Theme;
 
+use crate::engine::plan::ImportOptions;
 use crate::store::Store;
 
-/// Opens the wizard, on the file of `import FILE` when given, with the options its flags
-/// set as the starting point; returns the process exit status.
-pub fn run(db: Option<&Path>, import: Option<&crate::cli::ImportArgs>) -> i32 {
-    let file = import.map(|args| args.file.as_path());
-    if let Some(f) = file {
-        // A file that does not exist is a usage problem, reported before the screen opens.
-        if !f.exists() {
-            eprintln!(
-                "rolodex: {}: no such file; check the path",
-                crate::engine::text::sanitize_for_terminal(&f.display().to_string())
-            );
-            return crate::cli::EXIT_UNUSABLE;
-        }
-    }
-    let config = match crate::cli::load_config() {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+/// Everything the wizard starts from, decided by its caller (the command line reads the
+/// flags and the config; the wizard reads neither, and never imports `cli`).
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    /// The store; `None` when there is no data directory and no `--db`.
+    pub store_path: Option<PathBuf>,
+    /// `import FILE`: the file to open, with how to read and map it.
+    pub given: Option<Given>,
+    /// The options every new import starts from (config.toml, then the flags).
+    pub defaults: ImportOptions,
+    pub color: bool,
+    pub bell: bool,
+}
+
+/// Why the wizard could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum WizardError {
+    #[error("cannot read the terminal: {0}")]
+    Input(std::io::Error),
+    #[error("the terminal failed: {0}")]
+    Terminal(std::io::Error),
+}
+
+/// Opens the wizard as `launch` says. `Ok(Some(signal))` when SIGINT, SIGTERM or SIGHUP
+/// ended it (after the work under way stopped at a commit).
+pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
+    let Launch {
+        store_path: path,
+        given,
+        mut defaults,
+        color,
+        bell,
+    } = launch;
+    // The wizard asks for consent itself; a flag does not tick the box.
+    defaults.consent_confirmed = false;
     // Read-only: the wizard opens the store for writing only while it writes, so an import
     // in another process can run while it is open, and it shows that import's commits.
-    let path = crate::cli::jobs::store_path(db);
     let store = match &path {
         Some(path) => Store::open_read_only(path).map_err(|e| e.to_string()),
         None => Err("no data directory for the store; start rolodex with --db PATH".to_string()),
@@ -50,19 +67,15 @@ pub fn run(db: Option<&Path>, import: Option<&crate::cli::ImportArgs>) -> i32 {
     let (tx, rx) = mpsc::channel();
     let out_dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let theme = Theme {
-        color: Theme::from_env().color && config.color(),
+        color: Theme::from_env().color && color,
     };
-    let mut defaults = config.import_defaults();
-    if let Some(args) = import {
-        defaults = crate::cli::headless::options_from_args(args, &defaults);
-        // The wizard asks for consent itself; a flag does not tick the box.
-        defaults.consent_confirmed = false;
-    }
-    let ctx = Ctx::new(theme, store, tx.clone(), chrono::Local::now, out_dir)
+    let file = given.as_ref().map(|g| g.file.clone());
+    let mut ctx = Ctx::new(theme, store, tx.clone(), chrono::Local::now, out_dir)
         .with_store_path(path)
         .with_defaults(defaults);
-    let mut app = App::new(ctx, file);
-    app.bell_enabled = config.bell();
+    ctx.given = given;
+    let mut app = App::new(ctx, file.as_deref());
+    app.bell_enabled = bell;
 
     let mut terminal = ratatui::init();
     // In front of the hook that restores the terminal: a panic the store catches (a damaged
@@ -70,8 +83,7 @@ pub fn run(db: Option<&Path>, import: Option<&crate::cli::ImportArgs>) -> i32 {
     crate::store::guard::install_panic_filter();
     if let Err(e) = event::spawn_signals(tx.clone()).and_then(|()| event::spawn_input(tx)) {
         restore(terminal);
-        eprintln!("rolodex: cannot read the terminal: {e}");
-        return crate::cli::EXIT_UNUSABLE;
+        return Err(WizardError::Input(e));
     }
     let result = (|| -> std::io::Result<()> {
         terminal.draw(|f| f.render_widget(&app, f.area()))?;
@@ -109,10 +121,7 @@ pub fn run(db: Option<&Path>, import: Option<&crate::cli::ImportArgs>) -> i32 {
     // Said on stderr once the terminal is back; after SIGHUP it may be gone, and a failed
     // write must not turn into a panic.
     let mut err = std::io::stderr();
-    if let Err(e) = result {
-        let _ = writeln!(err, "rolodex: the terminal failed: {e}");
-        return crate::cli::EXIT_UNUSABLE;
-    }
+    result.map_err(WizardError::Terminal)?;
     if app.stopping.is_some() || app.leaving {
         let id = app.ctx.job.as_ref().map(|j| j.id).or(app.ctx.recorded);
         let stored = id.and_then(|id| app.ctx.store.as_ref()?.job(id).ok());
@@ -137,10 +146,7 @@ pub fn run(db: Option<&Path>, import: Option<&crate::cli::ImportArgs>) -> i32 {
             "rolodex: the revert of job {id} was interrupted; `rolodex revert {id} --yes` finishes it"
         );
     }
-    match app.stopping {
-        Some(signal) => 128 + signal,
-        None => 0,
-    }
+    Ok(app.stopping)
 }
 
 /// Gives the terminal back as it was: cooked mode, the main screen, the cursor shown.

@@ -2,6 +2,7 @@
 //! One integration-test binary: the engine through its public API, and the real `rolodex`
 //! binary on the files in `fixtures/`.
 
+mod architecture;
 mod cli_bad_files;
 mod cli_check;
 mod cli_concurrent;
