@@ -667,7 +667,7 @@ fn create(path: &Path) -> Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    create_private_dir(dir)
+    crate::engine::outfile::create_private_dir(dir)
         .map_err(|e| open_err(format!("cannot create {}: {e}", dir.display())))?;
     let name = path
         .file_name()
@@ -938,20 +938,6 @@ fn upgrade_from_2(txn: &redb::WriteTransaction) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
 }
 
 /// A consistent read of the store for the dry run, its tables opened once.

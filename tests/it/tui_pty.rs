@@ -347,53 +347,26 @@ fn the_wizard_reads_and_maps_the_file_as_its_flags_say() {
         "Exported from the CRM\n\nName;Mobile Number;Note\nAda Lovelace;+44 20 7946 0018;x\n",
     )
     .unwrap();
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 24,
-            cols: 80,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("a pseudo-terminal");
-    let mut cmd = CommandBuilder::new(assert_cmd::cargo::cargo_bin("rolodex"));
-    cmd.args([
-        "import",
-        file.to_str().unwrap(),
-        "--delimiter",
-        ";",
-        "--header-row",
-        "3",
-        "--map",
-        "Note=ignore",
-    ]);
-    cmd.env("ROLODEX_DB", dir.path().join("test.redb"));
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("HOME", dir.path());
-    cmd.env("XDG_CONFIG_HOME", dir.path().join("config"));
-    cmd.cwd(dir.path());
-    let mut child = pair.slave.spawn_command(cmd).expect("rolodex starts");
-    drop(pair.slave);
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let feed = Arc::clone(&parser);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            feed.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let mut keys = pair.master.take_writer().unwrap();
-    let screen = Screen { parser };
-    screen.wait_for("Step 1/9");
-    keys.write_all(b"\r").unwrap();
-    keys.flush().unwrap();
-    screen.wait_for("Step 2/9");
-    screen.wait_for("Mobile Number");
-    let text = screen.text();
+    let config = dir.path().join("config");
+    let mut wizard = Wizard::start(
+        dir.path(),
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--delimiter",
+            ";",
+            "--header-row",
+            "3",
+            "--map",
+            "Note=ignore",
+        ],
+        &[("XDG_CONFIG_HOME", config.to_str().unwrap())],
+    );
+    wizard.screen.wait_for("Step 1/9");
+    wizard.press("\r");
+    wizard.screen.wait_for("Step 2/9");
+    wizard.screen.wait_for("ignore (you)");
+    let text = wizard.screen.text();
     let row = |column: &str| {
         text.lines()
             .find(|l| l.contains(column))
@@ -403,6 +376,6 @@ fn the_wizard_reads_and_maps_the_file_as_its_flags_say() {
     assert!(row("Mobile Number").contains("phone"), "{text}");
     assert!(row("Note").contains("ignore"), "{text}");
     assert!(row("Name ").contains("Ada Lovelace"), "{text}");
-    child.kill().unwrap();
-    let _ = child.wait();
+    wizard.child.kill().unwrap();
+    let _ = wizard.child.wait();
 }
