@@ -206,6 +206,8 @@ fn run_worker(
     };
     // The job's id once it is recorded, and the event that ended the run.
     let (mut id, mut ended) = (None, None);
+    // Whether a batch was committed: from then on a failure is not "nothing written".
+    let mut started = false;
     loop {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(WorkerEvent::Progress(p)) => {
@@ -213,7 +215,11 @@ fn run_worker(
                     bar.set_position(p.rows);
                 }
             }
-            Ok(WorkerEvent::Recorded(job) | WorkerEvent::Started(job)) => id = Some(job.id),
+            Ok(WorkerEvent::Recorded(job)) => id = Some(job.id),
+            Ok(WorkerEvent::Started(job)) => {
+                id = Some(job.id);
+                started = true;
+            }
             Ok(end) => ended = Some(end),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -257,11 +263,26 @@ fn run_worker(
                 "rolodex: job {id} stopped: {}; every batch written before is kept; {advice} `rolodex resume {id}` finishes it",
                 clean(&e)
             );
-            return EXIT_UNUSABLE;
+            // Exit 1 promises nothing was written; once a batch was, the job ran in part.
+            return if started {
+                super::EXIT_PARTLY_DONE
+            } else {
+                EXIT_UNUSABLE
+            };
         }
         _ => {
-            eprintln!("rolodex: the import stopped without a result");
-            return EXIT_UNUSABLE;
+            // The worker ended without a word (it panicked): batches it committed are
+            // kept, so this is not "nothing written" once one was.
+            return match id.filter(|_| started) {
+                Some(id) => {
+                    eprintln!("rolodex: job {id} stopped unexpectedly; every batch written before is kept; `rolodex resume {id}` finishes it");
+                    super::EXIT_PARTLY_DONE
+                }
+                None => {
+                    eprintln!("rolodex: the import stopped without a result; nothing was written");
+                    EXIT_UNUSABLE
+                }
+            };
         }
     };
     let written = if report.is_some() || errors.is_some() {

@@ -95,6 +95,7 @@ impl Store {
                 report.records += copy_table(&from, &into, JOB_ROWS)?;
                 report.records += copy_table(&from, &into, UNDO)?;
                 report.records += copy_table(&from, &into, CREATED)?;
+                report.records += copy_table(&from, &into, MATCHED_BY)?;
             }
             into.commit()?;
             // A fresh file grows in steps as large as it is; compacting gives back the rest.

@@ -360,8 +360,13 @@ impl Store {
                 return Err(e);
             }
         };
-        put_job(&txn, job)?;
-        txn.commit()?;
+        // Nor a commit that failed (a full disk): the job then saved as failed must still
+        // say where the last committed batch ended, or `resume` would skip rows.
+        let committed = put_job(&txn, job).and_then(|()| Ok(txn.commit()?));
+        if let Err(e) = committed {
+            *job = before;
+            return Err(e);
+        }
         self.put_filter(filter);
         Ok(Gated::Committed(outcome))
     }
@@ -377,9 +382,16 @@ impl Store {
         limit: usize,
     ) -> Result<BatchOutcome> {
         let txn = self.begin_write()?;
-        let (outcome, filter) = self.fill_batch(&txn, job, rows, limit)?;
-        put_job(&txn, job)?;
-        txn.commit()?;
+        let before = job.clone();
+        let written = self
+            .fill_batch(&txn, job, rows, limit)
+            .and_then(|(outcome, filter)| {
+                put_job(&txn, job)?;
+                txn.commit()?;
+                Ok((outcome, filter))
+            });
+        // A batch not committed leaves the job where the last committed one did.
+        let (outcome, filter) = written.inspect_err(|_| *job = before)?;
         // Kept for the next batch. Had the commit failed, its keys in the filter would only
         // cost a search each.
         self.put_filter(filter);

@@ -82,7 +82,12 @@ fn readers_answer_within_a_second_while_a_million_row_import_runs() {
             &["contacts", "--json"][..],
             &["history"][..],
         ] {
-            let (took, out, code) = first_answer(dir.path(), args);
+            let (mut took, mut out, mut code) = first_answer(dir.path(), args);
+            // One slow answer may be the 2-core machine scheduling other tests; a reader
+            // the import blocks is slow twice running.
+            if took > Duration::from_secs(1) && import.try_wait().unwrap().is_none() {
+                (took, out, code) = first_answer(dir.path(), args);
+            }
             // A store not created yet is the only acceptable refusal.
             if code != 0 {
                 assert!(

@@ -96,6 +96,8 @@ fn wait_for_thread(child: &mut Child, name: &str, limit: Duration) -> bool {
         if child.try_wait().unwrap().is_some() {
             return false;
         }
+        // Looked for often, without taking a core from the process watched.
+        std::thread::sleep(Duration::from_micros(200));
     }
     false
 }

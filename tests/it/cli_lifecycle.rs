@@ -76,6 +76,8 @@ fn wait_for_thread(child: &mut Child, name: &str) -> bool {
         if child.try_wait().unwrap().is_some() {
             return false;
         }
+        // Looked for often, without taking a core from the process watched.
+        std::thread::sleep(Duration::from_micros(200));
     }
     panic!("no thread {name} after 30 s");
 }
@@ -477,4 +479,56 @@ fn a_file_changed_during_the_import_stops_the_job_with_the_reason() {
         );
         eprintln!("{what}: stopped after {} rows", job["total_rows"]);
     }
+}
+
+/// A store that cannot grow (a full disk; here a file size limit) stops the import after
+/// some batches were committed: not exit 1, which promises nothing was written, but 3, with
+/// the job failed, its committed contacts kept and the command that goes on named.
+#[test]
+fn a_failure_after_committed_batches_is_not_called_nothing_written() {
+    let dir = tempdir();
+    // Notes are kept in the job's rows, so the store outgrows the limit part way.
+    let file = export(dir.path(), "big.csv", 6_000, 400);
+    let bin = assert_cmd::cargo::cargo_bin("rolodex");
+    // Files may grow to 3 MB (6 MB where a block is 1 KB); SIGXFSZ ignored, so a write
+    // past it fails with EFBIG instead of killing the process.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 6000; exec '{}' {}",
+        bin.display(),
+        import_args(&file)
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .env("ROLODEX_DB", dir.path().join("test.redb"))
+        .env("ROLODEX_BATCH_ROWS", "500")
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("every batch written before is kept"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`rolodex resume 1`"), "{stderr}");
+    // Failed, or interrupted when the full store could not even take that mark: either
+    // way it says where its committed batches end.
+    let jobs = history(dir.path());
+    let status = jobs[0]["status"].as_str().unwrap();
+    assert!(matches!(status, "failed" | "interrupted"), "{jobs}");
+    let created = jobs[0]["created"].as_u64().unwrap();
+    assert!((500..6_000).contains(&created), "{jobs}");
+    let kept = run(dir.path(), &["contacts", "--json"]).json();
+    assert_eq!(kept.as_array().unwrap().len() as u64, created);
+    // With room again, resume finishes it to every row.
+    let resumed = run(dir.path(), &["resume", "1", "--json"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    let kept = run(dir.path(), &["contacts", "--json"]).json();
+    assert_eq!(kept.as_array().unwrap().len(), 6_000);
 }
