@@ -106,6 +106,13 @@ pub fn open_for_check(path: &Path) -> Result<(Store, Pages)> {
     if !super::sniff(path)? {
         return Err(StoreError::Missing(path.to_path_buf()));
     }
+    // As `open_store` does before any writer open (which marks the file's header): another
+    // program's database, or a newer rolodex's store, is refused and left as it was.
+    if let Err(e @ (StoreError::NotAStore { .. } | StoreError::NewerSchema { .. })) =
+        super::try_reader(path)
+    {
+        return Err(e);
+    }
     let reader = || super::open_reader(path);
     // The plain open trusts redb's page bookkeeping, which a damaged page can make it fail
     // on, or panic: then the open that verifies every page before it trusts any is tried.

@@ -227,9 +227,11 @@ impl Tables<'_> {
     }
 
     fn contact(&self, id: u64) -> Result<Option<Contact>> {
+        // A damaged contact a row matches stops the import at that row on every resume:
+        // named, so `rolodex check` and the admin can find it.
         self.contacts
             .get(id)?
-            .map(|v| codec::decode(v.value()))
+            .map(|v| codec::decode(v.value()).map_err(|e| e.at("contacts", id)))
             .transpose()
     }
 

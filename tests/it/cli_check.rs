@@ -636,3 +636,29 @@ fn a_backup_holds_every_table_the_store_has() {
     );
     assert_eq!(copied, original);
 }
+
+/// An import whose row matches a damaged contact stops, naming that contact, instead of
+/// merging into data that is not what was stored.
+#[test]
+fn an_import_that_meets_a_damaged_contact_names_it() {
+    let dir = tempdir();
+    import_fixture(dir.path(), &[]);
+    let db = dir.path().join("test.redb");
+    damage(&db, rolodex::store::schema::CONTACTS, 5);
+    let file = fixture("contacts.csv");
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--yes",
+            "--consent-confirmed",
+            "--require",
+            "any",
+            "--purpose",
+            "upsert",
+        ],
+    );
+    assert!(out.code != 0 && out.code != 101, "{}", out.stderr);
+    assert!(out.stderr.contains("contact 5"), "{}", out.stderr);
+}

@@ -184,6 +184,15 @@ fn an_empty_or_foreign_file_at_db_is_refused_and_left_as_it_was() {
         out.stderr
     );
     assert_eq!(std::fs::read(&other).unwrap(), before);
+    // Nor does `check` open it for writing (which would mark its header).
+    let out = run(dir.path(), &["--db", other.to_str().unwrap(), "check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is not a rolodex store ("),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read(&other).unwrap(), before, "check changed it");
 }
 
 /// Runs rolodex as a user who may not write the store. The tests run as root, whom
