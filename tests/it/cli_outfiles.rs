@@ -6,33 +6,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{fixture, run, tempdir, Run};
+use crate::common::{fixture, import, run, tempdir, write, Run};
 
 const PEOPLE: &str = "Name,Phone,Email\n\
 Ada Lovelace,+1 212 334 5678,ada@example.com\n\
 Grace Hopper,+1 212 334 5679,grace@example.com\n\
 ,,\n";
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 fn dry_run(dir: &Path, file: &Path, extra: &[&str]) -> Run {
     let mut args = vec!["import", file.to_str().unwrap(), "--dry-run"];
-    args.extend_from_slice(extra);
-    run(dir, &args)
-}
-
-fn import(dir: &Path, file: &Path, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "import",
-        file.to_str().unwrap(),
-        "--yes",
-        "--consent-confirmed",
-        "--json",
-    ];
     args.extend_from_slice(extra);
     run(dir, &args)
 }

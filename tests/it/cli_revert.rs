@@ -2,11 +2,11 @@
 //! or updated, is left in place and named — with the later job, its row and what it did —
 //! unless `--force`; the rows that matched a stored contact say which one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::common::{run, tempdir};
+use crate::common::{run, tempdir, write};
 
 /// Job 1 creates Ada (#1), Grace (#2) and Alan (#3).
 const FIRST: &str = "Name,Phone,Email,Company\n\
@@ -19,12 +19,6 @@ const SAME_PEOPLE: &str = "Name,Phone,Email,Company\n\
 Ada Lovelace,(212) 334-5678,,Analytical Engines\n\
 Grace Hopper,,GRACE@example.com,Navy\n\
 Katherine Johnson,+1 212 334 7777,katherine@example.com,NASA\n";
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
 
 fn import(dir: &Path, name: &str, text: &str, purpose: &str) -> Value {
     let file = write(dir, name, text);

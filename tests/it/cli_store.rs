@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{fixture, run, tempdir, Run};
+use crate::common::{fixture, import, run, tempdir, write};
 
 const BASE: &str = "Name,Phone,Email,Company,Title\n\
 Ada Lovelace,+1 212 334 5678,ada@example.com,Babbage & Co,\n\
@@ -17,24 +17,6 @@ const INCOMING: &str = "Name,Phone,Email,Company,Title\n\
 Ada Lovelace,(212) 334-5678,ada.l@example.org,Analytical Engines,Countess\n\
 Grace Hopper,+1 212 334 0000,GRACE@example.com,Navy,\n\
 Katherine Johnson,+1 212 334 7777,katherine@example.com,NASA,\n";
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn import(dir: &Path, file: &Path, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "import",
-        file.to_str().unwrap(),
-        "--yes",
-        "--consent-confirmed",
-        "--json",
-    ];
-    args.extend_from_slice(extra);
-    run(dir, &args)
-}
 
 fn import_ok(dir: &Path, file: &Path, extra: &[&str]) -> Value {
     let out = import(dir, file, extra);

@@ -61,3 +61,23 @@ pub fn run(dir: &Path, args: &[&str]) -> Run {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary directory")
 }
+
+/// Writes `text` to `dir/name` (a CSV for a test to import).
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `rolodex import FILE --yes --consent-confirmed --json EXTRA…`: a headless import.
+pub fn import(dir: &Path, file: &Path, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "import",
+        file.to_str().unwrap(),
+        "--yes",
+        "--consent-confirmed",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    run(dir, &args)
+}
