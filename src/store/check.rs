@@ -160,13 +160,7 @@ pub fn open_for_check(path: &Path) -> Result<(Store, Pages)> {
         drop(db);
         return Ok((reader()?, pages));
     }
-    let store = Store {
-        db: Db::Write(db),
-        path: path.to_path_buf(),
-        read_only: None,
-        filter: Default::default(),
-        damage: Default::default(),
-    };
+    let store = Store::of(Db::Write(db), path.to_path_buf(), None);
     let found = guard::guarded(path, || store.schema_version())?;
     store.verify_schema(found)?;
     Ok((store, pages))

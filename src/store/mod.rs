@@ -113,6 +113,17 @@ fn not_permitted(e: &DatabaseError) -> bool {
 }
 
 impl Store {
+    /// A handle on `db`, opened from `path`, with nothing noted yet.
+    fn of(db: Db, path: PathBuf, read_only: Option<ReadOnlyBecause>) -> Store {
+        Store {
+            db,
+            path,
+            read_only,
+            filter: Default::default(),
+            damage: Default::default(),
+        }
+    }
+
     /// `--db`, else `$ROLODEX_DB` (both handled by clap), else the user's data directory.
     pub fn default_path() -> Option<PathBuf> {
         directories::ProjectDirs::from("", "", "rolodex").map(|d| d.data_dir().join("rolodex.redb"))
@@ -688,13 +699,7 @@ fn create(path: &Path) -> Result<()> {
         let db = builder()
             .create(&temp)
             .map_err(|e| open_err(e.to_string()))?;
-        let store = Store {
-            db: Db::Write(db),
-            path: temp.clone(),
-            read_only: None,
-            filter: Default::default(),
-            damage: Default::default(),
-        };
+        let store = Store::of(Db::Write(db), temp.clone(), None);
         store.check_schema()?;
         drop(store);
         match std::fs::hard_link(&temp, path) {
@@ -736,13 +741,7 @@ fn open_writer(path: &Path) -> std::result::Result<Store, Refused> {
         Err(e) if not_permitted(&e) => return Err(Refused::NotPermitted),
         Err(e) => return Err(Refused::Store(busy_or(path, e))),
     };
-    let store = Store {
-        db: Db::Write(db),
-        path: path.to_path_buf(),
-        read_only: None,
-        filter: Default::default(),
-        damage: Default::default(),
-    };
+    let store = Store::of(Db::Write(db), path.to_path_buf(), None);
     store.check_schema().map_err(Refused::Store)?;
     Ok(store)
 }
@@ -799,13 +798,11 @@ fn try_reader(path: &Path) -> Result<std::result::Result<Store, NeedsWriter>> {
         Err(DatabaseError::RepairAborted) => return Ok(Err(NeedsWriter::Recovery)),
         Err(e) => return Err(busy_or(path, e)),
     };
-    let store = Store {
-        db: Db::Read(db),
-        path: path.to_path_buf(),
-        read_only: Some(ReadOnlyBecause::Asked),
-        filter: Default::default(),
-        damage: Default::default(),
-    };
+    let store = Store::of(
+        Db::Read(db),
+        path.to_path_buf(),
+        Some(ReadOnlyBecause::Asked),
+    );
     if store.schema_version()?.is_some_and(|v| v < 3) {
         return Ok(Err(NeedsWriter::Upgrade));
     }
