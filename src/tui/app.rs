@@ -1,5 +1,6 @@
-//! The wizard's state machine: which screen is showing, how keys reach it, what background
-//! events change, and the frame drawn from all of it.
+//! The wizard's state machine: which screen is showing, how keys reach it, the commands
+//! screens return run as background tasks, what those tasks say, and the frame drawn from
+//! all of it.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
@@ -9,7 +10,7 @@ use ratatui::widgets::Widget;
 use super::action::{self, Action};
 use super::chrome::{self, Level, MIN_HEIGHT, MIN_WIDTH};
 use super::context::Ctx;
-use super::event::{AppEvent, Reviewed};
+use super::event::{AppEvent, Reviewed, TaskEvent};
 use super::screens::consent::ConsentScreen;
 use super::screens::contacts::ContactsScreen;
 use super::screens::destination::DestinationScreen;
@@ -21,12 +22,15 @@ use super::screens::options::OptionsScreen;
 use super::screens::progress::ProgressScreen;
 use super::screens::review::ReviewScreen;
 use super::screens::tags::TagsScreen;
-use super::screens::{Confirm, Screen, Transition, View};
+use super::screens::{Command, Confirm, Screen, Transition, View};
+use super::task::{Kind, TaskId, Tasks};
 use crate::store::revert::RevertReport;
 use crate::worker::WorkerEvent;
 
 pub struct App {
     pub ctx: Ctx,
+    /// The background work, one task per kind: screens ask for it with a `Command`.
+    pub tasks: Tasks,
     pub view: View,
     pub help: bool,
     pub confirm: Option<Confirm>,
@@ -34,7 +38,8 @@ pub struct App {
     /// The signal that asked the wizard to end: it ends once the import or revert under
     /// way has stopped at a commit.
     pub stopping: Option<i32>,
-    /// `q` during an import: the wizard ends once the import has stopped at a commit.
+    /// Asked to end (`q`, Ctrl-C, a signal): the wizard ends once the import or revert
+    /// under way has stopped at a commit and its thread has been joined (`work_done`).
     pub leaving: bool,
     /// Ring the bell when the current import ends (it ran longer than a few seconds).
     pub bell: bool,
@@ -56,6 +61,7 @@ impl App {
     pub fn new(ctx: Ctx, file: Option<&std::path::Path>) -> App {
         let mut app = App {
             file: FileScreen::new(&file.map(|f| f.display().to_string()).unwrap_or_default()),
+            tasks: Tasks::new(ctx.tx.clone()),
             ctx,
             view: View::File,
             help: false,
@@ -102,16 +108,27 @@ impl App {
         if view == self.view {
             return;
         }
+        // A review under way is for the plan as it was: given up once the wizard leaves
+        // Review (it starts again on the way back).
+        if self.view == View::Review && self.ctx.reviewing {
+            self.tasks.abandon(Kind::Review);
+            self.ctx.reviewing = false;
+        }
         self.view = view;
         self.ctx.status = None;
+        if view == View::Review {
+            self.run(Command::StartReview);
+        }
         // Enter on Destination starts the import: it happens on the way to Progress.
         if view == View::Progress
             && !self.ctx.importing
             && self.ctx.job.as_ref().is_none_or(|j| j.finished.is_some())
-            && !self.ctx.start_import(None)
         {
-            self.view = View::Destination;
-            return;
+            self.run(Command::StartImport);
+            if !self.ctx.importing {
+                self.view = View::Destination;
+                return;
+            }
         }
         if view == View::File {
             self.ctx.job = None;
@@ -153,12 +170,12 @@ impl App {
             self.help = false;
             return;
         }
-        let consumed = {
+        let typed = {
             let (screen, ctx) = self.split();
             screen.text_input(key, ctx)
         };
-        if consumed {
-            return;
+        if let Some(transition) = typed {
+            return self.follow(transition);
         }
         let keys = self.screen_ref().keys();
         let Some(action) = action::lookup(keys, &key) else {
@@ -173,40 +190,103 @@ impl App {
                 self.help = true;
                 return;
             }
-            Action::Quit => {
-                if self.ctx.importing {
-                    self.confirm = Some(Confirm::QuitDuringImport);
-                } else {
-                    self.quit = true;
-                }
-                return;
-            }
+            Action::Quit => return self.quit_asked(),
             _ => {}
         }
         let transition = {
             let (screen, ctx) = self.split();
             screen.handle(action, ctx)
         };
+        self.follow(transition);
+    }
+
+    /// Goes where a screen said.
+    fn follow(&mut self, transition: Transition) {
         match transition {
             Transition::Stay => {}
             Transition::Next => self.go(self.view.next()),
             Transition::Back => self.go(self.view.prev()),
             Transition::To(view) => self.go(view),
             Transition::Confirm(c) => self.confirm = Some(c),
-            Transition::Quit => self.quit = true,
+            Transition::Quit => self.quit_asked(),
+            Transition::Run(command) => self.run(command),
+        }
+    }
+
+    /// Starts what a screen (or the way to a screen) asked for as the task of its kind;
+    /// when it cannot start, the status line says why.
+    fn run(&mut self, command: Command) {
+        let (ctx, tasks) = (&mut self.ctx, &mut self.tasks);
+        match command {
+            Command::StartReview => ctx.start_review(tasks),
+            Command::StartImport => {
+                ctx.start_import(tasks, None);
+            }
+            Command::WriteReviewErrors => ctx.write_review_errors(tasks),
+            Command::WriteJobFiles(job) => ctx.write_job_files(tasks, &job),
+            Command::Trace(query) => {
+                if ctx.start_trace(tasks, query.clone()) {
+                    self.history.tracing(query, ctx);
+                }
+            }
+            Command::Retry { job, path } => {
+                // One import at a time: a new one would replace the one under way.
+                if ctx.importing {
+                    return ctx.say(
+                        Level::Warn,
+                        "An import is running: wait for it to end (or cancel it on Progress), then retry.",
+                    );
+                }
+                if ctx.start_import(tasks, Some((job, path))) {
+                    self.go(View::Progress);
+                }
+            }
+            Command::Revert(job) => ctx.start_revert(tasks, job),
+        }
+    }
+
+    /// `q` or Ctrl-C: during an import, asks first; else the wizard ends.
+    fn quit_asked(&mut self) {
+        if self.ctx.importing {
+            self.confirm = Some(Confirm::QuitDuringImport);
+        } else {
+            self.leave();
+        }
+    }
+
+    /// Ends the wizard once nothing is being written: the import under way stops at its
+    /// next commit (the job ends cancelled, resumable), a revert after its batch in hand,
+    /// and the wizard shows so until their threads have ended. What only reads (the
+    /// review, a search) is given up; a file being written is waited for, a little, as the
+    /// wizard ends (`tui::run`).
+    pub fn leave(&mut self) {
+        self.leaving = true;
+        if self.tasks.cancel(Kind::Import) {
+            self.ctx.cancelling = true;
+        }
+        self.tasks.cancel(Kind::Revert);
+        self.tasks.abandon(Kind::Review);
+        self.ctx.reviewing = false;
+        if self.work_done() {
+            self.quit = true;
+        } else if self.tasks.is_alive(Kind::Import) {
+            self.ctx
+                .say(Level::Info, "Stopping the import at the next commit…");
+        } else {
+            self.ctx
+                .say(Level::Info, "Stopping the revert after the batch in hand…");
         }
     }
 
     fn confirmed(&mut self, confirm: Confirm) {
         match confirm {
-            Confirm::CancelImport => self.ctx.cancel.cancel(),
-            Confirm::QuitDuringImport => {
-                // The batch in hand is committed and the job recorded as cancelled before
-                // the process ends.
-                self.ctx.cancel.cancel();
-                self.leaving = true;
+            Confirm::CancelImport => {
+                if self.tasks.cancel(Kind::Import) {
+                    self.ctx.cancelling = true;
+                }
             }
-            Confirm::Revert(job) => self.ctx.start_revert(job),
+            Confirm::QuitDuringImport => self.leave(),
+            Confirm::Revert(job) => self.run(Command::Revert(job)),
         }
     }
 
@@ -227,20 +307,24 @@ impl App {
         screen.enter(ctx);
     }
 
-    /// Applies a background event.
+    /// Applies an event: a key, a signal, or what a background task said.
     pub fn on_event(&mut self, event: AppEvent) {
         match event {
             AppEvent::Key(key) => self.on_key(key),
             AppEvent::Resize => {}
-            AppEvent::ReviewProgress(p) => {
-                if self.ctx.reviewing {
-                    self.ctx.review_progress = Some(p);
-                }
-            }
-            AppEvent::ReviewDone(result) => {
-                if !self.ctx.reviewing {
-                    return;
-                }
+            AppEvent::Signal(signal) => self.on_signal(signal),
+            AppEvent::Task(id, TaskEvent::Ended) => self.task_ended(id),
+            // A task replaced (or given up) since: what it says is for a screen gone by.
+            AppEvent::Task(id, _) if !self.tasks.is_current(id) => {}
+            AppEvent::Task(_, event) => self.on_task(event),
+        }
+    }
+
+    /// What the newest task of its kind said.
+    fn on_task(&mut self, event: TaskEvent) {
+        match event {
+            TaskEvent::ReviewProgress(p) => self.ctx.review_progress = Some(p),
+            TaskEvent::ReviewDone(result) => {
                 self.ctx.reviewing = false;
                 match result {
                     Ok(reviewed) => {
@@ -254,12 +338,11 @@ impl App {
                     Err(e) => self.ctx.say(Level::Error, e),
                 }
             }
-            AppEvent::Status(level, text) => self.ctx.say(level, text),
-            AppEvent::Reverted(job, result) => self.reverted(job, result),
-            AppEvent::Traced(query, result) => self.history.traced(query, result, &mut self.ctx),
-            AppEvent::Signal(signal) => self.on_signal(signal),
-            AppEvent::Worker(WorkerEvent::Recorded(job)) => self.ctx.recorded = Some(job.id),
-            AppEvent::Worker(WorkerEvent::Started(job)) => {
+            TaskEvent::Status(level, text) => self.ctx.say(level, text),
+            TaskEvent::Reverted(job, result) => self.reverted(job, result),
+            TaskEvent::Traced(query, result) => self.history.traced(query, result, &mut self.ctx),
+            TaskEvent::Worker(WorkerEvent::Recorded(job)) => self.ctx.recorded = Some(job.id),
+            TaskEvent::Worker(WorkerEvent::Started(job)) => {
                 // The fixed rows are in the retry's file now; a retry that does not
                 // start keeps them.
                 if let Some(of) = self.ctx.retrying {
@@ -267,37 +350,65 @@ impl App {
                 }
                 self.ctx.job = Some(*job);
             }
-            AppEvent::Worker(WorkerEvent::NotStarted(e)) => {
+            TaskEvent::Worker(WorkerEvent::NotStarted(e)) => {
                 self.ctx.importing = false;
-                if self.view == View::Progress {
+                // Leaving, the wizard stays where it is, saying it is stopping.
+                if self.view == View::Progress && !self.leaving {
                     self.go(if self.ctx.retrying.is_some() {
                         View::History
                     } else {
                         View::Destination
                     });
                 }
-                let level = if self.ctx.cancel.is_cancelled() {
+                let level = if self.ctx.cancelling {
                     Level::Info
                 } else {
                     Level::Error
                 };
-                self.ctx.say(level, e);
+                if !self.leaving {
+                    self.ctx.say(level, e);
+                }
             }
-            AppEvent::Worker(WorkerEvent::Progress(p)) => self.ctx.progress = Some(p),
-            AppEvent::Worker(WorkerEvent::Finished(job)) => {
+            TaskEvent::Worker(WorkerEvent::Progress(p)) => self.ctx.progress = Some(p),
+            TaskEvent::Worker(WorkerEvent::Finished(job)) => {
                 self.ctx.importing = false;
                 let long = self.ctx.progress.is_some_and(|p| p.elapsed.as_secs() >= 3);
                 self.bell = long && self.bell_enabled;
                 self.ctx.job = Some(*job);
-                if self.view == View::Progress {
+                if self.view == View::Progress && !self.leaving {
                     self.go(View::Done);
                 }
             }
-            AppEvent::Worker(WorkerEvent::Failed(e)) => {
+            TaskEvent::Worker(WorkerEvent::Failed(e)) => {
                 self.ctx.importing = false;
                 self.ctx.say(Level::Error, format!("The import stopped: {e}. Committed rows are kept; resume it from History with `rolodex resume`."));
             }
+            TaskEvent::Ended => {}
         }
+    }
+
+    /// A task's thread ended: it is joined. One that panicked may not have said how its
+    /// work ended, and the screen must not wait for it.
+    fn task_ended(&mut self, id: TaskId) {
+        let Some(ended) = self.tasks.ended(id) else {
+            return;
+        };
+        if !(ended.current && ended.panicked) {
+            return;
+        }
+        match id.kind() {
+            Kind::Review => self.ctx.reviewing = false,
+            Kind::Import => self.ctx.importing = false,
+            Kind::Revert => self.ctx.reverting = None,
+            Kind::Files | Kind::Trace => {}
+        }
+        self.ctx.say(
+            Level::Error,
+            format!(
+                "Background work stopped unexpectedly: {}. This is a bug; please report it.",
+                id.kind().doing()
+            ),
+        );
     }
 
     /// A signal asks the wizard to end: the import or revert under way stops at its next
@@ -308,21 +419,13 @@ impl App {
             return;
         }
         self.stopping = Some(signal);
-        self.ctx.cancel.cancel();
-        self.ctx.revert_stop.cancel();
-        self.review_cancelled();
-        self.quit = self.work_done();
+        self.leave();
     }
 
-    /// Nothing is being written: the wizard may end.
+    /// Nothing is being written, and the threads that wrote have been joined: the wizard
+    /// may end.
     pub fn work_done(&self) -> bool {
-        !self.ctx.importing && self.ctx.reverting.is_none()
-    }
-
-    fn review_cancelled(&mut self) {
-        self.ctx
-            .review_cancel
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        !self.tasks.is_alive(Kind::Import) && !self.tasks.is_alive(Kind::Revert)
     }
 
     pub fn title(&self) -> String {

@@ -1,11 +1,11 @@
 //! What the wizard's screens share: the store, the file being imported and the plan being
-//! built, the review and the job. Background work (the review, the import) is started from
-//! here on named threads and reports over the app's one channel. No business rule lives
-//! here: every decision is the engine's or the store's.
+//! built, the review and the job. The background work (the review, the import, …) is
+//! prepared here and run as the app's tasks (`task.rs`), which report over the app's one
+//! channel; screens only ask for it. No business rule lives here: every decision is the
+//! engine's or the store's.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Weak};
 
@@ -17,7 +17,8 @@ use ratatui::widgets::{Block, Borders, Widget};
 use tui_textarea::TextArea;
 
 use super::chrome::Level;
-use super::event::{AppEvent, Reviewed};
+use super::event::{AppEvent, Reviewed, TaskEvent};
+use super::task::{Kind, Tasks};
 use super::theme::Theme;
 use crate::engine::date::DateOrder;
 use crate::engine::mapping::{header_signature, MapSource, Mapping};
@@ -32,7 +33,7 @@ use crate::engine::review::{
 use crate::engine::source::{RawRow, ReadOptions, Source};
 use crate::store::jobs::Job;
 use crate::store::{Access, Store, StoreError};
-use crate::worker::{spawn_new_import, Cancel, NewImport, WorkerEvent};
+use crate::worker::{spawn_new_import, NewImport, WorkerEvent};
 
 /// The clock the wizard reads (fixed in tests, so snapshots do not change by the minute).
 pub type Clock = fn() -> chrono::DateTime<chrono::Local>;
@@ -72,17 +73,17 @@ pub struct Ctx {
 
     pub review: Option<Review>,
     pub review_progress: Option<Progress>,
+    /// The review task runs; its result is not in yet.
     pub reviewing: bool,
-    pub review_cancel: Arc<AtomicBool>,
 
     pub job: Option<Job>,
     pub progress: Option<Progress>,
-    pub cancel: Cancel,
+    /// An import is under way: from its start until the worker says how it ended.
     pub importing: bool,
+    /// The import under way was asked to stop at its next commit.
+    pub cancelling: bool,
     /// The job being reverted in the background, if one is.
     pub reverting: Option<u64>,
-    /// Stops the revert under way after its batch in hand (the wizard got a signal).
-    pub revert_stop: Cancel,
     /// The import under way, once its job is recorded (before its first batch commits).
     pub recorded: Option<u64>,
     /// The job whose fixed rows the import under way retries (started from History).
@@ -169,13 +170,11 @@ impl Ctx {
             review: None,
             review_progress: None,
             reviewing: false,
-            review_cancel: Arc::new(AtomicBool::new(false)),
             job: None,
             progress: None,
-            cancel: Cancel::default(),
             importing: false,
+            cancelling: false,
             reverting: None,
-            revert_stop: Cancel::default(),
             recorded: None,
             retrying: None,
             open_failed: false,
@@ -329,53 +328,43 @@ impl Ctx {
         })
     }
 
-    /// Starts the dry run over the whole file on a background thread, after reading the
-    /// date columns through to decide their order (a full read of the file too: the screen
-    /// must not wait on it).
-    pub fn start_review(&mut self) {
+    /// Starts the dry run over the whole file as the review task (the one before it, if
+    /// any, is given up), after reading the date columns through to decide their order (a
+    /// full read of the file too: the screen must not wait on it).
+    pub fn start_review(&mut self, tasks: &mut Tasks) {
         let Some(source) = self.source.clone() else {
             return;
         };
         let Some(mut plan) = self.plan() else { return };
-        self.review_cancel
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        self.review_cancel = Arc::new(AtomicBool::new(false));
-        let cancel = Arc::clone(&self.review_cancel);
         self.review = None;
         self.review_progress = None;
         self.reviewing = true;
-        let tx = self.tx.clone();
         let store = self.store.clone();
-        let spawned = std::thread::Builder::new()
-            .name("rolodex-review".into())
-            .spawn(move || {
-                let progress_tx = tx.clone();
-                let mut progress = |p: Progress| {
-                    let _ = progress_tx.send(AppEvent::ReviewProgress(p));
-                };
-                let mut each = |_: &RawRow, _: &_, _: &_| Ok(());
-                let result =
-                    scan_date_columns(&source, &plan.mapping).and_then(|(orders, dates)| {
-                        plan.date_orders = orders;
-                        let mut reviewed = match store.as_ref().map(|s| s.lookup()) {
-                            Some(Ok(lookup)) => {
-                                review(&plan, &source, &lookup, &cancel, &mut each, &mut progress)
-                            }
-                            _ => {
-                                review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress)
-                            }
-                        }?;
-                        reviewed.date_columns = dates;
-                        Ok(Reviewed {
-                            review: reviewed,
-                            date_orders: plan.date_orders,
-                        })
-                    });
-                let _ = tx.send(AppEvent::ReviewDone(
-                    result.map(Box::new).map_err(|e| e.to_string()),
-                ));
+        let started = tasks.start(Kind::Review, "rolodex-review", move |task| {
+            let mut progress = |p: Progress| {
+                task.send(TaskEvent::ReviewProgress(p));
+            };
+            let cancel = task.cancel().flag();
+            let mut each = |_: &RawRow, _: &_, _: &_| Ok(());
+            let result = scan_date_columns(&source, &plan.mapping).and_then(|(orders, dates)| {
+                plan.date_orders = orders;
+                let mut reviewed = match store.as_ref().map(|s| s.lookup()) {
+                    Some(Ok(lookup)) => {
+                        review(&plan, &source, &lookup, cancel, &mut each, &mut progress)
+                    }
+                    _ => review(&plan, &source, &NoStore, cancel, &mut each, &mut progress),
+                }?;
+                reviewed.date_columns = dates;
+                Ok(Reviewed {
+                    review: reviewed,
+                    date_orders: plan.date_orders,
+                })
             });
-        if let Err(e) = spawned {
+            task.send(TaskEvent::ReviewDone(
+                result.map(Box::new).map_err(|e| e.to_string()),
+            ));
+        });
+        if let Err(e) = started {
             self.reviewing = false;
             self.say(Level::Error, format!("cannot start the review: {e}"));
         }
@@ -403,9 +392,9 @@ impl Ctx {
         }
     }
 
-    /// Writes the review's error file (failed and skipped rows) in the background, into a
+    /// Writes the review's error file (failed and skipped rows) as the files task, into a
     /// file checked and opened here first.
-    pub fn write_review_errors(&mut self) {
+    pub fn write_review_errors(&mut self, tasks: &mut Tasks) {
         let (Some(source), Some(plan)) = (self.source.clone(), self.plan()) else {
             return;
         };
@@ -423,10 +412,11 @@ impl Ctx {
         };
         let store = self.store.clone();
         self.say(Level::Info, format!("Writing {} …", path.display()));
-        self.in_background("rolodex-errors", move || {
+        self.in_background(tasks, Kind::Files, "rolodex-errors", move |task| {
             let result = (|| -> Result<String, OutfileError> {
                 let mut files = ReportFiles::new(source.header(), None, Some(file))?;
-                let cancel = AtomicBool::new(false);
+                // Given up (and the file left unwritten) when the wizard ends.
+                let cancel = task.cancel().flag();
                 let mut write_failed = None;
                 let mut each = |raw: &RawRow, check: &_, decision: &_| {
                     files
@@ -444,9 +434,9 @@ impl Ctx {
                 let mut progress = |_| {};
                 let reviewed = match store.as_ref().map(|s| s.lookup()) {
                     Some(Ok(lookup)) => {
-                        review(&plan, &source, &lookup, &cancel, &mut each, &mut progress)
+                        review(&plan, &source, &lookup, cancel, &mut each, &mut progress)
                     }
-                    _ => review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress),
+                    _ => review(&plan, &source, &NoStore, cancel, &mut each, &mut progress),
                 };
                 if let Some(e) = write_failed {
                     return Err(e);
@@ -456,25 +446,24 @@ impl Ctx {
                 Ok(path.display().to_string())
             })();
             match result {
-                Ok(path) => AppEvent::Status(Level::Info, format!("Error file written: {path}")),
-                Err(e) => AppEvent::Status(Level::Error, e.to_string()),
+                Ok(path) => TaskEvent::Status(Level::Info, format!("Error file written: {path}")),
+                Err(e) => TaskEvent::Status(Level::Error, e.to_string()),
             }
         });
     }
 
-    /// Runs `work` on a named thread and hands the event it ends with to the main loop;
+    /// Runs `work` as the task of `kind` and hands the event it ends with to the main loop;
     /// false (with the reason said) when no thread could be started.
     fn in_background(
         &mut self,
+        tasks: &mut Tasks,
+        kind: Kind,
         name: &str,
-        work: impl FnOnce() -> AppEvent + Send + 'static,
+        work: impl FnOnce(&super::task::Reporter) -> TaskEvent + Send + 'static,
     ) -> bool {
-        let tx = self.tx.clone();
-        let spawned = std::thread::Builder::new()
-            .name(name.into())
-            .spawn(move || {
-                let _ = tx.send(work());
-            });
+        let spawned = tasks.start(kind, name, move |task| {
+            task.send(work(task));
+        });
         if let Err(e) = &spawned {
             self.say(
                 Level::Error,
@@ -484,9 +473,9 @@ impl Ctx {
         spawned.is_ok()
     }
 
-    /// Looks for `query` in every row of every job on a background thread (the wizard's
-    /// `rolodex trace`); the rows found come back as `AppEvent::Traced`.
-    pub fn start_trace(&mut self, query: String) -> bool {
+    /// Looks for `query` in every row of every job as the trace task (the wizard's
+    /// `rolodex trace`); the rows found come back as `TaskEvent::Traced`.
+    pub fn start_trace(&mut self, tasks: &mut Tasks, query: String) -> bool {
         let Some(store) = self.store.clone() else {
             return false;
         };
@@ -497,12 +486,12 @@ impl Ctx {
             );
             return false;
         };
-        self.in_background("rolodex-trace", move || {
+        self.in_background(tasks, Kind::Trace, "rolodex-trace", move |_| {
             let mut found: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
             let result = store.trace(&needle, &mut |job, row| {
                 found.entry(job.id).or_default().push(row.row)
             });
-            AppEvent::Traced(query, result.map(|()| found).map_err(|e| e.to_string()))
+            TaskEvent::Traced(query, result.map(|()| found).map_err(|e| e.to_string()))
         })
     }
 
@@ -511,8 +500,11 @@ impl Ctx {
         self.fixes.retain(|(j, _), _| *j != job);
     }
 
-    /// Records the job and starts the import worker. `file` overrides the source (retries).
-    pub fn start_import(&mut self, retry: Option<(u64, PathBuf)>) -> bool {
+    /// Starts the import task: the worker records the job and imports, and the task's
+    /// thread forwards what it says and joins it, so the task ends only once the worker's
+    /// thread has (and with it the store's write handle). `retry` imports a job's fixed
+    /// rows from a file of their own instead of the wizard's file.
+    pub fn start_import(&mut self, tasks: &mut Tasks, retry: Option<(u64, PathBuf)>) -> bool {
         let store = match self.open_writer(Access::Create) {
             Ok(s) => s,
             Err(why) => {
@@ -554,29 +546,34 @@ impl Ctx {
         self.job = None;
         self.recorded = None;
         self.progress = None;
-        self.cancel = Cancel::default();
+        self.cancelling = false;
         self.retrying = retry.as_ref().map(|(of, _)| *of);
-        let (wtx, wrx) = mpsc::channel::<WorkerEvent>();
-        let app_tx = self.tx.clone();
-        let forward = std::thread::Builder::new()
-            .name("rolodex-events".into())
-            .spawn(move || {
-                for e in wrx {
-                    if app_tx.send(AppEvent::Worker(e)).is_err() {
-                        return;
-                    }
-                }
-            });
-        if forward.is_err() {
-            return false;
-        }
         let new = NewImport {
             source,
             plan,
             import_tag: tag,
             retry_of: retry.as_ref().map(|(of, _)| *of),
         };
-        match spawn_new_import(store, new, wtx, self.cancel.clone()) {
+        let started = tasks.start(Kind::Import, "rolodex-events", move |task| {
+            let (wtx, wrx) = mpsc::channel::<WorkerEvent>();
+            let worker = match spawn_new_import(store, new, wtx, task.cancel().clone()) {
+                Ok(worker) => worker,
+                Err(e) => {
+                    let why = format!("cannot start the import: {e}");
+                    task.send(TaskEvent::Worker(WorkerEvent::NotStarted(why)));
+                    return;
+                }
+            };
+            // Ends when the worker drops its sender, as its thread ends.
+            for e in wrx {
+                task.send(TaskEvent::Worker(e));
+            }
+            if worker.join().is_err() {
+                let why = "an internal error ended it (a bug; please report it)".to_string();
+                task.send(TaskEvent::Worker(WorkerEvent::Failed(why)));
+            }
+        });
+        match started {
             Ok(_) => {
                 self.importing = true;
                 true
@@ -588,9 +585,9 @@ impl Ctx {
         }
     }
 
-    /// Writes the job's results and error files next to each other in `out_dir`, in the
-    /// background (a million-row job takes seconds).
-    pub fn write_job_files(&mut self, job: &Job) {
+    /// Writes the job's results and error files next to each other in `out_dir`, as the
+    /// files task (a million-row job takes seconds).
+    pub fn write_job_files(&mut self, tasks: &mut Tasks, job: &Job) {
         let Some(store) = self.store.clone() else {
             return;
         };
@@ -625,10 +622,10 @@ impl Ctx {
         let (results_file, errors_file) = (opened.next(), opened.next());
         self.say(Level::Info, format!("Writing {} …", results.display()));
         let job = job.clone();
-        self.in_background("rolodex-files", move || {
+        self.in_background(tasks, Kind::Files, "rolodex-files", move |_| {
             match store.write_reports(&job, results_file, errors_file) {
                 // The names first: the status line is one line, the folder may be long.
-                Ok(()) => AppEvent::Status(
+                Ok(()) => TaskEvent::Status(
                     Level::Info,
                     format!(
                         "Wrote {} and {} in {}",
@@ -637,13 +634,14 @@ impl Ctx {
                         results.parent().unwrap_or(Path::new(".")).display()
                     ),
                 ),
-                Err(e) => AppEvent::Status(Level::Error, e.to_string()),
+                Err(e) => TaskEvent::Status(Level::Error, e.to_string()),
             }
         });
     }
 
-    /// Reverts a job in the background; `AppEvent::Reverted` says how it went.
-    pub fn start_revert(&mut self, job: u64) {
+    /// Reverts a job as the revert task; `TaskEvent::Reverted` says how it went. A revert
+    /// under way is never replaced: the next waits for it to end.
+    pub fn start_revert(&mut self, tasks: &mut Tasks, job: u64) {
         if let Some(running) = self.reverting {
             self.say(
                 Level::Warn,
@@ -655,9 +653,7 @@ impl Ctx {
             Ok(s) => s,
             Err(why) => return self.say(Level::Error, why),
         };
-        self.revert_stop = Cancel::default();
-        let stop = self.revert_stop.clone();
-        let reverting = self.in_background("rolodex-revert", move || {
+        let reverting = self.in_background(tasks, Kind::Revert, "rolodex-revert", move |task| {
             // A damaged contact could not be put back as it was: refused, naming each.
             let result = match store.damaged_for_revert(job) {
                 Ok(damaged) if !damaged.is_empty() => Err(format!(
@@ -670,10 +666,10 @@ impl Ctx {
                 )),
                 Err(e) => Err(e.to_string()),
                 Ok(_) => store
-                    .revert_job_until(job, false, &mut |_| {}, stop.flag())
+                    .revert_job_until(job, false, &mut |_| {}, task.cancel().flag())
                     .map_err(|e| e.to_string()),
             };
-            AppEvent::Reverted(job, result)
+            TaskEvent::Reverted(job, result)
         });
         if reverting {
             self.reverting = Some(job);

@@ -1,5 +1,5 @@
-//! One channel feeds the main loop: terminal input from a reader thread, and the events of
-//! the background work (the review, the import).
+//! One channel feeds the main loop: terminal input from a reader thread, signals, and what
+//! the background tasks say (the review, the import, …), each tagged with its task.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::Sender;
@@ -7,6 +7,7 @@ use std::sync::mpsc::Sender;
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
 use super::chrome::Level;
+use super::task::TaskId;
 use crate::engine::date::DateOrder;
 use crate::engine::review::{Progress, Review};
 use crate::store::revert::RevertReport;
@@ -16,6 +17,17 @@ use crate::worker::WorkerEvent;
 pub enum AppEvent {
     Key(KeyEvent),
     Resize,
+    /// What a background task said (`task.rs`), tagged with the task: the app ignores it
+    /// once a newer task of the same kind has replaced that one.
+    Task(TaskId, TaskEvent),
+    /// SIGTERM, SIGHUP or SIGINT: stop the work under way at its next commit, restore the
+    /// terminal and end.
+    Signal(i32),
+}
+
+/// What the wizard's background tasks say.
+#[derive(Debug)]
+pub enum TaskEvent {
     /// Progress of the background review.
     ReviewProgress(Progress),
     ReviewDone(Result<Box<Reviewed>, String>),
@@ -26,9 +38,8 @@ pub enum AppEvent {
     /// A search of every job's rows ended: what was looked for, and per job the rows found.
     Traced(String, Result<BTreeMap<u64, Vec<u64>>, String>),
     Worker(WorkerEvent),
-    /// SIGTERM, SIGHUP or SIGINT: stop the work under way at its next commit, restore the
-    /// terminal and end.
-    Signal(i32),
+    /// The task's thread is ending (after its last word, or a panic): it can be joined.
+    Ended,
 }
 
 /// A finished review, and the order its date columns were read in (the import reads them

@@ -8,14 +8,17 @@ pub mod chrome;
 pub mod context;
 pub mod event;
 pub mod screens;
+pub mod task;
 pub mod theme;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc;
+use std::time::Duration;
 
 use app::App;
 use context::{Ctx, Given};
+use task::Kind;
 use theme::Theme;
 
 use crate::engine::plan::ImportOptions;
@@ -43,6 +46,9 @@ pub enum WizardError {
     #[error("the terminal failed: {0}")]
     Terminal(std::io::Error),
 }
+
+/// How long the wizard, as it ends, waits for a file being written.
+const FILES_WAIT: Duration = Duration::from_secs(5);
 
 /// Opens the wizard as `launch` says. `Ok(Some(signal))` when SIGINT, SIGTERM or SIGHUP
 /// ended it (after the work under way stopped at a commit).
@@ -118,9 +124,24 @@ pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
         Ok(())
     })();
     restore(terminal);
+    // The tasks still running are asked to stop and their threads joined, the review and a
+    // search at once, a file being written within a bounded wait. An import or a revert has
+    // stopped and been joined by now, unless a second signal ended the wizard at once.
+    let wait = if app.work_done() {
+        FILES_WAIT
+    } else {
+        Duration::ZERO
+    };
+    let unfinished = app.tasks.join_all(wait);
     // Said on stderr once the terminal is back; after SIGHUP it may be gone, and a failed
     // write must not turn into a panic.
     let mut err = std::io::stderr();
+    if unfinished.contains(&Kind::Files) {
+        let _ = writeln!(
+            err,
+            "rolodex: a results or error file was still being written as the wizard ended; it was not put in place (write it again)"
+        );
+    }
     result.map_err(WizardError::Terminal)?;
     if app.stopping.is_some() || app.leaving {
         let id = app.ctx.job.as_ref().map(|j| j.id).or(app.ctx.recorded);

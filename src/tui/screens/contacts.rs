@@ -43,10 +43,8 @@ impl Screen for ContactsScreen {
         self.refilter();
     }
 
-    fn text_input(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> bool {
-        let Some(search) = &mut self.search else {
-            return false;
-        };
+    fn text_input(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> Option<Transition> {
+        let search = self.search.as_mut()?;
         match key.code {
             KeyCode::Enter | KeyCode::Esc => {
                 self.search = None;
@@ -57,7 +55,7 @@ impl Screen for ContactsScreen {
                 self.refilter();
             }
         }
-        true
+        Some(Transition::Stay)
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {

@@ -63,8 +63,8 @@ impl Screen for DestinationScreen {
         }
     }
 
-    fn text_input(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> bool {
-        self.focus == 1 && self.new_list && self.name.input(key)
+    fn text_input(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> Option<Transition> {
+        (self.focus == 1 && self.new_list && self.name.input(key)).then_some(Transition::Stay)
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {

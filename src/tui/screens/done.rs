@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Padding, Paragraph, Widget, Wrap};
 
-use super::{Confirm, Screen, Transition, View};
+use super::{Command, Confirm, Screen, Transition, View};
 use crate::tui::action::{self, Action, Binding};
 use crate::tui::chrome::fit;
 use crate::tui::context::Ctx;
@@ -28,10 +28,7 @@ impl Screen for DoneScreen {
                 ctx.open_failed = true;
                 Transition::To(View::History)
             }
-            Action::WriteReports => {
-                ctx.write_job_files(&job);
-                Transition::Stay
-            }
+            Action::WriteReports => Transition::Run(Command::WriteJobFiles(Box::new(job))),
             Action::Revert => Transition::Confirm(Confirm::Revert(job.id)),
             Action::NewImport => Transition::To(View::File),
             Action::History => Transition::To(View::History),

@@ -127,19 +127,18 @@ impl Screen for FileScreen {
         action::FILE
     }
 
-    fn text_input(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> bool {
+    fn text_input(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> Option<Transition> {
         // Movement keys that the list needs are not text.
         if matches!(key.code, crossterm::event::KeyCode::Char('?')) && self.path.value().is_empty()
         {
-            return false;
+            return None;
         }
-        if self.path.input(key) {
-            self.refresh();
-            self.selected = 0;
-            true
-        } else {
-            false
+        if !self.path.input(key) {
+            return None;
         }
+        self.refresh();
+        self.selected = 0;
+        Some(Transition::Stay)
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {

@@ -13,7 +13,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
-use super::{move_selection, scroll_offset, Confirm, Screen, Transition, View};
+use super::{move_selection, scroll_offset, Command, Confirm, Screen, Transition, View};
 use crate::engine::outfile;
 use crate::engine::reason::{Issue, Reason};
 use crate::engine::resolve::{decide, issues_of, match_keys, Lookup, RowStatus};
@@ -97,6 +97,15 @@ impl HistoryScreen {
             self.jobs.retain(|j| found.contains_key(&j.id));
         }
         self.job_sel = self.job_sel.min(self.jobs.len().saturating_sub(1));
+    }
+
+    /// The search for `query` in every job's rows has started.
+    pub fn tracing(&mut self, query: String, ctx: &mut Ctx) {
+        ctx.say(
+            Level::Info,
+            format!("Looking for {query:?} in every job's rows…"),
+        );
+        self.trace = Some(Trace { query, found: None });
     }
 
     /// The rows a search of every job found (or why it failed).
@@ -334,12 +343,8 @@ impl HistoryScreen {
             ctx.say(Level::Error, e.to_string());
             return Transition::Stay;
         }
-        if ctx.start_import(Some((job.id, path))) {
-            self.mode = Mode::Jobs;
-            Transition::To(View::Progress)
-        } else {
-            Transition::Stay
-        }
+        // The app starts it and shows its progress; back here, `enter` shows the jobs.
+        Transition::Run(Command::Retry { job: job.id, path })
     }
 }
 
@@ -374,19 +379,15 @@ impl Screen for HistoryScreen {
         }
     }
 
-    fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
+    fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Option<Transition> {
         if let Some(search) = &mut self.search {
             match key.code {
                 KeyCode::Enter if self.mode == Mode::Jobs => {
                     let query = search.value().trim().to_string();
                     self.search = None;
-                    if ctx.start_trace(query.clone()) {
-                        ctx.say(
-                            Level::Info,
-                            format!("Looking for {query:?} in every job's rows…"),
-                        );
-                        self.trace = Some(Trace { query, found: None });
-                    }
+                    // The app starts the search (then `tracing`), and hands its end to
+                    // `traced`.
+                    return Some(Transition::Run(Command::Trace(query)));
                 }
                 KeyCode::Enter => {
                     self.query = search.value();
@@ -399,22 +400,20 @@ impl Screen for HistoryScreen {
                     search.input(key);
                 }
             }
-            return true;
+            return Some(Transition::Stay);
         }
         if self.mode == Mode::Edit {
-            let Some(editor) = &mut self.editor else {
-                return false;
-            };
+            let editor = self.editor.as_mut()?;
             if editor.field.input(key) {
                 let focus = editor.focus;
                 if let Some(cell) = editor.cells.get_mut(focus) {
                     *cell = editor.field.value();
                 }
                 self.revalidate(ctx);
-                return true;
+                return Some(Transition::Stay);
             }
         }
-        false
+        None
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {

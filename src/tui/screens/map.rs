@@ -110,7 +110,7 @@ impl Screen for MapScreen {
         action::MAP
     }
 
-    fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
+    fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Option<Transition> {
         if let Some(search) = &mut self.search {
             match key.code {
                 crossterm::event::KeyCode::Enter => {
@@ -125,11 +125,9 @@ impl Screen for MapScreen {
                     search.input(key);
                 }
             }
-            return true;
+            return Some(Transition::Stay);
         }
-        let Some(picker) = &mut self.picker else {
-            return false;
-        };
+        let picker = self.picker.as_mut()?;
         let Some(field) = &mut picker.custom else {
             return match key.code {
                 crossterm::event::KeyCode::Enter => {
@@ -151,13 +149,13 @@ impl Screen for MapScreen {
                         self.picker = None;
                         self.apply(target, ctx);
                     }
-                    true
+                    Some(Transition::Stay)
                 }
                 crossterm::event::KeyCode::Esc => {
                     self.picker = None;
-                    true
+                    Some(Transition::Stay)
                 }
-                _ => false,
+                _ => None,
             };
         };
         match key.code {
@@ -178,13 +176,13 @@ impl Screen for MapScreen {
                     }
                     Err(e) => ctx.say(Level::Error, e),
                 }
-                true
+                Some(Transition::Stay)
             }
             crossterm::event::KeyCode::Esc => {
                 picker.custom = None;
-                true
+                Some(Transition::Stay)
             }
-            _ => field.input(key),
+            _ => field.input(key).then_some(Transition::Stay),
         }
     }
 

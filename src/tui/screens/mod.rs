@@ -1,5 +1,7 @@
 //! One file per screen. A screen holds its own state, turns actions into transitions, and
-//! renders as a pure function of its state and the shared context.
+//! renders as a pure function of its state and the shared context. A screen never starts
+//! background work itself: it returns `Transition::Run` with a `Command`, and the app runs
+//! it as a task (`tui/task.rs`).
 
 pub mod consent;
 pub mod contacts;
@@ -17,8 +19,11 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use std::path::PathBuf;
+
 use super::action::{Action, Binding};
 use super::context::Ctx;
+use crate::store::jobs::Job;
 
 /// Where the app goes after an action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +34,30 @@ pub enum Transition {
     To(View),
     Confirm(Confirm),
     Quit,
+    /// Background work for the app to start; where to go then is the command's to say.
+    Run(Command),
+}
+
+/// Background work a screen asks for. The app runs each as the task of its kind
+/// (`tui/task.rs`): a new one replaces the one before, and what the old one says is
+/// ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// The dry run over the whole file (entering Review).
+    StartReview,
+    /// The import of the wizard's file (entering Progress).
+    StartImport,
+    /// The review's error file (Review's `w`).
+    WriteReviewErrors,
+    /// A job's results and error files (Done's `w`).
+    WriteJobFiles(Box<Job>),
+    /// A search of every job's rows (History's `/`).
+    Trace(String),
+    /// The fixed rows of `job`, written to `path`, imported as a follow-up job; the app
+    /// shows its progress once it has started.
+    Retry { job: u64, path: PathBuf },
+    /// Undo a job (once confirmed).
+    Revert(u64),
 }
 
 /// Questions asked before doing something that cannot be taken back lightly.
@@ -123,9 +152,10 @@ impl View {
 
 pub trait Screen {
     fn keys(&self) -> &'static [Binding];
-    /// A focused text field gets first refusal of keys.
-    fn text_input(&mut self, _key: KeyEvent, _ctx: &mut Ctx) -> bool {
-        false
+    /// A focused text field gets first refusal of keys: `None` leaves the key to the
+    /// screen's keymap; `Some` says the field used it, and what follows.
+    fn text_input(&mut self, _key: KeyEvent, _ctx: &mut Ctx) -> Option<Transition> {
+        None
     }
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition;
     /// Called when the screen is entered.

@@ -152,9 +152,9 @@ impl Screen for OptionsScreen {
         self.region = ctx.options.region.clone();
     }
 
-    fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> bool {
+    fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Option<Transition> {
         if self.focus != 3 {
-            return false;
+            return None;
         }
         match key.code {
             KeyCode::Char(c) if c.is_ascii_alphabetic() => {
@@ -166,13 +166,13 @@ impl Screen for OptionsScreen {
                     ctx.options.region = self.region.clone();
                     ctx.refresh_health();
                 }
-                true
+                Some(Transition::Stay)
             }
             KeyCode::Backspace => {
                 self.region.pop();
-                true
+                Some(Transition::Stay)
             }
-            _ => false,
+            _ => None,
         }
     }
 

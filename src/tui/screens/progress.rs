@@ -65,9 +65,9 @@ impl Screen for ProgressScreen {
         } else {
             0.0
         };
-        let title = if ctx.cancel.is_cancelled() && first {
+        let title = if ctx.cancelling && first {
             " Cancelling: nothing will be written… "
-        } else if ctx.cancel.is_cancelled() {
+        } else if ctx.cancelling {
             " Cancelling after the current batch… "
         } else if first {
             " Importing · checking the whole file alongside "

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Widget, Wrap};
 
-use super::{Screen, Transition};
+use super::{Command, Screen, Transition};
 use crate::engine::date::DateOrder;
 use crate::tui::action::{self, Action, Binding};
 use crate::tui::chrome::{fit, Level};
@@ -21,10 +21,6 @@ impl Screen for ReviewScreen {
         action::REVIEW
     }
 
-    fn enter(&mut self, ctx: &mut Ctx) {
-        ctx.start_review();
-    }
-
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {
         match action {
             Action::Next if ctx.reviewing => {
@@ -36,15 +32,10 @@ impl Screen for ReviewScreen {
             }
             Action::Next if ctx.review.is_some() => Transition::Next,
             Action::WriteErrors if ctx.review.is_some() => {
-                ctx.write_review_errors();
-                Transition::Stay
+                Transition::Run(Command::WriteReviewErrors)
             }
-            Action::Back => {
-                ctx.review_cancel
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
-                ctx.reviewing = false;
-                Transition::Back
-            }
+            // The app gives up the review under way as the wizard leaves Review.
+            Action::Back => Transition::Back,
             _ => Transition::Stay,
         }
     }

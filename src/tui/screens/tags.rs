@@ -88,8 +88,8 @@ impl Screen for TagsScreen {
         }
     }
 
-    fn text_input(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> bool {
-        self.focus == Focus::New && self.new_tags.input(key)
+    fn text_input(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> Option<Transition> {
+        (self.focus == Focus::New && self.new_tags.input(key)).then_some(Transition::Stay)
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {
