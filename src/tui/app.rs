@@ -34,11 +34,12 @@ pub struct App {
     pub view: View,
     pub help: bool,
     pub confirm: Option<Confirm>,
+    /// The wizard ends now (the main loop stops).
     pub quit: bool,
     /// The signal that asked the wizard to end: it ends once the import or revert under
     /// way has stopped at a commit.
     pub stopping: Option<i32>,
-    /// Asked to end (`q`, Ctrl-C, a signal): the wizard ends once the import or revert
+    /// Asked to end (`q`, Ctrl-C, a signal): `quit` is set once the import or revert
     /// under way has stopped at a commit and its thread has been joined (`work_done`).
     pub leaving: bool,
     /// Ring the bell when the current import ends (it ran longer than a few seconds).
@@ -317,6 +318,9 @@ impl App {
             // A task replaced (or given up) since: what it says is for a screen gone by.
             AppEvent::Task(id, _) if !self.tasks.is_current(id) => {}
             AppEvent::Task(_, event) => self.on_task(event),
+        }
+        if self.leaving && self.work_done() {
+            self.quit = true;
         }
     }
 

@@ -442,6 +442,10 @@ impl Ctx {
                     return Err(e);
                 }
                 reviewed.map_err(|e| files.source_error(e.to_string()))?;
+                // A review given up ends early with the rows so far: never put in place.
+                if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+                    return Err(files.source_error("the wizard ended before it was written".into()));
+                }
                 files.finish()?;
                 Ok(path.display().to_string())
             })();

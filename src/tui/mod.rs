@@ -102,16 +102,14 @@ pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
                     break;
                 }
             }
-            // After a signal the terminal may be gone (SIGHUP): nothing more is drawn, and
-            // the wizard ends once the work under way has stopped at a commit.
-            if app.stopping.is_some() {
-                if app.work_done() {
-                    break;
-                }
-                continue;
-            }
-            if app.quit || (app.leaving && app.work_done()) {
+            // Asked to end, the wizard ends once the work under way has stopped at a commit
+            // and its thread has been joined (`App::leave`).
+            if app.quit {
                 break;
+            }
+            // After a signal the terminal may be gone (SIGHUP): nothing more is drawn.
+            if app.stopping.is_some() {
+                continue;
             }
             terminal.draw(|f| f.render_widget(&app, f.area()))?;
             if app.bell {

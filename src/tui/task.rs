@@ -249,7 +249,10 @@ mod tests {
             while !task.cancel().is_cancelled() {
                 std::thread::sleep(Duration::from_millis(1));
             }
-            task.send(TaskEvent::Status(super::super::chrome::Level::Info, text.into()));
+            task.send(TaskEvent::Status(
+                super::super::chrome::Level::Info,
+                text.into(),
+            ));
         }
     }
 
@@ -304,7 +307,10 @@ mod tests {
         let (id, event) = said(&rx);
         assert_eq!(id, import);
         assert!(matches!(event, TaskEvent::Status(_, ref t) if t == "stopped"));
-        assert!(tasks.is_current(id), "a cancelled task's last words are wanted");
+        assert!(
+            tasks.is_current(id),
+            "a cancelled task's last words are wanted"
+        );
         assert!(matches!(said(&rx), (i, TaskEvent::Ended) if i == import));
         assert!(tasks.ended(import).is_some_and(|e| e.current));
         assert!(tasks.ended(import).is_none(), "joined once");
