@@ -158,6 +158,8 @@ fn whole_wizard_with_keys_only() {
 struct Wizard {
     screen: Screen,
     raw: Arc<Mutex<Vec<u8>>>,
+    /// Texts watched for, and whether the screen has shown each (see `watch`).
+    watched: Arc<Mutex<Vec<(String, bool)>>>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     keys: Box<dyn Write + Send>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
@@ -189,15 +191,34 @@ impl Wizard {
         drop(pair.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
+        let watched: Arc<Mutex<Vec<(String, bool)>>> = Arc::default();
         let mut reader = pair.master.try_clone_reader().unwrap();
-        let (feed, keep) = (Arc::clone(&parser), Arc::clone(&raw));
+        let (feed, keep, watch) = (Arc::clone(&parser), Arc::clone(&raw), Arc::clone(&watched));
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
-                feed.lock().unwrap().process(&buf[..n]);
+                // Looked at before the alternate screen is left, too: a text shown just
+                // before the wizard ends may arrive in one read with its end.
+                let mut rest = &buf[..n];
+                while !rest.is_empty() {
+                    let leave = rest
+                        .windows(LEAVE_ALTERNATE.len())
+                        .position(|w| w == LEAVE_ALTERNATE)
+                        .unwrap_or(rest.len());
+                    let (part, after) = rest.split_at(leave);
+                    let mut parser = feed.lock().unwrap();
+                    parser.process(part);
+                    let text = parser.screen().contents();
+                    for (what, seen) in watch.lock().unwrap().iter_mut() {
+                        *seen |= text.contains(what.as_str());
+                    }
+                    let step = after.len().min(LEAVE_ALTERNATE.len());
+                    parser.process(&after[..step]);
+                    rest = &after[step..];
+                }
                 keep.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
@@ -205,10 +226,25 @@ impl Wizard {
         Wizard {
             screen: Screen { parser },
             raw,
+            watched,
             child,
             keys,
             _master: pair.master,
         }
+    }
+
+    /// Watches for `what` on the screen from now on, however briefly it shows.
+    fn watch(&self, what: &str) {
+        self.watched.lock().unwrap().push((what.to_string(), false));
+    }
+
+    /// The screen has shown `what` since `watch(what)`.
+    fn was_shown(&self, what: &str) -> bool {
+        self.watched
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(w, seen)| w == what && *seen)
     }
 
     fn press(&mut self, s: &str) {
@@ -223,6 +259,27 @@ impl Wizard {
             .status()
             .unwrap();
         assert!(status.success());
+    }
+
+    /// Enter on every step, consent ticked, to the import under way on Progress.
+    fn walk_to_progress(&mut self) {
+        self.screen.wait_for("Step 1/9 · File");
+        self.press("\r");
+        self.screen.wait_for("Step 2/9 · Map");
+        self.press("\r");
+        self.screen.wait_for("Step 3/9 · Options");
+        self.press("\r");
+        self.screen.wait_for("Will create");
+        self.press("\r");
+        self.screen.wait_for("Step 5/9 · Consent");
+        self.press(" ");
+        self.screen.wait_for("[x] Every contact");
+        self.press("\r");
+        self.screen.wait_for("Step 6/9 · Tags");
+        self.press("\r");
+        self.screen.wait_for("Step 7/9 · Destination");
+        self.press("\r");
+        self.screen.wait_for("Created");
     }
 
     /// Waits for the wizard to end; its exit status, and what it wrote from the last
@@ -244,6 +301,22 @@ impl Wizard {
         std::thread::sleep(Duration::from_millis(200));
         (status.exit_code(), self.raw.lock().unwrap().clone())
     }
+}
+
+/// Leaves the alternate screen (the wizard's last words to the terminal).
+const LEAVE_ALTERNATE: &[u8] = b"\x1b[?1049l";
+
+/// A file of `n` people, each with a phone and an email of their own.
+fn many_rows(n: u64) -> String {
+    let mut text = String::from("First Name,Last Name,Phone,Email\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "Person,{i},+1 212 {} {:04},p{i}@example.com\n",
+            200 + i / 10_000,
+            i % 10_000
+        ));
+    }
+    text
 }
 
 /// What a terminal needs to be given back: the main screen, and the cursor shown.
@@ -281,38 +354,14 @@ fn sigterm_gives_the_terminal_back() {
 fn sigterm_during_an_import_cancels_it_at_a_commit_and_gives_the_terminal_back() {
     let dir = crate::common::tempdir();
     let path = dir.path().join("many.csv");
-    let mut text = String::from("First Name,Last Name,Phone,Email\n");
-    for i in 0..120_000u64 {
-        text.push_str(&format!(
-            "Person,{i},+1 212 {} {:04},p{i}@example.com\n",
-            200 + i / 10_000,
-            i % 10_000
-        ));
-    }
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, many_rows(120_000)).unwrap();
     let file = path.to_str().unwrap();
     let mut wizard = Wizard::start(
         dir.path(),
         &["import", file],
         &[("ROLODEX_BATCH_ROWS", "2000")],
     );
-    wizard.screen.wait_for("Step 1/9 · File");
-    wizard.press("\r");
-    wizard.screen.wait_for("Step 2/9 · Map");
-    wizard.press("\r");
-    wizard.screen.wait_for("Step 3/9 · Options");
-    wizard.press("\r");
-    wizard.screen.wait_for("Will create");
-    wizard.press("\r");
-    wizard.screen.wait_for("Step 5/9 · Consent");
-    wizard.press(" ");
-    wizard.screen.wait_for("[x] Every contact");
-    wizard.press("\r");
-    wizard.screen.wait_for("Step 6/9 · Tags");
-    wizard.press("\r");
-    wizard.screen.wait_for("Step 7/9 · Destination");
-    wizard.press("\r");
-    wizard.screen.wait_for("Created");
+    wizard.walk_to_progress();
     wizard.signal("TERM");
     let (code, raw) = wizard.wait();
     assert_eq!(
@@ -323,6 +372,46 @@ fn sigterm_during_an_import_cancels_it_at_a_commit_and_gives_the_terminal_back()
     );
     assert_restored(&raw);
     let tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(400)..]).into_owned();
+    assert!(tail.contains("`rolodex resume 1`"), "{tail:?}");
+
+    let history = run(dir.path(), &["history", "--json"]).json();
+    assert_eq!(history[0]["status"], "cancelled", "{history}");
+    let created = history[0]["created"].as_u64().unwrap();
+    let contacts = run(dir.path(), &["contacts", "--json"]).json();
+    assert_eq!(contacts.as_array().unwrap().len() as u64, created);
+    let out = run(dir.path(), &["resume", "1", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["created"], 120_000);
+}
+
+/// `q` during an import, then `y`: the wizard stays up saying it is stopping the import at
+/// the next commit, ends once the worker has stopped (exit 0, the terminal given back) and
+/// says on stderr how to resume the cancelled job.
+#[test]
+fn quitting_during_an_import_stops_it_at_a_commit_and_says_how_to_resume() {
+    let dir = crate::common::tempdir();
+    let path = dir.path().join("many.csv");
+    std::fs::write(&path, many_rows(120_000)).unwrap();
+    let file = path.to_str().unwrap();
+    let mut wizard = Wizard::start(
+        dir.path(),
+        &["import", file],
+        &[("ROLODEX_BATCH_ROWS", "2000")],
+    );
+    wizard.walk_to_progress();
+    wizard.press("q");
+    wizard.screen.wait_for("Cancel it and quit?");
+    wizard.watch("Stopping the import at the next commit");
+    wizard.press("y");
+    let (code, raw) = wizard.wait();
+    let tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(400)..]).into_owned();
+    assert_eq!(code, 0, "{tail:?}");
+    assert!(
+        wizard.was_shown("Stopping the import at the next commit"),
+        "{tail:?}"
+    );
+    assert_restored(&raw);
+    assert!(tail.contains("import job 1 was cancelled"), "{tail:?}");
     assert!(tail.contains("`rolodex resume 1`"), "{tail:?}");
 
     let history = run(dir.path(), &["history", "--json"]).json();

@@ -12,13 +12,16 @@ use ratatui::Terminal;
 use rolodex::engine::mapping::Requirement;
 use rolodex::engine::mapping::{Field, Target};
 use rolodex::engine::plan::{DialMode, ImportOptions, ListTarget};
+use rolodex::engine::reason::Reason;
 use rolodex::engine::review::Progress;
 use rolodex::engine::source::ReadOptions;
 use rolodex::store::Store;
 use rolodex::tui::app::App;
+use rolodex::tui::chrome::Level;
 use rolodex::tui::context::{Ctx, Given};
-use rolodex::tui::event::AppEvent;
+use rolodex::tui::event::{AppEvent, TaskEvent};
 use rolodex::tui::screens::{history, View};
+use rolodex::tui::task::Kind;
 use rolodex::tui::theme::Theme;
 use tempfile::TempDir;
 
@@ -763,4 +766,139 @@ fn done_after_a_stop_does_not_count_blank_rows_it_never_reached() {
         screen.contains("read; the job ended before the end of the file"),
         "{screen}"
     );
+}
+
+/// A review started while another runs replaces it: what the first says (its partial
+/// counts once given up, or its whole result) never reaches the screen, only the second's.
+#[test]
+fn the_newest_review_wins() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.key(KeyCode::Enter)
+        .key(KeyCode::Enter)
+        .key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Review);
+    assert!(h.app.ctx.reviewing);
+    let first_plan = h.app.ctx.options.consent_column.clone();
+    assert_eq!(first_plan.as_deref(), Some("Consent"));
+    // The first review runs to its end; what it says is held back.
+    let mut held = Vec::new();
+    loop {
+        let event = h.rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        let done = matches!(event, AppEvent::Task(_, TaskEvent::ReviewDone(_)));
+        held.push(event);
+        if done {
+            break;
+        }
+    }
+    // Back to Options, the consent filter turned off, and Review again; then the first
+    // review's words arrive.
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.view, View::Options);
+    h.app.ctx.options.consent_column = None;
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Review);
+    for event in held {
+        h.app.on_event(event);
+    }
+    assert!(
+        h.app.ctx.review.is_none(),
+        "the first review's result was shown"
+    );
+    assert!(h.app.ctx.reviewing, "the second review is under way");
+    h.settle(|a| a.ctx.review.is_some());
+    let shown = |h: &Harness| {
+        let review = h.app.ctx.review.as_ref().unwrap();
+        review.counts.reasons.get(&Reason::NoConsent).copied()
+    };
+    assert_eq!(
+        shown(&h),
+        None,
+        "the first review (consent filtered) was shown"
+    );
+    // Every review thread ends and is joined; nothing it said since changes the screen.
+    h.settle(|a| !a.tasks.is_alive(Kind::Review));
+    assert_eq!(shown(&h), None);
+    assert!(!h.app.ctx.reviewing);
+    assert!(
+        h.app
+            .ctx
+            .status
+            .as_ref()
+            .is_none_or(|(level, _)| *level != Level::Error),
+        "{:?}",
+        h.app.ctx.status
+    );
+    // The first plan's review, for comparison: the file has people who refused.
+    h.key(KeyCode::Esc);
+    h.app.ctx.options.consent_column = first_plan;
+    h.key(KeyCode::Enter);
+    h.settle(|a| a.ctx.review.is_some());
+    assert!(shown(&h).is_some_and(|n| n > 0));
+}
+
+/// `q` during an import, confirmed: the worker stops at its next commit while the wizard
+/// stays up saying so; it may end only once the worker's thread has been joined (its write
+/// handle gone), and the job is cancelled with every committed row kept.
+#[test]
+fn quitting_during_an_import_waits_for_the_worker_to_stop_at_a_commit() {
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("many.csv");
+    let mut text = String::from("Name,Phone,Email\n");
+    for i in 0..20_000u64 {
+        text.push_str(&format!(
+            "Person {i},+1 212 {} {:04},p{i}@example.com\n",
+            300 + i / 10_000,
+            i % 10_000
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let mut h = Harness::new(path.to_str());
+    h.walk_to_review();
+    h.keys(&[
+        KeyCode::Enter,
+        KeyCode::Char(' '),
+        KeyCode::Enter,
+        KeyCode::Enter,
+        KeyCode::Enter,
+    ]);
+    assert_eq!(h.app.view, View::Progress);
+    assert!(h.app.ctx.importing);
+    h.key(KeyCode::Char('q'));
+    assert!(
+        h.app.confirm.is_some(),
+        "quitting during an import asks first"
+    );
+    assert!(!h.app.leaving);
+    h.key(KeyCode::Char('y'));
+    assert!(h.app.leaving);
+    assert!(!h.app.quit, "the wizard waits for the worker");
+    assert!(!h.app.work_done());
+    assert!(h.app.ctx.cancelling);
+    let screen = h.render(80, 24);
+    assert!(
+        screen.contains("Stopping the import at the next commit"),
+        "{screen}"
+    );
+    h.settle(|a| a.quit);
+    // Ended only once the worker's thread was joined: no task left, its write handle gone.
+    assert!(h.app.work_done());
+    assert!(!h.app.tasks.is_alive(Kind::Import));
+    assert!(
+        h.app
+            .ctx
+            .writer
+            .as_ref()
+            .is_none_or(|w| w.upgrade().is_none()),
+        "the worker's store handle is still alive"
+    );
+    assert_eq!(h.app.view, View::Progress, "the wizard stayed where it was");
+    let store = h.app.ctx.store.clone().unwrap();
+    let jobs = store.jobs().unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].status, rolodex::store::jobs::JobStatus::Cancelled);
+    assert_eq!(store.contact_count().unwrap(), jobs[0].counts.created);
+    assert!(jobs[0].counts.total_rows < 20_000, "{:?}", jobs[0].counts);
+    // Nothing holds the store: it opens for writing at once.
+    drop(store);
+    Store::open(&h.dir.path().join("test.redb")).expect("the store is free");
 }
