@@ -234,6 +234,7 @@ impl Tasks {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::chrome::Level;
     use std::sync::mpsc::{self, Receiver};
 
     fn said(rx: &Receiver<AppEvent>) -> (TaskId, TaskEvent) {
@@ -249,10 +250,7 @@ mod tests {
             while !task.cancel().is_cancelled() {
                 std::thread::sleep(Duration::from_millis(1));
             }
-            task.send(TaskEvent::Status(
-                super::super::chrome::Level::Info,
-                text.into(),
-            ));
+            task.send(TaskEvent::Status(Level::Info, text.into()));
         }
     }
 
@@ -265,10 +263,7 @@ mod tests {
             .unwrap();
         let second = tasks
             .start(Kind::Review, "second", |task: &Reporter| {
-                task.send(TaskEvent::Status(
-                    super::super::chrome::Level::Info,
-                    "second".into(),
-                ));
+                task.send(TaskEvent::Status(Level::Info, "second".into()));
             })
             .unwrap();
         assert!(!tasks.is_current(first), "replaced");
