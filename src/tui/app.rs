@@ -42,6 +42,9 @@ pub struct App {
     /// Asked to end (`q`, Ctrl-C, a signal): `quit` is set once the import or revert
     /// under way has stopped at a commit and its thread has been joined (`work_done`).
     pub leaving: bool,
+    /// What the work stopped on the way out left to do, said on stderr once the terminal
+    /// is back (a revert stopped after its batch in hand, and how to finish it).
+    pub on_exit: Vec<String>,
     /// Ring the bell when the current import ends (it ran longer than a few seconds).
     pub bell: bool,
     pub bell_enabled: bool,
@@ -70,6 +73,7 @@ impl App {
             quit: false,
             stopping: None,
             leaving: false,
+            on_exit: Vec::new(),
             bell: false,
             bell_enabled: true,
             map: MapScreen::default(),
@@ -268,14 +272,18 @@ impl App {
         self.tasks.cancel(Kind::Revert);
         self.tasks.abandon(Kind::Review);
         self.ctx.reviewing = false;
+        let said = if self.ctx.importing {
+            "Stopping the import at the next commit…"
+        } else if self.ctx.reverting.is_some() {
+            "Stopping the revert after the batch in hand…"
+        } else {
+            // An import or revert that has said how it ended, its thread about to end.
+            "Finishing the work under way…"
+        };
         if self.work_done() {
             self.quit = true;
-        } else if self.tasks.is_alive(Kind::Import) {
-            self.ctx
-                .say(Level::Info, "Stopping the import at the next commit…");
         } else {
-            self.ctx
-                .say(Level::Info, "Stopping the revert after the batch in hand…");
+            self.ctx.say(Level::Info, said);
         }
     }
 
@@ -296,7 +304,12 @@ impl App {
         self.ctx.reverting = None;
         match result {
             Ok(r) => self.ctx.say(Level::Info, r.describe()),
-            Err(e) => return self.ctx.say(Level::Error, e),
+            Err(e) => {
+                if self.leaving {
+                    self.on_exit.push(e.clone());
+                }
+                return self.ctx.say(Level::Error, e);
+            }
         }
         let fresh = self.ctx.store.as_ref().and_then(|s| s.job(job).ok());
         if let (Some(j), Some(fresh)) = (&mut self.ctx.job, fresh) {

@@ -159,6 +159,9 @@ pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
             let _ = writeln!(err, "rolodex: {said}");
         }
     }
+    for said in &app.on_exit {
+        let _ = writeln!(err, "rolodex: {said}");
+    }
     if let Some(id) = app.ctx.reverting {
         let _ = writeln!(
             err,

@@ -843,15 +843,7 @@ fn the_newest_review_wins() {
 fn quitting_during_an_import_waits_for_the_worker_to_stop_at_a_commit() {
     let files = tempfile::tempdir().unwrap();
     let path = files.path().join("many.csv");
-    let mut text = String::from("Name,Phone,Email\n");
-    for i in 0..20_000u64 {
-        text.push_str(&format!(
-            "Person {i},+1 212 {} {:04},p{i}@example.com\n",
-            300 + i / 10_000,
-            i % 10_000
-        ));
-    }
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, many_rows(20_000)).unwrap();
     let mut h = Harness::new(path.to_str());
     h.walk_to_review();
     h.keys(&[
@@ -901,4 +893,60 @@ fn quitting_during_an_import_waits_for_the_worker_to_stop_at_a_commit() {
     // Nothing holds the store: it opens for writing at once.
     drop(store);
     Store::open(&h.dir.path().join("test.redb")).expect("the store is free");
+}
+
+/// `q` while a revert runs: it stops after its batch in hand, and the wizard ends only once
+/// the revert's thread has been joined (its write handle gone), with how to finish the
+/// revert to say on stderr.
+#[test]
+fn quitting_during_a_revert_waits_for_it_to_stop_after_a_batch() {
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("many.csv");
+    // More contacts than a revert's batch (20,000).
+    std::fs::write(&path, many_rows(25_000)).unwrap();
+    let mut h = Harness::new(path.to_str());
+    h.walk_to_done();
+    assert_eq!(h.app.ctx.job.as_ref().unwrap().counts.created, 25_000);
+    h.key(KeyCode::Char('r')).key(KeyCode::Char('y'));
+    assert_eq!(h.app.ctx.reverting, Some(1));
+    h.key(KeyCode::Char('q'));
+    assert!(h.app.leaving);
+    assert!(!h.app.quit, "the wizard waits for the revert");
+    let (_, said) = h.app.ctx.status.clone().unwrap();
+    assert!(said.contains("Stopping the revert"), "{said}");
+    h.settle(|a| a.quit);
+    assert!(!h.app.tasks.is_alive(Kind::Revert));
+    assert_eq!(h.app.ctx.reverting, None);
+    assert!(
+        h.app
+            .ctx
+            .writer
+            .as_ref()
+            .is_none_or(|w| w.upgrade().is_none()),
+        "the revert's store handle is still alive"
+    );
+    let store = h.app.ctx.store.clone().unwrap();
+    assert_eq!(store.contact_count().unwrap(), 5_000, "one batch reverted");
+    assert_eq!(store.job(1).unwrap().status.name(), "reverting");
+    assert!(
+        h.app
+            .on_exit
+            .iter()
+            .any(|s| s.contains("`rolodex revert 1 --yes` finishes it")),
+        "{:?}",
+        h.app.on_exit
+    );
+}
+
+/// A file of `n` people, each with a phone and an email of their own.
+fn many_rows(n: u64) -> String {
+    let mut text = String::from("Name,Phone,Email\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "Person {i},+1 212 {} {:04},p{i}@example.com\n",
+            300 + i / 10_000,
+            i % 10_000
+        ));
+    }
+    text
 }
