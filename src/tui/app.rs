@@ -398,6 +398,9 @@ impl App {
             }
             TaskEvent::Worker(WorkerEvent::Failed(e)) => {
                 self.ctx.importing = false;
+                if self.leaving {
+                    self.on_exit.push(format!("the import stopped: {e}; committed rows are kept; `rolodex history` shows the job, `rolodex resume` finishes it"));
+                }
                 self.ctx.say(Level::Error, format!("The import stopped: {e}. Committed rows are kept; resume it from History with `rolodex resume`."));
             }
             TaskEvent::Ended => {}
