@@ -1,5 +1,6 @@
 //! The import engine: reading, mapping, validating, deciding. No terminal code here.
 
+pub mod apply;
 pub mod contact;
 pub mod country;
 pub mod date;

@@ -2,12 +2,13 @@
 //! several jobs on one open store must find each other exactly as one batch would — the
 //! key filter kept between batches must never hide a stored key.
 
+use rolodex::engine::apply::final_status;
 use rolodex::engine::mapping::Mapping;
 use rolodex::engine::pipeline::Chunk;
 use rolodex::engine::plan::{ImportOptions, ImportPlan, Purpose};
 use rolodex::engine::source::{RawRow, Source};
 use rolodex::engine::validate::{RowCheck, Validator};
-use rolodex::store::import::{final_status, BatchRows, NewJob};
+use rolodex::store::import::{BatchRows, NewJob};
 use rolodex::store::jobs::Job;
 use rolodex::store::{Result, Store};
 
@@ -69,7 +70,7 @@ fn import(store: &Store, dir: &std::path::Path, csv: &str, purpose: Purpose, lim
         chunk: 3,
     };
     while !store.write_batch(&mut job, &mut feed, limit).unwrap().ended {}
-    let status = final_status(&job.counts);
+    let status = final_status(job.counts.failed);
     store.finish_job(&mut job, status).unwrap();
     job
 }
