@@ -18,6 +18,7 @@ pub mod reason;
 pub mod records;
 pub mod report;
 pub mod resolve;
+pub mod retry;
 pub mod review;
 pub mod source;
 pub mod text;
