@@ -457,7 +457,7 @@ mod tests {
     fn failed_and_refused_rows_are_never_looked_up() {
         let options = consent_options();
         let asked = Cell::new(0);
-        let mut find = |keys: &[MatchKey<'_>]| -> Result<Lookup, ()> {
+        let find = |keys: &[MatchKey<'_>]| -> Result<Lookup, ()> {
             asked.set(asked.get() + 1);
             assert_eq!(
                 keys,
@@ -469,18 +469,18 @@ mod tests {
             Ok(Lookup::None)
         };
         let failed = checked(&["Ann", "", "", "yes"], &options);
-        let d = decide_row(&failed, &options, &mut find).unwrap();
+        let d = decide_row(&failed, &options, find).unwrap();
         assert_eq!(d.decision.status(), RowStatus::Error);
         assert_eq!(d.issues[0].reason, Reason::MissingIdentifier);
         let refused = checked(&["Ann", "+1 212 334 5601", "", "no"], &options);
-        let d = decide_row(&refused, &options, &mut find).unwrap();
+        let d = decide_row(&refused, &options, find).unwrap();
         assert_eq!(d.issues[0].reason, Reason::NoConsent);
         assert_eq!(asked.get(), 0);
         let clean = checked(
             &["Ann", "+1 212 334 5601", "ann@example.com", "yes"],
             &options,
         );
-        let d = decide_row(&clean, &options, &mut find).unwrap();
+        let d = decide_row(&clean, &options, find).unwrap();
         assert_eq!((d.decision, d.lookup), (Decision::Create, Lookup::None));
         assert_eq!(asked.get(), 1);
     }
