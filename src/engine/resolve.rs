@@ -66,6 +66,11 @@ impl RowStatus {
             RowStatus::Error => "error",
         }
     }
+
+    /// A row the user may want to look at again: it failed or was skipped.
+    pub fn is_problem(self) -> bool {
+        matches!(self, RowStatus::Error | RowStatus::Skipped)
+    }
 }
 
 /// The issues kept with a row: the error or skip reason first, then the other errors and
