@@ -7,7 +7,6 @@ use std::sync::mpsc::Sender;
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
 use super::chrome::Level;
-use super::task::TaskId;
 use crate::engine::date::DateOrder;
 use crate::engine::review::{Progress, Review};
 use crate::store::revert::RevertReport;
@@ -40,6 +39,52 @@ pub enum TaskEvent {
     Worker(WorkerEvent),
     /// The task's thread is ending (after its last word, or a panic): it can be joined.
     Ended,
+}
+
+/// The kinds of background work; at most one task of each runs for the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// The dry run over the whole file (Step 4).
+    Review,
+    /// A new import or a retry of fixed rows: the worker and the thread that forwards its
+    /// events.
+    Import,
+    Revert,
+    /// The review's error file, or a job's results and error files.
+    Files,
+    /// A search of every job's rows (History's `/`).
+    Trace,
+}
+
+impl Kind {
+    /// What the task is doing, in words (for what is said when the wizard ends).
+    pub fn doing(self) -> &'static str {
+        match self {
+            Kind::Review => "the review",
+            Kind::Import => "the import",
+            Kind::Revert => "the revert",
+            Kind::Files => "writing a file",
+            Kind::Trace => "the search of every job's rows",
+        }
+    }
+}
+
+/// One task: its kind and a number no other task of this wizard has. What a task says is
+/// tagged with it, so that the words of a task replaced since can be told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskId {
+    kind: Kind,
+    number: u64,
+}
+
+impl TaskId {
+    pub(super) fn new(kind: Kind, number: u64) -> TaskId {
+        TaskId { kind, number }
+    }
+
+    pub fn kind(self) -> Kind {
+        self.kind
+    }
 }
 
 /// A finished review, and the order its date columns were read in (the import reads them

@@ -11,50 +11,10 @@ use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+// The kinds and ids live beside the events that carry them, which this module sends.
 use super::event::{AppEvent, TaskEvent};
+pub use super::event::{Kind, TaskId};
 use crate::worker::Cancel;
-
-/// The kinds of background work; at most one task of each runs for the screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    /// The dry run over the whole file (Step 4).
-    Review,
-    /// A new import or a retry of fixed rows: the worker and the thread that forwards its
-    /// events.
-    Import,
-    Revert,
-    /// The review's error file, or a job's results and error files.
-    Files,
-    /// A search of every job's rows (History's `/`).
-    Trace,
-}
-
-impl Kind {
-    /// What the task is doing, in words (for what is said when the wizard ends).
-    pub fn doing(self) -> &'static str {
-        match self {
-            Kind::Review => "the review",
-            Kind::Import => "the import",
-            Kind::Revert => "the revert",
-            Kind::Files => "writing a file",
-            Kind::Trace => "the search of every job's rows",
-        }
-    }
-}
-
-/// One task: its kind and a number no other task of this wizard has. What a task says is
-/// tagged with it, so that the words of a task replaced since can be told apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TaskId {
-    kind: Kind,
-    number: u64,
-}
-
-impl TaskId {
-    pub fn kind(self) -> Kind {
-        self.kind
-    }
-}
 
 /// What a task's thread holds: its id, to tag what it says, and its cancel flag.
 pub struct Reporter {
@@ -129,10 +89,7 @@ impl Tasks {
     ) -> std::io::Result<TaskId> {
         self.abandon(kind);
         self.started += 1;
-        let id = TaskId {
-            kind,
-            number: self.started,
-        };
+        let id = TaskId::new(kind, self.started);
         let cancel = Cancel::default();
         let reporter = Reporter {
             id,
@@ -183,19 +140,19 @@ impl Tasks {
 
     /// `id` is the newest task of its kind: what it says is wanted.
     pub fn is_current(&self, id: TaskId) -> bool {
-        self.current.get(&id.kind).is_some_and(|t| t.id == id)
+        self.current.get(&id.kind()).is_some_and(|t| t.id == id)
     }
 
     /// A thread of `kind` has not ended yet, listened to or not.
     pub fn is_alive(&self, kind: Kind) -> bool {
-        self.is_running(kind) || self.ending.iter().any(|t| t.id.kind == kind)
+        self.is_running(kind) || self.ending.iter().any(|t| t.id.kind() == kind)
     }
 
     /// Joins the thread of `id`, which said it ended (the join does not wait); `None` when
     /// it was joined before.
     pub fn ended(&mut self, id: TaskId) -> Option<Ended> {
         let (task, current) = if self.is_current(id) {
-            (self.current.remove(&id.kind)?, true)
+            (self.current.remove(&id.kind())?, true)
         } else {
             let at = self.ending.iter().position(|t| t.id == id)?;
             (self.ending.swap_remove(at), false)
@@ -222,7 +179,7 @@ impl Tasks {
             if task.thread.is_finished() {
                 let _ = task.thread.join();
             } else {
-                running.push(task.id.kind);
+                running.push(task.id.kind());
             }
         }
         running.sort();

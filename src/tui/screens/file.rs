@@ -102,8 +102,8 @@ impl FileScreen {
                 self.path.set(&path.display().to_string());
                 self.refresh();
                 if let Some(refused) = ctx.load(source) {
-                    ctx.say(Level::Error, format!("--map: {refused}"));
-                } else if ctx.remembered {
+                    ctx.say(Level::Error, refused);
+                } else if ctx.remembered() {
                     ctx.say(
                         Level::Info,
                         "Opened. The mapping used last time for these columns is applied.",
