@@ -83,16 +83,19 @@ const STATUSES: [Option<RowStatus>; 5] = [
 ];
 
 impl HistoryScreen {
-    fn reload_jobs(&mut self, ctx: &Ctx) {
+    fn reload_jobs(&mut self, ctx: &mut Ctx) {
+        // A store that cannot be read is said, never shown as one with no imports; one
+        // created since the wizard started (by an import elsewhere) is opened now.
+        let jobs = match ctx.reader().map(|s| s.jobs()) {
+            Some(Ok(jobs)) => jobs,
+            Some(Err(e)) => {
+                ctx.say(Level::Error, e.to_string());
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
         // Each as its process leaves it: a job whose process is gone shows `interrupted`.
-        self.jobs = ctx
-            .store
-            .as_ref()
-            .and_then(|s| s.jobs().ok())
-            .unwrap_or_default()
-            .into_iter()
-            .map(Job::as_shown)
-            .collect();
+        self.jobs = jobs.into_iter().map(Job::as_shown).collect();
         self.jobs.reverse(); // newest first
         if let Some(found) = self.trace.as_ref().and_then(|t| t.found.as_ref()) {
             self.jobs.retain(|j| found.contains_key(&j.id));
