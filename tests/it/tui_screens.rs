@@ -832,6 +832,25 @@ fn the_newest_review_wins() {
     assert!(shown(&h).is_some_and(|n| n > 0));
 }
 
+/// `q` while the review runs: nothing is being written, so the wizard ends at once; the
+/// review is given up and its thread joins within the wait `tui::run` gives it.
+#[test]
+fn quitting_during_a_review_gives_it_up() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.key(KeyCode::Enter)
+        .key(KeyCode::Enter)
+        .key(KeyCode::Enter);
+    assert!(h.app.tasks.is_running(Kind::Review));
+    h.key(KeyCode::Char('q'));
+    assert!(h.app.quit, "nothing to wait for");
+    assert!(!h.app.ctx.reviewing);
+    assert!(!h.app.tasks.is_running(Kind::Review), "given up");
+    let start = Instant::now();
+    assert_eq!(h.app.tasks.join_all(Duration::from_secs(5)), []);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(!h.app.tasks.is_alive(Kind::Review));
+}
+
 /// `q` during an import, confirmed: the worker stops at its next commit while the wizard
 /// stays up saying so; it may end only once the worker's thread has been joined (its write
 /// handle gone), and the job is cancelled with every committed row kept.
