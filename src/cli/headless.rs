@@ -106,7 +106,7 @@ pub fn plan_from_args(
     defaults: &ImportOptions,
 ) -> Result<ImportPlan, String> {
     let mut mapping = Mapping::auto(source.header());
-    mapping.apply_flags(&args.map)?;
+    mapping.apply_flags(&args.map).map_err(|e| e.to_string())?;
     if args.identifier == crate::engine::plan::Identifier::Id
         && args.purpose != crate::engine::plan::Purpose::Update
     {
@@ -173,7 +173,7 @@ pub fn adopt_stored_fields(store: &crate::store::Store, plan: &mut ImportPlan) -
         .custom_fields()
         .map_err(|e| super::jobs::store_fail(&e))?;
     plan.mapping.adopt_definitions(&defined).map_err(|e| {
-        eprintln!("rolodex: {}", sanitize_for_terminal(&e));
+        eprintln!("rolodex: {}", sanitize_for_terminal(&e.to_string()));
         EXIT_USAGE
     })
 }

@@ -20,7 +20,7 @@ use super::chrome::Level;
 use super::event::{AppEvent, Reviewed};
 use super::theme::Theme;
 use crate::engine::date::DateOrder;
-use crate::engine::mapping::{header_signature, MapSource, Mapping};
+use crate::engine::mapping::{header_signature, MapSource, Mapping, MappingError};
 use crate::engine::outfile::{self, OutfileError, Protected, Request};
 use crate::engine::plan::{consent_column_for, NO_CONSENT_COLUMN};
 use crate::engine::plan::{import_tag, ImportOptions, ImportPlan};
@@ -241,7 +241,7 @@ impl Ctx {
     /// guessed, then the command line's `--map`, with the store's custom field types),
     /// fresh options with the suggested consent column, and the phone-column health.
     /// Returns the first mapping change that could not be applied, if any.
-    pub fn load(&mut self, source: Source) -> Option<String> {
+    pub fn load(&mut self, source: Source) -> Option<MappingError> {
         self.samples.clear();
         if let Ok(mut rows) = source.rows() {
             while self.samples.len() < 20 {
