@@ -240,7 +240,7 @@ impl Validator {
                         match normalize_email(piece) {
                             Ok(e) if !out.contact.emails.contains(&e) => out.contact.emails.push(e),
                             Ok(_) => {}
-                            Err(m) => email_problems.push((header.into(), m)),
+                            Err(e) => email_problems.push((header.into(), e.to_string())),
                         }
                     }
                 }
