@@ -425,7 +425,7 @@ impl<'a> Feed<'a> {
         events: &'a Sender<WorkerEvent>,
         cancel: &'a Cancel,
     ) -> Result<Feed<'a>, StoreError> {
-        let validator = Validator::new(plan, source.header()).map_err(EngineError::Mapping)?;
+        let validator = Validator::new(plan, source.header()).map_err(EngineError::from)?;
         Ok(Feed {
             rows: CheckedRows::start(
                 source,

@@ -153,7 +153,7 @@ pub fn prepare(args: &ImportArgs) -> Result<Prepared, i32> {
         return Err(EXIT_UNUSABLE);
     }
     if let Err(e) = crate::engine::validate::Validator::new(&plan, source.header()) {
-        eprintln!("rolodex: {}", sanitize_for_terminal(&e));
+        eprintln!("rolodex: {}", sanitize_for_terminal(&e.to_string()));
         return Err(EXIT_USAGE);
     }
     let (orders, dates) =
@@ -290,8 +290,8 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
         };
         let health = match beside {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
-                Err(crate::engine::EngineError::Mapping(
-                    "the phone-column check stopped unexpectedly".into(),
+                Err(crate::engine::EngineError::Interrupted(
+                    "the phone-column check",
                 ))
             }),
             Err(_) => health_check(),

@@ -48,8 +48,20 @@ pub enum EngineError {
     RecordTooLarge { path: PathBuf, line: u64 },
     #[error("{path}: line {line} is not valid UTF-8 although the start of the file is; the file mixes encodings. Re-export it as UTF-8, or import it with --encoding windows-1252", path = .path.display())]
     NotUtf8 { path: PathBuf, line: u64 },
-    #[error("{0}")]
-    Mapping(String),
+    /// A mapping the file cannot take (a `--map` flag, a stored field's type).
+    #[error(transparent)]
+    Mapping(#[from] super::mapping::MappingError),
+    /// The plan's options do not fit the file (region, consent column).
+    #[error(transparent)]
+    Plan(#[from] super::validate::PlanError),
+    /// The dry run could not look a row up (the store, or its scratch file).
+    #[error(transparent)]
+    Lookup(#[from] super::review::LookupError),
+    #[error("cannot start a thread: {0}")]
+    Thread(#[source] std::io::Error),
+    /// A thread of the work ended without saying how (it panicked): `what` stopped.
+    #[error("{0} stopped unexpectedly")]
+    Interrupted(&'static str),
 }
 
 impl EngineError {

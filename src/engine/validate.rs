@@ -20,6 +20,16 @@ use super::reason::{Issue, Reason};
 use super::source::RawRow;
 use super::text::{clean_cell, clean_value, fold_key, folds_to, Layout, Removed};
 
+/// Why a plan's options cannot check the rows of this file. The messages name the flag,
+/// which the wizard's options screen sets too.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("--region {0:?}: not a country code with phone numbers; use a two-letter code such as US, GB or DE")]
+    Region(String),
+    #[error("--consent-column {name:?}: no such column; the columns are: {columns}", columns = .columns.join(", "))]
+    NoConsentColumn { name: String, columns: Vec<String> },
+}
+
 /// The longest first and last name together (SPEC §1).
 pub const MAX_NAME: usize = 150;
 
@@ -67,20 +77,16 @@ pub struct Validator {
 }
 
 impl Validator {
-    pub fn new(plan: &ImportPlan, header: &[String]) -> Result<Validator, String> {
-        let region = parse_region(&plan.options.region).ok_or_else(|| {
-            format!(
-                "--region {:?}: not a country code with phone numbers; use a two-letter code such as US, GB or DE",
-                plan.options.region
-            )
-        })?;
+    pub fn new(plan: &ImportPlan, header: &[String]) -> Result<Validator, PlanError> {
+        let region = parse_region(&plan.options.region)
+            .ok_or_else(|| PlanError::Region(plan.options.region.clone()))?;
         let consent_column = match &plan.options.consent_column {
             None => None,
             Some(name) => Some(find_header(header, name).ok_or_else(|| {
-                format!(
-                    "--consent-column {name:?}: no such column; the columns are: {}",
-                    header.join(", ")
-                )
+                PlanError::NoConsentColumn {
+                    name: name.clone(),
+                    columns: header.to_vec(),
+                }
             })?),
         };
         let country_column = plan
@@ -645,6 +651,33 @@ mod tests {
             line: 2,
             cells: Cells::from_strings(cells),
         })
+    }
+
+    #[test]
+    fn a_plan_that_does_not_fit_the_file_names_the_flag_and_the_choices() {
+        let header: Vec<String> = ["Name", "Phone", "OK to call"].map(String::from).to_vec();
+        let mut plan = ImportPlan {
+            file: "t.csv".into(),
+            read: Default::default(),
+            mapping: Mapping::auto(&header),
+            options: Default::default(),
+            date_orders: Default::default(),
+        };
+        plan.options.region = "ZZ".into();
+        let err = Validator::new(&plan, &header).err().unwrap();
+        assert_eq!(err, PlanError::Region("ZZ".into()));
+        assert_eq!(
+            err.to_string(),
+            "--region \"ZZ\": not a country code with phone numbers; use a two-letter code such as US, GB or DE"
+        );
+        plan.options.region = "US".into();
+        plan.options.consent_column = Some("Consent".into());
+        assert_eq!(
+            Validator::new(&plan, &header).err().unwrap().to_string(),
+            "--consent-column \"Consent\": no such column; the columns are: Name, Phone, OK to call"
+        );
+        plan.options.consent_column = Some("ok to call".into());
+        assert!(Validator::new(&plan, &header).is_ok());
     }
 
     #[test]
