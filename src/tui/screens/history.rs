@@ -103,7 +103,7 @@ impl HistoryScreen {
     pub fn traced(
         &mut self,
         query: String,
-        result: Result<BTreeMap<u64, Vec<u64>>, String>,
+        result: Result<BTreeMap<u64, Vec<u64>>, crate::store::StoreError>,
         ctx: &mut Ctx,
     ) {
         let Some(trace) = self.trace.as_mut().filter(|t| t.query == query) else {
@@ -127,7 +127,7 @@ impl HistoryScreen {
             }
             Err(e) => {
                 self.trace = None;
-                ctx.say(Level::Error, e);
+                ctx.say(Level::Error, e.to_string());
             }
         }
         self.job_sel = 0;
