@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod session;
 pub mod store;
 pub mod tui;
 pub mod worker;

@@ -7,9 +7,8 @@ use serde_json::json;
 
 use super::output::{self, Human};
 use super::{ImportArgs, PreviewArgs, ReadArgs, EXIT_UNUSABLE, EXIT_USAGE};
-use crate::engine::mapping::Mapping;
 use crate::engine::outfile::{self, OutFile, OutfileError, Protected, Request};
-use crate::engine::plan::{ImportOptions, ImportPlan, ListTarget};
+use crate::engine::plan::{ImportOptions, ListTarget};
 use crate::engine::report::ReportFiles;
 use crate::engine::resolve::{issues_of, Decision};
 use crate::engine::review::{
@@ -17,6 +16,9 @@ use crate::engine::review::{
 };
 use crate::engine::source::{ReadOptions, Source};
 use crate::engine::text::sanitize_for_terminal;
+use crate::session::{Draft, DraftError, ImportRequest};
+use crate::store::{Store, StoreError};
+use std::path::Path;
 
 pub fn read_options(args: &ReadArgs) -> ReadOptions {
     ReadOptions {
@@ -85,7 +87,7 @@ pub fn options_from_args(args: &ImportArgs, defaults: &ImportOptions) -> ImportO
         keep_existing: args.keep_existing,
         region: args.region.clone().unwrap_or(defaults.region),
         require: args.require.unwrap_or(defaults.require),
-        consent_column: args.consent_column.clone(),
+        consent_column: args.consent_column.clone().or(defaults.consent_column),
         consent_confirmed: args.consent_confirmed,
         tags: args.tags.clone(),
         import_tag: !args.no_import_tag,
@@ -98,83 +100,62 @@ pub fn options_from_args(args: &ImportArgs, defaults: &ImportOptions) -> ImportO
     }
 }
 
-/// Builds the plan the flags describe: the file, how to read it, the mapping with its
-/// overrides, and the options.
-pub fn plan_from_args(
-    args: &ImportArgs,
-    source: &Source,
-    defaults: &ImportOptions,
-) -> Result<ImportPlan, String> {
-    let mut mapping = Mapping::auto(source.header());
-    mapping.apply_flags(&args.map).map_err(|e| e.to_string())?;
-    if args.identifier == crate::engine::plan::Identifier::Id
-        && args.purpose != crate::engine::plan::Purpose::Update
-    {
-        return Err("--identifier id matches contacts by their store id, so it works with --purpose update only".into());
-    }
-    let mut options = options_from_args(args, defaults);
-    options.consent_column =
-        crate::engine::plan::consent_column_for(args.consent_column.as_deref(), source.header());
-    Ok(ImportPlan {
-        file: args.file.clone(),
+/// The import the flags ask for, on top of the user's config: the one value both front
+/// ends turn into a plan (`session::Draft`).
+pub fn request_from_args(args: &ImportArgs, defaults: &ImportOptions) -> ImportRequest {
+    ImportRequest {
+        file: Some(args.file.clone()),
         read: read_options(&args.read),
-        mapping,
-        options,
-        date_orders: Default::default(),
-    })
+        map: args.map.clone(),
+        options: options_from_args(args, defaults),
+        no_remembered: args.no_remembered,
+    }
 }
 
 /// What `prepare` made ready.
 pub struct Prepared {
     pub source: Source,
-    pub plan: ImportPlan,
+    pub draft: Draft,
     pub dates: Vec<DateColumnReport>,
+    /// The store read for the draft (remembered mappings, custom fields), when there is one.
+    pub store: Option<Store>,
 }
 
-/// Opens the file and builds the plan the flags describe, with the checks every import
-/// needs before it reads a row: the mapping satisfies the requirement, the options make
-/// sense, the date columns' order is decided (reading the date columns through, when there
-/// are any). Errors are printed; the exit status returned.
-pub fn prepare(args: &ImportArgs) -> Result<Prepared, i32> {
+/// Opens the file and builds the plan the flags describe (`session::Draft`, as the wizard
+/// does), with the checks every import needs before it reads a row: the mapping satisfies
+/// the requirement, the options make sense, the date columns' order is decided (reading
+/// the date columns through, when there are any). The store is read, never created.
+/// Errors are printed; the exit status returned.
+pub fn prepare(args: &ImportArgs, db: Option<&Path>) -> Result<Prepared, i32> {
     let config = super::load_config()?;
-    let source =
-        Source::open(&args.file, &read_options(&args.read)).map_err(|e| output::fail(&e))?;
-    let mut plan = plan_from_args(args, &source, &config.import_defaults()).map_err(|e| {
-        eprintln!("rolodex: {}", sanitize_for_terminal(&e));
-        EXIT_USAGE
-    })?;
-    let o = &plan.options;
-    if let Some(missing) = plan.mapping.missing(o.require, o.purpose, o.identifier) {
-        eprintln!(
-            "rolodex: {}: no column is mapped to {missing} (required by the {} requirement); map one with --map 'COLUMN=FIELD'; nothing was written",
-            sanitize_for_terminal(&args.file.display().to_string()),
-            o.require
-        );
-        return Err(EXIT_UNUSABLE);
-    }
-    if let Err(e) = crate::engine::validate::Validator::new(&plan, source.header()) {
+    let request = request_from_args(args, &config.import_defaults());
+    let source = Source::open(&args.file, &request.read).map_err(|e| output::fail(&e))?;
+    let store = match super::jobs::store_path(db) {
+        Some(path) => match Store::open_read_only(&path) {
+            Ok(s) => Some(s),
+            Err(StoreError::Missing(_)) => None,
+            Err(e) => return Err(super::jobs::store_fail(&e)),
+        },
+        None => None,
+    };
+    let fail = |e: DraftError| {
         eprintln!("rolodex: {}", sanitize_for_terminal(&e.to_string()));
-        return Err(EXIT_USAGE);
-    }
+        match e {
+            DraftError::Store(_) => EXIT_UNUSABLE,
+            e if e.is_usage() => EXIT_USAGE,
+            _ => EXIT_UNUSABLE,
+        }
+    };
+    let mut draft = Draft::new(&source, &request, store.as_ref()).map_err(fail)?;
+    draft.check(source.header()).map_err(fail)?;
     let (orders, dates) =
-        scan_date_columns(&source, &plan.mapping).map_err(|e| output::fail(&e))?;
-    plan.date_orders = orders;
+        scan_date_columns(&source, &draft.plan.mapping).map_err(|e| output::fail(&e))?;
+    draft.plan.date_orders = orders;
     Ok(Prepared {
         source,
-        plan,
+        draft,
         dates,
-    })
-}
-
-/// Custom fields the store already defines keep their type (`Mapping::adopt_definitions`);
-/// a mapping that gives one another type is bad usage. Errors are printed.
-pub fn adopt_stored_fields(store: &crate::store::Store, plan: &mut ImportPlan) -> Result<(), i32> {
-    let defined = store
-        .custom_fields()
-        .map_err(|e| super::jobs::store_fail(&e))?;
-    plan.mapping.adopt_definitions(&defined).map_err(|e| {
-        eprintln!("rolodex: {}", sanitize_for_terminal(&e.to_string()));
-        EXIT_USAGE
+        store,
     })
 }
 
@@ -225,12 +206,14 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
     };
     let Prepared {
         source,
-        mut plan,
+        draft,
         dates: date_reports,
-    } = match prepare(args) {
+        store,
+    } = match prepare(args, db) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let plan = &draft.plan;
     let mut files = match ReportFiles::new(source.header(), report, errors) {
         Ok(f) => f,
         Err(e) => return report_fail(&e, "nothing was written"),
@@ -260,19 +243,6 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
     };
     // Against the store when there is one (to count updates and duplicates of stored
     // contacts); a dry run never creates a store.
-    let store = match super::jobs::store_path(db) {
-        Some(path) => match crate::store::Store::open_read_only(&path) {
-            Ok(s) => Some(s),
-            Err(crate::store::StoreError::Missing(_)) => None,
-            Err(e) => return super::jobs::store_fail(&e),
-        },
-        None => None,
-    };
-    if let Some(store) = &store {
-        if let Err(code) = adopt_stored_fields(store, &mut plan) {
-            return code;
-        }
-    }
     let lookup = match store.as_ref().map(|s| s.lookup()).transpose() {
         Ok(l) => l,
         Err(e) => return super::jobs::store_fail(&e),
@@ -285,8 +255,8 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
             .name("rolodex-health".into())
             .spawn_scoped(scope, health_check);
         let result = match &lookup {
-            Some(l) => review(&plan, &source, l, &cancel, &mut each, &mut progress),
-            None => review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress),
+            Some(l) => review(plan, &source, l, &cancel, &mut each, &mut progress),
+            None => review(plan, &source, &NoStore, &cancel, &mut each, &mut progress),
         };
         let health = match beside {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
@@ -317,13 +287,13 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
     }
     result.date_columns = date_reports;
     if args.json {
-        output::print_json(&output::review_json(&plan, &source, &result, &health));
+        output::print_json(&output::review_json(plan, &source, &result, &health));
     } else {
         let mut out = Human::stdout();
         out.file_info(&source.info);
         out.mapping(&plan.mapping);
         out.health(&health);
-        out.consent_hint(&plan, source.header());
+        out.consent_hint(plan, source.header());
         out.review(&result);
     }
     0

@@ -79,18 +79,21 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
     // The whole file is checked beside the first batch, which is committed only once the
     // check has passed: a quote never closed at row 48,213 still means nothing written.
     let Prepared {
-        source, mut plan, ..
-    } = match super::headless::prepare(args) {
+        source,
+        draft,
+        store: reader,
+        ..
+    } = match super::headless::prepare(args, db) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    // The draft read the store; the import writes it (creating it if there is none).
+    drop(reader);
+    let plan = draft.plan;
     let store = match open_store(db, Access::Create) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if let Err(code) = super::headless::adopt_stored_fields(&store, &mut plan) {
-        return code;
-    }
     let import_tag = plan
         .options
         .import_tag

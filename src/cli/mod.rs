@@ -184,6 +184,10 @@ pub struct ImportArgs {
     /// Column whose value says whether the contact agreed to be contacted (default: a column that looks like consent; `none`: no filter)
     #[arg(long, value_name = "COL")]
     pub consent_column: Option<String>,
+    /// Map the columns from the header even when a file with the same header was imported
+    /// before (by default its mapping is remembered and used again)
+    #[arg(long)]
+    pub no_remembered: bool,
     /// Confirm that the contacts agreed to be contacted (required with --yes)
     #[arg(long)]
     pub consent_confirmed: bool,
@@ -281,18 +285,17 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let mut defaults = config.import_defaults();
-    if let Some(args) = import {
-        defaults = headless::options_from_args(args, &defaults);
-    }
+    let defaults = config.import_defaults();
+    let request = match import {
+        Some(args) => headless::request_from_args(args, &defaults),
+        None => crate::session::ImportRequest {
+            options: defaults,
+            ..Default::default()
+        },
+    };
     let launch = crate::tui::Launch {
         store_path: jobs::store_path(db),
-        given: import.map(|args| crate::tui::context::Given {
-            file: args.file.clone(),
-            read: headless::read_options(&args.read),
-            map: args.map.clone(),
-        }),
-        defaults,
+        request,
         color: config.color(),
         bell: config.bell(),
     };

@@ -124,6 +124,7 @@ pub fn review_json(
         "encoding": source.info.encoding,
         "delimiter": source.info.delimiter.to_string(),
         "header_row": source.info.header_row,
+        "mapping_remembered": plan.mapping.is_remembered(),
         "mapping": plan.mapping.columns.iter().map(|m| json!({"column": m.header, "field": m.target.label()})).collect::<Vec<_>>(),
         "phone_health": health,
         "consent_column": plan.options.consent_column,
@@ -228,7 +229,11 @@ impl Human {
     }
 
     pub fn mapping(&mut self, mapping: &Mapping) {
-        self.line("Columns:");
+        if mapping.is_remembered() {
+            self.line("Columns (as remembered from an earlier import of this header; --no-remembered maps from the header):");
+        } else {
+            self.line("Columns:");
+        }
         for c in &mapping.columns {
             let note = match (c.source, &c.target) {
                 (MapSource::Unmatched, Target::Ignore) => {

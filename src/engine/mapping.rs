@@ -825,6 +825,13 @@ impl Mapping {
         }
     }
 
+    /// True when the mapping is (partly) the one remembered for this header shape.
+    pub fn is_remembered(&self) -> bool {
+        self.columns
+            .iter()
+            .any(|c| c.source == MapSource::Remembered)
+    }
+
     /// Custom fields the store already defines keep their type (`CustomField::adopt`).
     pub fn adopt_definitions(
         &mut self,

@@ -20,9 +20,8 @@ use super::chrome::Level;
 use super::event::{AppEvent, RevertError, Reviewed};
 use super::theme::Theme;
 use crate::engine::date::DateOrder;
-use crate::engine::mapping::{header_signature, MapSource, Mapping, MappingError};
+use crate::engine::mapping::Mapping;
 use crate::engine::outfile::{self, OutfileError, Protected, Request};
-use crate::engine::plan::{consent_column_for, NO_CONSENT_COLUMN};
 use crate::engine::plan::{import_tag, ImportOptions, ImportPlan};
 use crate::engine::report::ReportFiles;
 use crate::engine::resolve::issues_of;
@@ -30,6 +29,7 @@ use crate::engine::review::{
     phone_column_health, review, scan_date_columns, ColumnHealth, NoStore, Progress, Review,
 };
 use crate::engine::source::{RawRow, ReadOptions, Source};
+use crate::session::{ConsentChoice, Draft, DraftError, ImportRequest};
 use crate::store::jobs::Job;
 use crate::store::{Access, Store, StoreError};
 use crate::worker::{spawn_new_import, Cancel, NewImport, WorkerEvent};
@@ -68,12 +68,13 @@ pub struct Ctx {
     /// The first rows of the file, for sample values.
     pub samples: Vec<RawRow>,
     pub mapping: Mapping,
-    pub remembered: bool,
     pub options: ImportOptions,
-    /// The options a new import starts from: the built-in ones, or the user's config.toml.
-    pub defaults: ImportOptions,
-    /// How `rolodex import FILE` asked for FILE to be read and mapped, if it did.
-    pub given: Option<Given>,
+    /// What the wizard was launched to import: the file named on the command line with how
+    /// to read and map it, and the options every new import starts from (config.toml, then
+    /// the flags). Each file opened becomes a `session::Draft` of it, as on the command line.
+    pub request: ImportRequest,
+    /// How the draft chose its consent column, for the review to say.
+    pub consent: Option<ConsentChoice>,
     /// The custom fields the store defines, read when a file is opened.
     pub custom_defined: BTreeMap<String, crate::engine::mapping::CustomKind>,
     pub health: Vec<ColumnHealth>,
@@ -102,31 +103,29 @@ pub struct Ctx {
     pub fixes: BTreeMap<(u64, u64), Vec<String>>,
 }
 
-/// The file named on the command line, with the flags that say how to read and map it
-/// (`--delimiter`, `--encoding`, `--header-row`, `--map`). They apply to that file only:
-/// another file picked in the wizard is read as detected.
-#[derive(Debug, Clone, Default)]
-pub struct Given {
-    pub file: PathBuf,
-    pub read: ReadOptions,
-    pub map: Vec<String>,
-}
-
 impl Ctx {
     /// How to read `path`: as the command line asked, if it named this file.
     pub fn read_options_for(&self, path: &Path) -> ReadOptions {
-        self.given
-            .as_ref()
-            .filter(|g| g.file == path)
-            .map(|g| g.read.clone())
-            .unwrap_or_default()
+        self.request.read_for(path)
+    }
+
+    /// The options a new import starts from.
+    pub fn defaults(&self) -> &ImportOptions {
+        &self.request.options
     }
 
     /// Starts every new import from `defaults` (the user's config.toml) instead of the
     /// built-in options.
     pub fn with_defaults(mut self, defaults: ImportOptions) -> Ctx {
         self.options = defaults.clone();
-        self.defaults = defaults;
+        self.request.options = defaults;
+        self
+    }
+
+    /// The wizard as launched to import `request`.
+    pub fn with_request(mut self, request: ImportRequest) -> Ctx {
+        self.options = request.options.clone();
+        self.request = request;
         self
     }
 
@@ -168,10 +167,9 @@ impl Ctx {
             source: None,
             samples: Vec::new(),
             mapping: Mapping::default(),
-            remembered: false,
             options: ImportOptions::default(),
-            defaults: ImportOptions::default(),
-            given: None,
+            request: ImportRequest::default(),
+            consent: None,
             custom_defined: BTreeMap::new(),
             health: Vec::new(),
             date_orders: BTreeMap::new(),
@@ -245,11 +243,12 @@ impl Ctx {
         self.status = Some((level, text.into()));
     }
 
-    /// Makes `source` the file being imported: its samples, its mapping (remembered or
-    /// guessed, then the command line's `--map`, with the store's custom field types),
-    /// fresh options with the suggested consent column, and the phone-column health.
-    /// Returns the first mapping change that could not be applied, if any.
-    pub fn load(&mut self, source: Source) -> Option<MappingError> {
+    /// Makes `source` the file being imported: its samples, and the draft of its import
+    /// (`session::Draft`, exactly as the command line builds it: the remembered or guessed
+    /// mapping, the command line's `--map`, the store's custom field types, the options
+    /// with the consent column), then the phone-column health. Returns what could not be
+    /// applied as asked, if anything: a `--map` override, or a store that cannot be read.
+    pub fn load(&mut self, source: Source) -> Option<DraftError> {
         self.samples.clear();
         if let Ok(mut rows) = source.rows() {
             while self.samples.len() < 20 {
@@ -259,57 +258,75 @@ impl Ctx {
                 }
             }
         }
-        let header = source.header().to_vec();
-        let remembered = self
-            .store
-            .as_ref()
-            .and_then(|s| {
-                s.remembered_mapping(&header_signature(&header))
-                    .ok()
-                    .flatten()
-            })
-            .filter(|m| m.columns.len() == header.len());
-        self.remembered = remembered.is_some();
-        self.mapping = match remembered {
-            Some(mut m) => {
-                for c in &mut m.columns {
-                    c.source = MapSource::Remembered;
-                }
-                m
-            }
-            None => Mapping::auto(&header),
-        };
-        let overrides = self
-            .given
-            .as_ref()
-            .filter(|g| g.file == source.info.path)
-            .map(|g| g.map.clone())
-            .unwrap_or_default();
+        let reader = self.reader();
         let mut refused = None;
-        if let Err(e) = self.mapping.apply_flags(&overrides) {
-            refused.get_or_insert(e);
+        let draft = match Draft::new(&source, &self.request, reader.as_deref()) {
+            Ok(d) => d,
+            // The store could not be read: the file is still mapped from its header, and the
+            // review refuses to run against a store it cannot read.
+            Err(e) => {
+                refused = Some(e);
+                match Draft::new(&source, &self.request, None) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        self.say(Level::Error, e.to_string());
+                        return Some(e);
+                    }
+                }
+            }
+        };
+        if let Some(r) = &draft.refused {
+            refused.get_or_insert_with(|| DraftError::Mapping(r.clone()));
         }
-        self.custom_defined = self
-            .store
-            .as_ref()
-            .and_then(|s| s.custom_fields().ok())
-            .unwrap_or_default();
-        if let Err(e) = self.mapping.adopt_definitions(&self.custom_defined) {
-            refused.get_or_insert(e);
-        }
-        self.options = self.defaults.clone();
-        // A consent column named by a flag (or `none`), when this file has it; else the one
-        // guessed — the same rule as the command line's.
-        let named =
-            self.defaults.consent_column.as_deref().filter(|c| {
-                c.eq_ignore_ascii_case(NO_CONSENT_COLUMN) || header.iter().any(|h| h == c)
-            });
-        self.options.consent_column = consent_column_for(named, &header);
+        self.mapping = draft.plan.mapping;
+        self.custom_defined = draft.custom_defined;
+        self.options = draft.plan.options;
+        self.consent = Some(draft.consent);
         self.review = None;
         self.job = None;
         self.source = Some(source);
         self.refresh_health();
         refused
+    }
+
+    /// What the plan decided that the user did not choose on a screen, for the review to
+    /// say as the command line's review does: the consent filter, a remembered mapping.
+    pub fn plan_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        match (&self.options.consent_column, &self.consent) {
+            (Some(c), Some(ConsentChoice::Guessed(g))) if c == g => notes.push(format!(
+                "Consent: rows whose {c:?} column does not say yes are skipped (guessed from its name; Options changes it)."
+            )),
+            (Some(c), _) => notes.push(format!(
+                "Consent: rows whose {c:?} column does not say yes are skipped."
+            )),
+            (None, _) => {}
+        }
+        if self.remembered() {
+            notes.push(
+                "Mapping: the one remembered from an earlier import of these columns.".into(),
+            );
+        }
+        notes
+    }
+
+    /// True when the mapping is (partly) the one remembered for this header shape.
+    pub fn remembered(&self) -> bool {
+        self.mapping.is_remembered()
+    }
+
+    /// The store to read, opened again if it could not be before: a wizard started before
+    /// the store existed, or while it could not be read, sees it once it can.
+    pub fn reader(&mut self) -> Option<Arc<Store>> {
+        if self.store.is_none() {
+            if let Some(path) = &self.store_path {
+                if let Ok(reader) = Store::open_read_only(path) {
+                    self.store = Some(Arc::new(reader));
+                    self.store_error = None;
+                }
+            }
+        }
+        self.store.clone()
     }
 
     pub fn refresh_health(&mut self) {
@@ -345,6 +362,20 @@ impl Ctx {
             return;
         };
         let Some(mut plan) = self.plan() else { return };
+        // A store that exists but cannot be read is never taken for an empty one: the
+        // review would count as new every contact already stored. The command line refuses
+        // in the same case.
+        let lookup = match self.reader().map(|s| s.lookup()) {
+            Some(Ok(lookup)) => Some(lookup),
+            Some(Err(e)) => return self.say(Level::Error, unreadable_store(&e.to_string())),
+            None => match &self.store_path {
+                Some(path) if path.exists() => {
+                    let why = self.store_error.clone().unwrap_or_default();
+                    return self.say(Level::Error, unreadable_store(&why));
+                }
+                _ => None,
+            },
+        };
         self.review_cancel
             .store(true, std::sync::atomic::Ordering::SeqCst);
         self.review_cancel = Arc::new(AtomicBool::new(false));
@@ -353,7 +384,6 @@ impl Ctx {
         self.review_progress = None;
         self.reviewing = true;
         let tx = self.tx.clone();
-        let store = self.store.clone();
         let spawned = std::thread::Builder::new()
             .name("rolodex-review".into())
             .spawn(move || {
@@ -365,11 +395,11 @@ impl Ctx {
                 let result =
                     scan_date_columns(&source, &plan.mapping).and_then(|(orders, dates)| {
                         plan.date_orders = orders;
-                        let mut reviewed = match store.as_ref().map(|s| s.lookup()) {
-                            Some(Ok(lookup)) => {
-                                review(&plan, &source, &lookup, &cancel, &mut each, &mut progress)
+                        let mut reviewed = match &lookup {
+                            Some(lookup) => {
+                                review(&plan, &source, lookup, &cancel, &mut each, &mut progress)
                             }
-                            _ => {
+                            None => {
                                 review(&plan, &source, &NoStore, &cancel, &mut each, &mut progress)
                             }
                         }?;
@@ -679,6 +709,11 @@ impl Ctx {
             self.say(Level::Info, format!("Reverting job {job} …"));
         }
     }
+}
+
+/// Why the review cannot run against the store, and what to do.
+fn unreadable_store(why: &str) -> String {
+    format!("The store cannot be read, so the review cannot find existing contacts: {why}. Run `rolodex check`; nothing was written.")
 }
 
 fn name(path: &Path) -> String {

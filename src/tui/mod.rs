@@ -15,10 +15,10 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 
 use app::App;
-use context::{Ctx, Given, StoreUnavailable};
+use context::{Ctx, StoreUnavailable};
 use theme::Theme;
 
-use crate::engine::plan::ImportOptions;
+use crate::session::ImportRequest;
 use crate::store::Store;
 
 /// Everything the wizard starts from, decided by its caller (the command line reads the
@@ -27,10 +27,10 @@ use crate::store::Store;
 pub struct Launch {
     /// The store; `None` when there is no data directory and no `--db`.
     pub store_path: Option<PathBuf>,
-    /// `import FILE`: the file to open, with how to read and map it.
-    pub given: Option<Given>,
-    /// The options every new import starts from (config.toml, then the flags).
-    pub defaults: ImportOptions,
+    /// What to import: `import FILE`'s file with how to read and map it (`request.file`
+    /// is `None` without one), and the options every new import starts from (config.toml,
+    /// then the flags) — the same value a headless import turns into its plan.
+    pub request: ImportRequest,
     pub color: bool,
     pub bell: bool,
 }
@@ -49,13 +49,12 @@ pub enum WizardError {
 pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
     let Launch {
         store_path: path,
-        given,
-        mut defaults,
+        mut request,
         color,
         bell,
     } = launch;
     // The wizard asks for consent itself; a flag does not tick the box.
-    defaults.consent_confirmed = false;
+    request.options.consent_confirmed = false;
     // Read-only: the wizard opens the store for writing only while it writes, so an import
     // in another process can run while it is open, and it shows that import's commits.
     let store = match &path {
@@ -69,11 +68,10 @@ pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
     let theme = Theme {
         color: Theme::from_env().color && color,
     };
-    let file = given.as_ref().map(|g| g.file.clone());
-    let mut ctx = Ctx::new(theme, store, tx.clone(), chrono::Local::now, out_dir)
+    let file = request.file.clone();
+    let ctx = Ctx::new(theme, store, tx.clone(), chrono::Local::now, out_dir)
         .with_store_path(path)
-        .with_defaults(defaults);
-    ctx.given = given;
+        .with_request(request);
     let mut app = App::new(ctx, file.as_deref());
     app.bell_enabled = bell;
 

@@ -35,6 +35,11 @@ const RULES: &[(&str, &[&str], &str)] = &[
         "the worker runs imports for either front end",
     ),
     (
+        "session.rs",
+        &["crate::cli", "crate::tui", "ratatui", "crossterm"],
+        "both front ends build their plan through the session: it knows neither",
+    ),
+    (
         "tui",
         &["crate::cli"],
         "the wizard gets everything from `tui::Launch`; the command line launches it",

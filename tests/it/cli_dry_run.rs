@@ -390,3 +390,65 @@ fn error_file_from_the_review_is_importable_as_is() {
         assert_eq!(mode & 0o077, 0, "written files are private to their owner");
     }
 }
+
+/// A mapping remembered by one import is applied by the next import of the same header
+/// shape on the command line too (it was the wizard's alone), named in the review, and
+/// `--no-remembered` maps from the header instead.
+#[test]
+fn a_remembered_mapping_is_applied_headless_and_said() {
+    let dir = tempdir();
+    // "Reach At" is no header rolodex knows: the first import maps it by hand.
+    let first = crate::common::write(
+        dir.path(),
+        "first.csv",
+        "Name,Reach At\nAda Lovelace,+44 20 7946 0018\n",
+    );
+    let out = crate::common::import(dir.path(), &first, &["--map", "Reach At=phone"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    let second = crate::common::write(
+        dir.path(),
+        "second.csv",
+        "Name,Reach At\nGrace Hopper,+1 613 969 0710\n",
+    );
+    let path = second.to_str().unwrap();
+    let remembered = run(dir.path(), &["import", path, "--dry-run", "--json"]);
+    assert_eq!(remembered.code, 0, "{}", remembered.stderr);
+    let j = remembered.json();
+    assert_eq!(j["mapping_remembered"], true, "{j}");
+    assert_eq!(j["mapping"][1]["field"], "phone", "{j}");
+    assert_eq!(j["created"], 1, "{j}");
+
+    let human = run(dir.path(), &["import", path, "--dry-run"]);
+    assert!(
+        human
+            .stdout
+            .contains("as remembered from an earlier import"),
+        "{}",
+        human.stdout
+    );
+
+    let fresh = run(
+        dir.path(),
+        &["import", path, "--dry-run", "--json", "--no-remembered"],
+    );
+    // Mapped from its header, the file has no phone column: refused, nothing written.
+    assert_eq!(fresh.code, 1, "{}", fresh.stderr);
+    assert!(
+        fresh.stderr.contains("no column is mapped"),
+        "{}",
+        fresh.stderr
+    );
+
+    // And the import itself uses it: the contact gets its phone.
+    let out = crate::common::import(dir.path(), &second, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let contacts = run(dir.path(), &["contacts", "--json"]).json();
+    let grace = contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["first_name"] == "Grace")
+        .expect("Grace imported");
+    assert_eq!(grace["phones"][0], "+16139690710", "{grace}");
+}

@@ -14,9 +14,10 @@ use rolodex::engine::mapping::{Field, Target};
 use rolodex::engine::plan::{DialMode, ImportOptions, ListTarget};
 use rolodex::engine::review::Progress;
 use rolodex::engine::source::ReadOptions;
+use rolodex::session::ImportRequest;
 use rolodex::store::Store;
 use rolodex::tui::app::App;
-use rolodex::tui::context::{Ctx, Given};
+use rolodex::tui::context::Ctx;
 use rolodex::tui::event::AppEvent;
 use rolodex::tui::screens::{history, View};
 use rolodex::tui::theme::Theme;
@@ -290,21 +291,19 @@ fn the_command_lines_reading_and_mapping_flags_apply_to_its_file() {
         "Exported from the CRM\n\nName;Mobile Number;Note\nAda Lovelace;+44 20 7946 0018;x\n",
     )
     .unwrap();
-    let given = |map: &[&str]| Given {
-        file: file.clone(),
+    let given = |map: &[&str]| ImportRequest {
+        file: Some(file.clone()),
         read: ReadOptions {
             delimiter: Some(b';'),
             encoding: None,
             header_row: Some(3),
         },
         map: map.iter().map(|m| m.to_string()).collect(),
+        ..Default::default()
     };
     let path = file.display().to_string();
     let ok = given(&["Note=ignore"]);
-    let h = Harness::build(Some(&path), |ctx| Ctx {
-        given: Some(ok),
-        ..ctx
-    });
+    let h = Harness::build(Some(&path), |ctx| ctx.with_request(ok));
     let source = h.app.ctx.source.as_ref().expect("the file opened");
     assert_eq!(source.header(), ["Name", "Mobile Number", "Note"]);
     assert_eq!(source.info.header_row, 3);
@@ -318,10 +317,7 @@ fn the_command_lines_reading_and_mapping_flags_apply_to_its_file() {
     );
 
     let bad = given(&["Nope=phone"]);
-    let h = Harness::build(Some(&path), |ctx| Ctx {
-        given: Some(bad),
-        ..ctx
-    });
+    let h = Harness::build(Some(&path), |ctx| ctx.with_request(bad));
     let screen = h.render(80, 24);
     assert!(screen.contains("--map: "), "{screen}");
 }

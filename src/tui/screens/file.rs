@@ -102,8 +102,12 @@ impl FileScreen {
                 self.path.set(&path.display().to_string());
                 self.refresh();
                 if let Some(refused) = ctx.load(source) {
-                    ctx.say(Level::Error, format!("--map: {refused}"));
-                } else if ctx.remembered {
+                    let said = match refused {
+                        crate::session::DraftError::Mapping(e) => format!("--map: {e}"),
+                        other => other.to_string(),
+                    };
+                    ctx.say(Level::Error, said);
+                } else if ctx.remembered() {
                     ctx.say(
                         Level::Info,
                         "Opened. The mapping used last time for these columns is applied.",

@@ -58,7 +58,7 @@ pub struct OptionsScreen {
 
 impl OptionsScreen {
     fn change(&mut self, ctx: &mut Ctx, forward: bool) {
-        let offered = thresholds(ctx.defaults.max_failures);
+        let offered = thresholds(ctx.defaults().max_failures);
         let o = &mut ctx.options;
         match self.focus {
             0 => {

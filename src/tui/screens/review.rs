@@ -76,10 +76,42 @@ impl Screen for ReviewScreen {
             return;
         };
         let c = &review.counts;
+        let mut notes: Vec<String> = ctx.plan_notes();
+        let names: Vec<String> = review
+            .custom_fields
+            .iter()
+            .filter(|f| !ctx.custom_defined.contains_key(&f.name))
+            .map(|f| format!("{} ({})", f.name, f.kind.label()))
+            .collect();
+        if !names.is_empty() {
+            notes.push(format!("New custom fields: {}", names.join(", ")));
+        }
+        for d in &review.date_columns {
+            let order = match d.order {
+                DateOrder::DayFirst => "day first (a value proves it)",
+                DateOrder::MonthFirst => "month first",
+            };
+            notes.push(format!(
+                "Dates in {} read {order}; {} of {} ambiguous.",
+                d.column, d.ambiguous, d.values
+            ));
+        }
+        notes.push(format!(
+            "Checked in {:.1} s. Press e to write the failed and skipped rows to a file now; Enter to go on.",
+            review.elapsed_ms as f64 / 1000.0
+        ));
+        // Every note is shown whole: they say what the plan decided (consent, a remembered
+        // mapping, date order); the sample rows give up the lines they need.
+        let width = usize::from(area.width.max(1));
+        let lines: usize = notes
+            .iter()
+            .map(|n| Line::raw(n.as_str()).width().div_ceil(width).max(1))
+            .sum();
+        let room = area.height.saturating_sub(9 + 4).max(3);
         let [top, samples, bottom] = Layout::vertical([
             Constraint::Length(9),
             Constraint::Min(4),
-            Constraint::Length(3),
+            Constraint::Length((lines as u16).clamp(3, room)),
         ])
         .areas(area);
         let [counts_area, reasons_area] =
@@ -163,30 +195,6 @@ impl Screen for ReviewScreen {
         .block(Block::default().borders(Borders::ALL).title(title))
         .render(samples, buf);
 
-        let mut notes: Vec<String> = Vec::new();
-        let names: Vec<String> = review
-            .custom_fields
-            .iter()
-            .filter(|f| !ctx.custom_defined.contains_key(&f.name))
-            .map(|f| format!("{} ({})", f.name, f.kind.label()))
-            .collect();
-        if !names.is_empty() {
-            notes.push(format!("New custom fields: {}", names.join(", ")));
-        }
-        for d in &review.date_columns {
-            let order = match d.order {
-                DateOrder::DayFirst => "day first (a value proves it)",
-                DateOrder::MonthFirst => "month first",
-            };
-            notes.push(format!(
-                "Dates in {} read {order}; {} of {} ambiguous.",
-                d.column, d.ambiguous, d.values
-            ));
-        }
-        notes.push(format!(
-            "Checked in {:.1} s. Press e to write the failed and skipped rows to a file now; Enter to go on.",
-            review.elapsed_ms as f64 / 1000.0
-        ));
         Paragraph::new(
             notes
                 .iter()
