@@ -56,7 +56,10 @@ pub enum ConfigError {
         message: String,
     },
     #[error("{path}: {problem}", path = .path.display())]
-    Setting { path: PathBuf, problem: SettingError },
+    Setting {
+        path: PathBuf,
+        problem: SettingError,
+    },
 }
 
 /// A setting that reads well but cannot be used.

@@ -82,12 +82,14 @@ impl Validator {
             .ok_or_else(|| PlanError::Region(plan.options.region.clone()))?;
         let consent_column = match &plan.options.consent_column {
             None => None,
-            Some(name) => Some(find_header(header, name).ok_or_else(|| {
-                PlanError::NoConsentColumn {
-                    name: name.clone(),
-                    columns: header.to_vec(),
-                }
-            })?),
+            Some(name) => {
+                Some(
+                    find_header(header, name).ok_or_else(|| PlanError::NoConsentColumn {
+                        name: name.clone(),
+                        columns: header.to_vec(),
+                    })?,
+                )
+            }
         };
         let country_column = plan
             .mapping
