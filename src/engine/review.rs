@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::apply::needs_lookup;
 use super::contact::Contact;
 use super::date::{DateColumn, DateOrder};
 use super::error::{EngineError, Result};
@@ -260,7 +261,7 @@ pub fn review(
                 break 'file;
             }
             let keys = match_keys(check, identifier);
-            let looked_up = !(check.failed() || check.no_consent.is_some());
+            let looked_up = needs_lookup(check);
             let lookup = if looked_up {
                 dry_run_lookup(&keys, &in_file, store)?
             } else {
