@@ -12,10 +12,10 @@
 
 use std::io::Write;
 use std::os::unix::fs::FileExt;
-use std::path::PathBuf;
 
 use fastbloom::BloomFilter;
 
+pub use super::error::ScratchError;
 use super::resolve::MatchKey;
 
 /// What a key of the file leads to, in the dry run.
@@ -298,16 +298,6 @@ struct Run {
     /// The first fingerprint of each block.
     fences: Vec<u64>,
     bloom: BloomFilter,
-}
-
-/// The dry run's scratch file could not be created, written or read (a full or read-only
-/// temporary folder, most often).
-#[derive(Debug, thiserror::Error)]
-#[error("the dry run's scratch file in {folder} failed: {source}", folder = .folder.display())]
-pub struct ScratchError {
-    /// The temporary folder the file is in.
-    pub folder: PathBuf,
-    pub source: std::io::Error,
 }
 
 fn scratch_error(source: std::io::Error) -> ScratchError {

@@ -9,68 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::text::fold_key;
 
-/// Why a column could not be mapped as asked: a `--map` flag, the wizard's choice for a
-/// column, or a custom field the store defines with another type. Each message names the
-/// flag or the field and says what to write instead.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MappingError {
-    #[error("{kind} needs its options, as in {kind}=red|green|blue")]
-    OptionsMissing { kind: String },
-    #[error("unknown custom field type {0:?}; use text, number, money, date, checkbox, option=a|b or multi=a|b")]
-    UnknownKind(String),
-    #[error("custom: needs a field name, as in custom:birthday:date")]
-    CustomWithoutName,
-    #[error("unknown field {0:?}; use one of {names}, custom:NAME[:TYPE] or ignore", names = field_names())]
-    UnknownField(String),
-    #[error("the custom field {field} is {stored} in the store, not {asked}", stored = .stored.label(), asked = .asked.label())]
-    StoredType {
-        field: String,
-        stored: CustomKind,
-        asked: CustomKind,
-    },
-    /// `StoredType`, met while adopting the store's definitions for a column.
-    #[error("the custom field {field} is {stored} in the store, not {asked}; map {header:?} to custom:{field}", stored = .stored.label(), asked = .asked.label())]
-    ColumnStoredType {
-        header: String,
-        field: String,
-        stored: CustomKind,
-        asked: CustomKind,
-    },
-    #[error("--map {spec:?}: expected 'Header=field', as in 'Mobile=phone'")]
-    NotAnOverride { spec: String },
-    #[error("--map {spec:?}: no column named {header:?}; the columns are: {columns}", columns = .columns.join(", "))]
-    NoSuchColumn {
-        spec: String,
-        header: String,
-        columns: Vec<String>,
-    },
-    #[error("--map {spec:?}: no field after '='; give a field (such as phone or first_name), or ignore to leave the column out")]
-    NoFieldGiven { spec: String },
-    /// The target of a `--map` flag is not a field (`problem` says why).
-    #[error("--map {spec:?}: {problem}")]
-    BadTarget {
-        spec: String,
-        problem: Box<MappingError>,
-    },
-    #[error("--map {earlier:?} and --map {later:?} both map the column {header:?}; a column goes to one field, so keep one of the two")]
-    ColumnTwice {
-        earlier: String,
-        later: String,
-        header: String,
-    },
-    #[error("--map {earlier:?} and --map {later:?} both map to {field}, which takes one column: the values of one would be lost. Map one of them to another field, or to ignore")]
-    FieldTwice {
-        earlier: String,
-        later: String,
-        field: String,
-    },
-}
-
-/// Every built-in field's name, for a message.
-fn field_names() -> String {
-    let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
-    names.join(", ")
-}
+pub use super::error::MappingError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -536,8 +475,8 @@ impl CustomField {
         } else {
             Err(MappingError::StoredType {
                 field: self.name.clone(),
-                stored: stored.clone(),
-                asked: self.kind.clone(),
+                stored: stored.label(),
+                asked: self.kind.label(),
             })
         }
     }
@@ -574,7 +513,10 @@ impl Target {
         }
         Field::from_name(spec)
             .map(Target::Field)
-            .ok_or_else(|| MappingError::UnknownField(spec.to_string()))
+            .ok_or_else(|| MappingError::UnknownField {
+                given: spec.to_string(),
+                known: Field::ALL.iter().map(|f| f.name()).collect(),
+            })
     }
 
     pub fn label(&self) -> String {

@@ -10,8 +10,9 @@ use serde::Serialize;
 use super::apply::needs_lookup;
 use super::contact::Contact;
 use super::date::{DateColumn, DateOrder};
+pub use super::error::LookupError;
 use super::error::{EngineError, Result};
-use super::in_file::{InFileIndex, LeadsTo, ScratchError};
+use super::in_file::{InFileIndex, LeadsTo};
 use super::mapping::{CustomField, CustomKind, Field, Mapping, Target};
 use super::phone::{normalize_phone, parse_region, split_phones};
 use super::pipeline::CheckedRows;
@@ -29,17 +30,6 @@ use super::validate::{RowCheck, Validator};
 const SAMPLES: usize = 5;
 /// How many rows the phone-column health check reads.
 const HEALTH_SAMPLE: usize = 200;
-
-/// Why the dry run could not say what a row's keys match.
-#[derive(Debug, thiserror::Error)]
-pub enum LookupError {
-    /// The store could not be read; its own error, which names the store and what to do
-    /// (boxed: the engine does not know the store's types).
-    #[error(transparent)]
-    Store(Box<dyn std::error::Error + Send + Sync>),
-    #[error(transparent)]
-    Scratch(#[from] ScratchError),
-}
 
 /// A read of the store for matching rows to stored contacts. The dry run without a store
 /// uses [`NoStore`].

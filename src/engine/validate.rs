@@ -21,15 +21,7 @@ use super::reason::{Issue, Reason};
 use super::source::RawRow;
 use super::text::{clean_cell, clean_value, fold_key, folds_to, Layout, Removed};
 
-/// Why a plan's options cannot check the rows of this file. The messages name the flag,
-/// which the wizard's options screen sets too.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
-    #[error("--region {0:?}: not a country code with phone numbers; use a two-letter code such as US, GB or DE")]
-    Region(String),
-    #[error("--consent-column {name:?}: no such column; the columns are: {columns}", columns = .columns.join(", "))]
-    NoConsentColumn { name: String, columns: Vec<String> },
-}
+pub use super::error::PlanError;
 
 /// The longest first and last name together (SPEC §1).
 pub const MAX_NAME: usize = 150;
