@@ -15,7 +15,7 @@ use super::merge::merge;
 use super::plan::ImportOptions;
 use super::reason::Issue;
 use super::resolve::{
-    decide, issues_of, match_keys, Decision, Lookup, MatchKey, Matched, RowStatus,
+    decide, issues_of, match_keys, needs_lookup, Decision, Lookup, MatchKey, Matched, RowStatus,
 };
 use super::review::ContactLookup;
 use super::source::RawRow;
@@ -174,13 +174,6 @@ pub fn decide_row<E>(
         decision,
         issues,
     })
-}
-
-/// Whether a row is matched against stored contacts at all: a failed row, or one whose
-/// consent column says no, is decided before any match could count.
-#[inline]
-pub fn needs_lookup(check: &RowCheck) -> bool {
-    !(check.failed() || check.no_consent.is_some())
 }
 
 /// The contact an update writes: the one stored before, or the one an earlier row of the

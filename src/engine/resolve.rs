@@ -222,3 +222,10 @@ pub fn first_match<'k, 'a, E>(
 pub fn same_kind(a: &MatchKey<'_>, b: &MatchKey<'_>) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
 }
+
+/// Whether a row is matched against stored contacts at all: a failed row, or one whose
+/// consent column says no, is decided before any match could count.
+#[inline]
+pub fn needs_lookup(check: &RowCheck) -> bool {
+    !(check.failed() || check.no_consent.is_some())
+}

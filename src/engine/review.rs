@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::apply::needs_lookup;
 use super::contact::Contact;
 use super::date::{DateColumn, DateOrder};
 pub use super::error::LookupError;
@@ -18,6 +17,7 @@ use super::phone::{normalize_phone, parse_region, split_phones};
 use super::pipeline::CheckedRows;
 use super::plan::ImportPlan;
 use super::reason::{Issue, Reason};
+use super::resolve::needs_lookup;
 use super::resolve::{
     decide, first_match, issues_of, match_keys, Decision, Lookup, MatchKey, Matched, RowStatus,
 };
