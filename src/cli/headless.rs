@@ -260,8 +260,8 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
         };
         let health = match beside {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
-                Err(crate::engine::EngineError::Mapping(
-                    "the phone-column check stopped unexpectedly".into(),
+                Err(crate::engine::EngineError::Interrupted(
+                    "the phone-column check",
                 ))
             }),
             Err(_) => health_check(),

@@ -246,7 +246,7 @@ pub fn load_config() -> Result<crate::config::Config, i32> {
     crate::config::Config::load().map_err(|e| {
         eprintln!(
             "rolodex: {}",
-            crate::engine::text::sanitize_for_terminal(&e)
+            crate::engine::text::sanitize_for_terminal(&e.to_string())
         );
         EXIT_UNUSABLE
     })

@@ -300,15 +300,15 @@ impl App {
     }
 
     /// Reports a finished revert and shows the job as it is now.
-    fn reverted(&mut self, job: u64, result: Result<RevertReport, String>) {
+    fn reverted(&mut self, job: u64, result: Result<RevertReport, super::event::RevertError>) {
         self.ctx.reverting = None;
         match result {
             Ok(r) => self.ctx.say(Level::Info, r.describe()),
             Err(e) => {
                 if self.leaving {
-                    self.on_exit.push(e.clone());
+                    self.on_exit.push(e.to_string());
                 }
-                return self.ctx.say(Level::Error, e);
+                return self.ctx.say(Level::Error, e.to_string());
             }
         }
         let fresh = self.ctx.store.as_ref().and_then(|s| s.job(job).ok());
@@ -352,7 +352,7 @@ impl App {
                         self.ctx.date_orders = date_orders;
                         self.ctx.review = Some(review);
                     }
-                    Err(e) => self.ctx.say(Level::Error, e),
+                    Err(e) => self.ctx.say(Level::Error, e.to_string()),
                 }
             }
             TaskEvent::Status(level, text) => self.ctx.say(level, text),
