@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
-use crate::engine::mapping::Requirement;
+use crate::engine::plan::Requirement;
 use crate::engine::plan::{DialMode, Identifier, Purpose};
 
 pub use error::{CliError, Outcome, EXIT_PARTLY_DONE, EXIT_UNUSABLE, EXIT_USAGE};
