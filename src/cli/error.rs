@@ -238,8 +238,14 @@ mod tests {
                 1,
             ),
             (CliError::Draft(DraftError::IdNeedsUpdate), 2),
-            (CliError::Draft(DraftError::Mapping("--map".into())), 2),
-            (CliError::Draft(DraftError::Plan("region".into())), 2),
+            (
+                CliError::Draft(DraftError::Unmapped {
+                    file: "a.csv".into(),
+                    field: "phone".into(),
+                    requirement: crate::engine::plan::Requirement::Dialer,
+                }),
+                1,
+            ),
             (
                 CliError::Draft(DraftError::Store(StoreError::Busy(PathBuf::from("db")))),
                 1,
