@@ -4,6 +4,7 @@
 //! and progress are not errors: the commands say them where they happen.
 
 use super::signals;
+use crate::config::ConfigError;
 use crate::engine::outfile::OutfileError;
 use crate::engine::EngineError;
 use crate::session::DraftError;
@@ -87,8 +88,8 @@ pub enum CliError {
     #[error("{0}")]
     Unusable(String),
     /// The user's config.toml cannot be used.
-    #[error("{0}")]
-    Config(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The input file cannot be read, or the engine could not go on with it.
@@ -228,7 +229,12 @@ mod tests {
         let cases: Vec<(CliError, i32)> = vec![
             (CliError::Usage("trace needs a name".into()), 2),
             (CliError::Unusable("no data directory".into()), 1),
-            (CliError::Config("config.toml: bad".into()), 1),
+            (
+                CliError::Config(ConfigError::NotUtf8 {
+                    path: PathBuf::from("config.toml"),
+                }),
+                1,
+            ),
             (
                 CliError::Store(StoreError::Busy(PathBuf::from("db.redb"))),
                 1,

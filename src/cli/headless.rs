@@ -214,8 +214,8 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcom
         };
         let health = match beside {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
-                Err(crate::engine::EngineError::Mapping(
-                    "the phone-column check stopped unexpectedly".into(),
+                Err(crate::engine::EngineError::Interrupted(
+                    "the phone-column check",
                 ))
             }),
             Err(_) => health_check(),

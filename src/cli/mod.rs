@@ -234,7 +234,7 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
 
 /// The user's config.toml, or what is wrong with it.
 pub fn load_config() -> Result<crate::config::Config, CliError> {
-    crate::config::Config::load().map_err(|e| CliError::Config(e.to_string()))
+    Ok(crate::config::Config::load()?)
 }
 
 /// The wizard draws on the terminal and reads keys from it: from cron, CI or `ssh` without

@@ -83,16 +83,19 @@ const STATUSES: [Option<RowStatus>; 5] = [
 ];
 
 impl HistoryScreen {
-    fn reload_jobs(&mut self, ctx: &Ctx) {
+    fn reload_jobs(&mut self, ctx: &mut Ctx) {
+        // A store that cannot be read is said, never shown as one with no imports; one
+        // created since the wizard started (by an import elsewhere) is opened now.
+        let jobs = match ctx.reader().map(|s| s.jobs()) {
+            Some(Ok(jobs)) => jobs,
+            Some(Err(e)) => {
+                ctx.say(Level::Error, e.to_string());
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
         // Each as its process leaves it: a job whose process is gone shows `interrupted`.
-        self.jobs = ctx
-            .store
-            .as_ref()
-            .and_then(|s| s.jobs().ok())
-            .unwrap_or_default()
-            .into_iter()
-            .map(Job::as_shown)
-            .collect();
+        self.jobs = jobs.into_iter().map(Job::as_shown).collect();
         self.jobs.reverse(); // newest first
         if let Some(found) = self.trace.as_ref().and_then(|t| t.found.as_ref()) {
             self.jobs.retain(|j| found.contains_key(&j.id));
@@ -104,7 +107,7 @@ impl HistoryScreen {
     pub fn traced(
         &mut self,
         query: String,
-        result: Result<BTreeMap<u64, Vec<u64>>, String>,
+        result: Result<BTreeMap<u64, Vec<u64>>, crate::store::StoreError>,
         ctx: &mut Ctx,
     ) {
         let Some(trace) = self.trace.as_mut().filter(|t| t.query == query) else {
@@ -128,7 +131,7 @@ impl HistoryScreen {
             }
             Err(e) => {
                 self.trace = None;
-                ctx.say(Level::Error, e);
+                ctx.say(Level::Error, e.to_string());
             }
         }
         self.job_sel = 0;
@@ -274,7 +277,7 @@ impl HistoryScreen {
         let rechecked = match ctx.store.as_ref().map(|s| s.lookup()) {
             None => recheck_row(validator, options, &raw, &NoStore),
             Some(Ok(store)) => recheck_row(validator, options, &raw, &store),
-            Some(Err(e)) => Err(e.to_string()),
+            Some(Err(e)) => Err(crate::engine::review::LookupError::Store(Box::new(e))),
         };
         let rechecked = rechecked.or_else(|e| {
             // The cells are still worth checking; what they match is said to be unknown.
