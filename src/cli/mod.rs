@@ -2,6 +2,7 @@
 //! engine and the store; this module turns flags into a plan and results into output.
 
 pub mod check;
+pub mod db;
 pub mod error;
 pub mod headless;
 pub mod jobs;
@@ -269,7 +270,7 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<O
         },
     };
     let launch = crate::tui::Launch {
-        store_path: jobs::store_path(db),
+        store_path: db::store_path(db),
         request,
         color: config.color(),
         bell: config.bell(),
