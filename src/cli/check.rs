@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::jobs::{no_store_path, open_store, store_path};
+use super::db::{no_store_path, open_store, store_path};
 use super::output::{self, Human};
 use super::{CliError, Outcome};
 use crate::engine::text::sanitize_for_terminal as clean;

@@ -121,7 +121,7 @@ pub fn prepare(args: &ImportArgs, db: Option<&Path>) -> Result<Prepared, CliErro
     let config = super::load_config()?;
     let request = request_from_args(args, &config.import_defaults());
     let source = Source::open(&args.file, &request.read)?;
-    let store = match super::jobs::store_path(db) {
+    let store = match super::db::store_path(db) {
         Some(path) => match Store::open_read_only(&path) {
             Ok(s) => Some(s),
             Err(StoreError::Missing(_)) => None,
@@ -149,7 +149,7 @@ pub fn open_report_files(
     db: Option<&std::path::Path>,
 ) -> Result<(Option<OutFile>, Option<OutFile>), CliError> {
     let mut protected = Protected::new().input(&args.file);
-    if let Some(store) = super::jobs::store_path(db) {
+    if let Some(store) = super::db::store_path(db) {
         protected = protected.store(&store);
     }
     let requests: Vec<Request> = [("--report", &args.report), ("--errors", &args.errors)]

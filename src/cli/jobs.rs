@@ -23,29 +23,7 @@ use crate::store::jobs::{Job, JobStatus};
 use crate::store::{Access, Store, StoreError};
 use crate::worker::{spawn_new_import, spawn_resume, Cancel, NewImport, WorkerEvent, FILE_CHANGED};
 
-/// The store the command line uses: `--db`/`$ROLODEX_DB`, else the data directory.
-pub fn store_path(db: Option<&Path>) -> Option<PathBuf> {
-    db.map(Path::to_path_buf).or_else(Store::default_path)
-}
-
-/// Opens the store for `access`: read-only for the commands that only read (a missing store
-/// is an error then, and nothing is created), for writing for those that write (only an
-/// import creates the store).
-pub fn open_store(db: Option<&Path>, access: Access) -> Result<Store, CliError> {
-    let path = store_path(db).ok_or_else(no_store_path)?;
-    let store = Store::open_for(&path, access)?;
-    // A store this user may not write is opened read-only; a command that writes says so
-    // before it asks or reads anything.
-    if access != Access::Read && !store.is_writable() {
-        return Err(StoreError::ReadOnly(path).into());
-    }
-    Ok(store)
-}
-
-/// Neither `--db`, `$ROLODEX_DB` nor a data directory names a store.
-pub fn no_store_path() -> CliError {
-    CliError::Unusable("no data directory for the store; give one with --db PATH".into())
-}
+use super::db::open_store;
 
 /// Names on stderr every damaged record a listing skipped (it never shows them as data).
 pub fn warn_damage(store: &Store) {

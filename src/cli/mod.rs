@@ -2,6 +2,7 @@
 //! engine and the store; this module turns flags into a plan and results into output.
 
 pub mod check;
+pub mod db;
 pub mod error;
 pub mod headless;
 pub mod jobs;
@@ -257,6 +258,12 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<O
         if !args.file.exists() {
             return Err(crate::engine::EngineError::NotFound(args.file.clone()).into());
         }
+        // Said rather than ignored: the wizard shows its results on screen.
+        if args.json {
+            return Err(CliError::Usage(
+                "--json prints what a headless import or a dry run did; add --yes --consent-confirmed or --dry-run (the wizard shows its results on screen)".into(),
+            ));
+        }
     }
     wizard_has_a_terminal()?;
     let config = load_config()?;
@@ -269,7 +276,7 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<O
         },
     };
     let launch = crate::tui::Launch {
-        store_path: jobs::store_path(db),
+        store_path: db::store_path(db),
         request,
         color: config.color(),
         bell: config.bell(),

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::jobs::{open_store, warn_damage};
+use super::db::open_store;
+use super::jobs::warn_damage;
 use super::output::{self, Human};
 use super::{CliError, Outcome};
 use crate::engine::resolve::RowStatus;
