@@ -266,6 +266,11 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<O
         }
     }
     wizard_has_a_terminal()?;
+    // `--report` and `--errors` are checked now, as before a headless import: a mistyped
+    // path is said before the wizard opens, not after the import.
+    if let Some(args) = import {
+        drop(headless::open_report_files(args, db)?);
+    }
     let config = load_config()?;
     let defaults = config.import_defaults();
     let request = match import {
@@ -278,6 +283,8 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<O
     let launch = crate::tui::Launch {
         store_path: db::store_path(db),
         request,
+        report: import.and_then(|a| a.report.clone()),
+        errors: import.and_then(|a| a.errors.clone()),
         color: config.color(),
         bell: config.bell(),
     };

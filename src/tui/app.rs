@@ -391,6 +391,7 @@ impl App {
                 self.ctx.importing = false;
                 let long = self.ctx.progress.is_some_and(|p| p.elapsed.as_secs() >= 3);
                 self.bell = long && self.bell_enabled;
+                self.ctx.write_given_files(&mut self.tasks, &job);
                 self.ctx.job = Some(*job);
                 if self.view == View::Progress && !self.leaving {
                     self.go(View::Done);

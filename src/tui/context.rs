@@ -76,6 +76,9 @@ pub struct Ctx {
     pub request: ImportRequest,
     /// How the draft chose its consent column, for the review to say.
     pub consent: Option<ConsentChoice>,
+    /// `--report` and `--errors` (results file, error file), written once the first import
+    /// of this wizard ends.
+    pub given_files: Option<(Option<PathBuf>, Option<PathBuf>)>,
     /// The custom fields the store defines, read when a file is opened.
     pub custom_defined: BTreeMap<String, crate::engine::mapping::CustomKind>,
     pub health: Vec<ColumnHealth>,
@@ -171,6 +174,7 @@ impl Ctx {
             options: ImportOptions::default(),
             request: ImportRequest::default(),
             consent: None,
+            given_files: None,
             custom_defined: BTreeMap::new(),
             health: Vec::new(),
             date_orders: BTreeMap::new(),
@@ -629,9 +633,6 @@ impl Ctx {
     /// Writes the job's results and error files next to each other in `out_dir`, as the
     /// files task (a million-row job takes seconds).
     pub fn write_job_files(&mut self, tasks: &mut Tasks, job: &Job) {
-        let Some(store) = self.store.clone() else {
-            return;
-        };
         let stem = Path::new(&job.file)
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
@@ -642,16 +643,36 @@ impl Ctx {
         let errors = self
             .out_dir
             .join(format!("{stem}-job{}-errors.csv", job.id));
-        let requests = [
-            Request {
-                label: "the results file",
-                path: &results,
-            },
-            Request {
-                label: "the error file",
-                path: &errors,
-            },
-        ];
+        self.write_files(tasks, job, Some(results), Some(errors));
+    }
+
+    /// Writes the files `--report` and `--errors` named, for the first import this wizard
+    /// runs: the same files, with the same meaning, as after a headless import.
+    pub fn write_given_files(&mut self, tasks: &mut Tasks, job: &Job) {
+        if let Some((report, errors)) = self.given_files.take() {
+            self.write_files(tasks, job, report, errors);
+        }
+    }
+
+    /// Writes `job`'s results and error files (either may be left out) in the background:
+    /// checked and opened here, put in place when whole.
+    fn write_files(
+        &mut self,
+        tasks: &mut Tasks,
+        job: &Job,
+        results: Option<PathBuf>,
+        errors: Option<PathBuf>,
+    ) {
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        let requests: Vec<Request> = [("the results file", &results), ("the error file", &errors)]
+            .into_iter()
+            .filter_map(|(label, path)| path.as_deref().map(|path| Request { label, path }))
+            .collect();
+        let Some(first) = requests.first().map(|r| r.path.to_path_buf()) else {
+            return;
+        };
         let opened = outfile::open_all(&requests, &self.protected(Path::new(&job.file)));
         let mut opened = match opened {
             Ok(files) => files.into_iter(),
@@ -660,8 +681,14 @@ impl Ctx {
                 return;
             }
         };
-        let (results_file, errors_file) = (opened.next(), opened.next());
-        self.say(Level::Info, format!("Writing {} …", results.display()));
+        let results_file = results.as_ref().and_then(|_| opened.next());
+        let errors_file = errors.as_ref().and_then(|_| opened.next());
+        self.say(Level::Info, format!("Writing {} …", first.display()));
+        let names: Vec<String> = [&results, &errors]
+            .into_iter()
+            .flatten()
+            .map(|p| name(p))
+            .collect();
         let job = job.clone();
         self.in_background(tasks, Kind::Files, "rolodex-files", move |_| {
             match store.write_reports(&job, results_file, errors_file) {
@@ -669,10 +696,9 @@ impl Ctx {
                 Ok(()) => TaskEvent::Status(
                     Level::Info,
                     format!(
-                        "Wrote {} and {} in {}",
-                        name(&results),
-                        name(&errors),
-                        results.parent().unwrap_or(Path::new(".")).display()
+                        "Wrote {} in {}",
+                        names.join(" and "),
+                        first.parent().unwrap_or(Path::new(".")).display()
                     ),
                 ),
                 Err(e) => TaskEvent::Status(Level::Error, e.to_string()),

@@ -34,6 +34,10 @@ pub struct Launch {
     /// is `None` without one), and the options every new import starts from (config.toml,
     /// then the flags) — the same value a headless import turns into its plan.
     pub request: ImportRequest,
+    /// `--report` and `--errors`: written after the wizard's first import, as after a
+    /// headless one (the command line has checked that they can be).
+    pub report: Option<PathBuf>,
+    pub errors: Option<PathBuf>,
     pub color: bool,
     pub bell: bool,
 }
@@ -56,6 +60,8 @@ pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
     let Launch {
         store_path: path,
         mut request,
+        report,
+        errors,
         color,
         bell,
     } = launch;
@@ -75,9 +81,12 @@ pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
         color: Theme::from_env().color && color,
     };
     let file = request.file.clone();
-    let ctx = Ctx::new(theme, store, tx.clone(), chrono::Local::now, out_dir)
+    let mut ctx = Ctx::new(theme, store, tx.clone(), chrono::Local::now, out_dir)
         .with_store_path(path)
         .with_request(request);
+    if report.is_some() || errors.is_some() {
+        ctx.given_files = Some((report, errors));
+    }
     let mut app = App::new(ctx, file.as_deref());
     app.bell_enabled = bell;
 

@@ -1007,3 +1007,34 @@ fn a_store_created_after_the_wizard_started_is_read() {
     let screen = h.render(120, 40);
     assert!(screen.contains("206 contacts"), "{screen}");
 }
+
+/// `rolodex import FILE --report R --errors E` opening the wizard: the files are written
+/// once its import ends, as after a headless import, instead of the flags being ignored.
+#[test]
+fn report_and_errors_given_to_the_wizard_are_written_after_its_import() {
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("report.csv");
+    let errors = out.path().join("errors.csv");
+    let (r, e) = (report.clone(), errors.clone());
+    let mut h = Harness::build(Some("fixtures/contacts.csv"), move |mut ctx| {
+        ctx.given_files = Some((Some(r), Some(e)));
+        ctx
+    });
+    h.walk_to_done();
+    let both = |_: &App| report.exists() && errors.exists();
+    h.settle(both);
+    let results = std::fs::read_to_string(&report).unwrap();
+    // One record per data row (299), each with its status.
+    let rows = csv::Reader::from_reader(results.as_bytes())
+        .records()
+        .count();
+    assert_eq!(rows, 299, "{results}");
+    assert!(results.lines().next().unwrap().contains("Import Status"));
+    let failed = std::fs::read_to_string(&errors).unwrap();
+    assert!(
+        failed.contains("no_consent") || failed.contains("consent"),
+        "{failed}"
+    );
+    // Only the first import writes them: a second leaves them as they are.
+    assert!(h.app.ctx.given_files.is_none());
+}
