@@ -25,6 +25,7 @@ use rolodex::cli::{Cli, Command};
 use rolodex::engine::plan::ImportOptions;
 use rolodex::store::Store;
 use rolodex::tui::app::App;
+use rolodex::tui::chrome::Level;
 use rolodex::tui::context::Ctx;
 use rolodex::tui::event::AppEvent;
 use rolodex::tui::screens::View;
@@ -91,6 +92,90 @@ differential! {
     max_failures_stops_at_the_same_row: "contacts.csv" ["--max-failures", "1"] shows [r#""status":"stopped""#, r#""total_rows":157"#];
 }
 
+/// Imports both front ends refuse before anything is written, one a line: `name: FILE
+/// [FLAGS…] on VIEW;`. The headless command exits with an error; the wizard, driven as in
+/// `differential!`, stops on VIEW with an error said; neither creates the store.
+macro_rules! refused {
+    ($($name:ident: $file:tt [$($flag:literal),*] on $view:ident;)*) => {$(
+        #[test]
+        fn $name() {
+            Refusal {
+                name: stringify!($name),
+                file: $file,
+                flags: &[$($flag),*],
+                on: View::$view,
+            }
+            .check();
+        }
+    )*};
+}
+
+refused! {
+    refused_consent_column_not_in_the_file: CHANGES ["--consent-column", "Agreed"] on Review;
+    refused_unknown_region: CHANGES ["--region", "XX"] on Options;
+    refused_dialer_without_a_phone_column: "rules/invalid_email.csv" ["--require", "dialer"] on Map;
+    refused_id_identifier_to_create: CHANGES ["--identifier", "id"] on Map;
+}
+
+/// `rolodex --db STORE import FILE --yes --consent-confirmed --json FLAGS…`, as a user would
+/// type it (`FILE` relative to `fixtures/`).
+fn argv(file: &str, flags: &[&str], store: &Path) -> Vec<String> {
+    let mut argv: Vec<String> = ["rolodex", "--db"].map(String::from).to_vec();
+    argv.push(store.display().to_string());
+    argv.push("import".into());
+    argv.push(fixture(file).display().to_string());
+    argv.extend(["--yes", "--consent-confirmed", "--json"].map(String::from));
+    argv.extend(flags.iter().map(|f| f.to_string()));
+    argv
+}
+
+/// One file and flags both front ends must refuse.
+struct Refusal {
+    name: &'static str,
+    file: &'static str,
+    flags: &'static [&'static str],
+    /// The wizard's screen that refuses to go on.
+    on: View,
+}
+
+impl Refusal {
+    fn check(&self) {
+        let dir = tempdir();
+        let store = dir.path().join("test.redb");
+        let typed = argv(self.file, self.flags, &store);
+        let args: Vec<&str> = typed[1..].iter().map(String::as_str).collect();
+        let headless = run(dir.path(), &args);
+        assert!(
+            headless.code != 0 && !store.exists(),
+            "{}: the headless import was not refused (exit {}, store created: {}):\n{}{}",
+            self.name,
+            headless.code,
+            store.exists(),
+            headless.stdout,
+            headless.stderr
+        );
+        let dir = tempdir();
+        let store = dir.path().join("test.redb");
+        let mut w = Wizard::launch(self.name, &argv(self.file, self.flags, &store), dir.path());
+        let stopped = match w.walk() {
+            Ok(()) => panic!(
+                "{}: the command line refused it ({}), the wizard imported it; it said:\n{}",
+                self.name,
+                headless.stderr.trim(),
+                w.said.join("\n")
+            ),
+            Err(stopped) => stopped,
+        };
+        let said_error = matches!(w.app.ctx.status, Some((Level::Error, _)));
+        assert!(
+            stopped.view == self.on && said_error && !store.exists(),
+            "{}: the command line refused it ({}); {stopped}",
+            self.name,
+            headless.stderr.trim()
+        );
+    }
+}
+
 /// One file and one set of flags, imported headless and through the wizard.
 struct Case {
     name: &'static str,
@@ -127,10 +212,10 @@ impl Case {
         if !differences.is_empty() {
             let shown = differences.len().min(40);
             panic!(
-                "{}: `import {} {}` differs between the front ends ({} difference(s); headless · wizard):\n  {}{}\n\nheadless said:\n{}\nwizard said:\n{}",
+                "{}: `import {}` with {:?} differs between the front ends ({} difference(s); headless · wizard):\n  {}{}\n\nheadless said:\n{}\nwizard said:\n{}",
                 self.name,
                 self.file,
-                self.flags.join(" "),
+                self.flags,
                 differences.len(),
                 differences[..shown].join("\n  "),
                 if shown < differences.len() { "\n  …" } else { "" },
@@ -164,17 +249,6 @@ impl Case {
         eprintln!("{}: agreed in {:?}", self.name, started.elapsed());
     }
 
-    /// The case's argv for the store in `dir`, as a user would type it.
-    fn argv(&self, store: &Path) -> Vec<String> {
-        let mut argv: Vec<String> = ["rolodex", "--db"].map(String::from).to_vec();
-        argv.push(store.display().to_string());
-        argv.push("import".into());
-        argv.push(fixture(self.file).display().to_string());
-        argv.extend(["--yes", "--consent-confirmed", "--json"].map(String::from));
-        argv.extend(self.flags.iter().map(|f| f.to_string()));
-        argv
-    }
-
     /// A fresh directory and store with the case's seeds imported headless.
     fn seeded(&self) -> (tempfile::TempDir, PathBuf) {
         let dir = tempdir();
@@ -198,8 +272,8 @@ impl Case {
 
     fn headless(&self) -> Outcome {
         let (dir, store) = self.seeded();
-        let argv = self.argv(&store);
-        let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
+        let typed = argv(self.file, self.flags, &store);
+        let args: Vec<&str> = typed[1..].iter().map(String::as_str).collect();
         let ran = run(dir.path(), &args);
         let said = format!(
             "exit {}\nstdout: {}\nstderr: {}",
@@ -212,54 +286,10 @@ impl Case {
 
     fn wizard(&self) -> Outcome {
         let (dir, store) = self.seeded();
-        let argv = self.argv(&store);
-        let cli = Cli::try_parse_from(&argv)
-            .unwrap_or_else(|e| panic!("{}: clap refused {argv:?}: {e}", self.name));
-        let Some(Command::Import(args)) = cli.command else {
-            panic!("{}: {argv:?} is not an import", self.name);
-        };
-        let mut request = request_from_args(&args, &ImportOptions::default());
-        // As `tui::run` does: the wizard asks for consent on its own screen.
-        request.options.consent_confirmed = false;
-        let store_path = cli.db.expect("--db was given");
-        let opened = Store::open_read_only(&store_path).map_err(|e| e.to_string());
-        let (tx, rx) = mpsc::channel();
-        let file = request.file.clone();
-        let ctx = Ctx::new(
-            Theme::plain(),
-            opened,
-            tx,
-            fixed_clock,
-            dir.path().to_path_buf(),
-        )
-        .with_store_path(Some(store_path))
-        .with_request(request);
-        let mut w = Wizard {
-            case: self.name,
-            app: App::new(ctx, file.as_deref()),
-            rx,
-            said: Vec::new(),
-        };
-        w.note();
-        w.enter(View::Map);
-        w.enter(View::Options);
-        w.enter(View::Review);
-        w.settle(
-            "the review",
-            |a| a.ctx.review.is_some(),
-            |a| !a.ctx.reviewing,
-        );
-        w.enter(View::Consent);
-        w.key(KeyCode::Char(' '));
-        assert!(
-            w.app.ctx.options.consent_confirmed,
-            "{}: Space ticks the consent box",
-            self.name
-        );
-        w.enter(View::Tags);
-        w.enter(View::Destination);
-        w.enter(View::Progress);
-        w.settle("the import", |a| a.view == View::Done, |a| !a.ctx.importing);
+        let mut w = Wizard::launch(self.name, &argv(self.file, self.flags, &store), dir.path());
+        if let Err(stopped) = w.walk() {
+            panic!("{}: {stopped}", self.name);
+        }
         let said = w.said.join("\n");
         // Its reader and the worker's writer closed before the store is read from outside.
         drop(w);
@@ -275,37 +305,120 @@ struct Wizard {
     said: Vec<String>,
 }
 
+/// Where the walk from File to Done stopped, and why.
+struct Stopped {
+    view: View,
+    what: String,
+    said: String,
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the wizard stopped on {:?}: {}; it said:\n{}",
+            self.view, self.what, self.said
+        )
+    }
+}
+
 impl Wizard {
+    /// The wizard as `rolodex ARGV` (an `import FILE …` without `--yes`) launches it: the
+    /// request made by the command line's own `request_from_args`, the app built as
+    /// `tui::run` builds it, on the store that `--db` names.
+    fn launch(case: &'static str, argv: &[String], out_dir: &Path) -> Wizard {
+        let cli = Cli::try_parse_from(argv)
+            .unwrap_or_else(|e| panic!("{case}: clap refused {argv:?}: {e}"));
+        let Some(Command::Import(args)) = cli.command else {
+            panic!("{case}: {argv:?} is not an import");
+        };
+        let mut request = request_from_args(&args, &ImportOptions::default());
+        // As `tui::run` does: the wizard asks for consent on its own screen.
+        request.options.consent_confirmed = false;
+        let store_path = cli.db.expect("--db was given");
+        let opened = Store::open_read_only(&store_path).map_err(|e| e.to_string());
+        let (tx, rx) = mpsc::channel();
+        let file = request.file.clone();
+        let ctx = Ctx::new(
+            Theme::plain(),
+            opened,
+            tx,
+            fixed_clock,
+            out_dir.to_path_buf(),
+        )
+        .with_store_path(Some(store_path))
+        .with_request(request);
+        let mut w = Wizard {
+            case,
+            app: App::new(ctx, file.as_deref()),
+            rx,
+            said: Vec::new(),
+        };
+        w.note();
+        w
+    }
+
+    /// Enter on every screen from File to Done, the review and the import waited for, the
+    /// consent box ticked with Space.
+    fn walk(&mut self) -> Result<(), Stopped> {
+        self.enter(View::Map)?;
+        self.enter(View::Options)?;
+        self.enter(View::Review)?;
+        self.settle(
+            "the review",
+            |a| a.ctx.review.is_some(),
+            |a| !a.ctx.reviewing,
+        )?;
+        self.enter(View::Consent)?;
+        self.key(KeyCode::Char(' '));
+        assert!(
+            self.app.ctx.options.consent_confirmed,
+            "{}: Space ticks the consent box",
+            self.case
+        );
+        self.enter(View::Tags)?;
+        self.enter(View::Destination)?;
+        self.enter(View::Progress)?;
+        self.settle("the import", |a| a.view == View::Done, |a| !a.ctx.importing)
+    }
+
     fn key(&mut self, code: KeyCode) {
         self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
         self.note();
     }
 
-    /// Enter, which must lead to `view`.
-    fn enter(&mut self, view: View) {
-        let from = self.app.view;
-        self.key(KeyCode::Enter);
-        assert_eq!(
-            self.app.view,
-            view,
-            "{}: Enter on {from:?} did not lead to {view:?}; the wizard said:\n{}",
-            self.case,
-            self.said.join("\n")
-        );
+    fn stopped(&self, what: String) -> Stopped {
+        Stopped {
+            view: self.app.view,
+            what,
+            said: self.said.join("\n"),
+        }
     }
 
-    /// Applies background events until `done` holds; fails when `over` holds first (the
-    /// work ended without it), or after 60 s.
-    fn settle(&mut self, what: &str, done: impl Fn(&App) -> bool, over: impl Fn(&App) -> bool) {
+    /// Enter, which must lead to `view`.
+    fn enter(&mut self, view: View) -> Result<(), Stopped> {
+        let from = self.app.view;
+        self.key(KeyCode::Enter);
+        if self.app.view == view {
+            Ok(())
+        } else {
+            Err(self.stopped(format!("Enter on {from:?} did not lead to {view:?}")))
+        }
+    }
+
+    /// Applies background events until `done` holds; stops when `over` holds first (the
+    /// work ended without it); fails after 60 s.
+    fn settle(
+        &mut self,
+        what: &str,
+        done: impl Fn(&App) -> bool,
+        over: impl Fn(&App) -> bool,
+    ) -> Result<(), Stopped> {
         let start = Instant::now();
         while !done(&self.app) {
-            assert!(
-                !over(&self.app),
-                "{}: {what} ended on {:?} without finishing; the wizard said:\n{}",
-                self.case,
-                self.app.view,
-                self.said.join("\n")
-            );
+            if over(&self.app) {
+                return Err(self.stopped(format!("{what} ended without finishing")));
+            }
             assert!(
                 start.elapsed() < Duration::from_secs(60),
                 "{}: {what} did not finish in 60 s",
@@ -316,6 +429,7 @@ impl Wizard {
                 self.note();
             }
         }
+        Ok(())
     }
 
     /// Keeps the status line, each time it changes.
