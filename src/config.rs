@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::engine::mapping::Requirement;
 use crate::engine::phone::parse_region;
 use crate::engine::plan::ImportOptions;
+use crate::engine::plan::Requirement;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

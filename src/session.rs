@@ -14,9 +14,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::engine::mapping::{header_signature, CustomKind, MapSource, Mapping, Requirement};
+use crate::engine::mapping::{header_signature, CustomKind, MapSource, Mapping};
 use crate::engine::plan::NO_CONSENT_COLUMN;
-use crate::engine::plan::{consent_column_for, Identifier, ImportOptions, ImportPlan, Purpose};
+use crate::engine::plan::{
+    consent_column_for, Identifier, ImportOptions, ImportPlan, Purpose, Requirement,
+};
 use crate::engine::source::{ReadOptions, Source};
 use crate::store::{Store, StoreError};
 
@@ -213,7 +215,7 @@ pub fn check_plan(plan: &ImportPlan, header: &[String]) -> Result<(), DraftError
     if o.identifier == Identifier::Id && o.purpose != Purpose::Update {
         return Err(DraftError::IdNeedsUpdate);
     }
-    if let Some(missing) = plan.mapping.missing(o.require, o.purpose, o.identifier) {
+    if let Some(missing) = o.unmapped(&plan.mapping) {
         return Err(DraftError::Unmapped {
             file: plan.file.display().to_string(),
             field: missing.to_string(),

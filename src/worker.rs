@@ -9,12 +9,13 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::engine::apply::final_status;
 use crate::engine::pipeline::{CheckedRows, Chunk, Cores};
 use crate::engine::review::Progress;
 use crate::engine::source::Source;
 use crate::engine::validate::Validator;
 use crate::engine::EngineError;
-use crate::store::import::{final_status, BatchOutcome, BatchRows, Gated, NewJob};
+use crate::store::import::{BatchOutcome, BatchRows, Gated, NewJob};
 use crate::store::jobs::{Job, JobStatus, Owner};
 use crate::store::{Store, StoreError};
 
@@ -399,7 +400,7 @@ fn ended(outcome: &BatchOutcome, cancel: &Cancel, job: &mut Job) -> Option<JobSt
     } else if cancel.is_cancelled() {
         Some(JobStatus::Cancelled)
     } else if outcome.ended {
-        Some(final_status(&job.counts))
+        Some(final_status(job.counts.failed))
     } else {
         None
     }

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
-use crate::engine::mapping::Requirement;
+use crate::engine::plan::Requirement;
 use crate::engine::plan::{DialMode, Identifier, Purpose};
 
 /// Exit status for a file or store that could not be used.

@@ -7,7 +7,6 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::plan::{Identifier, Purpose};
 use super::text::fold_key;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -555,19 +554,6 @@ pub struct Mapping {
     pub columns: Vec<ColumnMap>,
 }
 
-/// What a mapping needs before an import may start (SPEC §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Requirement {
-    /// A name, and a phone or an email.
-    #[default]
-    Contact,
-    /// A phone.
-    Dialer,
-    /// Any one of name, phone, email.
-    Any,
-}
-
 impl Mapping {
     /// Maps each header by its synonyms; a built-in field other than phone, email and tags
     /// goes to its first matching column only.
@@ -723,46 +709,6 @@ impl Mapping {
             Target::Custom(cf) => Some((c, cf)),
             _ => None,
         })
-    }
-
-    /// What the import still needs mapped, in words; `None` when satisfied. Matching by id
-    /// needs an id column; an update-only import needs the columns it matches by; anything
-    /// that may create contacts needs what the requirement preset asks.
-    pub fn missing(
-        &self,
-        requirement: Requirement,
-        purpose: Purpose,
-        identifier: Identifier,
-    ) -> Option<String> {
-        let name = self.has(Field::FirstName) || self.has(Field::LastName) || self.has(Field::Name);
-        let phone = self.has(Field::Phone);
-        let email = self.has(Field::Email);
-        match (purpose, identifier) {
-            (_, Identifier::Id) if !self.has(Field::Id) => return Some("an id column (id)".into()),
-            (_, Identifier::Id) => return None,
-            (_, Identifier::Phone) if !phone => {
-                return Some("a phone column (contacts are matched by phone)".into())
-            }
-            (_, Identifier::Email) if !email => {
-                return Some("an email column (contacts are matched by email)".into())
-            }
-            (Purpose::Update, Identifier::Any) if !phone && !email => {
-                return Some("a phone or an email column (contacts are matched by them)".into())
-            }
-            (Purpose::Update, _) => return None,
-            _ => {}
-        }
-        match requirement {
-            Requirement::Contact if !name => {
-                Some("a name column (first_name, last_name or name)".into())
-            }
-            Requirement::Contact if !phone && !email => Some("a phone or an email column".into()),
-            Requirement::Dialer if !phone => Some("a phone column".into()),
-            Requirement::Any if !name && !phone && !email => {
-                Some("a name, phone or email column".into())
-            }
-            _ => None,
-        }
     }
 
     /// True when the mapping is (partly) the one remembered for this header shape.
@@ -1113,24 +1059,6 @@ mod tests {
         assert_eq!(targets(&m), ["first_name", "ignore", "phone"]);
         m.apply_flags(&["Given=first_name"]).unwrap();
         assert_eq!(targets(&m), ["ignore", "first_name", "phone"]);
-    }
-
-    #[test]
-    fn requirements() {
-        let m = Mapping::auto(&header(&["Email"]));
-        let new = |r| m.missing(r, Purpose::Create, Identifier::Any);
-        assert!(new(Requirement::Contact).is_some());
-        assert!(new(Requirement::Dialer).is_some());
-        assert!(new(Requirement::Any).is_none());
-        assert!(m
-            .missing(Requirement::Contact, Purpose::Update, Identifier::Any)
-            .is_none());
-        assert!(m
-            .missing(Requirement::Contact, Purpose::Update, Identifier::Phone)
-            .is_some());
-        assert!(m
-            .missing(Requirement::Contact, Purpose::Update, Identifier::Id)
-            .is_some());
     }
 
     #[test]

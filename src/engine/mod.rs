@@ -1,5 +1,6 @@
 //! The import engine: reading, mapping, validating, deciding. No terminal code here.
 
+pub mod apply;
 pub mod contact;
 pub mod country;
 pub mod date;
@@ -17,6 +18,7 @@ pub mod reason;
 pub mod records;
 pub mod report;
 pub mod resolve;
+pub mod retry;
 pub mod review;
 pub mod source;
 pub mod text;

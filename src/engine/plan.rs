@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::date::DateOrder;
-use super::mapping::{Mapping, Requirement};
+use super::mapping::{Field, Mapping};
 use super::source::ReadOptions;
 
 /// Implements `FromStr` and `Display` from a table of (name, value) pairs, so the command
@@ -83,6 +83,19 @@ named_values!(
         ("id", Identifier::Id)
     ]
 );
+
+/// What a mapping needs before an import may start (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// A name, and a phone or an email.
+    #[default]
+    Contact,
+    /// A phone.
+    Dialer,
+    /// Any one of name, phone, email.
+    Any,
+}
 
 named_values!(
     Requirement,
@@ -180,6 +193,54 @@ pub fn import_tag(file: &std::path::Path, at: chrono::DateTime<chrono::Local>) -
     format!("import-{}-{}", at.format("%Y%m%d-%H%M"), stem)
 }
 
+/// What the import still needs mapped, in words; `None` when satisfied. Matching by id
+/// needs an id column; an update-only import needs the columns it matches by; anything
+/// that may create contacts needs what the requirement preset asks.
+pub fn unmapped(
+    mapping: &Mapping,
+    requirement: Requirement,
+    purpose: Purpose,
+    identifier: Identifier,
+) -> Option<String> {
+    let name =
+        mapping.has(Field::FirstName) || mapping.has(Field::LastName) || mapping.has(Field::Name);
+    let phone = mapping.has(Field::Phone);
+    let email = mapping.has(Field::Email);
+    match (purpose, identifier) {
+        (_, Identifier::Id) if !mapping.has(Field::Id) => return Some("an id column (id)".into()),
+        (_, Identifier::Id) => return None,
+        (_, Identifier::Phone) if !phone => {
+            return Some("a phone column (contacts are matched by phone)".into())
+        }
+        (_, Identifier::Email) if !email => {
+            return Some("an email column (contacts are matched by email)".into())
+        }
+        (Purpose::Update, Identifier::Any) if !phone && !email => {
+            return Some("a phone or an email column (contacts are matched by them)".into())
+        }
+        (Purpose::Update, _) => return None,
+        _ => {}
+    }
+    match requirement {
+        Requirement::Contact if !name => {
+            Some("a name column (first_name, last_name or name)".into())
+        }
+        Requirement::Contact if !phone && !email => Some("a phone or an email column".into()),
+        Requirement::Dialer if !phone => Some("a phone column".into()),
+        Requirement::Any if !name && !phone && !email => {
+            Some("a name, phone or email column".into())
+        }
+        _ => None,
+    }
+}
+
+impl ImportOptions {
+    /// What these options still need mapped in `mapping`, in words; `None` when satisfied.
+    pub fn unmapped(&self, mapping: &Mapping) -> Option<String> {
+        unmapped(mapping, self.require, self.purpose, self.identifier)
+    }
+}
+
 /// What `--consent-column` says: `none` turns the consent filter off.
 pub const NO_CONSENT_COLUMN: &str = "none";
 
@@ -196,7 +257,8 @@ pub fn consent_column_for(named: Option<&str>, header: &[String]) -> Option<Stri
 
 #[cfg(test)]
 mod consent_tests {
-    use super::consent_column_for;
+    use super::*;
+    use crate::engine::mapping::Mapping;
 
     fn header(cells: &[&str]) -> Vec<String> {
         cells.iter().map(|c| c.to_string()).collect()
@@ -213,5 +275,17 @@ mod consent_tests {
             Some("Phone")
         );
         assert_eq!(consent_column_for(None, &header(&["Name", "Phone"])), None);
+    }
+
+    #[test]
+    fn requirements() {
+        let m = Mapping::auto(&header(&["Email"]));
+        let new = |r| unmapped(&m, r, Purpose::Create, Identifier::Any);
+        assert!(new(Requirement::Contact).is_some());
+        assert!(new(Requirement::Dialer).is_some());
+        assert!(new(Requirement::Any).is_none());
+        assert!(unmapped(&m, Requirement::Contact, Purpose::Update, Identifier::Any).is_none());
+        assert!(unmapped(&m, Requirement::Contact, Purpose::Update, Identifier::Phone).is_some());
+        assert!(unmapped(&m, Requirement::Contact, Purpose::Update, Identifier::Id).is_some());
     }
 }

@@ -2,7 +2,7 @@
 //! decision serves the dry run (matches from the file so far and a read of the store) and
 //! the import (matches from the store, which already holds this job's earlier rows).
 
-use super::mapping::Requirement;
+use super::plan::Requirement;
 use super::plan::{Identifier, ImportOptions, Purpose};
 use super::reason::{Issue, Reason};
 use super::validate::RowCheck;
@@ -65,6 +65,11 @@ impl RowStatus {
             RowStatus::Skipped => "skipped",
             RowStatus::Error => "error",
         }
+    }
+
+    /// A row the user may want to look at again: it failed or was skipped.
+    pub fn is_problem(self) -> bool {
+        matches!(self, RowStatus::Error | RowStatus::Skipped)
     }
 }
 
@@ -216,4 +221,11 @@ pub fn first_match<'k, 'a, E>(
 
 pub fn same_kind(a: &MatchKey<'_>, b: &MatchKey<'_>) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+/// Whether a row is matched against stored contacts at all: a failed row, or one whose
+/// consent column says no, is decided before any match could count.
+#[inline]
+pub fn needs_lookup(check: &RowCheck) -> bool {
+    !(check.failed() || check.no_consent.is_some())
 }

@@ -16,6 +16,7 @@ use super::phone::{normalize_phone, parse_region, split_phones};
 use super::pipeline::CheckedRows;
 use super::plan::ImportPlan;
 use super::reason::{Issue, Reason};
+use super::resolve::needs_lookup;
 use super::resolve::{
     decide, first_match, issues_of, match_keys, Decision, Lookup, MatchKey, Matched, RowStatus,
 };
@@ -249,7 +250,7 @@ pub fn review(
                 break 'file;
             }
             let keys = match_keys(check, identifier);
-            let looked_up = !(check.failed() || check.no_consent.is_some());
+            let looked_up = needs_lookup(check);
             let lookup = if looked_up {
                 dry_run_lookup(&keys, &in_file, store).map_err(EngineError::Mapping)?
             } else {

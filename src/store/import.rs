@@ -14,13 +14,11 @@ use super::revert::Touch;
 use super::rows::{self, Fate};
 use super::schema::*;
 use super::{Store, StoreError};
-use crate::engine::contact::{Consent, Contact};
-use crate::engine::merge::merge;
+use crate::engine::apply::{decide_row, skipped_for, update_target, Applying, Decided};
+use crate::engine::contact::Contact;
 use crate::engine::pipeline::Chunk;
 use crate::engine::plan::ImportPlan;
-use crate::engine::resolve::{
-    decide, first_match, issues_of, match_keys, Decision, Lookup, MatchKey, Matched, RowStatus,
-};
+use crate::engine::resolve::{first_match, Decision, Lookup, MatchKey, Matched};
 use crate::engine::source::RawRow;
 use crate::engine::validate::RowCheck;
 
@@ -412,7 +410,12 @@ impl Store {
         let kept;
         let mut outcome = BatchOutcome::default();
         let mut counts = job.counts.to_counts();
-        let options = &job.plan.options;
+        let applying = Applying {
+            job: job.id,
+            options: &job.plan.options,
+            import_tag: job.import_tag.as_deref(),
+            failure_base: job.failure_base,
+        };
         {
             let mut meta = txn.open_table(META)?;
             let mut next_id = meta.get("next_contact_id")?.map(|v| v.value()).unwrap_or(1);
@@ -456,45 +459,35 @@ impl Store {
                         skipped += 1; // already committed before a crash
                         continue;
                     }
-                    if counts.failed.saturating_sub(job.failure_base) >= options.max_failures {
+                    if applying.threshold_reached(counts.failed) {
                         outcome.stopped = true;
                         break;
                     }
-                    let keys = match_keys(check, options.identifier);
-                    let (lookup, several) = if check.failed() || check.no_consent.is_some() {
-                        (Lookup::None, Vec::new())
-                    } else {
-                        t.lookup(&keys, job.id)?
-                    };
-                    let decision = decide(check, options, &lookup);
-                    let issues = issues_of(check, &decision);
-                    let incoming = with_job_extras(job, std::mem::take(&mut check.contact));
+                    let mut several = Vec::new();
+                    let Decided {
+                        lookup,
+                        decision,
+                        issues,
+                    } = decide_row(check, applying.options, |keys| {
+                        t.lookup(keys, job.id).map(|(lookup, ids)| {
+                            several = ids;
+                            lookup
+                        })
+                    })?;
+                    let incoming = applying.with_extras(std::mem::take(&mut check.contact));
                     let contact_id = match &decision {
                         Decision::Create => {
-                            let mut c = incoming;
-                            c.id = next_id;
+                            let c = applying.created(incoming, next_id, raw.row);
                             next_id += 1;
-                            c.created_by = Some(job.id);
-                            c.created_row = Some(raw.row);
                             t.put(&c, None)?;
                             Some(c.id)
                         }
                         Decision::Update(m) => {
-                            let id = match m {
-                                Matched::Stored { id, .. } => *id,
-                                Matched::EarlierRow {
-                                    contact: Some(id), ..
-                                } => *id,
-                                Matched::EarlierRow { contact: None, .. } => {
-                                    return Err(StoreError::Codec(
-                                        "a match without a contact".into(),
-                                    ))
-                                }
-                            };
+                            let id = update_target(m).ok_or_else(|| {
+                                StoreError::Codec("a match without a contact".into())
+                            })?;
                             let before = t.contact(id)?.unwrap_or_default();
-                            let mut after = merge(&before, &incoming, options.keep_existing);
-                            after.id = id;
-                            after.updated_by = Some(job.id);
+                            let after = applying.updated(&before, &incoming, id);
                             t.put(&after, Some(&before))?;
                             // A contact this job created is undone by its id range already.
                             if before.created_by != Some(job.id)
@@ -509,22 +502,15 @@ impl Store {
                             Some(id)
                         }
                         // A duplicate names the contact it duplicates, for `show` and `trace`;
-                        // one stored before this job is noted, so that reverting the job
-                        // that made it does not delete what this row was skipped for.
-                        Decision::Skip(_) => match &lookup {
-                            Lookup::One(Matched::Stored { id, .. }) => {
+                        // the matches the engine says to note are, so that reverting the job
+                        // that made one does not delete what this row was skipped for.
+                        Decision::Skip(_) => {
+                            let skipped = skipped_for(&lookup, &several);
+                            for id in skipped.noted {
                                 t.note_match(*id, raw.row, Touch::Skipped);
-                                Some(*id)
                             }
-                            Lookup::One(Matched::EarlierRow { contact, .. }) => *contact,
-                            Lookup::Many(_) => {
-                                for id in &several {
-                                    t.note_match(*id, raw.row, Touch::Skipped);
-                                }
-                                several.first().copied()
-                            }
-                            Lookup::None => None,
-                        },
+                            skipped.contact
+                        }
                         Decision::Fail(_) => None,
                     };
                     counts.add(check, &decision);
@@ -651,39 +637,6 @@ impl<T, R> Gated<T, R> {
             Gated::Committed(t) => Gated::Committed(f(t)),
             Gated::Refused(why) => Gated::Refused(why),
         }
-    }
-}
-
-/// The row's contact as this job stores it: the job's tags, list, sharing and consent.
-fn with_job_extras(job: &Job, mut c: Contact) -> Contact {
-    let options = &job.plan.options;
-    c.tags.extend(options.tags.iter().cloned());
-    if let Some(tag) = &job.import_tag {
-        c.tags.insert(tag.clone());
-    }
-    if let Some(list) = &options.list {
-        c.lists.insert(list.name.clone());
-    }
-    c.shared = options.shared;
-    if c.consent == Consent::Yes || (c.consent == Consent::Unknown && options.consent_confirmed) {
-        c.consent = Consent::Yes;
-        c.consent_job = Some(job.id);
-    }
-    c
-}
-
-/// The status a finished job gets from its counts.
-pub fn final_status(counts: &JobCounts) -> JobStatus {
-    if counts.failed > 0 {
-        JobStatus::CompletedWithErrors
-    } else {
-        JobStatus::Completed
-    }
-}
-
-impl RowStatus {
-    pub fn is_problem(self) -> bool {
-        matches!(self, RowStatus::Error | RowStatus::Skipped)
     }
 }
 

@@ -9,50 +9,8 @@ use crate::engine::reason::{Issue, Reason};
 use crate::engine::resolve::RowStatus;
 use crate::engine::review::Counts;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobStatus {
-    /// Recorded the moment the import started; its first batch waits for the whole-file
-    /// check (a quote never closed, bytes that are not the file's encoding).
-    Checking,
-    /// Being written: `resume` finishes it once its process is gone.
-    Running,
-    /// Never stored: how a `checking`, `running` or `reverting` job whose process is gone
-    /// is shown (`Job::effective_status`). `resume` (or, for a revert, `revert`) finishes it.
-    Interrupted,
-    Completed,
-    CompletedWithErrors,
-    /// The failure threshold was reached.
-    Stopped,
-    Cancelled,
-    Failed,
-    /// Being reverted, or killed while it was: `revert` finishes it.
-    Reverting,
-    Reverted,
-}
-
-impl JobStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            JobStatus::Checking => "checking",
-            JobStatus::Running => "running",
-            JobStatus::Interrupted => "interrupted",
-            JobStatus::Completed => "completed",
-            JobStatus::CompletedWithErrors => "completed_with_errors",
-            JobStatus::Stopped => "stopped",
-            JobStatus::Cancelled => "cancelled",
-            JobStatus::Failed => "failed",
-            JobStatus::Reverting => "reverting",
-            JobStatus::Reverted => "reverted",
-        }
-    }
-}
-
-impl std::fmt::Display for JobStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+/// How a job ends is decided by the engine's rules (`engine::apply`); its words live there.
+pub use crate::engine::apply::JobStatus;
 
 /// Counts as a job keeps them (reasons by code, so the JSON reads the same as the review's).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,12 +2,13 @@
 //! several jobs on one open store must find each other exactly as one batch would — the
 //! key filter kept between batches must never hide a stored key.
 
+use rolodex::engine::apply::{final_status, recheck_row};
 use rolodex::engine::mapping::Mapping;
 use rolodex::engine::pipeline::Chunk;
 use rolodex::engine::plan::{ImportOptions, ImportPlan, Purpose};
 use rolodex::engine::source::{RawRow, Source};
 use rolodex::engine::validate::{RowCheck, Validator};
-use rolodex::store::import::{final_status, BatchRows, NewJob};
+use rolodex::store::import::{BatchRows, NewJob};
 use rolodex::store::jobs::Job;
 use rolodex::store::{Result, Store};
 
@@ -30,22 +31,8 @@ impl BatchRows for Chunks {
 }
 
 fn import(store: &Store, dir: &std::path::Path, csv: &str, purpose: Purpose, limit: usize) -> Job {
-    let path = dir.join("in.csv");
-    std::fs::write(&path, csv).unwrap();
-    let source = Source::open(&path, &Default::default()).unwrap();
-    let plan = ImportPlan {
-        file: path.clone(),
-        read: Default::default(),
-        mapping: Mapping::auto(source.header()),
-        options: ImportOptions {
-            purpose,
-            max_failures: u64::MAX,
-            consent_confirmed: true,
-            import_tag: false,
-            ..Default::default()
-        },
-        date_orders: Default::default(),
-    };
+    let (source, plan) = plan(dir, csv, purpose);
+    let path = plan.file.clone();
     let validator = Validator::new(&plan, source.header()).unwrap();
     let mut reader = source.rows().unwrap();
     let mut rows = Vec::new();
@@ -69,9 +56,30 @@ fn import(store: &Store, dir: &std::path::Path, csv: &str, purpose: Purpose, lim
         chunk: 3,
     };
     while !store.write_batch(&mut job, &mut feed, limit).unwrap().ended {}
-    let status = final_status(&job.counts);
+    let status = final_status(job.counts.failed);
     store.finish_job(&mut job, status).unwrap();
     job
+}
+
+/// `csv` written to in.csv in `dir`, and the plan that imports it.
+fn plan(dir: &std::path::Path, csv: &str, purpose: Purpose) -> (Source, ImportPlan) {
+    let path = dir.join("in.csv");
+    std::fs::write(&path, csv).unwrap();
+    let source = Source::open(&path, &Default::default()).unwrap();
+    let plan = ImportPlan {
+        file: path.clone(),
+        read: Default::default(),
+        mapping: Mapping::auto(source.header()),
+        options: ImportOptions {
+            purpose,
+            max_failures: u64::MAX,
+            consent_confirmed: true,
+            import_tag: false,
+            ..Default::default()
+        },
+        date_orders: Default::default(),
+    };
+    (source, plan)
 }
 
 fn people(n: usize, offset: usize) -> String {
@@ -105,4 +113,62 @@ fn duplicates_are_found_across_batches_jobs_and_a_revert() {
     assert_eq!((job4.counts.created, job4.counts.skipped), (5, 30));
     assert_eq!(store.contact_count().unwrap(), 35);
     assert_eq!(store.check_invariants().unwrap(), Vec::<String>::new());
+}
+
+/// The wizard's row editor re-checks a fixed row with `recheck_row` against the store as it
+/// is: what it shows must be what the retry's import then does to that row.
+#[test]
+fn a_rechecked_row_gets_what_its_import_gives_it() {
+    // Stored first: persons 0 to 4, and person 3's phone once more under another name,
+    // so that it matches two contacts.
+    let mut stored = people(5, 0);
+    stored.push_str("Other,+1 212 555 0003,other@example.com\n");
+    // The rows to re-check and then import: no two of them match each other.
+    let rows = "Name,Phone,Email\n\
+        Person 1,+1 212 555 0001,p1@example.com\n\
+        Person 99,+1 212 555 0099,p99@example.com\n\
+        ,+1 212 555 0077,p77@example.com\n\
+        Person 88,,\n\
+        Person 66,+1 212 555 0066,p2@example.com\n\
+        Person 33,+1 212 555 0003,\n\
+        Person 44,12,p44@example.com\n";
+    for purpose in [Purpose::Create, Purpose::Upsert, Purpose::Update] {
+        let dir = tempdir();
+        let store = Store::open(&dir.path().join("test.redb")).unwrap();
+        import(&store, dir.path(), &stored, Purpose::Always, 100);
+        let (source, plan) = plan(dir.path(), rows, purpose);
+        let validator = Validator::new(&plan, source.header()).unwrap();
+        let lookup = store.lookup().unwrap();
+        let mut reader = source.rows().unwrap();
+        let mut rechecked = Vec::new();
+        while let Some(raw) = reader.next_row().unwrap() {
+            let again = recheck_row(&validator, &plan.options, &raw, &lookup).unwrap();
+            rechecked.push((raw.row, again.status, again.issues));
+        }
+        drop(lookup);
+        let job = import(&store, dir.path(), rows, purpose, 100);
+        let mut imported = Vec::new();
+        store
+            .job_rows(job.id, &mut |row| {
+                imported.push((row.row, row.status, row.issues));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(rechecked, imported, "{purpose:?}");
+        // Every kind of fate is met, so the comparison means something.
+        let statuses: std::collections::BTreeSet<_> = imported
+            .iter()
+            .map(|(_, status, _)| status.name())
+            .collect();
+        let expected: &[&str] = match purpose {
+            Purpose::Create => &["error", "imported", "skipped"],
+            Purpose::Upsert => &["error", "imported", "updated"],
+            _ => &["error", "skipped", "updated"],
+        };
+        assert_eq!(
+            statuses.into_iter().collect::<Vec<_>>(),
+            expected,
+            "{purpose:?}"
+        );
+    }
 }

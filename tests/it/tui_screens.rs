@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use rolodex::engine::mapping::Requirement;
 use rolodex::engine::mapping::{Field, Target};
+use rolodex::engine::plan::Requirement;
 use rolodex::engine::plan::{DialMode, ImportOptions, ListTarget};
 use rolodex::engine::review::Progress;
 use rolodex::engine::source::ReadOptions;
@@ -759,4 +759,46 @@ fn done_after_a_stop_does_not_count_blank_rows_it_never_reached() {
         screen.contains("read; the job ended before the end of the file"),
         "{screen}"
     );
+}
+
+/// A wizard started before the store exists sees it once an import elsewhere creates it:
+/// History then lists that import instead of "no imports" for ever.
+#[test]
+fn a_store_created_after_the_wizard_started_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("later.redb");
+    let (tx, rx) = mpsc::channel();
+    let store = Store::open_read_only(&db).map_err(|e| e.to_string());
+    assert!(store.is_err(), "no store yet");
+    let ctx = Ctx::new(
+        Theme::plain(),
+        store,
+        tx,
+        fixed_clock,
+        dir.path().to_path_buf(),
+    )
+    .with_store_path(Some(db.clone()));
+    let mut h = Harness {
+        app: App::new(ctx, None),
+        rx,
+        dir,
+    };
+    let out = crate::common::rolodex(h.dir.path())
+        .args(["--db", db.to_str().unwrap(), "import"])
+        .arg(crate::common::fixture("contacts.csv"))
+        .args(["--yes", "--consent-confirmed"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    h.app
+        .on_key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    assert_eq!(h.app.view, View::History);
+    let screen = h.render(120, 40);
+    assert!(screen.contains("contacts.csv"), "{screen}");
+    h.key(KeyCode::Esc);
+    h.app
+        .on_key(KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL));
+    assert_eq!(h.app.view, View::Contacts);
+    let screen = h.render(120, 40);
+    assert!(screen.contains("206 contacts"), "{screen}");
 }

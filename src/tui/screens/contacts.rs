@@ -35,7 +35,8 @@ impl Screen for ContactsScreen {
     }
 
     fn enter(&mut self, ctx: &mut Ctx) {
-        match ctx.store.as_ref().map(|s| s.contacts()) {
+        // Opened again if it could not be before (created since by an import elsewhere).
+        match ctx.reader().map(|s| s.contacts()) {
             Some(Ok(all)) => self.all = all,
             Some(Err(e)) => ctx.say(Level::Error, e.to_string()),
             None => ctx.say(Level::Error, ctx.store_error.clone().unwrap_or_default()),

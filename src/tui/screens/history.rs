@@ -14,10 +14,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use super::{move_selection, scroll_offset, Confirm, Screen, Transition, View};
-use crate::engine::outfile;
+use crate::engine::apply::recheck_row;
 use crate::engine::reason::{Issue, Reason};
-use crate::engine::resolve::{decide, issues_of, match_keys, Lookup, RowStatus};
-use crate::engine::review::ContactLookup;
+use crate::engine::resolve::RowStatus;
+use crate::engine::retry::{retry_dir, write_retry_file};
+use crate::engine::review::NoStore;
 use crate::engine::source::RawRow;
 use crate::engine::validate::Validator;
 use crate::store::jobs::{Job, JobRow};
@@ -82,16 +83,19 @@ const STATUSES: [Option<RowStatus>; 5] = [
 ];
 
 impl HistoryScreen {
-    fn reload_jobs(&mut self, ctx: &Ctx) {
+    fn reload_jobs(&mut self, ctx: &mut Ctx) {
+        // A store that cannot be read is said, never shown as one with no imports; one
+        // created since the wizard started (by an import elsewhere) is opened now.
+        let jobs = match ctx.reader().map(|s| s.jobs()) {
+            Some(Ok(jobs)) => jobs,
+            Some(Err(e)) => {
+                ctx.say(Level::Error, e.to_string());
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
         // Each as its process leaves it: a job whose process is gone shows `interrupted`.
-        self.jobs = ctx
-            .store
-            .as_ref()
-            .and_then(|s| s.jobs().ok())
-            .unwrap_or_default()
-            .into_iter()
-            .map(Job::as_shown)
-            .collect();
+        self.jobs = jobs.into_iter().map(Job::as_shown).collect();
         self.jobs.reverse(); // newest first
         if let Some(found) = self.trace.as_ref().and_then(|t| t.found.as_ref()) {
             self.jobs.retain(|j| found.contains_key(&j.id));
@@ -229,7 +233,7 @@ impl HistoryScreen {
         self.shown.get(self.row_sel).and_then(|&i| self.rows.get(i))
     }
 
-    fn start_edit(&mut self, ctx: &Ctx) {
+    fn start_edit(&mut self, ctx: &mut Ctx) {
         let (Some(row), Some(job)) = (self.current(), &self.job) else {
             return;
         };
@@ -250,8 +254,9 @@ impl HistoryScreen {
         self.revalidate(ctx);
     }
 
-    /// Checks the edited row as the import would: validation, then the match in the store.
-    fn revalidate(&mut self, ctx: &Ctx) {
+    /// Checks the edited row as the retry's import would (`recheck_row`): validation, then
+    /// the match among stored contacts.
+    fn revalidate(&mut self, ctx: &mut Ctx) {
         let (Some(editor), Some(validator), Some(job)) =
             (&mut self.editor, &self.validator, &self.job)
         else {
@@ -268,15 +273,24 @@ impl HistoryScreen {
             line: row.1,
             cells: crate::engine::source::Cells::from_strings(&editor.cells),
         };
-        let check = validator.check(&raw);
-        let keys = match_keys(&check, job.plan.options.identifier);
-        let lookup = match ctx.store.as_ref().map(|s| s.lookup()) {
-            Some(Ok(l)) if !check.failed() => l.lookup(&keys).unwrap_or(Lookup::None),
-            _ => Lookup::None,
+        let options = &job.plan.options;
+        let rechecked = match ctx.store.as_ref().map(|s| s.lookup()) {
+            None => recheck_row(validator, options, &raw, &NoStore),
+            Some(Ok(store)) => recheck_row(validator, options, &raw, &store),
+            Some(Err(e)) => Err(e.to_string()),
         };
-        let decision = decide(&check, &job.plan.options, &lookup);
-        editor.status = decision.status();
-        editor.issues = issues_of(&check, &decision);
+        let rechecked = rechecked.or_else(|e| {
+            // The cells are still worth checking; what they match is said to be unknown.
+            ctx.say(
+                Level::Error,
+                format!("The store could not be read, so this row was not matched against stored contacts: {e}"),
+            );
+            recheck_row(validator, options, &raw, &NoStore)
+        });
+        if let Ok(rechecked) = rechecked {
+            editor.status = rechecked.status;
+            editor.issues = rechecked.issues;
+        }
     }
 
     /// Writes the fixed rows of the open job to a file beside the store and imports it as a
@@ -285,55 +299,30 @@ impl HistoryScreen {
         let Some(job) = self.job.clone() else {
             return Transition::Stay;
         };
-        let fixed: Vec<Vec<String>> = ctx
-            .fixes
-            .range((job.id, 0)..=(job.id, u64::MAX))
-            .map(|(_, cells)| cells.clone())
-            .collect();
-        if fixed.is_empty() {
+        let fixes = (job.id, 0)..=(job.id, u64::MAX);
+        if ctx.fixes.range(fixes.clone()).next().is_none() {
             ctx.say(
                 Level::Warn,
                 "No fixed rows yet: open a row (Enter), edit it (e), keep the fix (Enter).",
             );
             return Transition::Stay;
         }
-        let dir = ctx
-            .store
-            .as_ref()
-            .and_then(|s| s.path().parent().map(|p| p.join("retries")))
-            .unwrap_or_else(|| ctx.out_dir.clone());
-        let path = dir.join(format!(
-            "job{}-retry-{}.csv",
+        let dir = retry_dir(ctx.store.as_ref().map(|s| s.path()), &ctx.out_dir);
+        let written = write_retry_file(
+            &dir,
             job.id,
-            (ctx.clock)().format("%Y%m%d-%H%M%S")
-        ));
-        if let Err(e) = outfile::create_private_dir(&dir) {
-            ctx.say(
-                Level::Error,
-                format!("cannot create the folder {}: {e}", dir.display()),
-            );
-            return Transition::Stay;
-        }
-        let request = outfile::Request {
-            label: "the retry file",
-            path: &path,
-        };
-        let written = (|| -> Result<(), outfile::OutfileError> {
-            let file = outfile::open(request, &ctx.protected(Path::new(&job.file)))?;
-            // The retry file is rolodex's own input: values are kept exactly as typed.
-            let mut w = csv::Writer::from_writer(file);
-            let mut rows = std::iter::once(&job.header).chain(&fixed);
-            let wrote = rows.try_for_each(|cells| w.write_record(cells));
-            let file = outfile::unwrap_csv(w)?;
-            if let Err(e) = wrote {
-                return Err(file.error(std::io::Error::other(e)));
+            (ctx.clock)(),
+            &job.header,
+            ctx.fixes.range(fixes).map(|(_, cells)| cells),
+            &ctx.protected(Path::new(&job.file)),
+        );
+        let path = match written {
+            Ok(path) => path,
+            Err(e) => {
+                ctx.say(Level::Error, e.to_string());
+                return Transition::Stay;
             }
-            file.commit().map(|_| ())
-        })();
-        if let Err(e) = written {
-            ctx.say(Level::Error, e.to_string());
-            return Transition::Stay;
-        }
+        };
         if ctx.start_import(Some((job.id, path))) {
             self.mode = Mode::Jobs;
             Transition::To(View::Progress)

@@ -226,7 +226,7 @@ impl Screen for MapScreen {
             }
             Action::Next => {
                 let o = &ctx.options;
-                match ctx.mapping.missing(o.require, o.purpose, o.identifier) {
+                match o.unmapped(&ctx.mapping) {
                     Some(missing) => {
                         ctx.say(
                             Level::Error,
@@ -324,7 +324,7 @@ impl Screen for MapScreen {
 
         let o = &ctx.options;
         let mut lines = Vec::new();
-        match ctx.mapping.missing(o.require, o.purpose, o.identifier) {
+        match o.unmapped(&ctx.mapping) {
             None => lines.push(Line::from(vec![
                 Span::styled("✓ ", theme.ok()),
                 Span::raw(format!("Required fields mapped (preset {}).", o.require)),

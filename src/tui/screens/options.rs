@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::{move_selection, Screen, Transition};
-use crate::engine::mapping::Requirement;
 use crate::engine::phone::parse_region;
+use crate::engine::plan::Requirement;
 use crate::engine::plan::{Identifier, Purpose};
 use crate::tui::action::{self, Action, Binding};
 use crate::tui::chrome::{fit, Level};
@@ -190,7 +190,7 @@ impl Screen for OptionsScreen {
                 }
                 ctx.options.region = self.region.clone();
                 let o = &ctx.options;
-                if let Some(m) = ctx.mapping.missing(o.require, o.purpose, o.identifier) {
+                if let Some(m) = o.unmapped(&ctx.mapping) {
                     ctx.say(
                         Level::Error,
                         format!("With these options the file needs {m}; go back (Esc) and map it."),
