@@ -164,6 +164,8 @@ impl Draft {
             refused.get_or_insert(e);
         }
         let mut options = request.options.clone();
+        // `--tag 'spring, vip'` is two tags, as typing `spring, vip` on the Tags screen is.
+        options.tags = typed_tags(&options.tags);
         // The named column applies to the named file as given (the check then names it if
         // the file lacks it); to another file picked in the wizard only when it has it.
         let named = options.consent_column.as_deref().filter(|c| {
@@ -224,4 +226,30 @@ pub fn check_plan(plan: &ImportPlan, header: &[String]) -> Result<(), DraftError
     }
     crate::engine::validate::Validator::new(plan, header).map_err(DraftError::Plan)?;
     Ok(())
+}
+
+/// The tags a person typed, one or several to a value, as the wizard's Tags screen reads
+/// them: split at commas and semicolons, trimmed, empty ones and repeats left out.
+pub fn typed_tags<S: AsRef<str>>(typed: &[S]) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    let pieces = typed.iter().flat_map(|t| t.as_ref().split([',', ';']));
+    for tag in pieces.map(str::trim).filter(|t| !t.is_empty()) {
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_string());
+        }
+    }
+    tags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed_tags;
+
+    #[test]
+    fn typed_tags_are_split_trimmed_and_kept_once() {
+        assert_eq!(
+            typed_tags(&[" spring, vip ", "vip", ";", "lead:cold"]),
+            ["spring", "vip", "lead:cold"]
+        );
+    }
 }

@@ -89,6 +89,7 @@ differential! {
     require_dialer: CHANGES ["--require", "dialer"] shows [r#""created":5"#];
     tags_list_shared: CHANGES ["--tag", "x", "--list", "L", "--shared"] shows [r#""lists":["L"]"#, r#""shared":true"#, r#","x"]"#];
     tags_manual_list_no_import_tag: CHANGES ["--tag", "spring", "--tag", "vip", "--list", "Callbacks", "--dial", "manual", "--no-import-tag"] shows [r#""lists":["Callbacks"]"#, r#""import_tag":null"#, r#""tags":["spring","vip"]"#];
+    tags_typed_as_a_list: CHANGES ["--tag", " spring, vip ", "--tag", "vip"] shows [r#""tags":["import-<time>-people_changes","spring","vip"]"#];
     max_failures_stops_at_the_same_row: "contacts.csv" ["--max-failures", "1"] shows [r#""status":"stopped""#, r#""total_rows":157"#];
 }
 
