@@ -166,6 +166,17 @@ impl Draft {
         let mut options = request.options.clone();
         // `--tag 'spring, vip'` is two tags, as typing `spring, vip` on the Tags screen is.
         options.tags = typed_tags(&options.tags);
+        // A new list's name as the Destination screen takes it: trimmed, and the file's name
+        // when none is given (`--list ''` never makes a list without a name).
+        if let Some(list) = &mut options.list {
+            list.name = list.name.trim().to_string();
+            if list.name.is_empty() {
+                list.name = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+            }
+        }
         // The named column applies to the named file as given (the check then names it if
         // the file lacks it); to another file picked in the wizard only when it has it.
         let named = options.consent_column.as_deref().filter(|c| {

@@ -69,6 +69,7 @@ differential! {
     upsert_by_email: CHANGES ["--purpose", "upsert", "--identifier", "email"] after [[PEOPLE]] shows [r#""updated":4"#, r#""company":"US Navy""#];
     upsert_keep_existing: CHANGES ["--purpose", "upsert", "--keep-existing"] after [[PEOPLE]] shows [r#""updated":5"#, r#""company":"Analytical Engines""#];
     update_by_phone: CHANGES ["--purpose", "update", "--identifier", "phone"] after [[PEOPLE]] shows [r#""not_found":2"#, r#""company":"Manchester""#];
+    update_by_id: "differential/people_ids.csv" ["--purpose", "update", "--identifier", "id"] after [[PEOPLE]] shows [r#""company":"University of Manchester""#];
     always_adds_every_row: CHANGES ["--purpose", "always"] after [[PEOPLE]] shows [r#""created":6"#];
     contacts_upsert_onto_itself: "contacts.csv" ["--purpose", "upsert", "--consent-column", "none"] after [["contacts.csv"]] shows [r#""updated":216"#];
     // Mapping: --map, a custom field with its type, a remembered mapping and --no-remembered.
@@ -90,6 +91,10 @@ differential! {
     tags_list_shared: CHANGES ["--tag", "x", "--list", "L", "--shared"] shows [r#""lists":["L"]"#, r#""shared":true"#, r#","x"]"#];
     tags_manual_list_no_import_tag: CHANGES ["--tag", "spring", "--tag", "vip", "--list", "Callbacks", "--dial", "manual", "--no-import-tag"] shows [r#""lists":["Callbacks"]"#, r#""import_tag":null"#, r#""tags":["spring","vip"]"#];
     tags_typed_as_a_list: CHANGES ["--tag", " spring, vip ", "--tag", "vip"] shows [r#""tags":["import-<time>-people_changes","spring","vip"]"#];
+    list_name_padded: CHANGES ["--list", " Leads "] shows [r#""lists":["Leads"]"#];
+    list_name_empty: CHANGES ["--list", ""] shows [r#""lists":["people_changes"]"#];
+    region_lowercase: "differential/uk_national.csv" ["--region", "gb"] shows [r#""phones":["+442079460018"]"#];
+    consent_column_lowercase: CHANGES ["--consent-column", "consent"] shows [r#""no_consent":1"#];
     max_failures_stops_at_the_same_row: "contacts.csv" ["--max-failures", "1"] shows [r#""status":"stopped""#, r#""total_rows":157"#];
 }
 
@@ -115,6 +120,7 @@ refused! {
     refused_consent_column_not_in_the_file: CHANGES ["--consent-column", "Agreed"] on Review;
     refused_unknown_region: CHANGES ["--region", "XX"] on Options;
     refused_dialer_without_a_phone_column: "rules/invalid_email.csv" ["--require", "dialer"] on Map;
+    refused_header_row_past_the_end: "bad/title_lines.csv" ["--header-row", "40"] on File;
     refused_id_identifier_to_create: CHANGES ["--identifier", "id"] on Map;
 }
 
@@ -167,7 +173,9 @@ impl Refusal {
             ),
             Err(stopped) => stopped,
         };
-        let said_error = matches!(w.app.ctx.status, Some((Level::Error, _)));
+        // The File screen says why a file cannot be read in its own panel.
+        let said_error = matches!(w.app.ctx.status, Some((Level::Error, _)))
+            || (stopped.view == View::File && w.app.file.error.is_some());
         assert!(
             stopped.view == self.on && said_error && !store.exists(),
             "{}: the command line refused it ({}); {stopped}",
