@@ -93,10 +93,18 @@ differential! {
     tags_typed_as_a_list: CHANGES ["--tag", " spring, vip ", "--tag", "vip"] shows [r#""tags":["import-<time>-people_changes","spring","vip"]"#];
     list_name_padded: CHANGES ["--list", " Leads "] shows [r#""lists":["Leads"]"#];
     list_name_empty: CHANGES ["--list", ""] shows [r#""lists":["people_changes"]"#];
+    list_name_with_an_escape_sequence: CHANGES ["--list", "Leads\x1b[31m"] shows [r#""lists":["Leads"]"#];
+    tag_with_an_escape_sequence: CHANGES ["--tag", "x\x1b[31m"] shows [r#","x"]"#];
     region_lowercase: "differential/uk_national.csv" ["--region", "gb"] shows [r#""phones":["+442079460018"]"#];
     consent_column_lowercase: CHANGES ["--consent-column", "consent"] shows [r#""no_consent":1"#];
     max_failures_stops_at_the_same_row: "contacts.csv" ["--max-failures", "1"] shows [r#""status":"stopped""#, r#""total_rows":157"#];
 }
+
+// Known disagreement, reported and kept out of the suite until it is fixed: the Destination
+// screen keeps the terminal-safe picture of the name it is given as the name, so the wizard
+// stores the list "Leads<U+202E>" where the command line stores "Leads\u{202e}". Once the
+// screen keeps the name itself, this line goes into `differential!` above:
+//     list_name_with_a_bidi_override: CHANGES ["--list", "Leads\u{202e}"] shows [];
 
 /// Imports both front ends refuse before anything is written, one a line: `name: FILE
 /// [FLAGS…] on VIEW;`. The headless command exits with an error; the wizard, driven as in
