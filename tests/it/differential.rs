@@ -75,6 +75,8 @@ differential! {
     // Mapping: --map, a custom field with its type, a remembered mapping and --no-remembered.
     map_and_custom_field: "differential/deals.csv" ["--map", "Cell No=phone", "--map", "Deal=custom:deal_size:number", "--map", "Remark=note"] shows [r#""deal_size":"1234.50""#, r#""invalid_number":1"#];
     remembered_mapping: "differential/crm_april.csv" [] after [["differential/crm_march.csv", "--map", "Reach=phone", "--map", "Colour=custom:colour:text"]] shows [r#""colour":"red""#, r#""phones":["+16172531000"]"#];
+    remembered_mapping_then_map: "differential/crm_april.csv" ["--map", "Colour=ignore"] after [["differential/crm_march.csv", "--map", "Reach=phone", "--map", "Colour=custom:colour:text"]] shows [r#""phones":["+16172531000"]"#];
+    custom_date_read_day_first: "differential/dates_day_first.csv" ["--map", "Birthday=custom:birthday:date"] shows [r#""birthday":"1990-04-03""#, r#""invalid_date":1"#];
     remembered_mapping_ignored: "differential/crm_april.csv" ["--no-remembered"] after [["differential/crm_march.csv", "--map", "Reach=phone", "--map", "Colour=custom:colour:text"]] shows [r#""missing_identifier":1"#];
     // Reading: header row, encodings, delimiter. In the first of each, the file read as
     // detected gives another header or other text: the flag must reach both front ends.
@@ -105,6 +107,12 @@ differential! {
 // stores the list "Leads<U+202E>" where the command line stores "Leads\u{202e}". Once the
 // screen keeps the name itself, this line goes into `differential!` above:
 //     list_name_with_a_bidi_override: CHANGES ["--list", "Leads\u{202e}"] shows [];
+//
+// And by design for now (`session::Draft::refused`): a `--map` the file cannot take is
+// refused headless, while the wizard says so on File and, Enter after Enter, imports with
+// the mapping it has. Should the wizard hold the user on Map instead, this goes into
+// `refused!` below:
+//     refused_unknown_map_header: CHANGES ["--map", "Nope=phone"] on Map;
 
 /// Imports both front ends refuse before anything is written, one a line: `name: FILE
 /// [FLAGS…] on VIEW;`. The headless command exits with an error; the wizard, driven as in
