@@ -154,8 +154,7 @@ fn stages(c: &mut Criterion) {
     let mut g = c.benchmark_group("render");
     let (tx, _rx) = mpsc::channel();
     let store_dir = tempfile::tempdir().expect("a temporary directory");
-    let store =
-        rolodex::store::Store::open(&store_dir.path().join("r.redb")).map_err(|e| e.to_string());
+    let store = rolodex::store::Store::open(&store_dir.path().join("r.redb")).map_err(Into::into);
     let ctx = rolodex::tui::context::Ctx::new(
         rolodex::tui::theme::Theme::plain(),
         store,

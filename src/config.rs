@@ -36,6 +36,51 @@ pub struct Config {
     pub color: Option<bool>,
 }
 
+/// Why the user's config.toml cannot be used. Each message is one line that names the file,
+/// what is wrong and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: not UTF-8 text; save it as UTF-8", path = .path.display())]
+    NotUtf8 { path: PathBuf },
+    #[error("{path}: cannot read it ({source}); fix or delete it", path = .path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Not TOML, or a key or value TOML allows but the file may not hold.
+    #[error("{path}{at}: {message}; fix it or delete the file", path = .path.display(), at = .line.map(|n| format!(" (line {n})")).unwrap_or_default())]
+    Syntax {
+        path: PathBuf,
+        line: Option<usize>,
+        /// What the TOML reader said, on one line.
+        message: String,
+    },
+    #[error("{path}: {problem}", path = .path.display())]
+    Setting {
+        path: PathBuf,
+        problem: SettingError,
+    },
+}
+
+/// A setting that reads well but cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingError {
+    #[error("region = {0:?} is not a region with phone numbers; use a code such as US, GB or DE")]
+    Region(String),
+    #[error("max_failures: {0}")]
+    MaxFailures(ThresholdError),
+}
+
+/// Why a failure threshold (`max_failures`, `--max-failures`) is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ThresholdError {
+    /// Zero: a job that stops before its first row can never be resumed.
+    #[error("0 would stop every import before its first row; use a positive number of failed rows, or none for no limit")]
+    Zero,
+    #[error("{0:?}: use a positive number of failed rows, or none for no limit")]
+    NotANumber(String),
+}
+
 /// `max_failures`: a number of rows, or `"none"` for no limit.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(
@@ -50,23 +95,18 @@ pub enum Threshold {
 impl Threshold {
     /// The limit in failed rows, `u64::MAX` for none; zero is refused, since a job that
     /// stops before its first row can never be resumed.
-    pub fn rows(&self) -> Result<u64, String> {
+    pub fn rows(&self) -> Result<u64, ThresholdError> {
         match self {
-            Threshold::Rows(0) => Err(MAX_FAILURES_ZERO.into()),
+            Threshold::Rows(0) => Err(ThresholdError::Zero),
             Threshold::Rows(n) => Ok(*n),
             Threshold::Word(word) if word.trim().eq_ignore_ascii_case("none") => Ok(u64::MAX),
-            Threshold::Word(word) => Err(format!(
-                "{word:?}: use a positive number of failed rows, or none for no limit"
-            )),
+            Threshold::Word(word) => Err(ThresholdError::NotANumber(word.clone())),
         }
     }
 }
 
-const MAX_FAILURES_ZERO: &str =
-    "0 would stop every import before its first row; use a positive number of failed rows, or none for no limit";
-
 /// `--max-failures N|none`, read as `max_failures` in config.toml is.
-pub fn parse_max_failures(text: &str) -> Result<u64, String> {
+pub fn parse_max_failures(text: &str) -> Result<u64, ThresholdError> {
     match text.trim().parse::<u64>() {
         Ok(n) => Threshold::Rows(n),
         Err(_) => Threshold::Word(text.to_string()),
@@ -83,46 +123,48 @@ impl Config {
 
     /// The user's file, or the built-in defaults when there is none. The error is one line
     /// that names the file, what is wrong and what to do.
-    pub fn load() -> Result<Config, String> {
+    pub fn load() -> Result<Config, ConfigError> {
         match Config::path() {
             Some(path) => Config::read(&path),
             None => Ok(Config::default()),
         }
     }
 
-    pub fn read(path: &Path) -> Result<Config, String> {
-        let shown = path.display();
+    pub fn read(path: &Path) -> Result<Config, ConfigError> {
+        let path_buf = || path.to_path_buf();
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                return Err(format!("{shown}: not UTF-8 text; save it as UTF-8"))
+                return Err(ConfigError::NotUtf8 { path: path_buf() })
             }
-            Err(e) => return Err(format!("{shown}: cannot read it ({e}); fix or delete it")),
+            Err(source) => {
+                return Err(ConfigError::Unreadable {
+                    path: path_buf(),
+                    source,
+                })
+            }
         };
-        let config: Config = toml::from_str(&text).map_err(|e| {
-            let at = error_line(&text, &e)
-                .map(|n| format!(" (line {n})"))
-                .unwrap_or_default();
-            format!(
-                "{shown}{at}: {}; fix it or delete the file",
-                e.message().trim_end_matches('\n').replace('\n', " ")
-            )
+        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+            path: path_buf(),
+            line: error_line(&text, &e),
+            message: e.message().trim_end_matches('\n').replace('\n', " "),
         })?;
-        config.check().map_err(|e| format!("{shown}: {e}"))?;
+        config.check().map_err(|problem| ConfigError::Setting {
+            path: path_buf(),
+            problem,
+        })?;
         Ok(config)
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), SettingError> {
         if let Some(region) = &self.region {
             if parse_region(region).is_none() {
-                return Err(format!(
-                    "region = {region:?} is not a region with phone numbers; use a code such as US, GB or DE"
-                ));
+                return Err(SettingError::Region(region.clone()));
             }
         }
         if let Some(threshold) = &self.max_failures {
-            threshold.rows().map_err(|e| format!("max_failures: {e}"))?;
+            threshold.rows().map_err(SettingError::MaxFailures)?;
         }
         Ok(())
     }
@@ -183,11 +225,12 @@ fn error_line(text: &str, error: &toml::de::Error) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// The file's settings, or the message the user would read.
     fn read(text: &str) -> Result<Config, String> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         std::fs::write(&path, text).unwrap();
-        Config::read(&path)
+        Config::read(&path).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -216,13 +259,19 @@ mod tests {
         assert_eq!(parse_max_failures("250"), Ok(250));
         assert_eq!(parse_max_failures("none"), Ok(u64::MAX));
         assert_eq!(parse_max_failures("None"), Ok(u64::MAX));
-        assert!(parse_max_failures("0")
+        assert_eq!(parse_max_failures("0"), Err(ThresholdError::Zero));
+        assert_eq!(
+            parse_max_failures("0").unwrap_err().to_string(),
+            "0 would stop every import before its first row; use a positive number of failed rows, or none for no limit"
+        );
+        assert_eq!(
+            parse_max_failures("-3").unwrap_err().to_string(),
+            "\"-3\": use a positive number of failed rows, or none for no limit"
+        );
+        assert!(parse_max_failures("lots")
             .unwrap_err()
-            .starts_with("0 would stop every import"));
-        assert!(parse_max_failures("-3")
-            .unwrap_err()
-            .contains("positive number"));
-        assert!(parse_max_failures("lots").unwrap_err().contains("or none"));
+            .to_string()
+            .contains("or none"));
     }
 
     #[test]
@@ -246,7 +295,10 @@ mod tests {
         assert!(err.contains("config.toml (line 3)"), "{err}");
 
         let err = read("region = \"ZZ\"\n").unwrap_err();
-        assert!(err.contains("\"ZZ\" is not a region"), "{err}");
+        assert!(
+            err.ends_with("config.toml: region = \"ZZ\" is not a region with phone numbers; use a code such as US, GB or DE"),
+            "{err}"
+        );
         let err = read("max_failures = \"lots\"\n").unwrap_err();
         assert!(err.contains("or none for no limit"), "{err}");
         let err = read("max_failures = 0\n").unwrap_err();

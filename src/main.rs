@@ -1,4 +1,7 @@
+use std::io::Write;
+
 use clap::Parser;
+use rolodex::engine::text::sanitize_for_terminal;
 
 /// mimalloc: rows are allocated by the reader and checker threads and freed by the writer,
 /// which glibc's allocator handles poorly.
@@ -34,5 +37,17 @@ fn main() {
             libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, purge_delay_ms(&cli) as _);
         }
     }
-    std::process::exit(rolodex::cli::run(cli));
+    // Every command's error is said here, once; an outcome's results are printed already.
+    let status = match rolodex::cli::run(cli) {
+        Ok(outcome) => outcome.exit_status(),
+        Err(error) => {
+            // Never failing: after SIGHUP there may be no terminal to write to.
+            let mut stderr = std::io::stderr().lock();
+            for line in error.lines() {
+                let _ = writeln!(stderr, "rolodex: {}", sanitize_for_terminal(&line));
+            }
+            error.exit_status()
+        }
+    };
+    std::process::exit(status);
 }

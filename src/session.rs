@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::engine::mapping::{header_signature, CustomKind, MapSource, Mapping};
+use crate::engine::mapping::{header_signature, CustomKind, MapSource, Mapping, MappingError};
 use crate::engine::plan::NO_CONSENT_COLUMN;
 use crate::engine::plan::{
     consent_column_for, Identifier, ImportOptions, ImportPlan, Purpose, Requirement,
@@ -70,8 +70,8 @@ impl ImportRequest {
 #[derive(Debug, thiserror::Error)]
 pub enum DraftError {
     /// A `--map` override, or the type a stored custom field already has.
-    #[error("{0}")]
-    Mapping(String),
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
     #[error("{file}: no column is mapped to {field} (required by the {requirement} requirement); map one with --map 'COLUMN=FIELD'; nothing was written")]
     Unmapped {
         file: String,
@@ -82,8 +82,8 @@ pub enum DraftError {
     IdNeedsUpdate,
     /// The plan's values do not make a validator (a region, a consent column not in the
     /// file, …).
-    #[error("{0}")]
-    Plan(String),
+    #[error(transparent)]
+    Plan(#[from] crate::engine::validate::PlanError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -121,7 +121,7 @@ pub struct Draft {
     pub consent: ConsentChoice,
     /// The first `--map` override or stored field type that could not be applied. The
     /// command line refuses the import; the wizard says it and lets the user map by hand.
-    pub refused: Option<String>,
+    pub refused: Option<MappingError>,
 }
 
 impl Draft {

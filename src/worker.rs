@@ -193,7 +193,7 @@ fn run(
                     if watch.changed() {
                         return Err(NotYet::FileChanged);
                     }
-                    let sum = checked.map_err(NotYet::Unusable)?;
+                    let sum = checked.map_err(|e| NotYet::Unusable(e.to_string()))?;
                     if expected.is_empty() {
                         // No batch was committed before: the file is the job's from now on.
                         job.size = watch.size().unwrap_or(source.info.size);
@@ -283,17 +283,25 @@ fn with_check<R>(source: &Source, stop: &AtomicBool, work: impl FnOnce(&mut Veri
     std::thread::scope(|scope| work(&mut Verify::start(scope, source, stop)))
 }
 
-const CANCELLED: &str = "the import was cancelled before it started; nothing was written";
+/// Why the whole-file check beside the first batch gave no checksum.
+#[derive(Debug, Clone, thiserror::Error)]
+enum CheckFailed {
+    /// Given up on a cancel.
+    #[error("the import was cancelled before it started; nothing was written")]
+    Cancelled,
+    /// The file cannot be imported (shared: the check's answer is read more than once).
+    #[error(transparent)]
+    Unusable(Arc<EngineError>),
+}
 
-/// The whole-file check beside the first batch: the file's checksum, or why the file cannot
-/// be imported (or that the check was given up on a cancel).
-type Checked = Result<String, String>;
+/// The whole-file check beside the first batch: the file's checksum, or why there is none.
+type Checked = Result<String, CheckFailed>;
 
 fn check(source: &Source, stop: &AtomicBool) -> Checked {
     match source.verify_until(stop) {
         Ok(Some((sum, _))) => Ok(sum),
-        Ok(None) => Err(CANCELLED.into()),
-        Err(e) => Err(e.to_string()),
+        Ok(None) => Err(CheckFailed::Cancelled),
+        Err(e) => Err(CheckFailed::Unusable(Arc::new(e))),
     }
 }
 
@@ -321,10 +329,13 @@ impl<'scope> Verify<'scope> {
 
     /// Waits for the check to end.
     fn checksum(&mut self) -> Checked {
-        let checked = match std::mem::replace(self, Verify::Done(Err(String::new()))) {
-            Verify::Running(handle) => handle
-                .join()
-                .unwrap_or_else(|_| Err("the whole-file check stopped unexpectedly".into())),
+        // The placeholder is replaced below, once the answer is in hand.
+        let checked = match std::mem::replace(self, Verify::Done(Err(CheckFailed::Cancelled))) {
+            Verify::Running(handle) => handle.join().unwrap_or_else(|_| {
+                Err(CheckFailed::Unusable(Arc::new(EngineError::Interrupted(
+                    "the whole-file check",
+                ))))
+            }),
             Verify::Done(checked) => checked,
         };
         *self = Verify::Done(checked.clone());
@@ -426,7 +437,7 @@ impl<'a> Feed<'a> {
         events: &'a Sender<WorkerEvent>,
         cancel: &'a Cancel,
     ) -> Result<Feed<'a>, StoreError> {
-        let validator = Validator::new(plan, source.header()).map_err(EngineError::Mapping)?;
+        let validator = Validator::new(plan, source.header()).map_err(EngineError::from)?;
         Ok(Feed {
             rows: CheckedRows::start(
                 source,
@@ -546,6 +557,32 @@ impl Watch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_whole_file_check_says_why_it_gave_no_checksum() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv");
+        let mut text = String::from("Name,Phone\n");
+        for n in 0..5000 {
+            text.push_str(&format!("P{n},+1212555{:04}\n", n % 10_000));
+        }
+        std::fs::write(&path, text).unwrap();
+        let source = Source::open(&path, &Default::default()).unwrap();
+        assert!(check(&source, &AtomicBool::new(false)).is_ok());
+        let given_up = check(&source, &AtomicBool::new(true)).unwrap_err();
+        assert!(matches!(given_up, CheckFailed::Cancelled));
+        assert_eq!(
+            given_up.to_string(),
+            "the import was cancelled before it started; nothing was written"
+        );
+        std::fs::remove_file(&path).unwrap();
+        let gone = check(&source, &AtomicBool::new(false)).unwrap_err();
+        assert!(matches!(gone, CheckFailed::Unusable(_)));
+        assert_eq!(
+            gone.to_string(),
+            format!("{}: no such file; check the path", path.display())
+        );
+    }
 
     #[test]
     fn a_file_truncated_appended_or_replaced_is_seen_to_change() {

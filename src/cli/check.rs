@@ -5,28 +5,19 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::jobs::{open_store, store_fail, store_path};
+use super::db::{no_store_path, open_store, store_path};
 use super::output::{self, Human};
-use super::EXIT_UNUSABLE;
+use super::{CliError, Outcome};
 use crate::engine::text::sanitize_for_terminal as clean;
 use crate::store::check::{open_for_check, Pages};
 use crate::store::Access;
 
 /// `rolodex check [--json]`: exit 0 when the store is intact, 1 when anything is damaged
 /// (one line per problem, by contact or job) or the store cannot be checked.
-pub fn check(json: bool, db: Option<&Path>) -> i32 {
-    let Some(path) = store_path(db) else {
-        eprintln!("rolodex: no data directory for the store; give one with --db PATH");
-        return EXIT_UNUSABLE;
-    };
-    let (store, pages) = match open_for_check(&path) {
-        Ok(opened) => opened,
-        Err(e) => return store_fail(&e),
-    };
-    let mut report = match store.check() {
-        Ok(r) => r,
-        Err(e) => return store_fail(&e),
-    };
+pub fn check(json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
+    let path = store_path(db).ok_or_else(no_store_path)?;
+    let (store, pages) = open_for_check(&path)?;
+    let mut report = store.check()?;
     report.pages = pages;
     let intact = report.intact();
     if json {
@@ -67,23 +58,17 @@ pub fn check(json: bool, db: Option<&Path>) -> i32 {
             ));
         }
     }
-    if intact {
-        0
+    Ok(if intact {
+        Outcome::Done
     } else {
-        EXIT_UNUSABLE
-    }
+        Outcome::Damaged
+    })
 }
 
 /// `rolodex backup PATH [--json]`: a consistent copy, while readers and an import run.
-pub fn backup(to: &Path, json: bool, db: Option<&Path>) -> i32 {
-    let store = match open_store(db, Access::Read) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let report = match store.backup(to) {
-        Ok(r) => r,
-        Err(e) => return store_fail(&e),
-    };
+pub fn backup(to: &Path, json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
+    let store = open_store(db, Access::Read)?;
+    let report = store.backup(to)?;
     if json {
         output::print_json(&report);
     } else {
@@ -96,5 +81,5 @@ pub fn backup(to: &Path, json: bool, db: Option<&Path>) -> i32 {
             clean(&report.path.display().to_string())
         ));
     }
-    0
+    Ok(Outcome::Done)
 }

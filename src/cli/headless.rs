@@ -6,8 +6,8 @@ use std::sync::atomic::AtomicBool;
 use serde_json::json;
 
 use super::output::{self, Human};
-use super::{ImportArgs, PreviewArgs, ReadArgs, EXIT_UNUSABLE, EXIT_USAGE};
-use crate::engine::outfile::{self, OutFile, OutfileError, Protected, Request};
+use super::{CliError, ImportArgs, Outcome, PreviewArgs, ReadArgs};
+use crate::engine::outfile::{self, OutFile, Protected, Request};
 use crate::engine::plan::{ImportOptions, ListTarget};
 use crate::engine::report::ReportFiles;
 use crate::engine::resolve::{issues_of, Decision};
@@ -15,8 +15,7 @@ use crate::engine::review::{
     phone_column_health, review, scan_date_columns, DateColumnReport, NoStore,
 };
 use crate::engine::source::{ReadOptions, Source};
-use crate::engine::text::sanitize_for_terminal;
-use crate::session::{Draft, DraftError, ImportRequest};
+use crate::session::{Draft, ImportRequest};
 use crate::store::{Store, StoreError};
 use std::path::Path;
 
@@ -29,21 +28,14 @@ pub fn read_options(args: &ReadArgs) -> ReadOptions {
 }
 
 /// `rolodex preview FILE`: how the file is read, and its first rows exactly as decoded.
-pub fn preview(args: &PreviewArgs) -> i32 {
-    let source = match Source::open(&args.file, &read_options(&args.read)) {
-        Ok(s) => s,
-        Err(e) => return output::fail(&e),
-    };
-    let mut rows = match source.rows() {
-        Ok(r) => r,
-        Err(e) => return output::fail(&e),
-    };
+pub fn preview(args: &PreviewArgs) -> Result<Outcome, CliError> {
+    let source = Source::open(&args.file, &read_options(&args.read))?;
+    let mut rows = source.rows()?;
     let mut shown = Vec::new();
     while shown.len() < args.rows {
-        match rows.next_row() {
-            Ok(Some(row)) => shown.push(row),
-            Ok(None) => break,
-            Err(e) => return output::fail(&e),
+        match rows.next_row()? {
+            Some(row) => shown.push(row),
+            None => break,
         }
     }
     let info = &source.info;
@@ -74,7 +66,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
             out.line(&format!("{} blank row(s) skipped", rows.blank_rows()));
         }
     }
-    0
+    Ok(Outcome::Done)
 }
 
 /// The options the flags describe, on top of `defaults` (the user's config.toml): a flag
@@ -125,31 +117,21 @@ pub struct Prepared {
 /// does), with the checks every import needs before it reads a row: the mapping satisfies
 /// the requirement, the options make sense, the date columns' order is decided (reading
 /// the date columns through, when there are any). The store is read, never created.
-/// Errors are printed; the exit status returned.
-pub fn prepare(args: &ImportArgs, db: Option<&Path>) -> Result<Prepared, i32> {
+pub fn prepare(args: &ImportArgs, db: Option<&Path>) -> Result<Prepared, CliError> {
     let config = super::load_config()?;
     let request = request_from_args(args, &config.import_defaults());
-    let source = Source::open(&args.file, &request.read).map_err(|e| output::fail(&e))?;
-    let store = match super::jobs::store_path(db) {
+    let source = Source::open(&args.file, &request.read)?;
+    let store = match super::db::store_path(db) {
         Some(path) => match Store::open_read_only(&path) {
             Ok(s) => Some(s),
             Err(StoreError::Missing(_)) => None,
-            Err(e) => return Err(super::jobs::store_fail(&e)),
+            Err(e) => return Err(e.into()),
         },
         None => None,
     };
-    let fail = |e: DraftError| {
-        eprintln!("rolodex: {}", sanitize_for_terminal(&e.to_string()));
-        match e {
-            DraftError::Store(_) => EXIT_UNUSABLE,
-            e if e.is_usage() => EXIT_USAGE,
-            _ => EXIT_UNUSABLE,
-        }
-    };
-    let mut draft = Draft::new(&source, &request, store.as_ref()).map_err(fail)?;
-    draft.check(source.header()).map_err(fail)?;
-    let (orders, dates) =
-        scan_date_columns(&source, &draft.plan.mapping).map_err(|e| output::fail(&e))?;
+    let mut draft = Draft::new(&source, &request, store.as_ref())?;
+    draft.check(source.header())?;
+    let (orders, dates) = scan_date_columns(&source, &draft.plan.mapping)?;
     draft.plan.date_orders = orders;
     Ok(Prepared {
         source,
@@ -165,59 +147,34 @@ pub fn prepare(args: &ImportArgs, db: Option<&Path>) -> Result<Prepared, i32> {
 pub fn open_report_files(
     args: &ImportArgs,
     db: Option<&std::path::Path>,
-) -> Result<(Option<OutFile>, Option<OutFile>), i32> {
+) -> Result<(Option<OutFile>, Option<OutFile>), CliError> {
     let mut protected = Protected::new().input(&args.file);
-    if let Some(store) = super::jobs::store_path(db) {
+    if let Some(store) = super::db::store_path(db) {
         protected = protected.store(&store);
     }
     let requests: Vec<Request> = [("--report", &args.report), ("--errors", &args.errors)]
         .into_iter()
         .filter_map(|(label, path)| path.as_deref().map(|path| Request { label, path }))
         .collect();
-    let mut opened = outfile::open_all(&requests, &protected)
-        .map_err(|e| report_fail(&e, "nothing was written"))?
-        .into_iter();
+    let mut opened = outfile::open_all(&requests, &protected)?.into_iter();
     let report = args.report.as_ref().and_then(|_| opened.next());
     let errors = args.errors.as_ref().and_then(|_| opened.next());
     Ok((report, errors))
 }
 
-/// Says why an output file was refused or failed, and `outcome` (what that left); the exit
-/// status: bad usage for a path that cannot be used, else the file could not be used.
-pub fn report_fail(e: &OutfileError, outcome: &str) -> i32 {
-    eprintln!(
-        "rolodex: {}; {outcome}",
-        sanitize_for_terminal(&e.to_string())
-    );
-    if e.is_bad_path() {
-        EXIT_USAGE
-    } else {
-        EXIT_UNUSABLE
-    }
-}
-
 /// `rolodex import FILE --dry-run`: the whole review, writing nothing but the optional
 /// report files.
-pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
+pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcome, CliError> {
     // Before the file is read through: a mistyped path fails at once.
-    let (report, errors) = match open_report_files(args, db) {
-        Ok(f) => f,
-        Err(code) => return code,
-    };
+    let (report, errors) = open_report_files(args, db)?;
     let Prepared {
         source,
         draft,
         dates: date_reports,
         store,
-    } = match prepare(args, db) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    } = prepare(args, db)?;
     let plan = &draft.plan;
-    let mut files = match ReportFiles::new(source.header(), report, errors) {
-        Ok(f) => f,
-        Err(e) => return report_fail(&e, "nothing was written"),
-    };
+    let mut files = ReportFiles::new(source.header(), report, errors)?;
     let cancel = AtomicBool::new(false);
     let bar = output::progress_bar(source.info.approx_rows, "reviewing");
     // A report that cannot be written stops the review; its error is said, not the input's.
@@ -243,10 +200,7 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
     };
     // Against the store when there is one (to count updates and duplicates of stored
     // contacts); a dry run never creates a store.
-    let lookup = match store.as_ref().map(|s| s.lookup()).transpose() {
-        Ok(l) => l,
-        Err(e) => return super::jobs::store_fail(&e),
-    };
+    let lookup = store.as_ref().map(|s| s.lookup()).transpose()?;
     // The phone-column health check reads the first rows with a phone library of its own,
     // whose patterns take tens of milliseconds to compile: beside the review, not before.
     let health_check = || phone_column_health(&source, &plan.mapping, &plan.options.region);
@@ -260,8 +214,8 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
         };
         let health = match beside {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
-                Err(crate::engine::EngineError::Mapping(
-                    "the phone-column check stopped unexpectedly".into(),
+                Err(crate::engine::EngineError::Interrupted(
+                    "the phone-column check",
                 ))
             }),
             Err(_) => health_check(),
@@ -271,20 +225,12 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let health = match health {
-        Ok(h) => h,
-        Err(e) => return output::fail(&e),
-    };
+    let health = health?;
     if let Some(e) = write_failed {
-        return report_fail(&e, "nothing was written");
+        return Err(e.into());
     }
-    let mut result = match result {
-        Ok(r) => r,
-        Err(e) => return output::fail(&e),
-    };
-    if let Err(e) = files.finish() {
-        return report_fail(&e, "nothing was written");
-    }
+    let mut result = result?;
+    files.finish()?;
     result.date_columns = date_reports;
     if args.json {
         output::print_json(&output::review_json(plan, &source, &result, &health));
@@ -296,5 +242,5 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> i32 {
         out.consent_hint(plan, source.header());
         out.review(&result);
     }
-    0
+    Ok(Outcome::Done)
 }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::headless::Prepared;
 use super::output::{self, contact_json, Human};
 use super::signals::{self, say, StopSignal};
-use super::{ImportArgs, EXIT_FILE_CHANGED, EXIT_REPORT_UNWRITTEN, EXIT_UNUSABLE, EXIT_USAGE};
+use super::{CliError, ImportArgs, Outcome};
 use crate::engine::contact::Contact;
 use crate::engine::outfile::OutFile;
 use crate::engine::plan::import_tag;
@@ -23,32 +23,7 @@ use crate::store::jobs::{Job, JobStatus};
 use crate::store::{Access, Store, StoreError};
 use crate::worker::{spawn_new_import, spawn_resume, Cancel, NewImport, WorkerEvent, FILE_CHANGED};
 
-/// The store the command line uses: `--db`/`$ROLODEX_DB`, else the data directory.
-pub fn store_path(db: Option<&Path>) -> Option<PathBuf> {
-    db.map(Path::to_path_buf).or_else(Store::default_path)
-}
-
-/// Opens the store for `access`: read-only for the commands that only read (a missing store
-/// is an error then, and nothing is created), for writing for those that write (only an
-/// import creates the store).
-pub fn open_store(db: Option<&Path>, access: Access) -> Result<Store, i32> {
-    let Some(path) = store_path(db) else {
-        eprintln!("rolodex: no data directory for the store; give one with --db PATH");
-        return Err(EXIT_UNUSABLE);
-    };
-    let store = Store::open_for(&path, access).map_err(|e| store_fail(&e))?;
-    // A store this user may not write is opened read-only; a command that writes says so
-    // before it asks or reads anything.
-    if access != Access::Read && !store.is_writable() {
-        return Err(store_fail(&StoreError::ReadOnly(path)));
-    }
-    Ok(store)
-}
-
-pub fn store_fail(e: &StoreError) -> i32 {
-    eprintln!("rolodex: {}", clean(&e.to_string()));
-    EXIT_UNUSABLE
-}
+use super::db::{no_store_path, open_store, store_path};
 
 /// Names on stderr every damaged record a listing skipped (it never shows them as data).
 pub fn warn_damage(store: &Store) {
@@ -59,20 +34,16 @@ pub fn warn_damage(store: &Store) {
 }
 
 /// `rolodex import FILE --yes --consent-confirmed`: runs the import headless.
-pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
+pub fn import(args: &ImportArgs, db: Option<&Path>) -> Result<Outcome, CliError> {
     if !args.consent_confirmed {
-        eprintln!(
-            "rolodex: nothing was written: --yes needs --consent-confirmed, confirming that every contact in {} agreed to be contacted (TCPA)",
-            clean(&args.file.display().to_string())
-        );
-        return EXIT_USAGE;
+        return Err(CliError::Usage(format!(
+            "nothing was written: --yes needs --consent-confirmed, confirming that every contact in {} agreed to be contacted (TCPA)",
+            args.file.display()
+        )));
     }
     // Checked and opened before the store is: a report that cannot be written is found
     // before any contact is.
-    let report_files = match super::headless::open_report_files(args, db) {
-        Ok(f) => f,
-        Err(code) => return code,
-    };
+    let report_files = super::headless::open_report_files(args, db)?;
     // From here a signal stops the work at its next commit instead of killing the process.
     let cancel = Cancel::default();
     let signals = StopSignal::install(Some(cancel.shared()));
@@ -83,24 +54,16 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
         draft,
         store: reader,
         ..
-    } = match super::headless::prepare(args, db) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    } = super::headless::prepare(args, db)?;
     // The draft read the store; the import writes it (creating it if there is none).
     drop(reader);
     let plan = draft.plan;
-    let store = match open_store(db, Access::Create) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let store = open_store(db, Access::Create)?;
     let import_tag = plan
         .options
         .import_tag
         .then(|| import_tag(&args.file, chrono::Local::now()));
-    if let Some(code) = stopped_early(&signals) {
-        return code;
-    }
+    stopped_early(&signals)?;
     let approx_rows = source.info.approx_rows;
     let new = NewImport {
         source,
@@ -117,61 +80,46 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> i32 {
     )
 }
 
-/// The exit status when a signal came before anything was written (the work is not
-/// started then).
-fn stopped_early(signals: &StopSignal) -> Option<i32> {
-    let code = signals.exit_status()?;
-    say(&format!(
-        "stopped by {} before anything was written",
-        signals::name(signals.received()?)
-    ));
-    Some(code)
+/// Refuses to start the work when a signal came before anything was written.
+fn stopped_early(signals: &StopSignal) -> Result<(), CliError> {
+    match signals.received() {
+        Some(signal) => Err(CliError::StoppedEarly { signal }),
+        None => Ok(()),
+    }
 }
 
 /// `rolodex resume JOB`: finishes a job that was interrupted, stopped, cancelled or failed.
-pub fn resume(id: u64, json: bool, db: Option<&Path>) -> i32 {
+pub fn resume(id: u64, json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
     let cancel = Cancel::default();
     let signals = StopSignal::install(Some(cancel.shared()));
-    let store = match open_store(db, Access::Write) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let job = match store.job(id) {
-        Ok(j) => j,
-        Err(e) => return store_fail(&e),
-    };
+    let store = open_store(db, Access::Write)?;
+    let job = store.job(id)?;
     match (job.status, job.effective_status()) {
         (
             _,
             JobStatus::Interrupted | JobStatus::Cancelled | JobStatus::Stopped | JobStatus::Failed,
         ) if job.status != JobStatus::Reverting => {}
         (JobStatus::Reverting, _) => {
-            eprintln!(
-                "rolodex: job {id} was being reverted; `rolodex revert {id} --yes` finishes the revert (it cannot be resumed)"
-            );
-            return EXIT_UNUSABLE;
+            return Err(CliError::Unusable(format!(
+                "job {id} was being reverted; `rolodex revert {id} --yes` finishes the revert (it cannot be resumed)"
+            )));
         }
         (_, JobStatus::Checking | JobStatus::Running) => {
             let pid = job.owner.as_ref().map_or(0, |o| o.pid);
-            eprintln!(
-                "rolodex: job {id} is {} in process {pid}; wait for it to end, or stop it (Ctrl-C, or `kill {pid}`) and resume it then",
+            return Err(CliError::Unusable(format!(
+                "job {id} is {} in process {pid}; wait for it to end, or stop it (Ctrl-C, or `kill {pid}`) and resume it then",
                 job.status
-            );
-            return EXIT_UNUSABLE;
+            )));
         }
         (_, shown) => {
-            eprintln!("rolodex: job {id} is {shown}; there is nothing to resume");
-            return EXIT_UNUSABLE;
+            return Err(CliError::Unusable(format!(
+                "job {id} is {shown}; there is nothing to resume"
+            )));
         }
     }
     let path = PathBuf::from(&job.file);
-    let source = match Source::open(&path, &job.plan.read) {
-        Ok(s) => s,
-        Err(e) => return output::fail(&e),
-    };
-    if let Some(code) = stopped_early(&signals) {
-        return code;
-    }
+    let source = Source::open(&path, &job.plan.read)?;
+    stopped_early(&signals)?;
     // The worker records the job as checking, by this process, and commits the first batch
     // of this run only once it has found the file unchanged (reading it through beside
     // that batch).
@@ -196,17 +144,12 @@ fn run_worker(
     (cancel, signals): (Cancel, &StopSignal),
     approx_rows: u64,
     (json, (report, errors)): (bool, (Option<OutFile>, Option<OutFile>)),
-) -> i32 {
+) -> Result<Outcome, CliError> {
     let store = Arc::new(store);
     let (tx, rx) = mpsc::channel();
     let bar = output::progress_bar(approx_rows, "importing");
-    let handle = match spawn(Arc::clone(&store), tx, cancel) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("rolodex: cannot start the import: {e}");
-            return EXIT_UNUSABLE;
-        }
-    };
+    let handle = spawn(Arc::clone(&store), tx, cancel)
+        .map_err(|e| CliError::Unusable(format!("cannot start the import: {e}")))?;
     // The job's id once it is recorded, and the event that ended the run.
     let (mut id, mut ended) = (None, None);
     // Whether a batch was committed: from then on a failure is not "nothing written".
@@ -245,15 +188,15 @@ fn run_worker(
     let job = match ended {
         Some(WorkerEvent::Finished(job)) => *job,
         // Nothing was written: the reason is the whole message.
-        Some(WorkerEvent::NotStarted(e)) => {
-            say(&clean(&e));
-            return match (signals.exit_status(), id) {
-                (Some(code), Some(id)) => {
-                    say(&format!("`rolodex resume {id}` goes on with it"));
-                    code
-                }
-                _ => EXIT_UNUSABLE,
-            };
+        Some(WorkerEvent::NotStarted(reason)) => {
+            return Err(match (signals.received(), id) {
+                (Some(signal), Some(job)) => CliError::StoppedBeforeCommit {
+                    signal,
+                    job,
+                    reason,
+                },
+                _ => CliError::Unusable(reason),
+            });
         }
         Some(WorkerEvent::Failed(e)) => {
             let id = id.unwrap_or_default();
@@ -262,30 +205,27 @@ fn run_worker(
             } else {
                 "once the cause is fixed,"
             };
-            eprintln!(
-                "rolodex: job {id} stopped: {}; every batch written before is kept; {advice} `rolodex resume {id}` finishes it",
-                clean(&e)
+            let message = format!(
+                "job {id} stopped: {e}; every batch written before is kept; {advice} `rolodex resume {id}` finishes it"
             );
             // Exit 1 promises nothing was written; once a batch was, the job ran in part.
-            return if started {
-                super::EXIT_PARTLY_DONE
+            return Err(if started {
+                CliError::PartlyDone(message)
             } else {
-                EXIT_UNUSABLE
-            };
+                CliError::Unusable(message)
+            });
         }
         _ => {
             // The worker ended without a word (it panicked): batches it committed are
             // kept, so this is not "nothing written" once one was.
-            return match id.filter(|_| started) {
-                Some(id) => {
-                    eprintln!("rolodex: job {id} stopped unexpectedly; every batch written before is kept; `rolodex resume {id}` finishes it");
-                    super::EXIT_PARTLY_DONE
-                }
-                None => {
-                    eprintln!("rolodex: the import stopped without a result; nothing was written");
-                    EXIT_UNUSABLE
-                }
-            };
+            return Err(match id.filter(|_| started) {
+                Some(id) => CliError::PartlyDone(format!(
+                    "job {id} stopped unexpectedly; every batch written before is kept; `rolodex resume {id}` finishes it"
+                )),
+                None => CliError::Unusable(
+                    "the import stopped without a result; nothing was written".into(),
+                ),
+            });
         }
     };
     let written = if report.is_some() || errors.is_some() {
@@ -299,8 +239,10 @@ fn run_worker(
         let mut out = Human::stdout();
         out.job_summary(&job);
     }
+    // The job ran: its summary is its result, and a job that stopped short says under it
+    // why and how to go on (a note, not an error: the exit status tells a script).
     let id = job.id;
-    let code = match job.status {
+    let outcome = match job.status {
         JobStatus::Cancelled => {
             let by = signals
                 .received()
@@ -309,31 +251,32 @@ fn run_worker(
                 "job {id} was stopped by {by} after row {}: every batch committed is kept; `rolodex resume {id}` finishes it",
                 job.resume_after
             ));
-            signals.exit_status().unwrap_or(signals::EXIT_CANCELLED)
+            // A cancel no signal is known to have made exits as Ctrl-C's would.
+            Outcome::Stopped {
+                signal: signals.received().unwrap_or(signal_hook::consts::SIGINT),
+            }
         }
         JobStatus::Stopped if job.reason.as_deref() == Some(FILE_CHANGED) => {
             say(&format!(
                 "job {id} stopped: {} changed while it was being imported; every batch committed before is kept (`rolodex revert {id}` undoes them); put the original file back and `rolodex resume {id}` finishes it",
                 clean(&job.file)
             ));
-            EXIT_FILE_CHANGED
+            Outcome::PartlyDone
         }
         // The failure threshold ended it before the file did: a script must not take it
         // for a finished import (the summary says how many rows were left and how to go on).
-        JobStatus::Stopped => super::EXIT_PARTLY_DONE,
-        _ => 0,
+        JobStatus::Stopped => Outcome::PartlyDone,
+        _ => Outcome::Done,
     };
     // The job is in the store whatever happened to its files: not "nothing written" (1).
-    if let Err(e) = written {
-        eprintln!(
-            "rolodex: job {id} finished, but {}; get it from the store with `rolodex show {id} --csv > FILE` (results) or `rolodex show {id} --failed --csv > FILE` (errors)",
-            clean(&e.to_string())
-        );
-        if code == 0 {
-            return EXIT_REPORT_UNWRITTEN;
-        }
+    match written {
+        Ok(()) => Ok(outcome),
+        Err(error) => Err(CliError::ReportUnwritten {
+            job: id,
+            error,
+            after: outcome,
+        }),
     }
-    code
 }
 
 /// A job as SPEC §9's JSON.
@@ -362,24 +305,18 @@ pub fn job_json(job: &Job) -> Value {
 }
 
 /// `rolodex history [--json]`.
-pub fn history(json: bool, db: Option<&Path>) -> i32 {
-    let store = match open_store(db, Access::Read) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let jobs = match store.jobs() {
-        Ok(j) => j,
-        Err(e) => return store_fail(&e),
-    };
+pub fn history(json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
+    let store = open_store(db, Access::Read)?;
+    let jobs = store.jobs()?;
     warn_damage(&store);
     if json {
         output::print_json(&jobs.iter().map(job_json).collect::<Vec<_>>());
-        return 0;
+        return Ok(Outcome::Done);
     }
     let mut out = Human::stdout();
     if jobs.is_empty() {
         out.line("No imports yet. Start one with: rolodex import FILE");
-        return 0;
+        return Ok(Outcome::Done);
     }
     out.line(&format!(
         "{:>4}  {:<22} {:<19} {:>8} {:>8} {:>8} {:>8}  file",
@@ -402,19 +339,13 @@ pub fn history(json: bool, db: Option<&Path>) -> i32 {
             out.line(&format!("      {}", clean(&note)));
         }
     }
-    0
+    Ok(Outcome::Done)
 }
 
 /// `rolodex show JOB [--failed] [--csv]`.
-pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> i32 {
-    let store = match open_store(db, Access::Read) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let job = match store.job(id) {
-        Ok(j) => j,
-        Err(e) => return store_fail(&e),
-    };
+pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
+    let store = open_store(db, Access::Read)?;
+    let job = store.job(id)?;
     let stdout = std::io::stdout();
     let result = if csv {
         let terminal = output::stdout_is_terminal();
@@ -507,36 +438,32 @@ pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> i32 {
         })
     };
     warn_damage(&store);
-    match result {
-        Ok(()) => 0,
-        Err(e) => store_fail(&e),
-    }
+    result?;
+    Ok(Outcome::Done)
 }
 
 /// `rolodex revert JOB [--yes] [--force]`.
-pub fn revert(id: u64, yes: bool, force: bool, json: bool, db: Option<&Path>) -> i32 {
-    let store = match open_store(db, Access::Write) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let job = match store.job(id) {
-        Ok(j) => j,
-        Err(e) => return store_fail(&e),
-    };
+pub fn revert(
+    id: u64,
+    yes: bool,
+    force: bool,
+    json: bool,
+    db: Option<&Path>,
+) -> Result<Outcome, CliError> {
+    let store = open_store(db, Access::Write)?;
+    let job = store.job(id)?;
     let left = job.revert_conflicts.len();
     if job.status == JobStatus::Reverted && left > 0 && !force {
-        eprintln!(
-            "rolodex: job {id} is reverted, except {left} contacts left as they are because a later job matched them; `rolodex revert {id} --force` reverts them too"
-        );
-        return EXIT_UNUSABLE;
+        return Err(CliError::Unusable(format!(
+            "job {id} is reverted, except {left} contacts left as they are because a later job matched them; `rolodex revert {id} --force` reverts them too"
+        )));
     }
-    if let Err(code) = refuse_damaged_revert(&store, id) {
-        return code;
-    }
+    refuse_damaged_revert(&store, id)?;
     if !yes {
         if !std::io::stdin().is_terminal() {
-            eprintln!("rolodex: revert asks before changing contacts; add --yes to revert job {id} without asking");
-            return EXIT_USAGE;
+            return Err(CliError::Usage(format!(
+                "revert asks before changing contacts; add --yes to revert job {id} without asking"
+            )));
         }
         let question = if job.status == JobStatus::Reverted {
             format!("Revert the {left} contacts job {id} left because a later job matched them? Those jobs' rows will name contacts deleted or restored. [y/N] ")
@@ -559,56 +486,44 @@ pub fn revert(id: u64, yes: bool, force: bool, json: bool, db: Option<&Path>) ->
         let _ = std::io::stdin().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
             eprintln!("Nothing was changed.");
-            return 0;
+            return Ok(Outcome::Done);
         }
     }
     // After the question: until then Ctrl-C ends the process with nothing changed.
     let stop = Cancel::default();
     let signals = StopSignal::install(Some(stop.shared()));
-    let report = match store.revert_job_until(id, force, &mut |_| {}, stop.flag()) {
-        Ok(r) => r,
-        Err(e) => {
-            let code = store_fail(&e);
-            return match signals.received() {
-                Some(signal) => {
-                    say(&format!("stopped by {}", signals::name(signal)));
-                    signals.exit_status().unwrap_or(code)
-                }
-                None => code,
-            };
-        }
-    };
+    let report = store
+        .revert_job_until(id, force, &mut |_| {}, stop.flag())
+        .map_err(|error| match signals.received() {
+            Some(signal) => CliError::RevertStopped { signal, error },
+            None => error.into(),
+        })?;
     if json {
         output::print_json(&report);
     } else {
         Human::stdout().line(&report.describe());
     }
-    0
+    Ok(Outcome::Done)
 }
 
 /// A revert meeting a damaged contact (or a damaged record of one from before the job)
 /// could not undo it faithfully: it is refused before anything changes, naming each.
-fn refuse_damaged_revert(store: &Store, id: u64) -> Result<(), i32> {
-    let damaged = store.damaged_for_revert(id).map_err(|e| store_fail(&e))?;
+fn refuse_damaged_revert(store: &Store, id: u64) -> Result<(), CliError> {
+    let damaged = store.damaged_for_revert(id)?;
     if damaged.is_empty() {
         return Ok(());
     }
-    for e in &damaged {
-        eprintln!("rolodex: {}", clean(&e.to_string()));
-    }
-    eprintln!(
-        "rolodex: job {id} was not reverted: {} damaged record(s) above; nothing was changed",
-        damaged.len()
-    );
-    Err(EXIT_UNUSABLE)
+    Err(CliError::DamagedRevert { job: id, damaged })
 }
 
 /// `rolodex contacts [--json|--csv] [--search TEXT]`.
-pub fn contacts(json: bool, csv: bool, search: Option<&str>, db: Option<&Path>) -> i32 {
-    let store = match open_store(db, Access::Read) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+pub fn contacts(
+    json: bool,
+    csv: bool,
+    search: Option<&str>,
+    db: Option<&Path>,
+) -> Result<Outcome, CliError> {
+    let store = open_store(db, Access::Read)?;
     // Streamed from one read snapshot: the first line is out at once however large the
     // store, and memory holds one contact (a reader beside a running import answers).
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -669,17 +584,14 @@ pub fn contacts(json: bool, csv: bool, search: Option<&str>, db: Option<&Path>) 
     let flushed = ended.and_then(|()| out.flush());
     drop((out, csv_out));
     warn_damage(&store);
-    if let Err(e) = listed {
-        return store_fail(&e);
-    }
+    listed?;
     match failed.map_or(flushed, Err) {
         // `rolodex contacts | head`: the reader has what it wanted.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
-        Err(e) => {
-            eprintln!("rolodex: cannot write the contacts: {e}");
-            EXIT_UNUSABLE
-        }
-        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Outcome::Done),
+        Err(e) => Err(CliError::Unusable(format!(
+            "cannot write the contacts: {e}"
+        ))),
+        Ok(()) => Ok(Outcome::Done),
     }
 }
 

@@ -2,6 +2,8 @@
 //! engine and the store; this module turns flags into a plan and results into output.
 
 pub mod check;
+pub mod db;
+pub mod error;
 pub mod headless;
 pub mod jobs;
 pub mod output;
@@ -16,17 +18,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::engine::plan::Requirement;
 use crate::engine::plan::{DialMode, Identifier, Purpose};
 
-/// Exit status for a file or store that could not be used.
-pub const EXIT_UNUSABLE: i32 = 1;
-/// Exit status for bad usage (clap uses it too).
-pub const EXIT_USAGE: i32 = 2;
-/// Exit status for a job that ran (it is in the store) but did not do all it was asked:
-/// stopped part way because its file changed under it (the rows committed before are kept;
-/// resume it on the original file, or revert it), or its `--report`/`--errors` file could
-/// not be written afterwards. stderr says which, and what to do.
-pub const EXIT_PARTLY_DONE: i32 = 3;
-pub const EXIT_FILE_CHANGED: i32 = EXIT_PARTLY_DONE;
-pub const EXIT_REPORT_UNWRITTEN: i32 = EXIT_PARTLY_DONE;
+pub use error::{CliError, Outcome, EXIT_PARTLY_DONE, EXIT_UNUSABLE, EXIT_USAGE};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -241,50 +233,34 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
     }
 }
 
-/// The user's config.toml, or the exit status after saying what is wrong with it.
-pub fn load_config() -> Result<crate::config::Config, i32> {
-    crate::config::Config::load().map_err(|e| {
-        eprintln!(
-            "rolodex: {}",
-            crate::engine::text::sanitize_for_terminal(&e)
-        );
-        EXIT_UNUSABLE
-    })
+/// The user's config.toml, or what is wrong with it.
+pub fn load_config() -> Result<crate::config::Config, CliError> {
+    Ok(crate::config::Config::load()?)
 }
 
 /// The wizard draws on the terminal and reads keys from it: from cron, CI or `ssh` without
 /// `-t` there is none, which is bad usage (said before any store is opened), not a crash.
-fn wizard_has_a_terminal() -> Result<(), i32> {
+fn wizard_has_a_terminal() -> Result<(), CliError> {
     use std::io::IsTerminal;
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         return Ok(());
     }
-    eprintln!(
-        "rolodex: the wizard needs a terminal, and standard input or output is not one; without it, run `rolodex import FILE --yes --consent-confirmed` or `rolodex import FILE --dry-run`"
-    );
-    Err(EXIT_USAGE)
+    Err(CliError::Usage(
+        "the wizard needs a terminal, and standard input or output is not one; without it, run `rolodex import FILE --yes --consent-confirmed` or `rolodex import FILE --dry-run`".into(),
+    ))
 }
 
 /// Opens the wizard, on the file of `import FILE` when given: the flags and the config decide
 /// where it starts (`tui::Launch`), exactly as they decide a headless import's plan.
-fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> i32 {
+fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<Outcome, CliError> {
     if let Some(args) = import {
         // A file that does not exist is a usage problem, reported before the screen opens.
         if !args.file.exists() {
-            eprintln!(
-                "rolodex: {}: no such file; check the path",
-                crate::engine::text::sanitize_for_terminal(&args.file.display().to_string())
-            );
-            return EXIT_UNUSABLE;
+            return Err(crate::engine::EngineError::NotFound(args.file.clone()).into());
         }
     }
-    if let Err(code) = wizard_has_a_terminal() {
-        return code;
-    }
-    let config = match load_config() {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    wizard_has_a_terminal()?;
+    let config = load_config()?;
     let defaults = config.import_defaults();
     let request = match import {
         Some(args) => headless::request_from_args(args, &defaults),
@@ -294,23 +270,20 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> i32 {
         },
     };
     let launch = crate::tui::Launch {
-        store_path: jobs::store_path(db),
+        store_path: db::store_path(db),
         request,
         color: config.color(),
         bell: config.bell(),
     };
-    match crate::tui::run(launch) {
-        Ok(None) => 0,
-        Ok(Some(signal)) => 128 + signal,
-        Err(e) => {
-            eprintln!("rolodex: {e}");
-            EXIT_UNUSABLE
-        }
-    }
+    Ok(match crate::tui::run(launch)? {
+        None => Outcome::Done,
+        Some(signal) => Outcome::Stopped { signal },
+    })
 }
 
-/// Runs the parsed command line; returns the process exit status.
-pub fn run(cli: Cli) -> i32 {
+/// Runs the parsed command line: how it ended, or why it could not do what it was asked
+/// (`main` says that, once, and exits with its status).
+pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     let db = cli.db.as_deref();
     match cli.command {
         Some(Command::Preview(args)) => headless::preview(&args),
@@ -337,7 +310,7 @@ pub fn run(cli: Cli) -> i32 {
                 "rolodex",
                 &mut std::io::stdout(),
             );
-            0
+            Ok(Outcome::Done)
         }
         Some(Command::Import(args)) => {
             if args.dry_run {

@@ -10,19 +10,11 @@ use std::io::{IsTerminal, Write};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
-use super::EXIT_UNUSABLE;
 use crate::engine::mapping::{MapSource, Mapping, Target};
 use crate::engine::plan::ImportPlan;
 use crate::engine::review::{ColumnHealth, Review};
 use crate::engine::source::{FileInfo, Source};
 use crate::engine::text::sanitize_for_terminal as clean;
-use crate::engine::EngineError;
-
-/// Prints a file error as one line on stderr; returns exit status 1.
-pub fn fail(error: &EngineError) -> i32 {
-    eprintln!("rolodex: {}", clean(&error.to_string()));
-    EXIT_UNUSABLE
-}
 
 /// Prints JSON on stdout: exact for a file or a pipe, every string (and key) shown as
 /// `sanitize_for_terminal` shows it when stdout is a terminal.

@@ -16,9 +16,6 @@ pub const STOPPING: [i32; 3] = [SIGINT, SIGTERM, SIGHUP];
 /// Exit status after a second SIGINT: 128 + SIGINT, as a shell reports it.
 const EXIT_AT_ONCE: i32 = 128 + SIGINT;
 
-/// Exit status of a cancelled job when no signal is known to have cancelled it.
-pub const EXIT_CANCELLED: i32 = 128 + SIGINT;
-
 /// Which stop signal arrived, if one did.
 #[derive(Debug, Clone)]
 pub struct StopSignal {
@@ -62,12 +59,6 @@ impl StopSignal {
             0 => None,
             n => i32::try_from(n).ok(),
         }
-    }
-
-    /// The exit status for a run a signal stopped: 128 + the signal, as a shell reports a
-    /// process the signal ended.
-    pub fn exit_status(&self) -> Option<i32> {
-        self.received().map(|signal| 128 + signal)
     }
 
     /// Says once, on stderr, that the signal was heard and what happens now.

@@ -5,9 +5,10 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::jobs::{open_store, store_fail, warn_damage};
+use super::db::open_store;
+use super::jobs::warn_damage;
 use super::output::{self, Human};
-use super::EXIT_USAGE;
+use super::{CliError, Outcome};
 use crate::engine::resolve::RowStatus;
 use crate::engine::text::sanitize_for_terminal as clean;
 use crate::engine::trace::Needle;
@@ -20,15 +21,13 @@ struct Found {
     row: JobRow,
 }
 
-pub fn trace(text: &str, json: bool, db: Option<&Path>) -> i32 {
+pub fn trace(text: &str, json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
     let Some(needle) = Needle::new(text) else {
-        eprintln!("rolodex: trace needs a name, an email or a phone number to look for");
-        return EXIT_USAGE;
+        return Err(CliError::Usage(
+            "trace needs a name, an email or a phone number to look for".into(),
+        ));
     };
-    let store = match open_store(db, crate::store::Access::Read) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let store = open_store(db, crate::store::Access::Read)?;
     let mut found = Vec::new();
     let result = store.trace(&needle, &mut |job, row| {
         found.push(Found {
@@ -38,16 +37,14 @@ pub fn trace(text: &str, json: bool, db: Option<&Path>) -> i32 {
         })
     });
     warn_damage(&store);
-    if let Err(e) = result {
-        return store_fail(&e);
-    }
+    result?;
     if json {
         let rows: Vec<Value> = found.iter().map(Found::json).collect();
         output::print_json(&rows);
     } else {
         print_text(text, &found);
     }
-    0
+    Ok(Outcome::Done)
 }
 
 impl Found {

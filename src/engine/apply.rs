@@ -238,7 +238,7 @@ pub fn recheck_row<L: ContactLookup + ?Sized>(
     options: &ImportOptions,
     raw: &RawRow,
     store: &L,
-) -> Result<Rechecked, String> {
+) -> Result<Rechecked, super::error::LookupError> {
     let check = validator.check(raw);
     let decided = decide_row(&check, options, |keys| store.lookup(keys))?;
     Ok(Rechecked {
@@ -543,7 +543,7 @@ mod tests {
     struct Phones(BTreeMap<String, Vec<u64>>);
 
     impl ContactLookup for Phones {
-        fn ids(&self, key: &MatchKey) -> Result<Vec<u64>, String> {
+        fn ids(&self, key: &MatchKey) -> Result<Vec<u64>, crate::engine::error::LookupError> {
             Ok(match key {
                 MatchKey::Phone(p) => self.0.get(*p).cloned().unwrap_or_default(),
                 _ => Vec::new(),

@@ -1,4 +1,5 @@
-//! Errors that stop a whole file from being used. A bad row is never one of these: it is a
+//! Errors that stop a whole file from being used, and the errors of the stages they wrap
+//! (mapping, the plan, the dry run's lookups). A bad row is never one of these: it is a
 //! `RowOutcome` with reason codes.
 
 use std::path::PathBuf;
@@ -48,8 +49,20 @@ pub enum EngineError {
     RecordTooLarge { path: PathBuf, line: u64 },
     #[error("{path}: line {line} is not valid UTF-8 although the start of the file is; the file mixes encodings. Re-export it as UTF-8, or import it with --encoding windows-1252", path = .path.display())]
     NotUtf8 { path: PathBuf, line: u64 },
-    #[error("{0}")]
-    Mapping(String),
+    /// A mapping the file cannot take (a `--map` flag, a stored field's type).
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
+    /// The plan's options do not fit the file (region, consent column).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The dry run could not look a row up (the store, or its scratch file).
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
+    #[error("cannot start a thread: {0}")]
+    Thread(#[source] std::io::Error),
+    /// A thread of the work ended without saying how (it panicked): `what` stopped.
+    #[error("{0} stopped unexpectedly")]
+    Interrupted(&'static str),
 }
 
 impl EngineError {
@@ -66,3 +79,100 @@ impl EngineError {
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+// The errors of the stages, which `EngineError` wraps. They live here, and each stage's
+// module names its own (`mapping::MappingError`, `validate::PlanError`, …), so that this
+// module uses none of theirs and no stage's module uses another through it.
+
+/// Why a column could not be mapped as asked: a `--map` flag, the wizard's choice for a
+/// column, or a custom field the store defines with another type. Each message names the
+/// flag or the field and says what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MappingError {
+    #[error("{kind} needs its options, as in {kind}=red|green|blue")]
+    OptionsMissing { kind: String },
+    #[error("unknown custom field type {0:?}; use text, number, money, date, checkbox, option=a|b or multi=a|b")]
+    UnknownKind(String),
+    #[error("custom: needs a field name, as in custom:birthday:date")]
+    CustomWithoutName,
+    #[error("unknown field {given:?}; use one of {known}, custom:NAME[:TYPE] or ignore", known = .known.join(", "))]
+    UnknownField {
+        given: String,
+        /// Every built-in field's name.
+        known: Vec<&'static str>,
+    },
+    /// `stored` and `asked` are the types' labels (`date`, `option=a|b`).
+    #[error("the custom field {field} is {stored} in the store, not {asked}")]
+    StoredType {
+        field: String,
+        stored: String,
+        asked: String,
+    },
+    /// `StoredType`, met while adopting the store's definitions for a column.
+    #[error("the custom field {field} is {stored} in the store, not {asked}; map {header:?} to custom:{field}")]
+    ColumnStoredType {
+        header: String,
+        field: String,
+        stored: String,
+        asked: String,
+    },
+    #[error("--map {spec:?}: expected 'Header=field', as in 'Mobile=phone'")]
+    NotAnOverride { spec: String },
+    #[error("--map {spec:?}: no column named {header:?}; the columns are: {columns}", columns = .columns.join(", "))]
+    NoSuchColumn {
+        spec: String,
+        header: String,
+        columns: Vec<String>,
+    },
+    #[error("--map {spec:?}: no field after '='; give a field (such as phone or first_name), or ignore to leave the column out")]
+    NoFieldGiven { spec: String },
+    /// The target of a `--map` flag is not a field (`problem` says why).
+    #[error("--map {spec:?}: {problem}")]
+    BadTarget {
+        spec: String,
+        problem: Box<MappingError>,
+    },
+    #[error("--map {earlier:?} and --map {later:?} both map the column {header:?}; a column goes to one field, so keep one of the two")]
+    ColumnTwice {
+        earlier: String,
+        later: String,
+        header: String,
+    },
+    #[error("--map {earlier:?} and --map {later:?} both map to {field}, which takes one column: the values of one would be lost. Map one of them to another field, or to ignore")]
+    FieldTwice {
+        earlier: String,
+        later: String,
+        field: String,
+    },
+}
+
+/// Why a plan's options cannot check the rows of this file. The messages name the flag,
+/// which the wizard's options screen sets too.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("--region {0:?}: not a country code with phone numbers; use a two-letter code such as US, GB or DE")]
+    Region(String),
+    #[error("--consent-column {name:?}: no such column; the columns are: {columns}", columns = .columns.join(", "))]
+    NoConsentColumn { name: String, columns: Vec<String> },
+}
+
+/// Why the dry run could not say what a row's keys match.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    /// The store could not be read; its own error, which names the store and what to do
+    /// (boxed: the engine does not know the store's types).
+    #[error(transparent)]
+    Store(Box<dyn std::error::Error + Send + Sync>),
+    #[error(transparent)]
+    Scratch(#[from] ScratchError),
+}
+
+/// The dry run's scratch file could not be created, written or read (a full or read-only
+/// temporary folder, most often).
+#[derive(Debug, thiserror::Error)]
+#[error("the dry run's scratch file in {folder} failed: {source}", folder = .folder.display())]
+pub struct ScratchError {
+    /// The temporary folder the file is in.
+    pub folder: PathBuf,
+    pub source: std::io::Error,
+}

@@ -15,6 +15,7 @@ use std::os::unix::fs::FileExt;
 
 use fastbloom::BloomFilter;
 
+pub use super::error::ScratchError;
 use super::resolve::MatchKey;
 
 /// What a key of the file leads to, in the dry run.
@@ -195,11 +196,11 @@ impl InFileIndex {
         }
     }
 
-    pub fn get(&self, key: &MatchKey<'_>) -> Result<Option<LeadsTo>, String> {
+    pub fn get(&self, key: &MatchKey<'_>) -> Result<Option<LeadsTo>, ScratchError> {
         self.lookup(fingerprint(key))
     }
 
-    fn lookup(&self, fp: u64) -> Result<Option<LeadsTo>, String> {
+    fn lookup(&self, fp: u64) -> Result<Option<LeadsTo>, ScratchError> {
         if let Some(v) = self.recent.get(fp) {
             return Ok(Some(LeadsTo::decode(v)));
         }
@@ -222,7 +223,7 @@ impl InFileIndex {
 
     /// Remembers where a row's keys lead once it creates or updates a contact (the first
     /// row to bring a key keeps it).
-    pub fn remember(&mut self, keys: &[MatchKey<'_>], target: LeadsTo) -> Result<(), String> {
+    pub fn remember(&mut self, keys: &[MatchKey<'_>], target: LeadsTo) -> Result<(), ScratchError> {
         for key in keys {
             let fp = fingerprint(key);
             if self.lookup(fp)?.is_none() {
@@ -238,7 +239,7 @@ impl InFileIndex {
         &mut self,
         keys: &[MatchKey<'_>],
         target: LeadsTo,
-    ) -> Result<(), String> {
+    ) -> Result<(), ScratchError> {
         for key in keys {
             let fp = fingerprint(key);
             debug_assert!(matches!(self.lookup(fp), Ok(None)), "{key:?} was seen");
@@ -253,7 +254,7 @@ impl InFileIndex {
         self.len += 1;
     }
 
-    fn spill_if_full(&mut self) -> Result<(), String> {
+    fn spill_if_full(&mut self) -> Result<(), ScratchError> {
         if self.recent.is_full() {
             let entries = self.recent.drain_sorted();
             let spill = match &mut self.spilled {
@@ -299,15 +300,15 @@ struct Run {
     bloom: BloomFilter,
 }
 
-fn scratch_error(e: std::io::Error) -> String {
-    format!(
-        "the dry run's scratch file in {} failed: {e}",
-        std::env::temp_dir().display()
-    )
+fn scratch_error(source: std::io::Error) -> ScratchError {
+    ScratchError {
+        folder: std::env::temp_dir(),
+        source,
+    }
 }
 
 impl Spill {
-    fn create() -> Result<Spill, String> {
+    fn create() -> Result<Spill, ScratchError> {
         Ok(Spill {
             file: tempfile::tempfile().map_err(scratch_error)?,
             end: 0,
@@ -316,7 +317,7 @@ impl Spill {
     }
 
     /// Writes sorted entries as a new run.
-    fn add_run(&mut self, entries: &[(u64, u64)]) -> Result<(), String> {
+    fn add_run(&mut self, entries: &[(u64, u64)]) -> Result<(), ScratchError> {
         let mut bloom = BloomFilter::with_false_pos(0.01).expected_items(entries.len().max(1));
         let mut fences = Vec::with_capacity(entries.len() / BLOCK + 1);
         let mut out = std::io::BufWriter::with_capacity(1 << 16, &self.file);
@@ -340,7 +341,7 @@ impl Spill {
         Ok(())
     }
 
-    fn get(&self, fp: u64) -> Result<Option<u64>, String> {
+    fn get(&self, fp: u64) -> Result<Option<u64>, ScratchError> {
         for run in &self.runs {
             if !run.bloom.contains_hash(fp) {
                 continue;
@@ -437,18 +438,18 @@ mod tests {
         for i in 0..10_000u64 {
             let (p, e) = (phone(i), email(i));
             assert_eq!(
-                index.get(&MatchKey::Phone(&p)),
-                Ok(Some(LeadsTo::Row(i + 2))),
+                index.get(&MatchKey::Phone(&p)).unwrap(),
+                Some(LeadsTo::Row(i + 2)),
                 "{i}"
             );
             assert_eq!(
-                index.get(&MatchKey::Email(&e)),
-                Ok(Some(LeadsTo::Row(i + 2))),
+                index.get(&MatchKey::Email(&e)).unwrap(),
+                Some(LeadsTo::Row(i + 2)),
                 "{i}"
             );
         }
         for i in 10_000..20_000u64 {
-            assert_eq!(index.get(&MatchKey::Phone(&phone(i))), Ok(None), "{i}");
+            assert_eq!(index.get(&MatchKey::Phone(&phone(i))).unwrap(), None, "{i}");
         }
     }
 
@@ -458,7 +459,7 @@ mod tests {
         index
             .remember(&[MatchKey::Phone("same")], LeadsTo::Row(2))
             .unwrap();
-        assert_eq!(index.get(&MatchKey::Email("same")), Ok(None));
+        assert_eq!(index.get(&MatchKey::Email("same")).unwrap(), None);
     }
 
     #[test]

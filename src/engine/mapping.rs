@@ -9,6 +9,8 @@ use sha2::{Digest, Sha256};
 
 use super::text::fold_key;
 
+pub use super::error::MappingError;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
@@ -408,12 +410,12 @@ pub enum CustomKind {
 
 impl CustomKind {
     /// `text`, `number`, `money`, `date`, `checkbox`, `option=a|b|c`, `multi=a|b|c`.
-    pub fn parse(spec: &str) -> Result<CustomKind, String> {
+    pub fn parse(spec: &str) -> Result<CustomKind, MappingError> {
         let (name, options) = match spec.split_once('=') {
             Some((n, o)) => (n, Some(o)),
             None => (spec, None),
         };
-        let list = || -> Result<Vec<String>, String> {
+        let list = || -> Result<Vec<String>, MappingError> {
             let opts: Vec<String> = options
                 .unwrap_or_default()
                 .split('|')
@@ -422,9 +424,9 @@ impl CustomKind {
                 .map(str::to_string)
                 .collect();
             if opts.is_empty() {
-                Err(format!(
-                    "{name} needs its options, as in {name}=red|green|blue"
-                ))
+                Err(MappingError::OptionsMissing {
+                    kind: name.to_string(),
+                })
             } else {
                 Ok(opts)
             }
@@ -437,9 +439,7 @@ impl CustomKind {
             "checkbox" => Ok(CustomKind::Checkbox),
             "option" | "single" => Ok(CustomKind::Option(list()?)),
             "multi" | "multioption" => Ok(CustomKind::Multi(list()?)),
-            other => Err(format!(
-                "unknown custom field type {other:?}; use text, number, money, date, checkbox, option=a|b or multi=a|b"
-            )),
+            other => Err(MappingError::UnknownKind(other.to_string())),
         }
     }
 
@@ -466,19 +466,18 @@ impl CustomField {
     /// A field the store already defines keeps its type: mapped without a type (text, the
     /// default) it takes the stored one; another type is refused, since the field's values
     /// would no longer agree.
-    pub fn adopt(&mut self, stored: &CustomKind) -> Result<(), String> {
+    pub fn adopt(&mut self, stored: &CustomKind) -> Result<(), MappingError> {
         if self.kind == CustomKind::Text {
             self.kind = stored.clone();
             Ok(())
         } else if &self.kind == stored {
             Ok(())
         } else {
-            Err(format!(
-                "the custom field {} is {} in the store, not {}",
-                self.name,
-                stored.label(),
-                self.kind.label()
-            ))
+            Err(MappingError::StoredType {
+                field: self.name.clone(),
+                stored: stored.label(),
+                asked: self.kind.label(),
+            })
         }
     }
 }
@@ -494,7 +493,7 @@ pub enum Target {
 
 impl Target {
     /// `first_name`, `custom:NAME[:TYPE]` or `ignore`, as `--map` takes them.
-    pub fn parse(spec: &str) -> Result<Target, String> {
+    pub fn parse(spec: &str) -> Result<Target, MappingError> {
         let spec = spec.trim();
         if spec.eq_ignore_ascii_case("ignore") || spec.is_empty() {
             return Ok(Target::Ignore);
@@ -505,20 +504,19 @@ impl Target {
                 None => (rest.trim(), CustomKind::Text),
             };
             if name.is_empty() {
-                return Err("custom: needs a field name, as in custom:birthday:date".into());
+                return Err(MappingError::CustomWithoutName);
             }
             return Ok(Target::Custom(CustomField {
                 name: name.to_string(),
                 kind,
             }));
         }
-        Field::from_name(spec).map(Target::Field).ok_or_else(|| {
-            let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
-            format!(
-                "unknown field {spec:?}; use one of {}, custom:NAME[:TYPE] or ignore",
-                names.join(", ")
-            )
-        })
+        Field::from_name(spec)
+            .map(Target::Field)
+            .ok_or_else(|| MappingError::UnknownField {
+                given: spec.to_string(),
+                known: Field::ALL.iter().map(|f| f.name()).collect(),
+            })
     }
 
     pub fn label(&self) -> String {
@@ -580,7 +578,7 @@ impl Mapping {
     /// Applies one `--map 'Header=field'` override (or the wizard's choice for a column);
     /// the header is matched as written first, then folded, then as a 1-based column
     /// number. A built-in field that takes one column leaves the column it had.
-    pub fn apply_override(&mut self, spec: &str) -> Result<(), String> {
+    pub fn apply_override(&mut self, spec: &str) -> Result<(), MappingError> {
         let (index, target) = self.resolve_override(spec)?;
         self.set_target(index, target);
         Ok(())
@@ -592,26 +590,28 @@ impl Mapping {
     /// naming both flags: one of the columns would silently lose its values. A flag wins
     /// over the automatic mapping: a column mapped automatically to the field a flag gives
     /// another column is left out.
-    pub fn apply_flags<S: AsRef<str>>(&mut self, specs: &[S]) -> Result<(), String> {
+    pub fn apply_flags<S: AsRef<str>>(&mut self, specs: &[S]) -> Result<(), MappingError> {
         let mut given: Vec<(usize, Target, &str)> = Vec::with_capacity(specs.len());
         for spec in specs {
             let spec = spec.as_ref();
             let (index, target) = self.resolve_override(spec)?;
             for (earlier_index, earlier_target, earlier) in &given {
                 if *earlier_index == index && *earlier_target != target {
-                    return Err(format!(
-                        "--map {earlier:?} and --map {spec:?} both map the column {:?}; a column goes to one field, so keep one of the two",
-                        self.columns[index].header
-                    ));
+                    return Err(MappingError::ColumnTwice {
+                        earlier: earlier.to_string(),
+                        later: spec.to_string(),
+                        header: self.columns[index].header.clone(),
+                    });
                 }
                 if *earlier_index != index
                     && takes_one_column(&target)
                     && same_field(earlier_target, &target)
                 {
-                    return Err(format!(
-                        "--map {earlier:?} and --map {spec:?} both map to {}, which takes one column: the values of one would be lost. Map one of them to another field, or to ignore",
-                        field_name(&target)
-                    ));
+                    return Err(MappingError::FieldTwice {
+                        earlier: earlier.to_string(),
+                        later: spec.to_string(),
+                        field: field_name(&target),
+                    });
                 }
             }
             given.push((index, target, spec));
@@ -623,36 +623,38 @@ impl Mapping {
     }
 
     /// The column and the target an override names.
-    fn resolve_override(&self, spec: &str) -> Result<(usize, Target), String> {
+    fn resolve_override(&self, spec: &str) -> Result<(usize, Target), MappingError> {
+        let not_an_override = || MappingError::NotAnOverride {
+            spec: spec.to_string(),
+        };
         let (header, target) = spec
             .rsplit_once('=')
             .filter(|(h, _)| !h.trim().is_empty())
-            .ok_or_else(|| {
-                format!("--map {spec:?}: expected 'Header=field', as in 'Mobile=phone'")
-            })?;
+            .ok_or_else(not_an_override)?;
         // `custom:stage:option=a|b` holds a '=' itself: split at the first '=' that leaves a
         // known column on the left.
         let (header, target) = match self.find_column(header) {
             Some(_) => (header, target),
-            None => spec
-                .split_once('=')
-                .ok_or_else(|| format!("--map {spec:?}: expected 'Header=field'"))?,
+            None => spec.split_once('=').ok_or_else(not_an_override)?,
         };
-        let index = self.find_column(header).ok_or_else(|| {
-            let names: Vec<&str> = self.columns.iter().map(|c| c.header.as_str()).collect();
-            format!(
-                "--map {spec:?}: no column named {header:?}; the columns are: {}",
-                names.join(", ")
-            )
-        })?;
+        let index = self
+            .find_column(header)
+            .ok_or_else(|| MappingError::NoSuchColumn {
+                spec: spec.to_string(),
+                header: header.to_string(),
+                columns: self.columns.iter().map(|c| c.header.clone()).collect(),
+            })?;
         // `Phone=` is most likely a field name lost to the shell or a typo; taking it as
         // `ignore` would silently drop the column.
         if target.trim().is_empty() {
-            return Err(format!(
-                "--map {spec:?}: no field after '='; give a field (such as phone or first_name), or ignore to leave the column out"
-            ));
+            return Err(MappingError::NoFieldGiven {
+                spec: spec.to_string(),
+            });
         }
-        let target = Target::parse(target).map_err(|e| format!("--map {spec:?}: {e}"))?;
+        let target = Target::parse(target).map_err(|problem| MappingError::BadTarget {
+            spec: spec.to_string(),
+            problem: Box::new(problem),
+        })?;
         Ok((index, target))
     }
 
@@ -722,14 +724,24 @@ impl Mapping {
     pub fn adopt_definitions(
         &mut self,
         defined: &std::collections::BTreeMap<String, CustomKind>,
-    ) -> Result<(), String> {
+    ) -> Result<(), MappingError> {
         for column in &mut self.columns {
             let Target::Custom(field) = &mut column.target else {
                 continue;
             };
             if let Some(stored) = defined.get(&field.name) {
-                field.adopt(stored).map_err(|e| {
-                    format!("{e}; map {:?} to custom:{}", column.header, field.name)
+                field.adopt(stored).map_err(|e| match e {
+                    MappingError::StoredType {
+                        field,
+                        stored,
+                        asked,
+                    } => MappingError::ColumnStoredType {
+                        header: column.header.clone(),
+                        field,
+                        stored,
+                        asked,
+                    },
+                    other => other,
                 })?;
             }
         }
@@ -982,10 +994,10 @@ mod tests {
         assert_eq!(m.columns[1].target.label(), "custom:birthday:date");
 
         defined.insert("stage".to_string(), CustomKind::Option(vec!["lead".into()]));
-        let err = m.adopt_definitions(&defined).unwrap_err();
-        assert!(
-            err.contains("stage is option=lead in the store, not number"),
-            "{err}"
+        let err = m.adopt_definitions(&defined).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "the custom field stage is option=lead in the store, not number; map \"Stage\" to custom:stage"
         );
     }
 
@@ -1004,14 +1016,41 @@ mod tests {
                 "custom:stage:option=lead|customer"
             ]
         );
-        assert!(m
-            .apply_override("Nope=phone")
-            .unwrap_err()
-            .contains("no column named"));
-        assert!(m
-            .apply_override("Stage=phonee")
-            .unwrap_err()
-            .contains("unknown field"));
+        assert_eq!(
+            m.apply_override("Nope=phone").unwrap_err().to_string(),
+            "--map \"Nope=phone\": no column named \"Nope\"; the columns are: Full Name, Cell #, Birthday, Stage"
+        );
+        assert_eq!(
+            m.apply_override("Stage=phonee").unwrap_err().to_string(),
+            "--map \"Stage=phonee\": unknown field \"phonee\"; use one of first_name, last_name, name, phone, email, company, title, address, city, state, zip, country, website, industry, note, tags, id, custom:NAME[:TYPE] or ignore"
+        );
+    }
+
+    #[test]
+    fn a_custom_field_type_that_cannot_be_read_says_what_to_write() {
+        assert_eq!(
+            CustomKind::parse("option").unwrap_err().to_string(),
+            "option needs its options, as in option=red|green|blue"
+        );
+        assert_eq!(
+            CustomKind::parse("colour").unwrap_err(),
+            MappingError::UnknownKind("colour".into())
+        );
+        assert_eq!(
+            Target::parse("custom::date").unwrap_err().to_string(),
+            "custom: needs a field name, as in custom:birthday:date"
+        );
+        let mut m = Mapping::auto(&header(&["Phone"]));
+        assert_eq!(
+            m.apply_override("Phone").unwrap_err().to_string(),
+            "--map \"Phone\": expected 'Header=field', as in 'Mobile=phone'"
+        );
+        assert_eq!(
+            m.apply_override("Phone=custom:x:colour")
+                .unwrap_err()
+                .to_string(),
+            "--map \"Phone=custom:x:colour\": unknown custom field type \"colour\"; use text, number, money, date, checkbox, option=a|b or multi=a|b"
+        );
     }
 
     #[test]
@@ -1029,7 +1068,7 @@ mod tests {
             let before = m.clone();
             let err = m.apply_flags(flags).unwrap_err();
             assert_eq!(m, before, "nothing applied when refused: {flags:?}");
-            err
+            err.to_string()
         };
         let err = refused(&["First Name=first_name", "Last Name=first_name"]);
         assert!(

@@ -129,8 +129,7 @@ impl CheckedRows {
         let (read_tx, read_rx) = sync_channel::<Read>(IN_FLIGHT * workers);
         let (out_tx, out_rx) = sync_channel::<Out>(IN_FLIGHT * workers);
         let reader_stop = Arc::clone(&stop);
-        let spawn_err =
-            |e: std::io::Error| EngineError::Mapping(format!("cannot start a thread: {e}"));
+        let spawn_err = EngineError::Thread;
         let mut threads = Vec::new();
         threads.push(
             std::thread::Builder::new()
@@ -286,9 +285,7 @@ impl CheckedRows {
                 }
                 Err(_) => {
                     self.done = true;
-                    return Err(EngineError::Mapping(
-                        "the reading threads stopped unexpectedly".into(),
-                    ));
+                    return Err(EngineError::Interrupted("the reading threads"));
                 }
             }
         }

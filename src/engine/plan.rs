@@ -11,6 +11,19 @@ use super::date::DateOrder;
 use super::mapping::{Field, Mapping};
 use super::source::ReadOptions;
 
+/// A word for one of the plan's options that the command line, the config file and the
+/// wizard do not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {given:?}; use one of {names}", names = .names.join(", "))]
+pub struct UnknownName {
+    /// What the word names ("purpose", "dial mode").
+    pub what: &'static str,
+    /// The word as read, trimmed and lowercased.
+    pub given: String,
+    /// The words that are known.
+    pub names: &'static [&'static str],
+}
+
 /// Implements `FromStr` and `Display` from a table of (name, value) pairs, so the command
 /// line, the config file and the wizard accept the same words.
 macro_rules! named_values {
@@ -23,11 +36,11 @@ macro_rules! named_values {
             }
         }
         impl FromStr for $ty {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
+            type Err = UnknownName;
+            fn from_str(s: &str) -> Result<Self, UnknownName> {
                 let s = s.trim().to_ascii_lowercase();
                 $(if s == $name { return Ok($value); })+
-                Err(format!(concat!("unknown ", $what, " {:?}; use one of {}"), s, Self::NAMES.join(", ")))
+                Err(UnknownName { what: $what, given: s, names: Self::NAMES })
             }
         }
         impl std::fmt::Display for $ty {
@@ -287,5 +300,32 @@ mod consent_tests {
         assert!(unmapped(&m, Requirement::Contact, Purpose::Update, Identifier::Any).is_none());
         assert!(unmapped(&m, Requirement::Contact, Purpose::Update, Identifier::Phone).is_some());
         assert!(unmapped(&m, Requirement::Contact, Purpose::Update, Identifier::Id).is_some());
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::{DialMode, Purpose, UnknownName};
+
+    #[test]
+    fn an_unknown_word_says_which_words_are_known() {
+        assert_eq!(" Upsert ".parse::<Purpose>(), Ok(Purpose::Upsert));
+        let err = "Merge".parse::<Purpose>().unwrap_err();
+        assert_eq!(
+            err,
+            UnknownName {
+                what: "purpose",
+                given: "merge".into(),
+                names: Purpose::NAMES
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "unknown purpose \"merge\"; use one of create, update, upsert, always"
+        );
+        assert_eq!(
+            "auto".parse::<DialMode>().unwrap_err().to_string(),
+            "unknown dial mode \"auto\"; use one of ai, manual"
+        );
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::contact::Contact;
 use super::date::{DateColumn, DateOrder};
+pub use super::error::LookupError;
 use super::error::{EngineError, Result};
 use super::in_file::{InFileIndex, LeadsTo};
 use super::mapping::{CustomField, CustomKind, Field, Mapping, Target};
@@ -34,11 +35,11 @@ const HEALTH_SAMPLE: usize = 200;
 /// uses [`NoStore`].
 pub trait ContactLookup {
     /// The stored contacts one key finds.
-    fn ids(&self, key: &MatchKey) -> std::result::Result<Vec<u64>, String>;
+    fn ids(&self, key: &MatchKey) -> std::result::Result<Vec<u64>, LookupError>;
     fn contact(&self, id: u64) -> Option<Contact>;
 
     /// What a row's keys match among stored contacts (SPEC §5's order).
-    fn lookup(&self, keys: &[MatchKey]) -> std::result::Result<Lookup, String> {
+    fn lookup(&self, keys: &[MatchKey]) -> std::result::Result<Lookup, LookupError> {
         dry_run_lookup(keys, &InFileIndex::default(), self)
     }
 }
@@ -50,9 +51,9 @@ pub fn dry_run_lookup<S: ContactLookup + ?Sized>(
     keys: &[MatchKey],
     in_file: &InFileIndex,
     store: &S,
-) -> std::result::Result<Lookup, String> {
+) -> std::result::Result<Lookup, LookupError> {
     // Stored contacts and earlier rows side by side, as `LeadsTo` encodes them.
-    let found = first_match(keys, |key| -> std::result::Result<Vec<u64>, String> {
+    let found = first_match(keys, |key| -> std::result::Result<Vec<u64>, LookupError> {
         let mut ids = store.ids(key)?;
         ids.extend(in_file.get(key)?.map(LeadsTo::encode));
         Ok(ids)
@@ -90,7 +91,7 @@ pub fn dry_run_lookup<S: ContactLookup + ?Sized>(
 pub struct NoStore;
 
 impl ContactLookup for NoStore {
-    fn ids(&self, _: &MatchKey) -> std::result::Result<Vec<u64>, String> {
+    fn ids(&self, _: &MatchKey) -> std::result::Result<Vec<u64>, LookupError> {
         Ok(Vec::new())
     }
     fn contact(&self, _: u64) -> Option<Contact> {
@@ -229,7 +230,7 @@ pub fn review(
     let started = Instant::now();
     // Every row is checked for its keys and problems; the few rows shown are checked again
     // in full.
-    let full = Validator::new(plan, source.header()).map_err(EngineError::Mapping)?;
+    let full = Validator::new(plan, source.header())?;
     let mut rows = CheckedRows::start(
         source,
         std::sync::Arc::new(full.clone().keys_only()),
@@ -252,7 +253,7 @@ pub fn review(
             let keys = match_keys(check, identifier);
             let looked_up = needs_lookup(check);
             let lookup = if looked_up {
-                dry_run_lookup(&keys, &in_file, store).map_err(EngineError::Mapping)?
+                dry_run_lookup(&keys, &in_file, store)?
             } else {
                 Lookup::None
             };
@@ -266,7 +267,7 @@ pub fn review(
                     } else {
                         in_file.remember(&keys, LeadsTo::Row(raw.row))
                     }
-                    .map_err(EngineError::Mapping)?;
+                    .map_err(LookupError::from)?;
                     if samples.len() < SAMPLES {
                         samples.push(full.check(raw).contact);
                     }
@@ -276,9 +277,7 @@ pub fn review(
                         Matched::Stored { id, .. } => LeadsTo::Contact(*id),
                         Matched::EarlierRow { row, .. } => LeadsTo::Row(*row),
                     };
-                    in_file
-                        .remember(&keys, target)
-                        .map_err(EngineError::Mapping)?;
+                    in_file.remember(&keys, target).map_err(LookupError::from)?;
                     if changes.len() < SAMPLES * 4 {
                         if let Matched::Stored { id, .. } = matched {
                             if let Some(before) = store.contact(*id) {

@@ -197,7 +197,7 @@ impl Source {
         let never = std::sync::atomic::AtomicBool::new(false);
         let verified = self.verify_until(&never)?;
         // Only `stop` ends the read early, and it is never set.
-        verified.ok_or_else(|| EngineError::Mapping("the file check stopped".into()))
+        verified.ok_or(EngineError::Interrupted("the file check"))
     }
 
     /// `verify`, given up (`None`) soon after `stop` is set.

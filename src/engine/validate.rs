@@ -21,6 +21,8 @@ use super::reason::{Issue, Reason};
 use super::source::RawRow;
 use super::text::{clean_cell, clean_value, fold_key, folds_to, Layout, Removed};
 
+pub use super::error::PlanError;
+
 /// The longest first and last name together (SPEC §1).
 pub const MAX_NAME: usize = 150;
 
@@ -68,21 +70,19 @@ pub struct Validator {
 }
 
 impl Validator {
-    pub fn new(plan: &ImportPlan, header: &[String]) -> Result<Validator, String> {
-        let region = parse_region(&plan.options.region).ok_or_else(|| {
-            format!(
-                "--region {:?}: not a country code with phone numbers; use a two-letter code such as US, GB or DE",
-                plan.options.region
-            )
-        })?;
+    pub fn new(plan: &ImportPlan, header: &[String]) -> Result<Validator, PlanError> {
+        let region = parse_region(&plan.options.region)
+            .ok_or_else(|| PlanError::Region(plan.options.region.clone()))?;
         let consent_column = match &plan.options.consent_column {
             None => None,
-            Some(name) => Some(find_header(header, name).ok_or_else(|| {
-                format!(
-                    "--consent-column {name:?}: no such column; the columns are: {}",
-                    header.join(", ")
+            Some(name) => {
+                Some(
+                    find_header(header, name).ok_or_else(|| PlanError::NoConsentColumn {
+                        name: name.clone(),
+                        columns: header.to_vec(),
+                    })?,
                 )
-            })?),
+            }
         };
         let country_column = plan
             .mapping
@@ -241,7 +241,7 @@ impl Validator {
                         match normalize_email(piece) {
                             Ok(e) if !out.contact.emails.contains(&e) => out.contact.emails.push(e),
                             Ok(_) => {}
-                            Err(m) => email_problems.push((header.into(), m)),
+                            Err(e) => email_problems.push((header.into(), e.to_string())),
                         }
                     }
                 }
@@ -646,6 +646,33 @@ mod tests {
             line: 2,
             cells: Cells::from_strings(cells),
         })
+    }
+
+    #[test]
+    fn a_plan_that_does_not_fit_the_file_names_the_flag_and_the_choices() {
+        let header: Vec<String> = ["Name", "Phone", "OK to call"].map(String::from).to_vec();
+        let mut plan = ImportPlan {
+            file: "t.csv".into(),
+            read: Default::default(),
+            mapping: Mapping::auto(&header),
+            options: Default::default(),
+            date_orders: Default::default(),
+        };
+        plan.options.region = "ZZ".into();
+        let err = Validator::new(&plan, &header).err().unwrap();
+        assert_eq!(err, PlanError::Region("ZZ".into()));
+        assert_eq!(
+            err.to_string(),
+            "--region \"ZZ\": not a country code with phone numbers; use a two-letter code such as US, GB or DE"
+        );
+        plan.options.region = "US".into();
+        plan.options.consent_column = Some("Consent".into());
+        assert_eq!(
+            Validator::new(&plan, &header).err().unwrap().to_string(),
+            "--consent-column \"Consent\": no such column; the columns are: Name, Phone, OK to call"
+        );
+        plan.options.consent_column = Some("ok to call".into());
+        assert!(Validator::new(&plan, &header).is_ok());
     }
 
     #[test]

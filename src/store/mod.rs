@@ -31,7 +31,7 @@ use schema::*;
 use crate::engine::contact::Contact;
 use crate::engine::mapping::Mapping;
 use crate::engine::resolve::MatchKey;
-use crate::engine::review::ContactLookup;
+use crate::engine::review::{ContactLookup, LookupError};
 
 /// redb's page cache: 64 MiB keeps a million-row import's memory flat for a few percent of
 /// speed (the 1 GiB default would be most of its RSS).
@@ -962,8 +962,8 @@ impl StoreLookup {
 }
 
 impl ContactLookup for StoreLookup {
-    fn ids(&self, key: &MatchKey) -> std::result::Result<Vec<u64>, String> {
-        StoreLookup::ids(self, key).map_err(|e| e.to_string())
+    fn ids(&self, key: &MatchKey) -> std::result::Result<Vec<u64>, LookupError> {
+        StoreLookup::ids(self, key).map_err(|e| LookupError::Store(Box::new(e)))
     }
 
     fn contact(&self, id: u64) -> Option<Contact> {

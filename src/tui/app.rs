@@ -211,11 +211,11 @@ impl App {
     }
 
     /// Reports a finished revert and shows the job as it is now.
-    fn reverted(&mut self, job: u64, result: Result<RevertReport, String>) {
+    fn reverted(&mut self, job: u64, result: Result<RevertReport, super::event::RevertError>) {
         self.ctx.reverting = None;
         match result {
             Ok(r) => self.ctx.say(Level::Info, r.describe()),
-            Err(e) => return self.ctx.say(Level::Error, e),
+            Err(e) => return self.ctx.say(Level::Error, e.to_string()),
         }
         let fresh = self.ctx.store.as_ref().and_then(|s| s.job(job).ok());
         if let (Some(j), Some(fresh)) = (&mut self.ctx.job, fresh) {
@@ -251,7 +251,7 @@ impl App {
                         self.ctx.date_orders = date_orders;
                         self.ctx.review = Some(review);
                     }
-                    Err(e) => self.ctx.say(Level::Error, e),
+                    Err(e) => self.ctx.say(Level::Error, e.to_string()),
                 }
             }
             AppEvent::Status(level, text) => self.ctx.say(level, text),

@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Borders, Widget};
 use tui_textarea::TextArea;
 
 use super::chrome::Level;
-use super::event::{AppEvent, Reviewed};
+use super::event::{AppEvent, RevertError, Reviewed};
 use super::theme::Theme;
 use crate::engine::date::DateOrder;
 use crate::engine::mapping::Mapping;
@@ -29,10 +29,19 @@ use crate::engine::review::{
     phone_column_health, review, scan_date_columns, ColumnHealth, NoStore, Progress, Review,
 };
 use crate::engine::source::{RawRow, ReadOptions, Source};
-use crate::session::{ConsentChoice, Draft, ImportRequest};
+use crate::session::{ConsentChoice, Draft, DraftError, ImportRequest};
 use crate::store::jobs::Job;
 use crate::store::{Access, Store, StoreError};
 use crate::worker::{spawn_new_import, Cancel, NewImport, WorkerEvent};
+
+/// Why the wizard has no store to read, or cannot write one.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreUnavailable {
+    #[error("no data directory for the store; start rolodex with --db PATH")]
+    NoDataDirectory,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// The clock the wizard reads (fixed in tests, so snapshots do not change by the minute).
 pub type Clock = fn() -> chrono::DateTime<chrono::Local>;
@@ -122,7 +131,7 @@ impl Ctx {
 
     pub fn new(
         theme: Theme,
-        store: Result<Store, String>,
+        store: Result<Store, StoreUnavailable>,
         tx: Sender<AppEvent>,
         clock: Clock,
         out_dir: PathBuf,
@@ -143,7 +152,7 @@ impl Ctx {
                     Err(e) => (None, Some(e.to_string()), Some(path)),
                 }
             }
-            Err(e) => (None, Some(e), None),
+            Err(e) => (None, Some(e.to_string()), None),
         };
         Ctx {
             theme,
@@ -192,17 +201,16 @@ impl Ctx {
     /// Opens the store for writing, for the length of one write (an import, a revert): the
     /// handle is dropped, and the lock with it, when the work that holds it ends. An import
     /// creates the store when there is none; the wizard then reads the new store too.
-    pub fn open_writer(&mut self, access: Access) -> Result<Arc<Store>, String> {
+    pub fn open_writer(&mut self, access: Access) -> Result<Arc<Store>, StoreUnavailable> {
         // This wizard's own writer, still held by work that is ending: shared, not refused
         // as another rolodex's.
         if let Some(writer) = self.writer.as_ref().and_then(Weak::upgrade) {
             return Ok(writer);
         }
+        // Without a path there is no data directory (`with_store_path` gives the path of a
+        // store that could not be opened).
         let Some(path) = self.store_path.clone() else {
-            return Err(self
-                .store_error
-                .clone()
-                .unwrap_or_else(|| "no store".into()));
+            return Err(StoreUnavailable::NoDataDirectory);
         };
         let mut opened = Store::open_for(&path, access);
         // The last handle may be closing this moment (its worker let go of it just after
@@ -216,9 +224,9 @@ impl Ctx {
             std::thread::sleep(std::time::Duration::from_millis(5));
             opened = Store::open_for(&path, access);
         }
-        let writer = opened.map_err(|e| e.to_string())?;
+        let writer = opened?;
         if !writer.is_writable() {
-            return Err(StoreError::ReadOnly(path).to_string());
+            return Err(StoreError::ReadOnly(path).into());
         }
         if self.store.is_none() {
             if let Ok(reader) = Store::open_read_only(&path) {
@@ -240,7 +248,7 @@ impl Ctx {
     /// mapping, the command line's `--map`, the store's custom field types, the options
     /// with the consent column), then the phone-column health. Returns what could not be
     /// applied as asked, if anything: a `--map` override, or a store that cannot be read.
-    pub fn load(&mut self, source: Source) -> Option<String> {
+    pub fn load(&mut self, source: Source) -> Option<DraftError> {
         self.samples.clear();
         if let Ok(mut rows) = source.rows() {
             while self.samples.len() < 20 {
@@ -257,18 +265,18 @@ impl Ctx {
             // The store could not be read: the file is still mapped from its header, and the
             // review refuses to run against a store it cannot read.
             Err(e) => {
-                refused = Some(e.to_string());
+                refused = Some(e);
                 match Draft::new(&source, &self.request, None) {
                     Ok(d) => d,
                     Err(e) => {
                         self.say(Level::Error, e.to_string());
-                        return Some(e.to_string());
+                        return Some(e);
                     }
                 }
             }
         };
         if let Some(r) = &draft.refused {
-            refused.get_or_insert_with(|| format!("--map: {r}"));
+            refused.get_or_insert_with(|| DraftError::Mapping(r.clone()));
         }
         self.mapping = draft.plan.mapping;
         self.custom_defined = draft.custom_defined;
@@ -401,9 +409,7 @@ impl Ctx {
                             date_orders: plan.date_orders,
                         })
                     });
-                let _ = tx.send(AppEvent::ReviewDone(
-                    result.map(Box::new).map_err(|e| e.to_string()),
-                ));
+                let _ = tx.send(AppEvent::ReviewDone(result.map(Box::new)));
             });
         if let Err(e) = spawned {
             self.reviewing = false;
@@ -532,7 +538,7 @@ impl Ctx {
             let result = store.trace(&needle, &mut |job, row| {
                 found.entry(job.id).or_default().push(row.row)
             });
-            AppEvent::Traced(query, result.map(|()| found).map_err(|e| e.to_string()))
+            AppEvent::Traced(query, result.map(|()| found))
         })
     }
 
@@ -546,7 +552,7 @@ impl Ctx {
         let store = match self.open_writer(Access::Create) {
             Ok(s) => s,
             Err(why) => {
-                self.say(Level::Error, why);
+                self.say(Level::Error, why.to_string());
                 return false;
             }
         };
@@ -683,25 +689,18 @@ impl Ctx {
         }
         let store = match self.open_writer(Access::Write) {
             Ok(s) => s,
-            Err(why) => return self.say(Level::Error, why),
+            Err(why) => return self.say(Level::Error, why.to_string()),
         };
         self.revert_stop = Cancel::default();
         let stop = self.revert_stop.clone();
         let reverting = self.in_background("rolodex-revert", move || {
             // A damaged contact could not be put back as it was: refused, naming each.
             let result = match store.damaged_for_revert(job) {
-                Ok(damaged) if !damaged.is_empty() => Err(format!(
-                    "job {job} was not reverted, nothing was changed: {}",
-                    damaged
-                        .iter()
-                        .map(|e| e.to_string())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )),
-                Err(e) => Err(e.to_string()),
+                Ok(damaged) if !damaged.is_empty() => Err(RevertError::Damaged { job, damaged }),
+                Err(e) => Err(e.into()),
                 Ok(_) => store
                     .revert_job_until(job, false, &mut |_| {}, stop.flag())
-                    .map_err(|e| e.to_string()),
+                    .map_err(RevertError::from),
             };
             AppEvent::Reverted(job, result)
         });

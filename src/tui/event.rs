@@ -9,7 +9,9 @@ use crossterm::event::{Event, KeyEvent, KeyEventKind};
 use super::chrome::Level;
 use crate::engine::date::DateOrder;
 use crate::engine::review::{Progress, Review};
+use crate::engine::EngineError;
 use crate::store::revert::RevertReport;
+use crate::store::StoreError;
 use crate::worker::WorkerEvent;
 
 #[derive(Debug)]
@@ -18,17 +20,33 @@ pub enum AppEvent {
     Resize,
     /// Progress of the background review.
     ReviewProgress(Progress),
-    ReviewDone(Result<Box<Reviewed>, String>),
+    ReviewDone(Result<Box<Reviewed>, EngineError>),
     /// A line for the status bar from work done in the background (files written).
     Status(Level, String),
     /// A revert run in the background ended (the job's id).
-    Reverted(u64, Result<RevertReport, String>),
+    Reverted(u64, Result<RevertReport, RevertError>),
     /// A search of every job's rows ended: what was looked for, and per job the rows found.
-    Traced(String, Result<BTreeMap<u64, Vec<u64>>, String>),
+    Traced(String, Result<BTreeMap<u64, Vec<u64>>, StoreError>),
     Worker(WorkerEvent),
     /// SIGTERM, SIGHUP or SIGINT: stop the work under way at its next commit, restore the
     /// terminal and end.
     Signal(i32),
+}
+
+/// Why the wizard's revert of a job did not run to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum RevertError {
+    /// Contacts of the job are damaged and could not be put back as they were: nothing was
+    /// changed, and each is named.
+    #[error("job {job} was not reverted, nothing was changed: {}", join(.damaged))]
+    Damaged { job: u64, damaged: Vec<StoreError> },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn join(errors: &[StoreError]) -> String {
+    let each: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    each.join("; ")
 }
 
 /// A finished review, and the order its date columns were read in (the import reads them
@@ -76,4 +94,29 @@ pub fn spawn_input(tx: Sender<AppEvent>) -> std::io::Result<()> {
             }
         })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_revert_names_each_damaged_record() {
+        let refused = RevertError::Damaged {
+            job: 3,
+            damaged: vec![
+                StoreError::damaged("contacts", 7),
+                StoreError::damaged("contacts", 9),
+            ],
+        };
+        assert_eq!(
+            refused.to_string(),
+            "job 3 was not reverted, nothing was changed: contact 7 in the store is damaged and was not used; `rolodex check` lists every damaged record (restore them from a backup); contact 9 in the store is damaged and was not used; `rolodex check` lists every damaged record (restore them from a backup)"
+        );
+        let failed = RevertError::from(StoreError::NoSuchJob(4));
+        assert_eq!(
+            failed.to_string(),
+            "no job 4 in this store; `rolodex history` lists the jobs"
+        );
+    }
 }

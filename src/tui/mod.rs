@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 
 use app::App;
-use context::Ctx;
+use context::{Ctx, StoreUnavailable};
 use theme::Theme;
 
 use crate::session::ImportRequest;
@@ -58,8 +58,8 @@ pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
     // Read-only: the wizard opens the store for writing only while it writes, so an import
     // in another process can run while it is open, and it shows that import's commits.
     let store = match &path {
-        Some(path) => Store::open_read_only(path).map_err(|e| e.to_string()),
-        None => Err("no data directory for the store; start rolodex with --db PATH".to_string()),
+        Some(path) => Store::open_read_only(path).map_err(StoreUnavailable::from),
+        None => Err(StoreUnavailable::NoDataDirectory),
     };
     // Warm the phone metadata now, so the first keystroke does not wait for it.
     std::thread::spawn(crate::engine::phone::warm_up);

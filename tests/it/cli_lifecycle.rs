@@ -169,6 +169,37 @@ fn killed_during_the_whole_file_check_the_job_shows_interrupted_and_resumes() {
     assert_eq!(history(dir.path())[0]["total_rows"], 30_000);
 }
 
+/// A signal during the whole-file check, before the first batch: nothing was written, the
+/// job ends cancelled, and stderr says so once with the command that goes on; the exit
+/// status is 128 + the signal.
+#[test]
+fn a_signal_before_the_first_commit_says_nothing_was_written_and_how_to_go_on() {
+    let dir = tempdir();
+    // One batch for the whole file, long to read: nothing can be committed before the
+    // check ends, and the check lasts long enough to be seen.
+    let file = export(dir.path(), "wide.csv", 30_000, 300);
+    let mut child = start(dir.path(), &import_args(&file), 0);
+    assert!(
+        wait_for_thread(&mut child, "rolodex-verify"),
+        "the import ended before its check was seen"
+    );
+    signal(&child, "TERM");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "rolodex: SIGTERM: stopping job 1 at its next commit; a SIGINT (Ctrl-C) stops it at once\n\
+         rolodex: job 1 was cancelled before its first batch; nothing was written\n\
+         rolodex: `rolodex resume 1` goes on with it\n"
+    );
+    let jobs = history(dir.path());
+    assert_eq!(jobs[0]["status"], "cancelled", "{jobs}");
+    assert_eq!(jobs[0]["created"], 0, "{jobs}");
+    let out = run(dir.path(), &["resume", "1", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["status"], "completed");
+}
+
 /// SIGINT, SIGTERM and SIGHUP stop a headless import at its next commit: the job ends
 /// cancelled, the exit status is 128 + the signal, stderr says how to resume, and the
 /// resume reaches exactly the contacts of an uninterrupted import.

@@ -309,6 +309,57 @@ fn consent_must_be_confirmed_before_anything_is_written() {
     );
 }
 
+/// A command refused before it does anything says why once, as one `rolodex: ` line on
+/// stderr, nothing on stdout, and exits with the status of its kind: 2 for a flag to
+/// change, 1 for something that cannot be used.
+#[test]
+fn a_refusal_is_one_line_on_stderr_with_the_status_of_its_kind() {
+    let dir = tempdir();
+    let base = write(dir.path(), "base.csv", BASE);
+    let base = base.to_str().unwrap();
+    let refused = |args: &[&str], code: i32, says: &str| {
+        let out = run(dir.path(), args);
+        assert_eq!(out.code, code, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr, format!("rolodex: {says}\n"), "{args:?}");
+        assert_eq!(out.stdout, "", "{args:?}");
+    };
+    refused(
+        &["history"],
+        1,
+        &format!(
+            "no store at {}; an import creates it",
+            dir.path().join("test.redb").display()
+        ),
+    );
+    refused(
+        &["trace", " "],
+        2,
+        "trace needs a name, an email or a phone number to look for",
+    );
+    // Without a terminal (the test's stdin and stdout are pipes).
+    refused(
+        &["import", base],
+        2,
+        "the wizard needs a terminal, and standard input or output is not one; without it, run `rolodex import FILE --yes --consent-confirmed` or `rolodex import FILE --dry-run`",
+    );
+    import_ok(dir.path(), Path::new(base), &[]);
+    refused(
+        &["resume", "1"],
+        1,
+        "job 1 is completed; there is nothing to resume",
+    );
+    refused(
+        &["revert", "1"],
+        2,
+        "revert asks before changing contacts; add --yes to revert job 1 without asking",
+    );
+    refused(
+        &["show", "9"],
+        1,
+        "no job 9 in this store; `rolodex history` lists the jobs",
+    );
+}
+
 #[test]
 fn consent_column_filters_rows() {
     let dir = tempdir();

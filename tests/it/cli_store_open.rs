@@ -318,7 +318,7 @@ fn the_wizard_reads_beside_a_running_writer_and_holds_no_lock_itself() {
     let (tx, _rx) = std::sync::mpsc::channel();
     let mut ctx = rolodex::tui::context::Ctx::new(
         rolodex::tui::theme::Theme::plain(),
-        Store::open_read_only(&db).map_err(|e| e.to_string()),
+        Store::open_read_only(&db).map_err(Into::into),
         tx,
         chrono::Local::now,
         dir.path().to_path_buf(),
@@ -326,7 +326,7 @@ fn the_wizard_reads_beside_a_running_writer_and_holds_no_lock_itself() {
     let store = ctx.store.clone().unwrap();
     assert!(!store.is_writable());
     assert_eq!(store.contacts().unwrap().len(), 207);
-    let refused = ctx.open_writer(Access::Write).err().unwrap();
+    let refused = ctx.open_writer(Access::Write).err().unwrap().to_string();
     assert!(
         refused.contains("is in use by another rolodex"),
         "{refused}"
@@ -337,7 +337,7 @@ fn the_wizard_reads_beside_a_running_writer_and_holds_no_lock_itself() {
     let (tx, _rx) = std::sync::mpsc::channel();
     let ctx = rolodex::tui::context::Ctx::new(
         rolodex::tui::theme::Theme::plain(),
-        Store::open(&db).map_err(|e| e.to_string()),
+        Store::open(&db).map_err(Into::into),
         tx,
         chrono::Local::now,
         dir.path().to_path_buf(),
@@ -346,6 +346,30 @@ fn the_wizard_reads_beside_a_running_writer_and_holds_no_lock_itself() {
     let out = run(dir.path(), &["revert", "1", "--yes"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(ctx.store.as_ref().unwrap().contact_count().unwrap(), 0);
+}
+
+/// Without a data directory and `--db`, the wizard says so where the store would be shown,
+/// and an import it starts is refused with the same words.
+#[test]
+fn the_wizard_without_a_data_directory_says_to_give_db() {
+    use rolodex::tui::context::{Ctx, StoreUnavailable};
+    let dir = tempdir();
+    let (tx, _rx) = std::sync::mpsc::channel();
+    let mut ctx = Ctx::new(
+        rolodex::tui::theme::Theme::plain(),
+        Err(StoreUnavailable::NoDataDirectory),
+        tx,
+        chrono::Local::now,
+        dir.path().to_path_buf(),
+    );
+    let said = "no data directory for the store; start rolodex with --db PATH";
+    assert_eq!(ctx.store_error.as_deref(), Some(said));
+    let refused = ctx.open_writer(Access::Create).err().unwrap();
+    assert!(
+        matches!(refused, StoreUnavailable::NoDataDirectory),
+        "{refused:?}"
+    );
+    assert_eq!(refused.to_string(), said);
 }
 
 /// A file of `rows` contacts with distinct phones and emails.

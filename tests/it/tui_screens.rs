@@ -50,7 +50,7 @@ impl Harness {
     /// The wizard with its context set up by `setup` before the file is opened.
     fn build(file: Option<&str>, setup: impl FnOnce(Ctx) -> Ctx) -> Harness {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("test.redb")).map_err(|e| e.to_string());
+        let store = Store::open(&dir.path().join("test.redb")).map_err(Into::into);
         let (tx, rx) = mpsc::channel();
         let ctx = setup(Ctx::new(
             Theme::plain(),
@@ -768,7 +768,7 @@ fn a_store_created_after_the_wizard_started_is_read() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("later.redb");
     let (tx, rx) = mpsc::channel();
-    let store = Store::open_read_only(&db).map_err(|e| e.to_string());
+    let store = Store::open_read_only(&db).map_err(Into::into);
     assert!(store.is_err(), "no store yet");
     let ctx = Ctx::new(
         Theme::plain(),

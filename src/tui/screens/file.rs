@@ -102,7 +102,11 @@ impl FileScreen {
                 self.path.set(&path.display().to_string());
                 self.refresh();
                 if let Some(refused) = ctx.load(source) {
-                    ctx.say(Level::Error, refused);
+                    let said = match refused {
+                        crate::session::DraftError::Mapping(e) => format!("--map: {e}"),
+                        other => other.to_string(),
+                    };
+                    ctx.say(Level::Error, said);
                 } else if ctx.remembered() {
                     ctx.say(
                         Level::Info,

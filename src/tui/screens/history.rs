@@ -107,7 +107,7 @@ impl HistoryScreen {
     pub fn traced(
         &mut self,
         query: String,
-        result: Result<BTreeMap<u64, Vec<u64>>, String>,
+        result: Result<BTreeMap<u64, Vec<u64>>, crate::store::StoreError>,
         ctx: &mut Ctx,
     ) {
         let Some(trace) = self.trace.as_mut().filter(|t| t.query == query) else {
@@ -131,7 +131,7 @@ impl HistoryScreen {
             }
             Err(e) => {
                 self.trace = None;
-                ctx.say(Level::Error, e);
+                ctx.say(Level::Error, e.to_string());
             }
         }
         self.job_sel = 0;
@@ -277,7 +277,7 @@ impl HistoryScreen {
         let rechecked = match ctx.store.as_ref().map(|s| s.lookup()) {
             None => recheck_row(validator, options, &raw, &NoStore),
             Some(Ok(store)) => recheck_row(validator, options, &raw, &store),
-            Some(Err(e)) => Err(e.to_string()),
+            Some(Err(e)) => Err(crate::engine::review::LookupError::Store(Box::new(e))),
         };
         let rechecked = rechecked.or_else(|e| {
             // The cells are still worth checking; what they match is said to be unknown.

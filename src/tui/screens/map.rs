@@ -100,7 +100,7 @@ impl MapScreen {
                 ctx.refresh_health();
                 ctx.say(Level::Info, format!("{} → {}", header, target.label()));
             }
-            Err(e) => ctx.say(Level::Error, e),
+            Err(e) => ctx.say(Level::Error, e.to_string()),
         }
     }
 }
@@ -176,7 +176,7 @@ impl Screen for MapScreen {
                         self.picker = None;
                         self.apply(target, ctx);
                     }
-                    Err(e) => ctx.say(Level::Error, e),
+                    Err(e) => ctx.say(Level::Error, e.to_string()),
                 }
                 true
             }

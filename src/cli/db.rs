@@ -1,0 +1,31 @@
+//! Where the command line's store is, and how a command opens it: the one place `--db`,
+//! `$ROLODEX_DB` and the data directory are read, for every command and the wizard.
+
+use std::path::{Path, PathBuf};
+
+use super::error::CliError;
+use crate::store::{Access, Store, StoreError};
+
+/// The store the command line uses: `--db`/`$ROLODEX_DB`, else the data directory.
+pub fn store_path(db: Option<&Path>) -> Option<PathBuf> {
+    db.map(Path::to_path_buf).or_else(Store::default_path)
+}
+
+/// Opens the store for `access`: read-only for the commands that only read (a missing store
+/// is an error then, and nothing is created), for writing for those that write (only an
+/// import creates the store).
+pub fn open_store(db: Option<&Path>, access: Access) -> Result<Store, CliError> {
+    let path = store_path(db).ok_or_else(no_store_path)?;
+    let store = Store::open_for(&path, access)?;
+    // A store this user may not write is opened read-only; a command that writes says so
+    // before it asks or reads anything.
+    if access != Access::Read && !store.is_writable() {
+        return Err(StoreError::ReadOnly(path).into());
+    }
+    Ok(store)
+}
+
+/// Neither `--db`, `$ROLODEX_DB` nor a data directory names a store.
+pub fn no_store_path() -> CliError {
+    CliError::Unusable("no data directory for the store; give one with --db PATH".into())
+}
