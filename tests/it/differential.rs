@@ -12,7 +12,8 @@
 //! `import-YYYYMMDD-HHMM-<file>` tag is normalized: it carries the clock, which the wizard's
 //! test clock fixes. Any other difference is a disagreement between the front ends.
 //!
-//! A new case is one line in `differential!` below.
+//! A new case is one line in `differential!` below; an import both must refuse, one line in
+//! `refused!`.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver};
@@ -26,7 +27,7 @@ use rolodex::engine::plan::ImportOptions;
 use rolodex::store::Store;
 use rolodex::tui::app::App;
 use rolodex::tui::chrome::Level;
-use rolodex::tui::context::Ctx;
+use rolodex::tui::context::{Ctx, StoreUnavailable};
 use rolodex::tui::event::AppEvent;
 use rolodex::tui::screens::View;
 use rolodex::tui::theme::Theme;
@@ -361,7 +362,7 @@ impl Wizard {
         // As `tui::run` does: the wizard asks for consent on its own screen.
         request.options.consent_confirmed = false;
         let store_path = cli.db.expect("--db was given");
-        let opened = Store::open_read_only(&store_path).map_err(|e| e.to_string());
+        let opened = Store::open_read_only(&store_path).map_err(StoreUnavailable::from);
         let (tx, rx) = mpsc::channel();
         let file = request.file.clone();
         let ctx = Ctx::new(
