@@ -23,7 +23,7 @@ use crate::store::jobs::{Job, JobStatus};
 use crate::store::{Access, Store, StoreError};
 use crate::worker::{spawn_new_import, spawn_resume, Cancel, NewImport, WorkerEvent, FILE_CHANGED};
 
-use super::db::{no_store_path, open_store, store_path};
+use super::db::open_store;
 
 /// Names on stderr every damaged record a listing skipped (it never shows them as data).
 pub fn warn_damage(store: &Store) {

@@ -258,6 +258,12 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<O
         if !args.file.exists() {
             return Err(crate::engine::EngineError::NotFound(args.file.clone()).into());
         }
+        // Said rather than ignored: the wizard shows its results on screen.
+        if args.json {
+            return Err(CliError::Usage(
+                "--json prints what a headless import or a dry run did; add --yes --consent-confirmed or --dry-run (the wizard shows its results on screen)".into(),
+            ));
+        }
     }
     wizard_has_a_terminal()?;
     let config = load_config()?;

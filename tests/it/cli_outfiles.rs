@@ -376,3 +376,21 @@ fn the_wizard_without_a_terminal_says_what_to_run_instead() {
         "no store was created"
     );
 }
+
+/// `--json` asks for a headless result: without `--yes` or `--dry-run` (the wizard) it is
+/// bad usage that says what to add, never silently ignored.
+#[test]
+fn json_without_a_headless_mode_says_what_to_add() {
+    let dir = tempdir();
+    let file = fixture("contacts.csv");
+    let out = run(dir.path(), &["import", file.to_str().unwrap(), "--json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--json prints what a headless import or a dry run did"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty());
+    assert!(!dir.path().join("test.redb").exists());
+}
