@@ -20,6 +20,7 @@ use crate::engine::plan::{
     consent_column_for, Identifier, ImportOptions, ImportPlan, Purpose, Requirement,
 };
 use crate::engine::source::{ReadOptions, Source};
+use crate::engine::text::clean_cell;
 use crate::store::{Store, StoreError};
 
 /// What someone asked an import to be: `rolodex import FILE [flags]`, or the wizard as
@@ -164,6 +165,18 @@ impl Draft {
             refused.get_or_insert(e);
         }
         let mut options = request.options.clone();
+        // `--tag 'spring, vip'` is two tags, as typing `spring, vip` on the Tags screen is.
+        options.tags = typed_tags(&options.tags);
+        // A new list's name as the Destination screen takes it: cleaned as a cell is (no
+        // terminal controls, trimmed), and the file's name when none is given (`--list ''`
+        // never makes a list without a name).
+        if let Some(list) = &mut options.list {
+            list.name = clean_cell(&list.name).into_owned();
+            if list.name.is_empty() {
+                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+                list.name = clean_cell(&stem).into_owned();
+            }
+        }
         // The named column applies to the named file as given (the check then names it if
         // the file lacks it); to another file picked in the wizard only when it has it.
         let named = options.consent_column.as_deref().filter(|c| {
@@ -224,4 +237,31 @@ pub fn check_plan(plan: &ImportPlan, header: &[String]) -> Result<(), DraftError
     }
     crate::engine::validate::Validator::new(plan, header).map_err(DraftError::Plan)?;
     Ok(())
+}
+
+/// The tags a person typed, one or several to a value, as the wizard's Tags screen reads
+/// them: split at commas and semicolons, each cleaned as a cell is (trimmed, no terminal
+/// controls), empty ones and repeats left out.
+pub fn typed_tags<S: AsRef<str>>(typed: &[S]) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    let pieces = typed.iter().flat_map(|t| t.as_ref().split([',', ';']));
+    for tag in pieces.map(clean_cell).filter(|t| !t.is_empty()) {
+        if !tags.iter().any(|t| *t == tag) {
+            tags.push(tag.into_owned());
+        }
+    }
+    tags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed_tags;
+
+    #[test]
+    fn typed_tags_are_split_trimmed_and_kept_once() {
+        assert_eq!(
+            typed_tags(&[" spring, vip ", "vip", ";", "lead:cold", "x\u{1b}[31m"]),
+            ["spring", "vip", "lead:cold", "x"]
+        );
+    }
 }

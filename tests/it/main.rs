@@ -17,6 +17,7 @@ mod cli_revert;
 mod cli_store;
 mod cli_store_open;
 mod common;
+mod differential;
 mod engine_phone_reference;
 mod engine_properties;
 mod store_batches;
