@@ -20,7 +20,7 @@ use crate::engine::plan::{
     consent_column_for, Identifier, ImportOptions, ImportPlan, Purpose, Requirement,
 };
 use crate::engine::source::{ReadOptions, Source};
-use crate::engine::text::clean_cell;
+use crate::engine::text::clean_label;
 use crate::store::{Store, StoreError};
 
 /// What someone asked an import to be: `rolodex import FILE [flags]`, or the wizard as
@@ -171,10 +171,10 @@ impl Draft {
         // terminal controls, trimmed), and the file's name when none is given (`--list ''`
         // never makes a list without a name).
         if let Some(list) = &mut options.list {
-            list.name = clean_cell(&list.name).into_owned();
+            list.name = clean_label(&list.name);
             if list.name.is_empty() {
                 let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-                list.name = clean_cell(&stem).into_owned();
+                list.name = clean_label(&stem);
             }
         }
         // The named column applies to the named file as given (the check then names it if
@@ -245,9 +245,9 @@ pub fn check_plan(plan: &ImportPlan, header: &[String]) -> Result<(), DraftError
 pub fn typed_tags<S: AsRef<str>>(typed: &[S]) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
     let pieces = typed.iter().flat_map(|t| t.as_ref().split([',', ';']));
-    for tag in pieces.map(clean_cell).filter(|t| !t.is_empty()) {
-        if !tags.iter().any(|t| *t == tag) {
-            tags.push(tag.into_owned());
+    for tag in pieces.map(clean_label).filter(|t| !t.is_empty()) {
+        if !tags.contains(&tag) {
+            tags.push(tag);
         }
     }
     tags
@@ -260,8 +260,15 @@ mod tests {
     #[test]
     fn typed_tags_are_split_trimmed_and_kept_once() {
         assert_eq!(
-            typed_tags(&[" spring, vip ", "vip", ";", "lead:cold", "x\u{1b}[31m"]),
-            ["spring", "vip", "lead:cold", "x"]
+            typed_tags(&[
+                " spring, vip ",
+                "vip",
+                ";",
+                "lead:cold",
+                "x\u{1b}[31m",
+                "y\u{202e}"
+            ]),
+            ["spring", "vip", "lead:cold", "x", "y"]
         );
     }
 }

@@ -364,6 +364,25 @@ fn fold_accent(c: char) -> char {
     }
 }
 
+/// A name rolodex makes from what someone typed or gave as a flag — a tag, a list's name:
+/// cleaned as a cell is, and without the characters that reverse how text reads (a list
+/// named with U+202E would read backwards in every list that shows it). Both front ends
+/// clean labels with this, so the wizard and the command line store the same name.
+pub fn clean_label(raw: &str) -> String {
+    clean_cell(raw)
+        .chars()
+        .filter(|&c| !is_bidi_control(c))
+        .collect()
+}
+
+/// The characters that change the direction text is shown in.
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
 /// Makes any string safe to print on a terminal: control characters (C0, DEL, C1) become
 /// the visible Unicode control pictures or `\u{..}` escapes, and bidirectional overrides
 /// become `<U+202E>`-style placeholders. An escape sequence therefore arrives as harmless text

@@ -79,6 +79,10 @@ pub struct Ctx {
     /// `--report` and `--errors` (results file, error file), written once the first import
     /// of this wizard ends.
     pub given_files: Option<(Option<PathBuf>, Option<PathBuf>)>,
+    /// A `--map` (or a stored field type) the file could not take, said again when the
+    /// user leaves Map: the command line refuses such an import, so the wizard never goes
+    /// on past it unnoticed.
+    pub map_refused: Option<String>,
     /// The custom fields the store defines, read when a file is opened.
     pub custom_defined: BTreeMap<String, crate::engine::mapping::CustomKind>,
     pub health: Vec<ColumnHealth>,
@@ -175,6 +179,7 @@ impl Ctx {
             request: ImportRequest::default(),
             consent: None,
             given_files: None,
+            map_refused: None,
             custom_defined: BTreeMap::new(),
             health: Vec::new(),
             date_orders: BTreeMap::new(),
@@ -261,6 +266,7 @@ impl Ctx {
                 }
             }
         }
+        self.map_refused = None;
         let reader = self.reader();
         let mut refused = None;
         let draft = match Draft::new(&source, &self.request, reader.as_deref()) {

@@ -42,8 +42,8 @@ impl Screen for DestinationScreen {
         // What `--list`, `--dial` and `--shared` asked for, or what was chosen here before.
         if let Some(list) = &ctx.options.list {
             self.new_list = true;
-            self.name
-                .set(&crate::engine::text::sanitize_for_terminal(&list.name));
+            // Cleaned by the draft (`clean_label`): nothing in it can reach the terminal.
+            self.name.set(&list.name);
             self.dial = list.dial;
         }
         self.shared = ctx.options.shared;
@@ -58,8 +58,7 @@ impl Screen for DestinationScreen {
                         .map(|f| f.to_string_lossy().to_string())
                 })
                 .unwrap_or_default();
-            self.name
-                .set(&crate::engine::text::sanitize_for_terminal(&stem));
+            self.name.set(&crate::engine::text::clean_label(&stem));
         }
     }
 

@@ -103,7 +103,11 @@ impl FileScreen {
                 self.refresh();
                 if let Some(refused) = ctx.load(source) {
                     let said = match refused {
-                        crate::session::DraftError::Mapping(e) => format!("--map: {e}"),
+                        crate::session::DraftError::Mapping(e) => {
+                            let said = format!("--map: {e}");
+                            ctx.map_refused = Some(said.clone());
+                            said
+                        }
                         other => other.to_string(),
                     };
                     ctx.say(Level::Error, said);

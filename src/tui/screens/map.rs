@@ -223,6 +223,15 @@ impl Screen for MapScreen {
                 Transition::Stay
             }
             Action::Next => {
+                // Headless, this import is refused: here the user sees why once more, and
+                // goes on (Enter again) only knowing the flag was not applied.
+                if let Some(refused) = ctx.map_refused.take() {
+                    ctx.say(
+                        Level::Error,
+                        format!("{refused}. Map the column here, or press Enter again to go on without that flag."),
+                    );
+                    return Transition::Stay;
+                }
                 let o = &ctx.options;
                 match o.unmapped(&ctx.mapping) {
                     Some(missing) => {

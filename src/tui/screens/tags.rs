@@ -44,14 +44,9 @@ impl Default for TagsScreen {
 }
 
 impl TagsScreen {
+    /// The tags typed, split and cleaned as `--tag` values are (`session::typed_tags`).
     fn typed(&self) -> Vec<String> {
-        self.new_tags
-            .value()
-            .split([',', ';'])
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-            .collect()
+        crate::session::typed_tags(&[self.new_tags.value()])
     }
 
     fn store_tags(&self, ctx: &mut Ctx) {
