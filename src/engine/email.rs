@@ -1,10 +1,49 @@
 //! Email addresses: trimmed, `mailto:` removed, lowercased, checked for a shape mail can
 //! be delivered to, with a message that says what is missing.
 
-/// Splits a cell that holds several addresses.
-pub fn split_emails(cell: &str) -> impl Iterator<Item = &str> {
-    cell.split([',', ';', '\n', '\r', ' ', '\t'])
-        .filter(|s| !s.trim().is_empty())
+/// Splits a cell that holds several addresses: on `:` `;` `,` and line breaks, never on
+/// spaces, so `priya at example.com` stays one value with one message. The `:` of a
+/// `mailto:` is no separator, and neither is anything inside a display name's quotes or an
+/// address's angle brackets (`"Doe, Jane" <jane@example.com>`).
+pub fn split_emails(cell: &str) -> Vec<&str> {
+    split_outside_quotes(cell, true).unwrap_or_else(|| {
+        // An unpaired `"` or `<` is a typo, not a display name: split as if it were not
+        // there, rather than reading the rest of the cell as one address.
+        split_outside_quotes(cell, false).unwrap_or_default()
+    })
+}
+
+/// The trimmed, non-empty pieces of `cell`; `None` when `quotes` is asked for and a quote
+/// or an angle bracket is left open.
+fn split_outside_quotes(cell: &str, quotes: bool) -> Option<Vec<&str>> {
+    fn push<'a>(pieces: &mut Vec<&'a str>, piece: &'a str) {
+        let piece = piece.trim();
+        if !piece.is_empty() {
+            pieces.push(piece);
+        }
+    }
+    let mut pieces = Vec::new();
+    let (mut quoted, mut bracketed) = (false, false);
+    let mut start = 0;
+    for (i, c) in cell.char_indices() {
+        match c {
+            '"' if quotes => quoted = !quoted,
+            '<' if quotes && !quoted => bracketed = true,
+            '>' if quotes && !quoted => bracketed = false,
+            _ if quoted || bracketed => {}
+            ':' if cell[start..i].trim().eq_ignore_ascii_case("mailto") => {}
+            ',' | ';' | ':' | '\n' | '\r' => {
+                push(&mut pieces, &cell[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if quoted || bracketed {
+        return None;
+    }
+    push(&mut pieces, &cell[start..]);
+    Some(pieces)
 }
 
 /// Why a cell is not an address mail can be delivered to: the cell as written and the
@@ -46,9 +85,15 @@ pub enum EmailProblem {
 
 /// The stored form of an address, or why it is not one.
 pub fn normalize_email(raw: &str) -> Result<String, EmailError> {
-    let trimmed = raw.trim().trim_matches(|c| c == '<' || c == '>');
+    let trimmed = raw.trim();
+    // `Priya <priya@example.com>`, as mail programs export an address with its display
+    // name: the address is what is in the brackets.
+    let trimmed = match (trimmed.rfind('<'), trimmed.strip_suffix('>')) {
+        (Some(open), Some(inner)) => inner[open + 1..].trim(),
+        _ => trimmed.trim_matches(|c| c == '<' || c == '>'),
+    };
     let without_scheme = match trimmed.get(..7) {
-        Some(p) if p.eq_ignore_ascii_case("mailto:") => &trimmed[7..],
+        Some(p) if p.eq_ignore_ascii_case("mailto:") => trimmed[7..].trim_start(),
         _ => trimmed,
     };
     match plain_address(without_scheme) {
@@ -236,6 +281,61 @@ mod tests {
             "jane.doe@example.com"
         );
         assert_eq!(normalize_email("<a+b@x.co.uk>").unwrap(), "a+b@x.co.uk");
+    }
+
+    #[test]
+    fn splits_on_colons_semicolons_commas_and_lines_but_not_spaces() {
+        assert_eq!(
+            split_emails("a@x.com:b@x.com; c@x.com,d@x.com\ne@x.com\r\nf@x.com"),
+            ["a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com", "f@x.com"]
+        );
+        assert_eq!(
+            split_emails("priya at example.com"),
+            ["priya at example.com"]
+        );
+        assert_eq!(split_emails("a@x.com b@x.com"), ["a@x.com b@x.com"]);
+        assert_eq!(split_emails(" ;: ,\n"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_mailto_scheme_is_no_separator() {
+        assert_eq!(
+            split_emails("mailto:a@x.com:MAILTO:b@x.com; mailto: c@x.com"),
+            ["mailto:a@x.com", "MAILTO:b@x.com", "mailto: c@x.com"]
+        );
+        let stored: Vec<_> = split_emails("mailto:a@x.com:MAILTO:b@x.com")
+            .into_iter()
+            .map(|e| normalize_email(e).unwrap())
+            .collect();
+        assert_eq!(stored, ["a@x.com", "b@x.com"]);
+    }
+
+    #[test]
+    fn display_names_keep_their_commas_and_give_their_address() {
+        assert_eq!(
+            split_emails("\"Doe, Jane\" <Jane@X.com>, Priya <priya@example.com>"),
+            ["\"Doe, Jane\" <Jane@X.com>", "Priya <priya@example.com>"]
+        );
+        assert_eq!(
+            normalize_email("\"Doe, Jane\" <Jane@X.com>").unwrap(),
+            "jane@x.com"
+        );
+        assert_eq!(
+            normalize_email("Priya <mailto:priya@example.com>").unwrap(),
+            "priya@example.com"
+        );
+        // An unpaired quote or bracket is a typo: the cell is split as if it were absent.
+        assert_eq!(
+            split_emails("o\"brien@x.com, a@x.com"),
+            ["o\"brien@x.com", "a@x.com"]
+        );
+        assert_eq!(split_emails("<a@x.com, b@x.com"), ["<a@x.com", "b@x.com"]);
+    }
+
+    #[test]
+    fn a_cell_with_spaces_is_one_invalid_address() {
+        let e = normalize_email("priya at example.com").unwrap_err();
+        assert_eq!(e.to_string(), "priya at example.com: no @ in the address");
     }
 
     #[test]

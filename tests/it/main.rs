@@ -4,6 +4,7 @@
 
 mod architecture;
 mod cli_bad_files;
+mod cli_cells;
 mod cli_check;
 mod cli_concurrent;
 mod cli_config;

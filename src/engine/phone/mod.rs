@@ -130,7 +130,9 @@ pub fn split_phones(cell: &str) -> Vec<&str> {
     let mut pieces: Vec<&str> = Vec::new();
     for part in cell.split(['\n', '\r', ';']) {
         for part in part.split(':') {
-            let part = part.trim();
+            // `tel:+1…` and `callto:+1…` as address books and web pages export numbers:
+            // the scheme's `:` is split on like any other, and its name is dropped.
+            let part = without_trailing_scheme(part).trim();
             if part.is_empty() {
                 continue;
             }
@@ -148,6 +150,28 @@ pub fn split_phones(cell: &str) -> Vec<&str> {
         }
     }
     pieces
+}
+
+/// `part` without a `tel` or `callto` at its end (the scheme before a `:`), and without the
+/// `,` or `/` that separated it from the number before.
+fn without_trailing_scheme(part: &str) -> &str {
+    let trimmed = part.trim_end();
+    for scheme in ["tel", "callto"] {
+        let Some(start) = trimmed.len().checked_sub(scheme.len()) else {
+            continue;
+        };
+        let (Some(before), Some(word)) = (trimmed.get(..start), trimmed.get(start..)) else {
+            continue;
+        };
+        let whole_word = !before
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric());
+        if word.eq_ignore_ascii_case(scheme) && whole_word {
+            return before.trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == '/');
+        }
+    }
+    part
 }
 
 fn digit_count(s: &str) -> usize {
@@ -479,6 +503,25 @@ mod tests {
             split_phones("+1 613 555 1234, ext 12"),
             vec!["+1 613 555 1234, ext 12"]
         );
+    }
+
+    #[test]
+    fn tel_and_callto_schemes_are_dropped() {
+        assert_eq!(split_phones("tel:+16135551234"), vec!["+16135551234"]);
+        assert_eq!(
+            split_phones("TEL: +1 613 555 1234; callto:+44 20 7946 0000"),
+            vec!["+1 613 555 1234", "+44 20 7946 0000"]
+        );
+        assert_eq!(
+            split_phones("tel:+16135551234, tel:+16135554321"),
+            vec!["+16135551234", "+16135554321"]
+        );
+        // Only a whole word before the `:` is a scheme.
+        assert_eq!(
+            split_phones("hotel:+16135551234"),
+            vec!["hotel", "+16135551234"]
+        );
+        assert!(normalize_phone(split_phones("tel:+1-613-555-1234")[0], us()).is_ok());
     }
 
     #[test]
