@@ -42,6 +42,16 @@ impl Cells {
         (0..self.ends.len()).map(move |i| self.get(i).unwrap_or(""))
     }
 
+    /// Replaces every cell by the part of it `keep` returns.
+    pub fn keep_in_each(&mut self, keep: impl for<'a> Fn(&'a str) -> &'a str) {
+        let mut kept = Cells::default();
+        for cell in self.iter() {
+            kept.text.push_str(keep(cell));
+            kept.ends.push(kept.text.len() as u32);
+        }
+        *self = kept;
+    }
+
     pub fn to_vec(&self) -> Vec<String> {
         self.iter().map(str::to_string).collect()
     }

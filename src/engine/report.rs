@@ -12,32 +12,18 @@ use super::outfile::{OutFile, OutfileError};
 use super::reason::Issue;
 use super::records::Cells;
 use super::resolve::RowStatus;
-use super::text::strip_controls;
+use super::text::{strip_controls, would_run, ERROR_COLUMNS, RESULTS_COLUMNS};
 
 /// Prefixes a `'` to a cell that a spreadsheet would execute (`=`, `+`, `-`, `@`, tab or
-/// carriage return first). `+16135551234` and `-12.5` are plain values and stay readable.
+/// carriage return first), and to a cell that already starts with `'`s before such a
+/// character (`'-` becomes `''-`), so that [`restore`] can tell the two apart and give
+/// back exactly the cell written. A spreadsheet shows both as the original value.
+/// `+16135551234` and `-12.5` are plain values and stay readable.
 pub fn neutralize(cell: &str) -> Cow<'_, str> {
-    let Some(first) = cell.chars().next() else {
-        return Cow::Borrowed(cell);
-    };
-    if !matches!(first, '=' | '+' | '-' | '@' | '\t' | '\r') {
-        return Cow::Borrowed(cell);
-    }
-    let rest = &cell[first.len_utf8()..];
-    // `+16135551234` (E.164) and `-12.5` are values a spreadsheet only displays; anything
-    // else after `+` or `-` is arithmetic it would evaluate.
-    let e164 =
-        first == '+' && (7..=15).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_digit());
-    let number = first == '-' && {
-        let (int, frac) = rest.split_once('.').unwrap_or((rest, "0"));
-        !int.is_empty()
-            && !frac.is_empty()
-            && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
-    };
-    if e164 || number {
-        Cow::Borrowed(cell)
-    } else {
+    if would_run(cell.trim_start_matches('\'')) {
         Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
     }
 }
 
@@ -128,10 +114,8 @@ impl ReportFiles {
         };
         Ok(ReportFiles {
             width: header.len(),
-            results: results
-                .map(|f| start(f, &["Import Status", "Errors"]))
-                .transpose()?,
-            errors: errors.map(|f| start(f, &["Error"])).transpose()?,
+            results: results.map(|f| start(f, &RESULTS_COLUMNS)).transpose()?,
+            errors: errors.map(|f| start(f, &ERROR_COLUMNS)).transpose()?,
         })
     }
 
@@ -198,6 +182,7 @@ impl ReportFiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::text::{restore, written_by_rolodex};
 
     #[test]
     fn neutralizes_formulas_but_not_numbers() {
@@ -213,6 +198,51 @@ mod tests {
         assert_eq!(neutralize("-12.5"), "-12.5");
         assert_eq!(neutralize("Jane"), "Jane");
         assert_eq!(neutralize(""), "");
+    }
+
+    #[test]
+    fn restore_gives_back_exactly_the_cell_neutralized() {
+        for cell in [
+            "-",
+            "'-",
+            "''-",
+            "+1 Club",
+            "'+1 Club",
+            "@home",
+            "'@home",
+            "=SUM(A1)",
+            "'=SUM(A1)",
+            "\tx",
+            "'Tis",
+            "'6135551234",
+            "'",
+            "''",
+            "+16135551234",
+            "'+16135551234",
+            "-12.5",
+            "Jane",
+            "",
+        ] {
+            assert_eq!(restore(&neutralize(cell)), cell, "{cell:?}");
+        }
+        assert_eq!(neutralize("'-"), "''-");
+        assert_eq!(neutralize("'Tis"), "'Tis");
+        assert_eq!(restore("'Tis"), "'Tis");
+        assert_eq!(restore("'+1 Club"), "+1 Club");
+    }
+
+    #[test]
+    fn rolodex_files_are_known_by_their_last_columns() {
+        let header = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert!(written_by_rolodex(&header(&[
+            "Name",
+            "Import Status",
+            "Errors"
+        ])));
+        assert!(written_by_rolodex(&header(&["Name", "Phone", "Error"])));
+        assert!(!written_by_rolodex(&header(&["Name", "Errors"])));
+        assert!(!written_by_rolodex(&header(&["Import Status", "Errors"])));
+        assert!(!written_by_rolodex(&header(&["Name", "Phone"])));
     }
 
     #[test]

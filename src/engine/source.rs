@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{EngineError, Result};
 pub use super::records::Cells;
 use super::records::{RecordError, RecordReader, MAX_RECORD_BYTES};
+use super::text::{restore, written_by_rolodex};
 
 /// How much of the start of a file is sampled to detect encoding, delimiter and header.
 const SAMPLE_BYTES: usize = 256 * 1024;
@@ -67,6 +68,9 @@ impl RawRow {
 pub struct Source {
     pub info: FileInfo,
     encoding: &'static Encoding,
+    /// A results or error file rolodex wrote: its cells are read back as they were before
+    /// they were neutralized for spreadsheets.
+    restore_cells: bool,
 }
 
 impl Source {
@@ -118,7 +122,7 @@ impl Source {
             .iter()
             .find(|r| r.row == header_row)
             .map(|r| r.cells.to_vec());
-        let header = match header {
+        let mut header = match header {
             Some(h) => h,
             None if options.header_row.is_some() => {
                 return Err(EngineError::HeaderRowOutOfRange {
@@ -129,6 +133,12 @@ impl Source {
             }
             None => return Err(EngineError::NoHeader(path.to_path_buf())),
         };
+        let restore_cells = written_by_rolodex(&header);
+        if restore_cells {
+            for cell in &mut header {
+                *cell = restore(cell).to_string();
+            }
+        }
         let data_in_sample = sampled
             .iter()
             .filter(|r| r.row > header_row && !r.is_blank())
@@ -154,7 +164,11 @@ impl Source {
             approx_rows,
             rows_exact: whole_file,
         };
-        Ok(Source { info, encoding })
+        Ok(Source {
+            info,
+            encoding,
+            restore_cells,
+        })
     }
 
     /// Streams the data rows below the header, from the start of the file.
@@ -177,6 +191,7 @@ impl Source {
             blank_rows: 0,
             last_start: None,
             finished: false,
+            restore_cells: self.restore_cells,
         })
     }
 
@@ -248,6 +263,7 @@ pub struct Rows {
     /// (byte offset, line) of the last record read, to check it at the end of the file.
     last_start: Option<(u64, u64)>,
     finished: bool,
+    restore_cells: bool,
 }
 
 impl Rows {
@@ -318,6 +334,9 @@ impl Rows {
             if self.cells.iter().all(|c| c.trim().is_empty()) {
                 self.blank_rows += 1;
                 continue;
+            }
+            if self.restore_cells {
+                self.cells.keep_in_each(restore);
             }
             return Ok(Some((self.row, place.line)));
         }

@@ -413,6 +413,56 @@ fn needs_escape(c: char) -> bool {
         | '\u{061C}')
 }
 
+/// The columns rolodex adds after the original ones: the results file's and the error
+/// file's. A file whose header ends with them was written by rolodex, so its cells are read
+/// back through [`restore`].
+pub const RESULTS_COLUMNS: [&str; 2] = ["Import Status", "Errors"];
+pub const ERROR_COLUMNS: [&str; 1] = ["Error"];
+
+/// Whether a file with this header is a results or error file rolodex wrote (or `history
+/// --csv` printed), whose cells `report::neutralize` changed.
+pub fn written_by_rolodex(header: &[String]) -> bool {
+    let ends_with = |tail: &[&str]| {
+        header.len() > tail.len()
+            && header[header.len() - tail.len()..]
+                .iter()
+                .zip(tail)
+                .all(|(h, t)| h.trim() == *t)
+    };
+    ends_with(&RESULTS_COLUMNS) || ends_with(&ERROR_COLUMNS)
+}
+
+/// The cell `report::neutralize` was given: one `'` fewer where it added one, and every other
+/// cell as it is (`'Tis`, `'6135551234` and `'` itself were never neutralized).
+pub fn restore(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if would_run(rest.trim_start_matches('\'')) => rest,
+        _ => cell,
+    }
+}
+
+/// Whether a spreadsheet would run `cell` as a formula.
+pub fn would_run(cell: &str) -> bool {
+    let Some(first) = cell.chars().next() else {
+        return false;
+    };
+    if !matches!(first, '=' | '+' | '-' | '@' | '\t' | '\r') {
+        return false;
+    }
+    let rest = &cell[first.len_utf8()..];
+    // `+16135551234` (E.164) and `-12.5` are values a spreadsheet only displays; anything
+    // else after `+` or `-` is arithmetic it would evaluate.
+    let e164 =
+        first == '+' && (7..=15).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_digit());
+    let number = first == '-' && {
+        let (int, frac) = rest.split_once('.').unwrap_or((rest, "0"));
+        !int.is_empty()
+            && !frac.is_empty()
+            && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    };
+    !(e164 || number)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,3 +58,103 @@ fn email_cells_split_on_colons_but_a_cell_with_spaces_is_one_invalid_address() {
         ]
     );
 }
+
+/// The values a re-import compares: what the file said, not what the store stamps.
+fn values(dir: &std::path::Path) -> Vec<Value> {
+    let listed = run(dir, &["contacts", "--json"]).json();
+    listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let keep = [
+                "first_name",
+                "last_name",
+                "company",
+                "title",
+                "note",
+                "emails",
+                "phones",
+            ];
+            keep.iter()
+                .map(|k| (k.to_string(), c[*k].clone()))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        })
+        .collect()
+}
+
+/// Cells a spreadsheet would run (`-`, `+1 Club`, `@home`, `=…`) beside cells that truly
+/// start with `'`, as an admin's file holds them.
+const TRICKY: &str = "First Name,Last Name,Company,Title,Note,Email,Phone\n\
+    Ada,-,+1 Club,'Tis,@home,ada@example.com,+1 613 555 1234\n\
+    Bob,'-,=SUM(A1),'=not a formula,'@home,bob@example.com,+1-613-555-4321\n\
+    Cy,'',-2+3,+Lead,'+1 Club,cy@example.com,+16135559876\n";
+
+#[test]
+fn re_importing_the_error_file_restores_every_neutralized_cell_and_no_other() {
+    let first = tempdir();
+    let file = write(first.path(), "people.csv", TRICKY);
+    let out = import(first.path(), &file, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["created"], 3);
+    let original = values(first.path());
+    // `-` is a placeholder, read as no last name; read back as `'-` it would be a name.
+    assert_eq!(original[0]["last_name"], Value::Null);
+    assert_eq!(original[1]["last_name"], "'-");
+
+    // The same file again, create only: every row is skipped into the error file.
+    let errors = first.path().join("errors.csv");
+    let out = import(first.path(), &file, &["--errors", errors.to_str().unwrap()]);
+    assert_eq!(out.json()["skipped"], 3, "{}", out.stdout);
+    let written = std::fs::read_to_string(&errors).unwrap();
+    assert!(
+        written.contains("Ada,'-,'+1 Club,'Tis,'@home,"),
+        "{written}"
+    );
+    assert!(
+        written.contains("Bob,''-,'=SUM(A1),''=not a formula,''@home,"),
+        "{written}"
+    );
+
+    let fresh = tempdir();
+    let out = import(fresh.path(), &errors, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["created"], 3, "{}", out.stdout);
+    assert_eq!(values(fresh.path()), original);
+}
+
+#[test]
+fn re_importing_the_results_file_restores_the_original_values() {
+    let first = tempdir();
+    let file = write(first.path(), "people.csv", TRICKY);
+    let report = first.path().join("results.csv");
+    let out = import(first.path(), &file, &["--report", report.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let original = values(first.path());
+
+    // Into the same store as an upsert: every row finds its contact and changes nothing.
+    let out = import(first.path(), &report, &["--purpose", "upsert"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["updated"], 3, "{}", out.stdout);
+    assert_eq!(values(first.path()), original);
+
+    let fresh = tempdir();
+    let out = import(fresh.path(), &report, &[]);
+    assert_eq!(out.json()["created"], 3, "{}", out.stdout);
+    assert_eq!(values(fresh.path()), original);
+}
+
+#[test]
+fn a_file_that_only_looks_neutralized_keeps_its_quotes() {
+    // No `Import Status`/`Errors` or `Error` at the end: not rolodex's file, read as is.
+    let dir = tempdir();
+    let file = write(
+        dir.path(),
+        "people.csv",
+        "First Name,Last Name,Email\nAda,'-,ada@example.com\n",
+    );
+    let out = import(dir.path(), &file, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(values(dir.path())[0]["last_name"], "'-");
+}
