@@ -237,7 +237,12 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcom
     } else {
         let mut out = Human::stdout();
         out.file_info(&source.info);
-        out.mapping(&plan.mapping);
+        // The first rows again (a few milliseconds): suggestions read their values.
+        let samples: Vec<_> = source
+            .rows()?
+            .take(crate::engine::mapping::SUGGESTION_SAMPLE)
+            .collect::<Result<_, _>>()?;
+        out.mapping(&plan.mapping, &samples, &plan.options.region);
         out.health(&health);
         out.consent_hint(plan, source.header());
         out.review(&result);

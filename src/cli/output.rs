@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::engine::mapping::{MapSource, Mapping, Target};
 use crate::engine::plan::ImportPlan;
 use crate::engine::review::{ColumnHealth, Review};
-use crate::engine::source::{FileInfo, Source};
+use crate::engine::source::{FileInfo, RawRow, Source};
 use crate::engine::text::sanitize_for_terminal as clean;
 
 /// Prints JSON on stdout: exact for a file or a pipe, every string (and key) shown as
@@ -220,7 +220,9 @@ impl Human {
         }
     }
 
-    pub fn mapping(&mut self, mapping: &Mapping) {
+    /// The columns and their fields; an unrecognised column's suggestion reads `samples`,
+    /// the file's first rows, in `region` (see `mapping::suggest_column`).
+    pub fn mapping(&mut self, mapping: &Mapping, samples: &[RawRow], region: &str) {
         if mapping.is_remembered() {
             self.line("Columns (as remembered from an earlier import of this header; --no-remembered maps from the header):");
         } else {
@@ -229,7 +231,7 @@ impl Human {
         for c in &mapping.columns {
             let note = match (c.source, &c.target) {
                 (MapSource::Unmatched, Target::Ignore) => {
-                    match crate::engine::mapping::suggest_field(&c.header) {
+                    match crate::engine::mapping::suggest_column(c, samples, region) {
                         Some(f) => format!(
                             "  (not recognised; did you mean {f}? --map '{}={f}')",
                             clean(&c.header)

@@ -7,7 +7,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::text::fold_key;
+use super::email::{normalize_email, split_emails};
+use super::phone::{normalize_phone, parse_region, split_phones};
+use super::source::RawRow;
+use super::text::{clean_cell, fold_key};
 
 pub use super::error::MappingError;
 
@@ -225,6 +228,7 @@ impl Field {
                 "position",
                 "role",
                 "organization1title",
+                "organizationtitle",
                 "designation",
                 "titel",
                 "berufsbezeichnung",
@@ -271,7 +275,9 @@ impl Field {
                 "region",
                 "stateprovince",
                 "stateorprovince",
+                "stateregion",
                 "mailingstate",
+                "mailingstateprovince",
                 "businessstate",
                 "homestate",
                 "address1region",
@@ -320,6 +326,7 @@ impl Field {
                 "homepage",
                 "website1value",
                 "webaddress",
+                "websiteurl",
                 "webseite",
                 "internetseite",
                 "siteweb",
@@ -366,8 +373,9 @@ impl Field {
                 "schlagworte",
                 "etiquetas",
             ],
-            // Only rolodex's own ids: another system's "Record ID" is no contact id here.
-            Field::Id => &["id", "rolodexid"],
+            // HubSpot's `Record ID` and Salesforce's `Contact ID` as exports name them. Their
+            // values are matched against rolodex's contact ids only with `--identifier id`.
+            Field::Id => &["id", "rolodexid", "recordid", "contactid"],
         }
     }
 
@@ -748,12 +756,13 @@ impl Mapping {
         Ok(())
     }
 
-    /// For each unmatched column, the built-in field its header most resembles.
-    pub fn suggestions(&self) -> Vec<(String, Field)> {
+    /// For each unmatched column, the built-in field its sampled values (read in `region`)
+    /// or else its header suggest (see [`suggest_column`]).
+    pub fn suggestions(&self, samples: &[RawRow], region: &str) -> Vec<(String, Field)> {
         self.columns
             .iter()
             .filter(|c| c.source == MapSource::Unmatched)
-            .filter_map(|c| suggest_field(&c.header).map(|f| (c.header.clone(), f)))
+            .filter_map(|c| suggest_column(c, samples, region).map(|f| (c.header.clone(), f)))
             .collect()
     }
 }
@@ -853,6 +862,55 @@ pub fn guess_consent_column(header: &[String]) -> Option<usize> {
         .or_else(|| header.iter().position(|h| fold_key(h).contains("consent")))
 }
 
+/// How many of a file's first rows the command line reads for [`suggest_column`], as many
+/// as the wizard keeps as samples.
+pub const SUGGESTION_SAMPLE: usize = 20;
+
+/// The field to suggest for a column: what its sampled values are ([`field_by_values`]),
+/// else what its header resembles ([`suggest_field`]). A column headed `Kontakt` or `Name 2`
+/// that holds phone numbers is a phone column, whatever its header says.
+pub fn suggest_column(column: &ColumnMap, samples: &[RawRow], region: &str) -> Option<Field> {
+    let values = samples.iter().filter_map(|r| r.cells.get(column.index));
+    field_by_values(values, region).or_else(|| suggest_field(&column.header))
+}
+
+/// `phone` when more than half of the non-empty `values` (at least two) hold a valid phone
+/// number in `region`, `email` when they hold an address; `None` otherwise.
+pub fn field_by_values<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+    region: &str,
+) -> Option<Field> {
+    let region = parse_region(region);
+    let (mut seen, mut phones, mut emails) = (0usize, 0usize, 0usize);
+    for value in values {
+        let value = clean_cell(value);
+        if value.trim().is_empty() {
+            continue;
+        }
+        seen += 1;
+        if split_emails(&value)
+            .iter()
+            .any(|e| normalize_email(e).is_ok())
+        {
+            emails += 1;
+        } else if region.is_some_and(|r| {
+            split_phones(&value)
+                .iter()
+                .any(|p| normalize_phone(p, r).is_ok())
+        }) {
+            phones += 1;
+        }
+    }
+    let most = |n: usize| seen >= 2 && n * 2 > seen;
+    if most(phones) {
+        Some(Field::Phone)
+    } else if most(emails) {
+        Some(Field::Email)
+    } else {
+        None
+    }
+}
+
 /// A built-in field whose name or synonyms are close to `header` (fuzzy suggestion).
 pub fn suggest_field(header: &str) -> Option<Field> {
     let key = fold_key(header);
@@ -886,6 +944,7 @@ pub fn header_signature(header: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::source::Cells;
 
     fn header(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()
@@ -974,6 +1033,61 @@ mod tests {
             "Correo electrónico",
         ]));
         assert_eq!(targets(&m), ["first_name", "last_name", "phone", "email"]);
+    }
+
+    #[test]
+    fn hubspot_salesforce_and_google_names_people_export() {
+        let m = Mapping::auto(&header(&["Record ID", "State/Region", "Website URL"]));
+        assert_eq!(targets(&m), ["id", "state", "website"]);
+        let m = Mapping::auto(&header(&["Contact ID", "Mailing State/Province"]));
+        assert_eq!(targets(&m), ["id", "state"]);
+        let m = Mapping::auto(&header(&["Organization Title", "Organization Name"]));
+        assert_eq!(targets(&m), ["title", "company"]);
+    }
+
+    fn rows(cells: &[&[&str]]) -> Vec<RawRow> {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| RawRow {
+                row: i as u64 + 2,
+                line: i as u64 + 2,
+                cells: Cells::from_strings(c),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_column_of_phone_numbers_is_suggested_as_phone_whatever_its_header() {
+        let m = Mapping::auto(&header(&["Name", "Name2", "Kontakt", "Namee"]));
+        assert_eq!(m.columns[1].source, MapSource::Unmatched);
+        let samples = rows(&[
+            &["Ada", "613-555-1234", "ada@example.com", "Lovelace"],
+            &["Bob", "(613) 555-4321", "bob@example.com", "Smith"],
+            &["Cy", "not known", "", "Jones"],
+        ]);
+        // By its header alone, `Name2` looks like a name.
+        assert_eq!(suggest_field("Name2"), Some(Field::Name));
+        assert_eq!(
+            m.suggestions(&samples, "US"),
+            [
+                ("Name2".to_string(), Field::Phone),
+                ("Kontakt".to_string(), Field::Email),
+                ("Namee".to_string(), Field::Name),
+            ]
+        );
+        // Without samples, the header decides, as before.
+        assert_eq!(suggest_column(&m.columns[1], &[], "US"), Some(Field::Name));
+    }
+
+    #[test]
+    fn one_phone_among_many_values_is_no_phone_column() {
+        assert_eq!(field_by_values(["613-555-1234"], "US"), None);
+        assert_eq!(field_by_values(["613-555-1234", "x", "y"], "US"), None);
+        assert_eq!(
+            field_by_values(["613-555-1234", "+44 20 7946 1234", ""], "US"),
+            Some(Field::Phone)
+        );
     }
 
     #[test]

@@ -158,3 +158,40 @@ fn a_file_that_only_looks_neutralized_keeps_its_quotes() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(values(dir.path())[0]["last_name"], "'-");
 }
+
+#[test]
+fn crm_export_columns_map_and_a_column_of_phones_is_suggested_as_phone() {
+    let dir = tempdir();
+    let file = write(
+        dir.path(),
+        "hubspot.csv",
+        "Record ID,First Name,Email,Name2,State/Region,Website URL,Organization Title\n\
+         51,Ada,ada@example.com,613-555-1234,ON,example.com,Engineer\n\
+         52,Bob,bob@example.com,(613) 555-4321,QC,bob.example,Analyst\n",
+    );
+    let out = run(dir.path(), &["import", file.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for line in [
+        "Record ID                    → id\n",
+        "State/Region                 → state\n",
+        "Website URL                  → website\n",
+        "Organization Title           → title\n",
+        "Name2                        → ignore  (not recognised; did you mean phone? --map 'Name2=phone')\n",
+    ] {
+        assert!(out.stdout.contains(line), "{line:?} in\n{}", out.stdout);
+    }
+
+    let out = import(dir.path(), &file, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let listed = run(dir.path(), &["contacts", "--json"]).json();
+    let ada = &listed[0];
+    assert_eq!(
+        (&ada["state"], &ada["website"], &ada["title"]),
+        (
+            &Value::from("ON"),
+            &Value::from("example.com"),
+            &Value::from("Engineer")
+        ),
+        "{ada}"
+    );
+}

@@ -9,17 +9,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Widget, Wrap};
 
 use super::{move_selection, scroll_offset, Screen, Transition, View};
-use crate::engine::mapping::{suggest_field, ColumnMap, Field, MapSource, Target};
+use crate::engine::mapping::{suggest_column, ColumnMap, Field, MapSource, Target};
 use crate::engine::text::clean_cell;
 use crate::tui::action::{self, Action, Binding};
 use crate::tui::chrome::{centered, fit, Level};
 use crate::tui::context::{Ctx, TextField};
 
 /// The choices of the field picker, in order.
-/// The field an unrecognised, ignored column's header most resembles, if any.
-fn suggestion(column: &ColumnMap) -> Option<Field> {
+/// The field an unrecognised, ignored column's sample values or header suggest, if any.
+fn suggestion(column: &ColumnMap, ctx: &Ctx) -> Option<Field> {
     (column.source == MapSource::Unmatched && column.target == Target::Ignore)
-        .then(|| suggest_field(&column.header))
+        .then(|| suggest_column(column, &ctx.samples, &ctx.options.region))
         .flatten()
 }
 
@@ -212,7 +212,7 @@ impl Screen for MapScreen {
                     .mapping
                     .columns
                     .get(self.selected)
-                    .and_then(suggestion)
+                    .and_then(|c| suggestion(c, ctx))
                     .map(|f| f.name().to_string())
                     .unwrap_or(current);
                 let selected = choices().iter().position(|c| *c == current).unwrap_or(0);
@@ -285,7 +285,7 @@ impl Screen for MapScreen {
                     MapSource::Unmatched => "",
                 };
                 let is_consent = ctx.options.consent_column.as_deref() == Some(c.header.as_str());
-                let suggested = suggestion(c);
+                let suggested = suggestion(c, ctx);
                 let marker = if is_consent && c.target == Target::Ignore {
                     " (consent)".to_string()
                 } else if let Some(field) = suggested {
@@ -343,7 +343,7 @@ impl Screen for MapScreen {
         }
         let suggested: Vec<String> = ctx
             .mapping
-            .suggestions()
+            .suggestions(&ctx.samples, &ctx.options.region)
             .into_iter()
             .map(|(header, field)| format!("{header} → {}", field.name()))
             .collect();
