@@ -272,6 +272,20 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<O
         drop(headless::open_report_files(args, db)?);
     }
     let config = load_config()?;
+    let launch = launch(db, import, &config);
+    Ok(match crate::tui::run(launch)? {
+        None => Outcome::Done,
+        Some(signal) => Outcome::Stopped { signal },
+    })
+}
+
+/// What the wizard starts from, for `rolodex [import FILE flags…]` with the user's config:
+/// the same `ImportRequest` a headless import of those flags plans from.
+pub fn launch(
+    db: Option<&std::path::Path>,
+    import: Option<&ImportArgs>,
+    config: &crate::config::Config,
+) -> crate::tui::Launch {
     let defaults = config.import_defaults();
     let request = match import {
         Some(args) => headless::request_from_args(args, &defaults),
@@ -280,18 +294,14 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<O
             ..Default::default()
         },
     };
-    let launch = crate::tui::Launch {
+    crate::tui::Launch {
         store_path: db::store_path(db),
         request,
         report: import.and_then(|a| a.report.clone()),
         errors: import.and_then(|a| a.errors.clone()),
         color: config.color(),
         bell: config.bell(),
-    };
-    Ok(match crate::tui::run(launch)? {
-        None => Outcome::Done,
-        Some(signal) => Outcome::Stopped { signal },
-    })
+    }
 }
 
 /// Runs the parsed command line: how it ended, or why it could not do what it was asked
