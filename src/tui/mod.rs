@@ -164,14 +164,26 @@ pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
     if app.stopping.is_some() || app.leaving {
         let id = app.ctx.job.as_ref().map(|j| j.id).or(app.ctx.recorded);
         let stored = id.and_then(|id| app.ctx.store.as_ref()?.job(id).ok());
+        // Stopped before its first commit, a job has nothing to keep: said so.
+        let kept = |job: &crate::store::jobs::Job| {
+            if job.resume_after == 0 {
+                "nothing was written yet"
+            } else {
+                "every batch committed is kept"
+            }
+        };
         let said = match stored {
             Some(job) if app.ctx.importing => Some(format!(
-                "import job {} was interrupted; every batch committed is kept; `rolodex resume {}` finishes it",
-                job.id, job.id
+                "import job {} was interrupted; {}; `rolodex resume {}` finishes it",
+                job.id,
+                kept(&job),
+                job.id
             )),
             Some(job) if job.status == crate::store::jobs::JobStatus::Cancelled => Some(format!(
-                "import job {} was cancelled; every batch committed is kept; `rolodex resume {}` finishes it",
-                job.id, job.id
+                "import job {} was cancelled; {}; `rolodex resume {}` finishes it",
+                job.id,
+                kept(&job),
+                job.id
             )),
             _ => None,
         };
