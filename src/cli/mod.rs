@@ -220,16 +220,19 @@ pub struct ImportArgs {
     pub read: ReadArgs,
 }
 
-fn parse_delimiter(s: &str) -> Result<u8, String> {
+/// A `--delimiter` that is neither one character nor a delimiter's name.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?}: use one character such as , ; | or the word tab")]
+pub struct DelimiterError(String);
+
+fn parse_delimiter(s: &str) -> Result<u8, DelimiterError> {
     match s.to_ascii_lowercase().as_str() {
         "," | "comma" => Ok(b','),
         ";" | "semicolon" => Ok(b';'),
         "\t" | "tab" | "\\t" => Ok(b'\t'),
         "|" | "pipe" => Ok(b'|'),
         other if other.len() == 1 && other.is_ascii() => Ok(other.as_bytes()[0]),
-        other => Err(format!(
-            "{other:?}: use one character such as , ; | or the word tab"
-        )),
+        other => Err(DelimiterError(other.to_string())),
     }
 }
 
