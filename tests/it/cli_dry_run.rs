@@ -133,15 +133,37 @@ fn fake_phone_names_the_regulator_or_the_pattern() {
         assert_eq!(problems[0].0, "fake_phone", "row {row}");
         assert!(problems[0].1.contains(why), "row {row}: {}", problems[0].1);
     };
-    fake(2, "020 7946 0958: a fictional number (reserved for fiction by Ofcom");
-    fake(4, "07700 900461: a fictional number (reserved for fiction by Ofcom");
-    fake(5, "06 66 66 66 66: a placeholder number (the same digit repeated)");
-    fake(6, "+33 1 23 45 67 89: a placeholder number (a run of consecutive digits)");
-    fake(8, "0491 570 156: a fictional number (reserved for fiction by ACMA");
-    fake(9, "02 5550 1234: a fictional number (reserved for fiction by ACMA");
+    fake(
+        2,
+        "020 7946 0958: a fictional number (reserved for fiction by Ofcom",
+    );
+    fake(
+        4,
+        "07700 900461: a fictional number (reserved for fiction by Ofcom",
+    );
+    fake(
+        5,
+        "06 66 66 66 66: a placeholder number (the same digit repeated)",
+    );
+    fake(
+        6,
+        "+33 1 23 45 67 89: a placeholder number (a run of consecutive digits)",
+    );
+    fake(
+        8,
+        "0491 570 156: a fictional number (reserved for fiction by ACMA",
+    );
+    fake(
+        9,
+        "02 5550 1234: a fictional number (reserved for fiction by ACMA",
+    );
     fake(11, "(212) 555-0142: a fictional number (555-0100 to 555-0199 are reserved for fiction by NANPA)");
     for row in [3, 7, 10, 12] {
-        assert_eq!(problems_of(&j, row), Vec::new(), "row {row} is a real number");
+        assert_eq!(
+            problems_of(&j, row),
+            Vec::new(),
+            "row {row} is a real number"
+        );
     }
 }
 

@@ -58,7 +58,10 @@ const fn nsn(country_code: i32, first: u64, last: u64, by: Regulator) -> Reserve
 use Regulator::{Acma, Nanpa, Ofcom};
 
 /// The ranges reserved for fiction, one line each, with the publication that reserves it.
+/// Digits are grouped as the numbers are written nationally, so each line can be checked
+/// against its publication by eye.
 #[rustfmt::skip]
+#[allow(clippy::inconsistent_digit_grouping, clippy::unusual_byte_groupings)]
 pub(super) const RESERVED: &[Reserved] = &[
     // NANP (+1), any area code: 555-0100 to 555-0199. NANPA, "555 NXX line numbers"
     // (ATIS-0300048, 555 NXX Assignment Guidelines): reserved for fictitious use.
@@ -209,8 +212,9 @@ mod tests {
 
     #[test]
     fn the_table_names_each_regulator() {
-        assert!(reason(44, "7700900123")
-            .is_some_and(|m| m.contains("reserved for fiction by Ofcom")));
+        assert!(
+            reason(44, "7700900123").is_some_and(|m| m.contains("reserved for fiction by Ofcom"))
+        );
         assert!(reason(61, "255501234").is_some_and(|m| m.contains("by ACMA")));
         assert!(reason(1, "2125550142").is_some_and(|m| m.contains("by NANPA")));
     }
@@ -224,8 +228,14 @@ mod tests {
         assert!(pattern("234567890").is_some());
         // Real numbers that contain a run or repeats without being one.
         for real in [
-            "612345678", "5123456789", "15123456789", "2079461018", "66666", "12345678",
-            "611111111", "987654321",
+            "612345678",
+            "5123456789",
+            "15123456789",
+            "2079461018",
+            "66666",
+            "12345678",
+            "611111111",
+            "987654321",
         ] {
             assert_eq!(pattern(real), None, "{real}");
         }

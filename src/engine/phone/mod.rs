@@ -200,7 +200,12 @@ fn expand_scientific(s: &str) -> Option<String> {
 /// its E.164 form. This is the library's behaviour plus artifact repair, nothing more; the
 /// table-driven test compares it with Google's libphonenumber.
 pub fn parse_e164(raw: &str, region: Region) -> Result<NormalizedPhone, PhoneProblem> {
-    parse_repaired(raw, &repair_spreadsheet_artifacts(raw), region, Fiction::Allowed)
+    parse_repaired(
+        raw,
+        &repair_spreadsheet_artifacts(raw),
+        region,
+        Fiction::Allowed,
+    )
 }
 
 /// Whether a number reserved for fiction, or a pattern in its national number, is refused
@@ -620,7 +625,10 @@ mod tests {
             ("02 5551 1234", "AU"),
             ("(212) 555-0200", "US"),
         ] {
-            assert!(normalize_phone(real, region(code)).is_ok(), "{real} in {code}");
+            assert!(
+                normalize_phone(real, region(code)).is_ok(),
+                "{real} in {code}"
+            );
         }
     }
 
