@@ -85,7 +85,7 @@ differential! {
     tabs_sniffed_as_commas: "differential/tabs_with_commas.tsv" ["--delimiter", "tab", "--map", "Where (street, city, state, country)=address"] shows [r#""address":"12 Main St, Albany, NY, US""#];
     semicolons_and_region_de: "bad/semicolon_excel_de.csv" ["--delimiter", ";", "--region", "DE"] shows [r#""phones":["+49301234567"]"#];
     // Options: region, requirement, tags, list, visibility, the failure threshold.
-    region_gb: "differential/uk_national.csv" ["--region", "GB"] shows [r#""phones":["+442079460018"]"#];
+    region_gb: "differential/uk_national.csv" ["--region", "GB"] shows [r#""phones":["+442079461018"]"#];
     require_dialer: CHANGES ["--require", "dialer"] shows [r#""created":5"#];
     tags_list_shared: CHANGES ["--tag", "x", "--list", "L", "--shared"] shows [r#""lists":["L"]"#, r#""shared":true"#, r#","x"]"#];
     tags_manual_list_no_import_tag: CHANGES ["--tag", "spring", "--tag", "vip", "--list", "Callbacks", "--dial", "manual", "--no-import-tag"] shows [r#""lists":["Callbacks"]"#, r#""import_tag":null"#, r#""tags":["spring","vip"]"#];
@@ -94,7 +94,7 @@ differential! {
     list_name_empty: CHANGES ["--list", ""] shows [r#""lists":["people_changes"]"#];
     list_name_with_an_escape_sequence: CHANGES ["--list", "Leads\x1b[31m"] shows [r#""lists":["Leads"]"#];
     tag_with_an_escape_sequence: CHANGES ["--tag", "x\x1b[31m"] shows [r#","x"]"#];
-    region_lowercase: "differential/uk_national.csv" ["--region", "gb"] shows [r#""phones":["+442079460018"]"#];
+    region_lowercase: "differential/uk_national.csv" ["--region", "gb"] shows [r#""phones":["+442079461018"]"#];
     consent_column_lowercase: CHANGES ["--consent-column", "consent"] shows [r#""no_consent":1"#];
     list_name_with_a_bidi_override: CHANGES ["--list", "Leads\u{202e}"] shows [r#""lists":["Leads"]"#];
     tag_with_a_bidi_override: CHANGES ["--tag", "x\u{202e}"] shows [r#","x"]"#];

@@ -292,7 +292,7 @@ fn the_command_lines_reading_and_mapping_flags_apply_to_its_file() {
     let file = dir.path().join("export.csv");
     std::fs::write(
         &file,
-        "Exported from the CRM\n\nName;Mobile Number;Note\nAda Lovelace;+44 20 7946 0018;x\n",
+        "Exported from the CRM\n\nName;Mobile Number;Note\nAda Lovelace;+44 20 7946 1018;x\n",
     )
     .unwrap();
     let given = |map: &[&str]| ImportRequest {
