@@ -1004,6 +1004,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn words_people_write_are_plausible_and_mojibake_is_not() {
+        for word in ["Müller", "Łódź", "Москва", "Αθήνα", "東京都千代田区", "ABC株式会社", "서울"] {
+            assert!(word_is_plausible(word), "{word}");
+        }
+        // UTF-8 read as windows-1252, windows-1252 read as windows-1251, windows-1251 read
+        // as windows-1252 with a symbol among the letters, a control character.
+        for word in ["Ã©", "Ð˜Ð²Ð°Ð½", "Jьrgen", "Ì®ñêâà", "caf\u{81}"] {
+            assert!(!word_is_plausible(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn a_guess_is_sure_on_enough_words_and_few_odd_ones() {
+        let words = |text: &str| Words::count(text);
+        assert_eq!(
+            words("Name,City\nRenée,Köln\n"),
+            Words {
+                plausible: 2,
+                implausible: 0
+            }
+        );
+        assert!(!words("Renée,Köln").sure(), "two words are too few");
+        assert!(words("Renée,Köln,Zoë,José,Müller,Grüße").sure());
+        assert!(!words("Renée,Köln,Zoë,José,Müller,Ã©").sure(), "one odd word in six");
+        // Punctuation outside ASCII separates words, it does not make them odd.
+        assert!(words("café – “quoted”,€5,«Zoë»,Renée,Köln,José").sure());
+    }
+
+    #[test]
+    fn legacy_encodings_are_guessed_from_the_sample() {
+        let text = "Фамилия;Имя;Город\nПетров;Иван;Москва\nСмирнова;Анна;Санкт-Петербург\nКузнецов;Дмитрий;Новосибирск\n";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
+        assert_eq!(guess_legacy(&bytes, true), (encoding_rs::WINDOWS_1251, true));
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("Name\nJürgen\n");
+        assert_eq!(guess_legacy(&bytes, true), (encoding_rs::WINDOWS_1252, false));
+        // A sample cut inside a two-byte character is not malformed.
+        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("姓,名\n佐藤,太郎\n鈴木,花子\n高橋,健一\n田中,美咲\n");
+        let cut = &bytes[..bytes.len() - 2];
+        assert_eq!(guess_legacy(cut, false), (encoding_rs::SHIFT_JIS, true));
+    }
+
+    #[test]
     fn the_whole_file_check_sums_every_byte_of_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let text = "Name,Phone\nAda,+1 212 334 5678\n\nGrace,\"+1 212\n334 5679\"\n";
