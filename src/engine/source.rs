@@ -1005,7 +1005,15 @@ mod tests {
 
     #[test]
     fn words_people_write_are_plausible_and_mojibake_is_not() {
-        for word in ["Müller", "Łódź", "Москва", "Αθήνα", "東京都千代田区", "ABC株式会社", "서울"] {
+        for word in [
+            "Müller",
+            "Łódź",
+            "Москва",
+            "Αθήνα",
+            "東京都千代田区",
+            "ABC株式会社",
+            "서울",
+        ] {
             assert!(word_is_plausible(word), "{word}");
         }
         // UTF-8 read as windows-1252, windows-1252 read as windows-1251, windows-1251 read
@@ -1027,7 +1035,10 @@ mod tests {
         );
         assert!(!words("Renée,Köln").sure(), "two words are too few");
         assert!(words("Renée,Köln,Zoë,José,Müller,Grüße").sure());
-        assert!(!words("Renée,Köln,Zoë,José,Müller,Ã©").sure(), "one odd word in six");
+        assert!(
+            !words("Renée,Köln,Zoë,José,Müller,Ã©").sure(),
+            "one odd word in six"
+        );
         // Punctuation outside ASCII separates words, it does not make them odd.
         assert!(words("café – “quoted”,€5,«Zoë»,Renée,Köln,José").sure());
     }
@@ -1036,11 +1047,18 @@ mod tests {
     fn legacy_encodings_are_guessed_from_the_sample() {
         let text = "Фамилия;Имя;Город\nПетров;Иван;Москва\nСмирнова;Анна;Санкт-Петербург\nКузнецов;Дмитрий;Новосибирск\n";
         let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
-        assert_eq!(guess_legacy(&bytes, true), (encoding_rs::WINDOWS_1251, true));
+        assert_eq!(
+            guess_legacy(&bytes, true),
+            (encoding_rs::WINDOWS_1251, true)
+        );
         let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("Name\nJürgen\n");
-        assert_eq!(guess_legacy(&bytes, true), (encoding_rs::WINDOWS_1252, false));
+        assert_eq!(
+            guess_legacy(&bytes, true),
+            (encoding_rs::WINDOWS_1252, false)
+        );
         // A sample cut inside a two-byte character is not malformed.
-        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("姓,名\n佐藤,太郎\n鈴木,花子\n高橋,健一\n田中,美咲\n");
+        let (bytes, _, _) =
+            encoding_rs::SHIFT_JIS.encode("姓,名\n佐藤,太郎\n鈴木,花子\n高橋,健一\n田中,美咲\n");
         let cut = &bytes[..bytes.len() - 2];
         assert_eq!(guess_legacy(cut, false), (encoding_rs::SHIFT_JIS, true));
     }

@@ -12,7 +12,13 @@ fn stored_people(dir: &std::path::Path) -> Vec<(String, String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (text(&c["first_name"]), text(&c["last_name"]), text(&c["city"])))
+        .map(|c| {
+            (
+                text(&c["first_name"]),
+                text(&c["last_name"]),
+                text(&c["city"]),
+            )
+        })
         .collect()
 }
 
@@ -35,7 +41,13 @@ const EXPORTS: &[Export] = &[
     Export {
         file: "encodings/russian_windows_1251.csv",
         encoding: "windows-1251",
-        map: &["Фамилия=last_name", "Имя=first_name", "Город=city", "Телефон=phone", "Электронная почта=email"],
+        map: &[
+            "Фамилия=last_name",
+            "Имя=first_name",
+            "Город=city",
+            "Телефон=phone",
+            "Электронная почта=email",
+        ],
         expected: &[
             ("Иван", "Петров", "Москва"),
             ("Анна", "Смирнова", "Санкт-Петербург"),
@@ -49,7 +61,13 @@ const EXPORTS: &[Export] = &[
     Export {
         file: "encodings/polish_windows_1250.csv",
         encoding: "windows-1250",
-        map: &["Imię=first_name", "Nazwisko=last_name", "Miejscowość=city", "Telefon=phone", "E-mail=email"],
+        map: &[
+            "Imię=first_name",
+            "Nazwisko=last_name",
+            "Miejscowość=city",
+            "Telefon=phone",
+            "E-mail=email",
+        ],
         expected: &[
             ("Łukasz", "Wiśniewski", "Łódź"),
             ("Małgorzata", "Wójcik", "Kraków"),
@@ -63,7 +81,13 @@ const EXPORTS: &[Export] = &[
     Export {
         file: "encodings/japanese_shift_jis.csv",
         encoding: "Shift_JIS",
-        map: &["姓=last_name", "名=first_name", "市区町村=city", "電話番号=phone", "メールアドレス=email"],
+        map: &[
+            "姓=last_name",
+            "名=first_name",
+            "市区町村=city",
+            "電話番号=phone",
+            "メールアドレス=email",
+        ],
         expected: &[
             ("太郎", "佐藤", "東京都千代田区"),
             ("花子", "鈴木", "大阪市北区"),
@@ -78,7 +102,13 @@ const EXPORTS: &[Export] = &[
     Export {
         file: "encodings/chinese_gb18030.csv",
         encoding: "GBK",
-        map: &["姓名=name", "城市=city", "电话=phone", "电子邮件=email", "公司=company"],
+        map: &[
+            "姓名=name",
+            "城市=city",
+            "电话=phone",
+            "电子邮件=email",
+            "公司=company",
+        ],
         expected: &[
             ("王伟", "", "北京"),
             ("李娜", "", "上海"),
@@ -91,7 +121,13 @@ const EXPORTS: &[Export] = &[
     Export {
         file: "encodings/greek_iso_8859_7.csv",
         encoding: "ISO-8859-7",
-        map: &["Όνομα=first_name", "Επώνυμο=last_name", "Πόλη=city", "Τηλέφωνο=phone", "Email=email"],
+        map: &[
+            "Όνομα=first_name",
+            "Επώνυμο=last_name",
+            "Πόλη=city",
+            "Τηλέφωνο=phone",
+            "Email=email",
+        ],
         expected: &[
             ("Γιώργος", "Παπαδόπουλος", "Αθήνα"),
             ("Μαρία", "Κωνσταντίνου", "Θεσσαλονίκη"),
@@ -115,7 +151,12 @@ fn legacy_exports_are_detected_and_imported_with_exact_names() {
         let j = out.json();
         assert_eq!(j["encoding"], export.encoding, "{}", export.file);
         assert_eq!(j["encoding_confident"], true, "{}", export.file);
-        assert_eq!(j["encoding_warning"], serde_json::Value::Null, "{}", export.file);
+        assert_eq!(
+            j["encoding_warning"],
+            serde_json::Value::Null,
+            "{}",
+            export.file
+        );
 
         let mut flags = Vec::new();
         for m in export.map {
@@ -123,9 +164,24 @@ fn legacy_exports_are_detected_and_imported_with_exact_names() {
         }
         let out = import(dir.path(), &fixture(export.file), &flags);
         assert_eq!(out.code, 0, "{}: {}", export.file, out.stderr);
-        assert_eq!(out.json()["created"], export.expected.len(), "{}", export.file);
-        assert!(!out.stderr.contains("warning"), "{}: {}", export.file, out.stderr);
-        assert_eq!(stored_people(dir.path()), people(export.expected), "{}", export.file);
+        assert_eq!(
+            out.json()["created"],
+            export.expected.len(),
+            "{}",
+            export.file
+        );
+        assert!(
+            !out.stderr.contains("warning"),
+            "{}: {}",
+            export.file,
+            out.stderr
+        );
+        assert_eq!(
+            stored_people(dir.path()),
+            people(export.expected),
+            "{}",
+            export.file
+        );
     }
 }
 
@@ -154,7 +210,11 @@ fn windows_1252_files_are_still_read_as_windows_1252() {
     // One accented name is too little to be sure of, but still read as windows-1252.
     let out = run(
         dir.path(),
-        &["preview", "--json", fixture("bad/invalid_utf8_middle.csv").to_str().unwrap()],
+        &[
+            "preview",
+            "--json",
+            fixture("bad/invalid_utf8_middle.csv").to_str().unwrap(),
+        ],
     );
     assert_eq!(out.json()["encoding"], "windows-1252");
     assert_eq!(out.json()["rows"][1][0], "Jürgen");
@@ -182,19 +242,35 @@ fn a_doubtful_guess_is_a_review_warning_naming_decoded_values() {
     assert_eq!(j["encoding"], "windows-1252");
     assert_eq!(j["encoding_confident"], false);
     let warning = j["encoding_warning"].as_str().unwrap();
-    assert!(warning.contains("guessed as windows-1252 with low confidence"), "{warning}");
-    assert!(warning.contains(r#""Renée Dupont", "José Silva""#), "{warning}");
+    assert!(
+        warning.contains("guessed as windows-1252 with low confidence"),
+        "{warning}"
+    );
+    assert!(
+        warning.contains(r#""Renée Dupont", "José Silva""#),
+        "{warning}"
+    );
     assert!(warning.contains("--encoding"), "{warning}");
 
     let out = run(dir.path(), &["import", p, "--dry-run"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("windows-1252 (guessed, low confidence)"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("windows-1252 (guessed, low confidence)"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains(r#"Warning: "#), "{}", out.stdout);
     assert!(out.stdout.contains(r#""Renée Dupont""#), "{}", out.stdout);
 
     let out = run(dir.path(), &["preview", p]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("windows-1252 (guessed, low confidence)"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("windows-1252 (guessed, low confidence)"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains(r#""José Silva""#), "{}", out.stdout);
 
     // The import goes ahead, saying the doubt before anything is written.
@@ -210,7 +286,14 @@ fn encoding_flag_overrides_detection_and_is_not_doubted() {
     let path = doubtful_file(dir.path());
     let out = run(
         dir.path(),
-        &["import", path.to_str().unwrap(), "--dry-run", "--json", "--encoding", "windows-1252"],
+        &[
+            "import",
+            path.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+            "--encoding",
+            "windows-1252",
+        ],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.json()["encoding_confident"], true);
@@ -220,7 +303,13 @@ fn encoding_flag_overrides_detection_and_is_not_doubted() {
     let russian = fixture("encodings/russian_windows_1251.csv");
     let out = run(
         dir.path(),
-        &["preview", "--json", russian.to_str().unwrap(), "--encoding", "windows-1252"],
+        &[
+            "preview",
+            "--json",
+            russian.to_str().unwrap(),
+            "--encoding",
+            "windows-1252",
+        ],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.json()["encoding"], "windows-1252");
