@@ -9,6 +9,7 @@ mod cli_concurrent;
 mod cli_config;
 mod cli_crash;
 mod cli_dry_run;
+mod cli_encodings;
 mod cli_hostile;
 mod cli_lifecycle;
 mod cli_outfiles;

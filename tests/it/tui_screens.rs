@@ -164,6 +164,19 @@ fn file_screen_detected() {
 }
 
 #[test]
+fn file_screen_says_how_sure_the_detected_encoding_is() {
+    let screen = Harness::new(Some("fixtures/encodings/russian_windows_1251.csv")).render(120, 40);
+    assert!(screen.contains("windows-1251"), "{screen}");
+    assert!(!screen.contains("low confidence"), "{screen}");
+    // One accented name: windows-1252, but only a guess.
+    let screen = Harness::new(Some("fixtures/bad/invalid_utf8_middle.csv")).render(120, 40);
+    assert!(
+        screen.contains("windows-1252 (guessed, low confidence)"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn file_screen_bad_file() {
     let mut h = Harness::new(None);
     h.text("fixtures/bad/xlsx_renamed.csv").key(KeyCode::Enter);
