@@ -224,10 +224,15 @@ fn lookup(raw: &str) -> Option<&'static str> {
     }
     // "Federal Republic of Germany", "Kingdom of Spain": the name without its form of state.
     let rest: Vec<&str> = k.split(' ').filter(|w| !FORMS_OF_STATE.contains(w)).collect();
-    if rest.is_empty() || rest.len() == k.split(' ').count() {
+    if rest.len() == k.split(' ').count() {
         return None;
     }
-    INDEX.get(&rest.join(" ")).copied()
+    let rest = rest.join(" ");
+    // What is left must be a name, not a code: "State of CA" is California, not Canada.
+    if rest.len() <= 3 {
+        return None;
+    }
+    INDEX.get(&rest).copied()
 }
 
 #[cfg(test)]

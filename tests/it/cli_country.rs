@@ -45,3 +45,22 @@ fn formal_country_names_set_the_region_of_numbers_written_without_plus() {
         assert_eq!(contact["country"], country, "{first}");
     }
 }
+
+#[test]
+fn uk_is_accepted_as_the_region_of_numbers_without_plus() {
+    let dir = tempdir();
+    let file = write(
+        dir.path(),
+        "london.csv",
+        "First Name,Last Name,Phone\nOlive,Hart,020 3123 4567\n",
+    );
+    let out = import(dir.path(), &file, &["--region", "UK"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let listed = run(dir.path(), &["contacts", "--json"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let all = listed.json();
+    assert_eq!(
+        contact(&all, "Olive")["phones"],
+        serde_json::json!(["+442031234567"])
+    );
+}
