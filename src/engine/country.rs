@@ -61,9 +61,12 @@ fn expand(word: &str) -> &str {
 /// decomposed accents and of scripts whose vowel signs are marks (Devanagari, Bengali,
 /// Sinhala, Thai, Myanmar, Khmer, Arabic, Hebrew).
 fn is_dropped(c: char) -> bool {
-    matches!(c, '\'' | '’' | '‘' | 'ʼ' | 'ʻ' | '`' | '´' | '.' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
-        || (!c.is_alphanumeric()
-            && matches!(c,
+    matches!(
+        c,
+        '\'' | '’' | '‘' | 'ʼ' | 'ʻ' | '`' | '´' | '.' | '\u{200B}'
+            ..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+    ) || (!c.is_alphanumeric()
+        && matches!(c,
                 '\u{0300}'..='\u{036F}'
                 | '\u{0483}'..='\u{0489}'
                 | '\u{0591}'..='\u{05C7}'
@@ -223,7 +226,10 @@ fn lookup(raw: &str) -> Option<&'static str> {
         return Some(code);
     }
     // "Federal Republic of Germany", "Kingdom of Spain": the name without its form of state.
-    let rest: Vec<&str> = k.split(' ').filter(|w| !FORMS_OF_STATE.contains(w)).collect();
+    let rest: Vec<&str> = k
+        .split(' ')
+        .filter(|w| !FORMS_OF_STATE.contains(w))
+        .collect();
     if rest.len() == k.split(' ').count() {
         return None;
     }
@@ -247,7 +253,10 @@ mod tests {
     fn every_variant_in_the_table_names_its_country() {
         let mut wrong = Vec::new();
         let mut count = 0;
-        for line in CASES.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        for line in CASES
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        {
             let (want, input) = line.split_once(' ').expect("a code, a space, the value");
             let want = (want != "--").then_some(want);
             let got = normalize_country(input);
@@ -257,7 +266,12 @@ mod tests {
             count += 1;
         }
         assert!(count >= 600, "only {count} cases");
-        assert!(wrong.is_empty(), "{} of {count} wrong:\n{}", wrong.len(), wrong.join("\n"));
+        assert!(
+            wrong.is_empty(),
+            "{} of {count} wrong:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
     }
 
     #[test]
@@ -279,7 +293,10 @@ mod tests {
                 continue;
             }
             let (code, name) = line.split_once(' ').expect("a code, a space, the name");
-            assert!(known.contains(&code), "{line}: {code} is not an ISO 3166-1 code");
+            assert!(
+                known.contains(&code),
+                "{line}: {code} is not an ISO 3166-1 code"
+            );
             assert!(!key(name).is_empty(), "{line}: the name has no letters");
             if let Some((other, by)) = seen.insert(key(name), (code, name)) {
                 assert_eq!(other, code, "{name:?} ({code}) reads as {by:?} ({other})");
@@ -290,7 +307,10 @@ mod tests {
     #[test]
     fn inverted_and_decorated_forms_share_a_key() {
         assert_eq!(key("Korea, Republic of"), key("Republic of Korea"));
-        assert_eq!(key("Netherlands (Kingdom of the)"), key("Kingdom of the Netherlands"));
+        assert_eq!(
+            key("Netherlands (Kingdom of the)"),
+            key("Kingdom of the Netherlands")
+        );
         assert_eq!(key("CÔTE D’IVOIRE"), key("cote divoire"));
         assert_eq!(key("St. Lucia"), key("Saint Lucia"));
         assert_eq!(key("Trinidad & Tobago"), key("trinidad and tobago"));
