@@ -21,16 +21,12 @@ use std::time::{Duration, Instant};
 
 use clap::Parser as _;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use rolodex::cli::headless::request_from_args;
 use rolodex::cli::{Cli, Command};
-use rolodex::engine::plan::ImportOptions;
-use rolodex::store::Store;
+use rolodex::config::Config;
 use rolodex::tui::app::App;
 use rolodex::tui::chrome::Level;
-use rolodex::tui::context::{Ctx, StoreUnavailable};
 use rolodex::tui::event::AppEvent;
 use rolodex::tui::screens::View;
-use rolodex::tui::theme::Theme;
 use serde_json::Value;
 
 use crate::common::{fixture, run, tempdir};
@@ -349,25 +345,14 @@ impl Wizard {
         let Some(Command::Import(args)) = cli.command else {
             panic!("{case}: {argv:?} is not an import");
         };
-        let mut request = request_from_args(&args, &ImportOptions::default());
-        // As `tui::run` does: the wizard asks for consent on its own screen.
-        request.options.consent_confirmed = false;
-        let store_path = cli.db.expect("--db was given");
-        let opened = Store::open_read_only(&store_path).map_err(StoreUnavailable::from);
+        // The launch the command line makes of these flags (with no config.toml), built
+        // into the app exactly as `tui::run` builds it, without a terminal.
+        let launch = rolodex::cli::launch(cli.db.as_deref(), Some(&args), &Config::default());
         let (tx, rx) = mpsc::channel();
-        let file = request.file.clone();
-        let ctx = Ctx::new(
-            Theme::plain(),
-            opened,
-            tx,
-            fixed_clock,
-            out_dir.to_path_buf(),
-        )
-        .with_store_path(Some(store_path))
-        .with_request(request);
+        let app = rolodex::tui::build(launch, tx, fixed_clock, out_dir.to_path_buf());
         let mut w = Wizard {
             case,
-            app: App::new(ctx, file.as_deref()),
+            app,
             rx,
             said: Vec::new(),
         };
