@@ -7,6 +7,7 @@ mod cli_bad_files;
 mod cli_check;
 mod cli_concurrent;
 mod cli_config;
+mod cli_country;
 mod cli_crash;
 mod cli_dry_run;
 mod cli_encodings;

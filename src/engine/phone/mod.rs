@@ -101,7 +101,11 @@ pub fn warm_up() {
 
 /// Reads a region code such as `US` or `gb`; `None` when no such region has phone metadata.
 pub fn parse_region(code: &str) -> Option<Region> {
-    let upper = code.trim().to_ascii_uppercase();
+    let mut upper = code.trim().to_ascii_uppercase();
+    // "UK" is what people type for the United Kingdom; ISO reserves it for GB.
+    if upper == "UK" {
+        upper = "GB".into();
+    }
     if upper.len() != 2 {
         return None;
     }
@@ -555,7 +559,8 @@ mod tests {
         for a in b'A'..=b'Z' {
             for b in b'A'..=b'Z' {
                 let code = String::from_utf8(vec![a, b]).expect("ASCII");
-                let library = Region::from_code(&code)
+                let code_read = if code == "UK" { "GB" } else { code.as_str() };
+                let library = Region::from_code(code_read)
                     .ok()
                     .filter(|&r| util.get_country_code_for_region(r).is_some());
                 assert_eq!(parse_region(&code), library, "{code}");
@@ -564,6 +569,8 @@ mod tests {
             }
         }
         assert!(known > 240, "{known} regions");
+        assert_eq!(parse_region("uk"), parse_region("GB"));
+        assert!(parse_region("UK").is_some());
     }
 
     #[test]
