@@ -43,6 +43,8 @@ pub fn preview(args: &PreviewArgs) -> Result<Outcome, CliError> {
         let value = json!({
             "file": info.path.display().to_string(),
             "encoding": info.encoding,
+            "encoding_confident": info.encoding_confident,
+            "encoding_warning": source.encoding_doubt(),
             "bom": info.bom,
             "delimiter": info.delimiter.to_string(),
             "header_row": info.header_row,
@@ -64,6 +66,9 @@ pub fn preview(args: &PreviewArgs) -> Result<Outcome, CliError> {
         );
         if rows.blank_rows() > 0 {
             out.line(&format!("{} blank row(s) skipped", rows.blank_rows()));
+        }
+        if let Some(warning) = source.encoding_doubt() {
+            out.line(&format!("Warning: {warning}"));
         }
     }
     Ok(Outcome::Done)

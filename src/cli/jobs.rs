@@ -57,6 +57,10 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> Result<Outcome, CliError>
     } = super::headless::prepare(args, db)?;
     // The draft read the store; the import writes it (creating it if there is none).
     drop(reader);
+    // A doubtful encoding guess is said before anything is written, as the dry run says it.
+    if let Some(warning) = source.encoding_doubt() {
+        eprintln!("rolodex: warning: {}", clean(&warning));
+    }
     let plan = draft.plan;
     let store = open_store(db, Access::Create)?;
     let import_tag = plan

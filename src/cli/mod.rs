@@ -220,16 +220,19 @@ pub struct ImportArgs {
     pub read: ReadArgs,
 }
 
-fn parse_delimiter(s: &str) -> Result<u8, String> {
+/// A `--delimiter` that is neither one character nor a delimiter's name.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?}: use one character such as , ; | or the word tab")]
+pub struct DelimiterError(String);
+
+fn parse_delimiter(s: &str) -> Result<u8, DelimiterError> {
     match s.to_ascii_lowercase().as_str() {
         "," | "comma" => Ok(b','),
         ";" | "semicolon" => Ok(b';'),
         "\t" | "tab" | "\\t" => Ok(b'\t'),
         "|" | "pipe" => Ok(b'|'),
         other if other.len() == 1 && other.is_ascii() => Ok(other.as_bytes()[0]),
-        other => Err(format!(
-            "{other:?}: use one character such as , ; | or the word tab"
-        )),
+        other => Err(DelimiterError(other.to_string())),
     }
 }
 
@@ -272,6 +275,20 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<O
         drop(headless::open_report_files(args, db)?);
     }
     let config = load_config()?;
+    let launch = launch(db, import, &config);
+    Ok(match crate::tui::run(launch)? {
+        None => Outcome::Done,
+        Some(signal) => Outcome::Stopped { signal },
+    })
+}
+
+/// What the wizard starts from, for `rolodex [import FILE flags…]` with the user's config:
+/// the same `ImportRequest` a headless import of those flags plans from.
+pub fn launch(
+    db: Option<&std::path::Path>,
+    import: Option<&ImportArgs>,
+    config: &crate::config::Config,
+) -> crate::tui::Launch {
     let defaults = config.import_defaults();
     let request = match import {
         Some(args) => headless::request_from_args(args, &defaults),
@@ -280,18 +297,14 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<O
             ..Default::default()
         },
     };
-    let launch = crate::tui::Launch {
+    crate::tui::Launch {
         store_path: db::store_path(db),
         request,
         report: import.and_then(|a| a.report.clone()),
         errors: import.and_then(|a| a.errors.clone()),
         color: config.color(),
         bell: config.bell(),
-    };
-    Ok(match crate::tui::run(launch)? {
-        None => Outcome::Done,
-        Some(signal) => Outcome::Stopped { signal },
-    })
+    }
 }
 
 /// Runs the parsed command line: how it ended, or why it could not do what it was asked

@@ -114,6 +114,8 @@ pub fn review_json(
         "warnings": c.warnings,
         "reasons": reasons,
         "encoding": source.info.encoding,
+        "encoding_confident": source.info.encoding_confident,
+        "encoding_warning": review.encoding_warning,
         "delimiter": source.info.delimiter.to_string(),
         "header_row": source.info.header_row,
         "mapping_remembered": plan.mapping.is_remembered(),
@@ -181,9 +183,14 @@ impl Human {
             format!("about {} rows", info.approx_rows)
         };
         self.line(&format!(
-            "{}: {}{}, {}-delimited, header on row {}, {rows}",
+            "{}: {}{}{}, {}-delimited, header on row {}, {rows}",
             clean(&info.path.display().to_string()),
             info.encoding,
+            if info.encoding_confident {
+                ""
+            } else {
+                " (guessed, low confidence)"
+            },
             if info.bom { " with BOM" } else { "" },
             delimiter_name(info.delimiter),
             info.header_row,
@@ -338,6 +345,9 @@ impl Human {
             for (reason, n) in reasons {
                 self.line(&format!("  {:<20} {:>9}", reason.code(), n));
             }
+        }
+        if let Some(warning) = &review.encoding_warning {
+            self.line(&format!("Warning: {warning}"));
         }
         for d in &review.date_columns {
             let order = match d.order {

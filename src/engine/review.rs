@@ -201,6 +201,9 @@ pub struct Review {
     pub problems: Vec<RowProblem>,
     pub custom_fields: Vec<CustomField>,
     pub date_columns: Vec<DateColumnReport>,
+    /// Set when the file's encoding is a doubtful guess: what was assumed, values as
+    /// decoded, and how to choose another (`Source::encoding_doubt`).
+    pub encoding_warning: Option<String>,
     pub elapsed_ms: u128,
 }
 
@@ -330,6 +333,7 @@ pub fn review(
         problems,
         custom_fields,
         date_columns: Vec::new(),
+        encoding_warning: source.encoding_doubt(),
         elapsed_ms: started.elapsed().as_millis(),
     })
 }

@@ -6,7 +6,8 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use serde::{Deserialize, Serialize};
 
 use super::error::{EngineError, Result};
@@ -37,6 +38,11 @@ pub struct FileInfo {
     pub size: u64,
     /// WHATWG name: `UTF-8`, `UTF-16LE`, `UTF-16BE`, `windows-1252`, …
     pub encoding: String,
+    /// False when the encoding was guessed from too little or too ambiguous text: the
+    /// review then warns, naming values as they were decoded. Jobs kept before detection
+    /// existed read as confident.
+    #[serde(default = "confident")]
+    pub encoding_confident: bool,
     pub bom: bool,
     pub delimiter: char,
     /// Spreadsheet row of the header (1-based).
@@ -71,6 +77,13 @@ pub struct Source {
     /// A results or error file rolodex wrote: its cells are read back as they were before
     /// they were neutralized for spreadsheets.
     restore_cells: bool,
+    /// When the encoding is a doubtful guess: a few sampled values with letters outside
+    /// ASCII, as decoded, for the user to judge.
+    doubtful_values: Vec<String>,
+}
+
+fn confident() -> bool {
+    true
 }
 
 impl Source {
@@ -89,7 +102,7 @@ impl Source {
         let whole_file = (sample.len() as u64) >= metadata.len();
 
         refuse_other_formats(path, &sample)?;
-        let (encoding, bom) = match &options.encoding {
+        let (encoding, bom, encoding_confident) = match &options.encoding {
             Some(label) => {
                 let enc = Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
                     EngineError::UnknownEncoding {
@@ -97,9 +110,10 @@ impl Source {
                         label: label.clone(),
                     }
                 })?;
-                (enc, bom_length(&sample, enc) > 0)
+                // The user's word is taken as it is: no doubt to report.
+                (enc, bom_length(&sample, enc) > 0, true)
             }
-            None => detect_encoding(path, &sample)?,
+            None => detect_encoding(path, &sample, whole_file)?,
         };
         let text = decode_sample(&sample, encoding, whole_file);
         if text
@@ -153,10 +167,16 @@ impl Source {
             let bytes_per_row = (sample.len() as u64).max(1) / data_in_sample.max(1);
             metadata.len() / bytes_per_row.max(1)
         };
+        let doubtful_values = if encoding_confident {
+            Vec::new()
+        } else {
+            values_outside_ascii(&sampled, header_row)
+        };
         let info = FileInfo {
             path: path.to_path_buf(),
             size: metadata.len(),
             encoding: encoding.name().to_string(),
+            encoding_confident,
             bom,
             delimiter: delimiter as char,
             header_row,
@@ -168,7 +188,33 @@ impl Source {
             info,
             encoding,
             restore_cells,
+            doubtful_values,
         })
+    }
+
+    /// The review's warning when the encoding is a doubtful guess: which encoding was
+    /// assumed, values as they read in it, and how to choose another.
+    pub fn encoding_doubt(&self) -> Option<String> {
+        if self.info.encoding_confident {
+            return None;
+        }
+        let shown = if self.doubtful_values.is_empty() {
+            String::new()
+        } else {
+            let quoted: Vec<String> = self
+                .doubtful_values
+                .iter()
+                .map(|v| format!("{v:?}"))
+                .collect();
+            format!("; values read as {}", quoted.join(", "))
+        };
+        Some(format!(
+            "{}: the encoding was guessed as {} with low confidence{shown}. If these look \
+             wrong, import again with --encoding and the file's encoding (windows-1251, \
+             windows-1250, Shift_JIS, GB18030, ISO-8859-7, …)",
+            self.info.path.display(),
+            self.info.encoding
+        ))
     }
 
     /// Streams the data rows below the header, from the start of the file.
@@ -436,20 +482,184 @@ fn bom_length(sample: &[u8], encoding: &'static Encoding) -> usize {
 
 /// BOM first; then UTF-16 recognised by its NUL pattern; then UTF-8 if the bytes are valid;
 /// Windows-1252 otherwise. A sample that is mostly NUL and control bytes is binary data.
-fn detect_encoding(path: &Path, sample: &[u8]) -> Result<(&'static Encoding, bool)> {
+/// The encoding, whether a BOM starts the file, and whether the encoding is sure: a BOM,
+/// UTF-16 and valid UTF-8 are; anything else is chardetng's guess (see `guess_legacy`).
+fn detect_encoding(
+    path: &Path,
+    sample: &[u8],
+    whole_file: bool,
+) -> Result<(&'static Encoding, bool, bool)> {
     if let Some((enc, _)) = Encoding::for_bom(sample) {
-        return Ok((enc, true));
+        return Ok((enc, true, true));
     }
     if let Some(enc) = utf16_without_bom(sample) {
-        return Ok((enc, false));
+        return Ok((enc, false, true));
     }
     refuse_binary(path, sample)?;
     match std::str::from_utf8(sample) {
-        Ok(_) => Ok((UTF_8, false)),
+        Ok(_) => Ok((UTF_8, false, true)),
         // A character cut in two by the end of the sample is not an error.
-        Err(e) if e.error_len().is_none() => Ok((UTF_8, false)),
-        Err(_) => Ok((WINDOWS_1252, false)),
+        Err(e) if e.error_len().is_none() => Ok((UTF_8, false, true)),
+        Err(_) => {
+            let (enc, confident) = guess_legacy(sample, whole_file);
+            Ok((enc, false, confident))
+        }
     }
+}
+
+/// How much of the start of a file chardetng reads: a contact export shows its script in
+/// its first rows, and the guess runs once per file, before any row is read.
+const DETECT_BYTES: usize = 64 * 1024;
+
+/// chardetng's guess for a file that is neither UTF-8 nor UTF-16, and whether it is sure.
+/// chardetng 1.0 gives no score (0.1's `guess_assess` said yes whatever the text), so
+/// sureness is judged on the text the guess decodes: no malformed byte, enough words with
+/// letters outside ASCII to go on, and those words written as people write, in one script
+/// each (`Words`). Mojibake breaks that: `Ð˜Ð²Ð°Ð½`, `Jьrgen`, `Ã©`.
+fn guess_legacy(sample: &[u8], whole_file: bool) -> (&'static Encoding, bool) {
+    let prefix = &sample[..sample.len().min(DETECT_BYTES)];
+    let last = whole_file && prefix.len() == sample.len();
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(prefix, last);
+    let guess = detector.guess(None, Utf8Detection::Deny);
+    let sure = decode_strict(prefix, guess, last).is_some_and(|text| Words::count(&text).sure());
+    (guess, sure)
+}
+
+/// The words of a sample that hold letters outside ASCII, sorted into those written in one
+/// script and those that are not words a person writes.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Words {
+    plausible: usize,
+    implausible: usize,
+}
+
+impl Words {
+    /// Fewer such words than this and the guess rests on too little text.
+    const ENOUGH: usize = 5;
+    /// The share of odd words, in percent, a real file may hold (a stray `²`, `N°`).
+    const ODD_PERCENT: usize = 5;
+
+    fn count(text: &str) -> Words {
+        let mut words = Words::default();
+        // A word ends at ASCII that is not a letter, and at spaces and punctuation.
+        let is_separator = |c: char| {
+            (c.is_ascii() && !c.is_ascii_alphabetic())
+                || c.is_whitespace()
+                || matches!(c, '\u{2000}'..='\u{206F}' | '\u{3000}'..='\u{303F}' | '«' | '»' | '€' | '№')
+        };
+        for word in text.split(is_separator) {
+            if word.is_ascii() {
+                continue;
+            }
+            if word_is_plausible(word) {
+                words.plausible += 1;
+            } else {
+                words.implausible += 1;
+            }
+        }
+        words
+    }
+
+    fn sure(&self) -> bool {
+        let all = self.plausible + self.implausible;
+        self.plausible >= Self::ENOUGH && self.implausible * 100 <= all * Self::ODD_PERCENT
+    }
+}
+
+/// The scripts a word's letters may come from; a word keeps to one (Latin letters may sit
+/// beside CJK, as in `ABC株式会社`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Greek,
+    Cyrillic,
+    Hebrew,
+    Arabic,
+    Thai,
+    Cjk,
+    Hangul,
+}
+
+fn script_of(c: char) -> Option<Script> {
+    Some(match c {
+        'a'..='z' | 'A'..='Z' => Script::Latin,
+        '\u{00C0}'..='\u{024F}' if c != '×' && c != '÷' => Script::Latin,
+        // Combining accents: Vietnamese windows-1258 writes tones with them.
+        '\u{0300}'..='\u{036F}' | '\u{1E00}'..='\u{1EFF}' => Script::Latin,
+        '\u{0370}'..='\u{03FF}' | '\u{1F00}'..='\u{1FFF}' => Script::Greek,
+        '\u{0400}'..='\u{052F}' => Script::Cyrillic,
+        '\u{0590}'..='\u{05FF}' => Script::Hebrew,
+        '\u{0600}'..='\u{06FF}'
+        | '\u{0750}'..='\u{077F}'
+        | '\u{FB50}'..='\u{FDFF}'
+        | '\u{FE70}'..='\u{FEFF}' => Script::Arabic,
+        '\u{0E00}'..='\u{0E7F}' => Script::Thai,
+        '\u{3040}'..='\u{30FF}'
+        | '\u{31F0}'..='\u{31FF}'
+        | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{FF00}'..='\u{FFEF}' => Script::Cjk,
+        '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}' | '\u{AC00}'..='\u{D7AF}' => {
+            Script::Hangul
+        }
+        _ => return None,
+    })
+}
+
+/// Every character a letter, all of one script.
+fn word_is_plausible(word: &str) -> bool {
+    let mut seen: Option<Script> = None;
+    for c in word.chars() {
+        let Some(script) = script_of(c) else {
+            return false;
+        };
+        seen = match (seen, script) {
+            (None, s) => Some(s),
+            (Some(a), b) if a == b => Some(a),
+            (Some(Script::Latin), Script::Cjk) | (Some(Script::Cjk), Script::Latin) => {
+                Some(Script::Cjk)
+            }
+            _ => return false,
+        };
+    }
+    true
+}
+
+/// `bytes` decoded, or `None` when they hold a sequence the encoding does not have. Unless
+/// `last`, a character cut by the end of the bytes is left out, not malformed.
+fn decode_strict(bytes: &[u8], encoding: &'static Encoding, last: bool) -> Option<String> {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut text = String::with_capacity(bytes.len() * 3);
+    let (result, _) = decoder.decode_to_string_without_replacement(bytes, &mut text, last);
+    match result {
+        encoding_rs::DecoderResult::InputEmpty => Some(text),
+        encoding_rs::DecoderResult::Malformed(_, _) | encoding_rs::DecoderResult::OutputFull => {
+            None
+        }
+    }
+}
+
+/// Up to three different values of the sampled data rows that hold letters outside ASCII,
+/// as decoded: what the user looks at to tell a right guess from mojibake.
+fn values_outside_ascii(sampled: &[RawRow], header_row: u64) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    let cells = sampled
+        .iter()
+        .filter(|r| r.row > header_row)
+        .flat_map(|r| r.cells.iter());
+    for cell in cells {
+        let value = cell.trim();
+        if value.is_ascii() || values.iter().any(|v| v == value) {
+            continue;
+        }
+        values.push(value.chars().take(40).collect());
+        if values.len() == 3 {
+            break;
+        }
+    }
+    values
 }
 
 /// The share of NUL and control bytes (tab, line feed, carriage return and form feed
@@ -808,6 +1018,66 @@ fn unclosed_quote_line(bytes: &[u8], delimiter: u8) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_people_write_are_plausible_and_mojibake_is_not() {
+        for word in [
+            "Müller",
+            "Łódź",
+            "Москва",
+            "Αθήνα",
+            "東京都千代田区",
+            "ABC株式会社",
+            "서울",
+        ] {
+            assert!(word_is_plausible(word), "{word}");
+        }
+        // UTF-8 read as windows-1252, windows-1252 read as windows-1251, windows-1251 read
+        // as windows-1252 with a symbol among the letters, a control character.
+        for word in ["Ã©", "Ð˜Ð²Ð°Ð½", "Jьrgen", "Ì®ñêâà", "caf\u{81}"] {
+            assert!(!word_is_plausible(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn a_guess_is_sure_on_enough_words_and_few_odd_ones() {
+        let words = |text: &str| Words::count(text);
+        assert_eq!(
+            words("Name,City\nRenée,Köln\n"),
+            Words {
+                plausible: 2,
+                implausible: 0
+            }
+        );
+        assert!(!words("Renée,Köln").sure(), "two words are too few");
+        assert!(words("Renée,Köln,Zoë,José,Müller,Grüße").sure());
+        assert!(
+            !words("Renée,Köln,Zoë,José,Müller,Ã©").sure(),
+            "one odd word in six"
+        );
+        // Punctuation outside ASCII separates words, it does not make them odd.
+        assert!(words("café – “quoted”,€5,«Zoë»,Renée,Köln,José").sure());
+    }
+
+    #[test]
+    fn legacy_encodings_are_guessed_from_the_sample() {
+        let text = "Фамилия;Имя;Город\nПетров;Иван;Москва\nСмирнова;Анна;Санкт-Петербург\nКузнецов;Дмитрий;Новосибирск\n";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
+        assert_eq!(
+            guess_legacy(&bytes, true),
+            (encoding_rs::WINDOWS_1251, true)
+        );
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("Name\nJürgen\n");
+        assert_eq!(
+            guess_legacy(&bytes, true),
+            (encoding_rs::WINDOWS_1252, false)
+        );
+        // A sample cut inside a two-byte character is not malformed.
+        let (bytes, _, _) =
+            encoding_rs::SHIFT_JIS.encode("姓,名\n佐藤,太郎\n鈴木,花子\n高橋,健一\n田中,美咲\n");
+        let cut = &bytes[..bytes.len() - 2];
+        assert_eq!(guess_legacy(cut, false), (encoding_rs::SHIFT_JIS, true));
+    }
 
     #[test]
     fn the_whole_file_check_sums_every_byte_of_the_file() {

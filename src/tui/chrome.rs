@@ -1,6 +1,6 @@
 //! What frames every screen: the title bar (`Step N/9 · Name`), the footer of key hints,
 //! the status line, the help overlay, confirmation dialogs, and the notice shown when the
-//! terminal is smaller than 80×24.
+//! terminal is smaller than 80×20 (SPEC §9; tmux's status line leaves 80×23 of an 80×24 window).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -12,7 +12,7 @@ use super::theme::Theme;
 use crate::engine::text::sanitize_for_terminal as clean;
 
 pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+pub const MIN_HEIGHT: u16 = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Level {

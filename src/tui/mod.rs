@@ -54,9 +54,15 @@ pub enum WizardError {
 /// How long the wizard, as it ends, waits for a file being written.
 const FILES_WAIT: Duration = Duration::from_secs(5);
 
-/// Opens the wizard as `launch` says. `Ok(Some(signal))` when SIGINT, SIGTERM or SIGHUP
-/// ended it (after the work under way stopped at a commit).
-pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
+/// The wizard `launch` describes, before any terminal: what `run` drives, and what tests
+/// drive with keys (`tests/it/differential.rs`), so both start from the same state. Events
+/// of its background work arrive on `tx`'s channel; `clock` stamps the import tag.
+pub fn build(
+    launch: Launch,
+    tx: mpsc::Sender<event::AppEvent>,
+    clock: context::Clock,
+    out_dir: PathBuf,
+) -> App {
     let Launch {
         store_path: path,
         mut request,
@@ -73,15 +79,11 @@ pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
         Some(path) => Store::open_read_only(path).map_err(StoreUnavailable::from),
         None => Err(StoreUnavailable::NoDataDirectory),
     };
-    // Warm the phone metadata now, so the first keystroke does not wait for it.
-    std::thread::spawn(crate::engine::phone::warm_up);
-    let (tx, rx) = mpsc::channel();
-    let out_dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let theme = Theme {
         color: Theme::from_env().color && color,
     };
     let file = request.file.clone();
-    let mut ctx = Ctx::new(theme, store, tx.clone(), chrono::Local::now, out_dir)
+    let mut ctx = Ctx::new(theme, store, tx, clock, out_dir)
         .with_store_path(path)
         .with_request(request);
     if report.is_some() || errors.is_some() {
@@ -89,6 +91,17 @@ pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
     }
     let mut app = App::new(ctx, file.as_deref());
     app.bell_enabled = bell;
+    app
+}
+
+/// Opens the wizard as `launch` says. `Ok(Some(signal))` when SIGINT, SIGTERM or SIGHUP
+/// ended it (after the work under way stopped at a commit).
+pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
+    // Warm the phone metadata now, so the first keystroke does not wait for it.
+    std::thread::spawn(crate::engine::phone::warm_up);
+    let (tx, rx) = mpsc::channel();
+    let out_dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let mut app = build(launch, tx.clone(), chrono::Local::now, out_dir);
 
     let mut terminal = ratatui::init();
     // In front of the hook that restores the terminal: a panic the store catches (a damaged
@@ -151,14 +164,26 @@ pub fn run(launch: Launch) -> Result<Option<i32>, WizardError> {
     if app.stopping.is_some() || app.leaving {
         let id = app.ctx.job.as_ref().map(|j| j.id).or(app.ctx.recorded);
         let stored = id.and_then(|id| app.ctx.store.as_ref()?.job(id).ok());
+        // Stopped before its first commit, a job has nothing to keep: said so.
+        let kept = |job: &crate::store::jobs::Job| {
+            if job.resume_after == 0 {
+                "nothing was written yet"
+            } else {
+                "every batch committed is kept"
+            }
+        };
         let said = match stored {
             Some(job) if app.ctx.importing => Some(format!(
-                "import job {} was interrupted; every batch committed is kept; `rolodex resume {}` finishes it",
-                job.id, job.id
+                "import job {} was interrupted; {}; `rolodex resume {}` finishes it",
+                job.id,
+                kept(&job),
+                job.id
             )),
             Some(job) if job.status == crate::store::jobs::JobStatus::Cancelled => Some(format!(
-                "import job {} was cancelled; every batch committed is kept; `rolodex resume {}` finishes it",
-                job.id, job.id
+                "import job {} was cancelled; {}; `rolodex resume {}` finishes it",
+                job.id,
+                kept(&job),
+                job.id
             )),
             _ => None,
         };

@@ -15,7 +15,7 @@ fn configure(dir: &Path, text: &str) {
 /// A London number written the British way, without a country code.
 fn london(dir: &Path) -> String {
     let file = dir.join("uk.csv");
-    std::fs::write(&file, "Name,Phone\nAda Lovelace,020 7946 0018\n").unwrap();
+    std::fs::write(&file, "Name,Phone\nAda Lovelace,020 7946 1018\n").unwrap();
     file.display().to_string()
 }
 
@@ -42,7 +42,7 @@ fn the_config_region_reads_national_numbers_and_a_flag_overrides_it() {
     );
     assert_eq!(imported.code, 0, "{}", imported.stderr);
     let contacts = run(dir.path(), &["contacts", "--json"]).json();
-    assert_eq!(contacts[0]["phones"][0], "+442079460018");
+    assert_eq!(contacts[0]["phones"][0], "+442079461018");
 }
 
 #[test]

@@ -119,6 +119,54 @@ fn fake_phone() {
     assert!(problems_of(&j, 3)[0].1.contains("same digit repeated"));
 }
 
+/// Numbers reserved for fiction by each regulator, and patterns hidden behind a trunk
+/// prefix, are `fake_phone` with the reason named; the real numbers beside them pass.
+#[test]
+fn fake_phone_names_the_regulator_or_the_pattern() {
+    let j = dry_run("rules/fake_phone_fiction.csv", &["--require", "dialer"]);
+    assert_eq!(reason(&j, "fake_phone"), 7);
+    assert_eq!(j["failed"], 7);
+    assert_eq!(j["created"], 4, "the real numbers are kept");
+    let fake = |row: u64, why: &str| {
+        let problems = problems_of(&j, row);
+        assert_eq!(problems.len(), 1, "row {row}: {problems:?}");
+        assert_eq!(problems[0].0, "fake_phone", "row {row}");
+        assert!(problems[0].1.contains(why), "row {row}: {}", problems[0].1);
+    };
+    fake(
+        2,
+        "020 7946 0958: a fictional number (reserved for fiction by Ofcom",
+    );
+    fake(
+        4,
+        "07700 900461: a fictional number (reserved for fiction by Ofcom",
+    );
+    fake(
+        5,
+        "06 66 66 66 66: a placeholder number (the same digit repeated)",
+    );
+    fake(
+        6,
+        "+33 1 23 45 67 89: a placeholder number (a run of consecutive digits)",
+    );
+    fake(
+        8,
+        "0491 570 156: a fictional number (reserved for fiction by ACMA",
+    );
+    fake(
+        9,
+        "02 5550 1234: a fictional number (reserved for fiction by ACMA",
+    );
+    fake(11, "(212) 555-0142: a fictional number (555-0100 to 555-0199 are reserved for fiction by NANPA)");
+    for row in [3, 7, 10, 12] {
+        assert_eq!(
+            problems_of(&j, row),
+            Vec::new(),
+            "row {row} is a real number"
+        );
+    }
+}
+
 #[test]
 fn missing_email_when_matching_by_email() {
     let j = dry_run("rules/missing_email.csv", &["--identifier", "email"]);
@@ -239,7 +287,7 @@ fn invalid_country_and_phones_read_in_the_rows_country() {
     assert_eq!(j["failed"], 0);
     let samples = j["samples"].as_array().unwrap();
     assert_eq!(
-        samples[0]["phones"][0], "+442079460958",
+        samples[0]["phones"][0], "+442079461958",
         "020 … read as a British number"
     );
     assert_eq!(samples[0]["country"], "GB");
@@ -401,7 +449,7 @@ fn a_remembered_mapping_is_applied_headless_and_said() {
     let first = crate::common::write(
         dir.path(),
         "first.csv",
-        "Name,Reach At\nAda Lovelace,+44 20 7946 0018\n",
+        "Name,Reach At\nAda Lovelace,+44 20 7946 1018\n",
     );
     let out = crate::common::import(dir.path(), &first, &["--map", "Reach At=phone"]);
     assert_eq!(out.code, 0, "{}", out.stderr);

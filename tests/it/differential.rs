@@ -21,16 +21,12 @@ use std::time::{Duration, Instant};
 
 use clap::Parser as _;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use rolodex::cli::headless::request_from_args;
 use rolodex::cli::{Cli, Command};
-use rolodex::engine::plan::ImportOptions;
-use rolodex::store::Store;
+use rolodex::config::Config;
 use rolodex::tui::app::App;
 use rolodex::tui::chrome::Level;
-use rolodex::tui::context::{Ctx, StoreUnavailable};
 use rolodex::tui::event::AppEvent;
 use rolodex::tui::screens::View;
-use rolodex::tui::theme::Theme;
 use serde_json::Value;
 
 use crate::common::{fixture, run, tempdir};
@@ -89,7 +85,7 @@ differential! {
     tabs_sniffed_as_commas: "differential/tabs_with_commas.tsv" ["--delimiter", "tab", "--map", "Where (street, city, state, country)=address"] shows [r#""address":"12 Main St, Albany, NY, US""#];
     semicolons_and_region_de: "bad/semicolon_excel_de.csv" ["--delimiter", ";", "--region", "DE"] shows [r#""phones":["+49301234567"]"#];
     // Options: region, requirement, tags, list, visibility, the failure threshold.
-    region_gb: "differential/uk_national.csv" ["--region", "GB"] shows [r#""phones":["+442079460018"]"#];
+    region_gb: "differential/uk_national.csv" ["--region", "GB"] shows [r#""phones":["+442079461018"]"#];
     require_dialer: CHANGES ["--require", "dialer"] shows [r#""created":5"#];
     tags_list_shared: CHANGES ["--tag", "x", "--list", "L", "--shared"] shows [r#""lists":["L"]"#, r#""shared":true"#, r#","x"]"#];
     tags_manual_list_no_import_tag: CHANGES ["--tag", "spring", "--tag", "vip", "--list", "Callbacks", "--dial", "manual", "--no-import-tag"] shows [r#""lists":["Callbacks"]"#, r#""import_tag":null"#, r#""tags":["spring","vip"]"#];
@@ -98,7 +94,7 @@ differential! {
     list_name_empty: CHANGES ["--list", ""] shows [r#""lists":["people_changes"]"#];
     list_name_with_an_escape_sequence: CHANGES ["--list", "Leads\x1b[31m"] shows [r#""lists":["Leads"]"#];
     tag_with_an_escape_sequence: CHANGES ["--tag", "x\x1b[31m"] shows [r#","x"]"#];
-    region_lowercase: "differential/uk_national.csv" ["--region", "gb"] shows [r#""phones":["+442079460018"]"#];
+    region_lowercase: "differential/uk_national.csv" ["--region", "gb"] shows [r#""phones":["+442079461018"]"#];
     consent_column_lowercase: CHANGES ["--consent-column", "consent"] shows [r#""no_consent":1"#];
     list_name_with_a_bidi_override: CHANGES ["--list", "Leads\u{202e}"] shows [r#""lists":["Leads"]"#];
     tag_with_a_bidi_override: CHANGES ["--tag", "x\u{202e}"] shows [r#","x"]"#];
@@ -349,25 +345,14 @@ impl Wizard {
         let Some(Command::Import(args)) = cli.command else {
             panic!("{case}: {argv:?} is not an import");
         };
-        let mut request = request_from_args(&args, &ImportOptions::default());
-        // As `tui::run` does: the wizard asks for consent on its own screen.
-        request.options.consent_confirmed = false;
-        let store_path = cli.db.expect("--db was given");
-        let opened = Store::open_read_only(&store_path).map_err(StoreUnavailable::from);
+        // The launch the command line makes of these flags (with no config.toml), built
+        // into the app exactly as `tui::run` builds it, without a terminal.
+        let launch = rolodex::cli::launch(cli.db.as_deref(), Some(&args), &Config::default());
         let (tx, rx) = mpsc::channel();
-        let file = request.file.clone();
-        let ctx = Ctx::new(
-            Theme::plain(),
-            opened,
-            tx,
-            fixed_clock,
-            out_dir.to_path_buf(),
-        )
-        .with_store_path(Some(store_path))
-        .with_request(request);
+        let app = rolodex::tui::build(launch, tx, fixed_clock, out_dir.to_path_buf());
         let mut w = Wizard {
             case,
-            app: App::new(ctx, file.as_deref()),
+            app,
             rx,
             said: Vec::new(),
         };

@@ -433,7 +433,7 @@ fn the_wizard_reads_and_maps_the_file_as_its_flags_say() {
     let file = dir.path().join("export.csv");
     std::fs::write(
         &file,
-        "Exported from the CRM\n\nName;Mobile Number;Note\nAda Lovelace;+44 20 7946 0018;x\n",
+        "Exported from the CRM\n\nName;Mobile Number;Note\nAda Lovelace;+44 20 7946 1018;x\n",
     )
     .unwrap();
     let config = dir.path().join("config");

@@ -146,6 +146,7 @@ fn snap(name: &str, h: &Harness) {
     settings.bind(|| {
         insta::assert_snapshot!(format!("{name}_80x24"), h.render(80, 24));
         insta::assert_snapshot!(format!("{name}_120x40"), h.render(120, 40));
+        insta::assert_snapshot!(format!("{name}_80x20"), h.render(80, 20));
     });
 }
 
@@ -160,6 +161,19 @@ fn file_screen_lists_and_filters() {
 fn file_screen_detected() {
     let h = Harness::new(Some("fixtures/contacts.csv"));
     snap("file_detected", &h);
+}
+
+#[test]
+fn file_screen_says_how_sure_the_detected_encoding_is() {
+    let screen = Harness::new(Some("fixtures/encodings/russian_windows_1251.csv")).render(120, 40);
+    assert!(screen.contains("windows-1251"), "{screen}");
+    assert!(!screen.contains("low confidence"), "{screen}");
+    // One accented name: windows-1252, but only a guess.
+    let screen = Harness::new(Some("fixtures/bad/invalid_utf8_middle.csv")).render(120, 40);
+    assert!(
+        screen.contains("windows-1252 (guessed, low confidence)"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -291,7 +305,7 @@ fn the_command_lines_reading_and_mapping_flags_apply_to_its_file() {
     let file = dir.path().join("export.csv");
     std::fs::write(
         &file,
-        "Exported from the CRM\n\nName;Mobile Number;Note\nAda Lovelace;+44 20 7946 0018;x\n",
+        "Exported from the CRM\n\nName;Mobile Number;Note\nAda Lovelace;+44 20 7946 1018;x\n",
     )
     .unwrap();
     let given = |map: &[&str]| ImportRequest {
@@ -547,7 +561,15 @@ fn help_overlay_lists_the_screen_keys() {
 fn too_small_terminal_says_so() {
     let h = Harness::new(Some("fixtures/contacts.csv"));
     let text = h.render(60, 20);
-    assert!(text.contains("needs at least 80×24"), "{text}");
+    assert!(text.contains("needs at least 80×20"), "{text}");
+    // tmux or screen with a status line: 80×23, and down to the SPEC's 80×20, works.
+    for height in [23, 20] {
+        let text = h.render(80, height);
+        assert!(!text.contains("needs at least"), "80×{height}: {text}");
+        assert!(text.contains("Step 1/9"), "80×{height}: {text}");
+    }
+    let text = h.render(80, 19);
+    assert!(text.contains("needs at least 80×20"), "{text}");
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! one cell, extensions kept apart, fictional numbers caught, and messages that say exactly
 //! what is wrong in the user's terms.
 
+mod fiction;
 mod plain;
 mod validity;
 
@@ -100,7 +101,11 @@ pub fn warm_up() {
 
 /// Reads a region code such as `US` or `gb`; `None` when no such region has phone metadata.
 pub fn parse_region(code: &str) -> Option<Region> {
-    let upper = code.trim().to_ascii_uppercase();
+    let mut upper = code.trim().to_ascii_uppercase();
+    // "UK" is what people type for the United Kingdom; ISO reserves it for GB.
+    if upper == "UK" {
+        upper = "GB".into();
+    }
     if upper.len() != 2 {
         return None;
     }
@@ -223,11 +228,30 @@ fn expand_scientific(s: &str) -> Option<String> {
 /// its E.164 form. This is the library's behaviour plus artifact repair, nothing more; the
 /// table-driven test compares it with Google's libphonenumber.
 pub fn parse_e164(raw: &str, region: Region) -> Result<NormalizedPhone, PhoneProblem> {
-    parse_repaired(raw, &repair_spreadsheet_artifacts(raw), region)
+    parse_repaired(
+        raw,
+        &repair_spreadsheet_artifacts(raw),
+        region,
+        Fiction::Allowed,
+    )
+}
+
+/// Whether a number reserved for fiction, or a pattern in its national number, is refused
+/// while parsing (before validity, so that `07700 900123`, which no network will ever
+/// assign, is called fictional rather than merely invalid).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fiction {
+    Allowed,
+    Refused,
 }
 
 /// [`parse_e164`] of `raw`, already repaired as `text`.
-fn parse_repaired(raw: &str, text: &str, region: Region) -> Result<NormalizedPhone, PhoneProblem> {
+fn parse_repaired(
+    raw: &str,
+    text: &str,
+    region: Region,
+    fiction: Fiction,
+) -> Result<NormalizedPhone, PhoneProblem> {
     // A plain number is read from the metadata directly, with the library's answer; any
     // other text goes to the library.
     let parsed = match guarded(|| plain::parse(text, region)).flatten() {
@@ -242,6 +266,14 @@ fn parse_repaired(raw: &str, text: &str, region: Region) -> Result<NormalizedPho
     // The national significant number, as the library writes it (with an Italian leading
     // zero), serves both the validity check and the E.164 form.
     let national = guarded(|| number.get_national_significant_number());
+    if fiction == Fiction::Refused {
+        let why = national
+            .as_deref()
+            .and_then(|n| fiction::reason(number.country_code, n));
+        if let Some(why) = why {
+            return Err(PhoneProblem::Fake(format!("{raw}: {why}")));
+        }
+    }
     let valid = national
         .as_deref()
         .and_then(|national| guarded(|| validity::is_valid_with(&number, national)).flatten())
@@ -279,7 +311,7 @@ pub fn normalize_phone(raw: &str, region: Region) -> Result<NormalizedPhone, Pho
     if let Some(why) = pattern_reason(&digits) {
         return Err(PhoneProblem::Fake(format!("{raw}: {why}")));
     }
-    let phone = parse_repaired(raw, &repaired, region)?;
+    let phone = parse_repaired(raw, &repaired, region, Fiction::Refused)?;
     if let Some(why) = fake_reason(&phone.e164) {
         return Err(PhoneProblem::Fake(format!("{raw}: {why}")));
     }
@@ -300,17 +332,11 @@ fn ascii_digits<'k>(text: &str, kept: &'k mut [u8; 32]) -> Cow<'k, str> {
     Cow::Borrowed(std::str::from_utf8(&kept[..n]).unwrap_or_default())
 }
 
-/// Fictional or patterned: NANP 555-0100…0199, one digit repeated, 1234567890, 0123456789.
+/// The typed-digit patterns again on the E.164 form (the ranges reserved for fiction and
+/// the patterns of the national number were judged while parsing, see [`fiction`]).
 fn fake_reason(e164: &str) -> Option<&'static str> {
     let digits = e164.trim_start_matches('+');
     let national = digits.strip_prefix('1').filter(|n| n.len() == 10);
-    if let Some(n) = national {
-        if &n[3..6] == "555" && (100..=199).contains(&n[6..].parse::<u32>().unwrap_or(0)) {
-            return Some(
-                "a fictional number (555-0100 to 555-0199 are reserved for films and examples)",
-            );
-        }
-    }
     pattern_reason(national.unwrap_or(digits))
 }
 
@@ -576,7 +602,8 @@ mod tests {
         for a in b'A'..=b'Z' {
             for b in b'A'..=b'Z' {
                 let code = String::from_utf8(vec![a, b]).expect("ASCII");
-                let library = Region::from_code(&code)
+                let code_read = if code == "UK" { "GB" } else { code.as_str() };
+                let library = Region::from_code(code_read)
                     .ok()
                     .filter(|&r| util.get_country_code_for_region(r).is_some());
                 assert_eq!(parse_region(&code), library, "{code}");
@@ -585,6 +612,8 @@ mod tests {
             }
         }
         assert!(known > 240, "{known} regions");
+        assert_eq!(parse_region("uk"), parse_region("GB"));
+        assert!(parse_region("UK").is_some());
     }
 
     #[test]
@@ -598,6 +627,132 @@ mod tests {
             Err(PhoneProblem::Invalid(_) | PhoneProblem::Fake(_))
         ));
         assert!(normalize_phone("(613) 555-1234", us()).is_ok());
+    }
+
+    fn region(code: &str) -> Region {
+        parse_region(code).expect("region with metadata")
+    }
+
+    fn fake(raw: &str, code: &str) -> String {
+        match normalize_phone(raw, region(code)) {
+            Err(PhoneProblem::Fake(m)) => m,
+            other => panic!("{raw} in {code}: {other:?}"),
+        }
+    }
+
+    /// Patterns hidden behind a trunk prefix are read on the national number.
+    #[test]
+    fn patterns_behind_a_trunk_prefix_are_fake() {
+        assert_eq!(
+            fake("01 23 45 67 89", "FR"),
+            "01 23 45 67 89: a placeholder number (a run of consecutive digits)"
+        );
+        assert_eq!(
+            fake("06 66 66 66 66", "FR"),
+            "06 66 66 66 66: a placeholder number (the same digit repeated)"
+        );
+        assert!(fake("+33 6 66 66 66 66", "US").contains("same digit"));
+        for real in ["06 12 34 56 79", "01 42 68 53 00", "06 61 66 66 66"] {
+            assert!(normalize_phone(real, region("FR")).is_ok(), "{real}");
+        }
+    }
+
+    /// The ranges reserved for fiction are refused wherever the number is written, and
+    /// named by their regulator, even when the library calls the number invalid.
+    #[test]
+    fn numbers_reserved_for_fiction_are_fake() {
+        assert!(fake("020 7946 0958", "GB").contains("reserved for fiction by Ofcom"));
+        assert!(fake("+44 20 7946 0000", "US").contains("by Ofcom"));
+        assert!(fake("07700 900123", "GB").contains("by Ofcom"));
+        assert!(fake("0113 496 0999", "GB").contains("by Ofcom"));
+        assert!(fake("02 5550 1234", "AU").contains("reserved for fiction by ACMA"));
+        assert!(fake("0491 570 006", "AU").contains("by ACMA"));
+        assert!(fake("(212) 555-0199", "US").contains("by NANPA"));
+        assert!(fake("+1 868 555 0100", "GB").contains("by NANPA"));
+        for (real, code) in [
+            ("020 7946 1958", "GB"),
+            ("0113 496 1000", "GB"),
+            ("02 5551 1234", "AU"),
+            ("(212) 555-0200", "US"),
+        ] {
+            assert!(
+                normalize_phone(real, region(code)).is_ok(),
+                "{real} in {code}"
+            );
+        }
+    }
+
+    /// The reference numbers libphonenumber calls valid stay accepted, except those in a
+    /// range reserved for fiction or a pattern, listed here one by one.
+    #[test]
+    fn only_fictional_reference_numbers_are_refused() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/phones/libphonenumber_reference.csv"
+        );
+        let text = std::fs::read_to_string(path).expect("reference fixture");
+        let mut refused = Vec::new();
+        let mut valid = 0;
+        for line in text.lines().skip(1) {
+            let Some((rest, expected)) = line.rsplit_once(',') else {
+                continue;
+            };
+            let Some((input, code)) = rest.rsplit_once(',') else {
+                continue;
+            };
+            let input = input.trim_matches('"');
+            if expected == "invalid" {
+                continue;
+            }
+            valid += 1;
+            match normalize_phone(input, region(code)) {
+                Ok(p) => assert_eq!(p.e164, expected, "{input} in {code}"),
+                Err(PhoneProblem::Fake(_)) => refused.push(format!("{input} in {code}")),
+                Err(e) => panic!("{input} in {code}: {e:?}"),
+            }
+        }
+        assert!(valid > 300, "{valid} valid reference numbers");
+        let expected = [
+            // NANPA's 555-0100…0199, refused before this change too.
+            "(201) 555-0123 in US",
+            "+1 201-555-0123 in GB",
+            "+12015550123 in US",
+            "0012015550123 in DE",
+            // Runs in the digits as typed, refused before this change too.
+            "0800 1234567890 in DE",
+            "+49 800 1234567890 in US",
+            "+498001234567890 in DE",
+            "00498001234567890 in FR",
+            "0800 123456789 in DE",
+            "01 23 45 67 89 in FR",
+            // The same French number written internationally: its NSN is 123456789.
+            "+33 1 23 45 67 89 in US",
+            "+33123456789 in FR",
+            "0033123456789 in DE",
+            "312 345 6789 in IT",
+            "01 234567890 in AT",
+            "+43 1 234567890 in US",
+            "+431234567890 in AT",
+            "00431234567890 in DE",
+            "01 23456789 in AT",
+            "12 345 67 89 in PL",
+            // The same Polish number written internationally: its NSN is 123456789.
+            "+48 12 345 67 89 in US",
+            "+48123456789 in PL",
+            "0048123456789 in DE",
+            "(11) 2345-6789 in BR",
+            // Ofcom's drama range 020 7946 0xxx.
+            "+44 20 7946 0958 in US",
+            "0044 20 7946 0958 in DE",
+            "011 44 20 7946 0958 in US",
+            "+44 (0)20 7946 0958 in US",
+            "1 212 555 0123 in US",
+            "00 1 212 555 0123 in FR",
+            "+1 (212) 555-0123 x 123 in US",
+            "++1 212 555 0123 in US",
+            "+1 212 555 0123;ext=7 in US",
+        ];
+        assert_eq!(refused, expected);
     }
 
     #[test]

@@ -263,7 +263,17 @@ impl Screen for FileScreen {
             ));
             text.push(kv(
                 "Encoding",
-                format!("{}{}", i.encoding, if i.bom { " (BOM)" } else { "" }),
+                format!(
+                    "{}{}{}",
+                    i.encoding,
+                    if i.bom { " (BOM)" } else { "" },
+                    // The review names values as decoded; here the doubt is said at once.
+                    if i.encoding_confident {
+                        ""
+                    } else {
+                        " (guessed, low confidence)"
+                    }
+                ),
             ));
             text.push(kv("Delimiter", delimiter));
             text.push(kv(
@@ -280,7 +290,7 @@ impl Screen for FileScreen {
         } else {
             text.push(Line::styled("Pick a CSV export to import.", theme.dim()));
             text.push(Line::raw(""));
-            text.push(Line::raw("UTF-8, UTF-16 and Windows-1252; comma, semicolon, tab or pipe delimited; title lines above the header are skipped."));
+            text.push(Line::raw("UTF-8, UTF-16 and older encodings (windows-1251, Shift_JIS, GBK, …, detected); comma, semicolon, tab or pipe delimited; title lines above the header are skipped."));
             if let Some(e) = &ctx.store_error {
                 text.push(Line::raw(""));
                 text.push(Line::styled(fit(e, 400), theme.warn()));

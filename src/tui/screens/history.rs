@@ -574,6 +574,9 @@ impl HistoryScreen {
 
         let height = area.height.saturating_sub(3) as usize;
         let offset = scroll_offset(self.job_sel, height);
+        // What the file column gets: the table's width less the columns before it, their
+        // gaps and the borders; a longer name ends in "…" rather than being cut.
+        let file_width = usize::from(area.width).saturating_sub(4 + 21 + 11 + 4 * 6 + 7 + 2);
         let rows: Vec<Row> = self
             .jobs
             .iter()
@@ -590,11 +593,11 @@ impl HistoryScreen {
                     Cell::from(format!("{:>4}", j.id)),
                     Cell::from(j.status.name()),
                     Cell::from(j.started.get(5..16).unwrap_or(&j.started).replace('T', " ")),
-                    Cell::from(format!("{:>6}", c.created)),
-                    Cell::from(format!("{:>6}", c.updated)),
-                    Cell::from(format!("{:>6}", c.skipped)),
-                    Cell::from(format!("{:>6}", c.failed)),
-                    Cell::from(fit(&format!("{}{retry}", file_name(&j.file)), 40)),
+                    Cell::from(format!("{:>6}", compact(c.created))),
+                    Cell::from(format!("{:>6}", compact(c.updated))),
+                    Cell::from(format!("{:>6}", compact(c.skipped))),
+                    Cell::from(format!("{:>6}", compact(c.failed))),
+                    Cell::from(fit(&format!("{}{retry}", file_name(&j.file)), file_width)),
                 ]);
                 if i == self.job_sel {
                     row.style(theme.selected())
@@ -834,6 +837,17 @@ impl HistoryScreen {
 }
 
 /// "1 job", "3 jobs".
+/// A count in six columns: exact up to 999,999, then in millions (`1.03M`, `10.3M`,
+/// `103M`) — never cut to a smaller number. The job's detail shows it exactly.
+fn compact(n: u64) -> String {
+    match n {
+        0..=999_999 => n.to_string(),
+        1_000_000..=9_994_999 => format!("{:.2}M", n as f64 / 1e6),
+        9_995_000..=99_949_999 => format!("{:.1}M", n as f64 / 1e6),
+        _ => format!("{:.0}M", n as f64 / 1e6),
+    }
+}
+
 fn counted(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
@@ -847,4 +861,26 @@ fn file_name(path: &str) -> String {
         .file_name()
         .map(|f| f.to_string_lossy().to_string())
         .unwrap_or_else(|| path.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact;
+
+    #[test]
+    fn counts_fit_six_columns_and_never_read_smaller() {
+        for (n, shown) in [
+            (0, "0"),
+            (999_999, "999999"),
+            (1_000_000, "1.00M"),
+            (1_030_021, "1.03M"),
+            (9_994_999, "9.99M"),
+            (9_995_000, "10.0M"),
+            (99_949_999, "99.9M"),
+            (99_950_000, "100M"),
+            (1_234_567_890, "1235M"),
+        ] {
+            assert_eq!(compact(n), shown, "{n}");
+        }
+    }
 }
