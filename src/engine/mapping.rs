@@ -373,9 +373,10 @@ impl Field {
                 "schlagworte",
                 "etiquetas",
             ],
-            // HubSpot's `Record ID` and Salesforce's `Contact ID` as exports name them. Their
-            // values are matched against rolodex's contact ids only with `--identifier id`.
-            Field::Id => &["id", "rolodexid", "recordid", "contactid"],
+            // Not HubSpot's `Record ID` nor Salesforce's `Contact ID`: another system's id is
+            // no contact id here, and `--identifier id` would update whichever contact has
+            // that number. They are kept as custom fields instead (`other_system_id`).
+            Field::Id => &["id", "rolodexid"],
         }
     }
 
@@ -569,15 +570,18 @@ impl Mapping {
             let found = match_header(name).filter(|f| {
                 f.repeatable() || !columns.iter().any(|c| c.target == Target::Field(*f))
             });
+            let target = found.map(Target::Field).or_else(|| {
+                other_system_id(name).filter(|t| !columns.iter().any(|c| c.target == *t))
+            });
             columns.push(ColumnMap {
                 index,
                 header: name.clone(),
-                target: found.map(Target::Field).unwrap_or(Target::Ignore),
-                source: if found.is_some() {
+                source: if target.is_some() {
                     MapSource::Synonym
                 } else {
                     MapSource::Unmatched
                 },
+                target: target.unwrap_or(Target::Ignore),
             });
         }
         Mapping { columns }
@@ -793,6 +797,18 @@ fn field_name(target: &Target) -> String {
 
 /// A header's field by exact synonym, then by a telling word inside it
 /// ("Work Phone (main)" is a phone, "E-mail 2 (home)" an email).
+/// A CRM's own id of the contact (HubSpot's `Record ID`, Salesforce's `Contact ID`): kept
+/// as the text custom field of the same name, so it stays with the contact, and is never
+/// taken for rolodex's contact id.
+fn other_system_id(header: &str) -> Option<Target> {
+    let name = match fold_key(header).as_str() {
+        "recordid" => "record_id",
+        "contactid" => "contact_id",
+        _ => return None,
+    };
+    Target::parse(&format!("custom:{name}:text")).ok()
+}
+
 pub fn match_header(header: &str) -> Option<Field> {
     let key = fold_key(header);
     if key.is_empty() {
@@ -1038,9 +1054,9 @@ mod tests {
     #[test]
     fn hubspot_salesforce_and_google_names_people_export() {
         let m = Mapping::auto(&header(&["Record ID", "State/Region", "Website URL"]));
-        assert_eq!(targets(&m), ["id", "state", "website"]);
+        assert_eq!(targets(&m), ["custom:record_id:text", "state", "website"]);
         let m = Mapping::auto(&header(&["Contact ID", "Mailing State/Province"]));
-        assert_eq!(targets(&m), ["id", "state"]);
+        assert_eq!(targets(&m), ["custom:contact_id:text", "state"]);
         let m = Mapping::auto(&header(&["Organization Title", "Organization Name"]));
         assert_eq!(targets(&m), ["title", "company"]);
     }

@@ -172,7 +172,7 @@ fn crm_export_columns_map_and_a_column_of_phones_is_suggested_as_phone() {
     let out = run(dir.path(), &["import", file.to_str().unwrap(), "--dry-run"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     for line in [
-        "Record ID                    → id\n",
+        "Record ID                    → custom:record_id:text\n",
         "State/Region                 → state\n",
         "Website URL                  → website\n",
         "Organization Title           → title\n",
@@ -194,4 +194,7 @@ fn crm_export_columns_map_and_a_column_of_phones_is_suggested_as_phone() {
         ),
         "{ada}"
     );
+    // HubSpot's own id stays with the contact, never taken for rolodex's contact id.
+    assert_eq!(ada["custom"]["record_id"], "51", "{ada}");
+    assert_ne!(ada["id"], 51, "{ada}");
 }
