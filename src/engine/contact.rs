@@ -92,7 +92,8 @@ impl Contact {
     /// True when the contact matches a search: name, company, emails, tags, or the digits
     /// of a phone.
     pub fn matches_search(&self, text: &str) -> bool {
-        let needle = text.trim().to_lowercase();
+        // Case and accents do not count: `jurgen` finds `Jürgen`.
+        let needle = super::text::fold_text(text.trim());
         if needle.is_empty() {
             return true;
         }
@@ -103,9 +104,8 @@ impl Contact {
             self.emails.join(" "),
             self.tags.iter().cloned().collect::<Vec<_>>().join(" "),
         ]
-        .join(" ")
-        .to_lowercase();
-        hay.contains(&needle)
+        .join(" ");
+        super::text::fold_text(&hay).contains(&needle)
             || (digits.len() >= 3 && self.phones.iter().any(|p| p.contains(&digits)))
     }
 

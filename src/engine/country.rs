@@ -85,52 +85,6 @@ fn is_dropped(c: char) -> bool {
                 | '\u{FE20}'..='\u{FE2F}'))
 }
 
-/// A Latin letter without its accent, lower-cased, into `out`. Wider than the header
-/// folding in `text.rs`: country names carry Polish, Czech, Turkish, Vietnamese and
-/// Nordic letters.
-fn push_folded(c: char, out: &mut String) {
-    let plain = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'ạ' | 'ả' | 'ấ' | 'ầ' | 'ẩ' | 'ẫ'
-        | 'ậ' | 'ắ' | 'ằ' | 'ẳ' | 'ẵ' | 'ặ' => 'a',
-        'ç' | 'ć' | 'č' | 'ĉ' | 'ċ' => 'c',
-        'ď' | 'đ' | 'ð' => 'd',
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'ẹ' | 'ẻ' | 'ẽ' | 'ế' | 'ề' | 'ể' | 'ễ'
-        | 'ệ' => 'e',
-        'ğ' | 'ĝ' | 'ġ' | 'ģ' => 'g',
-        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'İ' | 'ỉ' | 'ĩ' | 'ị' => 'i',
-        'ķ' => 'k',
-        'ł' | 'ľ' | 'ĺ' | 'ļ' => 'l',
-        'ñ' | 'ń' | 'ň' | 'ņ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'ơ' | 'ọ' | 'ỏ' | 'ố' | 'ồ' | 'ổ' | 'ỗ'
-        | 'ộ' | 'ớ' | 'ờ' | 'ở' | 'ỡ' | 'ợ' => 'o',
-        'ŕ' | 'ř' => 'r',
-        'ś' | 'š' | 'ş' | 'ș' => 's',
-        'ť' | 'ţ' | 'ț' => 't',
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' | 'ư' | 'ụ' | 'ủ' | 'ũ' | 'ứ' | 'ừ' | 'ử'
-        | 'ữ' | 'ự' => 'u',
-        'ý' | 'ÿ' | 'ỳ' | 'ỷ' | 'ỹ' | 'ỵ' => 'y',
-        'ź' | 'ż' | 'ž' => 'z',
-        'ŵ' => 'w',
-        'ß' => return out.push_str("ss"),
-        'æ' => return out.push_str("ae"),
-        'œ' => return out.push_str("oe"),
-        'þ' => return out.push_str("th"),
-        other if other.is_uppercase() => {
-            // Upper-case accented letters: fold their lower-case form.
-            for lower in other.to_lowercase() {
-                if lower == other {
-                    out.push(lower);
-                } else {
-                    push_folded(lower, out);
-                }
-            }
-            return;
-        }
-        other => other,
-    };
-    out.push(plain);
-}
-
 /// How a country value is compared: its words, folded (case, accents, punctuation),
 /// without filler words and sorted. Sorting makes the inverted forms ISO and registries
 /// print ("Korea, Republic of", "Netherlands (Kingdom of the)", "Bahamas, The") the same
@@ -142,7 +96,7 @@ fn key(value: &str) -> String {
             continue;
         }
         if c.is_alphanumeric() {
-            push_folded(c, &mut folded);
+            crate::engine::text::push_folded(c, &mut folded);
         } else if !folded.ends_with(' ') {
             folded.push(' ');
         }

@@ -364,6 +364,62 @@ fn fold_accent(c: char) -> char {
     }
 }
 
+/// A Latin letter without its accent, lower-cased, into `out` (`ß` as `ss`, `æ` as `ae`).
+/// Wider than the header folding above: names carry Polish, Czech, Turkish, Vietnamese
+/// and Nordic letters. Country names and contact search fold with it.
+pub fn push_folded(c: char, out: &mut String) {
+    let plain = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'ạ' | 'ả' | 'ấ' | 'ầ' | 'ẩ' | 'ẫ'
+        | 'ậ' | 'ắ' | 'ằ' | 'ẳ' | 'ẵ' | 'ặ' => 'a',
+        'ç' | 'ć' | 'č' | 'ĉ' | 'ċ' => 'c',
+        'ď' | 'đ' | 'ð' => 'd',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'ẹ' | 'ẻ' | 'ẽ' | 'ế' | 'ề' | 'ể' | 'ễ'
+        | 'ệ' => 'e',
+        'ğ' | 'ĝ' | 'ġ' | 'ģ' => 'g',
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'İ' | 'ỉ' | 'ĩ' | 'ị' => 'i',
+        'ķ' => 'k',
+        'ł' | 'ľ' | 'ĺ' | 'ļ' => 'l',
+        'ñ' | 'ń' | 'ň' | 'ņ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'ơ' | 'ọ' | 'ỏ' | 'ố' | 'ồ' | 'ổ' | 'ỗ'
+        | 'ộ' | 'ớ' | 'ờ' | 'ở' | 'ỡ' | 'ợ' => 'o',
+        'ŕ' | 'ř' => 'r',
+        'ś' | 'š' | 'ş' | 'ș' => 's',
+        'ť' | 'ţ' | 'ț' => 't',
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' | 'ư' | 'ụ' | 'ủ' | 'ũ' | 'ứ' | 'ừ' | 'ử'
+        | 'ữ' | 'ự' => 'u',
+        'ý' | 'ÿ' | 'ỳ' | 'ỷ' | 'ỹ' | 'ỵ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        'ŵ' => 'w',
+        'ß' => return out.push_str("ss"),
+        'æ' => return out.push_str("ae"),
+        'œ' => return out.push_str("oe"),
+        'þ' => return out.push_str("th"),
+        other if other.is_uppercase() => {
+            // Upper-case accented letters: fold their lower-case form.
+            for lower in other.to_lowercase() {
+                if lower == other {
+                    out.push(lower);
+                } else {
+                    push_folded(lower, out);
+                }
+            }
+            return;
+        }
+        other => other,
+    };
+    out.push(plain);
+}
+
+/// `value` lower-cased and without accents, everything else kept: what a search compares,
+/// so that `jurgen` finds `Jürgen` and `LODZ` finds `Łódź`.
+pub fn fold_text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        push_folded(c, &mut out);
+    }
+    out
+}
+
 /// A name rolodex makes from what someone typed or gave as a flag — a tag, a list's name:
 /// cleaned as a cell is, and without the characters that reverse how text reads (a list
 /// named with U+202E would read backwards in every list that shows it). Both front ends
@@ -466,6 +522,15 @@ pub fn would_run(cell: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fold_text_drops_case_and_accents_and_keeps_the_rest() {
+        assert_eq!(
+            fold_text("Jürgen Łódź-ÆSIR ß 12"),
+            "jurgen lodz-aesir ss 12"
+        );
+        assert_eq!(fold_text("Zoë KIM"), "zoe kim");
+    }
 
     #[test]
     fn placeholders_become_empty() {

@@ -1026,3 +1026,26 @@ fn the_quick_start_skips_people_who_refused_consent() {
     assert_eq!(j["consent_column"], Value::Null);
     assert!(j["reasons"].get("no_consent").is_none());
 }
+
+/// Search ignores case and accents, on the command line as on the wizard's Contacts screen
+/// (both use `Contact::matches_search`): `jurgen` finds Jürgen, `ZOE` finds Zoë.
+#[test]
+fn contact_search_ignores_case_and_accents() {
+    let dir = tempdir();
+    let out = crate::common::import(dir.path(), &crate::common::fixture("contacts.csv"), &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for (query, first) in [
+        ("jurgen", "Jürgen"),
+        ("ZOE KIM", "Zoë"),
+        ("Jürgen", "Jürgen"),
+    ] {
+        let found = run(dir.path(), &["contacts", "--json", "--search", query]).json();
+        let names: Vec<&str> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["first_name"].as_str())
+            .collect();
+        assert!(names.contains(&first), "{query:?} found {names:?}");
+    }
+}
