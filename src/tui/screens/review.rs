@@ -126,11 +126,30 @@ impl Screen for ReviewScreen {
         .render(counts_area, buf);
 
         let reasons = crate::engine::review::by_frequency(&c.reasons);
-        let rows: Vec<Row> = reasons
+        // As many reasons as fit; the rest are counted on the last line, never dropped
+        // silently (the error file, `e`, has every row with its reasons).
+        let room = reasons_area.height.saturating_sub(3) as usize;
+        let shown = if reasons.len() > room {
+            room.saturating_sub(1)
+        } else {
+            reasons.len()
+        };
+        let mut rows: Vec<Row> = reasons
             .iter()
-            .take(reasons_area.height.saturating_sub(3) as usize)
+            .take(shown)
             .map(|(r, n)| Row::new(vec![Cell::from(r.code()), Cell::from(format!("{n:>8}"))]))
             .collect();
+        if shown < reasons.len() {
+            let rest = &reasons[shown..];
+            let rows_left: u64 = rest.iter().map(|(_, n)| *n).sum();
+            rows.push(
+                Row::new(vec![
+                    Cell::from(format!("+{} more reasons", rest.len())),
+                    Cell::from(format!("{rows_left:>8}")),
+                ])
+                .style(theme.dim()),
+            );
+        }
         Table::new(rows, [Constraint::Min(18), Constraint::Length(9)])
             .header(Row::new(vec!["Reason", "   Rows"]).style(theme.heading()))
             .block(
