@@ -784,6 +784,10 @@ fn done_after_a_stop_does_not_count_blank_rows_it_never_reached() {
         screen.contains("read; the job ended before the end of the file"),
         "{screen}"
     );
+    // It says that it stopped, why, and how to go on (issue 16).
+    assert!(screen.contains("Import stopped before the end"), "{screen}");
+    assert!(screen.contains("Stopped         1 rows failed"), "{screen}");
+    assert!(screen.contains("`rolodex resume 1` goes on"), "{screen}");
 }
 
 /// A review started while another runs replaces it: what the first says (its partial

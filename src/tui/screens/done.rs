@@ -45,6 +45,12 @@ impl Screen for DoneScreen {
         let kv = |k: &str, v: String, style| {
             Line::from(vec![Span::raw(format!(" {k:<16}")), Span::styled(v, style)])
         };
+        use crate::store::jobs::JobStatus;
+        // A job that did not read its whole file says why, and how to go on.
+        let unfinished = matches!(
+            job.status,
+            JobStatus::Stopped | JobStatus::Cancelled | JobStatus::Failed
+        );
         let mut lines = vec![
             kv(
                 "Job",
@@ -91,19 +97,29 @@ impl Screen for DoneScreen {
         if let Some(tag) = &job.import_tag {
             lines.push(kv("Tagged", fit(tag, 56), theme.dim()));
         }
+        if unfinished {
+            let why = job.reason.clone().unwrap_or_else(|| job.status.to_string());
+            lines.push(kv("Stopped", fit(&why, 56), theme.warn()));
+        }
         Paragraph::new(lines)
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(" Import finished "),
-            )
+            .block(Block::default().borders(Borders::ALL).title(if unfinished {
+                " Import stopped before the end of the file "
+            } else {
+                " Import finished "
+            }))
             .render(summary, buf);
         let rs = crate::engine::review::by_frequency(&c.reasons);
         let text: Vec<String> = rs.iter().map(|(r, n)| format!("{r} {n}")).collect();
-        let advice = if c.failed + c.skipped > 0 {
+        let advice = if unfinished {
+            format!(
+                "The rows committed are kept. `rolodex resume {id}` goes on where it stopped, with a fresh allowance of failed rows; f opens the failed rows; r reverts the job.",
+                id = job.id
+            )
+        } else if c.failed + c.skipped > 0 {
             "Press f to open the failed rows: fix them in place and retry them as a follow-up job."
+                .to_string()
         } else {
-            "Every row went in."
+            "Every row went in.".to_string()
         };
         Paragraph::new(vec![
             Line::raw(text.join(" · ")),
