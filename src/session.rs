@@ -56,14 +56,6 @@ impl ImportRequest {
             ReadOptions::default()
         }
     }
-
-    /// Opens the file the request named, as it asked.
-    pub fn open_source(&self) -> Result<Option<Source>, crate::engine::EngineError> {
-        self.file
-            .as_deref()
-            .map(|path| Source::open(path, &self.read))
-            .transpose()
-    }
 }
 
 /// Why a draft cannot be imported as it stands. Each says what to change.
@@ -205,11 +197,6 @@ impl Draft {
             consent,
             refused,
         })
-    }
-
-    /// True when the mapping is (partly) one remembered from an earlier import.
-    pub fn remembered(&self) -> bool {
-        self.plan.mapping.is_remembered()
     }
 
     /// The checks of a plan before it reads a row; the first problem found.

@@ -29,3 +29,17 @@ pub fn open_store(db: Option<&Path>, access: Access) -> Result<Store, CliError> 
 pub fn no_store_path() -> CliError {
     CliError::Unusable("no data directory for the store; give one with --db PATH".into())
 }
+
+/// The store to read when there may be none yet: `None` when it does not exist (a dry run
+/// or a first import creates nothing by reading), an error when it exists but cannot be
+/// read (never taken for an empty store).
+pub fn open_existing(db: Option<&Path>) -> Result<Option<Store>, CliError> {
+    match store_path(db) {
+        Some(path) => match Store::open_read_only(&path) {
+            Ok(s) => Ok(Some(s)),
+            Err(StoreError::Missing(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        },
+        None => Ok(None),
+    }
+}

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::output::{self, Human};
 use super::{CliError, ImportArgs, Outcome, PreviewArgs, ReadArgs};
-use crate::engine::outfile::{self, OutFile, Protected, Request};
+use crate::engine::outfile::{self, OutFile, Protected};
 use crate::engine::plan::{ImportOptions, ListTarget};
 use crate::engine::report::ReportFiles;
 use crate::engine::resolve::{issues_of, Decision};
@@ -16,7 +16,7 @@ use crate::engine::review::{
 };
 use crate::engine::source::{ReadOptions, Source};
 use crate::session::{Draft, ImportRequest};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use std::path::Path;
 
 pub fn read_options(args: &ReadArgs) -> ReadOptions {
@@ -126,14 +126,7 @@ pub fn prepare(args: &ImportArgs, db: Option<&Path>) -> Result<Prepared, CliErro
     let config = super::load_config()?;
     let request = request_from_args(args, &config.import_defaults());
     let source = Source::open(&args.file, &request.read)?;
-    let store = match super::db::store_path(db) {
-        Some(path) => match Store::open_read_only(&path) {
-            Ok(s) => Some(s),
-            Err(StoreError::Missing(_)) => None,
-            Err(e) => return Err(e.into()),
-        },
-        None => None,
-    };
+    let store = super::db::open_existing(db)?;
     let mut draft = Draft::new(&source, &request, store.as_ref())?;
     draft.check(source.header())?;
     let (orders, dates) = scan_date_columns(&source, &draft.plan.mapping)?;
@@ -157,14 +150,11 @@ pub fn open_report_files(
     if let Some(store) = super::db::store_path(db) {
         protected = protected.store(&store);
     }
-    let requests: Vec<Request> = [("--report", &args.report), ("--errors", &args.errors)]
-        .into_iter()
-        .filter_map(|(label, path)| path.as_deref().map(|path| Request { label, path }))
-        .collect();
-    let mut opened = outfile::open_all(&requests, &protected)?.into_iter();
-    let report = args.report.as_ref().and_then(|_| opened.next());
-    let errors = args.errors.as_ref().and_then(|_| opened.next());
-    Ok((report, errors))
+    Ok(outfile::open_pair(
+        ("--report", args.report.as_deref()),
+        ("--errors", args.errors.as_deref()),
+        &protected,
+    )?)
 }
 
 /// `rolodex import FILE --dry-run`: the whole review, writing nothing but the optional

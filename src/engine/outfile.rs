@@ -378,6 +378,23 @@ pub fn open_all(requests: &[Request], protected: &Protected) -> Result<Vec<OutFi
         .collect()
 }
 
+/// A results file and an error file, either left out: `open_all` of those given, each
+/// handed back in its place (`--report`/`--errors`, the wizard's job files).
+pub fn open_pair(
+    first: (&str, Option<&Path>),
+    second: (&str, Option<&Path>),
+    protected: &Protected,
+) -> Result<(Option<OutFile>, Option<OutFile>), OutfileError> {
+    let requests: Vec<Request> = [first, second]
+        .into_iter()
+        .filter_map(|(label, path)| path.map(|path| Request { label, path }))
+        .collect();
+    let mut opened = open_all(&requests, protected)?.into_iter();
+    let a = first.1.and_then(|_| opened.next());
+    let b = second.1.and_then(|_| opened.next());
+    Ok((a, b))
+}
+
 /// Checks and opens one file (see `open_all`).
 pub fn open(request: Request, protected: &Protected) -> Result<OutFile, OutfileError> {
     let mut files = open_all(&[request], protected)?;

@@ -236,12 +236,8 @@ impl Ctx {
         if !writer.is_writable() {
             return Err(StoreError::ReadOnly(path).into());
         }
-        if self.store.is_none() {
-            if let Ok(reader) = Store::open_read_only(&path) {
-                self.store = Some(Arc::new(reader));
-                self.store_error = None;
-            }
-        }
+        // A store this write created is read from now on too.
+        self.reader();
         let writer = Arc::new(writer);
         self.writer = Some(Arc::downgrade(&writer));
         Ok(writer)
@@ -672,23 +668,21 @@ impl Ctx {
         let Some(store) = self.store.clone() else {
             return;
         };
-        let requests: Vec<Request> = [("the results file", &results), ("the error file", &errors)]
-            .into_iter()
-            .filter_map(|(label, path)| path.as_deref().map(|path| Request { label, path }))
-            .collect();
-        let Some(first) = requests.first().map(|r| r.path.to_path_buf()) else {
+        let Some(first) = results.clone().or_else(|| errors.clone()) else {
             return;
         };
-        let opened = outfile::open_all(&requests, &self.protected(Path::new(&job.file)));
-        let mut opened = match opened {
-            Ok(files) => files.into_iter(),
+        let opened = outfile::open_pair(
+            ("the results file", results.as_deref()),
+            ("the error file", errors.as_deref()),
+            &self.protected(Path::new(&job.file)),
+        );
+        let (results_file, errors_file) = match opened {
+            Ok(files) => files,
             Err(e) => {
                 self.say(Level::Error, e.to_string());
                 return;
             }
         };
-        let results_file = results.as_ref().and_then(|_| opened.next());
-        let errors_file = errors.as_ref().and_then(|_| opened.next());
         self.say(Level::Info, format!("Writing {} …", first.display()));
         let names: Vec<String> = [&results, &errors]
             .into_iter()
