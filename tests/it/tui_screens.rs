@@ -751,7 +751,7 @@ fn review_decides_the_date_order_off_the_screen_thread() {
         Some(&rolodex::engine::date::DateOrder::DayFirst)
     );
     let screen = h.render(80, 24);
-    assert!(screen.contains("Birthday read day first"), "{screen}");
+    assert!(screen.contains("\"Birthday\" read day first"), "{screen}");
     h.import_from_review();
     let store = h.app.ctx.store.clone().unwrap();
     let birthdays: Vec<String> = store
