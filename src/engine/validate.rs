@@ -19,7 +19,7 @@ use super::plan::Requirement;
 use super::plan::{Identifier, ImportPlan};
 use super::reason::{Issue, Reason};
 use super::source::RawRow;
-use super::text::{clean_cell, clean_value, fold_key, folds_to, Layout, Removed};
+use super::text::{clean_cell, clean_value, fold_key, folds_to, split_list, Layout, Removed};
 
 pub use super::error::PlanError;
 
@@ -247,11 +247,7 @@ impl Validator {
                 }
                 Target::Field(Field::Tags) if self.keys_only => {}
                 Target::Field(Field::Tags) => {
-                    for tag in value
-                        .split([',', ';', ':'])
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                    {
+                    for tag in split_list(&value) {
                         out.contact.tags.insert(tag.to_string());
                     }
                 }
@@ -610,11 +606,13 @@ pub fn custom_value(
             }),
         CustomKind::Multi(options) => {
             let mut chosen = Vec::new();
-            for piece in value
-                .split([',', ';'])
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-            {
+            // An option with a `.` in it ("Dr. Who") is taken whole before the cell is
+            // split on `.`.
+            let pieces = match match_option(options, value.trim()) {
+                Some(_) => vec![value.trim()],
+                None => split_list(value),
+            };
+            for piece in pieces {
                 match match_option(options, piece) {
                     Some(o) if !chosen.contains(&o) => chosen.push(o),
                     Some(_) => {}
