@@ -66,7 +66,12 @@ impl Screen for ReviewScreen {
             return;
         };
         let c = &review.counts;
-        let mut notes: Vec<String> = ctx.plan_notes();
+        let mut notes: Vec<String> = Vec::new();
+        // A doubtful encoding first: names read wrongly would be stored wrongly.
+        if let Some(warning) = &review.encoding_warning {
+            notes.push(format!("Warning: {warning}."));
+        }
+        notes.extend(ctx.plan_notes());
         let names: Vec<String> = review
             .custom_fields
             .iter()
