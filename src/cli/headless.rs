@@ -96,6 +96,7 @@ pub fn options_from_args(args: &ImportArgs, defaults: &ImportOptions) -> ImportO
         shared: args.shared,
         max_failures: args.max_failures.unwrap_or(defaults.max_failures),
         date_order: args.date_order.map(DateOrder::from).or(defaults.date_order),
+        unmapped: args.unmapped.map(Into::into).unwrap_or(defaults.unmapped),
     }
 }
 
@@ -242,6 +243,7 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcom
         out.mapping(&plan.mapping, &samples, &plan.options.region);
         out.health(&health);
         out.consent_hint(plan, source.header());
+        out.not_imported(plan);
         out.review(&result);
     }
     Ok(Outcome::Done)

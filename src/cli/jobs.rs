@@ -302,6 +302,7 @@ pub fn job_json(job: &Job) -> Value {
         "warnings": c.warnings,
         "reasons": c.reasons,
         "consent_column": job.plan.options.consent_column,
+        "unmapped_columns": job.plan.not_imported(),
         "import_tag": job.import_tag,
         "retry_of": job.retry_of,
         "revert_conflicts": job.revert_conflicts,

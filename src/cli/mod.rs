@@ -201,6 +201,10 @@ pub struct ImportArgs {
     /// Stop after this many failed rows (a positive number), or none for no limit
     #[arg(long, value_name = "N|none", value_parser = crate::config::parse_max_failures)]
     pub max_failures: Option<u64>,
+    /// Columns no field takes: ignore (listed in the review and summary) or custom (each
+    /// kept as a text custom field named after its header)
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub unmapped: Option<UnmappedArg>,
     /// Read every date column day first or month first (default: as its values show)
     #[arg(long, value_enum, value_name = "ORDER")]
     pub date_order: Option<DateOrderArg>,
@@ -221,6 +225,24 @@ pub struct ImportArgs {
     pub errors: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
+}
+
+/// `--unmapped`: what becomes of the columns no field takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UnmappedArg {
+    /// Leave them out (the default)
+    Ignore,
+    /// Keep each as a text custom field named after its header
+    Custom,
+}
+
+impl From<UnmappedArg> for crate::engine::plan::Unmapped {
+    fn from(arg: UnmappedArg) -> Self {
+        match arg {
+            UnmappedArg::Ignore => crate::engine::plan::Unmapped::Ignore,
+            UnmappedArg::Custom => crate::engine::plan::Unmapped::Custom,
+        }
+    }
 }
 
 /// `--date-order`: how `03/04/2024` reads in every date column.

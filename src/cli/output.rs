@@ -122,6 +122,7 @@ pub fn review_json(
         "mapping": plan.mapping.columns.iter().map(|m| json!({"column": m.header, "field": m.target.label()})).collect::<Vec<_>>(),
         "phone_health": health,
         "consent_column": plan.options.consent_column,
+        "unmapped_columns": plan.not_imported(),
         "consent_column_suggestion": crate::engine::mapping::guess_consent_column(source.header())
             .filter(|_| plan.options.consent_column.is_none())
             .map(|i| source.header()[i].clone()),
@@ -258,6 +259,21 @@ impl Human {
         }
     }
 
+    /// The columns the import leaves out, and how to keep them.
+    pub fn not_imported(&mut self, plan: &ImportPlan) {
+        let left = plan.not_imported();
+        if left.is_empty() {
+            return;
+        }
+        let names: Vec<String> = left.iter().map(|h| format!("{:?}", clean(h))).collect();
+        self.line(&format!(
+            "Not imported ({} {} no field takes): {}; --unmapped custom keeps them as custom fields",
+            left.len(),
+            if left.len() == 1 { "column" } else { "columns" },
+            names.join(", ")
+        ));
+    }
+
     /// Which column filtered rows for consent, or that a column that looks like one did not.
     pub fn consent_hint(&mut self, plan: &ImportPlan, header: &[String]) {
         if let Some(column) = &plan.options.consent_column {
@@ -332,6 +348,7 @@ impl Human {
                 order.describe()
             )));
         }
+        self.not_imported(&job.plan);
         self.consent_hint(&job.plan, &job.header);
     }
 
