@@ -10,10 +10,11 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::headless::Prepared;
-use super::output::{self, contact_json, Human};
+use super::output::{self, contact_json, Cell, Column, Human, Table};
 use super::signals::{self, say, StopSignal};
 use super::{CliError, ImportArgs, Outcome};
 use crate::engine::contact::Contact;
+use crate::engine::number::group_digits;
 use crate::engine::outfile::OutFile;
 use crate::engine::plan::import_tag;
 use crate::engine::report::SafeCsv;
@@ -322,23 +323,46 @@ pub fn history(json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
         out.line("No imports yet. Start one with: rolodex import FILE");
         return Ok(Outcome::Done);
     }
-    out.line(&format!(
-        "{:>4}  {:<22} {:<19} {:>8} {:>8} {:>8} {:>8}  file",
-        "job", "status", "started", "created", "updated", "skipped", "failed"
-    ));
+    // One table for all the jobs (the widths fit the widest), each job's notes under it.
+    let columns = [
+        ("job", Column::Count),
+        ("status", Column::Text { min: 7 }),
+        ("started", Column::Whole),
+        ("created", Column::Count),
+        ("updated", Column::Count),
+        ("skipped", Column::Count),
+        ("failed", Column::Count),
+        ("file", Column::Path { min: 12 }),
+    ];
+    let mut table = Table::new(&columns);
+    // Jobs of one year leave the year out, for room to name the files.
+    let one_year = jobs
+        .iter()
+        .all(|j| j.started.get(..4) == jobs[0].started.get(..4));
     for j in &jobs {
         let c = &j.counts;
-        out.line(&format!(
-            "{:>4}  {:<22} {:<19} {:>8} {:>8} {:>8} {:>8}  {}",
-            j.id,
-            j.effective_status().name(),
-            j.started.get(..19).unwrap_or(&j.started).replace('T', " "),
-            c.created,
-            c.updated,
-            c.skipped,
-            c.failed,
-            clean(&j.file)
-        ));
+        let started = started_minute(&j.started);
+        let started = match started.get(5..) {
+            Some(day) if one_year => day.to_string(),
+            _ => started,
+        };
+        table.row(vec![
+            j.id.into(),
+            j.effective_status().label().into(),
+            started.into(),
+            c.created.into(),
+            c.updated.into(),
+            c.skipped.into(),
+            c.failed.into(),
+            j.file.as_str().into(),
+        ]);
+    }
+    let mut lines = table.lines(out.width()).into_iter();
+    if let Some(head) = lines.next() {
+        out.line(&head);
+    }
+    for (j, line) in jobs.iter().zip(lines) {
+        out.line(&line);
         for note in output::job_notes(j) {
             out.line(&format!("      {}", clean(&note)));
         }
@@ -346,8 +370,19 @@ pub fn history(json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
     Ok(Outcome::Done)
 }
 
+/// "2026-11-30 23:55" of a job's RFC 3339 start: to the minute, as history lists it.
+fn started_minute(started: &str) -> String {
+    started.get(..16).unwrap_or(started).replace('T', " ")
+}
+
 /// `rolodex show JOB [--failed] [--csv]`.
-pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
+pub fn show(
+    id: u64,
+    failed_only: bool,
+    csv: bool,
+    json: bool,
+    db: Option<&Path>,
+) -> Result<Outcome, CliError> {
     let store = open_store(db, Access::Read)?;
     let job = store.job(id)?;
     let stdout = std::io::stdout();
@@ -404,39 +439,65 @@ pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> Result<
             });
         }
         ok.and_then(|_| w.flush().map_err(|e| StoreError::Codec(e.to_string())))
+    } else if json {
+        show_json(&store, &job, failed_only)
     } else {
         let mut out = Human::stdout();
-        out.job_summary(&job);
+        if failed_only {
+            // The rows are the news: the job in one line, not its whole summary again.
+            out.job_title(&job);
+            out.line(&format!(
+                "{} rows failed and {} were skipped (as a file to fix: rolodex show {} --failed --csv > fix.csv)",
+                group_digits(job.counts.failed),
+                group_digits(job.counts.skipped),
+                job.id
+            ));
+        } else {
+            out.job_summary(&job);
+        }
         out.line("");
-        out.line(&format!(
-            "{:>7}  {:<9} {:>8}  reasons",
-            "row", "status", "contact"
-        ));
+        let who = Who::of(&job);
+        // Streamed (a job may hold millions of rows): the widths are fitted to the widest
+        // values the job can hold, not to the rows themselves.
+        let mut table = Table::new(&[
+            ("row", Column::Count),
+            ("status", Column::Whole),
+            ("contact", Column::Whole),
+            ("name, email or phone", Column::Text { min: 10 }),
+            ("reason", Column::Text { min: 16 }),
+        ]);
+        let widest_row = job.counts.total_rows + job.counts.blank_rows + 10;
+        table.row(vec![
+            widest_row.into(),
+            "updated".into(),
+            format!("#{}", widest_row.max(99_999)).into(),
+            "x".repeat(18).into(),
+            "x".repeat(200).into(),
+        ]);
+        let fitted = table.fitted(out.width());
+        out.line(&fitted.header());
         store.job_rows(id, &mut |row| {
             if failed_only && !row.status.is_problem() {
                 return Ok(());
             }
             let contact = row.contact.map(|c| format!("#{c}")).unwrap_or_default();
-            let first = row
+            let mut issues = row
                 .issues
-                .first()
+                .iter()
                 .map(|i| format!("{}: {}", i.reason.code(), i.describe()));
-            out.line(&format!(
-                "{:>7}  {:<9} {:>8}  {}",
-                row.row,
-                row.status.name(),
-                contact,
-                clean(&first.unwrap_or_default())
-            ));
-            for more in row.issues.iter().skip(1) {
-                out.line(&format!(
-                    "{:>7}  {:<9} {:>8}  {}: {}",
-                    "",
-                    "",
-                    "",
-                    more.reason.code(),
-                    clean(&more.describe())
-                ));
+            let first = fitted.wrapped_lines(&[
+                row.row.into(),
+                row.status.label().into(),
+                contact.into(),
+                who.describe(&row.cells).into(),
+                issues.next().unwrap_or_default().into(),
+            ]);
+            // Every reason of the row, whole, under its first.
+            let more = issues.flat_map(|more| {
+                fitted.wrapped_lines(&[Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, more.into()])
+            });
+            for line in first.into_iter().chain(more) {
+                out.line(&line);
             }
             Ok(())
         })
@@ -444,6 +505,92 @@ pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> Result<
     warn_damage(&store);
     result?;
     Ok(Outcome::Done)
+}
+
+/// `show JOB --json`: the job as `history --json` gives it; with `--failed`, its failed
+/// and skipped rows under `rows` too (each with its reasons and original cells).
+fn show_json(store: &Store, job: &Job, failed_only: bool) -> Result<(), StoreError> {
+    let mut value = job_json(job);
+    if failed_only {
+        let mut rows = Vec::new();
+        store.job_rows(job.id, &mut |row| {
+            if row.status.is_problem() {
+                rows.push(row_json(&row));
+            }
+            Ok(())
+        })?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert("rows".into(), Value::Array(rows));
+        }
+    }
+    output::print_json(&value);
+    Ok(())
+}
+
+/// A row of a job as `show --json` and `trace --json` give it.
+pub fn row_json(row: &crate::store::jobs::JobRow) -> Value {
+    json!({
+        "row": row.row,
+        "status": row.status.name(),
+        "contact": row.contact,
+        "reasons": row.issues.iter().map(|i| json!({
+            "code": i.reason.code(),
+            "column": i.column,
+            "message": i.message,
+        })).collect::<Vec<_>>(),
+        "cells": row.cells.to_vec(),
+    })
+}
+
+/// Which cells of a job's rows name the person: so a row reads "Ada Lovelace" or
+/// "ada@example.com" rather than only a number.
+struct Who {
+    name: Vec<usize>,
+    email: Option<usize>,
+    phone: Option<usize>,
+}
+
+impl Who {
+    fn of(job: &Job) -> Who {
+        use crate::engine::mapping::{Field, Target};
+        let of = |field: Field| {
+            job.plan
+                .mapping
+                .columns
+                .iter()
+                .filter(move |c| c.target == Target::Field(field))
+                .map(|c| c.index)
+        };
+        Who {
+            name: of(Field::Name)
+                .chain(of(Field::FirstName))
+                .chain(of(Field::LastName))
+                .collect(),
+            email: of(Field::Email).next(),
+            phone: of(Field::Phone).next(),
+        }
+    }
+
+    /// The row's name, else its email, else its phone, as written in the file.
+    fn describe(&self, cells: &crate::engine::source::Cells) -> String {
+        let cell = |i: usize| cells.get(i).unwrap_or_default().trim();
+        let name: Vec<&str> = self
+            .name
+            .iter()
+            .map(|&i| cell(i))
+            .filter(|c| !c.is_empty())
+            .collect();
+        if !name.is_empty() {
+            return name.join(" ");
+        }
+        [self.email, self.phone]
+            .into_iter()
+            .flatten()
+            .map(cell)
+            .find(|c| !c.is_empty())
+            .unwrap_or_default()
+            .to_string()
+    }
 }
 
 /// `rolodex revert JOB [--yes] [--force]`.

@@ -74,8 +74,12 @@ pub enum Command {
         #[arg(long)]
         failed: bool,
         /// Print the results file (or, with --failed, the error file) as CSV
-        #[arg(long)]
+        #[arg(long, conflicts_with = "json")]
         csv: bool,
+        /// Print the job (status, counts, reasons) as one JSON object; with --failed, its
+        /// failed and skipped rows too, under "rows"
+        #[arg(long)]
+        json: bool,
     },
     /// Undo a job: delete what it created, restore what it updated
     Revert {
@@ -147,6 +151,10 @@ pub struct PreviewArgs {
     /// Print one JSON object instead of a table
     #[arg(long)]
     pub json: bool,
+    /// The columns to show, by number or header name: 1-3,7 or "Email,Phone" (default: as
+    /// many as fit the terminal)
+    #[arg(long, value_name = "LIST")]
+    pub columns: Option<String>,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -317,7 +325,12 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             jobs::contacts(json, csv, search.as_deref(), db)
         }
         Some(Command::History { json }) => jobs::history(json, db),
-        Some(Command::Show { job, failed, csv }) => jobs::show(job, failed, csv, db),
+        Some(Command::Show {
+            job,
+            failed,
+            csv,
+            json,
+        }) => jobs::show(job, failed, csv, json, db),
         Some(Command::Revert {
             job,
             yes,
