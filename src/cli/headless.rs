@@ -128,7 +128,7 @@ pub fn options_from_args(args: &ImportArgs, defaults: &ImportOptions) -> ImportO
         import_tag: !args.no_import_tag,
         list: args.list.clone().map(|name| ListTarget {
             name,
-            dial: args.dial,
+            dial: args.dial.unwrap_or_default(),
         }),
         shared: args.shared,
         max_failures: args.max_failures.unwrap_or(defaults.max_failures),

@@ -82,6 +82,7 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> Result<Outcome, CliError>
         (cancel, &signals),
         approx_rows,
         (args.json, report_files),
+        Run::NewImport,
     )
 }
 
@@ -94,11 +95,21 @@ fn stopped_early(signals: &StopSignal) -> Result<(), CliError> {
 }
 
 /// `rolodex resume JOB`: finishes a job that was interrupted, stopped, cancelled or failed.
-pub fn resume(id: u64, json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
+/// `--max-failures` sets the job's limit for this run and after (a stopped job goes on
+/// with that many more failed rows allowed).
+pub fn resume(
+    id: u64,
+    max_failures: Option<u64>,
+    json: bool,
+    db: Option<&Path>,
+) -> Result<Outcome, CliError> {
     let cancel = Cancel::default();
     let signals = StopSignal::install(Some(cancel.shared()));
     let store = open_store(db, Access::Write)?;
-    let job = store.job(id)?;
+    let mut job = store.job(id)?;
+    if let Some(limit) = max_failures {
+        job.plan.options.max_failures = limit;
+    }
     match (job.status, job.effective_status()) {
         (
             _,
@@ -135,7 +146,44 @@ pub fn resume(id: u64, json: bool, db: Option<&Path>) -> Result<Outcome, CliErro
         (cancel, &signals),
         approx_rows,
         (json, (None, None)),
+        Run::Resume,
     )
+}
+
+/// Which run `run_worker` shows: a new import is compared with the jobs before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    NewImport,
+    Resume,
+}
+
+/// The store's absolute path, as the line after every write names it.
+fn store_location(store: &Store) -> PathBuf {
+    let path = store.path();
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// "Store: /home/me/.local/share/rolodex/rolodex.redb": said after every write, so the
+/// user knows which file holds what was just written (and what `--db` to give elsewhere).
+fn say_store(out: &mut Human, store: &Store) {
+    out.line(&format!("Store: {}", store_location(store).display()));
+}
+
+/// An earlier job of the same file (the same contents), not reverted: running an import
+/// twice skips every row it created the first time, which only this says plainly.
+fn imported_before(store: &Store, job: &Job) -> Option<u64> {
+    let jobs = store.jobs().ok()?;
+    jobs.iter()
+        .filter(|j| {
+            j.id < job.id
+                && !job.checksum.is_empty()
+                && j.checksum == job.checksum
+                && !matches!(j.status, JobStatus::Reverted | JobStatus::Reverting)
+        })
+        .map(|j| j.id)
+        .next_back()
 }
 
 /// Runs the worker `spawn` starts, shows progress, prints the result.
@@ -149,6 +197,7 @@ fn run_worker(
     (cancel, signals): (Cancel, &StopSignal),
     approx_rows: u64,
     (json, (report, errors)): (bool, (Option<OutFile>, Option<OutFile>)),
+    run: Run,
 ) -> Result<Outcome, CliError> {
     let store = Arc::new(store);
     let (tx, rx) = mpsc::channel();
@@ -238,11 +287,35 @@ fn run_worker(
     } else {
         Ok(())
     };
+    let before = match run {
+        Run::NewImport => imported_before(&store, &job),
+        Run::Resume => None,
+    };
     if json {
-        output::print_json(&job_json(&job));
+        let mut value = job_json(&job);
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert(
+                "store".into(),
+                json!(store_location(&store).display().to_string()),
+            );
+            fields.insert("imported_before_as".into(), json!(before));
+        }
+        output::print_json(&value);
     } else {
         let mut out = Human::stdout();
         out.job_summary(&job);
+        if let Some(earlier) = before {
+            let what = if job.plan.options.purpose == crate::engine::plan::Purpose::Create {
+                ": the contacts that job created are skipped now (duplicate_existing). To update them from the file instead, import it with --purpose upsert;"
+            } else {
+                ";"
+            };
+            out.line(&format!(
+                "Note: this file was already imported as job {earlier}, with the same contents{what} `rolodex show {earlier}` shows job {earlier}, `rolodex revert {} --yes` undoes this one.",
+                job.id
+            ));
+        }
+        say_store(&mut out, &store);
     }
     // The job ran: its summary is its result, and a job that stopped short says under it
     // why and how to go on (a note, not an error: the exit status tells a script).
@@ -650,9 +723,18 @@ pub fn revert(
             None => error.into(),
         })?;
     if json {
-        output::print_json(&report);
+        let mut value = serde_json::to_value(&report).unwrap_or(Value::Null);
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert(
+                "store".into(),
+                json!(store_location(&store).display().to_string()),
+            );
+        }
+        output::print_json(&value);
     } else {
-        Human::stdout().line(&report.describe());
+        let mut out = Human::stdout();
+        out.line(&report.describe());
+        say_store(&mut out, &store);
     }
     Ok(Outcome::Done)
 }

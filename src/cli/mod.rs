@@ -95,9 +95,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Finish a job that was killed or cancelled, without duplicates
+    /// Finish a job that was killed, cancelled or stopped, without duplicates
     Resume {
         job: u64,
+        /// Stop after this many more failed rows (a positive number), or none for no
+        /// limit: raises the limit that stopped the job (default: its own limit again)
+        #[arg(long, value_name = "N|none", value_parser = crate::config::parse_max_failures)]
+        max_failures: Option<u64>,
         #[arg(long)]
         json: bool,
     },
@@ -200,9 +204,9 @@ pub struct ImportArgs {
     /// Also add the contacts to a new dialing list
     #[arg(long, value_name = "NAME")]
     pub list: Option<String>,
-    /// Dial mode of the new list: ai or manual
-    #[arg(long, default_value = "ai", value_parser = clap::builder::PossibleValuesParser::new(DialMode::NAMES).map(|s| s.parse::<DialMode>().unwrap_or_default()))]
-    pub dial: DialMode,
+    /// Dial mode of the new list made by --list: ai (the default) or manual
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(DialMode::NAMES).map(|s| s.parse::<DialMode>().unwrap_or_default()))]
+    pub dial: Option<DialMode>,
     /// Share the contacts with the whole team
     #[arg(long)]
     pub shared: bool,
@@ -241,6 +245,17 @@ fn parse_delimiter(s: &str) -> Result<u8, DelimiterError> {
         "|" | "pipe" => Ok(b'|'),
         other if other.len() == 1 && other.is_ascii() => Ok(other.as_bytes()[0]),
         other => Err(DelimiterError(other.to_string())),
+    }
+}
+
+/// `--dial` is the dial mode of the list `--list` makes: without a list it would change
+/// nothing, which is said (exit 2) rather than silently ignored.
+fn refuse_dial_without_list(args: &ImportArgs) -> Result<(), CliError> {
+    match (args.dial, &args.list) {
+        (Some(dial), None) => Err(CliError::Usage(format!(
+            "--dial {dial} sets the dial mode of the new dialing list that --list NAME makes, and no --list was given; add --list NAME to put the contacts on a list, or leave --dial out"
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -337,7 +352,11 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             force,
             json,
         }) => jobs::revert(job, yes, force, json, db),
-        Some(Command::Resume { job, json }) => jobs::resume(job, json, db),
+        Some(Command::Resume {
+            job,
+            max_failures,
+            json,
+        }) => jobs::resume(job, max_failures, json, db),
         Some(Command::Trace { text, json }) => trace::trace(&text, json, db),
         Some(Command::Check { json }) => check::check(json, db),
         Some(Command::Backup { path, json }) => check::backup(&path, json, db),
@@ -352,6 +371,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             Ok(Outcome::Done)
         }
         Some(Command::Import(args)) => {
+            refuse_dial_without_list(&args)?;
             if args.dry_run {
                 headless::dry_run(&args, db)
             } else if args.yes {

@@ -801,6 +801,15 @@ pub fn job_notes(job: &crate::store::jobs::Job) -> Vec<String> {
         (_, JobStatus::Interrupted) => notes.push(format!(
             "interrupted: its process ended before the job did; `rolodex resume {id}` finishes it, `rolodex revert {id}` undoes it"
         )),
+        (_, JobStatus::Stopped)
+            if job.reason.as_deref() != Some(crate::worker::FILE_CHANGED)
+                && job.plan.options.max_failures != u64::MAX =>
+        {
+            notes.push(format!(
+                "the failure limit stopped it: `rolodex resume {id}` goes on where it stopped with {} more failed rows allowed (`--max-failures N` or `none` to raise the limit), `rolodex revert {id}` undoes it",
+                group_digits(job.plan.options.max_failures)
+            ))
+        }
         (_, JobStatus::Stopped | JobStatus::Cancelled | JobStatus::Failed) => notes.push(format!(
             "the job did not finish: `rolodex resume {id}` goes on where it stopped, `rolodex revert {id}` undoes it"
         )),
