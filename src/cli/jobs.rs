@@ -763,6 +763,23 @@ pub fn contacts(
     // CSV goes through one writer of its own (buffered; it neutralizes formulas).
     let mut csv_out = csv.then(|| SafeCsv::new(std::io::stdout().lock()));
     let terminal = output::stdout_is_terminal();
+    // Streamed: the columns are fitted to the width and to the longest values a contact
+    // usually has, not to the contacts themselves.
+    let mut table = Table::new(&[
+        ("id", Column::Whole),
+        ("name", Column::Text { min: 12 }),
+        ("phone", Column::Text { min: 12 }),
+        ("email", Column::Text { min: 12 }),
+        ("company", Column::Text { min: 8 }),
+    ]);
+    table.row(vec![
+        "#9999999".into(),
+        "x".repeat(26).into(),
+        "+44 20 7946 0958".into(),
+        "x".repeat(30).into(),
+        "x".repeat(24).into(),
+    ]);
+    let fitted = table.fitted(output::width());
     let (mut shown, mut total) = (0u64, 0u64);
     let mut failed: Option<std::io::Error> = None;
     let started = if json {
@@ -770,7 +787,7 @@ pub fn contacts(
     } else if let Some(w) = &mut csv_out {
         write_csv_row(w, terminal, CONTACT_CSV_HEADER.map(String::from))
     } else {
-        Ok(())
+        writeln!(out, "{}", fitted.header())
     };
     if let Err(e) = started {
         failed = Some(e);
@@ -792,14 +809,13 @@ pub fn contacts(
             writeln!(
                 out,
                 "{}",
-                clean(&format!(
-                    "{:>6}  {:<28} {:<16} {:<30} {}",
-                    format!("#{}", c.id),
-                    clean(&c.display_name()),
-                    c.phones.first().cloned().unwrap_or_default(),
-                    clean(&c.emails.first().cloned().unwrap_or_default()),
-                    clean(&c.company.clone().unwrap_or_default())
-                ))
+                fitted.line(&[
+                    format!("#{}", c.id).into(),
+                    c.display_name().into(),
+                    c.phones.first().cloned().unwrap_or_default().into(),
+                    c.emails.first().cloned().unwrap_or_default().into(),
+                    c.company.clone().unwrap_or_default().into(),
+                ])
             )
         };
         if let Err(e) = written {
@@ -812,7 +828,12 @@ pub fn contacts(
     } else if let Some(w) = &mut csv_out {
         w.flush()
     } else {
-        writeln!(out, "{shown} of {total} contacts")
+        writeln!(
+            out,
+            "{} of {} contacts",
+            group_digits(shown),
+            group_digits(total)
+        )
     };
     let flushed = ended.and_then(|()| out.flush());
     drop((out, csv_out));

@@ -895,7 +895,7 @@ fn trace_finds_every_row_that_mentioned_someone_and_what_became_of_it() {
         out.stdout.contains("Job 1 · ")
             && out
                 .stdout
-                .contains("leads.csv · row 4: imported as contact #2")
+                .contains("leads.csv · row 4: created as contact #2")
             && out.stdout.contains("invalid_phone: Phone: 123"),
         "{}",
         out.stdout
