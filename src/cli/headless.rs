@@ -226,9 +226,10 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcom
                 stop
             })
     };
+    let exact = source.info.rows_exact;
     let mut progress = |p: crate::engine::review::Progress| {
         if let Some(bar) = &bar {
-            bar.set_position(p.rows);
+            output::show_progress(bar, &p, exact);
         }
     };
     // Against the store when there is one (to count updates and duplicates of stored

@@ -69,7 +69,7 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> Result<Outcome, CliError>
         .import_tag
         .then(|| import_tag(&args.file, chrono::Local::now()));
     stopped_early(&signals)?;
-    let approx_rows = source.info.approx_rows;
+    let approx_rows = (source.info.approx_rows, source.info.rows_exact);
     let new = NewImport {
         source,
         plan,
@@ -139,7 +139,7 @@ pub fn resume(
     // The worker records the job as checking, by this process, and commits the first batch
     // of this run only once it has found the file unchanged (reading it through beside
     // that batch).
-    let approx_rows = source.info.approx_rows;
+    let approx_rows = (source.info.approx_rows, source.info.rows_exact);
     run_worker(
         store,
         |store, events, cancel| spawn_resume(store, job, source, events, cancel),
@@ -195,7 +195,7 @@ fn run_worker(
         Cancel,
     ) -> std::io::Result<std::thread::JoinHandle<()>>,
     (cancel, signals): (Cancel, &StopSignal),
-    approx_rows: u64,
+    (approx_rows, exact): (u64, bool),
     (json, (report, errors)): (bool, (Option<OutFile>, Option<OutFile>)),
     run: Run,
 ) -> Result<Outcome, CliError> {
@@ -212,7 +212,7 @@ fn run_worker(
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(WorkerEvent::Progress(p)) => {
                 if let Some(bar) = &bar {
-                    bar.set_position(p.rows);
+                    output::show_progress(bar, &p, exact);
                 }
             }
             Ok(WorkerEvent::Recorded(job)) => id = Some(job.id),

@@ -402,18 +402,58 @@ impl Layout {
     }
 }
 
-/// A progress bar on stderr, or `None` when stderr is not a terminal.
+/// A progress bar on stderr, or `None` when stderr is not a terminal. `show_progress`
+/// moves it.
 pub fn progress_bar(approx_total: u64, what: &str) -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = ProgressBar::new(approx_total.max(1));
-    let style = ProgressStyle::with_template(&format!(
-        "{what} {{bar:30}} {{human_pos}}/~{{human_len}} rows  {{per_sec}}  {{eta}} left"
-    ))
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style = ProgressStyle::with_template(&format!("{what} {{msg}} {{wide_bar}}"))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     Some(bar)
+}
+
+/// Moves the bar to `p`: the rows read of the total (`~` while it is an estimate), the
+/// rate, the created and failed counts and the time left.
+pub fn show_progress(bar: &ProgressBar, p: &crate::engine::review::Progress, exact: bool) {
+    bar.set_length(p.approx_total.max(p.rows).max(1));
+    bar.set_position(p.rows);
+    bar.set_message(progress_text(p, exact));
+}
+
+/// "39,936/~40,100 rows · 8,120/s · 39,000 created · 936 failed · 5s left": counts grouped,
+/// the rate in whole rows a second, the total never below the rows already read.
+pub fn progress_text(p: &crate::engine::review::Progress, exact: bool) -> String {
+    let n = group_digits;
+    let total = p.approx_total.max(p.rows);
+    let about = if exact { "" } else { "~" };
+    let mut text = format!("{}/{about}{} rows", n(p.rows), n(total));
+    let seconds = p.elapsed.as_secs_f64();
+    let rate = (seconds >= 0.5).then(|| p.rows as f64 / seconds);
+    if let Some(rate) = rate {
+        text.push_str(&format!(" · {}/s", n(rate.round() as u64)));
+    }
+    text.push_str(&format!(" · {} created", n(p.created)));
+    if p.updated > 0 {
+        text.push_str(&format!(" · {} updated", n(p.updated)));
+    }
+    text.push_str(&format!(" · {} failed", n(p.failed)));
+    if let Some(rate) = rate.filter(|r| *r >= 1.0) {
+        let left = ((total - p.rows) as f64 / rate).round() as u64;
+        text.push_str(&format!(" · {} left", duration_words(left)));
+    }
+    text
+}
+
+/// "5s", "2m 05s", "1h 02m".
+fn duration_words(seconds: u64) -> String {
+    match seconds {
+        0..=59 => format!("{seconds}s"),
+        60..=3599 => format!("{}m {:02}s", seconds / 60, seconds % 60),
+        _ => format!("{}h {:02}m", seconds / 3600, seconds / 60 % 60),
+    }
 }
 
 fn delimiter_name(d: char) -> String {
@@ -821,6 +861,62 @@ pub fn job_notes(job: &crate::store::jobs::Job) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_progress_line_has_a_true_total_a_sane_rate_and_the_counts() {
+        let p = crate::engine::review::Progress {
+            rows: 39_936,
+            created: 39_000,
+            updated: 0,
+            skipped: 0,
+            failed: 936,
+            approx_total: 23_753,
+            elapsed: std::time::Duration::from_millis(4_900),
+        };
+        // The estimate was passed: the total is what was read, never below it.
+        assert_eq!(
+            progress_text(&p, false),
+            "39,936/~39,936 rows · 8,150/s · 39,000 created · 936 failed · 0s left"
+        );
+        let p = crate::engine::review::Progress {
+            approx_total: 1_030_021,
+            ..p
+        };
+        assert_eq!(
+            progress_text(&p, true),
+            "39,936/1,030,021 rows · 8,150/s · 39,000 created · 936 failed · 2m 01s left"
+        );
+    }
+
+    #[test]
+    fn tables_fit_the_width_cut_text_with_an_ellipsis_and_never_cut_counts() {
+        let mut table = Table::new(&[
+            ("job", Column::Count),
+            ("status", Column::Text { min: 6 }),
+            ("skipped", Column::Count),
+            ("file", Column::Path { min: 10 }),
+        ]);
+        table.row(vec![
+            1.into(),
+            "done, errors".into(),
+            1_030_021.into(),
+            "/home/someone/exports/from-the-crm/2026/november/leads.csv".into(),
+        ]);
+        let lines = table.lines(40);
+        assert!(lines.iter().all(|l| l.chars().count() <= 40), "{lines:#?}");
+        assert!(lines[1].contains("1,030,021"), "{lines:#?}");
+        assert!(lines[1].ends_with("leads.csv") && lines[1].contains('…'), "{lines:#?}");
+        // Narrower still: the count is compacted, not cut.
+        let lines = table.lines(24);
+        assert!(lines[1].contains("1.03M"), "{lines:#?}");
+    }
+
+    #[test]
+    fn long_lines_wrap_at_spaces_with_their_indent() {
+        let lines = wrap("  one two three four five six", 12);
+        assert_eq!(lines, ["  one two", "    three", "    four", "    five six"]);
+        assert!(wrap(&"x".repeat(30), 10).iter().all(|l| l.chars().count() <= 10));
+    }
 
     #[test]
     fn json_for_a_terminal_has_every_string_and_key_sanitized() {
