@@ -124,12 +124,13 @@ pub fn resume(
             let pid = job.owner.as_ref().map_or(0, |o| o.pid);
             return Err(CliError::Unusable(format!(
                 "job {id} is {} in process {pid}; wait for it to end, or stop it (Ctrl-C, or `kill {pid}`) and resume it then",
-                job.status
+                job.status.words(job.counts.failed)
             )));
         }
         (_, shown) => {
             return Err(CliError::Unusable(format!(
-                "job {id} is {shown}; there is nothing to resume"
+                "job {id} is {}; there is nothing to resume",
+                shown.words(job.counts.failed)
             )));
         }
     }

@@ -121,7 +121,7 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = " ".repeat(indent);
     let mut empty = true;
-    for word in line.split(' ').filter(|w| !w.is_empty()) {
+    for word in unbreakable_words(line) {
         let mut word = word.to_string();
         loop {
             let gap = usize::from(!empty);
@@ -154,6 +154,26 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
         lines.push(current);
     }
     lines
+}
+
+/// The words of a line, a command quoted in backticks (`rolodex resume 3`) kept as one so
+/// that it is never split across lines.
+fn unbreakable_words(line: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut open = false;
+    for word in line.split(' ').filter(|w| !w.is_empty()) {
+        match words.last_mut() {
+            Some(last) if open => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_string()),
+        }
+        if word.matches('`').count() % 2 == 1 {
+            open = !open;
+        }
+    }
+    words
 }
 
 /// What a column of a `Table` holds, which says how it may give up width.
@@ -797,7 +817,7 @@ impl Human {
                     self.line(&format!(
                         "  row {:>6}  {:<8} {:<18} {}",
                         p.row,
-                        p.status.name(),
+                        p.status.label(),
                         issue.reason.code(),
                         clean(&issue.describe())
                     ));
@@ -832,7 +852,7 @@ pub fn job_notes(job: &crate::store::jobs::Job) -> Vec<String> {
             JobStatus::Stopped | JobStatus::Cancelled | JobStatus::Failed | JobStatus::Interrupted
         )
     }) {
-        notes.push(format!("{shown}: {reason}"));
+        notes.push(format!("{}: {reason}", shown.label()));
     }
     match (job.status, shown) {
         (JobStatus::Reverting, JobStatus::Interrupted) => notes.push(format!(
@@ -916,6 +936,9 @@ mod tests {
         let lines = wrap("  one two three four five six", 12);
         assert_eq!(lines, ["  one two", "    three", "    four", "    five six"]);
         assert!(wrap(&"x".repeat(30), 10).iter().all(|l| l.chars().count() <= 10));
+        // A command in backticks stays on one line, to be copied whole.
+        let lines = wrap("go on with `rolodex resume 12` or undo it", 24);
+        assert_eq!(lines, ["go on with", "  `rolodex resume 12`", "  or undo it"]);
     }
 
     #[test]

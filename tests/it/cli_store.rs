@@ -346,7 +346,7 @@ fn a_refusal_is_one_line_on_stderr_with_the_status_of_its_kind() {
     refused(
         &["resume", "1"],
         1,
-        "job 1 is completed; there is nothing to resume",
+        "job 1 is done; there is nothing to resume",
     );
     refused(
         &["revert", "1"],
@@ -398,7 +398,7 @@ fn failure_threshold_stops_the_job_cleanly() {
     let shown = run(dir.path(), &["show", "1"]);
     assert_eq!(shown.code, 0, "{}", shown.stderr);
     assert!(
-        shown.stdout.contains("blank rows        unknown"),
+        shown.stdout.contains("blank rows          unknown"),
         "{}",
         shown.stdout
     );
