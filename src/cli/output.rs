@@ -938,7 +938,7 @@ mod tests {
         assert!(wrap(&"x".repeat(30), 10).iter().all(|l| l.chars().count() <= 10));
         // A command in backticks stays on one line, to be copied whole.
         let lines = wrap("go on with `rolodex resume 12` or undo it", 24);
-        assert_eq!(lines, ["go on with", "  `rolodex resume 12`", "  or undo it"]);
+        assert_eq!(lines, ["go on with", "  `rolodex resume 12` or", "  undo it"]);
     }
 
     #[test]
