@@ -117,7 +117,18 @@ fn every_command_fits_80_columns() {
         history.stdout
     );
     // Without COLUMNS (a pipe, as here), 80 too.
-    let piped = run(dir.path(), &["history"]);
+    let piped = rolodex(dir.path())
+        .env_remove("COLUMNS")
+        .arg("history")
+        .output()
+        .unwrap();
+    let piped = Run {
+        code: piped.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&piped.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&piped.stderr).into_owned(),
+    };
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert!(piped.stdout.contains('…'), "{}", piped.stdout);
     assert_fits("history in a pipe", &piped.stdout, 80);
 
     // Every --help, wrapped.
