@@ -85,7 +85,12 @@ pub fn preview(args: &PreviewArgs) -> Result<Outcome, CliError> {
 pub fn choose_columns(list: &str, header: &[String]) -> Result<Vec<usize>, CliError> {
     let mut chosen = Vec::new();
     for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-        let number = |s: &str| s.trim().parse::<usize>().ok().filter(|n| (1..=header.len()).contains(n));
+        let number = |s: &str| {
+            s.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=header.len()).contains(n))
+        };
         let range = item
             .split_once('-')
             .and_then(|(a, b)| Some((number(a)?, number(b)?)))
@@ -94,7 +99,10 @@ pub fn choose_columns(list: &str, header: &[String]) -> Result<Vec<usize>, CliEr
             chosen.extend(a - 1..b);
         } else if let Some(n) = number(item) {
             chosen.push(n - 1);
-        } else if let Some(i) = header.iter().position(|h| h.trim().eq_ignore_ascii_case(item)) {
+        } else if let Some(i) = header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(item))
+        {
             chosen.push(i);
         } else {
             return Err(CliError::Usage(format!(

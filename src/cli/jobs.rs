@@ -196,7 +196,7 @@ fn run_worker(
         Cancel,
     ) -> std::io::Result<std::thread::JoinHandle<()>>,
     (cancel, signals): (Cancel, &StopSignal),
-    (approx_rows, exact): (u64, bool),
+    (approx_rows, mut exact): (u64, bool),
     (json, (report, errors)): (bool, (Option<OutFile>, Option<OutFile>)),
     run: Run,
 ) -> Result<Outcome, CliError> {
@@ -220,6 +220,8 @@ fn run_worker(
             Ok(WorkerEvent::Started(job)) => {
                 id = Some(job.id);
                 started = true;
+                // The file was read through: its rows are counted, not estimated.
+                exact = true;
             }
             Ok(end) => ended = Some(end),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -568,7 +570,13 @@ pub fn show(
             ]);
             // Every reason of the row, whole, under its first.
             let more = issues.flat_map(|more| {
-                fitted.wrapped_lines(&[Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, more.into()])
+                fitted.wrapped_lines(&[
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    more.into(),
+                ])
             });
             for line in first.into_iter().chain(more) {
                 out.line(&line);

@@ -11,10 +11,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
 use crate::engine::mapping::{MapSource, Mapping, Target};
+use crate::engine::number::group_digits;
 use crate::engine::plan::ImportPlan;
 use crate::engine::review::{ColumnHealth, Review};
 use crate::engine::source::{FileInfo, RawRow, Source};
-use crate::engine::number::group_digits;
 use crate::engine::text::sanitize_for_terminal as clean;
 
 /// Prints JSON on stdout: exact for a file or a pipe, every string (and key) shown as
@@ -925,7 +925,10 @@ mod tests {
         let lines = table.lines(40);
         assert!(lines.iter().all(|l| l.chars().count() <= 40), "{lines:#?}");
         assert!(lines[1].contains("1,030,021"), "{lines:#?}");
-        assert!(lines[1].ends_with("leads.csv") && lines[1].contains('…'), "{lines:#?}");
+        assert!(
+            lines[1].ends_with("leads.csv") && lines[1].contains('…'),
+            "{lines:#?}"
+        );
         // Narrower still: the count is compacted, not cut.
         let lines = table.lines(24);
         assert!(lines[1].contains("1.03M"), "{lines:#?}");
@@ -934,11 +937,19 @@ mod tests {
     #[test]
     fn long_lines_wrap_at_spaces_with_their_indent() {
         let lines = wrap("  one two three four five six", 12);
-        assert_eq!(lines, ["  one two", "    three", "    four", "    five six"]);
-        assert!(wrap(&"x".repeat(30), 10).iter().all(|l| l.chars().count() <= 10));
+        assert_eq!(
+            lines,
+            ["  one two", "    three", "    four", "    five six"]
+        );
+        assert!(wrap(&"x".repeat(30), 10)
+            .iter()
+            .all(|l| l.chars().count() <= 10));
         // A command in backticks stays on one line, to be copied whole.
         let lines = wrap("go on with `rolodex resume 12` or undo it", 24);
-        assert_eq!(lines, ["go on with", "  `rolodex resume 12` or", "  undo it"]);
+        assert_eq!(
+            lines,
+            ["go on with", "  `rolodex resume 12` or", "  undo it"]
+        );
     }
 
     #[test]

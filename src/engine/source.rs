@@ -165,7 +165,8 @@ impl Source {
         } else {
             // The sample's text stands for the file's bytes in the same proportion (a
             // UTF-16 file decodes to about half its bytes).
-            let decoded_len = metadata.len() as f64 * text.len() as f64 / sample.len().max(1) as f64;
+            let decoded_len =
+                metadata.len() as f64 * text.len() as f64 / sample.len().max(1) as f64;
             estimate_rows(&sampled, &offsets, header_row, decoded_len).unwrap_or_else(|| {
                 let bytes_per_row = (sample.len() as u64).max(1) / data_in_sample.max(1);
                 metadata.len() / bytes_per_row.max(1)
@@ -885,7 +886,10 @@ fn estimate_rows(
         return None;
     }
     let span = offsets.get(last)?.checked_sub(*offsets.get(first)?)?;
-    let rows = sampled[first..last].iter().filter(|r| !r.is_blank()).count();
+    let rows = sampled[first..last]
+        .iter()
+        .filter(|r| !r.is_blank())
+        .count();
     if span == 0 || rows == 0 {
         return None;
     }
@@ -1244,7 +1248,10 @@ mod tests {
         // it reads, which the estimate used to divide the whole sample by.
         let mut text = String::from("First Name,Last Name,Phone,Email\n");
         for i in 0..39_936 {
-            text.push_str(&format!("Person{i:05},Surname{i:05},+1 212 555 {:04},p{i:05}@example.com\n", i % 10_000));
+            text.push_str(&format!(
+                "Person{i:05},Surname{i:05},+1 212 555 {:04},p{i:05}@example.com\n",
+                i % 10_000
+            ));
         }
         std::fs::write(&path, &text).unwrap();
         let source = Source::open(&path, &ReadOptions::default()).unwrap();

@@ -79,7 +79,11 @@ fn every_command_fits_80_columns() {
     let dir = tempdir();
     let file = wide_export(dir.path());
     let path = file.to_str().unwrap();
-    let first = import(dir.path(), &file, &["--tag", "spring", "--require", "dialer"]);
+    let first = import(
+        dir.path(),
+        &file,
+        &["--tag", "spring", "--require", "dialer"],
+    );
     assert_eq!(first.code, 0, "{}", first.stderr);
     let second = run_at(
         dir.path(),
@@ -171,9 +175,17 @@ fn preview_of_a_wide_file_fits_and_columns_are_chosen_by_number_or_name() {
     let out = run_at(dir.path(), 80, &["preview", path]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_fits("preview", &out.stdout, 80);
-    assert!(out.stdout.contains("more columns not shown"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("more columns not shown"),
+        "{}",
+        out.stdout
+    );
     assert!(!out.stdout.contains("Account Owner │"), "{}", out.stdout);
-    assert!(out.stdout.contains('…'), "cut text is marked: {}", out.stdout);
+    assert!(
+        out.stdout.contains('…'),
+        "cut text is marked: {}",
+        out.stdout
+    );
 
     let chosen = run_at(
         dir.path(),
@@ -188,7 +200,9 @@ fn preview_of_a_wide_file_fits_and_columns_are_chosen_by_number_or_name() {
         .find(|l| l.trim_start().starts_with("row"))
         .unwrap();
     assert!(
-        header.contains("First Name") && header.contains("Account Owner") && header.contains("Email"),
+        header.contains("First Name")
+            && header.contains("Account Owner")
+            && header.contains("Email"),
         "{header}"
     );
     assert!(!header.contains("Company"), "{header}");
@@ -235,16 +249,28 @@ fn show_json_gives_the_job_and_with_failed_its_rows() {
         "{}",
         text.stdout
     );
-    assert!(!text.stdout.contains("completed_with_errors"), "{}", text.stdout);
+    assert!(
+        !text.stdout.contains("completed_with_errors"),
+        "{}",
+        text.stdout
+    );
     let failed = run(dir.path(), &["show", "1", "--failed"]);
-    assert!(!failed.stdout.contains("  created "), "no summary again: {}", failed.stdout);
+    assert!(
+        !failed.stdout.contains("  created "),
+        "no summary again: {}",
+        failed.stdout
+    );
     assert!(
         failed.stdout.contains("failed") && failed.stdout.contains("Bad Phone"),
         "{}",
         failed.stdout
     );
     let history = run(dir.path(), &["history"]);
-    assert!(history.stdout.contains("done, errors"), "{}", history.stdout);
+    assert!(
+        history.stdout.contains("done, errors"),
+        "{}",
+        history.stdout
+    );
 }
 
 #[test]
@@ -255,27 +281,41 @@ fn every_write_names_the_store_and_a_second_import_names_the_first() {
         "leads.csv",
         "Name,Phone\nAda Lovelace,+1 212 334 5678\nGrace Hopper,+1 212 334 5679\n",
     );
-    let store = std::fs::canonicalize(dir.path())
-        .unwrap()
-        .join("test.redb");
+    let store = std::fs::canonicalize(dir.path()).unwrap().join("test.redb");
     let said = format!("Store: {}", store.display());
-    let args = ["import", file.to_str().unwrap(), "--yes", "--consent-confirmed"];
+    let args = [
+        "import",
+        file.to_str().unwrap(),
+        "--yes",
+        "--consent-confirmed",
+    ];
     let first = run(dir.path(), &args);
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert!(first.stdout.contains(&said), "{}", first.stdout);
-    assert!(!first.stdout.contains("already imported"), "{}", first.stdout);
+    assert!(
+        !first.stdout.contains("already imported"),
+        "{}",
+        first.stdout
+    );
 
     let second = run(dir.path(), &args);
     assert_eq!(second.code, 0, "{}", second.stderr);
     assert!(second.stdout.contains(&said), "{}", second.stdout);
-    let flat = second.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = second
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
         flat.contains("already imported as job 1") && flat.contains("--purpose upsert"),
         "{}",
         second.stdout
     );
     let json = import(dir.path(), &file, &[]).json();
-    assert_eq!(json["imported_before_as"], 2, "the latest job of the same file");
+    assert_eq!(
+        json["imported_before_as"], 2,
+        "the latest job of the same file"
+    );
     assert_eq!(json["store"], store.display().to_string());
 
     let reverted = run(dir.path(), &["revert", "3", "--yes"]);
@@ -306,12 +346,24 @@ fn resume_max_failures_raises_the_limit_of_a_stopped_job() {
         "{}",
         shown.stdout
     );
-    let flat = shown.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("--max-failures"), "the way on is named: {}", shown.stdout);
+    let flat = shown
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("--max-failures"),
+        "the way on is named: {}",
+        shown.stdout
+    );
 
     let resumed = run(dir.path(), &["resume", "1", "--max-failures", "none"]);
     assert_eq!(resumed.code, 0, "{}", resumed.stderr);
-    assert!(resumed.stdout.contains("done, 10 rows not imported"), "{}", resumed.stdout);
+    assert!(
+        resumed.stdout.contains("done, 10 rows not imported"),
+        "{}",
+        resumed.stdout
+    );
     assert!(resumed.stdout.contains("Store: "), "{}", resumed.stdout);
     let job = run(dir.path(), &["show", "1", "--json"]).json();
     assert_eq!(job["status"], "completed_with_errors");
@@ -326,11 +378,22 @@ fn resume_max_failures_raises_the_limit_of_a_stopped_job() {
 #[test]
 fn dial_without_a_list_is_refused_with_exit_2() {
     let dir = tempdir();
-    let file = write(dir.path(), "leads.csv", "Name,Phone\nAda Lovelace,+1 212 334 5678\n");
+    let file = write(
+        dir.path(),
+        "leads.csv",
+        "Name,Phone\nAda Lovelace,+1 212 334 5678\n",
+    );
     let path = file.to_str().unwrap();
     for args in [
         vec!["import", path, "--dial", "manual", "--dry-run"],
-        vec!["import", path, "--dial", "manual", "--yes", "--consent-confirmed"],
+        vec![
+            "import",
+            path,
+            "--dial",
+            "manual",
+            "--yes",
+            "--consent-confirmed",
+        ],
     ] {
         let out = run(dir.path(), &args);
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
@@ -341,7 +404,10 @@ fn dial_without_a_list_is_refused_with_exit_2() {
         );
         assert!(out.stdout.is_empty());
     }
-    assert!(!dir.path().join("test.redb").exists(), "nothing was written");
+    assert!(
+        !dir.path().join("test.redb").exists(),
+        "nothing was written"
+    );
     let listed = import(dir.path(), &file, &["--dial", "manual", "--list", "Calls"]);
     assert_eq!(listed.code, 0, "{}", listed.stderr);
 }
@@ -359,7 +425,10 @@ fn the_progress_line_shows_a_true_total_a_sane_rate_and_the_counts() {
         } else {
             format!("+1 212 {} {:04}", 200 + i / 10_000, i % 10_000)
         };
-        text.push_str(&format!("Person {i},{phone},{}\n", "n".repeat((i % 7 * 20) as usize)));
+        text.push_str(&format!(
+            "Person {i},{phone},{}\n",
+            "n".repeat((i % 7 * 20) as usize)
+        ));
     }
     std::fs::write(&file, text).unwrap();
 
@@ -412,17 +481,35 @@ fn the_progress_line_shows_a_true_total_a_sane_rate_and_the_counts() {
         .filter(|l| l.contains("importing") && l.contains(" rows · "))
         .collect();
     assert!(!lines.is_empty(), "no progress line in:\n{shown}");
+    // Once the whole-file check has read the file through (beside the first batch), the
+    // total is its rows, counted: no longer an estimate.
+    let counted: Vec<&&str> = lines.iter().filter(|l| !l.contains("/~")).collect();
+    assert!(
+        !counted.is_empty(),
+        "no line with the counted total in {lines:#?}"
+    );
+    for line in counted {
+        assert!(line.contains("/60,000 rows"), "{line}");
+    }
     for line in lines {
         // "importing 12,000/~60,400 rows · 8,150/s · 11,760 created · 240 failed · …"
         let start = line.find("importing ").unwrap() + "importing ".len();
         let counts = line[start..].split(" rows").next().unwrap();
         let (done, total) = counts.split_once('/').unwrap();
-        let number = |s: &str| s.trim_start_matches('~').replace(',', "").parse::<u64>().unwrap();
+        let number = |s: &str| {
+            s.trim_start_matches('~')
+                .replace(',', "")
+                .parse::<u64>()
+                .unwrap()
+        };
         assert!(number(total) >= number(done), "{line}");
         // The estimate is near the truth, not the 40% off it used to be.
         let total = number(total) as f64;
         assert!((total - 60_000.0).abs() / 60_000.0 < 0.1, "{line}");
-        assert!(line.contains(" created · ") && line.contains(" failed"), "{line}");
+        assert!(
+            line.contains(" created · ") && line.contains(" failed"),
+            "{line}"
+        );
         if let Some(rate) = line.split(" · ").find(|p| p.ends_with("/s")) {
             assert!(!rate.contains('.'), "a rate in whole rows: {line}");
         }
