@@ -51,6 +51,26 @@ pub struct FileInfo {
     /// Rows of the whole file when the sample covered it, else an estimate from the sample.
     pub approx_rows: u64,
     pub rows_exact: bool,
+    /// What kind of file it is; jobs kept before other formats were read are CSV.
+    #[serde(default)]
+    pub format: Format,
+}
+
+/// The kinds of file rolodex reads. A CSV is streamed; the others are read whole by their
+/// own reader into a [`Table`] (a workbook's sheet or an address book is small next to a
+/// CSV export, and their libraries read them whole anyway).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    #[default]
+    Csv,
+}
+
+/// The rows of a file read whole: data rows only (below the header), each with the row
+/// number and line its own format gives it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    pub rows: Vec<RawRow>,
 }
 
 /// One data record as read: the cells exactly as decoded, and where it stands in the file.
@@ -80,6 +100,8 @@ pub struct Source {
     /// When the encoding is a doubtful guess: a few sampled values with letters outside
     /// ASCII, as decoded, for the user to judge.
     doubtful_values: Vec<String>,
+    /// The rows of a file that is not a CSV, read whole when it was opened.
+    table: Option<std::sync::Arc<Table>>,
 }
 
 fn confident() -> bool {
@@ -101,6 +123,9 @@ impl Source {
         let sample = read_sample(&mut file, path)?;
         let whole_file = (sample.len() as u64) >= metadata.len();
 
+        if let Some(source) = open_other_format(path, &sample, options)? {
+            return Ok(source);
+        }
         refuse_other_formats(path, &sample)?;
         let (encoding, bom, encoding_confident) = match &options.encoding {
             Some(label) => {
@@ -188,13 +213,36 @@ impl Source {
             header,
             approx_rows,
             rows_exact: whole_file,
+            format: Format::Csv,
         };
         Ok(Source {
             info,
             encoding,
             restore_cells,
             doubtful_values,
+            table: None,
         })
+    }
+
+    /// A source whose rows another format's reader read whole. `info` says what was read
+    /// (its header, format, and how many rows: `approx_rows` is exact here); cells of a
+    /// file rolodex wrote are restored as for a CSV.
+    pub fn from_table(mut info: FileInfo, table: Table) -> Source {
+        let restore_cells = written_by_rolodex(&info.header);
+        if restore_cells {
+            for cell in &mut info.header {
+                *cell = restore(cell).to_string();
+            }
+        }
+        info.approx_rows = table.rows.iter().filter(|r| !r.is_blank()).count() as u64;
+        info.rows_exact = true;
+        Source {
+            info,
+            encoding: UTF_8,
+            restore_cells,
+            doubtful_values: Vec::new(),
+            table: Some(std::sync::Arc::new(table)),
+        }
     }
 
     /// The review's warning when the encoding is a doubtful guess: which encoding was
@@ -229,10 +277,22 @@ impl Source {
 
     fn rows_tapped(&self, tap: Option<Checksum>) -> Result<Rows> {
         let path = &self.info.path;
-        let reader = open_decoded(path, self.encoding, tap)?;
+        let feed = match &self.table {
+            Some(table) => Feed::Table {
+                table: table.clone(),
+                next: 0,
+            },
+            None => {
+                let reader = open_decoded(path, self.encoding, tap)?;
+                Feed::Csv(Box::new(RecordReader::new(
+                    reader,
+                    self.info.delimiter as u8,
+                )))
+            }
+        };
         let delimiter = self.info.delimiter as u8;
         Ok(Rows {
-            reader: RecordReader::new(reader, delimiter),
+            feed,
             cells: Cells::default(),
             path: path.clone(),
             encoding: self.encoding,
@@ -271,6 +331,14 @@ impl Source {
         &self,
         stop: &std::sync::atomic::AtomicBool,
     ) -> Result<Option<(String, u64)>> {
+        if let Some(table) = &self.table {
+            // The table was read whole when the file was opened: what is left is the
+            // checksum of the file's bytes, which resume compares.
+            let sum = file_checksum(&self.info.path)
+                .map_err(|e| EngineError::from_io(&self.info.path, e))?;
+            let rows = table.rows.iter().filter(|r| !r.is_blank()).count() as u64;
+            return Ok(Some((sum, rows)));
+        }
         let checksum = Checksum::default();
         let mut rows = self.rows_tapped(Some(checksum.clone()))?;
         let mut n: u64 = 0;
@@ -301,9 +369,19 @@ impl Source {
     }
 }
 
+/// Where the rows come from: a CSV streamed record by record, or a table read whole.
+enum Feed {
+    /// Boxed: the reader's buffers dwarf a table's handle.
+    Csv(Box<RecordReader<Box<dyn Read + Send>>>),
+    Table {
+        table: std::sync::Arc<Table>,
+        next: usize,
+    },
+}
+
 /// The data rows of a file, one at a time; blank rows are counted, not returned.
 pub struct Rows {
-    reader: RecordReader<Box<dyn Read + Send>>,
+    feed: Feed,
     cells: Cells,
     path: PathBuf,
     encoding: &'static Encoding,
@@ -357,13 +435,31 @@ impl Rows {
             if self.finished {
                 return Ok(None);
             }
-            let place = self
-                .reader
+            let reader = match &mut self.feed {
+                Feed::Csv(reader) => reader,
+                Feed::Table { table, next } => {
+                    let Some(raw) = table.rows.get(*next) else {
+                        self.finished = true;
+                        return Ok(None);
+                    };
+                    *next += 1;
+                    if raw.is_blank() {
+                        self.blank_rows += 1;
+                        continue;
+                    }
+                    self.cells = raw.cells.clone();
+                    if self.restore_cells {
+                        self.cells.keep_in_each(restore);
+                    }
+                    return Ok(Some((raw.row, raw.line)));
+                }
+            };
+            let place = reader
                 .read(&mut self.cells)
                 .map_err(|e| record_error(&self.path, e))?;
             let Some(place) = place else {
                 self.finished = true;
-                let trailing = self.reader.trailing_blanks();
+                let trailing = reader.trailing_blanks();
                 self.count_blank_lines(trailing);
                 if let Some((offset, line)) = self.last_start {
                     check_last_record_closed(
@@ -408,6 +504,17 @@ fn read_sample(file: &mut File, path: &Path) -> Result<Vec<u8>> {
         .read_to_end(&mut sample)
         .map_err(|e| EngineError::from_io(path, e))?;
     Ok(sample)
+}
+
+/// Reads a file of another format than CSV that rolodex knows (each format's reader
+/// recognises its own files from their name and first bytes); `None` for anything else,
+/// which is then read as a CSV or refused by `refuse_other_formats`.
+fn open_other_format(
+    _path: &Path,
+    _sample: &[u8],
+    _options: &ReadOptions,
+) -> Result<Option<Source>> {
+    Ok(None)
 }
 
 /// Spreadsheets, archives and documents renamed `.csv` are named, with what to do instead.
@@ -1061,6 +1168,51 @@ fn unclosed_quote_line(bytes: &[u8], delimiter: u8) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_streams_its_rows_counts_blanks_and_checks_the_file_bytes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("book.bin");
+        std::fs::write(&path, b"any bytes").expect("write");
+        let row = |row: u64, cells: &[&str]| RawRow {
+            row,
+            line: row,
+            cells: Cells::from_strings(cells),
+        };
+        let info = FileInfo {
+            path: path.clone(),
+            size: 9,
+            encoding: "UTF-8".into(),
+            encoding_confident: true,
+            bom: false,
+            delimiter: ',',
+            header_row: 1,
+            header: vec!["Name".into(), "Phone".into()],
+            approx_rows: 0,
+            rows_exact: false,
+            format: Format::Csv,
+        };
+        let table = Table {
+            rows: vec![
+                row(2, &["Ada", "1"]),
+                row(3, &["", " "]),
+                row(4, &["Bo", "2"]),
+            ],
+        };
+        let source = Source::from_table(info, table);
+        assert_eq!(source.info.approx_rows, 2);
+        assert!(source.info.rows_exact);
+        for _ in 0..2 {
+            let mut rows = source.rows().expect("rows");
+            let read: Vec<RawRow> = rows.by_ref().map(|r| r.expect("row")).collect();
+            assert_eq!(read.iter().map(|r| r.row).collect::<Vec<_>>(), [2, 4]);
+            assert_eq!(read[1].cells.to_vec(), ["Bo", "2"]);
+            assert_eq!(rows.blank_rows(), 1);
+        }
+        let (sum, n) = source.verify().expect("verify");
+        assert_eq!(n, 2);
+        assert_eq!(sum, file_checksum(&path).expect("checksum"));
+    }
 
     #[test]
     fn words_people_write_are_plausible_and_mojibake_is_not() {
