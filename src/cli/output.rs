@@ -182,6 +182,15 @@ impl Human {
         } else {
             format!("about {} rows", info.approx_rows)
         };
+        if info.format != crate::engine::source::Format::Csv {
+            self.line(&format!(
+                "{}: {}, header on row {}, {rows}",
+                clean(&info.path.display().to_string()),
+                info.format.describe(),
+                info.header_row,
+            ));
+            return;
+        }
         self.line(&format!(
             "{}: {}{}{}, {}-delimited, header on row {}, {rows}",
             clean(&info.path.display().to_string()),

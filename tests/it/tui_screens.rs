@@ -314,6 +314,7 @@ fn the_command_lines_reading_and_mapping_flags_apply_to_its_file() {
             delimiter: Some(b';'),
             encoding: None,
             header_row: Some(3),
+            sheet: None,
         },
         map: map.iter().map(|m| m.to_string()).collect(),
         ..Default::default()
