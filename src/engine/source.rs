@@ -317,7 +317,10 @@ impl Source {
             },
             None => {
                 let reader = open_decoded(path, self.encoding, tap)?;
-                Feed::Csv(RecordReader::new(reader, self.info.delimiter as u8))
+                Feed::Csv(Box::new(RecordReader::new(
+                    reader,
+                    self.info.delimiter as u8,
+                )))
             }
         };
         let delimiter = self.info.delimiter as u8;
@@ -401,7 +404,8 @@ impl Source {
 
 /// Where the rows come from: a CSV streamed record by record, or a table read whole.
 enum Feed {
-    Csv(RecordReader<Box<dyn Read + Send>>),
+    // Boxed: a reader's buffers are large beside a table's cursor.
+    Csv(Box<RecordReader<Box<dyn Read + Send>>>),
     Table {
         table: std::sync::Arc<Table>,
         next: usize,
