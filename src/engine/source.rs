@@ -404,7 +404,7 @@ impl Source {
 
 /// Where the rows come from: a CSV streamed record by record, or a table read whole.
 enum Feed {
-    // Boxed: a reader's buffers are large beside a table's cursor.
+    /// Boxed: the reader's buffers dwarf a table's handle.
     Csv(Box<RecordReader<Box<dyn Read + Send>>>),
     Table {
         table: std::sync::Arc<Table>,
