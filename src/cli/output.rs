@@ -113,6 +113,8 @@ pub fn review_json(
         "failed": c.failed,
         "warnings": c.warnings,
         "reasons": reasons,
+        "format": source.info.format,
+        "sheet": source.sheets().and_then(|s| s.names.get(s.chosen)),
         "encoding": source.info.encoding,
         "encoding_confident": source.info.encoding_confident,
         "encoding_warning": review.encoding_warning,

@@ -220,6 +220,39 @@ fn sheet_chooses_another_sheet_by_name_or_number() {
 }
 
 #[test]
+fn the_dry_run_names_the_format_and_the_sheet_it_read() {
+    let dir = tempdir();
+    let path = book("xls");
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            path.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+            "--sheet",
+            "2",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let j = out.json();
+    assert_eq!(
+        (&j["format"], &j["sheet"]),
+        (&json!("xls"), &json!("Suppliers"))
+    );
+    assert_eq!(j["created"], 2);
+    let out = run(dir.path(), &["import", path.to_str().unwrap(), "--dry-run"]);
+    assert!(
+        out.stdout.starts_with(&format!(
+            "{}: Excel 97-2003 workbook (.xls), header on row 3, 3 rows",
+            path.display()
+        )),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn a_sheet_that_does_not_exist_is_refused_naming_the_sheets_there_are() {
     for ext in FORMATS {
         let dir = tempdir();
