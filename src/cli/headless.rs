@@ -25,6 +25,7 @@ pub fn read_options(args: &ReadArgs) -> ReadOptions {
         delimiter: args.delimiter,
         encoding: args.encoding.clone(),
         header_row: args.header_row,
+        sheet: args.sheet.clone(),
     }
 }
 
@@ -54,6 +55,9 @@ pub fn preview(args: &PreviewArgs) -> Result<Outcome, CliError> {
             "row_numbers": shown.iter().map(|r| r.row).collect::<Vec<_>>(),
             "blank_rows": rows.blank_rows(),
             "approx_rows": info.approx_rows,
+            "format": info.format,
+            "sheet": source.sheets().and_then(|s| s.names.get(s.chosen)),
+            "sheets": source.sheets().map(|s| &s.names),
         });
         output::print_json(&value);
     } else {
@@ -64,6 +68,13 @@ pub fn preview(args: &PreviewArgs) -> Result<Outcome, CliError> {
             .transpose()?;
         let mut out = Human::stdout();
         out.file_info(info);
+        if let Some(sheets) = source.sheets() {
+            out.line(&format!(
+                "Sheet {} read; the workbook has {} (choose with --sheet NAME or --sheet NUMBER)",
+                sheets.chosen + 1,
+                crate::engine::sheet::list_sheets(&sheets.names)
+            ));
+        }
         out.preview_table(
             &info.header,
             chosen.as_deref(),

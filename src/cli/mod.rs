@@ -143,6 +143,10 @@ pub struct ReadArgs {
     /// The spreadsheet row that holds the header (1-based), when title lines come first
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub header_row: Option<u64>,
+    /// The sheet of a workbook (.xlsx, .xls, .ods) to read, by name or number (from 1);
+    /// the first otherwise. `preview` lists them
+    #[arg(long, value_name = "NAME|NUMBER")]
+    pub sheet: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -511,6 +511,8 @@ pub fn review_json(
         "failed": c.failed,
         "warnings": c.warnings,
         "reasons": reasons,
+        "format": source.info.format,
+        "sheet": source.sheets().and_then(|s| s.names.get(s.chosen)),
         "encoding": source.info.encoding,
         "encoding_confident": source.info.encoding_confident,
         "encoding_warning": review.encoding_warning,
@@ -598,6 +600,15 @@ impl Human {
         } else {
             format!("about {} rows", group_digits(info.approx_rows))
         };
+        if info.format != crate::engine::source::Format::Csv {
+            self.line(&format!(
+                "{}: {}, header on row {}, {rows}",
+                clean(&info.path.display().to_string()),
+                info.format.describe(),
+                info.header_row,
+            ));
+            return;
+        }
         self.line(&format!(
             "{}: {}{}{}, {}-delimited, header on row {}, {rows}",
             clean(&info.path.display().to_string()),

@@ -33,6 +33,27 @@ pub enum EngineError {
         format: &'static str,
         advice: &'static str,
     },
+    #[error("{path}: this is {format}, but it could not be read ({detail}); open it in your spreadsheet and save it again, or save it as CSV UTF-8 and import the .csv", path = .path.display())]
+    Workbook {
+        path: PathBuf,
+        format: &'static str,
+        detail: String,
+    },
+    #[error("{path}: there is no sheet {asked:?}; the workbook has {sheets}; choose one with --sheet NAME or --sheet NUMBER", path = .path.display())]
+    NoSuchSheet {
+        path: PathBuf,
+        asked: String,
+        /// The sheets, numbered: `1 "Contacts", 2 "Suppliers"`.
+        sheets: String,
+    },
+    #[error("{path}: sheet {sheet:?} is empty; the workbook has {sheets}; choose one with --sheet NAME or --sheet NUMBER", path = .path.display())]
+    EmptySheet {
+        path: PathBuf,
+        sheet: String,
+        sheets: String,
+    },
+    #[error("{path}: --sheet is for workbooks (.xlsx, .xls, .ods) and this file is read as CSV; leave --sheet out", path = .0.display())]
+    SheetOfCsv(PathBuf),
     #[error("{path}: binary data ({what}), not a text CSV file; export the contacts as CSV", path = .path.display())]
     Binary { path: PathBuf, what: String },
     #[error("{path}: quote opened on line {line} is never closed, so everything after it would become one value; close the quote or remove it", path = .path.display())]

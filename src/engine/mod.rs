@@ -20,6 +20,7 @@ pub mod report;
 pub mod resolve;
 pub mod retry;
 pub mod review;
+pub mod sheet;
 pub mod source;
 pub mod text;
 pub mod trace;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{EngineError, Result};
 pub use super::records::Cells;
 use super::records::{RecordError, RecordReader, MAX_RECORD_BYTES};
+use super::sheet;
 use super::text::{restore, written_by_rolodex};
 
 /// How much of the start of a file is sampled to detect encoding, delimiter and header.
@@ -29,6 +30,9 @@ pub struct ReadOptions {
     pub encoding: Option<String>,
     /// The spreadsheet row (1-based, blank lines counted) that holds the header.
     pub header_row: Option<u64>,
+    /// The sheet of a workbook to read, by name or number (from 1); the first otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
 }
 
 /// What was detected about a file; shown by `preview`, kept with every job.
@@ -64,6 +68,21 @@ pub struct FileInfo {
 pub enum Format {
     #[default]
     Csv,
+    Xlsx,
+    Xls,
+    Ods,
+}
+
+impl Format {
+    /// What the file is, as `preview` says it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::Csv => "CSV",
+            Format::Xlsx => "Excel workbook (.xlsx)",
+            Format::Xls => "Excel 97-2003 workbook (.xls)",
+            Format::Ods => "OpenDocument spreadsheet (.ods)",
+        }
+    }
 }
 
 /// The rows of a file read whole: data rows only (below the header), each with the row
@@ -102,6 +121,15 @@ pub struct Source {
     doubtful_values: Vec<String>,
     /// The rows of a file that is not a CSV, read whole when it was opened.
     table: Option<std::sync::Arc<Table>>,
+    /// A workbook's sheets, and which one was read.
+    sheets: Option<Sheets>,
+}
+
+/// A workbook's worksheets, in the order of their tabs, and which one was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sheets {
+    pub names: Vec<String>,
+    pub chosen: usize,
 }
 
 fn confident() -> bool {
@@ -125,6 +153,9 @@ impl Source {
 
         if let Some(source) = open_other_format(path, &sample, options)? {
             return Ok(source);
+        }
+        if options.sheet.is_some() {
+            return Err(EngineError::SheetOfCsv(path.to_path_buf()));
         }
         refuse_other_formats(path, &sample)?;
         let (encoding, bom, encoding_confident) = match &options.encoding {
@@ -221,6 +252,7 @@ impl Source {
             restore_cells,
             doubtful_values,
             table: None,
+            sheets: None,
         })
     }
 
@@ -242,7 +274,13 @@ impl Source {
             restore_cells,
             doubtful_values: Vec::new(),
             table: Some(std::sync::Arc::new(table)),
+            sheets: None,
         }
+    }
+
+    /// A workbook's sheets and which was read; `None` for other files.
+    pub fn sheets(&self) -> Option<&Sheets> {
+        self.sheets.as_ref()
     }
 
     /// The review's warning when the encoding is a doubtful guess: which encoding was
@@ -509,12 +547,77 @@ fn read_sample(file: &mut File, path: &Path) -> Result<Vec<u8>> {
 /// Reads a file of another format than CSV that rolodex knows (each format's reader
 /// recognises its own files from their name and first bytes); `None` for anything else,
 /// which is then read as a CSV or refused by `refuse_other_formats`.
-fn open_other_format(
-    _path: &Path,
-    _sample: &[u8],
-    _options: &ReadOptions,
-) -> Result<Option<Source>> {
+fn open_other_format(path: &Path, sample: &[u8], options: &ReadOptions) -> Result<Option<Source>> {
+    if let Some(kind) = sheet::workbook_kind(path, sample) {
+        return open_workbook(path, kind, options).map(Some);
+    }
     Ok(None)
+}
+
+/// A workbook's sheet as a source: its header found as in a CSV (or on `--header-row`),
+/// the rows below it read as a CSV's would be.
+fn open_workbook(path: &Path, kind: sheet::Kind, options: &ReadOptions) -> Result<Source> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| EngineError::from_io(path, e))?
+        .len();
+    let read = sheet::read(path, kind, options.sheet.as_deref())?;
+    let sheets = Sheets {
+        chosen: read.chosen,
+        names: read.names.clone(),
+    };
+    let mut rows: Vec<RawRow> = read
+        .rows
+        .into_iter()
+        .map(|(row, cells)| RawRow {
+            row,
+            line: row,
+            cells: Cells::from_strings(&cells),
+        })
+        .collect();
+    if rows.iter().all(RawRow::is_blank) {
+        return Err(EngineError::EmptySheet {
+            path: path.to_path_buf(),
+            sheet: sheets.names.get(sheets.chosen).cloned().unwrap_or_default(),
+            sheets: sheet::list_sheets(&sheets.names),
+        });
+    }
+    let header_row = match options.header_row {
+        Some(n) => n,
+        None => detect_header_row(&rows[..rows.len().min(2000)])
+            .ok_or_else(|| EngineError::NoHeader(path.to_path_buf()))?,
+    };
+    let Some(at) = rows.iter().position(|r| r.row == header_row) else {
+        return Err(EngineError::HeaderRowOutOfRange {
+            path: path.to_path_buf(),
+            requested: header_row as usize,
+            available: rows.last().map_or(0, |r| r.row) as usize,
+        });
+    };
+    let data = rows.split_off(at + 1);
+    if data.iter().all(RawRow::is_blank) {
+        return Err(EngineError::HeaderOnly(path.to_path_buf()));
+    }
+    let info = FileInfo {
+        path: path.to_path_buf(),
+        size,
+        // What calamine hands over is Unicode text, whatever the workbook stored.
+        encoding: UTF_8.name().to_string(),
+        encoding_confident: true,
+        bom: false,
+        delimiter: ',',
+        header_row,
+        header: rows[at].cells.to_vec(),
+        approx_rows: 0,
+        rows_exact: true,
+        format: match kind {
+            sheet::Kind::Xlsx => Format::Xlsx,
+            sheet::Kind::Xls => Format::Xls,
+            sheet::Kind::Ods => Format::Ods,
+        },
+    };
+    let mut source = Source::from_table(info, Table { rows: data });
+    source.sheets = Some(sheets);
+    Ok(source)
 }
 
 /// Spreadsheets, archives and documents renamed `.csv` are named, with what to do instead.
@@ -531,16 +634,9 @@ fn refuse_other_formats(path: &Path, sample: &[u8]) -> Result<()> {
             advice,
         })
     };
-    const EXPORT: &str = "open it in your spreadsheet and use File > Save As (or Download) > CSV UTF-8, then import the .csv";
+    // Workbooks (.xlsx, .xls, .ods) were read before this: a ZIP here is something else.
     if sample.starts_with(b"PK\x03\x04") {
-        let has = |name: &[u8]| sample.windows(name.len()).any(|w| w == name);
         return match ext.as_str() {
-            _ if has(b"xl/") || has(b"[Content_Types].xml") && ext == "xlsx" => {
-                spreadsheet("an Excel workbook (.xlsx)", EXPORT)
-            }
-            _ if has(b"opendocument.spreadsheet") => {
-                spreadsheet("an OpenDocument spreadsheet (.ods)", EXPORT)
-            }
             "numbers" => spreadsheet(
                 "an Apple Numbers file (.numbers)",
                 "in Numbers use File > Export To > CSV, then import the .csv",
@@ -549,9 +645,6 @@ fn refuse_other_formats(path: &Path, sample: &[u8]) -> Result<()> {
         };
     }
     refuse_binary_magic(path, sample)?;
-    if sample.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return spreadsheet("an Excel 97-2003 workbook (.xls)", EXPORT);
-    }
     if sample.starts_with(b"%PDF") {
         return spreadsheet(
             "a PDF document",

@@ -70,7 +70,7 @@ fn png_renamed_csv() {
 fn xlsx_renamed_csv() {
     refuse(
         &bad("xlsx_renamed.csv"),
-        "this is an Excel workbook (.xlsx), not CSV",
+        "this is an Excel workbook (.xlsx), but it could not be read",
     );
 }
 

@@ -12,7 +12,8 @@ type Expect = Result<(&'static str, &'static str, u64, u64, u64), &'static str>;
 
 const EMPTY: &str = "{path}: the file is empty; export the contacts again with a header row and at least one contact";
 const NO_HEADER: &str = "{path}: no header row found; the first line must name the columns (for example First Name,Last Name,Phone,Email)";
-const SAVE_AS: &str = "open it in your spreadsheet and use File > Save As (or Download) > CSV UTF-8, then import the .csv";
+const SAVE_AGAIN: &str =
+    "open it in your spreadsheet and save it again, or save it as CSV UTF-8 and import the .csv";
 
 fn corpus() -> Vec<(&'static str, Expect)> {
     vec![
@@ -28,9 +29,10 @@ fn corpus() -> Vec<(&'static str, Expect)> {
         // One NUL is a stray byte in a text file: removed from the phone with a warning.
         ("nul_bytes.csv", Ok(("UTF-8", ",", 1, 1, 1))),
         ("terminal_injection.csv", Ok(("UTF-8", ",", 1, 4, 4))),
-        ("xlsx_renamed.csv", Err("{path}: this is an Excel workbook (.xlsx), not CSV; SAVE_AS")),
-        ("xls_renamed.csv", Err("{path}: this is an Excel 97-2003 workbook (.xls), not CSV; SAVE_AS")),
-        ("ods_renamed.csv", Err("{path}: this is an OpenDocument spreadsheet (.ods), not CSV; SAVE_AS")),
+        // Workbooks are read whatever their name; these are only their first bytes.
+        ("xlsx_renamed.csv", Err("{path}: this is an Excel workbook (.xlsx), but it could not be read (File not found '_rels/.rels'); SAVE_AGAIN")),
+        ("xls_renamed.csv", Err("{path}: this is an Excel 97-2003 workbook (.xls), but it could not be read (Cfb error: Invalid sector shift, expecting 0x09 or 0x0C found 0); SAVE_AGAIN")),
+        ("ods_renamed.csv", Err("{path}: this is an OpenDocument spreadsheet (.ods), but it could not be read ('META-INF/manifest.xml' file not found in archive); SAVE_AGAIN")),
         ("contacts.numbers", Err("{path}: this is an Apple Numbers file (.numbers), not CSV; in Numbers use File > Export To > CSV, then import the .csv")),
         ("zip_renamed.csv", Err("{path}: this is a ZIP archive, not CSV; unzip it and import the .csv inside")),
         ("pdf_renamed.csv", Err("{path}: this is a PDF document, not CSV; export the contacts from the program that made it as CSV")),
@@ -63,7 +65,8 @@ fn check(path: &str, expect: Expect) {
         Err(line) => {
             let want = format!(
                 "rolodex: {}",
-                line.replace("{path}", path).replace("SAVE_AS", SAVE_AS)
+                line.replace("{path}", path)
+                    .replace("SAVE_AGAIN", SAVE_AGAIN)
             );
             assert_eq!(out.code, 1, "{path}: {}", out.stderr);
             assert_eq!(out.stderr.trim_end(), want, "{path}");

@@ -97,6 +97,8 @@ differential! {
     list_name_with_an_escape_sequence: CHANGES ["--list", "Leads\x1b[31m"] shows [r#""lists":["Leads"]"#];
     tag_with_an_escape_sequence: CHANGES ["--tag", "x\x1b[31m"] shows [r#","x"]"#];
     region_lowercase: "differential/uk_national.csv" ["--region", "gb"] shows [r#""phones":["+442079461018"]"#];
+    workbook_second_sheet: "sheets/contacts.xlsx" ["--sheet", "Suppliers"] shows [r#""company":"Vandelay Industries""#, r#""phones":["+16132345678"]"#];
+    workbook_ods_dates: "sheets/contacts.ods" ["--map", "Birthday=custom:birthday:date"] shows [r#""birthday":"1985-12-10""#, r#""phones":["+16139690710"]"#];
     consent_column_lowercase: CHANGES ["--consent-column", "consent"] shows [r#""no_consent":1"#];
     list_name_with_a_bidi_override: CHANGES ["--list", "Leads\u{202e}"] shows [r#""lists":["Leads"]"#];
     tag_with_a_bidi_override: CHANGES ["--tag", "x\u{202e}"] shows [r#","x"]"#];
@@ -126,6 +128,7 @@ refused! {
     refused_unknown_region: CHANGES ["--region", "XX"] on Options;
     refused_dialer_without_a_phone_column: "rules/invalid_email.csv" ["--require", "dialer"] on Map;
     refused_header_row_past_the_end: "bad/title_lines.csv" ["--header-row", "40"] on File;
+    refused_missing_sheet: "sheets/contacts.xls" ["--sheet", "Archive"] on File;
     refused_id_identifier_to_create: CHANGES ["--identifier", "id"] on Map;
     refused_unknown_map_header: CHANGES ["--map", "Nope=phone"] on Map;
 }

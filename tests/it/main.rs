@@ -18,6 +18,7 @@ mod cli_lifecycle;
 mod cli_outfiles;
 mod cli_preview;
 mod cli_revert;
+mod cli_sheets;
 mod cli_store;
 mod cli_store_open;
 mod cli_width;

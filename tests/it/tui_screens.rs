@@ -314,6 +314,7 @@ fn the_command_lines_reading_and_mapping_flags_apply_to_its_file() {
             delimiter: Some(b';'),
             encoding: None,
             header_row: Some(3),
+            sheet: None,
         },
         map: map.iter().map(|m| m.to_string()).collect(),
         ..Default::default()
@@ -1082,4 +1083,52 @@ fn review_warns_of_a_doubtful_encoding_naming_values_as_read() {
         "{screen}"
     );
     assert!(screen.contains("Renée Dupont"), "{screen}");
+}
+
+/// A workbook in the wizard: the file screen says what it is and which sheet is read, and
+/// the import stores its contacts as the command line does.
+#[test]
+fn the_wizard_imports_a_workbook() {
+    let mut h = Harness::new(Some("fixtures/sheets/contacts.xlsx"));
+    assert_eq!(h.app.view, View::File);
+    let screen = h.render(120, 40);
+    assert!(screen.contains("Excel workbook (.xlsx)"), "{screen}");
+    assert!(screen.contains("Contacts (1 of 2)"), "{screen}");
+    assert!(screen.contains("row 3 · 7 columns"), "{screen}");
+    assert!(!screen.contains("Delimiter"), "{screen}");
+    h.walk_to_done();
+    let job = h.app.ctx.job.clone().unwrap();
+    assert_eq!(
+        (job.counts.created, job.counts.failed),
+        (3, 0),
+        "{:?}",
+        job.counts
+    );
+    let store = h.app.ctx.store.clone().unwrap();
+    let people: Vec<(String, Vec<String>)> = store
+        .contacts()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                format!(
+                    "{} {}",
+                    c.first_name.as_deref().unwrap_or_default(),
+                    c.last_name.as_deref().unwrap_or_default()
+                ),
+                c.phones.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        people,
+        [
+            ("Ada Lovelace".to_string(), vec!["+16139690710".to_string()]),
+            ("Zoë Kim".to_string(), vec!["+14163917710".to_string()]),
+            (
+                "Richard Rodriguez".to_string(),
+                vec!["+442079461018".to_string()]
+            ),
+        ]
+    );
 }

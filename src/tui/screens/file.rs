@@ -261,21 +261,39 @@ impl Screen for FileScreen {
                 fit(&i.path.display().to_string(), info.width as usize),
                 theme.heading(),
             ));
-            text.push(kv(
-                "Encoding",
-                format!(
-                    "{}{}{}",
-                    i.encoding,
-                    if i.bom { " (BOM)" } else { "" },
-                    // The review names values as decoded; here the doubt is said at once.
-                    if i.encoding_confident {
-                        ""
-                    } else {
-                        " (guessed, low confidence)"
-                    }
-                ),
-            ));
-            text.push(kv("Delimiter", delimiter));
+            if let Some(sheets) = s.sheets() {
+                // A workbook has no encoding or delimiter to show: what it is, and which
+                // of its sheets is read (--sheet chooses another).
+                text.push(kv("Format", i.format.describe().to_string()));
+                text.push(kv(
+                    "Sheet",
+                    format!(
+                        "{} ({} of {})",
+                        fit(
+                            sheets.names.get(sheets.chosen).map_or("", String::as_str),
+                            60
+                        ),
+                        sheets.chosen + 1,
+                        sheets.names.len()
+                    ),
+                ));
+            } else {
+                text.push(kv(
+                    "Encoding",
+                    format!(
+                        "{}{}{}",
+                        i.encoding,
+                        if i.bom { " (BOM)" } else { "" },
+                        // The review names values as decoded; here the doubt is said at once.
+                        if i.encoding_confident {
+                            ""
+                        } else {
+                            " (guessed, low confidence)"
+                        }
+                    ),
+                ));
+                text.push(kv("Delimiter", delimiter));
+            }
             text.push(kv(
                 "Header",
                 format!("row {} · {} columns", i.header_row, i.header.len()),
