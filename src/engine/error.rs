@@ -49,6 +49,9 @@ pub enum EngineError {
     RecordTooLarge { path: PathBuf, line: u64 },
     #[error("{path}: line {line} is not valid UTF-8 although the start of the file is; the file mixes encodings. Re-export it as UTF-8, or import it with --encoding windows-1252", path = .path.display())]
     NotUtf8 { path: PathBuf, line: u64 },
+    /// An address book (.vcf) whose cards cannot be read.
+    #[error(transparent)]
+    VCard(#[from] super::vcard::VCardError),
     /// A mapping the file cannot take (a `--map` flag, a stored field's type).
     #[error(transparent)]
     Mapping(#[from] MappingError),

@@ -24,5 +24,6 @@ pub mod source;
 pub mod text;
 pub mod trace;
 pub mod validate;
+pub mod vcard;
 
 pub use error::{EngineError, Result};

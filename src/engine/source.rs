@@ -64,6 +64,9 @@ pub struct FileInfo {
 pub enum Format {
     #[default]
     Csv,
+    /// A vCard address book (`.vcf`), one row per card (`engine::vcard`).
+    #[serde(rename = "vcard")]
+    VCard,
 }
 
 /// The rows of a file read whole: data rows only (below the header), each with the row
@@ -501,10 +504,14 @@ fn read_sample(file: &mut File, path: &Path) -> Result<Vec<u8>> {
 /// recognises its own files from their name and first bytes); `None` for anything else,
 /// which is then read as a CSV or refused by `refuse_other_formats`.
 fn open_other_format(
-    _path: &Path,
-    _sample: &[u8],
-    _options: &ReadOptions,
+    path: &Path,
+    sample: &[u8],
+    options: &ReadOptions,
 ) -> Result<Option<Source>> {
+    if super::vcard::is_vcard(sample) {
+        let (info, table) = super::vcard::read(path, options)?;
+        return Ok(Some(Source::from_table(info, table)));
+    }
     Ok(None)
 }
 
