@@ -59,6 +59,7 @@ pub fn preview(args: &PreviewArgs) -> Result<Outcome, CliError> {
         let mut out = Human::stdout();
         out.file_info(info);
         out.table(
+            info.format.record(),
             &info.header,
             shown
                 .iter()
@@ -240,7 +241,7 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcom
         out.mapping(&plan.mapping, &samples, &plan.options.region);
         out.health(&health);
         out.consent_hint(plan, source.header());
-        out.review(&result);
+        out.review(&result, source.info.format);
     }
     Ok(Outcome::Done)
 }

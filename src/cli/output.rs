@@ -177,6 +177,17 @@ impl Human {
     }
 
     pub fn file_info(&mut self, info: &FileInfo) {
+        if info.format == crate::engine::source::Format::VCard {
+            // An address book has neither delimiter nor header row.
+            self.line(&format!(
+                "{}: vCard address book, {}{}, {} cards",
+                clean(&info.path.display().to_string()),
+                info.encoding,
+                if info.bom { " with BOM" } else { "" },
+                info.approx_rows
+            ));
+            return;
+        }
         let rows = if info.rows_exact {
             format!("{} rows", info.approx_rows)
         } else {
@@ -200,6 +211,7 @@ impl Human {
     /// A plain-text table of rows, cells cut to fit and sanitized.
     pub fn table<'a>(
         &mut self,
+        record: &str,
         header: &[String],
         rows: impl Iterator<Item = (u64, Vec<&'a str>)>,
     ) {
@@ -212,7 +224,7 @@ impl Human {
                 s
             }
         };
-        let mut head = format!("{:>5}", "row");
+        let mut head = format!("{record:>5}");
         for h in header {
             head.push_str(&format!(" │ {:<WIDTH$}", cut(h)));
         }
@@ -328,7 +340,7 @@ impl Human {
         self.consent_hint(&job.plan, &job.header);
     }
 
-    pub fn review(&mut self, review: &Review) {
+    pub fn review(&mut self, review: &Review, format: crate::engine::source::Format) {
         let c = &review.counts;
         self.line("");
         self.line("Dry run: nothing was written.");
@@ -366,8 +378,11 @@ impl Human {
             for p in review.problems.iter().take(10) {
                 for issue in &p.issues {
                     self.line(&format!(
-                        "  row {:>6}  {:<8} {:<18} {}",
-                        p.row,
+                        "  {}  {:<8} {:<18} {}",
+                        match format {
+                            crate::engine::source::Format::Csv => format!("row {:>6}", p.row),
+                            _ => format.place(p.row, p.line),
+                        },
                         p.status.name(),
                         issue.reason.code(),
                         clean(&issue.describe())

@@ -69,6 +69,25 @@ pub enum Format {
     VCard,
 }
 
+impl Format {
+    /// What one record of the file is called: a `row`, a vCard's `card`.
+    pub fn record(self) -> &'static str {
+        match self {
+            Format::VCard => "card",
+            _ => "row",
+        }
+    }
+
+    /// Where a record is, in its format's words: `row 5`, or `card 3 (line 41)` (a card's
+    /// ordinal alone would leave the user counting cards in an editor).
+    pub fn place(self, row: u64, line: u64) -> String {
+        match self {
+            Format::VCard => format!("card {row} (line {line})"),
+            _ => format!("row {row}"),
+        }
+    }
+}
+
 /// The rows of a file read whole: data rows only (below the header), each with the row
 /// number and line its own format gives it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
