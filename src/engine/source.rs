@@ -301,7 +301,10 @@ impl Source {
             },
             None => {
                 let reader = open_decoded(path, self.encoding, tap)?;
-                Feed::Csv(RecordReader::new(reader, self.info.delimiter as u8))
+                Feed::Csv(Box::new(RecordReader::new(
+                    reader,
+                    self.info.delimiter as u8,
+                )))
             }
         };
         let delimiter = self.info.delimiter as u8;
@@ -385,7 +388,8 @@ impl Source {
 
 /// Where the rows come from: a CSV streamed record by record, or a table read whole.
 enum Feed {
-    Csv(RecordReader<Box<dyn Read + Send>>),
+    /// Boxed: the reader's buffers dwarf a table's handle.
+    Csv(Box<RecordReader<Box<dyn Read + Send>>>),
     Table {
         table: std::sync::Arc<Table>,
         next: usize,
@@ -522,11 +526,7 @@ fn read_sample(file: &mut File, path: &Path) -> Result<Vec<u8>> {
 /// Reads a file of another format than CSV that rolodex knows (each format's reader
 /// recognises its own files from their name and first bytes); `None` for anything else,
 /// which is then read as a CSV or refused by `refuse_other_formats`.
-fn open_other_format(
-    path: &Path,
-    sample: &[u8],
-    options: &ReadOptions,
-) -> Result<Option<Source>> {
+fn open_other_format(path: &Path, sample: &[u8], options: &ReadOptions) -> Result<Option<Source>> {
     if super::vcard::is_vcard(sample) {
         let (info, table) = super::vcard::read(path, options)?;
         return Ok(Some(Source::from_table(info, table)));

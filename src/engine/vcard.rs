@@ -43,7 +43,11 @@ pub enum VCardError {
         text: String,
     },
     #[error("{path}: line {at} is outside any card ({text:?}); every contact must sit between BEGIN:VCARD and END:VCARD", path = .path.display())]
-    OutsideCard { path: PathBuf, at: u64, text: String },
+    OutsideCard {
+        path: PathBuf,
+        at: u64,
+        text: String,
+    },
     #[error("{path}: card {card} (line {line}): {property} on line {at} is marked QUOTED-PRINTABLE but {bad:?} is not a valid =XX escape; export the address book again, or write a literal = as =3D", path = .path.display())]
     BadQuotedPrintable {
         path: PathBuf,
@@ -332,7 +336,11 @@ fn parse(path: &Path, bytes: &[u8], default: &'static Encoding) -> Result<Vec<Ca
             } else if folded {
                 if wanted {
                     // 2.1 folds at a space that belongs to the value; 3.0 and 4.0 insert one.
-                    let keep = if version == Version::V21 { next } else { &next[1..] };
+                    let keep = if version == Version::V21 {
+                        next
+                    } else {
+                        &next[1..]
+                    };
                     value.extend_from_slice(keep);
                 }
                 ends_soft = quoted_printable && next.ends_with(b"=");
@@ -424,10 +432,9 @@ fn is(value: &[u8], word: &[u8]) -> bool {
 /// Whether the last property of the card was a base64 blob (its unindented lines follow).
 fn follows_blob(props: &[Property]) -> bool {
     // Unwanted properties keep no value, so the blob is known by its parameters only.
-    props.last().is_some_and(|p| {
-        p.encoding()
-            .is_some_and(|e| e == "b" || e == "base64")
-    })
+    props
+        .last()
+        .is_some_and(|p| p.encoding().is_some_and(|e| e == "b" || e == "base64"))
 }
 
 /// The part of a content line before its value.
@@ -457,8 +464,7 @@ impl Head {
         };
         let valid = |s: &str| {
             !s.is_empty()
-                && s
-                    .bytes()
+                && s.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
         if !valid(name) || group.as_deref().is_some_and(|g| !valid(g)) {
@@ -514,30 +520,31 @@ fn split_outside_quotes(text: &str, sep: char) -> Vec<&str> {
 /// A value's text: quoted-printable decoded, then its CHARSET (or the file's encoding)
 /// decoded; escapes are left for the caller, which knows whether the value is structured.
 fn decode_value(place: Place, prop: &Property, default: &'static Encoding) -> Result<String> {
-    let raw: Cow<[u8]> = match prop.encoding().as_deref() {
-        Some("quoted-printable") => Cow::Owned(decode_qp(&prop.value).map_err(|bad| {
-            VCardError::BadQuotedPrintable {
-                path: place.path.to_path_buf(),
-                card: place.card,
-                line: place.line,
-                at: prop.at,
-                property: prop.name.clone(),
-                bad,
-            }
-        })?),
-        _ => Cow::Borrowed(&prop.value[..]),
-    };
+    let raw: Cow<[u8]> =
+        match prop.encoding().as_deref() {
+            Some("quoted-printable") => Cow::Owned(decode_qp(&prop.value).map_err(|bad| {
+                VCardError::BadQuotedPrintable {
+                    path: place.path.to_path_buf(),
+                    card: place.card,
+                    line: place.line,
+                    at: prop.at,
+                    property: prop.name.clone(),
+                    bad,
+                }
+            })?),
+            _ => Cow::Borrowed(&prop.value[..]),
+        };
     let encoding = match prop.param("charset").next() {
-        Some(label) => Encoding::for_label(label.as_bytes()).ok_or_else(|| {
-            VCardError::UnknownCharset {
+        Some(label) => {
+            Encoding::for_label(label.as_bytes()).ok_or_else(|| VCardError::UnknownCharset {
                 path: place.path.to_path_buf(),
                 card: place.card,
                 line: place.line,
                 at: prop.at,
                 property: prop.name.clone(),
                 charset: label.clone(),
-            }
-        })?,
+            })?
+        }
         // Bytes that are valid UTF-8 are read so even in a 2.1 card without CHARSET.
         None if std::str::from_utf8(&raw).is_ok() => UTF_8,
         None => default,
@@ -744,7 +751,11 @@ fn card_row(place: Place, props: &[Property], default: &'static Encoding) -> Res
             "ORG" => {
                 let parts = components(&text(p)?);
                 org = parts.first().cloned();
-                set(&mut row, COMPANY, parts.first().cloned().unwrap_or_default());
+                set(
+                    &mut row,
+                    COMPANY,
+                    parts.first().cloned().unwrap_or_default(),
+                );
                 let rest: Vec<&str> = parts[1.min(parts.len())..]
                     .iter()
                     .map(String::as_str)
@@ -780,7 +791,11 @@ fn card_row(place: Place, props: &[Property], default: &'static Encoding) -> Res
                 }
             }
             "URL" => set(&mut row, WEBSITE, unescape(&text(p)?)),
-            "BDAY" => set(&mut row, BIRTHDAY, birthday(&text(p)?, omit_year.as_deref())),
+            "BDAY" => set(
+                &mut row,
+                BIRTHDAY,
+                birthday(&text(p)?, omit_year.as_deref()),
+            ),
             "NOTE" => notes.push(unescape(&text(p)?).trim().to_string()),
             "CATEGORIES" => tags.extend(
                 list(&text(p)?)
@@ -876,7 +891,9 @@ mod tests {
     #[test]
     fn folded_lines_are_joined_by_version() {
         // 3.0 and 4.0: the fold inserts one space or tab, removed again.
-        let cells = one("BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:one long\r\n  line and\r\n\tmore\r\nEND:VCARD\r\n");
+        let cells = one(
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:one long\r\n  line and\r\n\tmore\r\nEND:VCARD\r\n",
+        );
         assert_eq!(cells[NOTES], "one long line andmore");
         // 2.1: the fold happens at a space of the value, which stays.
         let cells = one("BEGIN:VCARD\nVERSION:2.1\nNOTE:one long\n line\nEND:VCARD\n");
@@ -916,8 +933,14 @@ END:VCARD\r\n";
     fn escapes_and_structured_values() {
         assert_eq!(unescape(r"a\, b\; c\nd\\e\:f"), "a, b; c\nd\\e:f");
         assert_eq!(unescape(r"C:\Users"), r"C:\Users");
-        assert_eq!(components(r"Doe;Jane\; Ann;;;"), ["Doe", "Jane; Ann", "", "", ""]);
-        assert_eq!(list(r"Friends,Work\, Paris, ,VIP"), ["Friends", "Work, Paris", "VIP"]);
+        assert_eq!(
+            components(r"Doe;Jane\; Ann;;;"),
+            ["Doe", "Jane; Ann", "", "", ""]
+        );
+        assert_eq!(
+            list(r"Friends,Work\, Paris, ,VIP"),
+            ["Friends", "Work, Paris", "VIP"]
+        );
         let cells = one("BEGIN:VCARD\nVERSION:4.0\nFN:X\nADR;TYPE=work:;Suite 5;1 Main St\\nFloor 2;Springfield\\, East;IL;62701;USA\nEND:VCARD\n");
         assert_eq!(cells[STREET], "Suite 5, 1 Main St, Floor 2");
         assert_eq!(cells[CITY], "Springfield, East");
@@ -947,7 +970,10 @@ END:VCARD\n");
         assert_eq!(cells[HOME], "+1-212-555-0107 ext. 12");
         // 2.1's bare types.
         let cells = one("BEGIN:VCARD\nVERSION:2.1\nTEL;HOME;VOICE:555\nTEL;CELL:556\nEND:VCARD\n");
-        assert_eq!((cells[HOME].as_str(), cells[MOBILE].as_str()), ("555", "556"));
+        assert_eq!(
+            (cells[HOME].as_str(), cells[MOBILE].as_str()),
+            ("555", "556")
+        );
     }
 
     #[test]
@@ -976,15 +1002,24 @@ END:VCARD\n");
         let err = cards(b"BEGIN:VCARD\nFN:A\nEND:VCARD\n\nBEGIN:VCARD\nFN:B\n")
             .expect_err("unclosed")
             .to_string();
-        assert!(err.contains("card 2 (line 5) has no END:VCARD before the end of the file"), "{err}");
+        assert!(
+            err.contains("card 2 (line 5) has no END:VCARD before the end of the file"),
+            "{err}"
+        );
         let err = cards(b"BEGIN:VCARD\nFN:A\nBEGIN:VCARD\nFN:B\nEND:VCARD\n")
             .expect_err("unclosed")
             .to_string();
-        assert!(err.contains("card 1 (line 1) has no END:VCARD before the next BEGIN:VCARD on line 3"), "{err}");
+        assert!(
+            err.contains("card 1 (line 1) has no END:VCARD before the next BEGIN:VCARD on line 3"),
+            "{err}"
+        );
         let err = cards(b"BEGIN:VCARD\nFN:A\njust words\nEND:VCARD\n")
             .expect_err("not a property")
             .to_string();
-        assert!(err.contains("card 1 (line 1): line 3 is not a vCard property"), "{err}");
+        assert!(
+            err.contains("card 1 (line 1): line 3 is not a vCard property"),
+            "{err}"
+        );
         let err = cards(b"BEGIN:VCARD\nFN;CHARSET=klingon:A\nEND:VCARD\n")
             .expect_err("charset")
             .to_string();

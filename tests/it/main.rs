@@ -19,6 +19,7 @@ mod cli_preview;
 mod cli_revert;
 mod cli_store;
 mod cli_store_open;
+mod cli_vcards;
 mod common;
 mod differential;
 mod engine_phone_reference;
