@@ -145,7 +145,15 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<(FileInfo, Table)> {
     } else {
         UTF_8
     };
-    let cards = parse(path, &utf8, default_charset)?;
+    let cards = parse(
+        path,
+        &utf8,
+        Charset {
+            default: default_charset,
+            // The user's word is taken over what the bytes look like.
+            sniff_utf8: user_encoding.is_none(),
+        },
+    )?;
     if cards.is_empty() {
         return Err(EngineError::Empty(path.to_path_buf()));
     }
@@ -198,6 +206,14 @@ fn file_encoding(bytes: &[u8], user: Option<&'static Encoding>) -> (&'static Enc
         Ok(_) => (UTF_8, false),
         Err(_) => (WINDOWS_1252, false),
     }
+}
+
+/// How a value without a CHARSET parameter is decoded: as UTF-8 when its bytes are
+/// (`sniff_utf8`), else in `default`.
+#[derive(Debug, Clone, Copy)]
+struct Charset {
+    default: &'static Encoding,
+    sniff_utf8: bool,
 }
 
 /// One card read: where it is and its cells by column name.
@@ -274,7 +290,7 @@ const WANTED: [&str; 16] = [
 ];
 
 /// Splits `bytes` into cards of unfolded properties and turns each into a row.
-fn parse(path: &Path, bytes: &[u8], default: &'static Encoding) -> Result<Vec<CardRow>> {
+fn parse(path: &Path, bytes: &[u8], default: Charset) -> Result<Vec<CardRow>> {
     let lines: Vec<&[u8]> = bytes
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
@@ -519,7 +535,7 @@ fn split_outside_quotes(text: &str, sep: char) -> Vec<&str> {
 
 /// A value's text: quoted-printable decoded, then its CHARSET (or the file's encoding)
 /// decoded; escapes are left for the caller, which knows whether the value is structured.
-fn decode_value(place: Place, prop: &Property, default: &'static Encoding) -> Result<String> {
+fn decode_value(place: Place, prop: &Property, charset: Charset) -> Result<String> {
     let raw: Cow<[u8]> =
         match prop.encoding().as_deref() {
             Some("quoted-printable") => Cow::Owned(decode_qp(&prop.value).map_err(|bad| {
@@ -546,8 +562,8 @@ fn decode_value(place: Place, prop: &Property, default: &'static Encoding) -> Re
             })?
         }
         // Bytes that are valid UTF-8 are read so even in a 2.1 card without CHARSET.
-        None if std::str::from_utf8(&raw).is_ok() => UTF_8,
-        None => default,
+        None if charset.sniff_utf8 && std::str::from_utf8(&raw).is_ok() => UTF_8,
+        None => charset.default,
     };
     Ok(encoding.decode_without_bom_handling(&raw).0.into_owned())
 }
@@ -712,7 +728,7 @@ fn birthday(value: &str, omit_year: Option<&str>) -> String {
 const SYSTEM_GROUPS: [&str; 1] = ["mycontacts"];
 
 /// Turns one card's properties into its cells.
-fn card_row(place: Place, props: &[Property], default: &'static Encoding) -> Result<CardRow> {
+fn card_row(place: Place, props: &[Property], default: Charset) -> Result<CardRow> {
     let mut row = CardRow {
         ordinal: place.card,
         line: place.line,
@@ -865,7 +881,14 @@ mod tests {
     use crate::engine::mapping::{Field, Mapping, Target};
 
     fn cards(text: &[u8]) -> Result<Vec<CardRow>> {
-        parse(Path::new("book.vcf"), text, WINDOWS_1252)
+        parse(
+            Path::new("book.vcf"),
+            text,
+            Charset {
+                default: WINDOWS_1252,
+                sniff_utf8: true,
+            },
+        )
     }
 
     fn one(text: &str) -> BTreeMap<&'static str, String> {
@@ -1024,6 +1047,44 @@ END:VCARD\n");
             .expect_err("charset")
             .to_string();
         assert!(err.contains("unknown character set \"klingon\""), "{err}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_or_utf16_file_reads_like_utf8() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Søren;Åse;;;\r\nEND:VCARD\r\n";
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        for (name, bytes, encoding) in [
+            (
+                "bom.vcf",
+                [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+                "UTF-8",
+            ),
+            ("utf16.vcf", utf16, "UTF-16LE"),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).expect("write");
+            let (info, table) = read(&path, &ReadOptions::default()).expect(name);
+            assert_eq!(info.encoding, encoding, "{name}");
+            assert!(info.bom, "{name}");
+            assert_eq!(info.format, Format::VCard);
+            assert_eq!(info.header, ["First Name", "Last Name"], "{name}");
+            assert_eq!(table.rows[0].cells.to_vec(), ["Åse", "Søren"], "{name}");
+            assert_eq!((table.rows[0].row, table.rows[0].line), (1, 1));
+        }
+        // The user's encoding decides for values without CHARSET.
+        let path = dir.path().join("koi8.vcf");
+        let (bytes, _, _) = encoding_rs::KOI8_R.encode("BEGIN:VCARD\nN:Петров;Иван\nEND:VCARD\n");
+        std::fs::write(&path, &bytes).expect("write");
+        let options = ReadOptions {
+            encoding: Some("koi8-r".into()),
+            ..ReadOptions::default()
+        };
+        let (_, table) = read(&path, &options).expect("koi8");
+        assert_eq!(table.rows[0].cells.to_vec(), ["Иван", "Петров"]);
     }
 
     #[test]
