@@ -270,7 +270,7 @@ impl Property {
 
 /// The properties whose values a row uses; any other (PHOTO, LOGO, KEY, X-…) is passed over
 /// without its folded lines being copied.
-const WANTED: [&str; 16] = [
+const WANTED: [&str; 15] = [
     "BEGIN",
     "END",
     "VERSION",
@@ -286,7 +286,6 @@ const WANTED: [&str; 16] = [
     "BDAY",
     "URL",
     "X-ABLABEL",
-    "X-APPLE-OMIT-YEAR",
 ];
 
 /// Splits `bytes` into cards of unfolded properties and turns each into a row.
@@ -570,7 +569,7 @@ fn decode_value(place: Place, prop: &Property, charset: Charset) -> Result<Strin
 
 /// Quoted-printable bytes decoded; `Err` with the offending text for an `=` not followed by
 /// two hex digits (a soft line break was already joined by the unfolding).
-pub fn decode_qp(value: &[u8]) -> std::result::Result<Vec<u8>, String> {
+fn decode_qp(value: &[u8]) -> std::result::Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(value.len());
     let mut i = 0;
     while i < value.len() {
@@ -602,7 +601,7 @@ pub fn decode_qp(value: &[u8]) -> std::result::Result<Vec<u8>, String> {
 
 /// `\n`, `\,`, `\;`, `\\` (and `\:` as Google writes URLs) unescaped; any other backslash
 /// is kept, as a 2.1 value such as `C:\Users` means it.
-pub fn unescape(text: &str) -> String {
+fn unescape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
@@ -625,7 +624,7 @@ pub fn unescape(text: &str) -> String {
 
 /// The components of a structured value (`N`, `ADR`, `ORG`), split on `;` that is not
 /// escaped, each unescaped and trimmed.
-pub fn components(text: &str) -> Vec<String> {
+fn components(text: &str) -> Vec<String> {
     split_unescaped(text, ';')
         .into_iter()
         .map(|c| unescape(c).trim().to_string())
@@ -633,7 +632,7 @@ pub fn components(text: &str) -> Vec<String> {
 }
 
 /// A list value (`CATEGORIES`), split on `,` that is not escaped.
-pub fn list(text: &str) -> Vec<String> {
+fn list(text: &str) -> Vec<String> {
     split_unescaped(text, ',')
         .into_iter()
         .map(|c| unescape(c).trim().to_string())
@@ -970,6 +969,10 @@ END:VCARD\r\n";
         assert_eq!(cells[STATE], "IL");
         assert_eq!(cells[ZIP], "62701");
         assert_eq!(cells[COUNTRY], "USA");
+        // A quoted parameter may hold the `:` and `;` that otherwise end the name.
+        let cells = one("BEGIN:VCARD\nVERSION:4.0\nFN:X\nADR;LABEL=\"Suite: 5; Main St\";TYPE=home:;;5 Main St;Springfield;;;\nEND:VCARD\n");
+        assert_eq!(cells[STREET], "5 Main St");
+        assert_eq!(cells[CITY], "Springfield");
     }
 
     #[test]
