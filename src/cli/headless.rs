@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::output::{self, Human};
 use super::{CliError, ImportArgs, Outcome, PreviewArgs, ReadArgs};
+use crate::engine::date::DateOrder;
 use crate::engine::outfile::{self, OutFile, Protected};
 use crate::engine::plan::{ImportOptions, ListTarget};
 use crate::engine::report::ReportFiles;
@@ -95,6 +96,7 @@ pub fn options_from_args(args: &ImportArgs, defaults: &ImportOptions) -> ImportO
         }),
         shared: args.shared,
         max_failures: args.max_failures.unwrap_or(defaults.max_failures),
+        date_order: args.date_order.map(DateOrder::from).or(defaults.date_order),
     }
 }
 
@@ -130,7 +132,7 @@ pub fn prepare(args: &ImportArgs, db: Option<&Path>) -> Result<Prepared, CliErro
     let store = super::db::open_existing(db)?;
     let mut draft = Draft::new(&source, &request, store.as_ref())?;
     draft.check(source.header())?;
-    let (orders, dates) = scan_date_columns(&source, &draft.plan.mapping)?;
+    let (orders, dates) = scan_date_columns(&source, &draft.plan)?;
     draft.plan.date_orders = orders;
     Ok(Prepared {
         source,

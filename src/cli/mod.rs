@@ -201,6 +201,9 @@ pub struct ImportArgs {
     /// Stop after this many failed rows (a positive number), or none for no limit
     #[arg(long, value_name = "N|none", value_parser = crate::config::parse_max_failures)]
     pub max_failures: Option<u64>,
+    /// Read every date column day first or month first (default: as its values show)
+    #[arg(long, value_enum, value_name = "ORDER")]
+    pub date_order: Option<DateOrderArg>,
     /// Check every row and report, writing nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -218,6 +221,24 @@ pub struct ImportArgs {
     pub errors: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
+}
+
+/// `--date-order`: how `03/04/2024` reads in every date column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DateOrderArg {
+    /// 03/04/2024 is 3 April
+    DayFirst,
+    /// 03/04/2024 is March 4
+    MonthFirst,
+}
+
+impl From<DateOrderArg> for crate::engine::date::DateOrder {
+    fn from(arg: DateOrderArg) -> Self {
+        match arg {
+            DateOrderArg::DayFirst => crate::engine::date::DateOrder::DayFirst,
+            DateOrderArg::MonthFirst => crate::engine::date::DateOrder::MonthFirst,
+        }
+    }
 }
 
 /// A `--delimiter` that is neither one character nor a delimiter's name.

@@ -337,6 +337,13 @@ impl Human {
         for note in job_notes(job) {
             self.line(&clean(&note));
         }
+        for (column, order) in &job.plan.date_orders {
+            let header = job.header.get(*column).map_or("?", String::as_str);
+            self.line(&clean(&format!(
+                "Dates in {header:?} were read {}",
+                order.describe()
+            )));
+        }
         self.consent_hint(&job.plan, &job.header);
     }
 
@@ -362,16 +369,7 @@ impl Human {
             self.line(&format!("Warning: {warning}"));
         }
         for d in &review.date_columns {
-            let order = match d.order {
-                crate::engine::date::DateOrder::DayFirst => "day first (some values prove it)",
-                crate::engine::date::DateOrder::MonthFirst => "month first",
-            };
-            self.line(&format!(
-                "Dates in {:?} read {order}; {} of {} values were ambiguous",
-                clean(&d.column),
-                d.ambiguous,
-                d.values
-            ));
+            self.line(&clean(&d.describe()));
         }
         if !review.problems.is_empty() {
             self.line("First problems:");

@@ -1,9 +1,11 @@
 //! Dates in the forms of seed 004 (ISO, US slashes/dashes/dots, `8 Sep 2024`,
 //! `Sep 8th, 2024`, `September 08, 2024`, …), stored as ISO 8601.
 //!
-//! `03/04/2024` is ambiguous. A column is read day-first only when one of its values proves
-//! it (a first part over 12); otherwise month-first. [`DateColumn`] gathers that evidence so
-//! the review can say which order was assumed and how many values were ambiguous.
+//! `03/04/2024` is ambiguous. A column is read day-first only when more of its values prove
+//! it (a first part over 12) than prove month-first (a second part over 12); otherwise
+//! month-first. [`DateColumn`] gathers that evidence so the review can say which order was
+//! assumed, how many values were ambiguous, and how many contradict the order (those rows
+//! get a message of their own, not "not a date").
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -41,12 +43,72 @@ impl DateColumn {
         }
     }
 
+    /// The order most proving values show; month-first when none prove either (the form
+    /// of the US exports seed 004 documents first).
     pub fn order(&self) -> DateOrder {
-        if self.prove_day_first > 0 {
+        if self.prove_day_first > self.prove_month_first {
             DateOrder::DayFirst
         } else {
             DateOrder::MonthFirst
         }
+    }
+
+    /// Values that prove the column's order, and values that can only be read the other way.
+    pub fn evidence(&self) -> (u64, u64) {
+        match self.order() {
+            DateOrder::DayFirst => (self.prove_day_first, self.prove_month_first),
+            DateOrder::MonthFirst => (self.prove_month_first, self.prove_day_first),
+        }
+    }
+}
+
+impl DateOrder {
+    /// The order in the user's words: "day first (31/12/2024)".
+    pub fn describe(self) -> &'static str {
+        match self {
+            DateOrder::DayFirst => "day first (31/12/2024)",
+            DateOrder::MonthFirst => "month first (12/31/2024)",
+        }
+    }
+
+    pub fn other(self) -> DateOrder {
+        match self {
+            DateOrder::DayFirst => DateOrder::MonthFirst,
+            DateOrder::MonthFirst => DateOrder::DayFirst,
+        }
+    }
+
+    /// The value `--date-order` takes for this order.
+    pub fn flag(self) -> &'static str {
+        match self {
+            DateOrder::DayFirst => "day-first",
+            DateOrder::MonthFirst => "month-first",
+        }
+    }
+}
+
+/// Why a value of a date column is not taken: it reads only in the other order (it
+/// contradicts the column's), or it is no date at all.
+pub fn unreadable_date(value: &str, order: DateOrder) -> String {
+    match parse_date(value, order.other()) {
+        Some(date) => format!(
+            "{value}: reads only {} ({}), but this column's dates are read {}; correct the \
+             value, or if the whole column is {}, import again with --date-order {}",
+            match order.other() {
+                DateOrder::DayFirst => "day first",
+                DateOrder::MonthFirst => "month first",
+            },
+            date.format("%B %-d, %Y"),
+            order.describe(),
+            match order.other() {
+                DateOrder::DayFirst => "day first",
+                DateOrder::MonthFirst => "month first",
+            },
+            order.other().flag(),
+        ),
+        None => format!(
+            "{value}: not a date we can read (such as 2024-09-08, 09/08/2024 or Sep 8, 2024)"
+        ),
     }
 }
 
@@ -193,6 +255,43 @@ pub fn parse_date(raw: &str, order: DateOrder) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_takes_the_order_most_of_its_proving_values_show() {
+        let column = |values: &[&str]| {
+            let mut c = DateColumn::default();
+            values.iter().for_each(|v| c.observe(v));
+            c
+        };
+        // One stray day-first value in a month-first column no longer turns the column.
+        let us = column(&["04/25/2024", "12/31/2024", "03/04/2024", "13/04/2024"]);
+        assert_eq!(us.order(), DateOrder::MonthFirst);
+        assert_eq!(us.evidence(), (2, 1));
+        let eu = column(&["25/04/2024", "03/04/2024"]);
+        assert_eq!(eu.order(), DateOrder::DayFirst);
+        assert_eq!(eu.evidence(), (1, 0));
+        assert_eq!(column(&["03/04/2024"]).order(), DateOrder::MonthFirst);
+    }
+
+    #[test]
+    fn a_value_read_only_the_other_way_is_said_to_contradict_the_column() {
+        let message = unreadable_date("04/25/2024", DateOrder::DayFirst);
+        assert!(
+            message.contains("reads only month first (April 25, 2024)"),
+            "{message}"
+        );
+        assert!(message.contains("--date-order month-first"), "{message}");
+        let message = unreadable_date("25/04/2024", DateOrder::MonthFirst);
+        assert!(
+            message.contains("reads only day first (April 25, 2024)"),
+            "{message}"
+        );
+        let message = unreadable_date("someday", DateOrder::DayFirst);
+        assert!(
+            message.starts_with("someday: not a date we can read"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn every_form_of_seed_004() {

@@ -95,6 +95,211 @@ impl Field {
         }
     }
 
+    /// Every header spelling of the field, English and European first, then the other
+    /// languages exports come in.
+    fn spellings(self) -> impl Iterator<Item = &'static str> {
+        self.synonyms()
+            .iter()
+            .chain(self.synonyms_elsewhere())
+            .copied()
+    }
+
+    /// Headers of exports made in Russian, Polish, Czech, Greek, Turkish, Dutch, Italian,
+    /// Portuguese, Japanese, Chinese and Korean (the languages of the legacy encodings
+    /// rolodex detects), folded as `fold_key` folds them: lowercase, letters and digits
+    /// only, Polish and Greek accents kept (only French, German and Spanish ones fold).
+    fn synonyms_elsewhere(self) -> &'static [&'static str] {
+        match self {
+            Field::FirstName => &[
+                "имя",
+                "imię",
+                "imie",
+                "jmeno",
+                "όνομα",
+                "ονομα",
+                "voornaam",
+                "名",
+                "ime",
+            ],
+            Field::LastName => &[
+                "фамилия",
+                "nazwisko",
+                "přijmeni",
+                "prijmeni",
+                "επώνυμο",
+                "επωνυμο",
+                "achternaam",
+                "sobrenome",
+                "soyad",
+                "soyadı",
+                "姓",
+            ],
+            Field::Name => &[
+                "фио",
+                "imięinazwisko",
+                "ονοματεπώνυμο",
+                "naam",
+                "volledigenaam",
+                "nomecompleto",
+                "adsoyad",
+                "姓名",
+                "氏名",
+                "名前",
+                "이름",
+            ],
+            Field::Phone => &[
+                "телефон",
+                "мобильный",
+                "мобильныйтелефон",
+                "номертелефона",
+                "komorka",
+                "telefonkomorkowy",
+                "numertelefonu",
+                "τηλέφωνο",
+                "τηλεφωνο",
+                "κινητό",
+                "κινητο",
+                "telefoon",
+                "telefoonnummer",
+                "mobiel",
+                "telefone",
+                "ceptelefonu",
+                "電話番号",
+                "電話",
+                "携帯電話",
+                "携帯",
+                "电话",
+                "电话号码",
+                "手机",
+                "手机号码",
+                "電話號碼",
+                "手機",
+                "전화번호",
+                "휴대폰",
+                "전화",
+            ],
+            Field::Email => &[
+                "электроннаяпочта",
+                "почта",
+                "эпочта",
+                "адресэлектроннойпочты",
+                "adresemail",
+                "ηλεκτρονικόταχυδρομείο",
+                "emailadres",
+                "eposta",
+                "メールアドレス",
+                "メール",
+                "电子邮件",
+                "电子邮箱",
+                "邮箱",
+                "電子郵件",
+                "이메일",
+            ],
+            Field::Company => &[
+                "компания",
+                "организация",
+                "организации",
+                "εταιρεία",
+                "εταιρεια",
+                "bedrijf",
+                "azienda",
+                "şirket",
+                "sirket",
+                "会社名",
+                "会社",
+                "公司",
+                "单位",
+                "회사",
+            ],
+            Field::Title => &[
+                "должность",
+                "stanowisko",
+                "θέση",
+                "functie",
+                "役職",
+                "职位",
+                "職稱",
+                "직책",
+                "unvan",
+            ],
+            Field::Address => &[
+                "адрес",
+                "adres",
+                "ulica",
+                "διεύθυνση",
+                "διευθυνση",
+                "indirizzo",
+                "endereco",
+                "住所",
+                "地址",
+                "주소",
+            ],
+            Field::City => &[
+                "город",
+                "miejscowość",
+                "miasto",
+                "město",
+                "πόλη",
+                "πολη",
+                "plaats",
+                "stad",
+                "citta",
+                "cidade",
+                "şehir",
+                "sehir",
+                "市区町村",
+                "城市",
+                "도시",
+            ],
+            Field::State => &[
+                "область",
+                "регион",
+                "wojewodztwo",
+                "νομός",
+                "provincie",
+                "都道府県",
+                "省",
+                "省份",
+            ],
+            Field::Zip => &[
+                "индекс",
+                "почтовыйиндекс",
+                "kodpocztowy",
+                "psč",
+                "ταχυδρομικόςκώδικας",
+                "cap",
+                "郵便番号",
+                "邮编",
+                "邮政编码",
+                "우편번호",
+            ],
+            Field::Country => &[
+                "страна",
+                "kraj",
+                "państwo",
+                "χώρα",
+                "χωρα",
+                "ulke",
+                "paese",
+                "国",
+                "国家",
+                "국가",
+            ],
+            Field::Note => &[
+                "примечание",
+                "комментарий",
+                "uwagi",
+                "σημειώσεις",
+                "opmerkingen",
+                "メモ",
+                "備考",
+                "备注",
+                "메모",
+            ],
+            _ => &[],
+        }
+    }
+
     /// Header spellings, folded (lowercase, letters and digits only).
     fn synonyms(self) -> &'static [&'static str] {
         match self {
@@ -816,7 +1021,7 @@ pub fn match_header(header: &str) -> Option<Field> {
     }
     if let Some(f) = Field::ALL
         .into_iter()
-        .find(|f| f.synonyms().contains(&key.as_str()))
+        .find(|f| f.spellings().any(|syn| syn == key))
     {
         return Some(f);
     }
@@ -935,7 +1140,7 @@ pub fn suggest_field(header: &str) -> Option<Field> {
     }
     let mut best: Option<(f64, Field)> = None;
     for field in Field::ALL {
-        for syn in field.synonyms() {
+        for syn in field.spellings() {
             let score = strsim::jaro_winkler(&key, syn);
             if score > 0.88 && best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, field));
@@ -960,6 +1165,39 @@ pub fn header_signature(header: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_spelling_is_folded_and_names_one_field() {
+        let mut seen = std::collections::HashMap::new();
+        for field in Field::ALL {
+            for syn in field.spellings() {
+                assert_eq!(fold_key(syn), syn, "{syn} of {field:?} is not folded");
+                if let Some(other) = seen.insert(syn, field) {
+                    assert_eq!(other, field, "{syn} names both {other:?} and {field:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn headers_of_exports_in_other_languages_are_mapped() {
+        for (header, field) in [
+            ("Фамилия", Field::LastName),
+            ("Электронная почта", Field::Email),
+            ("Imię", Field::FirstName),
+            ("Miejscowość", Field::City),
+            ("Όνομα", Field::FirstName),
+            ("Τηλέφωνο", Field::Phone),
+            ("姓", Field::LastName),
+            ("メールアドレス", Field::Email),
+            ("姓名", Field::Name),
+            ("电子邮件", Field::Email),
+            ("E-posta", Field::Email),
+        ] {
+            assert_eq!(match_header(header), Some(field), "{header}");
+        }
+    }
+
     use crate::engine::source::Cells;
 
     fn header(names: &[&str]) -> Vec<String> {

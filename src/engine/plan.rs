@@ -156,6 +156,10 @@ pub struct ImportOptions {
     pub list: Option<ListTarget>,
     pub shared: bool,
     pub max_failures: u64,
+    /// The day/month order of every date column, when the user chose it; otherwise each
+    /// column's values decide (`date::DateColumn::order`).
+    #[serde(default)]
+    pub date_order: Option<DateOrder>,
 }
 
 impl Default for ImportOptions {
@@ -173,6 +177,7 @@ impl Default for ImportOptions {
             list: None,
             shared: false,
             max_failures: 1000,
+            date_order: None,
         }
     }
 }

@@ -161,8 +161,57 @@ pub struct RowProblem {
 pub struct DateColumnReport {
     pub column: String,
     pub order: DateOrder,
+    /// True when `--date-order` (or the wizard) chose the order, not the values.
+    pub chosen: bool,
     pub values: u64,
     pub ambiguous: u64,
+    /// Values that can be read only in `order`.
+    pub proving: u64,
+    /// Values that can be read only in the other order: each such row gets a warning.
+    pub contradicting: u64,
+}
+
+impl DateColumnReport {
+    /// One sentence, the same in the wizard and on the command line: the order assumed,
+    /// why, and what the values say of it.
+    pub fn describe(&self) -> String {
+        let why = if self.chosen {
+            "as chosen".to_string()
+        } else if self.proving > 0 {
+            format!(
+                "{} {} can only be read so",
+                self.proving,
+                plural(self.proving, "value", "values")
+            )
+        } else {
+            "no value proves either order".to_string()
+        };
+        let mut text = format!(
+            "Dates in {:?} read {}: {why}; {} of {} ambiguous",
+            self.column,
+            self.order.describe(),
+            self.ambiguous,
+            self.values
+        );
+        if self.contradicting > 0 {
+            text.push_str(&format!(
+                "; {} {} only the other way round (warned on {}; --date-order {} reads the column so)",
+                self.contradicting,
+                plural(self.contradicting, "reads", "read"),
+                plural(self.contradicting, "its row", "their rows"),
+                self.order.other().flag()
+            ));
+        }
+        text
+    }
+}
+
+fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -379,16 +428,17 @@ pub fn field_changes(
     out
 }
 
-/// Reads the date columns once to decide day-first or month-first for each (SPEC §4).
+/// Reads the date columns once to decide day-first or month-first for each (SPEC §4),
+/// unless the plan's options chose the order for all of them.
 pub fn scan_date_columns(
     source: &Source,
-    mapping: &Mapping,
+    plan: &ImportPlan,
 ) -> Result<(BTreeMap<usize, DateOrder>, Vec<DateColumnReport>)> {
-    let Some(mut scan) = DateScan::new(mapping) else {
+    let Some(mut scan) = DateScan::new(&plan.mapping) else {
         return Ok((BTreeMap::new(), Vec::new()));
     };
     source.read_through(&mut |cells| scan.observe(cells))?;
-    Ok(scan.finish())
+    Ok(scan.finish(plan.options.date_order))
 }
 
 /// Decides each date column's day/month order from all its values, fed one row at a time.
@@ -422,22 +472,36 @@ impl DateScan {
         }
     }
 
-    fn finish(self) -> (BTreeMap<usize, DateOrder>, Vec<DateColumnReport>) {
+    fn finish(
+        self,
+        chosen: Option<DateOrder>,
+    ) -> (BTreeMap<usize, DateOrder>, Vec<DateColumnReport>) {
+        let order_of = |c: &DateColumn| chosen.unwrap_or_else(|| c.order());
         let orders = self
             .dates
             .iter()
             .zip(&self.columns)
-            .map(|((i, _), c)| (*i, c.order()))
+            .map(|((i, _), c)| (*i, order_of(c)))
             .collect();
         let reports = self
             .dates
             .into_iter()
             .zip(self.columns)
-            .map(|((_, header), c)| DateColumnReport {
-                column: header,
-                order: c.order(),
-                values: c.values,
-                ambiguous: c.ambiguous,
+            .map(|((_, header), c)| {
+                let order = order_of(&c);
+                let (proving, contradicting) = match order {
+                    DateOrder::DayFirst => (c.prove_day_first, c.prove_month_first),
+                    DateOrder::MonthFirst => (c.prove_month_first, c.prove_day_first),
+                };
+                DateColumnReport {
+                    column: header,
+                    order,
+                    chosen: chosen.is_some(),
+                    values: c.values,
+                    ambiguous: c.ambiguous,
+                    proving,
+                    contradicting,
+                }
             })
             .collect();
         (orders, reports)

@@ -326,6 +326,32 @@ fn has_ascii_control(bytes: &[u8]) -> bool {
 }
 
 /// True when a (trimmed) value is one of the "nothing here" placeholders.
+/// The values of a list cell (tags, multiple options). Seed 004 separates them with `,`,
+/// `;` or `.`; we also take `:` (seed 001's separator). A `.` is a separator only where it
+/// cannot be part of a value: in a cell with no other separator, between pieces that are
+/// all words (`vip.spring`, `Blue. Yellow. Green`), never in `v2.0` or `3.5 stars`.
+pub fn split_list(value: &str) -> Vec<&str> {
+    fn pieces<'a>(s: &'a str, seps: &[char]) -> Vec<&'a str> {
+        s.split(seps)
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+    if value.contains([',', ';', ':']) || !value.contains('.') {
+        return pieces(value, &[',', ';', ':']);
+    }
+    let by_dot = pieces(value, &['.']);
+    let wordy = |p: &&str| {
+        p.chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'')
+    };
+    if by_dot.iter().all(wordy) {
+        by_dot
+    } else {
+        pieces(value, &[])
+    }
+}
+
 pub fn is_placeholder(value: &str) -> bool {
     value.len() <= LONGEST_PLACEHOLDER && PLACEHOLDERS.iter().any(|p| value.eq_ignore_ascii_case(p))
 }
@@ -522,6 +548,25 @@ pub fn would_run(cell: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_cells_split_on_the_separators_of_the_seeds() {
+        assert_eq!(
+            split_list("Blue, Yellow;Green"),
+            ["Blue", "Yellow", "Green"]
+        );
+        assert_eq!(split_list("a@x:b"), ["a@x", "b"]);
+        assert_eq!(split_list("vip.spring"), ["vip", "spring"]);
+        assert_eq!(
+            split_list("Blue. Yellow. Green."),
+            ["Blue", "Yellow", "Green"]
+        );
+        // A dot inside a value that is not a list of words stays.
+        assert_eq!(split_list("v2.0"), ["v2.0"]);
+        assert_eq!(split_list("3.5 stars"), ["3.5 stars"]);
+        assert_eq!(split_list("Dr. Who, Blue"), ["Dr. Who", "Blue"]);
+        assert_eq!(split_list("  "), Vec::<&str>::new());
+    }
 
     #[test]
     fn fold_text_drops_case_and_accents_and_keeps_the_rest() {

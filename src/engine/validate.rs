@@ -10,7 +10,7 @@ use rlibphonenumber::Region;
 
 use super::contact::{Consent, Contact, CustomValue};
 use super::country::normalize_country;
-use super::date::{parse_date, DateOrder};
+use super::date::{parse_date, unreadable_date, DateOrder};
 use super::email::{normalize_email, split_emails};
 use super::mapping::{CustomKind, Field, Mapping, Target};
 use super::number::{normalize_number, normalize_website};
@@ -19,7 +19,7 @@ use super::plan::Requirement;
 use super::plan::{Identifier, ImportPlan};
 use super::reason::{Issue, Reason};
 use super::source::RawRow;
-use super::text::{clean_cell, clean_value, fold_key, folds_to, Layout, Removed};
+use super::text::{clean_cell, clean_value, fold_key, folds_to, split_list, Layout, Removed};
 
 pub use super::error::PlanError;
 
@@ -247,11 +247,7 @@ impl Validator {
                 }
                 Target::Field(Field::Tags) if self.keys_only => {}
                 Target::Field(Field::Tags) => {
-                    for tag in value
-                        .split([',', ';', ':'])
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                    {
+                    for tag in split_list(&value) {
                         out.contact.tags.insert(tag.to_string());
                     }
                 }
@@ -582,19 +578,19 @@ pub fn custom_value(
         CustomKind::Text => Ok(CustomValue::Text(value.to_string())),
         CustomKind::Number | CustomKind::Money => {
             let money = *kind == CustomKind::Money;
-            normalize_number(value, money).map(CustomValue::Text).ok_or_else(|| {
-                let example = if money { "1,234.50" } else { "1234 or 1.23" };
-                (Reason::InvalidNumber, format!("{value}: not a number (such as {example})"))
-            })
+            normalize_number(value, money)
+                .map(CustomValue::Text)
+                .ok_or_else(|| {
+                    let example = if money { "1,234.50" } else { "1234 or 1.23" };
+                    (
+                        Reason::InvalidNumber,
+                        format!("{value}: not a number (such as {example})"),
+                    )
+                })
         }
         CustomKind::Date => parse_date(value, order)
             .map(|d| CustomValue::Text(d.format("%Y-%m-%d").to_string()))
-            .ok_or_else(|| {
-                (
-                    Reason::InvalidDate,
-                    format!("{value}: not a date we can read (such as 2024-09-08, 09/08/2024 or Sep 8, 2024)"),
-                )
-            }),
+            .ok_or_else(|| (Reason::InvalidDate, unreadable_date(value, order))),
         CustomKind::Checkbox => match fold_key(value).as_str() {
             "yes" | "y" | "true" | "1" | "x" | "checked" | "on" => Ok(CustomValue::Flag(true)),
             "no" | "n" | "false" | "0" | "unchecked" | "off" => Ok(CustomValue::Flag(false)),
@@ -602,15 +598,29 @@ pub fn custom_value(
         },
         CustomKind::Option(options) => match_option(options, value)
             .map(CustomValue::Text)
-            .ok_or_else(|| (Reason::InvalidOption, format!("{value}: not one of {}", options.join(", ")))),
+            .ok_or_else(|| {
+                (
+                    Reason::InvalidOption,
+                    format!("{value}: not one of {}", options.join(", ")),
+                )
+            }),
         CustomKind::Multi(options) => {
             let mut chosen = Vec::new();
-            for piece in value.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+            // An option with a `.` in it ("Dr. Who") is taken whole before the cell is
+            // split on `.`.
+            let pieces = match match_option(options, value.trim()) {
+                Some(_) => vec![value.trim()],
+                None => split_list(value),
+            };
+            for piece in pieces {
                 match match_option(options, piece) {
                     Some(o) if !chosen.contains(&o) => chosen.push(o),
                     Some(_) => {}
                     None => {
-                        return Err((Reason::InvalidOption, format!("{piece}: not one of {}", options.join(", "))))
+                        return Err((
+                            Reason::InvalidOption,
+                            format!("{piece}: not one of {}", options.join(", ")),
+                        ))
                     }
                 }
             }

@@ -414,6 +414,22 @@ impl Store {
         })
     }
 
+    /// Up to `limit` rows of `job` from file row `from` on, in file order: one page of a job
+    /// of any size, read from the chunks that hold it (the wizard's History pages with it).
+    pub fn job_rows_from(&self, job: u64, from: u64, limit: usize) -> Result<Vec<JobRow>> {
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            rows::page(
+                &snap.txn.open_table(JOB_ROWS)?,
+                job,
+                from,
+                limit,
+                snap.format,
+                &mut |e| self.note_damage(e),
+            )
+        })
+    }
+
     pub fn tags(&self) -> Result<Vec<(String, u64)>> {
         guard::guarded(&self.path, || {
             let snap = self.read()?;

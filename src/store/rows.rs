@@ -75,13 +75,29 @@ where
         Some(j) => (j, 0, 0)..=(j, u64::MAX, u32::MAX),
         None => (0, 0, 0)..=(u64::MAX, u64::MAX, u32::MAX),
     };
+    chunks_in(table, range, &mut |j, r, packed| {
+        each(j, r, packed).map(|()| true)
+    })
+}
+
+/// The chunks whose pieces lie in `range`, until `each` says to stop (returns false).
+fn chunks_in<T>(
+    table: &T,
+    range: std::ops::RangeInclusive<(u64, u64, u32)>,
+    each: &mut dyn FnMut(u64, u64, &[u8]) -> Result<bool>,
+) -> Result<()>
+where
+    T: ReadableTable<(u64, u64, u32), &'static [u8]>,
+{
     let mut chunk: Option<(u64, u64)> = None;
     let mut packed = Vec::new();
     for entry in table.range(range)? {
         let (key, piece) = entry?;
         let (job, first_row, _) = key.value();
         if let Some((j, r)) = chunk.filter(|c| *c != (job, first_row)) {
-            each(j, r, &packed)?;
+            if !each(j, r, &packed)? {
+                return Ok(());
+            }
             packed.clear();
         }
         chunk = Some((job, first_row));
@@ -91,6 +107,51 @@ where
         each(j, r, &packed)?;
     }
     Ok(())
+}
+
+/// Up to `limit` rows of `job` from row `from` on, in file order, decoding only the chunks
+/// that hold them: a page of a job of any size costs a chunk or two, not the whole job.
+pub fn page<T>(
+    table: &T,
+    job: u64,
+    from: u64,
+    limit: usize,
+    format: Format,
+    damaged: &mut dyn FnMut(StoreError),
+) -> Result<Vec<JobRow>>
+where
+    T: ReadableTable<(u64, u64, u32), &'static [u8]>,
+{
+    // The chunk holding `from` is the last one to start at or before it.
+    let start = match table
+        .range((job, 0, 0)..=(job, from, u32::MAX))?
+        .next_back()
+    {
+        Some(entry) => entry?.0.value().1,
+        None => 0,
+    };
+    let mut out = Vec::with_capacity(limit.min(4096));
+    if limit == 0 {
+        return Ok(out);
+    }
+    chunks_in(
+        table,
+        (job, start, 0)..=(job, u64::MAX, u32::MAX),
+        &mut |job, first_row, packed| {
+            match decode_as(packed, format) {
+                Ok(rows) => {
+                    let wanted = rows.into_iter().filter(|r| r.row >= from);
+                    out.extend(wanted.take(limit - out.len()));
+                }
+                Err(e) if e.is_damaged_record() => {
+                    damaged(e.at("job_row_pieces", chunk_key(job, first_row)))
+                }
+                Err(e) => return Err(e),
+            }
+            Ok(out.len() < limit)
+        },
+    )?;
+    Ok(out)
 }
 
 /// A row's fate, without its cells.

@@ -391,7 +391,7 @@ impl Ctx {
             };
             let cancel = task.cancel().flag();
             let mut each = |_: &RawRow, _: &_, _: &_| Ok(());
-            let result = scan_date_columns(&source, &plan.mapping).and_then(|(orders, dates)| {
+            let result = scan_date_columns(&source, &plan).and_then(|(orders, dates)| {
                 plan.date_orders = orders;
                 let mut reviewed = match &lookup {
                     Some(lookup) => {

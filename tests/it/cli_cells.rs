@@ -198,3 +198,44 @@ fn crm_export_columns_map_and_a_column_of_phones_is_suggested_as_phone() {
     assert_eq!(ada["custom"]["record_id"], "51", "{ada}");
     assert_ne!(ada["id"], 51, "{ada}");
 }
+
+#[test]
+fn tags_and_options_take_the_dot_of_seed_004_as_a_separator_only_between_words() {
+    let dir = tempdir();
+    let file = write(
+        dir.path(),
+        "lists.csv",
+        "Name,Phone,Tags,Colours\n\
+         Ada Lovelace,+1 613 555 3011,vip.spring,Blue. Yellow. Green\n\
+         Bo Berg,+1 613 555 3012,v2.0,Dr. Who\n",
+    );
+    let out = import(
+        dir.path(),
+        &file,
+        &[
+            "--map",
+            "Colours=custom:colours:multi=Blue|Yellow|Green|Dr. Who",
+            "--no-import-tag",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let contacts = run(dir.path(), &["contacts", "--json"]).json();
+    let ada = &contacts[0];
+    assert_eq!(
+        ada["tags"],
+        serde_json::json!(["spring", "vip"]),
+        "{contacts}"
+    );
+    assert_eq!(
+        ada["custom"]["colours"],
+        serde_json::json!(["Blue", "Yellow", "Green"]),
+        "{contacts}"
+    );
+    let bo = &contacts[1];
+    assert_eq!(bo["tags"], serde_json::json!(["v2.0"]), "{contacts}");
+    assert_eq!(
+        bo["custom"]["colours"],
+        serde_json::json!(["Dr. Who"]),
+        "{contacts}"
+    );
+}

@@ -10,6 +10,7 @@ mod cli_concurrent;
 mod cli_config;
 mod cli_country;
 mod cli_crash;
+mod cli_dates;
 mod cli_dry_run;
 mod cli_encodings;
 mod cli_hostile;

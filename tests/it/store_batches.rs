@@ -172,3 +172,42 @@ fn a_rechecked_row_gets_what_its_import_gives_it() {
         );
     }
 }
+
+/// A page of a job's rows read from the chunks that hold it equals the same rows of the
+/// whole job read through: whatever the page's start (inside a chunk, on its first row,
+/// past the end) and size.
+#[test]
+fn a_page_of_a_jobs_rows_is_the_same_rows_as_the_whole_job_read_through() {
+    let dir = tempdir();
+    let store = Store::open(&dir.path().join("test.redb")).unwrap();
+    let mut csv = people(30, 0);
+    csv.push_str(people(10, 0).trim_start_matches("Name,Phone,Email\n"));
+    let job = import(&store, dir.path(), &csv, Purpose::Create, 4);
+    let mut all = Vec::new();
+    store
+        .job_rows(job.id, &mut |row| {
+            all.push(row);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(all.len(), 40);
+    let first = all[0].row;
+    for (from, limit) in [
+        (0, 5),
+        (first, 3),
+        (first + 1, 7),
+        (first + 20, 100),
+        (first + 39, 2),
+        (first + 40, 5),
+        (first + 5, 0),
+    ] {
+        let page = store.job_rows_from(job.id, from, limit).unwrap();
+        let want: Vec<_> = all
+            .iter()
+            .filter(|r| r.row >= from)
+            .take(limit)
+            .cloned()
+            .collect();
+        assert_eq!(page, want, "from {from}, limit {limit}");
+    }
+}

@@ -763,7 +763,7 @@ fn review_decides_the_date_order_off_the_screen_thread() {
         Some(&rolodex::engine::date::DateOrder::DayFirst)
     );
     let screen = h.render(80, 24);
-    assert!(screen.contains("Birthday read day first"), "{screen}");
+    assert!(screen.contains("\"Birthday\" read day first"), "{screen}");
     h.import_from_review();
     let store = h.app.ctx.store.clone().unwrap();
     let birthdays: Vec<String> = store
@@ -1075,4 +1075,23 @@ fn report_and_errors_given_to_the_wizard_are_written_after_its_import() {
     );
     // Only the first import writes them: a second leaves them as they are.
     assert!(h.app.ctx.given_files.is_none());
+}
+
+#[test]
+fn review_warns_of_a_doubtful_encoding_naming_values_as_read() {
+    // The same warning the dry run gives (cli_encodings): the wizard's review must not
+    // hide that names may be mojibake.
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("short.csv");
+    let text = "Name,Phone,City\nRenée Dupont,+33 1 42 68 53 00,Paris\nAda Lovelace,+44 20 7946 0018,London\nJosé Silva,+351 21 343 2148,Lisboa\n";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+    std::fs::write(&path, bytes).unwrap();
+    let mut h = Harness::new(path.to_str());
+    h.walk_to_review();
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("guessed as windows-1252 with low confidence"),
+        "{screen}"
+    );
+    assert!(screen.contains("Renée Dupont"), "{screen}");
 }

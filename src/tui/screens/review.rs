@@ -8,7 +8,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Widget, Wrap};
 
 use super::{Command, Screen, Transition};
-use crate::engine::date::DateOrder;
 use crate::tui::action::{self, Action, Binding};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::Ctx;
@@ -67,7 +66,12 @@ impl Screen for ReviewScreen {
             return;
         };
         let c = &review.counts;
-        let mut notes: Vec<String> = ctx.plan_notes();
+        let mut notes: Vec<String> = Vec::new();
+        // A doubtful encoding first: names read wrongly would be stored wrongly.
+        if let Some(warning) = &review.encoding_warning {
+            notes.push(format!("Warning: {warning}."));
+        }
+        notes.extend(ctx.plan_notes());
         let names: Vec<String> = review
             .custom_fields
             .iter()
@@ -78,14 +82,7 @@ impl Screen for ReviewScreen {
             notes.push(format!("New custom fields: {}", names.join(", ")));
         }
         for d in &review.date_columns {
-            let order = match d.order {
-                DateOrder::DayFirst => "day first (a value proves it)",
-                DateOrder::MonthFirst => "month first",
-            };
-            notes.push(format!(
-                "Dates in {} read {order}; {} of {} ambiguous.",
-                d.column, d.ambiguous, d.values
-            ));
+            notes.push(format!("{}.", d.describe()));
         }
         notes.push(format!(
             "Checked in {:.1} s. Press e to write the failed and skipped rows to a file now; Enter to go on.",
