@@ -528,8 +528,31 @@ fn read_sample(file: &mut File, path: &Path) -> Result<Vec<u8>> {
 /// which is then read as a CSV or refused by `refuse_other_formats`.
 fn open_other_format(path: &Path, sample: &[u8], options: &ReadOptions) -> Result<Option<Source>> {
     if super::vcard::is_vcard(sample) {
-        let (info, table) = super::vcard::read(path, options)?;
-        return Ok(Some(Source::from_table(info, table)));
+        let book = super::vcard::read(path, options.encoding.as_deref())?;
+        let rows = book
+            .cards
+            .into_iter()
+            .map(|card| RawRow {
+                row: card.ordinal,
+                line: card.line,
+                cells: Cells::from_strings(&card.cells),
+            })
+            .collect();
+        let info = FileInfo {
+            path: path.to_path_buf(),
+            size: std::fs::metadata(path).map_or(0, |m| m.len()),
+            encoding: book.encoding.to_string(),
+            encoding_confident: true,
+            bom: book.bom,
+            delimiter: ',',
+            // No header row: the header is made of the properties the cards fill.
+            header_row: 0,
+            header: book.header,
+            approx_rows: 0,
+            rows_exact: true,
+            format: Format::VCard,
+        };
+        return Ok(Some(Source::from_table(info, Table { rows })));
     }
     Ok(None)
 }

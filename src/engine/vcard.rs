@@ -15,58 +15,11 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 
-use super::error::{EngineError, Result};
-use super::records::Cells;
-use super::source::{FileInfo, Format, RawRow, ReadOptions, Table};
-
-/// A card that cannot be read. Every message names the file, the card and its line.
-#[derive(Debug, thiserror::Error)]
-pub enum VCardError {
-    #[error("{path}: card {card} (line {line}) has no END:VCARD before {next}; add END:VCARD where the card ends, or export the address book again", path = .path.display())]
-    Unclosed {
-        path: PathBuf,
-        card: u64,
-        line: u64,
-        /// "the end of the file" or "the next BEGIN:VCARD on line N".
-        next: String,
-    },
-    #[error("{path}: card {card} (line {line}): line {at} is not a vCard property (NAME:value): {text:?}; fix or remove that line", path = .path.display())]
-    NotAProperty {
-        path: PathBuf,
-        card: u64,
-        line: u64,
-        at: u64,
-        text: String,
-    },
-    #[error("{path}: line {at} is outside any card ({text:?}); every contact must sit between BEGIN:VCARD and END:VCARD", path = .path.display())]
-    OutsideCard {
-        path: PathBuf,
-        at: u64,
-        text: String,
-    },
-    #[error("{path}: card {card} (line {line}): {property} on line {at} is marked QUOTED-PRINTABLE but {bad:?} is not a valid =XX escape; export the address book again, or write a literal = as =3D", path = .path.display())]
-    BadQuotedPrintable {
-        path: PathBuf,
-        card: u64,
-        line: u64,
-        at: u64,
-        property: String,
-        bad: String,
-    },
-    #[error("{path}: card {card} (line {line}): {property} on line {at} names an unknown character set {charset:?}; use a name such as UTF-8, windows-1252 or ISO-8859-1", path = .path.display())]
-    UnknownCharset {
-        path: PathBuf,
-        card: u64,
-        line: u64,
-        at: u64,
-        property: String,
-        charset: String,
-    },
-}
+use super::error::{EngineError, Result, VCardError};
 
 /// The columns a card can fill, in the order the header shows them. Each name is one the
 /// column mapping's synonyms take to the right field; those with no field (middle name,
@@ -117,14 +70,32 @@ pub fn is_vcard(sample: &[u8]) -> bool {
         .is_some_and(|s| s.eq_ignore_ascii_case("BEGIN:VCARD"))
 }
 
-/// Reads the whole address book at `path` into a header and one row per card.
-pub fn read(path: &Path, options: &ReadOptions) -> Result<(FileInfo, Table)> {
+/// An address book read whole: the header its cards fill, and one row per card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Book {
+    /// WHATWG name of the file's encoding (values with a CHARSET are decoded in theirs).
+    pub encoding: &'static str,
+    pub bom: bool,
+    pub header: Vec<String>,
+    pub cards: Vec<Card>,
+}
+
+/// One card as a row: its ordinal, the line of its `BEGIN:VCARD`, a cell per column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    pub ordinal: u64,
+    pub line: u64,
+    pub cells: Vec<String>,
+}
+
+/// Reads the whole address book at `path`; `encoding` is the user's `--encoding`, if any.
+pub fn read(path: &Path, encoding: Option<&str>) -> Result<Book> {
     let bytes = std::fs::read(path).map_err(|e| EngineError::from_io(path, e))?;
-    let user_encoding = match &options.encoding {
+    let user_encoding = match encoding {
         Some(label) => Some(Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
             EngineError::UnknownEncoding {
                 path: path.to_path_buf(),
-                label: label.clone(),
+                label: label.to_string(),
             }
         })?),
         None => None,
@@ -161,34 +132,23 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<(FileInfo, Table)> {
         .into_iter()
         .filter(|c| cards.iter().any(|card| card.cells.contains_key(c)))
         .collect();
-    let rows = cards
+    let cards = cards
         .iter()
-        .map(|card| RawRow {
-            row: card.ordinal,
+        .map(|card| Card {
+            ordinal: card.ordinal,
             line: card.line,
-            cells: Cells::from_strings(
-                &header
-                    .iter()
-                    .map(|c| card.cells.get(c).map_or("", String::as_str))
-                    .collect::<Vec<_>>(),
-            ),
+            cells: header
+                .iter()
+                .map(|c| card.cells.get(c).cloned().unwrap_or_default())
+                .collect(),
         })
         .collect();
-    let info = FileInfo {
-        path: path.to_path_buf(),
-        size: bytes.len() as u64,
-        encoding: file_encoding.name().to_string(),
-        encoding_confident: true,
+    Ok(Book {
+        encoding: file_encoding.name(),
         bom,
-        delimiter: ',',
-        // No header row: the header is made from the properties the cards hold.
-        header_row: 0,
         header: header.iter().map(|h| h.to_string()).collect(),
-        approx_rows: cards.len() as u64,
-        rows_exact: true,
-        format: Format::VCard,
-    };
-    Ok((info, Table { rows }))
+        cards,
+    })
 }
 
 /// The encoding of the file's bytes, and whether a BOM starts it: the user's, a BOM's,
@@ -877,7 +837,6 @@ fn card_row(place: Place, props: &[Property], default: Charset) -> Result<CardRo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::mapping::{Field, Mapping, Target};
 
     fn cards(text: &[u8]) -> Result<Vec<CardRow>> {
         parse(
@@ -1070,24 +1029,25 @@ END:VCARD\n");
         ] {
             let path = dir.path().join(name);
             std::fs::write(&path, bytes).expect("write");
-            let (info, table) = read(&path, &ReadOptions::default()).expect(name);
-            assert_eq!(info.encoding, encoding, "{name}");
-            assert!(info.bom, "{name}");
-            assert_eq!(info.format, Format::VCard);
-            assert_eq!(info.header, ["First Name", "Last Name"], "{name}");
-            assert_eq!(table.rows[0].cells.to_vec(), ["Åse", "Søren"], "{name}");
-            assert_eq!((table.rows[0].row, table.rows[0].line), (1, 1));
+            let book = read(&path, None).expect(name);
+            assert_eq!(book.encoding, encoding, "{name}");
+            assert!(book.bom, "{name}");
+            assert_eq!(book.header, ["First Name", "Last Name"], "{name}");
+            assert_eq!(
+                book.cards,
+                [Card {
+                    ordinal: 1,
+                    line: 1,
+                    cells: vec!["Åse".into(), "Søren".into()]
+                }]
+            );
         }
         // The user's encoding decides for values without CHARSET.
         let path = dir.path().join("koi8.vcf");
         let (bytes, _, _) = encoding_rs::KOI8_R.encode("BEGIN:VCARD\nN:Петров;Иван\nEND:VCARD\n");
         std::fs::write(&path, &bytes).expect("write");
-        let options = ReadOptions {
-            encoding: Some("koi8-r".into()),
-            ..ReadOptions::default()
-        };
-        let (_, table) = read(&path, &options).expect("koi8");
-        assert_eq!(table.rows[0].cells.to_vec(), ["Иван", "Петров"]);
+        let book = read(&path, Some("koi8-r")).expect("koi8");
+        assert_eq!(book.cards[0].cells, ["Иван", "Петров"]);
     }
 
     #[test]
@@ -1098,43 +1058,5 @@ END:VCARD\n");
         assert_eq!(birthday("1604-04-12", Some("1604")), "--04-12");
         let cells = one("BEGIN:VCARD\nVERSION:3.0\nFN:A B\nCATEGORIES:myContacts,Clients\nCATEGORIES:VIP\nEND:VCARD\n");
         assert_eq!(cells[CATEGORIES], "Clients, VIP");
-    }
-
-    #[test]
-    fn every_column_maps_where_its_name_says() {
-        let header: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
-        let mapping = Mapping::auto(&header);
-        let target = |name: &str| {
-            mapping
-                .columns
-                .iter()
-                .find(|c| c.header == name)
-                .map(|c| c.target.clone())
-        };
-        for (column, field) in [
-            (FIRST, Field::FirstName),
-            (LAST, Field::LastName),
-            (FULL, Field::Name),
-            (COMPANY, Field::Company),
-            (TITLE, Field::Title),
-            (MOBILE, Field::Phone),
-            (WORK, Field::Phone),
-            (HOME, Field::Phone),
-            (PHONE, Field::Phone),
-            (EMAIL, Field::Email),
-            (WEBSITE, Field::Website),
-            (STREET, Field::Address),
-            (CITY, Field::City),
-            (STATE, Field::State),
-            (ZIP, Field::Zip),
-            (COUNTRY, Field::Country),
-            (NOTES, Field::Note),
-            (CATEGORIES, Field::Tags),
-        ] {
-            assert_eq!(target(column), Some(Target::Field(field)), "{column}");
-        }
-        for column in [MIDDLE, DEPARTMENT, FAX, PAGER, BIRTHDAY] {
-            assert_eq!(target(column), Some(Target::Ignore), "{column}");
-        }
     }
 }

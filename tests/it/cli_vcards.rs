@@ -431,3 +431,72 @@ fn a_stopped_vcard_import_resumes_to_the_end_and_refuses_a_changed_book() {
     assert!(out.stderr.contains("changed"), "{}", out.stderr);
     assert_eq!(contacts(dir.path()).len(), 2);
 }
+
+/// Every column a card can fill is mapped by its name alone, to the field it holds; those
+/// the store has no field for (middle name, department, fax, pager, birthday) are shown and
+/// left for the user to map.
+#[test]
+fn every_column_of_a_card_maps_to_its_field_by_name() {
+    let dir = tempdir();
+    let file = write(
+        dir.path(),
+        "all.vcf",
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lee;Ann;Marie;;\r\nORG:Acme;Sales\r\nTITLE:Buyer\r\n\
+TEL;TYPE=CELL:+1 415 963 2741\r\nTEL;TYPE=WORK:+1 415 963 2742\r\nTEL;TYPE=HOME:+1 415 963 2743\r\n\
+TEL:+1 415 963 2744\r\nTEL;TYPE=FAX:+1 415 963 2745\r\nTEL;TYPE=PAGER:+1 415 963 2746\r\n\
+EMAIL:ann@example.com\r\nURL:https://example.com\r\nADR:;;1 Main St;Springfield;IL;62701;USA\r\n\
+BDAY:1980-01-02\r\nNOTE:hi\r\nCATEGORIES:VIP\r\nEND:VCARD\r\n\
+BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Prince\r\nEMAIL:prince@example.com\r\nEND:VCARD\r\n",
+    );
+    let out = run(
+        dir.path(),
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+            "--consent-confirmed",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json = out.json();
+    let mapping: Vec<(String, String)> = json["mapping"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["column"].as_str().unwrap().to_string(),
+                m["field"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("First Name", "first_name"),
+        ("Middle Name", "ignore"),
+        ("Last Name", "last_name"),
+        ("Full Name", "name"),
+        ("Company", "company"),
+        ("Department", "ignore"),
+        ("Job Title", "title"),
+        ("Mobile Phone", "phone"),
+        ("Work Phone", "phone"),
+        ("Home Phone", "phone"),
+        ("Phone", "phone"),
+        ("Fax", "ignore"),
+        ("Pager", "ignore"),
+        ("Email", "email"),
+        ("Website", "website"),
+        ("Street", "address"),
+        ("City", "city"),
+        ("State", "state"),
+        ("Postal Code", "zip"),
+        ("Country", "country"),
+        ("Birthday", "ignore"),
+        ("Notes", "note"),
+        ("Categories", "tags"),
+    ]
+    .map(|(c, f)| (c.to_string(), f.to_string()));
+    assert_eq!(mapping, expected);
+    assert_eq!(json["created"], 2, "{json}");
+}
