@@ -92,8 +92,17 @@ struct Snapshot {
 }
 
 fn builder() -> Builder {
+    builder_with_cache(CACHE_BYTES)
+}
+
+/// A reader's page cache. Listings (contacts, history, show, trace) read each page once,
+/// in key order, where a cache buys nothing and a large one is most of their memory; a dry
+/// run's lookups against a large store find their index pages in the OS's page cache.
+const READER_CACHE_BYTES: usize = 8 * 1024 * 1024;
+
+fn builder_with_cache(bytes: usize) -> Builder {
     let mut b = Database::builder();
-    b.set_cache_size(CACHE_BYTES)
+    b.set_cache_size(bytes)
         .set_concurrency_mode(ConcurrencyMode::SingleWriter);
     b
 }
@@ -809,7 +818,7 @@ impl NeedsWriter {
 }
 
 fn try_reader(path: &Path) -> Result<std::result::Result<Store, NeedsWriter>> {
-    let db = match builder().open_read_only(path) {
+    let db = match builder_with_cache(READER_CACHE_BYTES).open_read_only(path) {
         Ok(db) => db,
         Err(DatabaseError::RepairAborted) => return Ok(Err(NeedsWriter::Recovery)),
         Err(e) => return Err(busy_or(path, e)),
