@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::mapping::{header_signature, CustomKind, MapSource, Mapping, MappingError};
 use crate::engine::plan::NO_CONSENT_COLUMN;
 use crate::engine::plan::{
-    consent_column_for, Identifier, ImportOptions, ImportPlan, Purpose, Requirement,
+    consent_column_for, Identifier, ImportOptions, ImportPlan, Purpose, Requirement, Unmapped,
 };
 use crate::engine::source::{ReadOptions, Source};
 use crate::engine::text::clean_label;
@@ -185,6 +185,13 @@ impl Draft {
             },
         };
         options.consent_column = consent_column_for(named, header);
+        if options.unmapped == Unmapped::Custom {
+            mapping.keep_unmapped_as_custom(options.consent_column.as_deref());
+            // A column kept so may name a field the store already types.
+            if let Err(e) = mapping.adopt_definitions(&custom_defined) {
+                refused.get_or_insert(e);
+            }
+        }
         Ok(Draft {
             plan: ImportPlan {
                 file: path.clone(),

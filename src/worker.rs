@@ -40,7 +40,8 @@ pub enum WorkerEvent {
     /// The job is recorded (`checking`), in a commit of its own: from now on it shows in
     /// history whatever happens to the process. A resume sends it too.
     Recorded(Box<Job>),
-    /// The whole file was checked and the first batch committed: the job is running.
+    /// The whole file was checked and the first batch committed: the job is running. From
+    /// here on, progress carries the file's counted rows as its total, no longer an estimate.
     Started(Box<Job>),
     /// No contact was written: the job could not be recorded, the file could not be used
     /// (the job, if recorded, ends `failed` with the reason), or the import was cancelled
@@ -180,6 +181,9 @@ fn run(
         let first = Feed::start(&job.plan, job.resume_after, source, events, cancel).and_then(
             |mut rows| {
                 let (id, file, expected) = (job.id, job.file.clone(), job.checksum.clone());
+                // The check counts the file's rows: from the first batch on, progress
+                // shows that count instead of the estimate.
+                let counted = std::cell::Cell::new(None);
                 let mut go_ahead = |job: &mut Job| {
                     // A cancel need not wait for the check to end, nor be missed while it
                     // is awaited.
@@ -193,7 +197,8 @@ fn run(
                     if watch.changed() {
                         return Err(NotYet::FileChanged);
                     }
-                    let sum = checked.map_err(|e| NotYet::Unusable(e.to_string()))?;
+                    let (sum, total) = checked.map_err(|e| NotYet::Unusable(e.to_string()))?;
+                    counted.set(Some(total));
                     if expected.is_empty() {
                         // No batch was committed before: the file is the job's from now on.
                         job.size = watch.size().unwrap_or(source.info.size);
@@ -205,6 +210,7 @@ fn run(
                     Ok(())
                 };
                 let gated = store.write_batch_if(&mut job, &mut rows, batch_rows(), &mut go_ahead)?;
+                rows.total = counted.get().or(rows.total);
                 Ok((gated, rows))
             },
         );
@@ -218,7 +224,7 @@ fn run(
         let _ = events.send(WorkerEvent::Started(Box::new(job.clone())));
         let _ = events.send(WorkerEvent::Progress(progress(
             &job,
-            rows.source,
+            rows.total(),
             rows.started,
         )));
         finish(store, job, events, |store, job| {
@@ -295,11 +301,11 @@ enum CheckFailed {
 }
 
 /// The whole-file check beside the first batch: the file's checksum, or why there is none.
-type Checked = Result<String, CheckFailed>;
+type Checked = Result<(String, u64), CheckFailed>;
 
 fn check(source: &Source, stop: &AtomicBool) -> Checked {
     match source.verify_until(stop) {
-        Ok(Some((sum, _))) => Ok(sum),
+        Ok(Some((sum, rows))) => Ok((sum, rows)),
         Ok(None) => Err(CheckFailed::Cancelled),
         Err(e) => Err(CheckFailed::Unusable(Arc::new(e))),
     }
@@ -391,7 +397,7 @@ fn write_batches(
         };
         let _ = rows.events.send(WorkerEvent::Progress(progress(
             job,
-            rows.source,
+            rows.total(),
             rows.started,
         )));
         if let Some(status) = ended(&outcome, rows.cancel, job) {
@@ -426,9 +432,16 @@ struct Feed<'a> {
     cancel: &'a Cancel,
     started: Instant,
     last_event: Instant,
+    /// The file's data rows as the whole-file check counted them, once it has.
+    total: Option<u64>,
 }
 
 impl<'a> Feed<'a> {
+    /// The file's rows: counted once the check has passed, estimated until then.
+    fn total(&self) -> u64 {
+        self.total.unwrap_or(self.source.info.approx_rows)
+    }
+
     /// Starts reading and checking the rows below `resume_after` for `plan`.
     fn start(
         plan: &crate::engine::plan::ImportPlan,
@@ -451,6 +464,7 @@ impl<'a> Feed<'a> {
             cancel,
             started: Instant::now(),
             last_event: Instant::now(),
+            total: None,
         })
     }
 }
@@ -460,7 +474,7 @@ impl BatchRows for Feed<'_> {
         if self.last_event.elapsed() >= Duration::from_millis(100) {
             let _ = self.events.send(WorkerEvent::Progress(progress(
                 job,
-                self.source,
+                self.total(),
                 self.started,
             )));
             self.last_event = Instant::now();
@@ -476,14 +490,13 @@ impl BatchRows for Feed<'_> {
     }
 
     fn rows_left(&self, job: &Job) -> u64 {
-        self.source
-            .info
-            .approx_rows
-            .saturating_sub(job.counts.total_rows)
+        self.total().saturating_sub(job.counts.total_rows)
     }
 }
 
-fn progress(job: &Job, source: &Source, started: Instant) -> Progress {
+/// `total`: the file's rows, counted once the whole-file check has passed, estimated
+/// before.
+fn progress(job: &Job, total: u64, started: Instant) -> Progress {
     let c = &job.counts;
     Progress {
         rows: c.total_rows,
@@ -491,7 +504,7 @@ fn progress(job: &Job, source: &Source, started: Instant) -> Progress {
         updated: c.updated,
         skipped: c.skipped,
         failed: c.failed,
-        approx_total: source.info.approx_rows,
+        approx_total: total,
         elapsed: started.elapsed(),
     }
 }

@@ -57,11 +57,17 @@ pub fn preview(args: &PreviewArgs) -> Result<Outcome, CliError> {
         });
         output::print_json(&value);
     } else {
+        let chosen = args
+            .columns
+            .as_deref()
+            .map(|list| choose_columns(list, &info.header))
+            .transpose()?;
         let mut out = Human::stdout();
         out.file_info(info);
-        out.table(
+        out.preview_table(
             info.format.record(),
             &info.header,
+            chosen.as_deref(),
             shown
                 .iter()
                 .map(|r| (r.row, r.cells.iter().collect::<Vec<_>>())),
@@ -74,6 +80,46 @@ pub fn preview(args: &PreviewArgs) -> Result<Outcome, CliError> {
         }
     }
     Ok(Outcome::Done)
+}
+
+/// `--columns 1-3,7` or `--columns "Email,Phone"`: the header's columns to show, in the
+/// order given (numbers count from 1; a name matches a header whatever its case).
+pub fn choose_columns(list: &str, header: &[String]) -> Result<Vec<usize>, CliError> {
+    let mut chosen = Vec::new();
+    for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let number = |s: &str| {
+            s.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=header.len()).contains(n))
+        };
+        let range = item
+            .split_once('-')
+            .and_then(|(a, b)| Some((number(a)?, number(b)?)))
+            .filter(|(a, b)| a <= b);
+        if let Some((a, b)) = range {
+            chosen.extend(a - 1..b);
+        } else if let Some(n) = number(item) {
+            chosen.push(n - 1);
+        } else if let Some(i) = header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(item))
+        {
+            chosen.push(i);
+        } else {
+            return Err(CliError::Usage(format!(
+                "--columns: {item:?} is neither a column number (1 to {}) nor a column of the header ({})",
+                header.len(),
+                header.join(", ")
+            )));
+        }
+    }
+    if chosen.is_empty() {
+        return Err(CliError::Usage(
+            "--columns needs column numbers or names, e.g. --columns 1-3,7 or --columns \"Email,Phone\"".into(),
+        ));
+    }
+    Ok(chosen)
 }
 
 /// The options the flags describe, on top of `defaults` (the user's config.toml): a flag
@@ -92,11 +138,12 @@ pub fn options_from_args(args: &ImportArgs, defaults: &ImportOptions) -> ImportO
         import_tag: !args.no_import_tag,
         list: args.list.clone().map(|name| ListTarget {
             name,
-            dial: args.dial,
+            dial: args.dial.unwrap_or_default(),
         }),
         shared: args.shared,
         max_failures: args.max_failures.unwrap_or(defaults.max_failures),
         date_order: args.date_order.map(DateOrder::from).or(defaults.date_order),
+        unmapped: args.unmapped.map(Into::into).unwrap_or(defaults.unmapped),
     }
 }
 
@@ -191,9 +238,10 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcom
                 stop
             })
     };
+    let exact = source.info.rows_exact;
     let mut progress = |p: crate::engine::review::Progress| {
         if let Some(bar) = &bar {
-            bar.set_position(p.rows);
+            output::show_progress(bar, &p, exact);
         }
     };
     // Against the store when there is one (to count updates and duplicates of stored
@@ -243,6 +291,7 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcom
         out.mapping(&plan.mapping, &samples, &plan.options.region);
         out.health(&health);
         out.consent_hint(plan, source.header());
+        out.not_imported(plan);
         out.review(&result, source.info.format);
     }
     Ok(Outcome::Done)

@@ -10,10 +10,11 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::headless::Prepared;
-use super::output::{self, contact_json, Human};
+use super::output::{self, contact_json, Cell, Column, Human, Table};
 use super::signals::{self, say, StopSignal};
 use super::{CliError, ImportArgs, Outcome};
 use crate::engine::contact::Contact;
+use crate::engine::number::group_digits;
 use crate::engine::outfile::OutFile;
 use crate::engine::plan::import_tag;
 use crate::engine::report::SafeCsv;
@@ -68,7 +69,7 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> Result<Outcome, CliError>
         .import_tag
         .then(|| import_tag(&args.file, chrono::Local::now()));
     stopped_early(&signals)?;
-    let approx_rows = source.info.approx_rows;
+    let approx_rows = (source.info.approx_rows, source.info.rows_exact);
     let new = NewImport {
         source,
         plan,
@@ -81,6 +82,7 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> Result<Outcome, CliError>
         (cancel, &signals),
         approx_rows,
         (args.json, report_files),
+        Run::NewImport,
     )
 }
 
@@ -93,11 +95,21 @@ fn stopped_early(signals: &StopSignal) -> Result<(), CliError> {
 }
 
 /// `rolodex resume JOB`: finishes a job that was interrupted, stopped, cancelled or failed.
-pub fn resume(id: u64, json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
+/// `--max-failures` sets the job's limit for this run and after (a stopped job goes on
+/// with that many more failed rows allowed).
+pub fn resume(
+    id: u64,
+    max_failures: Option<u64>,
+    json: bool,
+    db: Option<&Path>,
+) -> Result<Outcome, CliError> {
     let cancel = Cancel::default();
     let signals = StopSignal::install(Some(cancel.shared()));
     let store = open_store(db, Access::Write)?;
-    let job = store.job(id)?;
+    let mut job = store.job(id)?;
+    if let Some(limit) = max_failures {
+        job.plan.options.max_failures = limit;
+    }
     match (job.status, job.effective_status()) {
         (
             _,
@@ -112,12 +124,13 @@ pub fn resume(id: u64, json: bool, db: Option<&Path>) -> Result<Outcome, CliErro
             let pid = job.owner.as_ref().map_or(0, |o| o.pid);
             return Err(CliError::Unusable(format!(
                 "job {id} is {} in process {pid}; wait for it to end, or stop it (Ctrl-C, or `kill {pid}`) and resume it then",
-                job.status
+                job.status.words(job.counts.failed)
             )));
         }
         (_, shown) => {
             return Err(CliError::Unusable(format!(
-                "job {id} is {shown}; there is nothing to resume"
+                "job {id} is {}; there is nothing to resume",
+                shown.words(job.counts.failed)
             )));
         }
     }
@@ -127,14 +140,51 @@ pub fn resume(id: u64, json: bool, db: Option<&Path>) -> Result<Outcome, CliErro
     // The worker records the job as checking, by this process, and commits the first batch
     // of this run only once it has found the file unchanged (reading it through beside
     // that batch).
-    let approx_rows = source.info.approx_rows;
+    let approx_rows = (source.info.approx_rows, source.info.rows_exact);
     run_worker(
         store,
         |store, events, cancel| spawn_resume(store, job, source, events, cancel),
         (cancel, &signals),
         approx_rows,
         (json, (None, None)),
+        Run::Resume,
     )
+}
+
+/// Which run `run_worker` shows: a new import is compared with the jobs before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    NewImport,
+    Resume,
+}
+
+/// The store's absolute path, as the line after every write names it.
+fn store_location(store: &Store) -> PathBuf {
+    let path = store.path();
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// "Store: /home/me/.local/share/rolodex/rolodex.redb": said after every write, so the
+/// user knows which file holds what was just written (and what `--db` to give elsewhere).
+fn say_store(out: &mut Human, store: &Store) {
+    out.line(&format!("Store: {}", store_location(store).display()));
+}
+
+/// An earlier job of the same file (the same contents), not reverted: running an import
+/// twice skips every row it created the first time, which only this says plainly.
+fn imported_before(store: &Store, job: &Job) -> Option<u64> {
+    let jobs = store.jobs().ok()?;
+    jobs.iter()
+        .filter(|j| {
+            j.id < job.id
+                && !job.checksum.is_empty()
+                && j.checksum == job.checksum
+                && !matches!(j.status, JobStatus::Reverted | JobStatus::Reverting)
+        })
+        .map(|j| j.id)
+        .next_back()
 }
 
 /// Runs the worker `spawn` starts, shows progress, prints the result.
@@ -146,8 +196,9 @@ fn run_worker(
         Cancel,
     ) -> std::io::Result<std::thread::JoinHandle<()>>,
     (cancel, signals): (Cancel, &StopSignal),
-    approx_rows: u64,
+    (approx_rows, mut exact): (u64, bool),
     (json, (report, errors)): (bool, (Option<OutFile>, Option<OutFile>)),
+    run: Run,
 ) -> Result<Outcome, CliError> {
     let store = Arc::new(store);
     let (tx, rx) = mpsc::channel();
@@ -162,13 +213,15 @@ fn run_worker(
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(WorkerEvent::Progress(p)) => {
                 if let Some(bar) = &bar {
-                    bar.set_position(p.rows);
+                    output::show_progress(bar, &p, exact);
                 }
             }
             Ok(WorkerEvent::Recorded(job)) => id = Some(job.id),
             Ok(WorkerEvent::Started(job)) => {
                 id = Some(job.id);
                 started = true;
+                // The file was read through: its rows are counted, not estimated.
+                exact = true;
             }
             Ok(end) => ended = Some(end),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -237,11 +290,35 @@ fn run_worker(
     } else {
         Ok(())
     };
+    let before = match run {
+        Run::NewImport => imported_before(&store, &job),
+        Run::Resume => None,
+    };
     if json {
-        output::print_json(&job_json(&job));
+        let mut value = job_json(&job);
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert(
+                "store".into(),
+                json!(store_location(&store).display().to_string()),
+            );
+            fields.insert("imported_before_as".into(), json!(before));
+        }
+        output::print_json(&value);
     } else {
         let mut out = Human::stdout();
         out.job_summary(&job);
+        if let Some(earlier) = before {
+            let what = if job.plan.options.purpose == crate::engine::plan::Purpose::Create {
+                ": the contacts that job created are skipped now (duplicate_existing). To update them from the file instead, import it with --purpose upsert;"
+            } else {
+                ";"
+            };
+            out.line(&format!(
+                "Note: this file was already imported as job {earlier}, with the same contents{what} `rolodex show {earlier}` shows job {earlier}, `rolodex revert {} --yes` undoes this one.",
+                job.id
+            ));
+        }
+        say_store(&mut out, &store);
     }
     // The job ran: its summary is its result, and a job that stopped short says under it
     // why and how to go on (a note, not an error: the exit status tells a script).
@@ -302,6 +379,7 @@ pub fn job_json(job: &Job) -> Value {
         "warnings": c.warnings,
         "reasons": c.reasons,
         "consent_column": job.plan.options.consent_column,
+        "unmapped_columns": job.plan.not_imported(),
         "import_tag": job.import_tag,
         "retry_of": job.retry_of,
         "revert_conflicts": job.revert_conflicts,
@@ -322,23 +400,46 @@ pub fn history(json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
         out.line("No imports yet. Start one with: rolodex import FILE");
         return Ok(Outcome::Done);
     }
-    out.line(&format!(
-        "{:>4}  {:<22} {:<19} {:>8} {:>8} {:>8} {:>8}  file",
-        "job", "status", "started", "created", "updated", "skipped", "failed"
-    ));
+    // One table for all the jobs (the widths fit the widest), each job's notes under it.
+    let columns = [
+        ("job", Column::Count),
+        ("status", Column::Text { min: 7 }),
+        ("started", Column::Whole),
+        ("created", Column::Count),
+        ("updated", Column::Count),
+        ("skipped", Column::Count),
+        ("failed", Column::Count),
+        ("file", Column::Path { min: 12 }),
+    ];
+    let mut table = Table::new(&columns);
+    // Jobs of one year leave the year out, for room to name the files.
+    let one_year = jobs
+        .iter()
+        .all(|j| j.started.get(..4) == jobs[0].started.get(..4));
     for j in &jobs {
         let c = &j.counts;
-        out.line(&format!(
-            "{:>4}  {:<22} {:<19} {:>8} {:>8} {:>8} {:>8}  {}",
-            j.id,
-            j.effective_status().name(),
-            j.started.get(..19).unwrap_or(&j.started).replace('T', " "),
-            c.created,
-            c.updated,
-            c.skipped,
-            c.failed,
-            clean(&j.file)
-        ));
+        let started = started_minute(&j.started);
+        let started = match started.get(5..) {
+            Some(day) if one_year => day.to_string(),
+            _ => started,
+        };
+        table.row(vec![
+            j.id.into(),
+            j.effective_status().label().into(),
+            started.into(),
+            c.created.into(),
+            c.updated.into(),
+            c.skipped.into(),
+            c.failed.into(),
+            j.file.as_str().into(),
+        ]);
+    }
+    let mut lines = table.lines(out.width()).into_iter();
+    if let Some(head) = lines.next() {
+        out.line(&head);
+    }
+    for (j, line) in jobs.iter().zip(lines) {
+        out.line(&line);
         for note in output::job_notes(j) {
             out.line(&format!("      {}", clean(&note)));
         }
@@ -346,8 +447,19 @@ pub fn history(json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
     Ok(Outcome::Done)
 }
 
+/// "2026-11-30 23:55" of a job's RFC 3339 start: to the minute, as history lists it.
+fn started_minute(started: &str) -> String {
+    started.get(..16).unwrap_or(started).replace('T', " ")
+}
+
 /// `rolodex show JOB [--failed] [--csv]`.
-pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
+pub fn show(
+    id: u64,
+    failed_only: bool,
+    csv: bool,
+    json: bool,
+    db: Option<&Path>,
+) -> Result<Outcome, CliError> {
     let store = open_store(db, Access::Read)?;
     let job = store.job(id)?;
     let stdout = std::io::stdout();
@@ -404,39 +516,71 @@ pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> Result<
             });
         }
         ok.and_then(|_| w.flush().map_err(|e| StoreError::Codec(e.to_string())))
+    } else if json {
+        show_json(&store, &job, failed_only)
     } else {
         let mut out = Human::stdout();
-        out.job_summary(&job);
+        if failed_only {
+            // The rows are the news: the job in one line, not its whole summary again.
+            out.job_title(&job);
+            out.line(&format!(
+                "{} rows failed and {} were skipped (as a file to fix: rolodex show {} --failed --csv > fix.csv)",
+                group_digits(job.counts.failed),
+                group_digits(job.counts.skipped),
+                job.id
+            ));
+        } else {
+            out.job_summary(&job);
+        }
         out.line("");
-        out.line(&format!(
-            "{:>7}  {:<9} {:>8}  reasons",
-            "row", "status", "contact"
-        ));
+        let who = Who::of(&job);
+        // Streamed (a job may hold millions of rows): the widths are fitted to the widest
+        // values the job can hold, not to the rows themselves.
+        let mut table = Table::new(&[
+            ("row", Column::Count),
+            ("status", Column::Whole),
+            ("contact", Column::Whole),
+            ("name, email or phone", Column::Text { min: 10 }),
+            ("reason", Column::Text { min: 16 }),
+        ]);
+        let widest_row = job.counts.total_rows + job.counts.blank_rows + 10;
+        table.row(vec![
+            widest_row.into(),
+            "updated".into(),
+            format!("#{}", widest_row.max(99_999)).into(),
+            "x".repeat(18).into(),
+            "x".repeat(200).into(),
+        ]);
+        let fitted = table.fitted(out.width());
+        out.line(&fitted.header());
         store.job_rows(id, &mut |row| {
             if failed_only && !row.status.is_problem() {
                 return Ok(());
             }
             let contact = row.contact.map(|c| format!("#{c}")).unwrap_or_default();
-            let first = row
+            let mut issues = row
                 .issues
-                .first()
+                .iter()
                 .map(|i| format!("{}: {}", i.reason.code(), i.describe()));
-            out.line(&format!(
-                "{:>7}  {:<9} {:>8}  {}",
-                row.row,
-                row.status.name(),
-                contact,
-                clean(&first.unwrap_or_default())
-            ));
-            for more in row.issues.iter().skip(1) {
-                out.line(&format!(
-                    "{:>7}  {:<9} {:>8}  {}: {}",
-                    "",
-                    "",
-                    "",
-                    more.reason.code(),
-                    clean(&more.describe())
-                ));
+            let first = fitted.wrapped_lines(&[
+                row.row.into(),
+                row.status.label().into(),
+                contact.into(),
+                who.describe(&row.cells).into(),
+                issues.next().unwrap_or_default().into(),
+            ]);
+            // Every reason of the row, whole, under its first.
+            let more = issues.flat_map(|more| {
+                fitted.wrapped_lines(&[
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    more.into(),
+                ])
+            });
+            for line in first.into_iter().chain(more) {
+                out.line(&line);
             }
             Ok(())
         })
@@ -444,6 +588,92 @@ pub fn show(id: u64, failed_only: bool, csv: bool, db: Option<&Path>) -> Result<
     warn_damage(&store);
     result?;
     Ok(Outcome::Done)
+}
+
+/// `show JOB --json`: the job as `history --json` gives it; with `--failed`, its failed
+/// and skipped rows under `rows` too (each with its reasons and original cells).
+fn show_json(store: &Store, job: &Job, failed_only: bool) -> Result<(), StoreError> {
+    let mut value = job_json(job);
+    if failed_only {
+        let mut rows = Vec::new();
+        store.job_rows(job.id, &mut |row| {
+            if row.status.is_problem() {
+                rows.push(row_json(&row));
+            }
+            Ok(())
+        })?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert("rows".into(), Value::Array(rows));
+        }
+    }
+    output::print_json(&value);
+    Ok(())
+}
+
+/// A row of a job as `show --json` and `trace --json` give it.
+pub fn row_json(row: &crate::store::jobs::JobRow) -> Value {
+    json!({
+        "row": row.row,
+        "status": row.status.name(),
+        "contact": row.contact,
+        "reasons": row.issues.iter().map(|i| json!({
+            "code": i.reason.code(),
+            "column": i.column,
+            "message": i.message,
+        })).collect::<Vec<_>>(),
+        "cells": row.cells.to_vec(),
+    })
+}
+
+/// Which cells of a job's rows name the person: so a row reads "Ada Lovelace" or
+/// "ada@example.com" rather than only a number.
+struct Who {
+    name: Vec<usize>,
+    email: Option<usize>,
+    phone: Option<usize>,
+}
+
+impl Who {
+    fn of(job: &Job) -> Who {
+        use crate::engine::mapping::{Field, Target};
+        let of = |field: Field| {
+            job.plan
+                .mapping
+                .columns
+                .iter()
+                .filter(move |c| c.target == Target::Field(field))
+                .map(|c| c.index)
+        };
+        Who {
+            name: of(Field::Name)
+                .chain(of(Field::FirstName))
+                .chain(of(Field::LastName))
+                .collect(),
+            email: of(Field::Email).next(),
+            phone: of(Field::Phone).next(),
+        }
+    }
+
+    /// The row's name, else its email, else its phone, as written in the file.
+    fn describe(&self, cells: &crate::engine::source::Cells) -> String {
+        let cell = |i: usize| cells.get(i).unwrap_or_default().trim();
+        let name: Vec<&str> = self
+            .name
+            .iter()
+            .map(|&i| cell(i))
+            .filter(|c| !c.is_empty())
+            .collect();
+        if !name.is_empty() {
+            return name.join(" ");
+        }
+        [self.email, self.phone]
+            .into_iter()
+            .flatten()
+            .map(cell)
+            .find(|c| !c.is_empty())
+            .unwrap_or_default()
+            .to_string()
+    }
 }
 
 /// `rolodex revert JOB [--yes] [--force]`.
@@ -503,9 +733,18 @@ pub fn revert(
             None => error.into(),
         })?;
     if json {
-        output::print_json(&report);
+        let mut value = serde_json::to_value(&report).unwrap_or(Value::Null);
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert(
+                "store".into(),
+                json!(store_location(&store).display().to_string()),
+            );
+        }
+        output::print_json(&value);
     } else {
-        Human::stdout().line(&report.describe());
+        let mut out = Human::stdout();
+        out.line(&report.describe());
+        say_store(&mut out, &store);
     }
     Ok(Outcome::Done)
 }
@@ -534,6 +773,23 @@ pub fn contacts(
     // CSV goes through one writer of its own (buffered; it neutralizes formulas).
     let mut csv_out = csv.then(|| SafeCsv::new(std::io::stdout().lock()));
     let terminal = output::stdout_is_terminal();
+    // Streamed: the columns are fitted to the width and to the longest values a contact
+    // usually has, not to the contacts themselves.
+    let mut table = Table::new(&[
+        ("id", Column::Whole),
+        ("name", Column::Text { min: 12 }),
+        ("phone", Column::Text { min: 12 }),
+        ("email", Column::Text { min: 12 }),
+        ("company", Column::Text { min: 8 }),
+    ]);
+    table.row(vec![
+        "#9999999".into(),
+        "x".repeat(26).into(),
+        "+44 20 7946 0958".into(),
+        "x".repeat(30).into(),
+        "x".repeat(24).into(),
+    ]);
+    let fitted = table.fitted(output::width());
     let (mut shown, mut total) = (0u64, 0u64);
     let mut failed: Option<std::io::Error> = None;
     let started = if json {
@@ -541,7 +797,7 @@ pub fn contacts(
     } else if let Some(w) = &mut csv_out {
         write_csv_row(w, terminal, CONTACT_CSV_HEADER.map(String::from))
     } else {
-        Ok(())
+        writeln!(out, "{}", fitted.header())
     };
     if let Err(e) = started {
         failed = Some(e);
@@ -563,14 +819,13 @@ pub fn contacts(
             writeln!(
                 out,
                 "{}",
-                clean(&format!(
-                    "{:>6}  {:<28} {:<16} {:<30} {}",
-                    format!("#{}", c.id),
-                    clean(&c.display_name()),
-                    c.phones.first().cloned().unwrap_or_default(),
-                    clean(&c.emails.first().cloned().unwrap_or_default()),
-                    clean(&c.company.clone().unwrap_or_default())
-                ))
+                fitted.line(&[
+                    format!("#{}", c.id).into(),
+                    c.display_name().into(),
+                    c.phones.first().cloned().unwrap_or_default().into(),
+                    c.emails.first().cloned().unwrap_or_default().into(),
+                    c.company.clone().unwrap_or_default().into(),
+                ])
             )
         };
         if let Err(e) = written {
@@ -583,7 +838,12 @@ pub fn contacts(
     } else if let Some(w) = &mut csv_out {
         w.flush()
     } else {
-        writeln!(out, "{shown} of {total} contacts")
+        writeln!(
+            out,
+            "{} of {} contacts",
+            group_digits(shown),
+            group_digits(total)
+        )
     };
     let flushed = ended.and_then(|()| out.flush());
     drop((out, csv_out));

@@ -74,8 +74,12 @@ pub enum Command {
         #[arg(long)]
         failed: bool,
         /// Print the results file (or, with --failed, the error file) as CSV
-        #[arg(long)]
+        #[arg(long, conflicts_with = "json")]
         csv: bool,
+        /// Print the job (status, counts, reasons) as one JSON object; with --failed, its
+        /// failed and skipped rows too, under "rows"
+        #[arg(long)]
+        json: bool,
     },
     /// Undo a job: delete what it created, restore what it updated
     Revert {
@@ -91,9 +95,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Finish a job that was killed or cancelled, without duplicates
+    /// Finish a job that was killed, cancelled or stopped, without duplicates
     Resume {
         job: u64,
+        /// Stop after this many more failed rows (a positive number), or none for no
+        /// limit: raises the limit that stopped the job (default: its own limit again)
+        #[arg(long, value_name = "N|none", value_parser = crate::config::parse_max_failures)]
+        max_failures: Option<u64>,
         #[arg(long)]
         json: bool,
     },
@@ -147,6 +155,10 @@ pub struct PreviewArgs {
     /// Print one JSON object instead of a table
     #[arg(long)]
     pub json: bool,
+    /// The columns to show, by number or header name: 1-3,7 or "Email,Phone" (default: as
+    /// many as fit the terminal)
+    #[arg(long, value_name = "LIST")]
+    pub columns: Option<String>,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -192,15 +204,19 @@ pub struct ImportArgs {
     /// Also add the contacts to a new dialing list
     #[arg(long, value_name = "NAME")]
     pub list: Option<String>,
-    /// Dial mode of the new list: ai or manual
-    #[arg(long, default_value = "ai", value_parser = clap::builder::PossibleValuesParser::new(DialMode::NAMES).map(|s| s.parse::<DialMode>().unwrap_or_default()))]
-    pub dial: DialMode,
+    /// Dial mode of the new list made by --list: ai (the default) or manual
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(DialMode::NAMES).map(|s| s.parse::<DialMode>().unwrap_or_default()))]
+    pub dial: Option<DialMode>,
     /// Share the contacts with the whole team
     #[arg(long)]
     pub shared: bool,
     /// Stop after this many failed rows (a positive number), or none for no limit
     #[arg(long, value_name = "N|none", value_parser = crate::config::parse_max_failures)]
     pub max_failures: Option<u64>,
+    /// Columns no field takes: ignore (listed in the review and summary) or custom (each
+    /// kept as a text custom field named after its header)
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub unmapped: Option<UnmappedArg>,
     /// Read every date column day first or month first (default: as its values show)
     #[arg(long, value_enum, value_name = "ORDER")]
     pub date_order: Option<DateOrderArg>,
@@ -221,6 +237,24 @@ pub struct ImportArgs {
     pub errors: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
+}
+
+/// `--unmapped`: what becomes of the columns no field takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UnmappedArg {
+    /// Leave them out (the default)
+    Ignore,
+    /// Keep each as a text custom field named after its header
+    Custom,
+}
+
+impl From<UnmappedArg> for crate::engine::plan::Unmapped {
+    fn from(arg: UnmappedArg) -> Self {
+        match arg {
+            UnmappedArg::Ignore => crate::engine::plan::Unmapped::Ignore,
+            UnmappedArg::Custom => crate::engine::plan::Unmapped::Custom,
+        }
+    }
 }
 
 /// `--date-order`: how `03/04/2024` reads in every date column.
@@ -254,6 +288,17 @@ fn parse_delimiter(s: &str) -> Result<u8, DelimiterError> {
         "|" | "pipe" => Ok(b'|'),
         other if other.len() == 1 && other.is_ascii() => Ok(other.as_bytes()[0]),
         other => Err(DelimiterError(other.to_string())),
+    }
+}
+
+/// `--dial` is the dial mode of the list `--list` makes: without a list it would change
+/// nothing, which is said (exit 2) rather than silently ignored.
+fn refuse_dial_without_list(args: &ImportArgs) -> Result<(), CliError> {
+    match (args.dial, &args.list) {
+        (Some(dial), None) => Err(CliError::Usage(format!(
+            "--dial {dial} sets the dial mode of the new dialing list that --list NAME makes, and no --list was given; add --list NAME to put the contacts on a list, or leave --dial out"
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -338,14 +383,23 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             jobs::contacts(json, csv, search.as_deref(), db)
         }
         Some(Command::History { json }) => jobs::history(json, db),
-        Some(Command::Show { job, failed, csv }) => jobs::show(job, failed, csv, db),
+        Some(Command::Show {
+            job,
+            failed,
+            csv,
+            json,
+        }) => jobs::show(job, failed, csv, json, db),
         Some(Command::Revert {
             job,
             yes,
             force,
             json,
         }) => jobs::revert(job, yes, force, json, db),
-        Some(Command::Resume { job, json }) => jobs::resume(job, json, db),
+        Some(Command::Resume {
+            job,
+            max_failures,
+            json,
+        }) => jobs::resume(job, max_failures, json, db),
         Some(Command::Trace { text, json }) => trace::trace(&text, json, db),
         Some(Command::Check { json }) => check::check(json, db),
         Some(Command::Backup { path, json }) => check::backup(&path, json, db),
@@ -360,6 +414,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             Ok(Outcome::Done)
         }
         Some(Command::Import(args)) => {
+            refuse_dial_without_list(&args)?;
             if args.dry_run {
                 headless::dry_run(&args, db)
             } else if args.yes {

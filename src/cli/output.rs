@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
 use crate::engine::mapping::{MapSource, Mapping, Target};
+use crate::engine::number::group_digits;
 use crate::engine::plan::ImportPlan;
 use crate::engine::review::{ColumnHealth, Review};
 use crate::engine::source::{FileInfo, RawRow, Source};
@@ -64,18 +65,415 @@ pub fn csv_cell(terminal: bool, cell: String) -> String {
     }
 }
 
-/// A progress bar on stderr, or `None` when stderr is not a terminal.
+/// The width text for people is fitted to: `$COLUMNS` (as shells and `less` set it), else
+/// the terminal's, else 80 (a pipe or a file) — never under 40, where no table reads.
+pub fn width() -> usize {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0);
+    let terminal = || {
+        terminal_size::terminal_size_of(std::io::stdout())
+            .map(|(w, _)| usize::from(w.0))
+            .filter(|&n| n > 0)
+    };
+    columns.or_else(terminal).unwrap_or(80).max(40)
+}
+
+/// The number of characters `s` shows as (what the width of a line is counted in).
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// `s` in at most `width` characters: whole, or cut at its end with `…`.
+pub fn cut_end(s: &str, width: usize) -> String {
+    if chars(s) <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// `s` in at most `width` characters: whole, or cut at its start with `…` (a path keeps its
+/// file name).
+pub fn cut_start(s: &str, width: usize) -> String {
+    let n = chars(s);
+    if n <= width {
+        return s.to_string();
+    }
+    let keep = width.saturating_sub(1);
+    let mut out = String::from("…");
+    out.extend(s.chars().skip(n - keep));
+    out
+}
+
+/// A line of text wrapped at spaces into lines of at most `width` characters; the lines
+/// after the first are indented two more than the first (a word longer than a line is
+/// split).
+pub fn wrap(line: &str, width: usize) -> Vec<String> {
+    if chars(line) <= width {
+        return vec![line.to_string()];
+    }
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let indent = indent.min(width / 2);
+    let next_indent = " ".repeat((indent + 2).min(width / 2));
+    let mut lines = Vec::new();
+    let mut current = " ".repeat(indent);
+    let mut empty = true;
+    for word in unbreakable_words(line) {
+        let mut word = word.to_string();
+        loop {
+            let gap = usize::from(!empty);
+            if chars(&current) + gap + chars(&word) <= width {
+                if !empty {
+                    current.push(' ');
+                }
+                current.push_str(&word);
+                empty = false;
+                break;
+            }
+            if !empty {
+                lines.push(std::mem::replace(&mut current, next_indent.clone()));
+                empty = true;
+                continue;
+            }
+            // A word longer than a whole line: as much as fits, the rest on the next.
+            let room = width.saturating_sub(chars(&current)).max(1);
+            let head: String = word.chars().take(room).collect();
+            let rest: String = word.chars().skip(room).collect();
+            current.push_str(&head);
+            lines.push(std::mem::replace(&mut current, next_indent.clone()));
+            word = rest;
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !empty {
+        lines.push(current);
+    }
+    lines
+}
+
+/// The words of a line, a command quoted in backticks (`rolodex resume 3`) kept as one so
+/// that it is never split across lines.
+fn unbreakable_words(line: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut open = false;
+    for word in line.split(' ').filter(|w| !w.is_empty()) {
+        match words.last_mut() {
+            Some(last) if open => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_string()),
+        }
+        if word.matches('`').count() % 2 == 1 {
+            open = !open;
+        }
+    }
+    words
+}
+
+/// What a column of a `Table` holds, which says how it may give up width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// Counts: right-aligned, grouped (`1,030,021`), compacted (`1.03M`) when the table
+    /// has no room for them grouped, never cut.
+    Count,
+    /// Text never cut (a date, a contact's number).
+    Whole,
+    /// Text cut at its end with `…`, down to `min` characters.
+    Text { min: usize },
+    /// Text cut at its start with `…` (a path, whose end names the file).
+    Path { min: usize },
+}
+
+/// One cell of a `Table`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Count(u64),
+    Empty,
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+
+impl From<u64> for Cell {
+    fn from(n: u64) -> Cell {
+        Cell::Count(n)
+    }
+}
+
+/// A table for people that fits a width: text columns give up characters (marked `…`),
+/// counts are grouped or compacted but never cut. Cells are sanitized for the terminal.
+pub struct Table {
+    columns: Vec<(String, Column)>,
+    rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    pub fn new(columns: &[(&str, Column)]) -> Table {
+        Table {
+            columns: columns.iter().map(|(h, c)| (h.to_string(), *c)).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+
+    /// The header and the rows, each line at most `width` characters when the counts and
+    /// whole columns leave room (they are never cut).
+    pub fn lines(&self, width: usize) -> Vec<String> {
+        let fitted = self.fitted(width);
+        std::iter::once(fitted.header())
+            .chain(self.rows.iter().map(|r| fitted.line(r)))
+            .collect()
+    }
+
+    /// The widths that fit `width` for the rows added so far: rows streamed later are
+    /// drawn with them (`Fitted::line`), so the rows added should be the widest expected.
+    pub fn fitted(&self, width: usize) -> Fitted {
+        let rows: Vec<Vec<Cell>> = self.rows.iter().map(|r| shown(r)).collect();
+        let grouped = Layout::fit(&self.columns, &rows, width, false);
+        let layout = if grouped.total() <= width {
+            grouped
+        } else {
+            Layout::fit(&self.columns, &rows, width, true)
+        };
+        Fitted {
+            columns: self.columns.clone(),
+            layout,
+        }
+    }
+}
+
+/// Cells as they are shown: sanitized, line breaks as `⏎`.
+fn shown(cells: &[Cell]) -> Vec<Cell> {
+    cells
+        .iter()
+        .map(|c| match c {
+            Cell::Text(s) => Cell::Text(clean(s).replace(['\n', '\r'], "⏎")),
+            other => other.clone(),
+        })
+        .collect()
+}
+
+/// A `Table`'s columns with their widths decided: draws its header and any row.
+pub struct Fitted {
+    columns: Vec<(String, Column)>,
+    layout: Layout,
+}
+
+impl Fitted {
+    pub fn header(&self) -> String {
+        let head: Vec<Cell> = self
+            .columns
+            .iter()
+            .map(|(h, _)| Cell::Text(h.clone()))
+            .collect();
+        self.layout.render(&self.columns, &head, true)
+    }
+
+    pub fn line(&self, cells: &[Cell]) -> String {
+        self.layout.render(&self.columns, &shown(cells), false)
+    }
+
+    /// The row as one line or more: the text of its last column wrapped within that column
+    /// (a reason read whole), the other cells on its first line only.
+    pub fn wrapped_lines(&self, cells: &[Cell]) -> Vec<String> {
+        let last = self.columns.len().saturating_sub(1);
+        let width = self.layout.widths.get(last).copied().unwrap_or(1).max(1);
+        let text = match cells.get(last) {
+            Some(Cell::Text(s)) if cells.len() == self.columns.len() => clean(s),
+            _ => return vec![self.line(cells)],
+        };
+        let mut lines = Vec::new();
+        for (i, part) in wrap(&text, width).into_iter().enumerate() {
+            let mut row: Vec<Cell> = if i == 0 {
+                cells[..last].to_vec()
+            } else {
+                vec![Cell::Empty; last]
+            };
+            row.push(Cell::Text(part));
+            lines.push(self.line(&row));
+        }
+        lines
+    }
+}
+
+/// The widths a `Table` is drawn with.
+struct Layout {
+    widths: Vec<usize>,
+    /// The spaces before each column.
+    gaps: Vec<usize>,
+    compact: bool,
+}
+
+fn count_text(n: u64, compact: bool) -> String {
+    if compact {
+        crate::engine::number::compact_count(n)
+    } else {
+        crate::engine::number::group_digits(n)
+    }
+}
+
+impl Layout {
+    fn fit(
+        columns: &[(String, Column)],
+        rows: &[Vec<Cell>],
+        width: usize,
+        compact: bool,
+    ) -> Layout {
+        let cell_width = |c: &Cell| match c {
+            Cell::Text(s) => chars(s),
+            Cell::Count(n) => chars(&count_text(*n, compact)),
+            Cell::Empty => 0,
+        };
+        let widths: Vec<usize> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (head, _))| {
+                rows.iter()
+                    .filter_map(|r| r.get(i))
+                    .map(cell_width)
+                    .max()
+                    .unwrap_or(0)
+                    .max(chars(head))
+            })
+            .collect();
+        // One space between two counts, two elsewhere.
+        let gaps = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (_, kind))| match i {
+                0 => 0,
+                _ if *kind == Column::Count && columns[i - 1].1 == Column::Count => 1,
+                _ => 2,
+            })
+            .collect();
+        let mut layout = Layout {
+            widths,
+            gaps,
+            compact,
+        };
+        // The widest column that may give up a character gives it, until the table fits.
+        while layout.total() > width {
+            let widest = columns
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, kind))| match kind {
+                    Column::Text { min } | Column::Path { min } if layout.widths[i] > *min => {
+                        Some(i)
+                    }
+                    _ => None,
+                })
+                .max_by_key(|&i| layout.widths[i]);
+            match widest {
+                Some(i) => layout.widths[i] -= 1,
+                None => break,
+            }
+        }
+        layout
+    }
+
+    fn total(&self) -> usize {
+        self.widths.iter().sum::<usize>() + self.gaps.iter().sum::<usize>()
+    }
+
+    /// One line: each cell cut or padded to its column, no spaces at its end.
+    fn render(&self, columns: &[(String, Column)], cells: &[Cell], header: bool) -> String {
+        let mut line = String::new();
+        for (i, (_, kind)) in columns.iter().enumerate() {
+            let w = self.widths[i];
+            let text = match cells.get(i).unwrap_or(&Cell::Empty) {
+                Cell::Text(s) => s.clone(),
+                Cell::Count(n) => count_text(*n, self.compact),
+                Cell::Empty => String::new(),
+            };
+            let text = match kind {
+                Column::Path { .. } if !header => cut_start(&text, w),
+                _ => cut_end(&text, w),
+            };
+            line.push_str(&" ".repeat(self.gaps[i]));
+            let pad = " ".repeat(w.saturating_sub(chars(&text)));
+            if *kind == Column::Count {
+                line.push_str(&pad);
+                line.push_str(&text);
+            } else {
+                line.push_str(&text);
+                line.push_str(&pad);
+            }
+        }
+        line.trim_end().to_string()
+    }
+}
+
+/// A progress bar on stderr, or `None` when stderr is not a terminal. `show_progress`
+/// moves it.
 pub fn progress_bar(approx_total: u64, what: &str) -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = ProgressBar::new(approx_total.max(1));
-    let style = ProgressStyle::with_template(&format!(
-        "{what} {{bar:30}} {{human_pos}}/~{{human_len}} rows  {{per_sec}}  {{eta}} left"
-    ))
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style = ProgressStyle::with_template(&format!("{what} {{msg}} {{wide_bar}}"))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     Some(bar)
+}
+
+/// Moves the bar to `p`: the rows read of the total (`~` while it is an estimate), the
+/// rate, the created and failed counts and the time left.
+pub fn show_progress(bar: &ProgressBar, p: &crate::engine::review::Progress, exact: bool) {
+    bar.set_length(p.approx_total.max(p.rows).max(1));
+    bar.set_position(p.rows);
+    bar.set_message(progress_text(p, exact));
+}
+
+/// "39,936/~40,100 rows · 8,120/s · 39,000 created · 936 failed · 5s left": counts grouped,
+/// the rate in whole rows a second, the total never below the rows already read.
+pub fn progress_text(p: &crate::engine::review::Progress, exact: bool) -> String {
+    let n = group_digits;
+    let total = p.approx_total.max(p.rows);
+    let about = if exact { "" } else { "~" };
+    let mut text = format!("{}/{about}{} rows", n(p.rows), n(total));
+    let seconds = p.elapsed.as_secs_f64();
+    let rate = (seconds >= 0.5).then(|| p.rows as f64 / seconds);
+    if let Some(rate) = rate {
+        text.push_str(&format!(" · {}/s", n(rate.round() as u64)));
+    }
+    text.push_str(&format!(" · {} created", n(p.created)));
+    if p.updated > 0 {
+        text.push_str(&format!(" · {} updated", n(p.updated)));
+    }
+    text.push_str(&format!(" · {} failed", n(p.failed)));
+    if let Some(rate) = rate.filter(|r| *r >= 1.0) {
+        let left = ((total - p.rows) as f64 / rate).round() as u64;
+        text.push_str(&format!(" · {} left", duration_words(left)));
+    }
+    text
+}
+
+/// "5s", "2m 05s", "1h 02m".
+fn duration_words(seconds: u64) -> String {
+    match seconds {
+        0..=59 => format!("{seconds}s"),
+        60..=3599 => format!("{}m {:02}s", seconds / 60, seconds % 60),
+        _ => format!("{}h {:02}m", seconds / 3600, seconds / 60 % 60),
+    }
 }
 
 fn delimiter_name(d: char) -> String {
@@ -122,6 +520,7 @@ pub fn review_json(
         "mapping": plan.mapping.columns.iter().map(|m| json!({"column": m.header, "field": m.target.label()})).collect::<Vec<_>>(),
         "phone_health": health,
         "consent_column": plan.options.consent_column,
+        "unmapped_columns": plan.not_imported(),
         "consent_column_suggestion": crate::engine::mapping::guess_consent_column(source.header())
             .filter(|_| plan.options.consent_column.is_none())
             .map(|i| source.header()[i].clone()),
@@ -156,23 +555,40 @@ pub fn contact_json(c: &crate::engine::contact::Contact) -> Value {
     v
 }
 
-/// Human output on stdout.
+/// Human output on stdout, fitted to `width()`.
 pub struct Human {
     out: std::io::StdoutLock<'static>,
+    width: usize,
 }
 
 impl Human {
     pub fn stdout() -> Human {
         Human {
             out: std::io::stdout().lock(),
+            width: width(),
         }
     }
 
-    /// One line (or several, split on line breaks) for people: whatever the caller
-    /// cleaned or forgot to, nothing in it can drive the terminal.
+    /// The width every line is fitted to.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// One line (or several, split on line breaks) for people, wrapped at spaces to the
+    /// width: whatever the caller cleaned or forgot to, nothing in it can drive the
+    /// terminal.
     pub fn line(&mut self, text: &str) {
         for line in text.split('\n') {
-            let _ = writeln!(self.out, "{}", clean(line));
+            for part in wrap(&clean(line), self.width) {
+                let _ = writeln!(self.out, "{part}");
+            }
+        }
+    }
+
+    /// A table, its columns shrunk to the width.
+    pub fn print_table(&mut self, table: &Table) {
+        for line in table.lines(self.width) {
+            self.line(&line);
         }
     }
 
@@ -189,9 +605,9 @@ impl Human {
             return;
         }
         let rows = if info.rows_exact {
-            format!("{} rows", info.approx_rows)
+            format!("{} rows", group_digits(info.approx_rows))
         } else {
-            format!("about {} rows", info.approx_rows)
+            format!("about {} rows", group_digits(info.approx_rows))
         };
         self.line(&format!(
             "{}: {}{}{}, {}-delimited, header on row {}, {rows}",
@@ -208,34 +624,57 @@ impl Human {
         ));
     }
 
-    /// A plain-text table of rows, cells cut to fit and sanitized.
-    pub fn table<'a>(
+    /// The file's rows under its header, in the columns `chosen` (indexes into the header;
+    /// all of them when `None`, as many as fit): every column at least 8 characters wide,
+    /// cut text marked `…`, and a line naming the columns left out.
+    pub fn preview_table<'a>(
         &mut self,
         record: &str,
         header: &[String],
+        chosen: Option<&[usize]>,
         rows: impl Iterator<Item = (u64, Vec<&'a str>)>,
     ) {
-        const WIDTH: usize = 18;
-        let cut = |s: &str| {
-            let s = clean(s).replace('\n', "⏎");
-            if s.chars().count() > WIDTH {
-                format!("{}…", s.chars().take(WIDTH - 1).collect::<String>())
-            } else {
-                s
-            }
+        const MIN: usize = 8;
+        let all: Vec<usize> = (0..header.len()).collect();
+        let fits = (self.width.saturating_sub(6) / (MIN + 2)).max(1);
+        let shown: Vec<usize> = match chosen {
+            Some(chosen) => chosen.to_vec(),
+            None => all.iter().copied().take(fits).collect(),
         };
-        let mut head = format!("{record:>5}");
-        for h in header {
-            head.push_str(&format!(" │ {:<WIDTH$}", cut(h)));
-        }
-        self.line(&head);
+        let heads: Vec<(&str, Column)> = std::iter::once((record, Column::Count))
+            .chain(
+                shown
+                    .iter()
+                    .map(|&i| (header[i].as_str(), Column::Text { min: MIN })),
+            )
+            .collect();
+        let mut table = Table::new(&heads);
         for (row, cells) in rows {
-            let mut line = format!("{row:>5}");
-            for i in 0..header.len().max(cells.len()) {
-                let cell = cells.get(i).copied().unwrap_or("");
-                line.push_str(&format!(" │ {:<WIDTH$}", cut(cell)));
-            }
-            self.line(&line);
+            table.row(
+                std::iter::once(Cell::Count(row))
+                    .chain(
+                        shown
+                            .iter()
+                            .map(|&i| Cell::from(cells.get(i).copied().unwrap_or(""))),
+                    )
+                    .collect(),
+            );
+        }
+        self.print_table(&table);
+        let left: Vec<&str> = all
+            .iter()
+            .filter(|i| !shown.contains(i))
+            .map(|&i| header[i].as_str())
+            .collect();
+        if !left.is_empty() {
+            self.line(&format!(
+                "{} more column{} not shown: {} (choose them by number or name: --columns 1-3,{} or --columns \"{}\")",
+                left.len(),
+                if left.len() == 1 { "" } else { "s" },
+                left.join(", "),
+                shown.len() + 1,
+                left[0]
+            ));
         }
     }
 
@@ -270,6 +709,21 @@ impl Human {
         }
     }
 
+    /// The columns the import leaves out, and how to keep them.
+    pub fn not_imported(&mut self, plan: &ImportPlan) {
+        let left = plan.not_imported();
+        if left.is_empty() {
+            return;
+        }
+        let names: Vec<String> = left.iter().map(|h| format!("{:?}", clean(h))).collect();
+        self.line(&format!(
+            "Not imported ({} {} no field takes): {}; --unmapped custom keeps them as custom fields",
+            left.len(),
+            if left.len() == 1 { "column" } else { "columns" },
+            names.join(", ")
+        ));
+    }
+
     /// Which column filtered rows for consent, or that a column that looks like one did not.
     pub fn consent_hint(&mut self, plan: &ImportPlan, header: &[String]) {
         if let Some(column) = &plan.options.consent_column {
@@ -293,24 +747,34 @@ impl Human {
         }
     }
 
-    pub fn job_summary(&mut self, job: &crate::store::jobs::Job) {
-        let c = &job.counts;
+    /// The first line of a job's summary: "Job 2: leads.csv — done, 13 rows not imported".
+    pub fn job_title(&mut self, job: &crate::store::jobs::Job) {
         self.line(&format!(
             "Job {}: {} — {}",
             job.id,
             clean(&job.file),
-            job.effective_status().name()
+            status_words(job)
         ));
-        self.line(&format!("  rows            {:>9}", c.total_rows));
-        self.line(&format!("  created         {:>9}", c.created));
-        self.line(&format!("  updated         {:>9}", c.updated));
-        self.line(&format!("  skipped         {:>9}", c.skipped));
-        self.line(&format!("  failed          {:>9}", c.failed));
+    }
+
+    pub fn job_summary(&mut self, job: &crate::store::jobs::Job) {
+        let c = &job.counts;
+        self.job_title(job);
+        let n = group_digits;
+        self.line(&format!("  rows            {:>11}", n(c.total_rows)));
+        self.line(&format!("  created         {:>11}", n(c.created)));
+        self.line(&format!("  updated         {:>11}", n(c.updated)));
+        self.line(&format!("  skipped         {:>11}", n(c.skipped)));
+        self.line(&format!("  failed          {:>11}", n(c.failed)));
         // A stopped or cancelled job never saw the rest of its file.
-        let blank = job
-            .blank_rows()
-            .map_or("unknown".to_string(), |n| n.to_string());
-        self.line(&format!("  blank rows      {blank:>9}"));
+        let blank = job.blank_rows().map_or("unknown".to_string(), n);
+        self.line(&format!("  blank rows      {blank:>11}"));
+        if !job.plan.options.tags.is_empty() {
+            self.line(&format!(
+                "  tags            {}",
+                clean(&job.plan.options.tags.join(", "))
+            ));
+        }
         if let Some(tag) = &job.import_tag {
             self.line(&format!("  tagged          {}", clean(tag)));
         }
@@ -325,7 +789,7 @@ impl Human {
             self.line("Reasons:");
             let reasons = crate::engine::review::by_frequency(&c.reasons);
             for (reason, n) in reasons {
-                self.line(&format!("  {reason:<20} {n:>9}"));
+                self.line(&format!("  {reason:<20} {:>11}", group_digits(n)));
             }
         }
         if c.failed + c.skipped > 0 {
@@ -344,6 +808,7 @@ impl Human {
                 order.describe()
             )));
         }
+        self.not_imported(&job.plan);
         self.consent_hint(&job.plan, &job.header);
     }
 
@@ -351,18 +816,19 @@ impl Human {
         let c = &review.counts;
         self.line("");
         self.line("Dry run: nothing was written.");
-        self.line(&format!("  rows            {:>9}", c.total_rows));
-        self.line(&format!("  would create    {:>9}", c.created));
-        self.line(&format!("  would update    {:>9}", c.updated));
-        self.line(&format!("  skipped         {:>9}", c.skipped));
-        self.line(&format!("  failed          {:>9}", c.failed));
-        self.line(&format!("  blank rows      {:>9}", c.blank_rows));
-        self.line(&format!("  warnings        {:>9}", c.warnings));
+        let n = group_digits;
+        self.line(&format!("  rows            {:>11}", n(c.total_rows)));
+        self.line(&format!("  would create    {:>11}", n(c.created)));
+        self.line(&format!("  would update    {:>11}", n(c.updated)));
+        self.line(&format!("  skipped         {:>11}", n(c.skipped)));
+        self.line(&format!("  failed          {:>11}", n(c.failed)));
+        self.line(&format!("  blank rows      {:>11}", n(c.blank_rows)));
+        self.line(&format!("  warnings        {:>11}", n(c.warnings)));
         if !c.reasons.is_empty() {
             self.line("Reasons:");
             let reasons = crate::engine::review::by_frequency(&c.reasons);
-            for (reason, n) in reasons {
-                self.line(&format!("  {:<20} {:>9}", reason.code(), n));
+            for (reason, count) in reasons {
+                self.line(&format!("  {:<20} {:>11}", reason.code(), n(count)));
             }
         }
         if let Some(warning) = &review.encoding_warning {
@@ -381,7 +847,7 @@ impl Human {
                             crate::engine::source::Format::Csv => format!("row {:>6}", p.row),
                             _ => format.place(p.row, p.line),
                         },
-                        p.status.name(),
+                        p.status.label(),
                         issue.reason.code(),
                         clean(&issue.describe())
                     ));
@@ -389,6 +855,17 @@ impl Human {
             }
         }
     }
+}
+
+/// A job's status in plain words ("done, 13 rows not imported"); a job stopped because
+/// its file changed says that rather than a count of failed rows.
+pub fn status_words(job: &crate::store::jobs::Job) -> String {
+    use crate::store::jobs::JobStatus;
+    let shown = job.effective_status();
+    if shown == JobStatus::Stopped && job.reason.as_deref() == Some(crate::worker::FILE_CHANGED) {
+        return "stopped: the file changed while it was imported".into();
+    }
+    shown.words(job.counts.failed)
 }
 
 /// Why a job that did not finish ended, and the command that goes on with it (history and
@@ -405,7 +882,7 @@ pub fn job_notes(job: &crate::store::jobs::Job) -> Vec<String> {
             JobStatus::Stopped | JobStatus::Cancelled | JobStatus::Failed | JobStatus::Interrupted
         )
     }) {
-        notes.push(format!("{shown}: {reason}"));
+        notes.push(format!("{}: {reason}", shown.label()));
     }
     match (job.status, shown) {
         (JobStatus::Reverting, JobStatus::Interrupted) => notes.push(format!(
@@ -414,6 +891,15 @@ pub fn job_notes(job: &crate::store::jobs::Job) -> Vec<String> {
         (_, JobStatus::Interrupted) => notes.push(format!(
             "interrupted: its process ended before the job did; `rolodex resume {id}` finishes it, `rolodex revert {id}` undoes it"
         )),
+        (_, JobStatus::Stopped)
+            if job.reason.as_deref() != Some(crate::worker::FILE_CHANGED)
+                && job.plan.options.max_failures != u64::MAX =>
+        {
+            notes.push(format!(
+                "the failure limit stopped it: `rolodex resume {id}` goes on where it stopped with {} more failed rows allowed (`--max-failures N` or `none` to raise the limit), `rolodex revert {id}` undoes it",
+                group_digits(job.plan.options.max_failures)
+            ))
+        }
         (_, JobStatus::Stopped | JobStatus::Cancelled | JobStatus::Failed) => notes.push(format!(
             "the job did not finish: `rolodex resume {id}` goes on where it stopped, `rolodex revert {id}` undoes it"
         )),
@@ -425,6 +911,76 @@ pub fn job_notes(job: &crate::store::jobs::Job) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_progress_line_has_a_true_total_a_sane_rate_and_the_counts() {
+        let p = crate::engine::review::Progress {
+            rows: 39_936,
+            created: 39_000,
+            updated: 0,
+            skipped: 0,
+            failed: 936,
+            approx_total: 23_753,
+            elapsed: std::time::Duration::from_millis(4_900),
+        };
+        // The estimate was passed: the total is what was read, never below it.
+        assert_eq!(
+            progress_text(&p, false),
+            "39,936/~39,936 rows · 8,150/s · 39,000 created · 936 failed · 0s left"
+        );
+        let p = crate::engine::review::Progress {
+            approx_total: 1_030_021,
+            ..p
+        };
+        assert_eq!(
+            progress_text(&p, true),
+            "39,936/1,030,021 rows · 8,150/s · 39,000 created · 936 failed · 2m 01s left"
+        );
+    }
+
+    #[test]
+    fn tables_fit_the_width_cut_text_with_an_ellipsis_and_never_cut_counts() {
+        let mut table = Table::new(&[
+            ("job", Column::Count),
+            ("status", Column::Text { min: 6 }),
+            ("skipped", Column::Count),
+            ("file", Column::Path { min: 10 }),
+        ]);
+        table.row(vec![
+            1.into(),
+            "done, errors".into(),
+            1_030_021.into(),
+            "/home/someone/exports/from-the-crm/2026/november/leads.csv".into(),
+        ]);
+        let lines = table.lines(40);
+        assert!(lines.iter().all(|l| l.chars().count() <= 40), "{lines:#?}");
+        assert!(lines[1].contains("1,030,021"), "{lines:#?}");
+        assert!(
+            lines[1].ends_with("leads.csv") && lines[1].contains('…'),
+            "{lines:#?}"
+        );
+        // Narrower still: the count is compacted, not cut.
+        let lines = table.lines(24);
+        assert!(lines[1].contains("1.03M"), "{lines:#?}");
+    }
+
+    #[test]
+    fn long_lines_wrap_at_spaces_with_their_indent() {
+        let lines = wrap("  one two three four five six", 12);
+        assert_eq!(
+            lines,
+            ["  one two", "    three", "    four", "    five six"]
+        );
+        assert!(wrap(&"x".repeat(30), 10)
+            .iter()
+            .all(|l| l.chars().count() <= 10));
+        // A command in backticks stays on one line, to be copied whole.
+        let lines = wrap("go on with `rolodex resume 12` or undo it", 24);
+        assert_eq!(
+            lines,
+            ["go on with", "  `rolodex resume 12` or", "  undo it"]
+        );
+    }
 
     #[test]
     fn json_for_a_terminal_has_every_string_and_key_sanitized() {

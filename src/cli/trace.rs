@@ -70,9 +70,9 @@ impl Found {
         let r = &self.row;
         let became = match (r.status, r.contact) {
             (RowStatus::Imported | RowStatus::Updated, Some(id)) => {
-                format!("{} as contact #{id}", r.status.name())
+                format!("{} as contact #{id}", r.status.label())
             }
-            (status, _) => status.name().to_string(),
+            (status, _) => status.label().to_string(),
         };
         let mut lines = vec![format!(
             "Job {} · {} · row {}: {became}",

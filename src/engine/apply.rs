@@ -45,6 +45,8 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    /// The machine value: what JSON, the results file and `--json` scripts read. Stable;
+    /// people read `label` and `words` instead.
     pub fn name(self) -> &'static str {
         match self {
             JobStatus::Checking => "checking",
@@ -57,6 +59,54 @@ impl JobStatus {
             JobStatus::Failed => "failed",
             JobStatus::Reverting => "reverting",
             JobStatus::Reverted => "reverted",
+        }
+    }
+}
+
+impl JobStatus {
+    /// The status in a word or two, for a column of statuses (history in the wizard and on
+    /// the command line): plain words, never the machine value.
+    pub fn label(self) -> &'static str {
+        match self {
+            JobStatus::Checking => "checking",
+            JobStatus::Running => "importing",
+            JobStatus::Interrupted => "interrupted",
+            JobStatus::Completed => "done",
+            JobStatus::CompletedWithErrors => "done, errors",
+            JobStatus::Stopped => "stopped",
+            JobStatus::Cancelled => "cancelled",
+            JobStatus::Failed => "failed",
+            JobStatus::Reverting => "reverting",
+            JobStatus::Reverted => "reverted",
+        }
+    }
+
+    /// The status as a sentence's worth of plain words, for a job's summary (the wizard's
+    /// Done, `rolodex show`, the end of a headless import): "done", "done, 13 rows not
+    /// imported", "stopped after 1,000 failed rows". `failed` is the job's failed rows.
+    pub fn words(self, failed: u64) -> String {
+        let rows = |n: u64| {
+            if n == 1 {
+                "1 row".to_string()
+            } else {
+                format!("{} rows", super::number::group_digits(n))
+            }
+        };
+        match self {
+            JobStatus::Checking => "checking the file".into(),
+            JobStatus::Running => "importing".into(),
+            JobStatus::Interrupted => "interrupted before it ended".into(),
+            JobStatus::Completed => "done".into(),
+            JobStatus::CompletedWithErrors => format!("done, {} not imported", rows(failed)),
+            JobStatus::Stopped => format!(
+                "stopped after {} failed {}",
+                super::number::group_digits(failed),
+                if failed == 1 { "row" } else { "rows" }
+            ),
+            JobStatus::Cancelled => "cancelled before it ended".into(),
+            JobStatus::Failed => "failed".into(),
+            JobStatus::Reverting => "being reverted".into(),
+            JobStatus::Reverted => "reverted".into(),
         }
     }
 }
@@ -258,6 +308,30 @@ mod tests {
     use crate::engine::reason::Reason;
     use crate::engine::records::Cells;
     use crate::engine::review::NoStore;
+
+    #[test]
+    fn statuses_read_as_plain_words_and_keep_their_machine_names() {
+        assert_eq!(JobStatus::Completed.words(0), "done");
+        assert_eq!(
+            JobStatus::CompletedWithErrors.words(13),
+            "done, 13 rows not imported"
+        );
+        assert_eq!(
+            JobStatus::CompletedWithErrors.words(1),
+            "done, 1 row not imported"
+        );
+        assert_eq!(
+            JobStatus::Stopped.words(1000),
+            "stopped after 1,000 failed rows"
+        );
+        assert_eq!(JobStatus::CompletedWithErrors.label(), "done, errors");
+        // JSON and scripts read the machine names: they do not change with the words.
+        assert_eq!(
+            JobStatus::CompletedWithErrors.name(),
+            "completed_with_errors"
+        );
+        assert_eq!(JobStatus::Completed.name(), "completed");
+    }
 
     fn options() -> ImportOptions {
         ImportOptions {

@@ -911,6 +911,43 @@ impl Mapping {
             })
     }
 
+    /// `--unmapped custom`: every column mapped to nothing, other than those the user set
+    /// to `ignore` and the `except` column (consent, which the import reads as its filter),
+    /// becomes a text custom field named after its header (`Lead Source` → `lead_source`).
+    pub fn keep_unmapped_as_custom(&mut self, except: Option<&str>) {
+        let mut taken: Vec<String> = self.custom_fields().map(|(_, f)| f.name.clone()).collect();
+        for column in &mut self.columns {
+            let keep = column.target == Target::Ignore
+                && column.source != MapSource::User
+                && except != Some(column.header.as_str());
+            if !keep {
+                continue;
+            }
+            let base = custom_name_for(&column.header, column.index);
+            let mut name = base.clone();
+            let mut n = 2;
+            while taken.contains(&name) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+            taken.push(name.clone());
+            column.target = Target::Custom(CustomField {
+                name,
+                kind: CustomKind::Text,
+            });
+        }
+    }
+
+    /// The headers of the columns mapped to nothing, except `except` (the consent column,
+    /// which the import reads without storing): what the import leaves out.
+    pub fn not_imported(&self, except: Option<&str>) -> Vec<String> {
+        self.columns
+            .iter()
+            .filter(|c| c.target == Target::Ignore && except != Some(c.header.as_str()))
+            .map(|c| c.header.clone())
+            .collect()
+    }
+
     pub fn has(&self, field: Field) -> bool {
         self.columns
             .iter()
@@ -997,6 +1034,26 @@ fn field_name(target: &Target) -> String {
     match target {
         Target::Custom(c) => format!("custom:{}", c.name),
         other => other.label(),
+    }
+}
+
+/// The custom field a column is kept as: its header in lowercase words joined by `_`
+/// (letters of any script kept), `column_N` for a header with no letters or digits.
+pub fn custom_name_for(header: &str, index: usize) -> String {
+    let mut name = String::new();
+    for word in header
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !name.is_empty() {
+            name.push('_');
+        }
+        name.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    if name.is_empty() {
+        format!("column_{}", index + 1)
+    } else {
+        name
     }
 }
 
@@ -1165,6 +1222,44 @@ pub fn header_signature(header: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unmapped_columns_are_kept_as_custom_fields_named_after_their_headers() {
+        let header: Vec<String> = [
+            "Name",
+            "Lead Source",
+            "Consent",
+            "lead-source",
+            "",
+            "Источник",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut m = Mapping::auto(&header);
+        assert_eq!(
+            m.not_imported(Some("Consent")),
+            ["Lead Source", "lead-source", "", "Источник"]
+        );
+        m.keep_unmapped_as_custom(Some("Consent"));
+        let targets: Vec<String> = m.columns.iter().map(|c| c.target.label()).collect();
+        assert_eq!(
+            targets,
+            [
+                "name",
+                "custom:lead_source:text",
+                "ignore",
+                "custom:lead_source_2:text",
+                "custom:column_5:text",
+                "custom:источник:text"
+            ]
+        );
+        assert!(m.not_imported(Some("Consent")).is_empty());
+        // A column the user chose to ignore stays ignored.
+        let mut m = Mapping::auto(&header);
+        m.apply_override("Lead Source=ignore").unwrap();
+        m.keep_unmapped_as_custom(None);
+        assert_eq!(m.columns[1].target, Target::Ignore);
+    }
 
     #[test]
     fn every_spelling_is_folded_and_names_one_field() {

@@ -62,9 +62,51 @@ pub fn normalize_website(raw: &str) -> Option<String> {
     ok.then(|| s.to_string())
 }
 
+/// A count with its thousands grouped, `1,030,021`: how every count is shown to people.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// A count in at most five characters, for a column with no room for it grouped: exact up
+/// to 9999, then rounded to thousands or millions (`24k`, `1.03M`, `12.3M`, `123M`,
+/// `1.03B`) — never cut to a smaller-looking number.
+pub fn compact_count(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_499 => format!("{}k", (n + 500) / 1000),
+        999_500..=9_994_999 => format!("{:.2}M", n as f64 / 1e6),
+        9_995_000..=99_949_999 => format!("{:.1}M", n as f64 / 1e6),
+        99_950_000..=999_499_999 => format!("{:.0}M", n as f64 / 1e6),
+        _ => format!("{:.2}B", n as f64 / 1e9),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_or_compacted_never_cut() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1000), "1,000");
+        assert_eq!(group_digits(1_030_021), "1,030,021");
+        assert_eq!(compact_count(9_999), "9999");
+        assert_eq!(compact_count(23_753), "24k");
+        assert_eq!(compact_count(999_499), "999k");
+        assert_eq!(compact_count(999_500), "1.00M");
+        assert_eq!(compact_count(1_030_021), "1.03M");
+        assert_eq!(compact_count(12_345_678), "12.3M");
+        assert_eq!(compact_count(123_456_789), "123M");
+    }
 
     #[test]
     fn numbers_and_money() {

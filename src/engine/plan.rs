@@ -139,6 +139,24 @@ pub struct ListTarget {
     pub dial: DialMode,
 }
 
+/// Columns no field takes: left out (seed 004's "Don't import data for unmapped
+/// columns", listed in the review and the summary), or kept as text custom fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unmapped {
+    #[default]
+    Ignore,
+    Custom,
+}
+
+impl ImportPlan {
+    /// The columns this plan leaves out: mapped to nothing, and not the consent column.
+    pub fn not_imported(&self) -> Vec<String> {
+        self.mapping
+            .not_imported(self.options.consent_column.as_deref())
+    }
+}
+
 /// The options of SPEC §5.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportOptions {
@@ -156,6 +174,9 @@ pub struct ImportOptions {
     pub list: Option<ListTarget>,
     pub shared: bool,
     pub max_failures: u64,
+    /// What becomes of the columns mapped to no field (`--unmapped`).
+    #[serde(default)]
+    pub unmapped: Unmapped,
     /// The day/month order of every date column, when the user chose it; otherwise each
     /// column's values decide (`date::DateColumn::order`).
     #[serde(default)]
@@ -178,6 +199,7 @@ impl Default for ImportOptions {
             shared: false,
             max_failures: 1000,
             date_order: None,
+            unmapped: Unmapped::Ignore,
         }
     }
 }

@@ -67,6 +67,17 @@ impl RowStatus {
         }
     }
 
+    /// The row's outcome in the words people read (the machine value `name` stays in the
+    /// results file and JSON): "failed" where the results file says `error`.
+    pub fn label(self) -> &'static str {
+        match self {
+            RowStatus::Imported => "created",
+            RowStatus::Updated => "updated",
+            RowStatus::Skipped => "skipped",
+            RowStatus::Error => "failed",
+        }
+    }
+
     /// A row the user may want to look at again: it failed or was skipped.
     pub fn is_problem(self) -> bool {
         matches!(self, RowStatus::Error | RowStatus::Skipped)

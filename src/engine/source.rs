@@ -173,7 +173,7 @@ impl Source {
             Some(d) => d,
             None => sniff_delimiter(&text),
         };
-        let sampled = sample_rows(&text, delimiter, whole_file);
+        let (sampled, offsets) = sample_rows_at(&text, delimiter, whole_file);
         let header_row = match options.header_row {
             Some(n) => n,
             None => detect_header_row(&sampled)
@@ -210,9 +210,14 @@ impl Source {
         let approx_rows = if whole_file {
             data_in_sample
         } else {
-            // Scale the sample's rows by the share of the file it covered.
-            let bytes_per_row = (sample.len() as u64).max(1) / data_in_sample.max(1);
-            metadata.len() / bytes_per_row.max(1)
+            // The sample's text stands for the file's bytes in the same proportion (a
+            // UTF-16 file decodes to about half its bytes).
+            let decoded_len =
+                metadata.len() as f64 * text.len() as f64 / sample.len().max(1) as f64;
+            estimate_rows(&sampled, &offsets, header_row, decoded_len).unwrap_or_else(|| {
+                let bytes_per_row = (sample.len() as u64).max(1) / data_in_sample.max(1);
+                metadata.len() / bytes_per_row.max(1)
+            })
         };
         let doubtful_values = if encoding_confident {
             Vec::new()
@@ -986,9 +991,17 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Rows of the decoded sample, numbered as spreadsheet rows (blank lines count).
+#[cfg(test)]
 fn sample_rows(text: &str, delimiter: u8, whole_file: bool) -> Vec<RawRow> {
+    sample_rows_at(text, delimiter, whole_file).0
+}
+
+/// The first records of the sample (all of them when it is the whole file, else at most
+/// 2,000), and where each starts in the decoded text.
+fn sample_rows_at(text: &str, delimiter: u8, whole_file: bool) -> (Vec<RawRow>, Vec<u64>) {
     let mut reader = RecordReader::new(text.as_bytes(), delimiter);
     let mut rows = Vec::new();
+    let mut offsets = Vec::new();
     let mut cells = Cells::default();
     let mut row = 0;
     let limit = if whole_file { usize::MAX } else { 2000 };
@@ -1002,8 +1015,38 @@ fn sample_rows(text: &str, delimiter: u8, whole_file: bool) -> Vec<RawRow> {
             line: place.line,
             cells: std::mem::take(&mut cells),
         });
+        offsets.push(place.offset);
     }
-    rows
+    (rows, offsets)
+}
+
+/// How many data rows a file holds, from the records sampled at its start: the data rows
+/// between the first below the header and the last one read (which the sample's end may
+/// have cut) per byte of text they span, times the text below the header. Measured on the
+/// rows read, not on the whole sample: a sample holds more text than its first 2,000
+/// rows, and dividing it by them overestimated the size of a row (a 39,936-row file was
+/// estimated at 23,753). `None` when the sample holds too few rows to measure.
+fn estimate_rows(
+    sampled: &[RawRow],
+    offsets: &[u64],
+    header_row: u64,
+    decoded_len: f64,
+) -> Option<u64> {
+    let first = sampled.iter().position(|r| r.row > header_row)?;
+    let last = sampled.len().checked_sub(1)?;
+    if last <= first {
+        return None;
+    }
+    let span = offsets.get(last)?.checked_sub(*offsets.get(first)?)?;
+    let rows = sampled[first..last]
+        .iter()
+        .filter(|r| !r.is_blank())
+        .count();
+    if span == 0 || rows == 0 {
+        return None;
+    }
+    let below_header = (decoded_len - *offsets.get(first)? as f64).max(0.0);
+    Some((below_header * rows as f64 / span as f64).round() as u64)
 }
 
 /// Scores each candidate by how many of the first records share one field count above one.
@@ -1392,6 +1435,29 @@ mod tests {
         assert_eq!(sniff_delimiter("a;b;c\n1,5;2;3\n"), b';');
         assert_eq!(sniff_delimiter("a\tb\tc\n1\t2\t3\n"), b'\t');
         assert_eq!(sniff_delimiter("a|b|c\n1|2|3\n"), b'|');
+    }
+
+    #[test]
+    fn a_large_file_is_estimated_from_the_rows_sampled_not_the_whole_sample() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.csv");
+        // Rows of about 60 bytes: the 256 kB sample holds far more than the 2,000 rows
+        // it reads, which the estimate used to divide the whole sample by.
+        let mut text = String::from("First Name,Last Name,Phone,Email\n");
+        for i in 0..39_936 {
+            text.push_str(&format!(
+                "Person{i:05},Surname{i:05},+1 212 555 {:04},p{i:05}@example.com\n",
+                i % 10_000
+            ));
+        }
+        std::fs::write(&path, &text).unwrap();
+        let source = Source::open(&path, &ReadOptions::default()).unwrap();
+        assert!(!source.info.rows_exact);
+        let estimate = source.info.approx_rows as f64;
+        assert!(
+            (estimate - 39_936.0).abs() / 39_936.0 < 0.05,
+            "estimated {estimate} rows for 39,936"
+        );
     }
 
     #[test]

@@ -312,6 +312,16 @@ impl Ctx {
                 "Mapping: the one remembered from an earlier import of these columns.".into(),
             );
         }
+        let left = self
+            .mapping
+            .not_imported(self.options.consent_column.as_deref());
+        if !left.is_empty() {
+            let names: Vec<String> = left.iter().map(|h| format!("{h:?}")).collect();
+            notes.push(format!(
+                "Not imported (no field takes them): {}. Map them on Map (custom:NAME keeps one), or start with --unmapped custom.",
+                names.join(", ")
+            ));
+        }
         notes
     }
 

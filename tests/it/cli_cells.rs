@@ -239,3 +239,51 @@ fn tags_and_options_take_the_dot_of_seed_004_as_a_separator_only_between_words()
         "{contacts}"
     );
 }
+
+#[test]
+fn columns_no_field_takes_are_listed_or_kept_as_custom_fields() {
+    let dir = tempdir();
+    let file = write(
+        dir.path(),
+        "crm.csv",
+        "Name,Phone,Lead Source,Consent,Fav Colour\n\
+         Ada Lovelace,+1 613 555 3011,web,yes,blue\n",
+    );
+    let p = file.to_str().unwrap();
+    let dry = run(dir.path(), &["import", p, "--dry-run"]);
+    assert!(
+        dry.stdout.contains(
+            "Not imported (2 columns no field takes): \"Lead Source\", \"Fav Colour\"; \
+             --unmapped custom keeps them as custom fields"
+        ),
+        "{}",
+        dry.stdout
+    );
+    let json = run(dir.path(), &["import", p, "--dry-run", "--json"]).json();
+    assert_eq!(
+        json["unmapped_columns"],
+        serde_json::json!(["Lead Source", "Fav Colour"])
+    );
+    let out = import(dir.path(), &file, &[]);
+    assert_eq!(
+        out.json()["unmapped_columns"],
+        serde_json::json!(["Lead Source", "Fav Colour"])
+    );
+    let out = import(
+        dir.path(),
+        &file,
+        &["--unmapped", "custom", "--purpose", "upsert"],
+    );
+    assert_eq!(
+        out.json()["unmapped_columns"],
+        serde_json::json!([]),
+        "{}",
+        out.stdout
+    );
+    let contacts = run(dir.path(), &["contacts", "--json"]).json();
+    assert_eq!(
+        contacts[0]["custom"],
+        serde_json::json!({"fav_colour": "blue", "lead_source": "web"}),
+        "{contacts}"
+    );
+}

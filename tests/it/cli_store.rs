@@ -346,7 +346,7 @@ fn a_refusal_is_one_line_on_stderr_with_the_status_of_its_kind() {
     refused(
         &["resume", "1"],
         1,
-        "job 1 is completed; there is nothing to resume",
+        "job 1 is done; there is nothing to resume",
     );
     refused(
         &["revert", "1"],
@@ -398,7 +398,7 @@ fn failure_threshold_stops_the_job_cleanly() {
     let shown = run(dir.path(), &["show", "1"]);
     assert_eq!(shown.code, 0, "{}", shown.stderr);
     assert!(
-        shown.stdout.contains("blank rows        unknown"),
+        shown.stdout.contains("blank rows          unknown"),
         "{}",
         shown.stdout
     );
@@ -895,7 +895,7 @@ fn trace_finds_every_row_that_mentioned_someone_and_what_became_of_it() {
         out.stdout.contains("Job 1 · ")
             && out
                 .stdout
-                .contains("leads.csv · row 4: imported as contact #2")
+                .contains("leads.csv · row 4: created as contact #2")
             && out.stdout.contains("invalid_phone: Phone: 123"),
         "{}",
         out.stdout

@@ -11,10 +11,15 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// The width the binary's text is fitted to in tests: wide, so that a test looking for a
+/// phrase does not depend on where a line wraps (`cli_width` tests the fitting, at 80).
+pub const COLUMNS: &str = "400";
+
 /// The real binary, with its store pointed into `dir` so no test touches the user's data.
 pub fn rolodex(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("rolodex").expect("the rolodex binary builds");
-    cmd.env("ROLODEX_DB", dir.join("test.redb"))
+    cmd.env("COLUMNS", COLUMNS)
+        .env("ROLODEX_DB", dir.join("test.redb"))
         .env("HOME", dir)
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_CONFIG_HOME", dir.join("config"))
@@ -25,7 +30,8 @@ pub fn rolodex(dir: &Path) -> Command {
 /// The real binary as a plain `std::process::Command`, for tests that spawn and kill it.
 pub fn rolodex_process(dir: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("rolodex"));
-    cmd.env("ROLODEX_DB", dir.join("test.redb"))
+    cmd.env("COLUMNS", COLUMNS)
+        .env("ROLODEX_DB", dir.join("test.redb"))
         .env("HOME", dir)
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_CONFIG_HOME", dir.join("config"));

@@ -74,6 +74,7 @@ differential! {
     remembered_mapping: "differential/crm_april.csv" [] after [["differential/crm_march.csv", "--map", "Reach=phone", "--map", "Colour=custom:colour:text"]] shows [r#""colour":"red""#, r#""phones":["+16172531000"]"#];
     remembered_mapping_then_map: "differential/crm_april.csv" ["--map", "Colour=ignore"] after [["differential/crm_march.csv", "--map", "Reach=phone", "--map", "Colour=custom:colour:text"]] shows [r#""phones":["+16172531000"]"#];
     custom_date_read_day_first: "differential/dates_day_first.csv" ["--map", "Birthday=custom:birthday:date"] shows [r#""birthday":"1990-04-03""#, r#""invalid_date":1"#];
+    unmapped_kept_as_custom: "differential/deals.csv" ["--unmapped", "custom", "--map", "Cell No=phone"] shows [r#""remark":"first customer""#, r#""deal":"1,234.50""#];
     custom_date_order_chosen: "differential/dates_day_first.csv" ["--map", "Birthday=custom:birthday:date", "--date-order", "month-first"] shows [r#""birthday":"1990-03-04""#, r#""invalid_date":2"#];
     remembered_mapping_ignored: "differential/crm_april.csv" ["--no-remembered"] after [["differential/crm_march.csv", "--map", "Reach=phone", "--map", "Colour=custom:colour:text"]] shows [r#""missing_identifier":1"#];
     // Reading: header row, encodings, delimiter. In the first of each, the file read as
