@@ -84,7 +84,6 @@ where
 type ChunkUntil<'a> = dyn FnMut(u64, u64, &[u8]) -> Result<bool> + 'a;
 
 /// The chunks whose pieces lie in `range`, until `each` says to stop (returns false).
-#[allow(clippy::type_complexity)] // one callback (job, row, bytes), named where it is used
 fn chunks_in<T>(
     table: &T,
     range: std::ops::RangeInclusive<(u64, u64, u32)>,
