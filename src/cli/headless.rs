@@ -76,6 +76,7 @@ pub fn preview(args: &PreviewArgs) -> Result<Outcome, CliError> {
             ));
         }
         out.preview_table(
+            info.format.record(),
             &info.header,
             chosen.as_deref(),
             shown
@@ -302,7 +303,7 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcom
         out.health(&health);
         out.consent_hint(plan, source.header());
         out.not_imported(plan);
-        out.review(&result);
+        out.review(&result, source.info.format);
     }
     Ok(Outcome::Done)
 }

@@ -595,6 +595,17 @@ impl Human {
     }
 
     pub fn file_info(&mut self, info: &FileInfo) {
+        if info.format == crate::engine::source::Format::VCard {
+            // An address book has neither delimiter nor header row.
+            self.line(&format!(
+                "{}: vCard address book, {}{}, {} cards",
+                clean(&info.path.display().to_string()),
+                info.encoding,
+                if info.bom { " with BOM" } else { "" },
+                info.approx_rows
+            ));
+            return;
+        }
         let rows = if info.rows_exact {
             format!("{} rows", group_digits(info.approx_rows))
         } else {
@@ -629,6 +640,7 @@ impl Human {
     /// cut text marked `…`, and a line naming the columns left out.
     pub fn preview_table<'a>(
         &mut self,
+        record: &str,
         header: &[String],
         chosen: Option<&[usize]>,
         rows: impl Iterator<Item = (u64, Vec<&'a str>)>,
@@ -640,7 +652,7 @@ impl Human {
             Some(chosen) => chosen.to_vec(),
             None => all.iter().copied().take(fits).collect(),
         };
-        let heads: Vec<(&str, Column)> = std::iter::once(("row", Column::Count))
+        let heads: Vec<(&str, Column)> = std::iter::once((record, Column::Count))
             .chain(
                 shown
                     .iter()
@@ -811,7 +823,7 @@ impl Human {
         self.consent_hint(&job.plan, &job.header);
     }
 
-    pub fn review(&mut self, review: &Review) {
+    pub fn review(&mut self, review: &Review, format: crate::engine::source::Format) {
         let c = &review.counts;
         self.line("");
         self.line("Dry run: nothing was written.");
@@ -841,8 +853,11 @@ impl Human {
             for p in review.problems.iter().take(10) {
                 for issue in &p.issues {
                     self.line(&format!(
-                        "  row {:>6}  {:<8} {:<18} {}",
-                        p.row,
+                        "  {}  {:<8} {:<18} {}",
+                        match format {
+                            crate::engine::source::Format::Csv => format!("row {:>6}", p.row),
+                            _ => format.place(p.row, p.line),
+                        },
                         p.status.label(),
                         issue.reason.code(),
                         clean(&issue.describe())

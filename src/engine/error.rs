@@ -70,6 +70,9 @@ pub enum EngineError {
     RecordTooLarge { path: PathBuf, line: u64 },
     #[error("{path}: line {line} is not valid UTF-8 although the start of the file is; the file mixes encodings. Re-export it as UTF-8, or import it with --encoding windows-1252", path = .path.display())]
     NotUtf8 { path: PathBuf, line: u64 },
+    /// An address book (.vcf) whose cards cannot be read.
+    #[error(transparent)]
+    VCard(#[from] VCardError),
     /// A mapping the file cannot take (a `--map` flag, a stored field's type).
     #[error(transparent)]
     Mapping(#[from] MappingError),
@@ -196,4 +199,49 @@ pub struct ScratchError {
     /// The temporary folder the file is in.
     pub folder: PathBuf,
     pub source: std::io::Error,
+}
+
+/// A card that cannot be read. Every message names the file, the card and its line.
+#[derive(Debug, thiserror::Error)]
+pub enum VCardError {
+    #[error("{path}: card {card} (line {line}) has no END:VCARD before {next}; add END:VCARD where the card ends, or export the address book again", path = .path.display())]
+    Unclosed {
+        path: PathBuf,
+        card: u64,
+        line: u64,
+        /// "the end of the file" or "the next BEGIN:VCARD on line N".
+        next: String,
+    },
+    #[error("{path}: card {card} (line {line}): line {at} is not a vCard property (NAME:value): {text:?}; fix or remove that line", path = .path.display())]
+    NotAProperty {
+        path: PathBuf,
+        card: u64,
+        line: u64,
+        at: u64,
+        text: String,
+    },
+    #[error("{path}: line {at} is outside any card ({text:?}); every contact must sit between BEGIN:VCARD and END:VCARD", path = .path.display())]
+    OutsideCard {
+        path: PathBuf,
+        at: u64,
+        text: String,
+    },
+    #[error("{path}: card {card} (line {line}): {property} on line {at} is marked QUOTED-PRINTABLE but {bad:?} is not a valid =XX escape; export the address book again, or write a literal = as =3D", path = .path.display())]
+    BadQuotedPrintable {
+        path: PathBuf,
+        card: u64,
+        line: u64,
+        at: u64,
+        property: String,
+        bad: String,
+    },
+    #[error("{path}: card {card} (line {line}): {property} on line {at} names an unknown character set {charset:?}; use a name such as UTF-8, windows-1252 or ISO-8859-1", path = .path.display())]
+    UnknownCharset {
+        path: PathBuf,
+        card: u64,
+        line: u64,
+        at: u64,
+        property: String,
+        charset: String,
+    },
 }

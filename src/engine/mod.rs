@@ -25,5 +25,6 @@ pub mod source;
 pub mod text;
 pub mod trace;
 pub mod validate;
+pub mod vcard;
 
 pub use error::{EngineError, Result};

@@ -151,6 +151,8 @@ pub struct FieldChange {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct RowProblem {
     pub row: u64,
+    /// The line of the file where the row starts (a vCard's `BEGIN:VCARD`).
+    pub line: u64,
     pub status: RowStatus,
     pub issues: Vec<Issue>,
 }
@@ -351,6 +353,7 @@ pub fn review(
             {
                 problems.push(RowProblem {
                     row: raw.row,
+                    line: raw.line,
                     status: decision.status(),
                     issues: issues_of(check, &decision),
                 });

@@ -71,6 +71,9 @@ pub enum Format {
     Xlsx,
     Xls,
     Ods,
+    /// A vCard address book (`.vcf`), one row per card (`engine::vcard`).
+    #[serde(rename = "vcard")]
+    VCard,
 }
 
 impl Format {
@@ -81,6 +84,24 @@ impl Format {
             Format::Xlsx => "Excel workbook (.xlsx)",
             Format::Xls => "Excel 97-2003 workbook (.xls)",
             Format::Ods => "OpenDocument spreadsheet (.ods)",
+            Format::VCard => "vCard address book",
+        }
+    }
+
+    /// What one record of the file is called: a `row`, a vCard's `card`.
+    pub fn record(self) -> &'static str {
+        match self {
+            Format::VCard => "card",
+            _ => "row",
+        }
+    }
+
+    /// Where a record is, in its format's words: `row 5`, or `card 3 (line 41)` (a card's
+    /// ordinal alone would leave the user counting cards in an editor).
+    pub fn place(self, row: u64, line: u64) -> String {
+        match self {
+            Format::VCard => format!("card {row} (line {line})"),
+            _ => format!("row {row}"),
         }
     }
 }
@@ -550,6 +571,33 @@ fn read_sample(file: &mut File, path: &Path) -> Result<Vec<u8>> {
 fn open_other_format(path: &Path, sample: &[u8], options: &ReadOptions) -> Result<Option<Source>> {
     if let Some(kind) = sheet::workbook_kind(path, sample) {
         return open_workbook(path, kind, options).map(Some);
+    }
+    if super::vcard::is_vcard(sample) {
+        let book = super::vcard::read(path, options.encoding.as_deref())?;
+        let rows = book
+            .cards
+            .into_iter()
+            .map(|card| RawRow {
+                row: card.ordinal,
+                line: card.line,
+                cells: Cells::from_strings(&card.cells),
+            })
+            .collect();
+        let info = FileInfo {
+            path: path.to_path_buf(),
+            size: std::fs::metadata(path).map_or(0, |m| m.len()),
+            encoding: book.encoding.to_string(),
+            encoding_confident: true,
+            bom: book.bom,
+            delimiter: ',',
+            // No header row: the header is made of the properties the cards fill.
+            header_row: 0,
+            header: book.header,
+            approx_rows: 0,
+            rows_exact: true,
+            format: Format::VCard,
+        };
+        return Ok(Some(Source::from_table(info, Table { rows })));
     }
     Ok(None)
 }

@@ -21,6 +21,7 @@ mod cli_revert;
 mod cli_sheets;
 mod cli_store;
 mod cli_store_open;
+mod cli_vcards;
 mod cli_width;
 mod common;
 mod differential;

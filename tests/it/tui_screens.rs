@@ -177,6 +177,18 @@ fn file_screen_says_how_sure_the_detected_encoding_is() {
 }
 
 #[test]
+fn file_screen_says_a_vcard_is_an_address_book_and_its_review_runs() {
+    let mut h = Harness::new(Some("fixtures/vcards/google_contacts.vcf"));
+    let screen = h.render(120, 40);
+    assert!(screen.contains("vCard address book"), "{screen}");
+    assert!(screen.contains("Cards      3"), "{screen}");
+    assert!(!screen.contains("Delimiter"), "{screen}");
+    h.walk_to_review();
+    let review = h.app.ctx.review.as_ref().expect("a review");
+    assert_eq!(review.counts.created, 3, "{:?}", review.counts);
+}
+
+#[test]
 fn file_screen_bad_file() {
     let mut h = Harness::new(None);
     h.text("fixtures/bad/xlsx_renamed.csv").key(KeyCode::Enter);

@@ -292,13 +292,23 @@ impl Screen for FileScreen {
                         }
                     ),
                 ));
-                text.push(kv("Delimiter", delimiter));
+                if i.format == crate::engine::source::Format::VCard {
+                    // An address book has no delimiter nor header row: its columns are the
+                    // properties its cards fill, one row per card.
+                    text.push(kv("Format", "vCard address book".to_string()));
+                } else {
+                    text.push(kv("Delimiter", delimiter));
+                }
             }
-            text.push(kv(
-                "Header",
-                format!("row {} · {} columns", i.header_row, i.header.len()),
-            ));
-            text.push(kv("Rows", rows));
+            if i.format == crate::engine::source::Format::VCard {
+                text.push(kv("Cards", rows));
+            } else {
+                text.push(kv(
+                    "Header",
+                    format!("row {} · {} columns", i.header_row, i.header.len()),
+                ));
+                text.push(kv("Rows", rows));
+            }
             text.push(kv("Size", format!("{} KB", i.size.div_ceil(1024))));
             text.push(Line::raw(""));
             text.push(Line::raw(fit(
