@@ -2,8 +2,10 @@
 //! decision serves the dry run (matches from the file so far and a read of the store) and
 //! the import (matches from the store, which already holds this job's earlier rows).
 
+use super::contact::Contact;
+use super::merge::NameKey;
 use super::plan::Requirement;
-use super::plan::{Identifier, ImportOptions, Purpose};
+use super::plan::{Identifier, ImportOptions, OnConflict, Purpose};
 use super::reason::{Issue, Reason};
 use super::validate::RowCheck;
 
@@ -15,9 +17,71 @@ pub enum Matched {
         row: u64,
         contact: Option<u64>,
         key: String,
+        /// The row's name and email both differ from the contact's (`identity_conflict`).
+        conflict: bool,
     },
     /// Already in the store before this import.
-    Stored { id: u64, name: String, key: String },
+    Stored {
+        id: u64,
+        name: String,
+        key: String,
+        conflict: bool,
+    },
+}
+
+impl Matched {
+    /// Whether the row matched by phone a contact whose name and email both differ from
+    /// the row's.
+    pub fn conflicts(&self) -> bool {
+        match self {
+            Matched::EarlierRow { conflict, .. } | Matched::Stored { conflict, .. } => *conflict,
+        }
+    }
+
+    /// The `identity_conflict` issue: which contact, by which key, and what to do.
+    pub fn conflict_issue(&self, options: &ImportOptions) -> Issue {
+        let (whom, key) = match self {
+            Matched::Stored { id, name, key, .. } if name.is_empty() => (format!("#{id}"), key),
+            Matched::Stored { id, name, key, .. } => (format!("#{id} {name}"), key),
+            Matched::EarlierRow {
+                row,
+                contact: Some(id),
+                key,
+                ..
+            } => (format!("#{id} (made by row {row})"), key),
+            Matched::EarlierRow { row, key, .. } => (format!("the contact of row {row}"), key),
+        };
+        let then = match options.on_conflict {
+            OnConflict::Merge => {
+                "the row updates it; use --on-conflict separate if they are different people"
+            }
+            OnConflict::Separate => "the row is skipped, since an update never creates a contact",
+            OnConflict::Skip => "the row is skipped (--on-conflict skip)",
+        };
+        Issue::new(
+            Reason::IdentityConflict,
+            None,
+            format!("matches {whom} by {key}, but name and email differ; {then}"),
+        )
+    }
+}
+
+/// Whether a row matched by `key` is plainly another person than the contact it found:
+/// the key is a phone, both have a name and the names differ, both have emails and the
+/// contact has none of the row's (`shares_email`). A row without a name or an email is
+/// never in conflict: nothing in it says it is someone else.
+pub fn identity_conflict(
+    row: &Contact,
+    key: &MatchKey<'_>,
+    contact_name: NameKey,
+    contact_has_email: bool,
+    shares_email: bool,
+) -> bool {
+    matches!(key, MatchKey::Phone(_))
+        && !row.emails.is_empty()
+        && contact_has_email
+        && !shares_email
+        && NameKey::of(row).differs(&contact_name)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +202,17 @@ pub fn decide(check: &RowCheck, options: &ImportOptions, lookup: &Lookup) -> Dec
     if options.purpose == Purpose::Always {
         return create(check);
     }
+    if let Lookup::One(matched) = lookup {
+        if matched.conflicts() {
+            match (options.on_conflict, options.purpose) {
+                (OnConflict::Merge, _) => {}
+                (OnConflict::Separate, Purpose::Update) | (OnConflict::Skip, _) => {
+                    return Decision::Skip(matched.conflict_issue(options))
+                }
+                (OnConflict::Separate, _) => return create(check),
+            }
+        }
+    }
     match lookup {
         // Under create, a row matching several contacts is a duplicate all the same.
         Lookup::Many(which) if options.purpose == Purpose::Create => Decision::Skip(Issue::new(
@@ -177,13 +252,56 @@ pub fn decide(check: &RowCheck, options: &ImportOptions, lookup: &Lookup) -> Dec
                     None,
                     format!("same {key} as row {row}"),
                 ),
-                Matched::Stored { id, name, key } => Issue::new(
+                Matched::Stored { id, name, key, .. } => Issue::new(
                     Reason::DuplicateExisting,
                     None,
                     format!("already stored as contact #{id} ({name}) with {key}"),
                 ),
             }),
         },
+    }
+}
+
+/// Decides a row as `decide` does, and adds to its warnings the `identity_conflict` of a
+/// row that goes on with the contact it conflicts with (`--on-conflict merge`), so that it
+/// is counted, sampled and kept with the row like any other warning.
+pub fn decide_and_warn(
+    check: &mut RowCheck,
+    options: &ImportOptions,
+    lookup: &Lookup,
+) -> Decision {
+    let decision = decide(check, options, lookup);
+    if let (Lookup::One(matched), Decision::Update(_) | Decision::Skip(_)) = (lookup, &decision) {
+        let skipped_for_it = matches!(&decision, Decision::Skip(i) if i.reason == Reason::IdentityConflict);
+        if matched.conflicts() && !skipped_for_it {
+            check.warnings.push(matched.conflict_issue(options));
+        }
+    }
+    decision
+}
+
+/// Narrows the contacts a row's phones found to those that also carry one of its emails:
+/// several contacts may share a number (a switchboard, imported with `--on-conflict
+/// separate`), and the row's email tells which of them it is. `email_finds(email, id)`
+/// says whether the email leads to contact `id`. The ids stay in their order; none found
+/// leaves them all.
+pub fn narrow_by_email(
+    ids: Vec<u64>,
+    row: &Contact,
+    mut email_finds: impl FnMut(&str, u64) -> bool,
+) -> Vec<u64> {
+    if ids.len() < 2 || row.emails.is_empty() {
+        return ids;
+    }
+    let narrowed: Vec<u64> = ids
+        .iter()
+        .copied()
+        .filter(|&id| row.emails.iter().any(|e| email_finds(e, id)))
+        .collect();
+    if narrowed.is_empty() {
+        ids
+    } else {
+        narrowed
     }
 }
 

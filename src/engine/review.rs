@@ -18,8 +18,11 @@ use super::pipeline::CheckedRows;
 use super::plan::ImportPlan;
 use super::reason::{Issue, Reason};
 use super::resolve::needs_lookup;
+use super::merge::{too_many_values, NameKey, MAX_VALUES};
+use super::plan::OnConflict;
 use super::resolve::{
-    decide, first_match, issues_of, match_keys, Decision, Lookup, MatchKey, Matched, RowStatus,
+    decide_and_warn, first_match, identity_conflict, issues_of, match_keys, narrow_by_email,
+    Decision, Lookup, MatchKey, Matched, RowStatus,
 };
 use super::source::Cells;
 use super::source::{RawRow, Source};
@@ -38,18 +41,70 @@ pub trait ContactLookup {
     fn ids(&self, key: &MatchKey) -> std::result::Result<Vec<u64>, LookupError>;
     fn contact(&self, id: u64) -> Option<Contact>;
 
-    /// What a row's keys match among stored contacts (SPEC §5's order).
-    fn lookup(&self, keys: &[MatchKey]) -> std::result::Result<Lookup, LookupError> {
-        dry_run_lookup(keys, &InFileIndex::default(), self)
+    /// What a row's keys match among stored contacts (SPEC §5's order); `row` is the row's
+    /// contact, whose name and emails tell an identity conflict.
+    fn lookup(
+        &self,
+        keys: &[MatchKey],
+        row: &Contact,
+        on_conflict: OnConflict,
+    ) -> std::result::Result<Lookup, LookupError> {
+        let nothing = Known::default();
+        dry_run_lookup(keys, row, on_conflict, &InFileIndex::default(), &nothing, self)
+    }
+}
+
+/// What the dry run knows of a contact the file makes or updates: its name and how many
+/// phones and emails it holds, to tell identity conflicts and full contacts as the import
+/// does, which reads them from the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub name: NameKey,
+    pub phones: usize,
+    pub emails: usize,
+}
+
+impl Identity {
+    pub fn of(c: &Contact) -> Identity {
+        Identity {
+            name: NameKey::of(c),
+            phones: c.phones.len(),
+            emails: c.emails.len(),
+        }
+    }
+}
+
+/// Contacts the dry run has made or updated so far, by what their keys lead to. Held in
+/// memory up to [`KNOWN_CONTACTS`] (about 40 MB); past that, a contact an earlier row of
+/// a very long file makes is matched without its identity (no `identity_conflict` or
+/// `too_many_values` in the dry run for it; the import still tells them).
+#[derive(Default)]
+pub struct Known(rustc_hash::FxHashMap<u64, Identity>);
+
+/// Contacts whose identity the dry run remembers.
+pub const KNOWN_CONTACTS: usize = 1 << 20;
+
+impl Known {
+    fn get(&self, target: LeadsTo) -> Option<Identity> {
+        self.0.get(&target.encode()).copied()
+    }
+
+    fn set(&mut self, target: LeadsTo, identity: Identity) {
+        if self.0.len() < KNOWN_CONTACTS || self.0.contains_key(&target.encode()) {
+            self.0.insert(target.encode(), identity);
+        }
     }
 }
 
 /// The row's match as the import would find it: stored contacts, and the contacts this
 /// file's earlier rows create or update — the same answer the store gives the import,
-/// which holds those rows already.
+/// which holds those rows already (`store::import`'s lookup, rule for rule).
 pub fn dry_run_lookup<S: ContactLookup + ?Sized>(
     keys: &[MatchKey],
+    row: &Contact,
+    on_conflict: OnConflict,
     in_file: &InFileIndex,
+    known: &Known,
     store: &S,
 ) -> std::result::Result<Lookup, LookupError> {
     // Stored contacts and earlier rows side by side, as `LeadsTo` encodes them.
@@ -62,30 +117,84 @@ pub fn dry_run_lookup<S: ContactLookup + ?Sized>(
         LeadsTo::Row(row) => format!("row {row}"),
         LeadsTo::Contact(id) => format!("#{id}"),
     };
-    Ok(match found {
-        None => Lookup::None,
-        Some((ids, key)) if ids.len() == 1 => {
-            let id = ids[0];
-            if let LeadsTo::Row(row) = LeadsTo::decode(id) {
-                Lookup::One(Matched::EarlierRow {
-                    row,
-                    contact: None,
-                    key: key.describe(),
-                })
-            } else {
-                let name = store
-                    .contact(id)
-                    .map(|c| c.display_name())
-                    .unwrap_or_default();
-                Lookup::One(Matched::Stored {
-                    id,
-                    name,
-                    key: key.describe(),
-                })
+    let Some((ids, key)) = found else {
+        return Ok(Lookup::None);
+    };
+    let mut failed = None;
+    let mut leads_to = |email: &str, id: u64| -> bool {
+        let email = MatchKey::Email(email);
+        match (in_file.get(&email), LeadsTo::decode(id)) {
+            (Ok(Some(to)), _) if to.encode() == id => true,
+            (Err(e), _) => {
+                failed.get_or_insert(LookupError::from(e));
+                false
             }
+            (_, LeadsTo::Contact(id)) => match store.ids(&email) {
+                Ok(ids) => ids.contains(&id),
+                Err(e) => {
+                    failed.get_or_insert(e);
+                    false
+                }
+            },
+            _ => false,
         }
-        Some((ids, _)) => Lookup::Many(ids.into_iter().map(label).collect()),
-    })
+    };
+    let is_phone = matches!(key, MatchKey::Phone(_));
+    let mut ids = if is_phone {
+        narrow_by_email(ids, row, &mut leads_to)
+    } else {
+        ids
+    };
+    if ids.len() > 1
+        && is_phone
+        && on_conflict == OnConflict::Separate
+        && !row.emails.is_empty()
+        && !ids.iter().any(|&id| row.emails.iter().any(|e| leads_to(e, id)))
+    {
+        // A number several contacts share, and the row's email is none of theirs: the
+        // number's first holder is the one it is measured against (`shared_number`).
+        ids.sort_unstable();
+        ids.truncate(1);
+    }
+    if ids.len() > 1 {
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        return Ok(Lookup::Many(ids.into_iter().map(label).collect()));
+    }
+    let id = ids[0];
+    let target = LeadsTo::decode(id);
+    let stored = match target {
+        LeadsTo::Contact(id) => store.contact(id),
+        LeadsTo::Row(_) => None,
+    };
+    let identity = known.get(target).or(stored.as_ref().map(Identity::of));
+    let conflict = identity.is_some_and(|identity| {
+        identity_conflict(
+            row,
+            key,
+            identity.name,
+            identity.emails > 0,
+            row.emails.iter().any(|e| leads_to(e, id)),
+        )
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Ok(Lookup::One(match target {
+        LeadsTo::Row(row) => Matched::EarlierRow {
+            row,
+            contact: None,
+            key: key.describe(),
+            conflict,
+        },
+        LeadsTo::Contact(id) => Matched::Stored {
+            id,
+            name: stored.map(|c| c.display_name()).unwrap_or_default(),
+            key: key.describe(),
+            conflict,
+        },
+    }))
 }
 
 pub struct NoStore;
@@ -242,25 +351,28 @@ pub fn review(
         super::pipeline::Cores::All,
     )?;
     let mut in_file = InFileIndex::default();
+    let mut known = Known::default();
     let mut counts = Counts::default();
     let mut samples = Vec::new();
     let mut changes = Vec::new();
     let mut problems = Vec::new();
     let mut last_tick = Instant::now();
     let identifier = plan.options.identifier;
-    'file: while let Some(chunk) = rows.next_chunk()? {
-        for (raw, check) in &chunk.rows {
+    let on_conflict = plan.options.on_conflict;
+    'file: while let Some(mut chunk) = rows.next_chunk()? {
+        for (raw, check) in &mut chunk.rows {
             if cancel.load(Ordering::Relaxed) {
                 break 'file;
             }
-            let keys = match_keys(check, identifier);
             let looked_up = needs_lookup(check);
             let lookup = if looked_up {
-                dry_run_lookup(&keys, &in_file, store)?
+                let keys = match_keys(check, identifier);
+                dry_run_lookup(&keys, &check.contact, on_conflict, &in_file, &known, store)?
             } else {
                 Lookup::None
             };
-            let decision = decide(check, &plan.options, &lookup);
+            let decision = decide_and_warn(check, &plan.options, &lookup);
+            let keys = match_keys(check, identifier);
             match &decision {
                 Decision::Create => {
                     // Keys looked up and found nowhere need not be looked up again (a
@@ -271,6 +383,7 @@ pub fn review(
                         in_file.remember(&keys, LeadsTo::Row(raw.row))
                     }
                     .map_err(LookupError::from)?;
+                    known.set(LeadsTo::Row(raw.row), Identity::of(&check.contact));
                     if samples.len() < SAMPLES {
                         samples.push(full.check(raw).contact);
                     }
@@ -280,7 +393,17 @@ pub fn review(
                         Matched::Stored { id, .. } => LeadsTo::Contact(*id),
                         Matched::EarlierRow { row, .. } => LeadsTo::Row(*row),
                     };
-                    in_file.remember(&keys, target).map_err(LookupError::from)?;
+                    let (kept, warning) = dry_run_update(
+                        &check.contact,
+                        &keys,
+                        target,
+                        &in_file,
+                        &mut known,
+                        store,
+                        plan.options.keep_existing,
+                    )?;
+                    in_file.remember(&kept, target).map_err(LookupError::from)?;
+                    check.warnings.extend(warning);
                     if changes.len() < SAMPLES * 4 {
                         if let Matched::Stored { id, .. } = matched {
                             if let Some(before) = store.contact(*id) {
@@ -336,6 +459,82 @@ pub fn review(
         encoding_warning: source.encoding_doubt(),
         elapsed_ms: started.elapsed().as_millis(),
     })
+}
+
+/// An update as the dry run sees it: the contact's identity after the row (its name taken
+/// whole or not at all, its new phones and emails up to [`MAX_VALUES`]), the
+/// `too_many_values` warning the import would give, and the row's keys the contact keeps
+/// (the ones left out lead nowhere, as in the store's index).
+fn dry_run_update<'k, S: ContactLookup + ?Sized>(
+    row: &Contact,
+    keys: &[MatchKey<'k>],
+    target: LeadsTo,
+    in_file: &InFileIndex,
+    known: &mut Known,
+    store: &S,
+    keep_existing: bool,
+) -> std::result::Result<(Vec<MatchKey<'k>>, Option<Issue>), LookupError> {
+    let stored = || match target {
+        LeadsTo::Contact(id) => store.contact(id).map(|c| Identity::of(&c)),
+        LeadsTo::Row(_) => None,
+    };
+    let Some(mut identity) = known.get(target).or_else(stored) else {
+        // An earlier row whose contact the dry run no longer remembers.
+        return Ok((keys.to_vec(), None));
+    };
+    let name = NameKey::of(row);
+    let takes = !name.is_empty()
+        && (identity.name.is_empty()
+            || (!keep_existing
+                && (identity.name.first == 0 || name.first != 0)
+                && (identity.name.last == 0 || name.last != 0)));
+    if takes {
+        identity.name = name;
+    }
+    let holds = |key: &MatchKey| -> std::result::Result<bool, LookupError> {
+        if in_file.get(key)? == Some(target) {
+            return Ok(true);
+        }
+        Ok(match target {
+            LeadsTo::Contact(id) => store.ids(key)?.contains(&id),
+            LeadsTo::Row(_) => false,
+        })
+    };
+    let mut kept = Vec::with_capacity(keys.len());
+    let (mut phones_left, mut emails_left) = (Vec::new(), Vec::new());
+    for (i, key) in keys.iter().enumerate() {
+        if keys[..i].contains(key) {
+            continue;
+        }
+        let (count, left, value) = match key {
+            MatchKey::Phone(p) => (&mut identity.phones, &mut phones_left, *p),
+            MatchKey::Email(e) => (&mut identity.emails, &mut emails_left, *e),
+            MatchKey::Id(_) => {
+                kept.push(*key);
+                continue;
+            }
+        };
+        if holds(key)? {
+            kept.push(*key);
+        } else if *count >= MAX_VALUES {
+            left.push(value.to_string());
+        } else {
+            *count += 1;
+            kept.push(*key);
+        }
+    }
+    let whom = match target {
+        LeadsTo::Contact(id) => format!("contact #{id}"),
+        LeadsTo::Row(row) => format!("the contact of row {row}"),
+    };
+    let warning = too_many_values(&whom, phones_left.len(), emails_left.len(), |kind| {
+        match kind {
+            "phone" => phones_left.first().cloned(),
+            _ => emails_left.first().cloned(),
+        }
+    });
+    known.set(target, identity);
+    Ok((kept, warning))
 }
 
 fn progress_of(counts: &Counts, source: &Source, started: Instant) -> Progress {

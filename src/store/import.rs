@@ -18,7 +18,11 @@ use crate::engine::apply::{decide_row, skipped_for, update_target, Applying, Dec
 use crate::engine::contact::Contact;
 use crate::engine::pipeline::Chunk;
 use crate::engine::plan::ImportPlan;
-use crate::engine::resolve::{first_match, Decision, Lookup, MatchKey, Matched};
+use crate::engine::merge::NameKey;
+use crate::engine::plan::OnConflict;
+use crate::engine::resolve::{
+    first_match, identity_conflict, narrow_by_email, Decision, Lookup, MatchKey, Matched,
+};
 use crate::engine::source::RawRow;
 use crate::engine::validate::RowCheck;
 
@@ -234,30 +238,159 @@ impl Tables<'_> {
     }
 
     /// The store's answer for a row: a contact this job made (an earlier row of the same
-    /// file), a contact stored before, several (and their ids), or none.
-    fn lookup(&self, keys: &[MatchKey], job: u64) -> Result<(Lookup, Vec<u64>)> {
+    /// file), a contact stored before, several (and their ids), or none. `row` is the
+    /// row's contact, whose name and emails tell whether it is the person its phone found.
+    fn lookup(
+        &self,
+        keys: &[MatchKey],
+        row: &Contact,
+        job: u64,
+        on_conflict: OnConflict,
+    ) -> Result<(Lookup, Vec<u64>)> {
+        if on_conflict == OnConflict::Separate {
+            if let Some(found) = self.shared_number(keys, row, job)? {
+                return Ok(found);
+            }
+        }
         let Some((ids, key)) = first_match(keys, |k| self.ids(k))? else {
             return Ok((Lookup::None, Vec::new()));
+        };
+        let ids = match key {
+            MatchKey::Phone(_) => narrow_by_email(ids, row, |e, id| {
+                self.email_held(e, id).unwrap_or(false)
+            }),
+            _ => ids,
         };
         if ids.len() > 1 {
             let many = Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect());
             return Ok((many, ids));
         }
-        let id = ids[0];
+        Ok((self.one(ids[0], key, row, job)?, Vec::new()))
+    }
+
+    /// The one contact a row matched, and whether the row is in conflict with it.
+    fn one(&self, id: u64, key: &MatchKey, row: &Contact, job: u64) -> Result<Lookup> {
         let contact = self.contact(id)?.unwrap_or_default();
-        let one = Lookup::One(match (contact.created_by, contact.created_row) {
-            (Some(j), Some(row)) if j == job => Matched::EarlierRow {
-                row,
-                contact: Some(id),
-                key: key.describe(),
+        let conflict = identity_conflict(
+            row,
+            key,
+            NameKey::of(&contact),
+            !contact.emails.is_empty(),
+            row.emails.iter().any(|e| contact.emails.contains(e)),
+        );
+        Ok(Lookup::One(
+            match (contact.created_by, contact.created_row) {
+                (Some(j), Some(created_row)) if j == job => Matched::EarlierRow {
+                    row: created_row,
+                    contact: Some(id),
+                    key: key.describe(),
+                    conflict,
+                },
+                _ => Matched::Stored {
+                    id,
+                    name: contact.display_name(),
+                    key: key.describe(),
+                    conflict,
+                },
             },
-            _ => Matched::Stored {
-                id,
-                name: contact.display_name(),
-                key: key.describe(),
-            },
-        });
-        Ok((one, Vec::new()))
+        ))
+    }
+
+    /// Under `--on-conflict separate`, a row whose phones several contacts share (a
+    /// switchboard's staff): the contact among them with one of the row's emails, else the
+    /// number's first holder (its lowest id), which a row with another name and email is
+    /// in conflict with, and so becomes one more contact sharing the number. Reads two
+    /// contacts under each phone at most, so a number thousands share costs no more than
+    /// one. `None` when no number is shared, or the row has no email to tell: the usual
+    /// lookup answers then.
+    fn shared_number(
+        &self,
+        keys: &[MatchKey],
+        row: &Contact,
+        job: u64,
+    ) -> Result<Option<(Lookup, Vec<u64>)>> {
+        if row.emails.is_empty() {
+            return Ok(None);
+        }
+        let mut holders: Vec<(u64, &MatchKey)> = Vec::new();
+        for key in keys {
+            let MatchKey::Phone(p) = key else { continue };
+            let (k, exact) = Kind::Phone.key(p);
+            if !exact {
+                return Ok(None);
+            }
+            if !self.filter.may_hold(Kind::Phone, k) {
+                continue;
+            }
+            let mut ids: Vec<u64> = self
+                .phones
+                .range((k, 0)..=(k, u64::MAX))?
+                .take(2)
+                .map(|entry| Ok(entry?.0.value().1))
+                .collect::<Result<_>>()?;
+            let pending = self.pending.ids(Kind::Phone as u8, k);
+            ids.extend(pending.iter().copied().min());
+            ids.extend(pending.iter().copied().filter(|&i| i != ids[0]).min());
+            for id in ids {
+                if !holders.iter().any(|&(h, _)| h == id) {
+                    holders.push((id, key));
+                }
+            }
+        }
+        if holders.len() < 2 {
+            return Ok(None);
+        }
+        // The contacts the row's emails find that hold one of its phones.
+        let mut mine: Vec<u64> = Vec::new();
+        for e in &row.emails {
+            for id in self.ids(&MatchKey::Email(e))? {
+                if !mine.contains(&id) && self.holds_a_phone(keys, id)? {
+                    mine.push(id);
+                }
+            }
+        }
+        mine.sort_unstable();
+        match mine.len() {
+            0 => {
+                let Some(&(first, key)) = holders.iter().min_by_key(|&&(id, _)| id) else {
+                    return Ok(None);
+                };
+                Ok(Some((self.one(first, key, row, job)?, Vec::new())))
+            }
+            1 => {
+                let key = keys
+                    .iter()
+                    .find(|k| matches!(k, MatchKey::Phone(_)))
+                    .unwrap_or(&keys[0]);
+                Ok(Some((self.one(mine[0], key, row, job)?, Vec::new())))
+            }
+            _ => {
+                let many = Lookup::Many(mine.iter().map(|i| format!("#{i}")).collect());
+                Ok(Some((many, mine)))
+            }
+        }
+    }
+
+    /// Whether contact `id` carries one of the phones among `keys`.
+    fn holds_a_phone(&self, keys: &[MatchKey], id: u64) -> Result<bool> {
+        for key in keys {
+            let MatchKey::Phone(p) = key else { continue };
+            let k = Kind::Phone.key(p).0;
+            if self.phones.get((k, id))?.is_some()
+                || self.pending.ids(Kind::Phone as u8, k).contains(&id)
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether contact `id` carries `email`, by the index (a hashed key: a clash of two
+    /// addresses only narrows a shared number wrongly, never writes a wrong value).
+    fn email_held(&self, email: &str, id: u64) -> Result<bool> {
+        let k = Kind::Email.key(email).0;
+        Ok(self.emails.get((k, id))?.is_some()
+            || self.pending.ids(Kind::Email as u8, k).contains(&id))
     }
 
     /// Notes that the row matched a contact stored before this job.
@@ -278,13 +411,21 @@ impl Tables<'_> {
     fn put(&mut self, contact: &Contact, before: Option<&Contact>) -> Result<()> {
         self.contacts
             .insert(contact.id, codec::encode(contact)?.as_slice())?;
+        // Sets of what the contact held, so that an update costs its size, not its size
+        // squared (a contact with thousands of emails made an import cubic).
+        let had = |values: fn(&Contact) -> &Vec<String>| -> rustc_hash::FxHashSet<&str> {
+            before
+                .map(|b| values(b).iter().map(String::as_str).collect())
+                .unwrap_or_default()
+        };
+        let (had_phones, had_emails) = (had(|c| &c.phones), had(|c| &c.emails));
         for p in &contact.phones {
-            if before.is_none_or(|b| !b.phones.contains(p)) {
+            if !had_phones.contains(p.as_str()) {
                 self.index(Kind::Phone, p, contact.id)?;
             }
         }
         for e in &contact.emails {
-            if before.is_none_or(|b| !b.emails.contains(e)) {
+            if !had_emails.contains(e.as_str()) {
                 self.index(Kind::Email, e, contact.id)?;
             }
         }
@@ -467,12 +608,13 @@ impl Store {
                     let Decided {
                         lookup,
                         decision,
-                        issues,
-                    } = decide_row(check, applying.options, |keys| {
-                        t.lookup(keys, job.id).map(|(lookup, ids)| {
-                            several = ids;
-                            lookup
-                        })
+                        mut issues,
+                    } = decide_row(check, applying.options, |keys, row| {
+                        t.lookup(keys, row, job.id, applying.options.on_conflict)
+                            .map(|(lookup, ids)| {
+                                several = ids;
+                                lookup
+                            })
                     })?;
                     let incoming = applying.with_extras(std::mem::take(&mut check.contact));
                     let contact_id = match &decision {
@@ -487,7 +629,11 @@ impl Store {
                                 StoreError::Codec("a match without a contact".into())
                             })?;
                             let before = t.contact(id)?.unwrap_or_default();
-                            let after = applying.updated(&before, &incoming, id);
+                            let (after, left) = applying.updated(&before, &incoming, id);
+                            if let Some(warning) = left.warning(id) {
+                                issues.push(warning.clone());
+                                check.warnings.push(warning);
+                            }
                             t.put(&after, Some(&before))?;
                             // A contact this job created is undone by its id range already.
                             if before.created_by != Some(job.id)
