@@ -284,6 +284,89 @@ mod tests {
         assert_eq!(after.phones, ["+16135551234", "+16135554321"]);
     }
 
+    fn named(first: Option<&str>, last: Option<&str>) -> Contact {
+        Contact {
+            first_name: first.map(str::to_string),
+            last_name: last.map(str::to_string),
+            ..Contact::default()
+        }
+    }
+
+    #[test]
+    fn a_name_is_replaced_whole_or_not_at_all() {
+        let uwe = named(Some("Uwe"), Some("Köhler"));
+        let cases = [
+            // (stored, row, keep_existing, expected)
+            (&uwe, named(Some("Nana"), None), false, (Some("Uwe"), Some("Köhler"))),
+            (&uwe, named(None, Some("Schmidt")), false, (Some("Uwe"), Some("Köhler"))),
+            (&uwe, named(Some("Nana"), Some("Mensah")), false, (Some("Nana"), Some("Mensah"))),
+            (&uwe, named(Some("Nana"), Some("Mensah")), true, (Some("Uwe"), Some("Köhler"))),
+            (&uwe, named(None, None), false, (Some("Uwe"), Some("Köhler"))),
+        ];
+        for (before, row, keep, (first, last)) in cases {
+            let after = merge(before, &row, keep);
+            assert_eq!(
+                (after.first_name.as_deref(), after.last_name.as_deref()),
+                (first, last),
+                "{row:?} keep_existing={keep}"
+            );
+        }
+        // A name with one part is replaced by a row with that part; an empty one by any.
+        let ann = named(Some("Ann"), None);
+        assert_eq!(merge(&ann, &named(Some("Anne"), None), false).first_name.as_deref(), Some("Anne"));
+        let after = merge(&ann, &named(None, Some("Lee")), false);
+        assert_eq!((after.first_name.as_deref(), after.last_name), (Some("Ann"), None));
+        let nobody = named(None, None);
+        let after = merge(&nobody, &named(Some("Nana"), None), true);
+        assert_eq!(after.first_name.as_deref(), Some("Nana"), "fills an empty name");
+    }
+
+    #[test]
+    fn a_contact_keeps_at_most_a_hundred_emails_and_says_which_were_left() {
+        let mut before = contact("Ann", "+16135551234", None);
+        before.emails = (0..MAX_VALUES).map(|i| format!("e{i}@x.com")).collect();
+        let incoming = Contact {
+            emails: vec!["e3@x.com".into(), "new@x.com".into()],
+            phones: vec!["+16135559999".into()],
+            extensions: [("+16135559999".to_string(), "12".to_string())].into(),
+            ..Contact::default()
+        };
+        let (after, left) = merge_counted(&before, &incoming, false);
+        assert_eq!(after.emails.len(), MAX_VALUES);
+        assert_eq!(left.emails, ["new@x.com"], "a known email is no new value");
+        assert!(left.phones.is_empty());
+        assert_eq!(after.phones.len(), 2);
+        let warning = left.warning(7).unwrap();
+        assert_eq!(warning.reason, Reason::TooManyValues);
+        assert!(
+            warning.message.starts_with(
+                "1 email (new@x.com) not added: contact #7 already has 100 emails, the most it keeps"
+            ),
+            "{}",
+            warning.message
+        );
+        assert_eq!(Left::default().warning(7), None);
+
+        // A phone left out takes its extension with it.
+        let mut full = before.clone();
+        full.phones = (0..MAX_VALUES).map(|i| format!("+1613555{i:04}")).collect();
+        let (after, left) = merge_counted(&full, &incoming, false);
+        assert_eq!(left.phones, ["+16135559999"]);
+        assert!(!after.extensions.contains_key("+16135559999"));
+    }
+
+    #[test]
+    fn names_differ_only_when_both_are_given_and_a_shared_part_differs() {
+        let key = |first: Option<&str>, last: Option<&str>| NameKey::of(&named(first, last));
+        let uwe = key(Some("Uwe"), Some("Köhler"));
+        assert!(!uwe.differs(&key(Some("uwe"), Some("KOHLER"))), "case and accents aside");
+        assert!(!uwe.differs(&key(Some("Uwe"), None)), "a part agrees");
+        assert!(!uwe.differs(&key(None, None)), "no name says nothing");
+        assert!(uwe.differs(&key(Some("Nana"), None)));
+        assert!(uwe.differs(&key(Some("Uwe"), Some("Schmidt"))));
+        assert!(key(Some("Nana"), None).differs(&key(None, Some("Köhler"))), "no part in common");
+    }
+
     #[test]
     fn keep_existing_only_fills_empty_fields() {
         let before = contact("Ann", "+16135551234", None);

@@ -347,3 +347,111 @@ pub fn same_kind(a: &MatchKey<'_>, b: &MatchKey<'_>) -> bool {
 pub fn needs_lookup(check: &RowCheck) -> bool {
     !(check.failed() || check.no_consent.is_some())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(first: &str, email: &str) -> RowCheck {
+        RowCheck {
+            row: 3,
+            line: 3,
+            contact: Contact {
+                first_name: Some(first.into()),
+                phones: vec!["+16135551234".into()],
+                emails: vec![email.into()],
+                ..Contact::default()
+            },
+            match_id: None,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            no_consent: None,
+        }
+    }
+
+    fn stored(conflict: bool) -> Lookup {
+        Lookup::One(Matched::Stored {
+            id: 412,
+            name: "Jean-Luc Haddad".into(),
+            key: "phone +16135551234".into(),
+            conflict,
+        })
+    }
+
+    #[test]
+    fn a_conflict_is_a_phone_match_whose_name_and_email_both_differ() {
+        let jl = Contact {
+            first_name: Some("Jean-Luc".into()),
+            last_name: Some("Haddad".into()),
+            ..Contact::default()
+        };
+        let name = NameKey::of(&jl);
+        let priya = row("Priya", "priya@x.com").contact;
+        let phone = MatchKey::Phone("+16135551234");
+        assert!(identity_conflict(&priya, &phone, name, true, false));
+        assert!(!identity_conflict(&priya, &phone, name, true, true), "shares an email");
+        assert!(!identity_conflict(&priya, &phone, name, false, false), "the contact has no email");
+        assert!(!identity_conflict(&priya, &MatchKey::Email("priya@x.com"), name, true, false));
+        let same = row("Jean-Luc", "other@x.com").contact;
+        assert!(!identity_conflict(&same, &phone, name, true, false), "same first name");
+        let mut no_email = priya.clone();
+        no_email.emails.clear();
+        assert!(!identity_conflict(&no_email, &phone, name, true, false));
+    }
+
+    #[test]
+    fn on_conflict_decides_by_purpose() {
+        use Decision::*;
+        let cases = [
+            (OnConflict::Merge, Purpose::Upsert, "updated", true),
+            (OnConflict::Merge, Purpose::Update, "updated", true),
+            (OnConflict::Merge, Purpose::Create, "skipped", true),
+            (OnConflict::Separate, Purpose::Upsert, "imported", false),
+            (OnConflict::Separate, Purpose::Create, "imported", false),
+            (OnConflict::Separate, Purpose::Update, "skipped", false),
+            (OnConflict::Skip, Purpose::Upsert, "skipped", false),
+            (OnConflict::Merge, Purpose::Always, "imported", false),
+        ];
+        for (on_conflict, purpose, status, warned) in cases {
+            let options = ImportOptions {
+                on_conflict,
+                purpose,
+                ..ImportOptions::default()
+            };
+            let mut check = row("Priya", "priya@x.com");
+            let decision = decide_and_warn(&mut check, &options, &stored(true));
+            assert_eq!(decision.status().name(), status, "{on_conflict:?} {purpose:?}");
+            assert_eq!(
+                check.warnings.iter().any(|w| w.reason == Reason::IdentityConflict),
+                warned,
+                "{on_conflict:?} {purpose:?}"
+            );
+            if let Skip(issue) = &decision {
+                if purpose != Purpose::Create {
+                    assert_eq!(issue.reason, Reason::IdentityConflict);
+                    assert!(issue.message.starts_with(
+                        "matches #412 Jean-Luc Haddad by phone +16135551234, but name and email differ"
+                    ));
+                }
+            }
+        }
+        // No conflict: the usual decision, no warning.
+        let options = ImportOptions {
+            purpose: Purpose::Upsert,
+            on_conflict: OnConflict::Skip,
+            ..ImportOptions::default()
+        };
+        let mut check = row("Jean-Luc", "jl@x.com");
+        assert!(matches!(decide_and_warn(&mut check, &options, &stored(false)), Update(_)));
+        assert!(check.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_shared_number_is_narrowed_by_the_rows_email() {
+        let priya = row("Priya", "priya@x.com").contact;
+        let holds = |e: &str, id: u64| e == "priya@x.com" && id == 7;
+        assert_eq!(narrow_by_email(vec![3, 7, 9], &priya, holds), [7]);
+        assert_eq!(narrow_by_email(vec![3, 9], &priya, holds), [3, 9], "none: all stay");
+        assert_eq!(narrow_by_email(vec![7], &priya, |_, _| false), [7]);
+    }
+}
