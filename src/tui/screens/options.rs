@@ -23,7 +23,7 @@ const FIELDS: [&str; 8] = [
     "Requirement",
     "Consent column",
     "Stop after failed rows",
-    "Same phone, other person",
+    "Same phone, other name",
 ];
 
 /// The failure thresholds offered; `u64::MAX` is no limit.
