@@ -35,13 +35,18 @@ impl Left {
 
     /// The warning a row gets for values its contact had no room for.
     pub fn warning(&self, contact: u64) -> Option<Issue> {
-        too_many_values(&format!("contact #{contact}"), self.phones.len(), self.emails.len(), |kind| {
-            match kind {
-                "phone" => self.phones.first(),
-                _ => self.emails.first(),
-            }
-            .cloned()
-        })
+        too_many_values(
+            &format!("contact #{contact}"),
+            self.phones.len(),
+            self.emails.len(),
+            |kind| {
+                match kind {
+                    "phone" => self.phones.first(),
+                    _ => self.emails.first(),
+                }
+                .cloned()
+            },
+        )
     }
 }
 
@@ -297,11 +302,36 @@ mod tests {
         let uwe = named(Some("Uwe"), Some("Köhler"));
         let cases = [
             // (stored, row, keep_existing, expected)
-            (&uwe, named(Some("Nana"), None), false, (Some("Uwe"), Some("Köhler"))),
-            (&uwe, named(None, Some("Schmidt")), false, (Some("Uwe"), Some("Köhler"))),
-            (&uwe, named(Some("Nana"), Some("Mensah")), false, (Some("Nana"), Some("Mensah"))),
-            (&uwe, named(Some("Nana"), Some("Mensah")), true, (Some("Uwe"), Some("Köhler"))),
-            (&uwe, named(None, None), false, (Some("Uwe"), Some("Köhler"))),
+            (
+                &uwe,
+                named(Some("Nana"), None),
+                false,
+                (Some("Uwe"), Some("Köhler")),
+            ),
+            (
+                &uwe,
+                named(None, Some("Schmidt")),
+                false,
+                (Some("Uwe"), Some("Köhler")),
+            ),
+            (
+                &uwe,
+                named(Some("Nana"), Some("Mensah")),
+                false,
+                (Some("Nana"), Some("Mensah")),
+            ),
+            (
+                &uwe,
+                named(Some("Nana"), Some("Mensah")),
+                true,
+                (Some("Uwe"), Some("Köhler")),
+            ),
+            (
+                &uwe,
+                named(None, None),
+                false,
+                (Some("Uwe"), Some("Köhler")),
+            ),
         ];
         for (before, row, keep, (first, last)) in cases {
             let after = merge(before, &row, keep);
@@ -313,12 +343,24 @@ mod tests {
         }
         // A name with one part is replaced by a row with that part; an empty one by any.
         let ann = named(Some("Ann"), None);
-        assert_eq!(merge(&ann, &named(Some("Anne"), None), false).first_name.as_deref(), Some("Anne"));
+        assert_eq!(
+            merge(&ann, &named(Some("Anne"), None), false)
+                .first_name
+                .as_deref(),
+            Some("Anne")
+        );
         let after = merge(&ann, &named(None, Some("Lee")), false);
-        assert_eq!((after.first_name.as_deref(), after.last_name), (Some("Ann"), None));
+        assert_eq!(
+            (after.first_name.as_deref(), after.last_name),
+            (Some("Ann"), None)
+        );
         let nobody = named(None, None);
         let after = merge(&nobody, &named(Some("Nana"), None), true);
-        assert_eq!(after.first_name.as_deref(), Some("Nana"), "fills an empty name");
+        assert_eq!(
+            after.first_name.as_deref(),
+            Some("Nana"),
+            "fills an empty name"
+        );
     }
 
     #[test]
@@ -359,12 +401,18 @@ mod tests {
     fn names_differ_only_when_both_are_given_and_a_shared_part_differs() {
         let key = |first: Option<&str>, last: Option<&str>| NameKey::of(&named(first, last));
         let uwe = key(Some("Uwe"), Some("Köhler"));
-        assert!(!uwe.differs(&key(Some("uwe"), Some("KOHLER"))), "case and accents aside");
+        assert!(
+            !uwe.differs(&key(Some("uwe"), Some("KOHLER"))),
+            "case and accents aside"
+        );
         assert!(!uwe.differs(&key(Some("Uwe"), None)), "a part agrees");
         assert!(!uwe.differs(&key(None, None)), "no name says nothing");
         assert!(uwe.differs(&key(Some("Nana"), None)));
         assert!(uwe.differs(&key(Some("Uwe"), Some("Schmidt"))));
-        assert!(key(Some("Nana"), None).differs(&key(None, Some("Köhler"))), "no part in common");
+        assert!(
+            key(Some("Nana"), None).differs(&key(None, Some("Köhler"))),
+            "no part in common"
+        );
     }
 
     #[test]

@@ -265,14 +265,11 @@ pub fn decide(check: &RowCheck, options: &ImportOptions, lookup: &Lookup) -> Dec
 /// Decides a row as `decide` does, and adds to its warnings the `identity_conflict` of a
 /// row that goes on with the contact it conflicts with (`--on-conflict merge`), so that it
 /// is counted, sampled and kept with the row like any other warning.
-pub fn decide_and_warn(
-    check: &mut RowCheck,
-    options: &ImportOptions,
-    lookup: &Lookup,
-) -> Decision {
+pub fn decide_and_warn(check: &mut RowCheck, options: &ImportOptions, lookup: &Lookup) -> Decision {
     let decision = decide(check, options, lookup);
     if let (Lookup::One(matched), Decision::Update(_) | Decision::Skip(_)) = (lookup, &decision) {
-        let skipped_for_it = matches!(&decision, Decision::Skip(i) if i.reason == Reason::IdentityConflict);
+        let skipped_for_it =
+            matches!(&decision, Decision::Skip(i) if i.reason == Reason::IdentityConflict);
         if matched.conflicts() && !skipped_for_it {
             check.warnings.push(matched.conflict_issue(options));
         }
@@ -389,11 +386,26 @@ mod tests {
         let priya = row("Priya", "priya@x.com").contact;
         let phone = MatchKey::Phone("+16135551234");
         assert!(identity_conflict(&priya, &phone, name, true, false));
-        assert!(!identity_conflict(&priya, &phone, name, true, true), "shares an email");
-        assert!(!identity_conflict(&priya, &phone, name, false, false), "the contact has no email");
-        assert!(!identity_conflict(&priya, &MatchKey::Email("priya@x.com"), name, true, false));
+        assert!(
+            !identity_conflict(&priya, &phone, name, true, true),
+            "shares an email"
+        );
+        assert!(
+            !identity_conflict(&priya, &phone, name, false, false),
+            "the contact has no email"
+        );
+        assert!(!identity_conflict(
+            &priya,
+            &MatchKey::Email("priya@x.com"),
+            name,
+            true,
+            false
+        ));
         let same = row("Jean-Luc", "other@x.com").contact;
-        assert!(!identity_conflict(&same, &phone, name, true, false), "same first name");
+        assert!(
+            !identity_conflict(&same, &phone, name, true, false),
+            "same first name"
+        );
         let mut no_email = priya.clone();
         no_email.emails.clear();
         assert!(!identity_conflict(&no_email, &phone, name, true, false));
@@ -420,9 +432,16 @@ mod tests {
             };
             let mut check = row("Priya", "priya@x.com");
             let decision = decide_and_warn(&mut check, &options, &stored(true));
-            assert_eq!(decision.status().name(), status, "{on_conflict:?} {purpose:?}");
             assert_eq!(
-                check.warnings.iter().any(|w| w.reason == Reason::IdentityConflict),
+                decision.status().name(),
+                status,
+                "{on_conflict:?} {purpose:?}"
+            );
+            assert_eq!(
+                check
+                    .warnings
+                    .iter()
+                    .any(|w| w.reason == Reason::IdentityConflict),
                 warned,
                 "{on_conflict:?} {purpose:?}"
             );
@@ -442,7 +461,10 @@ mod tests {
             ..ImportOptions::default()
         };
         let mut check = row("Jean-Luc", "jl@x.com");
-        assert!(matches!(decide_and_warn(&mut check, &options, &stored(false)), Update(_)));
+        assert!(matches!(
+            decide_and_warn(&mut check, &options, &stored(false)),
+            Update(_)
+        ));
         assert!(check.warnings.is_empty());
     }
 
@@ -451,7 +473,11 @@ mod tests {
         let priya = row("Priya", "priya@x.com").contact;
         let holds = |e: &str, id: u64| e == "priya@x.com" && id == 7;
         assert_eq!(narrow_by_email(vec![3, 7, 9], &priya, holds), [7]);
-        assert_eq!(narrow_by_email(vec![3, 9], &priya, holds), [3, 9], "none: all stay");
+        assert_eq!(
+            narrow_by_email(vec![3, 9], &priya, holds),
+            [3, 9],
+            "none: all stay"
+        );
         assert_eq!(narrow_by_email(vec![7], &priya, |_, _| false), [7]);
     }
 }

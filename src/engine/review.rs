@@ -13,13 +13,13 @@ pub use super::error::LookupError;
 use super::error::{EngineError, Result};
 use super::in_file::{InFileIndex, LeadsTo};
 use super::mapping::{CustomField, CustomKind, Field, Mapping, Target};
+use super::merge::{too_many_values, NameKey, MAX_VALUES};
 use super::phone::{normalize_phone, parse_region, split_phones};
 use super::pipeline::CheckedRows;
 use super::plan::ImportPlan;
+use super::plan::OnConflict;
 use super::reason::{Issue, Reason};
 use super::resolve::needs_lookup;
-use super::merge::{too_many_values, NameKey, MAX_VALUES};
-use super::plan::OnConflict;
 use super::resolve::{
     decide_and_warn, first_match, identity_conflict, issues_of, match_keys, narrow_by_email,
     Decision, Lookup, MatchKey, Matched, RowStatus,
@@ -50,7 +50,14 @@ pub trait ContactLookup {
         on_conflict: OnConflict,
     ) -> std::result::Result<Lookup, LookupError> {
         let nothing = Known::default();
-        dry_run_lookup(keys, row, on_conflict, &InFileIndex::default(), &nothing, self)
+        dry_run_lookup(
+            keys,
+            row,
+            on_conflict,
+            &InFileIndex::default(),
+            &nothing,
+            self,
+        )
     }
 }
 
@@ -75,14 +82,14 @@ impl Identity {
 }
 
 /// Contacts the dry run has made or updated so far, by what their keys lead to. Held in
-/// memory up to [`KNOWN_CONTACTS`] (about 40 MB); past that, a contact an earlier row of
+/// memory up to [`KNOWN_CONTACTS`] (about 35 MB); past that, a contact an earlier row of
 /// a very long file makes is matched without its identity (no `identity_conflict` or
 /// `too_many_values` in the dry run for it; the import still tells them).
 #[derive(Default)]
 pub struct Known(rustc_hash::FxHashMap<u64, Identity>);
 
 /// Contacts whose identity the dry run remembers.
-pub const KNOWN_CONTACTS: usize = 1 << 20;
+pub const KNOWN_CONTACTS: usize = 1 << 19;
 
 impl Known {
     fn get(&self, target: LeadsTo) -> Option<Identity> {
@@ -149,7 +156,9 @@ pub fn dry_run_lookup<S: ContactLookup + ?Sized>(
         && is_phone
         && on_conflict == OnConflict::Separate
         && !row.emails.is_empty()
-        && !ids.iter().any(|&id| row.emails.iter().any(|e| leads_to(e, id)))
+        && !ids
+            .iter()
+            .any(|&id| row.emails.iter().any(|e| leads_to(e, id)))
     {
         // A number several contacts share, and the row's email is none of theirs: the
         // number's first holder is the one it is measured against (`shared_number`).
@@ -527,12 +536,15 @@ fn dry_run_update<'k, S: ContactLookup + ?Sized>(
         LeadsTo::Contact(id) => format!("contact #{id}"),
         LeadsTo::Row(row) => format!("the contact of row {row}"),
     };
-    let warning = too_many_values(&whom, phones_left.len(), emails_left.len(), |kind| {
-        match kind {
+    let warning = too_many_values(
+        &whom,
+        phones_left.len(),
+        emails_left.len(),
+        |kind| match kind {
             "phone" => phones_left.first().cloned(),
             _ => emails_left.first().cloned(),
-        }
-    });
+        },
+    );
     known.set(target, identity);
     Ok((kept, warning))
 }

@@ -16,9 +16,9 @@ use super::schema::*;
 use super::{Store, StoreError};
 use crate::engine::apply::{decide_row, skipped_for, update_target, Applying, Decided};
 use crate::engine::contact::Contact;
+use crate::engine::merge::NameKey;
 use crate::engine::pipeline::Chunk;
 use crate::engine::plan::ImportPlan;
-use crate::engine::merge::NameKey;
 use crate::engine::plan::OnConflict;
 use crate::engine::resolve::{
     first_match, identity_conflict, narrow_by_email, Decision, Lookup, MatchKey, Matched,
@@ -256,9 +256,9 @@ impl Tables<'_> {
             return Ok((Lookup::None, Vec::new()));
         };
         let ids = match key {
-            MatchKey::Phone(_) => narrow_by_email(ids, row, |e, id| {
-                self.email_held(e, id).unwrap_or(false)
-            }),
+            MatchKey::Phone(_) => {
+                narrow_by_email(ids, row, |e, id| self.email_held(e, id).unwrap_or(false))
+            }
             _ => ids,
         };
         if ids.len() > 1 {
@@ -328,9 +328,13 @@ impl Tables<'_> {
                 .take(2)
                 .map(|entry| Ok(entry?.0.value().1))
                 .collect::<Result<_>>()?;
+            // And the two lowest this batch added (an earlier row's contact, or one stored
+            // before that a row gave the number).
             let pending = self.pending.ids(Kind::Phone as u8, k);
-            ids.extend(pending.iter().copied().min());
-            ids.extend(pending.iter().copied().filter(|&i| i != ids[0]).min());
+            if let Some(lowest) = pending.iter().copied().min() {
+                ids.push(lowest);
+                ids.extend(pending.iter().copied().filter(|&i| i != lowest).min());
+            }
             for id in ids {
                 if !holders.iter().any(|&(h, _)| h == id) {
                     holders.push((id, key));

@@ -59,7 +59,11 @@ fn a_first_name_alone_never_replaces_half_of_a_stored_name() {
         "nana.csv",
         "First Name,Last Name,Phone,Company\nNana,,+49 30 1234567,Siemens\n",
     );
-    let j = import_ok(dir.path(), &update, &["--region", "DE", "--purpose", "upsert"]);
+    let j = import_ok(
+        dir.path(),
+        &update,
+        &["--region", "DE", "--purpose", "upsert"],
+    );
     assert_eq!(j["updated"], 1, "{j}");
     assert_eq!(names(dir.path()), ["Uwe Köhler"], "never Nana Köhler");
     assert_eq!(contacts(dir.path())[0]["company"], "Siemens");
@@ -70,7 +74,11 @@ fn a_first_name_alone_never_replaces_half_of_a_stored_name() {
         "whole.csv",
         "First Name,Last Name,Phone\nUwe,Schmidt-Köhler,+49 30 1234567\n",
     );
-    import_ok(dir.path(), &whole, &["--region", "DE", "--purpose", "upsert"]);
+    import_ok(
+        dir.path(),
+        &whole,
+        &["--region", "DE", "--purpose", "upsert"],
+    );
     assert_eq!(names(dir.path()), ["Uwe Schmidt-Köhler"]);
 }
 
@@ -79,7 +87,11 @@ fn a_first_name_alone_fills_an_empty_name() {
     let dir = tempdir();
     let base = write(dir.path(), "base.csv", "Phone,Email\n+1 212 334 5678,\n");
     import_ok(dir.path(), &base, &["--require", "any"]);
-    let named = write(dir.path(), "named.csv", "First Name,Phone\nNana,+1 212 334 5678\n");
+    let named = write(
+        dir.path(),
+        "named.csv",
+        "First Name,Phone\nNana,+1 212 334 5678\n",
+    );
     import_ok(dir.path(), &named, &["--purpose", "upsert"]);
     assert_eq!(names(dir.path()), ["Nana"]);
 }
@@ -93,14 +105,21 @@ fn rows_of_one_file_merge_names_whole_too() {
         "First Name,Last Name,Phone\nUwe,Köhler,+1 212 334 5678\nNana,,+1 212 334 5678\n",
     );
     let j = import_ok(dir.path(), &file, &["--purpose", "upsert"]);
-    assert_eq!((j["created"].as_u64(), j["updated"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (j["created"].as_u64(), j["updated"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(names(dir.path()), ["Uwe Köhler"]);
 }
 
 #[test]
 fn a_row_whose_phone_finds_someone_else_is_an_identity_conflict_named_in_history() {
     let dir = tempdir();
-    let base = write(dir.path(), "base.csv", &SWITCHBOARD[..SWITCHBOARD.find("Priya").unwrap()]);
+    let base = write(
+        dir.path(),
+        "base.csv",
+        &SWITCHBOARD[..SWITCHBOARD.find("Priya").unwrap()],
+    );
     import_ok(dir.path(), &base, &[]);
     let later = write(
         dir.path(),
@@ -110,7 +129,14 @@ fn a_row_whose_phone_finds_someone_else_is_an_identity_conflict_named_in_history
     // The dry run counts and samples it, in JSON and in text.
     let out = run(
         dir.path(),
-        &["import", later.to_str().unwrap(), "--dry-run", "--json", "--purpose", "upsert"],
+        &[
+            "import",
+            later.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+            "--purpose",
+            "upsert",
+        ],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let dry = out.json();
@@ -123,16 +149,28 @@ fn a_row_whose_phone_finds_someone_else_is_an_identity_conflict_named_in_history
     );
     let text = run(
         dir.path(),
-        &["import", later.to_str().unwrap(), "--dry-run", "--purpose", "upsert"],
+        &[
+            "import",
+            later.to_str().unwrap(),
+            "--dry-run",
+            "--purpose",
+            "upsert",
+        ],
     );
     assert!(text.stdout.contains("identity_conflict"), "{}", text.stdout);
 
     // The import does as the dry run said: the row updates the contact, with the warning.
     let j = import_ok(dir.path(), &later, &["--purpose", "upsert"]);
-    assert_eq!((j["updated"].as_u64(), reason(&j, "identity_conflict")), (Some(1), 1), "{j}");
+    assert_eq!(
+        (j["updated"].as_u64(), reason(&j, "identity_conflict")),
+        (Some(1), 1),
+        "{j}"
+    );
     let shown = run(dir.path(), &["show", "2"]);
     assert!(
-        shown.stdout.contains("matches #1 Jean-Luc Haddad by phone +12123345678"),
+        shown
+            .stdout
+            .contains("matches #1 Jean-Luc Haddad by phone +12123345678"),
         "{}",
         shown.stdout
     );
@@ -159,8 +197,15 @@ fn a_row_that_shares_an_email_or_has_none_is_no_conflict() {
 fn on_conflict_separate_and_skip() {
     let dir = tempdir();
     let base = write(dir.path(), "base.csv", SWITCHBOARD);
-    let j = import_ok(dir.path(), &base, &["--purpose", "upsert", "--on-conflict", "separate"]);
-    assert_eq!((j["created"].as_u64(), reason(&j, "identity_conflict")), (Some(2), 0));
+    let j = import_ok(
+        dir.path(),
+        &base,
+        &["--purpose", "upsert", "--on-conflict", "separate"],
+    );
+    assert_eq!(
+        (j["created"].as_u64(), reason(&j, "identity_conflict")),
+        (Some(2), 0)
+    );
     assert_eq!(names(dir.path()), ["Jean-Luc Haddad", "Priya Raman"]);
     for c in contacts(dir.path()) {
         assert_eq!(c["phones"], serde_json::json!(["+12123345678"]));
@@ -169,18 +214,41 @@ fn on_conflict_separate_and_skip() {
 
     let dir = tempdir();
     let base = write(dir.path(), "base.csv", SWITCHBOARD);
-    let j = import_ok(dir.path(), &base, &["--purpose", "upsert", "--on-conflict", "skip"]);
-    assert_eq!((j["created"].as_u64(), j["skipped"].as_u64()), (Some(1), Some(1)));
+    let j = import_ok(
+        dir.path(),
+        &base,
+        &["--purpose", "upsert", "--on-conflict", "skip"],
+    );
+    assert_eq!(
+        (j["created"].as_u64(), j["skipped"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(reason(&j, "identity_conflict"), 1);
     let failed = run(dir.path(), &["show", "1", "--failed"]);
-    assert!(failed.stdout.contains("--on-conflict skip"), "{}", failed.stdout);
+    assert!(
+        failed.stdout.contains("--on-conflict skip"),
+        "{}",
+        failed.stdout
+    );
 
     // Under update, separate cannot create: the row is skipped.
     let dir = tempdir();
-    let first = write(dir.path(), "first.csv", &SWITCHBOARD[..SWITCHBOARD.find("Priya").unwrap()]);
+    let first = write(
+        dir.path(),
+        "first.csv",
+        &SWITCHBOARD[..SWITCHBOARD.find("Priya").unwrap()],
+    );
     import_ok(dir.path(), &first, &[]);
-    let j = import_ok(dir.path(), &base, &["--purpose", "update", "--on-conflict", "separate"]);
-    assert_eq!((j["updated"].as_u64(), j["skipped"].as_u64()), (Some(1), Some(1)), "{j}");
+    let j = import_ok(
+        dir.path(),
+        &base,
+        &["--purpose", "update", "--on-conflict", "separate"],
+    );
+    assert_eq!(
+        (j["updated"].as_u64(), j["skipped"].as_u64()),
+        (Some(1), Some(1)),
+        "{j}"
+    );
     assert_eq!(reason(&j, "identity_conflict"), 1);
 }
 
@@ -193,8 +261,15 @@ fn on_conflict_comes_from_config_toml_and_a_flag_overrides_it() {
     let base = write(dir.path(), "base.csv", SWITCHBOARD);
     let j = import_ok(dir.path(), &base, &["--purpose", "upsert", "--dry-run"]);
     assert_eq!(j["created"], 2, "{j}");
-    let j = import_ok(dir.path(), &base, &["--purpose", "upsert", "--on-conflict", "merge", "--dry-run"]);
-    assert_eq!((j["created"].as_u64(), reason(&j, "identity_conflict")), (Some(1), 1));
+    let j = import_ok(
+        dir.path(),
+        &base,
+        &["--purpose", "upsert", "--on-conflict", "merge", "--dry-run"],
+    );
+    assert_eq!(
+        (j["created"].as_u64(), reason(&j, "identity_conflict")),
+        (Some(1), 1)
+    );
     std::fs::write(config.join("config.toml"), "on_conflict = \"sometimes\"\n").unwrap();
     let out = import(dir.path(), &base, &["--dry-run"]);
     assert_ne!(out.code, 0);
@@ -221,8 +296,16 @@ fn switchboard(dir: &Path, rows: usize, bad: Option<usize>) -> std::path::PathBu
 fn eight_thousand_rows_sharing_a_phone_separate_makes_eight_thousand_contacts() {
     let dir = tempdir();
     let file = switchboard(dir.path(), 8000, None);
-    let j = import_ok(dir.path(), &file, &["--purpose", "upsert", "--on-conflict", "separate"]);
-    assert_eq!((j["created"].as_u64(), j["updated"].as_u64()), (Some(8000), Some(0)), "{j}");
+    let j = import_ok(
+        dir.path(),
+        &file,
+        &["--purpose", "upsert", "--on-conflict", "separate"],
+    );
+    assert_eq!(
+        (j["created"].as_u64(), j["updated"].as_u64()),
+        (Some(8000), Some(0)),
+        "{j}"
+    );
     assert_eq!(j["warnings"], 0, "{j}");
     let all = contacts(dir.path());
     assert_eq!(all.len(), 8000);
@@ -239,8 +322,16 @@ fn eight_thousand_rows_sharing_a_phone_separate_makes_eight_thousand_contacts() 
     assert_eq!(emails.len(), 8000, "each contact its own email");
 
     // Imported again, each row finds its own contact by its email, whatever the order.
-    let j = import_ok(dir.path(), &file, &["--purpose", "upsert", "--on-conflict", "separate"]);
-    assert_eq!((j["created"].as_u64(), j["updated"].as_u64()), (Some(0), Some(8000)), "{j}");
+    let j = import_ok(
+        dir.path(),
+        &file,
+        &["--purpose", "upsert", "--on-conflict", "separate"],
+    );
+    assert_eq!(
+        (j["created"].as_u64(), j["updated"].as_u64()),
+        (Some(0), Some(8000)),
+        "{j}"
+    );
 }
 
 #[test]
@@ -249,7 +340,11 @@ fn eight_thousand_rows_sharing_a_phone_merge_into_one_contact_with_warnings() {
     let file = switchboard(dir.path(), 8000, None);
     let dry = import_ok(dir.path(), &file, &["--purpose", "upsert", "--dry-run"]);
     let j = import_ok(dir.path(), &file, &["--purpose", "upsert"]);
-    assert_eq!((j["created"].as_u64(), j["updated"].as_u64()), (Some(1), Some(7999)), "{j}");
+    assert_eq!(
+        (j["created"].as_u64(), j["updated"].as_u64()),
+        (Some(1), Some(7999)),
+        "{j}"
+    );
     assert_eq!(reason(&j, "identity_conflict"), 7999);
     // The contact keeps 100 emails; the other 7,900 rows are told theirs was left out.
     assert_eq!(reason(&j, "too_many_values"), 7900);
@@ -290,16 +385,30 @@ fn separate_contacts_sharing_a_phone_resume_and_revert() {
         .args(args)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(contacts(dir.path()).len(), 29);
     let resumed = rolodex(dir.path())
         .env("ROLODEX_BATCH_ROWS", "7")
         .args(["resume", "1", "--json"])
         .output()
         .unwrap();
-    assert_eq!(resumed.status.code(), Some(0), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
     let j: Value = serde_json::from_slice(&resumed.stdout).unwrap();
-    assert_eq!((j["created"].as_u64(), j["failed"].as_u64()), (Some(59), Some(1)), "{j}");
+    assert_eq!(
+        (j["created"].as_u64(), j["failed"].as_u64()),
+        (Some(59), Some(1)),
+        "{j}"
+    );
     assert_eq!(contacts(dir.path()).len(), 59);
 
     // A later file: a known member updates their own contact, a new one is added.
@@ -310,8 +419,16 @@ fn separate_contacts_sharing_a_phone_resume_and_revert() {
          Staff40,Member40,+1 212 334 5678,staff40@example.com,Operator\n\
          New,Hire,+1 212 334 5678,new.hire@example.com,\n",
     );
-    let j = import_ok(dir.path(), &later, &["--purpose", "upsert", "--on-conflict", "separate"]);
-    assert_eq!((j["created"].as_u64(), j["updated"].as_u64()), (Some(1), Some(1)), "{j}");
+    let j = import_ok(
+        dir.path(),
+        &later,
+        &["--purpose", "upsert", "--on-conflict", "separate"],
+    );
+    assert_eq!(
+        (j["created"].as_u64(), j["updated"].as_u64()),
+        (Some(1), Some(1)),
+        "{j}"
+    );
     let operators: Vec<Value> = contacts(dir.path())
         .into_iter()
         .filter(|c| c["title"] == "Operator")
@@ -331,7 +448,18 @@ fn separate_contacts_sharing_a_phone_resume_and_revert() {
     let j = import_ok(
         dir.path(),
         &file,
-        &["--purpose", "upsert", "--on-conflict", "separate", "--require", "dialer"],
+        &[
+            "--purpose",
+            "upsert",
+            "--on-conflict",
+            "separate",
+            "--require",
+            "dialer",
+        ],
     );
-    assert_eq!((j["created"].as_u64(), j["failed"].as_u64()), (Some(59), Some(1)), "{j}");
+    assert_eq!(
+        (j["created"].as_u64(), j["failed"].as_u64()),
+        (Some(59), Some(1)),
+        "{j}"
+    );
 }
