@@ -147,23 +147,28 @@ pub fn dry_run_lookup<S: ContactLookup + ?Sized>(
         }
     };
     let is_phone = matches!(key, MatchKey::Phone(_));
-    let mut ids = if is_phone {
-        narrow_by_email(ids, row, &mut leads_to)
-    } else {
-        ids
-    };
-    if ids.len() > 1
-        && is_phone
-        && on_conflict == OnConflict::Separate
-        && !row.emails.is_empty()
-        && !ids
-            .iter()
-            .any(|&id| row.emails.iter().any(|e| leads_to(e, id)))
-    {
-        // A number several contacts share, and the row's email is none of theirs: the
-        // number's first holder is the one it is measured against (`shared_number`).
-        ids.sort_unstable();
-        ids.truncate(1);
+    let mut ids = ids;
+    if is_phone && ids.len() > 1 {
+        // What the row's emails lead to, once: a number thousands of contacts share is
+        // narrowed in the time of one pass over them.
+        let mut by_email = Vec::new();
+        for e in &row.emails {
+            let email = MatchKey::Email(e);
+            by_email.extend(store.ids(&email)?);
+            by_email.extend(in_file.get(&email)?.map(LeadsTo::encode));
+        }
+        let before = ids.len();
+        ids = narrow_by_email(ids, &by_email);
+        if ids.len() == before
+            && on_conflict == OnConflict::Separate
+            && !row.emails.is_empty()
+            && !ids.iter().any(|id| by_email.contains(id))
+        {
+            // A number several contacts share, and the row's email is none of theirs: the
+            // number's first holder is the one it is measured against (`shared_number`).
+            ids.sort_unstable();
+            ids.truncate(1);
+        }
     }
     if ids.len() > 1 {
         if let Some(e) = failed {

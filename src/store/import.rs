@@ -256,8 +256,12 @@ impl Tables<'_> {
             return Ok((Lookup::None, Vec::new()));
         };
         let ids = match key {
-            MatchKey::Phone(_) => {
-                narrow_by_email(ids, row, |e, id| self.email_held(e, id).unwrap_or(false))
+            MatchKey::Phone(_) if ids.len() > 1 => {
+                let mut by_email = Vec::new();
+                for e in &row.emails {
+                    by_email.extend(self.ids(&MatchKey::Email(e))?);
+                }
+                narrow_by_email(ids, &by_email)
             }
             _ => ids,
         };
@@ -387,14 +391,6 @@ impl Tables<'_> {
             }
         }
         Ok(false)
-    }
-
-    /// Whether contact `id` carries `email`, by the index (a hashed key: a clash of two
-    /// addresses only narrows a shared number wrongly, never writes a wrong value).
-    fn email_held(&self, email: &str, id: u64) -> Result<bool> {
-        let k = Kind::Email.key(email).0;
-        Ok(self.emails.get((k, id))?.is_some()
-            || self.pending.ids(Kind::Email as u8, k).contains(&id))
     }
 
     /// Notes that the row matched a contact stored before this job.
