@@ -277,24 +277,6 @@ pub fn decide_and_warn(check: &mut RowCheck, options: &ImportOptions, lookup: &L
     decision
 }
 
-/// Narrows the contacts a row's phones found to those its emails also find
-/// (`found_by_email`): several contacts may share a number (a switchboard, imported with
-/// `--on-conflict separate`), and the row's email tells which of them it is. The ids stay
-/// in their order; when the emails find none of them, all stay. Costs the two lists once,
-/// however many contacts share the number.
-pub fn narrow_by_email(ids: Vec<u64>, found_by_email: &[u64]) -> Vec<u64> {
-    if ids.len() < 2 || found_by_email.is_empty() {
-        return ids;
-    }
-    let found: rustc_hash::FxHashSet<u64> = found_by_email.iter().copied().collect();
-    let narrowed: Vec<u64> = ids.iter().copied().filter(|id| found.contains(id)).collect();
-    if narrowed.is_empty() {
-        ids
-    } else {
-        narrowed
-    }
-}
-
 fn identifier_words(identifier: Identifier) -> &'static str {
     match identifier {
         Identifier::Any => "phone numbers or emails",
@@ -459,13 +441,5 @@ mod tests {
             Update(_)
         ));
         assert!(check.warnings.is_empty());
-    }
-
-    #[test]
-    fn a_shared_number_is_narrowed_by_the_rows_email() {
-        assert_eq!(narrow_by_email(vec![3, 7, 9], &[12, 7]), [7]);
-        assert_eq!(narrow_by_email(vec![3, 9], &[7]), [3, 9], "none: all stay");
-        assert_eq!(narrow_by_email(vec![3, 9], &[]), [3, 9]);
-        assert_eq!(narrow_by_email(vec![7], &[]), [7]);
     }
 }

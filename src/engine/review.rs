@@ -21,8 +21,8 @@ use super::plan::OnConflict;
 use super::reason::{Issue, Reason};
 use super::resolve::needs_lookup;
 use super::resolve::{
-    decide_and_warn, first_match, identity_conflict, issues_of, match_keys, narrow_by_email,
-    Decision, Lookup, MatchKey, Matched, RowStatus,
+    decide_and_warn, first_match, identity_conflict, issues_of, match_keys, Decision, Lookup,
+    MatchKey, Matched, RowStatus,
 };
 use super::source::Cells;
 use super::source::{RawRow, Source};
@@ -40,6 +40,11 @@ pub trait ContactLookup {
     /// The stored contacts one key finds.
     fn ids(&self, key: &MatchKey) -> std::result::Result<Vec<u64>, LookupError>;
     fn contact(&self, id: u64) -> Option<Contact>;
+
+    /// The lowest id of the contacts carrying `phone`: reads one however many share it.
+    fn first_phone_holder(&self, phone: &str) -> std::result::Result<Option<u64>, LookupError> {
+        Ok(self.ids(&MatchKey::Phone(phone))?.into_iter().min())
+    }
 
     /// What a row's keys match among stored contacts (SPEC §5's order); `row` is the row's
     /// contact, whose name and emails tell an identity conflict.
@@ -105,7 +110,12 @@ impl Known {
 
 /// The row's match as the import would find it: stored contacts, and the contacts this
 /// file's earlier rows create or update — the same answer the store gives the import,
-/// which holds those rows already (`store::import`'s lookup, rule for rule).
+/// which holds those rows already (`store::import`'s lookup, rule for rule):
+///
+/// 1. the contacts the row's emails find that carry one of its phones (a number several
+///    contacts share is told apart by the email, without reading them all);
+/// 2. under `--on-conflict separate`, a row with an email: its phones' first holder;
+/// 3. otherwise SPEC §5's order, phones then emails.
 pub fn dry_run_lookup<S: ContactLookup + ?Sized>(
     keys: &[MatchKey],
     row: &Contact,
@@ -114,87 +124,130 @@ pub fn dry_run_lookup<S: ContactLookup + ?Sized>(
     known: &Known,
     store: &S,
 ) -> std::result::Result<Lookup, LookupError> {
-    // Stored contacts and earlier rows side by side, as `LeadsTo` encodes them.
+    let label = |id: u64| match LeadsTo::decode(id) {
+        LeadsTo::Row(row) => format!("row {row}"),
+        LeadsTo::Contact(id) => format!("#{id}"),
+    };
+    let phones: Vec<&MatchKey> = keys
+        .iter()
+        .filter(|k| matches!(k, MatchKey::Phone(_)))
+        .collect();
+    if !row.emails.is_empty() && !phones.is_empty() {
+        // 1. Stored contacts and earlier rows side by side, as `LeadsTo` encodes them.
+        let mut mine: Vec<(u64, &MatchKey)> = Vec::new();
+        for e in &row.emails {
+            let email = MatchKey::Email(e);
+            let mut targets: Vec<u64> = store.ids(&email)?;
+            targets.extend(in_file.get(&email)?.map(LeadsTo::encode));
+            for t in targets {
+                if mine.iter().any(|&(m, _)| m == t) {
+                    continue;
+                }
+                if let Some(key) = carried_phone(&phones, t, in_file, store)? {
+                    mine.push((t, key));
+                }
+            }
+        }
+        mine.sort_unstable_by_key(|&(t, _)| t);
+        match mine.as_slice() {
+            [(t, key)] => return one_match(*t, key, row, in_file, known, store),
+            [_, _, ..] => return Ok(Lookup::Many(mine.iter().map(|&(t, _)| label(t)).collect())),
+            [] => {}
+        }
+        // 2. The first holder of the row's numbers.
+        if on_conflict == OnConflict::Separate {
+            let mut first: Option<(u64, &MatchKey)> = None;
+            for key in &phones {
+                let MatchKey::Phone(p) = key else { continue };
+                let holders = [
+                    store.first_phone_holder(p)?,
+                    in_file.get(key)?.map(LeadsTo::encode),
+                ];
+                for t in holders.into_iter().flatten() {
+                    if first.is_none_or(|(f, _)| t < f) {
+                        first = Some((t, *key));
+                    }
+                }
+            }
+            if let Some((t, key)) = first {
+                return one_match(t, key, row, in_file, known, store);
+            }
+        }
+    }
+    // 3. Stored contacts and earlier rows side by side.
     let found = first_match(keys, |key| -> std::result::Result<Vec<u64>, LookupError> {
         let mut ids = store.ids(key)?;
         ids.extend(in_file.get(key)?.map(LeadsTo::encode));
         Ok(ids)
     })?;
-    let label = |id: u64| match LeadsTo::decode(id) {
-        LeadsTo::Row(row) => format!("row {row}"),
-        LeadsTo::Contact(id) => format!("#{id}"),
+    match found {
+        None => Ok(Lookup::None),
+        Some((ids, key)) if ids.len() == 1 => one_match(ids[0], key, row, in_file, known, store),
+        Some((ids, _)) => Ok(Lookup::Many(ids.into_iter().map(label).collect())),
+    }
+}
+
+/// The first of `phones` the contact `target` (a stored id or an earlier row, encoded)
+/// carries: stored with it, or given it by an earlier row of the file.
+fn carried_phone<'p, 'k, S: ContactLookup + ?Sized>(
+    phones: &[&'p MatchKey<'k>],
+    target: u64,
+    in_file: &InFileIndex,
+    store: &S,
+) -> std::result::Result<Option<&'p MatchKey<'k>>, LookupError> {
+    let to = LeadsTo::decode(target);
+    let stored = match to {
+        LeadsTo::Contact(id) => store.contact(id),
+        LeadsTo::Row(_) => None,
     };
-    let Some((ids, key)) = found else {
-        return Ok(Lookup::None);
-    };
-    let mut failed = None;
-    let mut leads_to = |email: &str, id: u64| -> bool {
-        let email = MatchKey::Email(email);
-        match (in_file.get(&email), LeadsTo::decode(id)) {
-            (Ok(Some(to)), _) if to.encode() == id => true,
-            (Err(e), _) => {
-                failed.get_or_insert(LookupError::from(e));
-                false
-            }
-            (_, LeadsTo::Contact(id)) => match store.ids(&email) {
-                Ok(ids) => ids.contains(&id),
-                Err(e) => {
-                    failed.get_or_insert(e);
-                    false
-                }
-            },
-            _ => false,
-        }
-    };
-    let is_phone = matches!(key, MatchKey::Phone(_));
-    let mut ids = ids;
-    if is_phone && ids.len() > 1 {
-        // What the row's emails lead to, once: a number thousands of contacts share is
-        // narrowed in the time of one pass over them.
-        let mut by_email = Vec::new();
-        for e in &row.emails {
-            let email = MatchKey::Email(e);
-            by_email.extend(store.ids(&email)?);
-            by_email.extend(in_file.get(&email)?.map(LeadsTo::encode));
-        }
-        let before = ids.len();
-        ids = narrow_by_email(ids, &by_email);
-        if ids.len() == before
-            && on_conflict == OnConflict::Separate
-            && !row.emails.is_empty()
-            && !ids.iter().any(|id| by_email.contains(id))
+    for key in phones {
+        let MatchKey::Phone(p) = key else { continue };
+        if in_file.holds(p, to)?
+            || stored
+                .as_ref()
+                .is_some_and(|c| c.phones.iter().any(|s| s == p))
         {
-            // A number several contacts share, and the row's email is none of theirs: the
-            // number's first holder is the one it is measured against (`shared_number`).
-            ids.sort_unstable();
-            ids.truncate(1);
+            return Ok(Some(*key));
         }
     }
-    if ids.len() > 1 {
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        return Ok(Lookup::Many(ids.into_iter().map(label).collect()));
-    }
-    let id = ids[0];
+    Ok(None)
+}
+
+/// The one contact (or earlier row) a row matched by `key`, and whether the row is in
+/// identity conflict with it.
+fn one_match<S: ContactLookup + ?Sized>(
+    id: u64,
+    key: &MatchKey,
+    row: &Contact,
+    in_file: &InFileIndex,
+    known: &Known,
+    store: &S,
+) -> std::result::Result<Lookup, LookupError> {
     let target = LeadsTo::decode(id);
     let stored = match target {
         LeadsTo::Contact(id) => store.contact(id),
         LeadsTo::Row(_) => None,
     };
     let identity = known.get(target).or(stored.as_ref().map(Identity::of));
-    let conflict = identity.is_some_and(|identity| {
-        identity_conflict(
-            row,
-            key,
-            identity.name,
-            identity.emails > 0,
-            row.emails.iter().any(|e| leads_to(e, id)),
-        )
-    });
-    if let Some(e) = failed {
-        return Err(e);
-    }
+    let conflict = match identity {
+        Some(identity) => {
+            let mut shares_email = false;
+            for e in &row.emails {
+                let email = MatchKey::Email(e);
+                let leads = in_file.get(&email)? == Some(target)
+                    || match target {
+                        LeadsTo::Contact(id) => store.ids(&email)?.contains(&id),
+                        LeadsTo::Row(_) => false,
+                    };
+                if leads {
+                    shares_email = true;
+                    break;
+                }
+            }
+            identity_conflict(row, key, identity.name, identity.emails > 0, shares_email)
+        }
+        None => false,
+    };
     Ok(Lookup::One(match target {
         LeadsTo::Row(row) => Matched::EarlierRow {
             row,
@@ -397,6 +450,9 @@ pub fn review(
                         in_file.remember(&keys, LeadsTo::Row(raw.row))
                     }
                     .map_err(LookupError::from)?;
+                    in_file
+                        .remember_holder(&keys, LeadsTo::Row(raw.row))
+                        .map_err(LookupError::from)?;
                     known.set(LeadsTo::Row(raw.row), Identity::of(&check.contact));
                     if samples.len() < SAMPLES {
                         samples.push(full.check(raw).contact);
@@ -417,6 +473,9 @@ pub fn review(
                         plan.options.keep_existing,
                     )?;
                     in_file.remember(&kept, target).map_err(LookupError::from)?;
+                    in_file
+                        .remember_holder(&kept, target)
+                        .map_err(LookupError::from)?;
                     check.warnings.extend(warning);
                     if changes.len() < SAMPLES * 4 {
                         if let Matched::Stored { id, .. } = matched {
@@ -488,11 +547,11 @@ fn dry_run_update<'k, S: ContactLookup + ?Sized>(
     store: &S,
     keep_existing: bool,
 ) -> std::result::Result<(Vec<MatchKey<'k>>, Option<Issue>), LookupError> {
-    let stored = || match target {
-        LeadsTo::Contact(id) => store.contact(id).map(|c| Identity::of(&c)),
+    let stored = match target {
+        LeadsTo::Contact(id) => store.contact(id),
         LeadsTo::Row(_) => None,
     };
-    let Some(mut identity) = known.get(target).or_else(stored) else {
+    let Some(mut identity) = known.get(target).or(stored.as_ref().map(Identity::of)) else {
         // An earlier row whose contact the dry run no longer remembers.
         return Ok((keys.to_vec(), None));
     };
@@ -505,14 +564,21 @@ fn dry_run_update<'k, S: ContactLookup + ?Sized>(
     if takes {
         identity.name = name;
     }
+    // Whether the contact has the value already: stored with it, or given it by an
+    // earlier row (a phone by its holder pair, as a number may lead to another contact).
     let holds = |key: &MatchKey| -> std::result::Result<bool, LookupError> {
-        if in_file.get(key)? == Some(target) {
-            return Ok(true);
-        }
-        Ok(match target {
-            LeadsTo::Contact(id) => store.ids(key)?.contains(&id),
-            LeadsTo::Row(_) => false,
-        })
+        let (earlier, stored_values) = match key {
+            MatchKey::Phone(p) => (
+                in_file.holds(p, target)?,
+                stored.as_ref().map(|c| (&c.phones, *p)),
+            ),
+            MatchKey::Email(e) => (
+                in_file.get(key)? == Some(target),
+                stored.as_ref().map(|c| (&c.emails, *e)),
+            ),
+            MatchKey::Id(_) => (false, None),
+        };
+        Ok(earlier || stored_values.is_some_and(|(values, v)| values.iter().any(|s| s == v)))
     };
     let mut kept = Vec::with_capacity(keys.len());
     let (mut phones_left, mut emails_left) = (Vec::new(), Vec::new());

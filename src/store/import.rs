@@ -20,9 +20,7 @@ use crate::engine::merge::NameKey;
 use crate::engine::pipeline::Chunk;
 use crate::engine::plan::ImportPlan;
 use crate::engine::plan::OnConflict;
-use crate::engine::resolve::{
-    first_match, identity_conflict, narrow_by_email, Decision, Lookup, MatchKey, Matched,
-};
+use crate::engine::resolve::{first_match, identity_conflict, Decision, Lookup, MatchKey, Matched};
 use crate::engine::source::RawRow;
 use crate::engine::validate::RowCheck;
 
@@ -240,6 +238,9 @@ impl Tables<'_> {
     /// The store's answer for a row: a contact this job made (an earlier row of the same
     /// file), a contact stored before, several (and their ids), or none. `row` is the
     /// row's contact, whose name and emails tell whether it is the person its phone found.
+    /// The order is the dry run's (`engine::review::dry_run_lookup`): the contacts the
+    /// row's emails find that carry one of its phones; under `separate`, its phones' first
+    /// holder; then SPEC §5's order.
     fn lookup(
         &self,
         keys: &[MatchKey],
@@ -247,23 +248,11 @@ impl Tables<'_> {
         job: u64,
         on_conflict: OnConflict,
     ) -> Result<(Lookup, Vec<u64>)> {
-        if on_conflict == OnConflict::Separate {
-            if let Some(found) = self.shared_number(keys, row, job)? {
-                return Ok(found);
-            }
+        if let Some(found) = self.by_email_and_phone(keys, row, job, on_conflict)? {
+            return Ok(found);
         }
         let Some((ids, key)) = first_match(keys, |k| self.ids(k))? else {
             return Ok((Lookup::None, Vec::new()));
-        };
-        let ids = match key {
-            MatchKey::Phone(_) if ids.len() > 1 => {
-                let mut by_email = Vec::new();
-                for e in &row.emails {
-                    by_email.extend(self.ids(&MatchKey::Email(e))?);
-                }
-                narrow_by_email(ids, &by_email)
-            }
-            _ => ids,
         };
         if ids.len() > 1 {
             let many = Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect());
@@ -300,97 +289,92 @@ impl Tables<'_> {
         ))
     }
 
-    /// Under `--on-conflict separate`, a row whose phones several contacts share (a
-    /// switchboard's staff): the contact among them with one of the row's emails, else the
-    /// number's first holder (its lowest id), which a row with another name and email is
-    /// in conflict with, and so becomes one more contact sharing the number. Reads two
-    /// contacts under each phone at most, so a number thousands share costs no more than
-    /// one. `None` when no number is shared, or the row has no email to tell: the usual
-    /// lookup answers then.
-    fn shared_number(
+    /// A row with an email and a phone, when a number may be shared by several contacts (a
+    /// switchboard's staff): the contact among them that the row's email finds; else,
+    /// under `--on-conflict separate`, the number's first holder (its lowest id), which a
+    /// row with another name and email is in conflict with, and so becomes one more
+    /// contact sharing the number. Reads the contacts the row's emails find and the first
+    /// holder of each phone, so a number thousands share costs no more than one. `None`
+    /// when this does not decide: the usual lookup answers then.
+    fn by_email_and_phone(
         &self,
         keys: &[MatchKey],
         row: &Contact,
         job: u64,
+        on_conflict: OnConflict,
     ) -> Result<Option<(Lookup, Vec<u64>)>> {
-        if row.emails.is_empty() {
+        let phones: Vec<&MatchKey> = keys
+            .iter()
+            .filter(|k| matches!(k, MatchKey::Phone(_)))
+            .collect();
+        if row.emails.is_empty() || phones.is_empty() {
             return Ok(None);
         }
-        let mut holders: Vec<(u64, &MatchKey)> = Vec::new();
-        for key in keys {
-            let MatchKey::Phone(p) = key else { continue };
-            let (k, exact) = Kind::Phone.key(p);
-            if !exact {
-                return Ok(None);
-            }
-            if !self.filter.may_hold(Kind::Phone, k) {
-                continue;
-            }
-            let mut ids: Vec<u64> = self
-                .phones
-                .range((k, 0)..=(k, u64::MAX))?
-                .take(2)
-                .map(|entry| Ok(entry?.0.value().1))
-                .collect::<Result<_>>()?;
-            // And the two lowest this batch added (an earlier row's contact, or one stored
-            // before that a row gave the number).
-            let pending = self.pending.ids(Kind::Phone as u8, k);
-            if let Some(lowest) = pending.iter().copied().min() {
-                ids.push(lowest);
-                ids.extend(pending.iter().copied().filter(|&i| i != lowest).min());
-            }
-            for id in ids {
-                if !holders.iter().any(|&(h, _)| h == id) {
-                    holders.push((id, key));
-                }
-            }
-        }
-        if holders.len() < 2 {
-            return Ok(None);
-        }
-        // The contacts the row's emails find that hold one of its phones.
-        let mut mine: Vec<u64> = Vec::new();
+        let mut mine: Vec<(u64, &MatchKey)> = Vec::new();
         for e in &row.emails {
             for id in self.ids(&MatchKey::Email(e))? {
-                if !mine.contains(&id) && self.holds_a_phone(keys, id)? {
-                    mine.push(id);
+                if mine.iter().any(|&(m, _)| m == id) {
+                    continue;
+                }
+                if let Some(key) = self.carried_phone(&phones, id)? {
+                    mine.push((id, key));
                 }
             }
         }
-        mine.sort_unstable();
-        match mine.len() {
-            0 => {
-                let Some(&(first, key)) = holders.iter().min_by_key(|&&(id, _)| id) else {
-                    return Ok(None);
-                };
-                Ok(Some((self.one(first, key, row, job)?, Vec::new())))
+        mine.sort_unstable_by_key(|&(id, _)| id);
+        match mine.as_slice() {
+            [(id, key)] => return Ok(Some((self.one(*id, key, row, job)?, Vec::new()))),
+            [_, _, ..] => {
+                let ids: Vec<u64> = mine.iter().map(|&(id, _)| id).collect();
+                let many = Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect());
+                return Ok(Some((many, ids)));
             }
-            1 => {
-                let key = keys
-                    .iter()
-                    .find(|k| matches!(k, MatchKey::Phone(_)))
-                    .unwrap_or(&keys[0]);
-                Ok(Some((self.one(mine[0], key, row, job)?, Vec::new())))
+            [] => {}
+        }
+        if on_conflict != OnConflict::Separate {
+            return Ok(None);
+        }
+        let mut first: Option<(u64, &MatchKey)> = None;
+        for key in &phones {
+            let MatchKey::Phone(p) = key else { continue };
+            let (k, exact) = Kind::Phone.key(p);
+            let lowest = if !exact {
+                self.ids(key)?.into_iter().min()
+            } else if self.filter.may_hold(Kind::Phone, k) {
+                let stored = index::first_under(&self.phones, k)?;
+                let pending = self.pending.ids(Kind::Phone as u8, k).iter().copied().min();
+                stored.into_iter().chain(pending).min()
+            } else {
+                None
+            };
+            if let Some(id) = lowest {
+                if first.is_none_or(|(f, _)| id < f) {
+                    first = Some((id, *key));
+                }
             }
-            _ => {
-                let many = Lookup::Many(mine.iter().map(|i| format!("#{i}")).collect());
-                Ok(Some((many, mine)))
-            }
+        }
+        match first {
+            Some((id, key)) => Ok(Some((self.one(id, key, row, job)?, Vec::new()))),
+            None => Ok(None),
         }
     }
 
-    /// Whether contact `id` carries one of the phones among `keys`.
-    fn holds_a_phone(&self, keys: &[MatchKey], id: u64) -> Result<bool> {
-        for key in keys {
+    /// The first of `phones` contact `id` carries, by the index and this batch's entries.
+    fn carried_phone<'p, 'k>(
+        &self,
+        phones: &[&'p MatchKey<'k>],
+        id: u64,
+    ) -> Result<Option<&'p MatchKey<'k>>> {
+        for key in phones {
             let MatchKey::Phone(p) = key else { continue };
             let k = Kind::Phone.key(p).0;
             if self.phones.get((k, id))?.is_some()
                 || self.pending.ids(Kind::Phone as u8, k).contains(&id)
             {
-                return Ok(true);
+                return Ok(Some(*key));
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
     /// Notes that the row matched a contact stored before this job.
