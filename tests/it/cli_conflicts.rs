@@ -463,3 +463,43 @@ fn separate_contacts_sharing_a_phone_resume_and_revert() {
         "{j}"
     );
 }
+
+#[test]
+fn the_dry_run_predicts_separate_contacts_found_again_by_email() {
+    let dir = tempdir();
+    // Priya comes back after Tom made the number shared by three: her email finds her.
+    let file = write(
+        dir.path(),
+        "again.csv",
+        &format!(
+            "{SWITCHBOARD}Tom Becker,+1 212 334 5678,tom.becker@example.com\n\
+             Priya Raman,+1 212 334 5678,priya.raman@example.com\n"
+        ),
+    );
+    let flags = ["--purpose", "upsert", "--on-conflict", "separate"];
+    let mut dry_flags = flags.to_vec();
+    dry_flags.push("--dry-run");
+    let dry = import_ok(dir.path(), &file, &dry_flags);
+    let j = import_ok(dir.path(), &file, &flags);
+    assert_eq!(
+        (j["created"].as_u64(), j["updated"].as_u64()),
+        (Some(3), Some(1)),
+        "{j}"
+    );
+    for key in ["created", "updated", "skipped", "failed", "warnings"] {
+        assert_eq!(dry[key], j[key], "{key}: {dry}");
+    }
+    // Imported again onto the three, every row finds its own contact.
+    let dry = import_ok(dir.path(), &file, &dry_flags);
+    let j = import_ok(dir.path(), &file, &flags);
+    assert_eq!(
+        (j["created"].as_u64(), j["updated"].as_u64()),
+        (Some(0), Some(4)),
+        "{j}"
+    );
+    assert_eq!(
+        (dry["created"].as_u64(), dry["updated"].as_u64()),
+        (Some(0), Some(4)),
+        "{dry}"
+    );
+}
