@@ -8,6 +8,7 @@
 //! region = "GB"
 //! require = "dialer"        # contact, dialer or any
 //! max_failures = 5000       # or "none"
+//! on_conflict = "separate"  # merge, separate or skip
 //! bell = false
 //! color = false
 //! ```
@@ -18,7 +19,7 @@ use serde::Deserialize;
 
 use crate::engine::phone::parse_region;
 use crate::engine::plan::ImportOptions;
-use crate::engine::plan::Requirement;
+use crate::engine::plan::{OnConflict, Requirement};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +30,8 @@ pub struct Config {
     pub require: Option<Requirement>,
     /// Failed rows after which an import stops.
     pub max_failures: Option<Threshold>,
+    /// What a row whose phone matches a contact with another name and email does.
+    pub on_conflict: Option<OnConflict>,
     /// Ring the terminal bell when a long import ends in the wizard.
     pub bell: Option<bool>,
     /// Colours in the wizard (`NO_COLOR` turns them off whatever this says).
@@ -178,6 +181,9 @@ impl Config {
         if let Some(require) = self.require {
             options.require = require;
         }
+        if let Some(on_conflict) = self.on_conflict {
+            options.on_conflict = on_conflict;
+        }
         // Checked when the file was read.
         if let Some(Ok(rows)) = self.max_failures.as_ref().map(Threshold::rows) {
             options.max_failures = rows;
@@ -236,10 +242,11 @@ mod tests {
     #[test]
     fn every_setting_becomes_a_default() {
         let config = read(
-            "region = \"gb\"\nrequire = \"dialer\"\nmax_failures = 5000\nbell = false\ncolour = false\n",
+            "region = \"gb\"\nrequire = \"dialer\"\nmax_failures = 5000\nbell = false\ncolour = false\non_conflict = \"separate\"\n",
         )
         .unwrap();
         let options = config.import_defaults();
+        assert_eq!(options.on_conflict, OnConflict::Separate);
         assert_eq!(options.region, "GB");
         assert_eq!(options.require, Requirement::Dialer);
         assert_eq!(options.max_failures, 5000);

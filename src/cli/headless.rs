@@ -141,6 +141,7 @@ pub fn options_from_args(args: &ImportArgs, defaults: &ImportOptions) -> ImportO
         purpose: args.purpose,
         identifier: args.identifier,
         keep_existing: args.keep_existing,
+        on_conflict: args.on_conflict.unwrap_or(defaults.on_conflict),
         region: args.region.clone().unwrap_or(defaults.region),
         require: args.require.unwrap_or(defaults.require),
         consent_column: args.consent_column.clone().or(defaults.consent_column),

@@ -16,7 +16,7 @@ use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::plan::Requirement;
-use crate::engine::plan::{DialMode, Identifier, Purpose};
+use crate::engine::plan::{DialMode, Identifier, OnConflict, Purpose};
 
 pub use error::{CliError, Outcome, EXIT_PARTLY_DONE, EXIT_UNUSABLE, EXIT_USAGE};
 
@@ -186,6 +186,11 @@ pub struct ImportArgs {
     /// Updates only fill empty fields
     #[arg(long)]
     pub keep_existing: bool,
+    /// A row that matches a contact by phone while its name and email both differ: merge
+    /// (update the contact, with a warning), separate (a new contact sharing the number,
+    /// for a switchboard) or skip
+    #[arg(long, value_name = "CHOICE", value_parser = clap::builder::PossibleValuesParser::new(OnConflict::NAMES).map(|s| s.parse::<OnConflict>().unwrap_or_default()))]
+    pub on_conflict: Option<OnConflict>,
     /// Requirement preset: contact (name + phone or email), dialer (phone), any
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Requirement::NAMES).map(|s| s.parse::<Requirement>().unwrap_or_default()))]
     pub require: Option<Requirement>,

@@ -11,11 +11,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::contact::{Consent, Contact};
-use super::merge::merge;
+use super::merge::{merge_counted, Left};
 use super::plan::ImportOptions;
 use super::reason::Issue;
 use super::resolve::{
-    decide, issues_of, match_keys, needs_lookup, Decision, Lookup, MatchKey, Matched, RowStatus,
+    decide_and_warn, issues_of, match_keys, needs_lookup, Decision, Lookup, MatchKey, Matched,
+    RowStatus,
 };
 use super::review::ContactLookup;
 use super::source::RawRow;
@@ -183,13 +184,14 @@ impl Applying<'_> {
     }
 
     /// Contact `id` after this job's update: `before` merged with the row's contact by the
-    /// plan's keep-existing rule, and marked as updated by this job.
+    /// plan's keep-existing rule, and marked as updated by this job; and the row's values
+    /// the contact had no room for (`too_many_values`).
     #[inline]
-    pub fn updated(&self, before: &Contact, incoming: &Contact, id: u64) -> Contact {
-        let mut after = merge(before, incoming, self.options.keep_existing);
+    pub fn updated(&self, before: &Contact, incoming: &Contact, id: u64) -> (Contact, Left) {
+        let (mut after, left) = merge_counted(before, incoming, self.options.keep_existing);
         after.id = id;
         after.updated_by = Some(self.job);
-        after
+        (after, left)
     }
 }
 
@@ -205,19 +207,21 @@ pub struct Decided {
 
 /// Decides a checked row: a failed row or one without consent is decided by its own cells
 /// and never looked up; any other is matched by the plan's identifier through `find` (the
-/// store's index for the import, a read of the store for a re-check).
+/// store's index for the import, a read of the store for a re-check), which is given the
+/// row's keys and its contact (whose name and emails tell an identity conflict). The
+/// row's `identity_conflict` warning, when it has one, is added to its warnings.
 #[inline]
 pub fn decide_row<E>(
-    check: &RowCheck,
+    check: &mut RowCheck,
     options: &ImportOptions,
-    find: impl FnOnce(&[MatchKey<'_>]) -> Result<Lookup, E>,
+    find: impl FnOnce(&[MatchKey<'_>], &Contact) -> Result<Lookup, E>,
 ) -> Result<Decided, E> {
     let lookup = if needs_lookup(check) {
-        find(&match_keys(check, options.identifier))?
+        find(&match_keys(check, options.identifier), &check.contact)?
     } else {
         Lookup::None
     };
-    let decision = decide(check, options, &lookup);
+    let decision = decide_and_warn(check, options, &lookup);
     let issues = issues_of(check, &decision);
     Ok(Decided {
         lookup,
@@ -289,8 +293,10 @@ pub fn recheck_row<L: ContactLookup + ?Sized>(
     raw: &RawRow,
     store: &L,
 ) -> Result<Rechecked, super::error::LookupError> {
-    let check = validator.check(raw);
-    let decided = decide_row(&check, options, |keys| store.lookup(keys))?;
+    let mut check = validator.check(raw);
+    let decided = decide_row(&mut check, options, |keys, row| {
+        store.lookup(keys, row, options.on_conflict)
+    })?;
     Ok(Rechecked {
         status: decided.decision.status(),
         issues: decided.issues,
@@ -466,7 +472,7 @@ mod tests {
             company: Some("Acme".into()),
             ..Contact::default()
         };
-        let after = job.updated(&before, &incoming, 3);
+        let (after, _) = job.updated(&before, &incoming, 3);
         assert_eq!((after.id, after.updated_by), (3, Some(7)));
         assert_eq!(
             (after.created_by, after.created_row),
@@ -476,7 +482,7 @@ mod tests {
         assert_eq!(after.first_name.as_deref(), Some("Ann"), "keep-existing");
         assert_eq!(after.company.as_deref(), Some("Acme"));
         let replace = options();
-        let after = applying(&replace).updated(&before, &incoming, 3);
+        let (after, _) = applying(&replace).updated(&before, &incoming, 3);
         assert_eq!(after.first_name.as_deref(), Some("Anne"));
     }
 
@@ -524,7 +530,7 @@ mod tests {
     fn failed_and_refused_rows_are_never_looked_up() {
         let options = consent_options();
         let asked = Cell::new(0);
-        let find = |keys: &[MatchKey<'_>]| -> Result<Lookup, ()> {
+        let find = |keys: &[MatchKey<'_>], _: &Contact| -> Result<Lookup, ()> {
             asked.set(asked.get() + 1);
             assert_eq!(
                 keys,
@@ -535,19 +541,19 @@ mod tests {
             );
             Ok(Lookup::None)
         };
-        let failed = checked(&["Ann", "", "", "yes"], &options);
-        let d = decide_row(&failed, &options, find).unwrap();
+        let mut failed = checked(&["Ann", "", "", "yes"], &options);
+        let d = decide_row(&mut failed, &options, find).unwrap();
         assert_eq!(d.decision.status(), RowStatus::Error);
         assert_eq!(d.issues[0].reason, Reason::MissingIdentifier);
-        let refused = checked(&["Ann", "+1 212 334 5601", "", "no"], &options);
-        let d = decide_row(&refused, &options, find).unwrap();
+        let mut refused = checked(&["Ann", "+1 212 334 5601", "", "no"], &options);
+        let d = decide_row(&mut refused, &options, find).unwrap();
         assert_eq!(d.issues[0].reason, Reason::NoConsent);
         assert_eq!(asked.get(), 0);
-        let clean = checked(
+        let mut clean = checked(
             &["Ann", "+1 212 334 5601", "ann@example.com", "yes"],
             &options,
         );
-        let d = decide_row(&clean, &options, find).unwrap();
+        let d = decide_row(&mut clean, &options, find).unwrap();
         assert_eq!((d.decision, d.lookup), (Decision::Create, Lookup::None));
         assert_eq!(asked.get(), 1);
     }
@@ -558,6 +564,7 @@ mod tests {
             id: 4,
             name: "Ann".into(),
             key: "phone +12123345601".into(),
+            conflict: false,
         });
         assert_eq!(
             skipped_for(&stored, &[]),
@@ -570,6 +577,7 @@ mod tests {
             row: 3,
             contact: Some(9),
             key: "phone +12123345601".into(),
+            conflict: false,
         });
         assert_eq!(
             skipped_for(&earlier, &[]),
@@ -599,7 +607,8 @@ mod tests {
             update_target(&Matched::EarlierRow {
                 row: 3,
                 contact: None,
-                key: String::new()
+                key: String::new(),
+                conflict: false,
             }),
             None
         );
@@ -610,6 +619,7 @@ mod tests {
             id,
             name: String::new(),
             key: String::new(),
+            conflict: false,
         }
     }
 
@@ -654,15 +664,19 @@ mod tests {
             for cells in rows {
                 let again = recheck_row(&validator, &options, &raw(cells), &store).unwrap();
                 // The writer's way: check, look up in the store, decide.
-                let check = validator.check(&raw(cells));
+                let mut check = validator.check(&raw(cells));
                 let lookup = if needs_lookup(&check) {
                     store
-                        .lookup(&match_keys(&check, options.identifier))
+                        .lookup(
+                            &match_keys(&check, options.identifier),
+                            &check.contact,
+                            options.on_conflict,
+                        )
                         .unwrap()
                 } else {
                     Lookup::None
                 };
-                let decision = decide(&check, &options, &lookup);
+                let decision = decide_and_warn(&mut check, &options, &lookup);
                 assert_eq!(
                     again,
                     Rechecked {

@@ -61,6 +61,14 @@ fn fingerprint(key: &MatchKey<'_>) -> u64 {
     }
 }
 
+/// The fingerprint of "this contact carries this phone", apart from every key's.
+fn holder_fingerprint(phone: &str, target: LeadsTo) -> u64 {
+    let mut bytes = Vec::with_capacity(phone.len() + 8);
+    bytes.extend_from_slice(&target.encode().to_le_bytes());
+    bytes.extend_from_slice(phone.as_bytes());
+    xxhash_rust::xxh3::xxh3_64_with_seed(&bytes, 3)
+}
+
 /// The newest keys: fingerprints and what they lead to side by side in one table, found
 /// by linear probing from the fingerprint's low bits (fingerprints are uniform already).
 /// A look-up costs one cache miss, where a general hash map, which keeps its control bytes
@@ -246,6 +254,29 @@ impl InFileIndex {
             self.add(fp, target);
         }
         self.spill_if_full()
+    }
+
+    /// Remembers that the contact `target` leads to carries each of `phones` (a number
+    /// several contacts may share: the in-file key leads to its first holder only).
+    pub fn remember_holder(
+        &mut self,
+        phones: &[MatchKey<'_>],
+        target: LeadsTo,
+    ) -> Result<(), ScratchError> {
+        for key in phones {
+            if let MatchKey::Phone(p) = key {
+                let fp = holder_fingerprint(p, target);
+                if self.lookup(fp)?.is_none() {
+                    self.add(fp, target);
+                }
+            }
+        }
+        self.spill_if_full()
+    }
+
+    /// Whether an earlier row gave the contact `target` leads to the phone `phone`.
+    pub fn holds(&self, phone: &str, target: LeadsTo) -> Result<bool, ScratchError> {
+        Ok(self.lookup(holder_fingerprint(phone, target))?.is_some())
     }
 
     fn add(&mut self, fp: u64, target: LeadsTo) {

@@ -97,6 +97,31 @@ named_values!(
     ]
 );
 
+/// What a row does when it matches a contact by phone while its name and email both differ
+/// from the contact's (`identity_conflict`): most often another person behind the same
+/// number, such as a company's switchboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// The row updates the contact, as dialers that treat a phone as the person expect,
+    /// with a warning.
+    #[default]
+    Merge,
+    /// The row makes a new contact that shares the number.
+    Separate,
+    /// The row is skipped.
+    Skip,
+}
+named_values!(
+    OnConflict,
+    "conflict choice",
+    [
+        ("merge", OnConflict::Merge),
+        ("separate", OnConflict::Separate),
+        ("skip", OnConflict::Skip)
+    ]
+);
+
 /// What a mapping needs before an import may start (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -163,6 +188,10 @@ pub struct ImportOptions {
     pub purpose: Purpose,
     pub identifier: Identifier,
     pub keep_existing: bool,
+    /// What a row whose name and email differ from the contact its phone matches does.
+    /// Jobs stored before it existed merged.
+    #[serde(default)]
+    pub on_conflict: OnConflict,
     /// ISO region used for numbers written without a country code.
     pub region: String,
     pub require: Requirement,
@@ -189,6 +218,7 @@ impl Default for ImportOptions {
             purpose: Purpose::Create,
             identifier: Identifier::Any,
             keep_existing: false,
+            on_conflict: OnConflict::Merge,
             region: "US".into(),
             require: Requirement::Contact,
             consent_column: None,

@@ -25,10 +25,15 @@ pub enum Reason {
     InvalidWebsite,
     ExtraFields,
     ControlCharacters,
+    /// A row matched a contact by phone while its name and email both differ from the
+    /// contact's: most likely another person sharing the number.
+    IdentityConflict,
+    /// A contact already holds the most phones or emails it keeps.
+    TooManyValues,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 20] = [
+    pub const ALL: [Reason; 22] = [
         Reason::MissingPhone,
         Reason::InvalidPhone,
         Reason::FakePhone,
@@ -49,6 +54,8 @@ impl Reason {
         Reason::InvalidWebsite,
         Reason::ExtraFields,
         Reason::ControlCharacters,
+        Reason::IdentityConflict,
+        Reason::TooManyValues,
     ];
 
     /// The snake_case code used in reports, JSON and the wizard.
@@ -74,6 +81,8 @@ impl Reason {
             Reason::InvalidWebsite => "invalid_website",
             Reason::ExtraFields => "extra_fields",
             Reason::ControlCharacters => "control_characters",
+            Reason::IdentityConflict => "identity_conflict",
+            Reason::TooManyValues => "too_many_values",
         }
     }
 

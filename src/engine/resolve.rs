@@ -2,8 +2,10 @@
 //! decision serves the dry run (matches from the file so far and a read of the store) and
 //! the import (matches from the store, which already holds this job's earlier rows).
 
+use super::contact::Contact;
+use super::merge::NameKey;
 use super::plan::Requirement;
-use super::plan::{Identifier, ImportOptions, Purpose};
+use super::plan::{Identifier, ImportOptions, OnConflict, Purpose};
 use super::reason::{Issue, Reason};
 use super::validate::RowCheck;
 
@@ -15,9 +17,71 @@ pub enum Matched {
         row: u64,
         contact: Option<u64>,
         key: String,
+        /// The row's name and email both differ from the contact's (`identity_conflict`).
+        conflict: bool,
     },
     /// Already in the store before this import.
-    Stored { id: u64, name: String, key: String },
+    Stored {
+        id: u64,
+        name: String,
+        key: String,
+        conflict: bool,
+    },
+}
+
+impl Matched {
+    /// Whether the row matched by phone a contact whose name and email both differ from
+    /// the row's.
+    pub fn conflicts(&self) -> bool {
+        match self {
+            Matched::EarlierRow { conflict, .. } | Matched::Stored { conflict, .. } => *conflict,
+        }
+    }
+
+    /// The `identity_conflict` issue: which contact, by which key, and what to do.
+    pub fn conflict_issue(&self, options: &ImportOptions) -> Issue {
+        let (whom, key) = match self {
+            Matched::Stored { id, name, key, .. } if name.is_empty() => (format!("#{id}"), key),
+            Matched::Stored { id, name, key, .. } => (format!("#{id} {name}"), key),
+            Matched::EarlierRow {
+                row,
+                contact: Some(id),
+                key,
+                ..
+            } => (format!("#{id} (made by row {row})"), key),
+            Matched::EarlierRow { row, key, .. } => (format!("the contact of row {row}"), key),
+        };
+        let then = match options.on_conflict {
+            OnConflict::Merge => {
+                "the row updates it; use --on-conflict separate if they are different people"
+            }
+            OnConflict::Separate => "the row is skipped, since an update never creates a contact",
+            OnConflict::Skip => "the row is skipped (--on-conflict skip)",
+        };
+        Issue::new(
+            Reason::IdentityConflict,
+            None,
+            format!("matches {whom} by {key}, but name and email differ; {then}"),
+        )
+    }
+}
+
+/// Whether a row matched by `key` is plainly another person than the contact it found:
+/// the key is a phone, both have a name and the names differ, both have emails and the
+/// contact has none of the row's (`shares_email`). A row without a name or an email is
+/// never in conflict: nothing in it says it is someone else.
+pub fn identity_conflict(
+    row: &Contact,
+    key: &MatchKey<'_>,
+    contact_name: NameKey,
+    contact_has_email: bool,
+    shares_email: bool,
+) -> bool {
+    matches!(key, MatchKey::Phone(_))
+        && !row.emails.is_empty()
+        && contact_has_email
+        && !shares_email
+        && NameKey::of(row).differs(&contact_name)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +213,17 @@ pub fn decide(check: &RowCheck, options: &ImportOptions, lookup: &Lookup) -> Dec
     if options.purpose == Purpose::Always {
         return create(check);
     }
+    if let Lookup::One(matched) = lookup {
+        if matched.conflicts() {
+            match (options.on_conflict, options.purpose) {
+                (OnConflict::Merge, _) => {}
+                (OnConflict::Separate, Purpose::Update) | (OnConflict::Skip, _) => {
+                    return Decision::Skip(matched.conflict_issue(options))
+                }
+                (OnConflict::Separate, _) => return create(check),
+            }
+        }
+    }
     match lookup {
         // Under create, a row matching several contacts is a duplicate all the same.
         Lookup::Many(which) if options.purpose == Purpose::Create => Decision::Skip(Issue::new(
@@ -188,7 +263,7 @@ pub fn decide(check: &RowCheck, options: &ImportOptions, lookup: &Lookup) -> Dec
                     None,
                     format!("same {key} as row {row}"),
                 ),
-                Matched::Stored { id, name, key } => Issue::new(
+                Matched::Stored { id, name, key, .. } => Issue::new(
                     Reason::DuplicateExisting,
                     None,
                     format!("already stored as contact #{id} ({name}) with {key}"),
@@ -196,6 +271,21 @@ pub fn decide(check: &RowCheck, options: &ImportOptions, lookup: &Lookup) -> Dec
             }),
         },
     }
+}
+
+/// Decides a row as `decide` does, and adds to its warnings the `identity_conflict` of a
+/// row that goes on with the contact it conflicts with (`--on-conflict merge`), so that it
+/// is counted, sampled and kept with the row like any other warning.
+pub fn decide_and_warn(check: &mut RowCheck, options: &ImportOptions, lookup: &Lookup) -> Decision {
+    let decision = decide(check, options, lookup);
+    if let (Lookup::One(matched), Decision::Update(_) | Decision::Skip(_)) = (lookup, &decision) {
+        let skipped_for_it =
+            matches!(&decision, Decision::Skip(i) if i.reason == Reason::IdentityConflict);
+        if matched.conflicts() && !skipped_for_it {
+            check.warnings.push(matched.conflict_issue(options));
+        }
+    }
+    decision
 }
 
 fn identifier_words(identifier: Identifier) -> &'static str {
@@ -239,4 +329,128 @@ pub fn same_kind(a: &MatchKey<'_>, b: &MatchKey<'_>) -> bool {
 #[inline]
 pub fn needs_lookup(check: &RowCheck) -> bool {
     !(check.failed() || check.no_consent.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(first: &str, email: &str) -> RowCheck {
+        RowCheck {
+            row: 3,
+            line: 3,
+            contact: Contact {
+                first_name: Some(first.into()),
+                phones: vec!["+16135551234".into()],
+                emails: vec![email.into()],
+                ..Contact::default()
+            },
+            match_id: None,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            no_consent: None,
+        }
+    }
+
+    fn stored(conflict: bool) -> Lookup {
+        Lookup::One(Matched::Stored {
+            id: 412,
+            name: "Jean-Luc Haddad".into(),
+            key: "phone +16135551234".into(),
+            conflict,
+        })
+    }
+
+    #[test]
+    fn a_conflict_is_a_phone_match_whose_name_and_email_both_differ() {
+        let jl = Contact {
+            first_name: Some("Jean-Luc".into()),
+            last_name: Some("Haddad".into()),
+            ..Contact::default()
+        };
+        let name = NameKey::of(&jl);
+        let priya = row("Priya", "priya@x.com").contact;
+        let phone = MatchKey::Phone("+16135551234");
+        assert!(identity_conflict(&priya, &phone, name, true, false));
+        assert!(
+            !identity_conflict(&priya, &phone, name, true, true),
+            "shares an email"
+        );
+        assert!(
+            !identity_conflict(&priya, &phone, name, false, false),
+            "the contact has no email"
+        );
+        assert!(!identity_conflict(
+            &priya,
+            &MatchKey::Email("priya@x.com"),
+            name,
+            true,
+            false
+        ));
+        let same = row("Jean-Luc", "other@x.com").contact;
+        assert!(
+            !identity_conflict(&same, &phone, name, true, false),
+            "same first name"
+        );
+        let mut no_email = priya.clone();
+        no_email.emails.clear();
+        assert!(!identity_conflict(&no_email, &phone, name, true, false));
+    }
+
+    #[test]
+    fn on_conflict_decides_by_purpose() {
+        use Decision::*;
+        let cases = [
+            (OnConflict::Merge, Purpose::Upsert, "updated", true),
+            (OnConflict::Merge, Purpose::Update, "updated", true),
+            (OnConflict::Merge, Purpose::Create, "skipped", true),
+            (OnConflict::Separate, Purpose::Upsert, "imported", false),
+            (OnConflict::Separate, Purpose::Create, "imported", false),
+            (OnConflict::Separate, Purpose::Update, "skipped", false),
+            (OnConflict::Skip, Purpose::Upsert, "skipped", false),
+            (OnConflict::Merge, Purpose::Always, "imported", false),
+        ];
+        for (on_conflict, purpose, status, warned) in cases {
+            let options = ImportOptions {
+                on_conflict,
+                purpose,
+                ..ImportOptions::default()
+            };
+            let mut check = row("Priya", "priya@x.com");
+            let decision = decide_and_warn(&mut check, &options, &stored(true));
+            assert_eq!(
+                decision.status().name(),
+                status,
+                "{on_conflict:?} {purpose:?}"
+            );
+            assert_eq!(
+                check
+                    .warnings
+                    .iter()
+                    .any(|w| w.reason == Reason::IdentityConflict),
+                warned,
+                "{on_conflict:?} {purpose:?}"
+            );
+            if let Skip(issue) = &decision {
+                if purpose != Purpose::Create {
+                    assert_eq!(issue.reason, Reason::IdentityConflict);
+                    assert!(issue.message.starts_with(
+                        "matches #412 Jean-Luc Haddad by phone +16135551234, but name and email differ"
+                    ));
+                }
+            }
+        }
+        // No conflict: the usual decision, no warning.
+        let options = ImportOptions {
+            purpose: Purpose::Upsert,
+            on_conflict: OnConflict::Skip,
+            ..ImportOptions::default()
+        };
+        let mut check = row("Jean-Luc", "jl@x.com");
+        assert!(matches!(
+            decide_and_warn(&mut check, &options, &stored(false)),
+            Update(_)
+        ));
+        assert!(check.warnings.is_empty());
+    }
 }

@@ -13,13 +13,16 @@ pub use super::error::LookupError;
 use super::error::{EngineError, Result};
 use super::in_file::{InFileIndex, LeadsTo};
 use super::mapping::{CustomField, CustomKind, Field, Mapping, Target};
+use super::merge::{too_many_values, NameKey, MAX_VALUES};
 use super::phone::{normalize_phone, parse_region, split_phones};
 use super::pipeline::CheckedRows;
 use super::plan::ImportPlan;
+use super::plan::OnConflict;
 use super::reason::{Issue, Reason};
 use super::resolve::needs_lookup;
 use super::resolve::{
-    decide, first_match, issues_of, match_keys, Decision, Lookup, MatchKey, Matched, RowStatus,
+    decide_and_warn, first_match, identity_conflict, issues_of, match_keys, Decision, Lookup,
+    MatchKey, Matched, RowStatus,
 };
 use super::source::Cells;
 use super::source::{RawRow, Source};
@@ -38,54 +41,227 @@ pub trait ContactLookup {
     fn ids(&self, key: &MatchKey) -> std::result::Result<Vec<u64>, LookupError>;
     fn contact(&self, id: u64) -> Option<Contact>;
 
-    /// What a row's keys match among stored contacts (SPEC §5's order).
-    fn lookup(&self, keys: &[MatchKey]) -> std::result::Result<Lookup, LookupError> {
-        dry_run_lookup(keys, &InFileIndex::default(), self)
+    /// The lowest id of the contacts carrying `phone`: reads one however many share it.
+    fn first_phone_holder(&self, phone: &str) -> std::result::Result<Option<u64>, LookupError> {
+        Ok(self.ids(&MatchKey::Phone(phone))?.into_iter().min())
+    }
+
+    /// What a row's keys match among stored contacts (SPEC §5's order); `row` is the row's
+    /// contact, whose name and emails tell an identity conflict.
+    fn lookup(
+        &self,
+        keys: &[MatchKey],
+        row: &Contact,
+        on_conflict: OnConflict,
+    ) -> std::result::Result<Lookup, LookupError> {
+        let nothing = Known::default();
+        dry_run_lookup(
+            keys,
+            row,
+            on_conflict,
+            &InFileIndex::default(),
+            &nothing,
+            self,
+        )
+    }
+}
+
+/// What the dry run knows of a contact the file makes or updates: its name and how many
+/// phones and emails it holds, to tell identity conflicts and full contacts as the import
+/// does, which reads them from the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub name: NameKey,
+    pub phones: usize,
+    pub emails: usize,
+}
+
+impl Identity {
+    pub fn of(c: &Contact) -> Identity {
+        Identity {
+            name: NameKey::of(c),
+            phones: c.phones.len(),
+            emails: c.emails.len(),
+        }
+    }
+}
+
+/// Contacts the dry run has made or updated so far, by what their keys lead to. Held in
+/// memory up to [`KNOWN_CONTACTS`] (about 35 MB); past that, a contact an earlier row of
+/// a very long file makes is matched without its identity (no `identity_conflict` or
+/// `too_many_values` in the dry run for it; the import still tells them).
+#[derive(Default)]
+pub struct Known(rustc_hash::FxHashMap<u64, Identity>);
+
+/// Contacts whose identity the dry run remembers.
+pub const KNOWN_CONTACTS: usize = 1 << 19;
+
+impl Known {
+    fn get(&self, target: LeadsTo) -> Option<Identity> {
+        self.0.get(&target.encode()).copied()
+    }
+
+    fn set(&mut self, target: LeadsTo, identity: Identity) {
+        if self.0.len() < KNOWN_CONTACTS || self.0.contains_key(&target.encode()) {
+            self.0.insert(target.encode(), identity);
+        }
     }
 }
 
 /// The row's match as the import would find it: stored contacts, and the contacts this
 /// file's earlier rows create or update — the same answer the store gives the import,
-/// which holds those rows already.
+/// which holds those rows already (`store::import`'s lookup, rule for rule):
+///
+/// 1. the contacts the row's emails find that carry one of its phones (a number several
+///    contacts share is told apart by the email, without reading them all);
+/// 2. under `--on-conflict separate`, a row with an email: its phones' first holder;
+/// 3. otherwise SPEC §5's order, phones then emails.
 pub fn dry_run_lookup<S: ContactLookup + ?Sized>(
     keys: &[MatchKey],
+    row: &Contact,
+    on_conflict: OnConflict,
     in_file: &InFileIndex,
+    known: &Known,
     store: &S,
 ) -> std::result::Result<Lookup, LookupError> {
-    // Stored contacts and earlier rows side by side, as `LeadsTo` encodes them.
+    let label = |id: u64| match LeadsTo::decode(id) {
+        LeadsTo::Row(row) => format!("row {row}"),
+        LeadsTo::Contact(id) => format!("#{id}"),
+    };
+    let phones: Vec<&MatchKey> = keys
+        .iter()
+        .filter(|k| matches!(k, MatchKey::Phone(_)))
+        .collect();
+    if !row.emails.is_empty() && !phones.is_empty() {
+        // 1. Stored contacts and earlier rows side by side, as `LeadsTo` encodes them.
+        let mut mine: Vec<(u64, &MatchKey)> = Vec::new();
+        for e in &row.emails {
+            let email = MatchKey::Email(e);
+            let mut targets: Vec<u64> = store.ids(&email)?;
+            targets.extend(in_file.get(&email)?.map(LeadsTo::encode));
+            for t in targets {
+                if mine.iter().any(|&(m, _)| m == t) {
+                    continue;
+                }
+                if let Some(key) = carried_phone(&phones, t, in_file, store)? {
+                    mine.push((t, key));
+                }
+            }
+        }
+        mine.sort_unstable_by_key(|&(t, _)| t);
+        match mine.as_slice() {
+            [(t, key)] => return one_match(*t, key, row, in_file, known, store),
+            [_, _, ..] => return Ok(Lookup::Many(mine.iter().map(|&(t, _)| label(t)).collect())),
+            [] => {}
+        }
+        // 2. The first holder of the row's numbers.
+        if on_conflict == OnConflict::Separate {
+            let mut first: Option<(u64, &MatchKey)> = None;
+            for key in &phones {
+                let MatchKey::Phone(p) = key else { continue };
+                let holders = [
+                    store.first_phone_holder(p)?,
+                    in_file.get(key)?.map(LeadsTo::encode),
+                ];
+                for t in holders.into_iter().flatten() {
+                    if first.is_none_or(|(f, _)| t < f) {
+                        first = Some((t, *key));
+                    }
+                }
+            }
+            if let Some((t, key)) = first {
+                return one_match(t, key, row, in_file, known, store);
+            }
+        }
+    }
+    // 3. Stored contacts and earlier rows side by side.
     let found = first_match(keys, |key| -> std::result::Result<Vec<u64>, LookupError> {
         let mut ids = store.ids(key)?;
         ids.extend(in_file.get(key)?.map(LeadsTo::encode));
         Ok(ids)
     })?;
-    let label = |id: u64| match LeadsTo::decode(id) {
-        LeadsTo::Row(row) => format!("row {row}"),
-        LeadsTo::Contact(id) => format!("#{id}"),
+    match found {
+        None => Ok(Lookup::None),
+        Some((ids, key)) if ids.len() == 1 => one_match(ids[0], key, row, in_file, known, store),
+        Some((ids, _)) => Ok(Lookup::Many(ids.into_iter().map(label).collect())),
+    }
+}
+
+/// The first of `phones` the contact `target` (a stored id or an earlier row, encoded)
+/// carries: stored with it, or given it by an earlier row of the file.
+fn carried_phone<'p, 'k, S: ContactLookup + ?Sized>(
+    phones: &[&'p MatchKey<'k>],
+    target: u64,
+    in_file: &InFileIndex,
+    store: &S,
+) -> std::result::Result<Option<&'p MatchKey<'k>>, LookupError> {
+    let to = LeadsTo::decode(target);
+    let stored = match to {
+        LeadsTo::Contact(id) => store.contact(id),
+        LeadsTo::Row(_) => None,
     };
-    Ok(match found {
-        None => Lookup::None,
-        Some((ids, key)) if ids.len() == 1 => {
-            let id = ids[0];
-            if let LeadsTo::Row(row) = LeadsTo::decode(id) {
-                Lookup::One(Matched::EarlierRow {
-                    row,
-                    contact: None,
-                    key: key.describe(),
-                })
-            } else {
-                let name = store
-                    .contact(id)
-                    .map(|c| c.display_name())
-                    .unwrap_or_default();
-                Lookup::One(Matched::Stored {
-                    id,
-                    name,
-                    key: key.describe(),
-                })
-            }
+    for key in phones {
+        let MatchKey::Phone(p) = key else { continue };
+        if in_file.holds(p, to)?
+            || stored
+                .as_ref()
+                .is_some_and(|c| c.phones.iter().any(|s| s == p))
+        {
+            return Ok(Some(*key));
         }
-        Some((ids, _)) => Lookup::Many(ids.into_iter().map(label).collect()),
-    })
+    }
+    Ok(None)
+}
+
+/// The one contact (or earlier row) a row matched by `key`, and whether the row is in
+/// identity conflict with it.
+fn one_match<S: ContactLookup + ?Sized>(
+    id: u64,
+    key: &MatchKey,
+    row: &Contact,
+    in_file: &InFileIndex,
+    known: &Known,
+    store: &S,
+) -> std::result::Result<Lookup, LookupError> {
+    let target = LeadsTo::decode(id);
+    let stored = match target {
+        LeadsTo::Contact(id) => store.contact(id),
+        LeadsTo::Row(_) => None,
+    };
+    let identity = known.get(target).or(stored.as_ref().map(Identity::of));
+    let conflict = match identity {
+        Some(identity) => {
+            let mut shares_email = false;
+            for e in &row.emails {
+                let email = MatchKey::Email(e);
+                let leads = in_file.get(&email)? == Some(target)
+                    || match target {
+                        LeadsTo::Contact(id) => store.ids(&email)?.contains(&id),
+                        LeadsTo::Row(_) => false,
+                    };
+                if leads {
+                    shares_email = true;
+                    break;
+                }
+            }
+            identity_conflict(row, key, identity.name, identity.emails > 0, shares_email)
+        }
+        None => false,
+    };
+    Ok(Lookup::One(match target {
+        LeadsTo::Row(row) => Matched::EarlierRow {
+            row,
+            contact: None,
+            key: key.describe(),
+            conflict,
+        },
+        LeadsTo::Contact(id) => Matched::Stored {
+            id,
+            name: stored.map(|c| c.display_name()).unwrap_or_default(),
+            key: key.describe(),
+            conflict,
+        },
+    }))
 }
 
 pub struct NoStore;
@@ -293,25 +469,28 @@ pub fn review(
         super::pipeline::Cores::All,
     )?;
     let mut in_file = InFileIndex::default();
+    let mut known = Known::default();
     let mut counts = Counts::default();
     let mut samples = Vec::new();
     let mut changes = Vec::new();
     let mut problems = Vec::new();
     let mut last_tick = Instant::now();
     let identifier = plan.options.identifier;
-    'file: while let Some(chunk) = rows.next_chunk()? {
-        for (raw, check) in &chunk.rows {
+    let on_conflict = plan.options.on_conflict;
+    'file: while let Some(mut chunk) = rows.next_chunk()? {
+        for (raw, check) in &mut chunk.rows {
             if cancel.load(Ordering::Relaxed) {
                 break 'file;
             }
-            let keys = match_keys(check, identifier);
             let looked_up = needs_lookup(check);
             let lookup = if looked_up {
-                dry_run_lookup(&keys, &in_file, store)?
+                let keys = match_keys(check, identifier);
+                dry_run_lookup(&keys, &check.contact, on_conflict, &in_file, &known, store)?
             } else {
                 Lookup::None
             };
-            let decision = decide(check, &plan.options, &lookup);
+            let decision = decide_and_warn(check, &plan.options, &lookup);
+            let keys = match_keys(check, identifier);
             match &decision {
                 Decision::Create => {
                     // Keys looked up and found nowhere need not be looked up again (a
@@ -322,6 +501,10 @@ pub fn review(
                         in_file.remember(&keys, LeadsTo::Row(raw.row))
                     }
                     .map_err(LookupError::from)?;
+                    in_file
+                        .remember_holder(&keys, LeadsTo::Row(raw.row))
+                        .map_err(LookupError::from)?;
+                    known.set(LeadsTo::Row(raw.row), Identity::of(&check.contact));
                     if samples.len() < SAMPLES {
                         samples.push(full.check(raw).contact);
                     }
@@ -331,7 +514,20 @@ pub fn review(
                         Matched::Stored { id, .. } => LeadsTo::Contact(*id),
                         Matched::EarlierRow { row, .. } => LeadsTo::Row(*row),
                     };
-                    in_file.remember(&keys, target).map_err(LookupError::from)?;
+                    let (kept, warning) = dry_run_update(
+                        &check.contact,
+                        &keys,
+                        target,
+                        &in_file,
+                        &mut known,
+                        store,
+                        plan.options.keep_existing,
+                    )?;
+                    in_file.remember(&kept, target).map_err(LookupError::from)?;
+                    in_file
+                        .remember_holder(&kept, target)
+                        .map_err(LookupError::from)?;
+                    check.warnings.extend(warning);
                     if changes.len() < SAMPLES * 4 {
                         if let Matched::Stored { id, .. } = matched {
                             if let Some(before) = store.contact(*id) {
@@ -388,6 +584,92 @@ pub fn review(
         encoding_warning: source.encoding_doubt(),
         elapsed_ms: started.elapsed().as_millis(),
     })
+}
+
+/// An update as the dry run sees it: the contact's identity after the row (its name taken
+/// whole or not at all, its new phones and emails up to [`MAX_VALUES`]), the
+/// `too_many_values` warning the import would give, and the row's keys the contact keeps
+/// (the ones left out lead nowhere, as in the store's index).
+fn dry_run_update<'k, S: ContactLookup + ?Sized>(
+    row: &Contact,
+    keys: &[MatchKey<'k>],
+    target: LeadsTo,
+    in_file: &InFileIndex,
+    known: &mut Known,
+    store: &S,
+    keep_existing: bool,
+) -> std::result::Result<(Vec<MatchKey<'k>>, Option<Issue>), LookupError> {
+    let stored = match target {
+        LeadsTo::Contact(id) => store.contact(id),
+        LeadsTo::Row(_) => None,
+    };
+    let Some(mut identity) = known.get(target).or(stored.as_ref().map(Identity::of)) else {
+        // An earlier row whose contact the dry run no longer remembers.
+        return Ok((keys.to_vec(), None));
+    };
+    let name = NameKey::of(row);
+    let takes = !name.is_empty()
+        && (identity.name.is_empty()
+            || (!keep_existing
+                && (identity.name.first == 0 || name.first != 0)
+                && (identity.name.last == 0 || name.last != 0)));
+    if takes {
+        identity.name = name;
+    }
+    // Whether the contact has the value already: stored with it, or given it by an
+    // earlier row (a phone by its holder pair, as a number may lead to another contact).
+    let holds = |key: &MatchKey| -> std::result::Result<bool, LookupError> {
+        let (earlier, stored_values) = match key {
+            MatchKey::Phone(p) => (
+                in_file.holds(p, target)?,
+                stored.as_ref().map(|c| (&c.phones, *p)),
+            ),
+            MatchKey::Email(e) => (
+                in_file.get(key)? == Some(target),
+                stored.as_ref().map(|c| (&c.emails, *e)),
+            ),
+            MatchKey::Id(_) => (false, None),
+        };
+        Ok(earlier || stored_values.is_some_and(|(values, v)| values.iter().any(|s| s == v)))
+    };
+    let mut kept = Vec::with_capacity(keys.len());
+    let (mut phones_left, mut emails_left) = (Vec::new(), Vec::new());
+    for (i, key) in keys.iter().enumerate() {
+        if keys[..i].contains(key) {
+            continue;
+        }
+        let (count, left, value) = match key {
+            MatchKey::Phone(p) => (&mut identity.phones, &mut phones_left, *p),
+            MatchKey::Email(e) => (&mut identity.emails, &mut emails_left, *e),
+            MatchKey::Id(_) => {
+                kept.push(*key);
+                continue;
+            }
+        };
+        if holds(key)? {
+            kept.push(*key);
+        } else if *count >= MAX_VALUES {
+            left.push(value.to_string());
+        } else {
+            *count += 1;
+            kept.push(*key);
+        }
+    }
+    let whom = match target {
+        LeadsTo::Contact(id) => format!("contact #{id}"),
+        LeadsTo::Row(row) => format!("the contact of row {row}"),
+    };
+    let warning = too_many_values(
+        &whom,
+        phones_left.len(),
+        emails_left.len(),
+        |kind| match kind {
+            "phone" => phones_left.first().cloned(),
+            _ => emails_left.first().cloned(),
+        },
+    );
+    known.set(target, identity);
+    Ok((kept, warning))
 }
 
 fn progress_of(counts: &Counts, source: &Source, started: Instant) -> Progress {

@@ -16,9 +16,11 @@ use super::schema::*;
 use super::{Store, StoreError};
 use crate::engine::apply::{decide_row, skipped_for, update_target, Applying, Decided};
 use crate::engine::contact::Contact;
+use crate::engine::merge::NameKey;
 use crate::engine::pipeline::Chunk;
 use crate::engine::plan::ImportPlan;
-use crate::engine::resolve::{first_match, Decision, Lookup, MatchKey, Matched};
+use crate::engine::plan::OnConflict;
+use crate::engine::resolve::{first_match, identity_conflict, Decision, Lookup, MatchKey, Matched};
 use crate::engine::source::RawRow;
 use crate::engine::validate::RowCheck;
 
@@ -234,8 +236,21 @@ impl Tables<'_> {
     }
 
     /// The store's answer for a row: a contact this job made (an earlier row of the same
-    /// file), a contact stored before, several (and their ids), or none.
-    fn lookup(&self, keys: &[MatchKey], job: u64) -> Result<(Lookup, Vec<u64>)> {
+    /// file), a contact stored before, several (and their ids), or none. `row` is the
+    /// row's contact, whose name and emails tell whether it is the person its phone found.
+    /// The order is the dry run's (`engine::review::dry_run_lookup`): the contacts the
+    /// row's emails find that carry one of its phones; under `separate`, its phones' first
+    /// holder; then SPEC §5's order.
+    fn lookup(
+        &self,
+        keys: &[MatchKey],
+        row: &Contact,
+        job: u64,
+        on_conflict: OnConflict,
+    ) -> Result<(Lookup, Vec<u64>)> {
+        if let Some(found) = self.by_email_and_phone(keys, row, job, on_conflict)? {
+            return Ok(found);
+        }
         let Some((ids, key)) = first_match(keys, |k| self.ids(k))? else {
             return Ok((Lookup::None, Vec::new()));
         };
@@ -243,21 +258,123 @@ impl Tables<'_> {
             let many = Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect());
             return Ok((many, ids));
         }
-        let id = ids[0];
+        Ok((self.one(ids[0], key, row, job)?, Vec::new()))
+    }
+
+    /// The one contact a row matched, and whether the row is in conflict with it.
+    fn one(&self, id: u64, key: &MatchKey, row: &Contact, job: u64) -> Result<Lookup> {
         let contact = self.contact(id)?.unwrap_or_default();
-        let one = Lookup::One(match (contact.created_by, contact.created_row) {
-            (Some(j), Some(row)) if j == job => Matched::EarlierRow {
-                row,
-                contact: Some(id),
-                key: key.describe(),
+        let conflict = identity_conflict(
+            row,
+            key,
+            NameKey::of(&contact),
+            !contact.emails.is_empty(),
+            row.emails.iter().any(|e| contact.emails.contains(e)),
+        );
+        Ok(Lookup::One(
+            match (contact.created_by, contact.created_row) {
+                (Some(j), Some(created_row)) if j == job => Matched::EarlierRow {
+                    row: created_row,
+                    contact: Some(id),
+                    key: key.describe(),
+                    conflict,
+                },
+                _ => Matched::Stored {
+                    id,
+                    name: contact.display_name(),
+                    key: key.describe(),
+                    conflict,
+                },
             },
-            _ => Matched::Stored {
-                id,
-                name: contact.display_name(),
-                key: key.describe(),
-            },
-        });
-        Ok((one, Vec::new()))
+        ))
+    }
+
+    /// A row with an email and a phone, when a number may be shared by several contacts (a
+    /// switchboard's staff): the contact among them that the row's email finds; else,
+    /// under `--on-conflict separate`, the number's first holder (its lowest id), which a
+    /// row with another name and email is in conflict with, and so becomes one more
+    /// contact sharing the number. Reads the contacts the row's emails find and the first
+    /// holder of each phone, so a number thousands share costs no more than one. `None`
+    /// when this does not decide: the usual lookup answers then.
+    fn by_email_and_phone(
+        &self,
+        keys: &[MatchKey],
+        row: &Contact,
+        job: u64,
+        on_conflict: OnConflict,
+    ) -> Result<Option<(Lookup, Vec<u64>)>> {
+        let phones: Vec<&MatchKey> = keys
+            .iter()
+            .filter(|k| matches!(k, MatchKey::Phone(_)))
+            .collect();
+        if row.emails.is_empty() || phones.is_empty() {
+            return Ok(None);
+        }
+        let mut mine: Vec<(u64, &MatchKey)> = Vec::new();
+        for e in &row.emails {
+            for id in self.ids(&MatchKey::Email(e))? {
+                if mine.iter().any(|&(m, _)| m == id) {
+                    continue;
+                }
+                if let Some(key) = self.carried_phone(&phones, id)? {
+                    mine.push((id, key));
+                }
+            }
+        }
+        mine.sort_unstable_by_key(|&(id, _)| id);
+        match mine.as_slice() {
+            [(id, key)] => return Ok(Some((self.one(*id, key, row, job)?, Vec::new()))),
+            [_, _, ..] => {
+                let ids: Vec<u64> = mine.iter().map(|&(id, _)| id).collect();
+                let many = Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect());
+                return Ok(Some((many, ids)));
+            }
+            [] => {}
+        }
+        if on_conflict != OnConflict::Separate {
+            return Ok(None);
+        }
+        let mut first: Option<(u64, &MatchKey)> = None;
+        for key in &phones {
+            let MatchKey::Phone(p) = key else { continue };
+            let (k, exact) = Kind::Phone.key(p);
+            let lowest = if !exact {
+                self.ids(key)?.into_iter().min()
+            } else if self.filter.may_hold(Kind::Phone, k) {
+                let stored = index::first_under(&self.phones, k)?;
+                let pending = self.pending.ids(Kind::Phone as u8, k).iter().copied().min();
+                stored.into_iter().chain(pending).min()
+            } else {
+                None
+            };
+            if let Some(id) = lowest {
+                if first.is_none_or(|(f, _)| id < f) {
+                    first = Some((id, *key));
+                }
+            }
+        }
+        match first {
+            Some((id, key)) => Ok(Some((self.one(id, key, row, job)?, Vec::new()))),
+            None => Ok(None),
+        }
+    }
+
+    /// The first of `phones` contact `id` carries, by the index and this batch's entries.
+    fn carried_phone<'p, 'k>(
+        &self,
+        phones: &[&'p MatchKey<'k>],
+        id: u64,
+    ) -> Result<Option<&'p MatchKey<'k>>> {
+        for key in phones {
+            let MatchKey::Phone(p) = key else { continue };
+            let k = Kind::Phone.key(p).0;
+            if self.phones.get((k, id))?.is_some()
+                || self.pending.ids(Kind::Phone as u8, k).contains(&id)
+            {
+                return Ok(Some(*key));
+            }
+        }
+        Ok(None)
     }
 
     /// Notes that the row matched a contact stored before this job.
@@ -278,13 +395,21 @@ impl Tables<'_> {
     fn put(&mut self, contact: &Contact, before: Option<&Contact>) -> Result<()> {
         self.contacts
             .insert(contact.id, codec::encode(contact)?.as_slice())?;
+        // Sets of what the contact held, so that an update costs its size, not its size
+        // squared (a contact with thousands of emails made an import cubic).
+        let had = |values: fn(&Contact) -> &Vec<String>| -> rustc_hash::FxHashSet<&str> {
+            before
+                .map(|b| values(b).iter().map(String::as_str).collect())
+                .unwrap_or_default()
+        };
+        let (had_phones, had_emails) = (had(|c| &c.phones), had(|c| &c.emails));
         for p in &contact.phones {
-            if before.is_none_or(|b| !b.phones.contains(p)) {
+            if !had_phones.contains(p.as_str()) {
                 self.index(Kind::Phone, p, contact.id)?;
             }
         }
         for e in &contact.emails {
-            if before.is_none_or(|b| !b.emails.contains(e)) {
+            if !had_emails.contains(e.as_str()) {
                 self.index(Kind::Email, e, contact.id)?;
             }
         }
@@ -467,12 +592,13 @@ impl Store {
                     let Decided {
                         lookup,
                         decision,
-                        issues,
-                    } = decide_row(check, applying.options, |keys| {
-                        t.lookup(keys, job.id).map(|(lookup, ids)| {
-                            several = ids;
-                            lookup
-                        })
+                        mut issues,
+                    } = decide_row(check, applying.options, |keys, row| {
+                        t.lookup(keys, row, job.id, applying.options.on_conflict)
+                            .map(|(lookup, ids)| {
+                                several = ids;
+                                lookup
+                            })
                     })?;
                     let incoming = applying.with_extras(std::mem::take(&mut check.contact));
                     let contact_id = match &decision {
@@ -487,7 +613,11 @@ impl Store {
                                 StoreError::Codec("a match without a contact".into())
                             })?;
                             let before = t.contact(id)?.unwrap_or_default();
-                            let after = applying.updated(&before, &incoming, id);
+                            let (after, left) = applying.updated(&before, &incoming, id);
+                            if let Some(warning) = left.warning(id) {
+                                issues.push(warning.clone());
+                                check.warnings.push(warning);
+                            }
                             t.put(&after, Some(&before))?;
                             // A contact this job created is undone by its id range already.
                             if before.created_by != Some(job.id)

@@ -96,6 +96,17 @@ where
         .collect()
 }
 
+/// The lowest id stored under `key`, unconfirmed: one read however many contacts share it.
+pub fn first_under<I>(index: &I, key: u64) -> Result<Option<u64>>
+where
+    I: ReadableTable<(u64, u64), ()>,
+{
+    match index.range((key, 0)..=(key, u64::MAX))?.next() {
+        Some(entry) => Ok(Some(entry?.0.value().1)),
+        None => Ok(None),
+    }
+}
+
 /// The ids among `ids` whose contact really carries `value` (what a hashed key cannot
 /// tell alone).
 pub fn confirmed<C>(contacts: &C, kind: Kind, value: &str, ids: Vec<u64>) -> Result<Vec<u64>>

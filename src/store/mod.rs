@@ -991,6 +991,17 @@ impl ContactLookup for StoreLookup {
         StoreLookup::ids(self, key).map_err(|e| LookupError::Store(Box::new(e)))
     }
 
+    fn first_phone_holder(&self, phone: &str) -> std::result::Result<Option<u64>, LookupError> {
+        let (key, exact) = Kind::Phone.key(phone);
+        if !exact {
+            return Ok(ContactLookup::ids(self, &MatchKey::Phone(phone))?
+                .into_iter()
+                .min());
+        }
+        guard::guarded(&self.path, || index::first_under(&self.phones, key))
+            .map_err(|e| LookupError::Store(Box::new(e)))
+    }
+
     fn contact(&self, id: u64) -> Option<Contact> {
         guard::guarded(&self.path, || {
             let v = self.contacts.get(id)?;

@@ -55,6 +55,7 @@ macro_rules! differential {
 
 const PEOPLE: &str = "differential/people.csv";
 const CHANGES: &str = "differential/people_changes.csv";
+const SWITCHBOARD: &str = "differential/switchboard.csv";
 
 differential! {
     // Consent: a column that looks like consent is the filter in both, unless turned off.
@@ -103,6 +104,12 @@ differential! {
     list_name_with_a_bidi_override: CHANGES ["--list", "Leads\u{202e}"] shows [r#""lists":["Leads"]"#];
     tag_with_a_bidi_override: CHANGES ["--tag", "x\u{202e}"] shows [r#","x"]"#];
     max_failures_stops_at_the_same_row: "contacts.csv" ["--max-failures", "1"] shows [r#""status":"stopped""#, r#""total_rows":157"#];
+    // Rows that share a phone with a contact of another name and email (issue 15).
+    on_conflict_merge_by_default: SWITCHBOARD ["--purpose", "upsert"] shows [r#""identity_conflict":2"#, r#""created":1"#, r#""updated":3"#];
+    on_conflict_separate: SWITCHBOARD ["--purpose", "upsert", "--on-conflict", "separate"] shows [r#""created":3"#, r#""updated":1"#, r#""first_name":"Tom""#];
+    on_conflict_skip: SWITCHBOARD ["--purpose", "upsert", "--on-conflict", "skip"] shows [r#""identity_conflict":2"#, r#""skipped":2"#];
+    on_conflict_shared_number_found_by_email: "differential/switchboard_later.csv" ["--purpose", "upsert"] after [[SWITCHBOARD, "--purpose", "upsert", "--on-conflict", "separate"]] shows [r#""updated":1"#, r#""ambiguous_match":1"#];
+    on_conflict_separate_on_a_shared_number: "differential/switchboard_later.csv" ["--purpose", "upsert", "--on-conflict", "separate"] after [[SWITCHBOARD, "--purpose", "upsert", "--on-conflict", "separate"]] shows [r#""updated":1"#, r#""created":1"#, r#""first_name":"Nana""#];
 }
 
 /// Imports both front ends refuse before anything is written, one a line: `name: FILE

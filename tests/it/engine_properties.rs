@@ -123,3 +123,38 @@ proptest! {
         prop_assert!(!safe.chars().any(|c| c.is_control()));
     }
 }
+
+/// A name part as rows bring them: missing, or a short word (few letters, so that the two
+/// rows often share a part).
+fn name_part() -> impl Strategy<Value = Option<String>> {
+    proptest::option::of("[A-Za-zÉéÖö]{1,3}")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Issue 15: for any two rows merged into one contact — the first makes it, the second
+    /// updates it, with or without keep-existing — the stored name is one of the rows'
+    /// names, never a mix such as "Nana Köhler" from "Uwe Köhler" and "Nana".
+    #[test]
+    fn two_rows_merged_store_one_of_their_names(
+        first in (name_part(), name_part()),
+        second in (name_part(), name_part()),
+        keep_existing in any::<bool>(),
+    ) {
+        use rolodex::engine::contact::Contact;
+        let row = |(first_name, last_name): &(Option<String>, Option<String>)| Contact {
+            first_name: first_name.clone(),
+            last_name: last_name.clone(),
+            phones: vec!["+16135551234".into()],
+            ..Contact::default()
+        };
+        let made = row(&first);
+        let stored = rolodex::engine::merge::merge(&made, &row(&second), keep_existing);
+        let name = (stored.first_name.clone(), stored.last_name.clone());
+        prop_assert!(
+            name == first || name == second,
+            "{:?} from {:?} and {:?}", name, first, second
+        );
+    }
+}

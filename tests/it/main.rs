@@ -8,6 +8,7 @@ mod cli_cells;
 mod cli_check;
 mod cli_concurrent;
 mod cli_config;
+mod cli_conflicts;
 mod cli_country;
 mod cli_crash;
 mod cli_dates;

@@ -275,6 +275,32 @@ fn options_start_from_the_users_config() {
 }
 
 #[test]
+fn the_options_screen_chooses_what_a_conflicting_row_does() {
+    use rolodex::engine::plan::OnConflict;
+    let defaults = ImportOptions {
+        on_conflict: OnConflict::Separate,
+        ..ImportOptions::default()
+    };
+    let mut h = Harness::with_defaults(Some("fixtures/contacts.csv"), defaults);
+    h.key(KeyCode::Enter).key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Options);
+    let screen = h.render(80, 24);
+    assert!(
+        screen.contains("Same phone, other name ◂ separate ▸"),
+        "config.toml's choice is shown:\n{screen}"
+    );
+    h.keys(&[KeyCode::Down; 7]);
+    let screen = h.render(80, 24);
+    assert!(screen.contains("contact sharing the number"), "{screen}");
+    h.key(KeyCode::Right);
+    assert_eq!(h.app.ctx.options.on_conflict, OnConflict::Skip);
+    h.key(KeyCode::Right);
+    assert_eq!(h.app.ctx.options.on_conflict, OnConflict::Merge);
+    h.key(KeyCode::Left);
+    assert_eq!(h.app.ctx.options.on_conflict, OnConflict::Skip);
+}
+
+#[test]
 fn tags_list_and_visibility_given_by_flags_are_on_their_screens() {
     let defaults = ImportOptions {
         tags: vec!["spring".into(), "vip".into()],

@@ -1,5 +1,5 @@
 //! Step 3 · Options: purpose, identifier, keep-existing, default region, requirement preset,
-//! consent column.
+//! consent column, failure threshold, what a row that conflicts with its phone's contact does.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
@@ -10,12 +10,12 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use super::{move_selection, Screen, Transition};
 use crate::engine::phone::parse_region;
 use crate::engine::plan::Requirement;
-use crate::engine::plan::{Identifier, Purpose};
+use crate::engine::plan::{Identifier, OnConflict, Purpose};
 use crate::tui::action::{self, Action, Binding};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::Ctx;
 
-const FIELDS: [&str; 7] = [
+const FIELDS: [&str; 8] = [
     "Purpose",
     "Match by",
     "Keep existing values",
@@ -23,6 +23,7 @@ const FIELDS: [&str; 7] = [
     "Requirement",
     "Consent column",
     "Stop after failed rows",
+    "Same phone, other name",
 ];
 
 /// The failure thresholds offered; `u64::MAX` is no limit.
@@ -95,6 +96,13 @@ impl OptionsScreen {
                 )
             }
             6 => o.max_failures = cycle(&offered, o.max_failures, forward),
+            7 => {
+                o.on_conflict = cycle(
+                    &[OnConflict::Merge, OnConflict::Separate, OnConflict::Skip],
+                    o.on_conflict,
+                    forward,
+                )
+            }
             5 => {
                 let header: Vec<Option<String>> = std::iter::once(None)
                     .chain(
@@ -138,7 +146,13 @@ impl OptionsScreen {
             }
             .into(),
             5 => "Rows whose consent column does not say yes are skipped (yes, y, true, 1, opted-in).".into(),
-            _ => "The import stops cleanly after this many failed rows; the job can be resumed.".into(),
+            6 => "The import stops cleanly after this many failed rows; the job can be resumed.".into(),
+            _ => match o.on_conflict {
+                OnConflict::Merge => "A row whose phone finds a contact with another name and email updates that contact, with an identity_conflict warning.",
+                OnConflict::Separate => "A row whose phone finds a contact with another name and email becomes a new contact sharing the number (a switchboard's staff).",
+                OnConflict::Skip => "A row whose phone finds a contact with another name and email is skipped (identity_conflict).",
+            }
+            .into(),
         }
     }
 }
@@ -233,6 +247,7 @@ impl Screen for OptionsScreen {
             } else {
                 o.max_failures.to_string()
             },
+            o.on_conflict.to_string(),
         ];
         let lines: Vec<Line> = FIELDS
             .iter()
