@@ -13,7 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 use tui_textarea::TextArea;
 
 use super::chrome::Level;
@@ -796,13 +796,7 @@ impl TextField {
 
     pub fn render(&self, theme: Theme, title: &str, focused: bool, area: Rect, buf: &mut Buffer) {
         let mut field = self.area.clone();
-        let border = if focused { theme.key() } else { theme.dim() };
-        field.set_block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(border)
-                .title(title.to_string()),
-        );
+        field.set_block(crate::tui::chrome::focus_block(theme, focused, title));
         if focused {
             field.set_cursor_style(
                 Style::default().add_modifier(ratatui::style::Modifier::REVERSED),

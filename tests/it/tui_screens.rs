@@ -71,6 +71,12 @@ impl Harness {
         self
     }
 
+    fn ctrl(&mut self, c: char) -> &mut Self {
+        self.app
+            .on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+        self
+    }
+
     fn keys(&mut self, codes: &[KeyCode]) -> &mut Self {
         for c in codes {
             self.key(*c);
@@ -858,8 +864,9 @@ fn the_newest_review_wins() {
     assert!(shown(&h).is_some_and(|n| n > 0));
 }
 
-/// `q` while the review runs: nothing is being written, so the wizard ends at once; the
-/// review is given up and its thread joins within the wait `tui::run` gives it.
+/// Ctrl-C while the review runs, confirmed (the choices made would be lost): nothing is
+/// being written, so the wizard ends at once; the review is given up and its thread joins
+/// within the wait `tui::run` gives it.
 #[test]
 fn quitting_during_a_review_gives_it_up() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
@@ -867,7 +874,9 @@ fn quitting_during_a_review_gives_it_up() {
         .key(KeyCode::Enter)
         .key(KeyCode::Enter);
     assert!(h.app.tasks.is_running(Kind::Review));
-    h.key(KeyCode::Char('q'));
+    h.ctrl('c');
+    assert!(!h.app.quit, "asks first");
+    h.key(KeyCode::Char('y'));
     assert!(h.app.quit, "nothing to wait for");
     assert!(!h.app.ctx.reviewing);
     assert!(!h.app.tasks.is_running(Kind::Review), "given up");
@@ -951,6 +960,13 @@ fn quitting_during_a_revert_waits_for_it_to_stop_after_a_batch() {
     h.key(KeyCode::Char('r')).key(KeyCode::Char('y'));
     assert_eq!(h.app.ctx.reverting, Some(1));
     h.key(KeyCode::Char('q'));
+    assert_eq!(
+        h.app.confirm,
+        Some(rolodex::tui::screens::Confirm::QuitDuringRevert),
+        "a running revert asks first"
+    );
+    assert!(!h.app.leaving);
+    h.key(KeyCode::Char('y'));
     assert!(h.app.leaving);
     assert!(!h.app.quit, "the wizard waits for the revert");
     let (_, said) = h.app.ctx.status.clone().unwrap();

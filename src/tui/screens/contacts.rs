@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
 
 use super::{move_selection, scroll_offset, Screen, Transition, View};
 use crate::engine::contact::Contact;
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::{Ctx, TextField};
 
@@ -30,8 +30,12 @@ impl ContactsScreen {
 }
 
 impl Screen for ContactsScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::CONTACTS
+    fn keys(&self) -> Keys {
+        if self.search.is_some() {
+            &[action::ENTER_ESC, action::TYPING]
+        } else {
+            &[action::CONTACTS, action::LIST, action::NAV]
+        }
     }
 
     fn enter(&mut self, ctx: &mut Ctx) {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Padding, Paragraph, Widget, Wrap};
 
 use super::{Command, Confirm, Screen, Transition, View};
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::fit;
 use crate::tui::context::Ctx;
 
@@ -15,8 +15,8 @@ use crate::tui::context::Ctx;
 pub struct DoneScreen;
 
 impl Screen for DoneScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::DONE
+    fn keys(&self) -> Keys {
+        &[action::DONE, action::NAV_LAST]
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {

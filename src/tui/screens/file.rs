@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::{move_selection, scroll_offset, Screen, Transition, View};
 use crate::engine::source::Source;
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::{Ctx, TextField};
 
@@ -131,16 +131,11 @@ impl FileScreen {
 }
 
 impl Screen for FileScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::FILE
+    fn keys(&self) -> Keys {
+        &[action::FILE, action::TYPING]
     }
 
     fn text_input(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> Option<Transition> {
-        // Movement keys that the list needs are not text.
-        if matches!(key.code, crossterm::event::KeyCode::Char('?')) && self.path.value().is_empty()
-        {
-            return None;
-        }
         if !self.path.input(key) {
             return None;
         }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Widge
 use super::{move_selection, scroll_offset, Screen, Transition, View};
 use crate::engine::mapping::{suggest_column, ColumnMap, Field, MapSource, Target};
 use crate::engine::text::clean_cell;
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{centered, fit, Level};
 use crate::tui::context::{Ctx, TextField};
 
@@ -106,8 +106,13 @@ impl MapScreen {
 }
 
 impl Screen for MapScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::MAP
+    fn keys(&self) -> Keys {
+        match &self.picker {
+            _ if self.search.is_some() => &[action::ENTER_ESC, action::TYPING],
+            Some(p) if p.custom.is_some() => &[action::ENTER_ESC, action::TYPING],
+            Some(_) => &[action::MAP_PICKER, action::LIST, action::NAV],
+            None => &[action::MAP, action::LIST, action::NAV],
+        }
     }
 
     fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Option<Transition> {
@@ -188,6 +193,10 @@ impl Screen for MapScreen {
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {
         if let Some(picker) = &mut self.picker {
+            if action == Action::Back {
+                self.picker = None;
+                return Transition::Stay;
+            }
             picker.selected = move_selection(picker.selected, choices().len(), action, 8);
             return Transition::Stay;
         }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Widge
 
 use super::{Command, Screen, Transition};
 use crate::engine::date::DateOrder;
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::Ctx;
 
@@ -17,8 +17,8 @@ use crate::tui::context::Ctx;
 pub struct ReviewScreen;
 
 impl Screen for ReviewScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::REVIEW
+    fn keys(&self) -> Keys {
+        &[action::REVIEW, action::NAV]
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {
