@@ -60,6 +60,15 @@ impl Key {
         }
     }
 
+    /// The key as the terminal sends it (what a test presses).
+    pub fn event(self) -> KeyEvent {
+        match self {
+            Key::Code(code) => KeyEvent::new(code, KeyModifiers::NONE),
+            Key::Char(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+            Key::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+        }
+    }
+
     pub fn label(self) -> String {
         match self {
             Key::Code(KeyCode::Enter) => "Enter".into(),

@@ -116,6 +116,11 @@ impl App {
         }
     }
 
+    /// The keys that work on the screen as it is now.
+    pub fn keys(&self) -> action::Keys {
+        self.screen_ref().keys()
+    }
+
     pub fn go(&mut self, view: View) {
         if view == self.view {
             return;

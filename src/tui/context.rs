@@ -770,8 +770,8 @@ impl TextField {
         *self = TextField::new(value);
     }
 
-    /// Offers a key to the field; true when it used it. Enter, Esc, Tab and the arrows up
-    /// and down are left to the screen.
+    /// Offers a key to the field; true when it used it. Enter, Esc, Tab, the arrows up
+    /// and down, the function keys and the app's control keys are left to the screen.
     pub fn input(&mut self, key: KeyEvent) -> bool {
         let ctrl = key
             .modifiers
@@ -784,7 +784,9 @@ impl TextField {
             | KeyCode::Up
             | KeyCode::Down
             | KeyCode::PageUp
-            | KeyCode::PageDown => false,
+            | KeyCode::PageDown
+            // F1 is help wherever a field takes the printable keys.
+            | KeyCode::F(_) => false,
             // The app's own control keys: quit, history, contacts.
             KeyCode::Char('c' | 'r' | 'o') if ctrl => false,
             _ => {

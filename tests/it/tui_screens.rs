@@ -52,7 +52,11 @@ impl Harness {
 
     /// The wizard with its context set up by `setup` before the file is opened.
     fn build(file: Option<&str>, setup: impl FnOnce(Ctx) -> Ctx) -> Harness {
-        let dir = tempfile::tempdir().unwrap();
+        Harness::build_in(tempfile::tempdir().unwrap(), file, setup)
+    }
+
+    /// The wizard on the store `dir/test.redb` (made before, e.g. by headless imports).
+    fn build_in(dir: TempDir, file: Option<&str>, setup: impl FnOnce(Ctx) -> Ctx) -> Harness {
         let store = Store::open(&dir.path().join("test.redb")).map_err(Into::into);
         let (tx, rx) = mpsc::channel();
         let ctx = setup(Ctx::new(
@@ -1079,4 +1083,250 @@ fn report_and_errors_given_to_the_wizard_are_written_after_its_import() {
     );
     // Only the first import writes them: a second leaves them as they are.
     assert!(h.app.ctx.given_files.is_none());
+}
+
+/// What a key can change: the screen as drawn, and the app's state around it.
+fn fingerprint(h: &Harness) -> String {
+    let a = &h.app;
+    // Styles too: a selection moved shows only in reverse video.
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| f.render_widget(&h.app, f.area()))
+        .unwrap();
+    format!(
+        "{:?}{:?}{}{}{:?}{}{}{:?}",
+        terminal.backend().buffer(),
+        a.view,
+        a.help,
+        a.help_scroll,
+        a.confirm,
+        a.quit,
+        a.leaving,
+        a.ctx.status
+    )
+}
+
+/// A state of the wizard to press every key of, built afresh for each key.
+type Build = fn() -> Harness;
+
+fn key_states() -> Vec<(&'static str, Build)> {
+    fn map() -> Harness {
+        let mut h = Harness::new(Some("fixtures/contacts.csv"));
+        h.key(KeyCode::Enter);
+        h.key(KeyCode::Char('/')).text("e").key(KeyCode::Enter);
+        h.keys(&[KeyCode::Down, KeyCode::Down]);
+        h
+    }
+    fn review() -> Harness {
+        let mut h = Harness::new(Some("fixtures/contacts.csv"));
+        h.walk_to_review();
+        h
+    }
+    fn done() -> Harness {
+        let mut h = Harness::new(Some("fixtures/contacts.csv"));
+        h.walk_to_done();
+        h
+    }
+    vec![
+        ("file", || {
+            let mut h = Harness::new(None);
+            h.text("fixtures/rules/")
+                .keys(&[KeyCode::Down, KeyCode::Down]);
+            h
+        }),
+        ("map", map),
+        ("map picker", || {
+            let mut h = map();
+            h.key(KeyCode::Char(' ')).key(KeyCode::Down);
+            h
+        }),
+        ("map custom field", || {
+            let mut h = map();
+            h.key(KeyCode::Char(' '))
+                .key(KeyCode::End)
+                .key(KeyCode::Enter);
+            h
+        }),
+        ("map find", || {
+            let mut h = map();
+            h.key(KeyCode::Char('/'));
+            h
+        }),
+        ("options", || {
+            let mut h = Harness::new(Some("fixtures/contacts.csv"));
+            h.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Down]);
+            h
+        }),
+        ("options region", || {
+            let mut h = Harness::new(Some("fixtures/contacts.csv"));
+            h.keys(&[KeyCode::Enter, KeyCode::Enter]);
+            h.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
+            h
+        }),
+        ("review", review),
+        ("consent", || {
+            let mut h = review();
+            h.key(KeyCode::Enter);
+            h
+        }),
+        ("tags, typing", || {
+            let mut h = review();
+            h.keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+            h
+        }),
+        ("tags, automatic tag", || {
+            let mut h = review();
+            h.keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+            h.key(KeyCode::Tab);
+            h
+        }),
+        ("destination", || {
+            let mut h = review();
+            let to = [KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter];
+            h.keys(&to)
+                .keys(&[KeyCode::Enter, KeyCode::Down, KeyCode::Down]);
+            h
+        }),
+        ("destination list name", || {
+            let mut h = review();
+            let to = [KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter];
+            h.keys(&to)
+                .keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Down]);
+            h
+        }),
+        ("progress", || {
+            let files = tempfile::tempdir().unwrap();
+            let path = files.path().join("many.csv");
+            std::fs::write(&path, many_rows(20_000)).unwrap();
+            let mut h = Harness::new(path.to_str());
+            h.walk_to_review();
+            let to = [KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter];
+            h.keys(&to).keys(&[KeyCode::Enter, KeyCode::Enter]);
+            assert!(h.app.ctx.importing);
+            // The file outlives the test's build: the import reads it.
+            std::mem::forget(files);
+            h
+        }),
+        ("done", done),
+        ("history jobs", || {
+            // Three jobs, made once by headless imports; each build gets a copy.
+            static STORE: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+            let made = STORE.get_or_init(|| {
+                let dir = tempfile::tempdir().unwrap();
+                for _ in 0..3 {
+                    let file = Path::new("fixtures/rules/invalid_email.csv");
+                    let out = crate::common::import(dir.path(), &file.canonicalize().unwrap(), &[]);
+                    assert!(out.code == 0 || out.code == 3, "{}", out.stderr);
+                }
+                dir
+            });
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::copy(made.path().join("test.redb"), dir.path().join("test.redb")).unwrap();
+            let mut h = Harness::build_in(dir, None, |ctx| ctx);
+            h.app.go(View::History);
+            assert_eq!(h.app.history.jobs.len(), 3);
+            h.key(KeyCode::Down);
+            h
+        }),
+        ("history find", || {
+            let mut h = done();
+            h.key(KeyCode::Char('H')).key(KeyCode::Char('/'));
+            h
+        }),
+        ("job rows", || {
+            let mut h = done();
+            h.key(KeyCode::Char('f'));
+            // Every row, not only the failed ones: enough to move among.
+            for _ in 0..6 {
+                if h.app.history.shown.len() >= 20 {
+                    break;
+                }
+                h.key(KeyCode::Char('s'));
+            }
+            h.key(KeyCode::Char('/')).text("a").key(KeyCode::Enter);
+            h.keys(&[KeyCode::Down, KeyCode::Down]);
+            h
+        }),
+        ("row detail", || {
+            let mut h = done();
+            h.key(KeyCode::Char('f'));
+            for _ in 0..6 {
+                if h.app.history.shown.len() >= 20 {
+                    break;
+                }
+                h.key(KeyCode::Char('s'));
+            }
+            h.key(KeyCode::Down).key(KeyCode::Enter);
+            h
+        }),
+        ("row edit", || {
+            let mut h = done();
+            h.key(KeyCode::Char('f'))
+                .key(KeyCode::Enter)
+                .key(KeyCode::Char('e'));
+            h
+        }),
+        ("contacts", || {
+            let mut h = done();
+            h.app.go(View::Contacts);
+            h.key(KeyCode::Char('/')).text("a").key(KeyCode::Enter);
+            h.keys(&[KeyCode::Down, KeyCode::Down]);
+            h
+        }),
+        ("contacts search", || {
+            let mut h = done();
+            h.app.go(View::Contacts);
+            h.key(KeyCode::Char('/'));
+            h
+        }),
+    ]
+}
+
+/// Every key the help lists does something where it is listed: pressed on a fresh copy of
+/// the state, the screen or the wizard's state changes (so the help can never list a dead
+/// key, and the footer and the keys read the same table).
+#[test]
+fn every_key_the_help_lists_has_an_effect_on_its_screen() {
+    let mut dead = Vec::new();
+    for (name, build) in key_states() {
+        let h = build();
+        let keys = rolodex::tui::action::bound(h.app.keys());
+        assert!(!keys.is_empty(), "{name}: no keys");
+        // The help lists them all.
+        let mut shown = build();
+        shown.app.on_action(rolodex::tui::action::Action::Help);
+        assert!(shown.app.help, "{name}: no help");
+        for key in keys {
+            let mut h = build();
+            let before = fingerprint(&h);
+            h.app.on_key(key.event());
+            if fingerprint(&h) == before {
+                dead.push(format!("{name}: {}", key.label()));
+            }
+        }
+    }
+    assert!(dead.is_empty(), "keys listed that do nothing: {dead:#?}");
+}
+
+/// The help of a screen with more keys than fit at 80×20 scrolls (j/k, arrows, PgUp/PgDn),
+/// counts what is above and below, and closes on any other key.
+#[test]
+fn help_scrolls_when_it_does_not_fit() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_done()
+        .key(KeyCode::Char('f'))
+        .key(KeyCode::Char('?'));
+    assert!(h.app.help);
+    let top = h.render(80, 20);
+    assert!(top.contains("more · j/k scroll"), "{top}");
+    assert!(!top.contains("C-c"), "{top}");
+    snap("help_job_rows", &h);
+    h.key(KeyCode::End);
+    let bottom = h.render(80, 20);
+    assert!(bottom.contains("C-c"), "{bottom}");
+    assert!(bottom.contains("↑ "), "{bottom}");
+    h.key(KeyCode::Char('k'));
+    assert!(h.app.help, "k scrolls, it does not close");
+    h.key(KeyCode::Char('x'));
+    assert!(!h.app.help, "any other key closes");
 }

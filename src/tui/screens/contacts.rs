@@ -54,8 +54,9 @@ impl Screen for ContactsScreen {
             KeyCode::Enter | KeyCode::Esc => {
                 self.search = None;
             }
+            // What the field leaves (F1, Ctrl-C) is the app's.
+            _ if !search.input(key) => return None,
             _ => {
-                search.input(key);
                 self.query = search.value();
                 self.refilter();
             }

@@ -386,9 +386,9 @@ impl Screen for HistoryScreen {
                     self.jump(true, ctx);
                 }
                 KeyCode::Esc => self.search = None,
-                _ => {
-                    search.input(key);
-                }
+                // What the field leaves (F1, Ctrl-C) is the app's.
+                _ if !search.input(key) => return None,
+                _ => {}
             }
             return Some(Transition::Stay);
         }

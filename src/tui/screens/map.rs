@@ -126,9 +126,9 @@ impl Screen for MapScreen {
                     self.jump_from((self.selected + n - 1) % n, true, ctx);
                 }
                 crossterm::event::KeyCode::Esc => self.search = None,
-                _ => {
-                    search.input(key);
-                }
+                // What the field leaves (F1, Ctrl-C) is the app's.
+                _ if !search.input(key) => return None,
+                _ => {}
             }
             return Some(Transition::Stay);
         }
