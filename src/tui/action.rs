@@ -175,9 +175,10 @@ pub const FORM: &[Binding] = &[
     b(Code(KeyCode::Up), Action::Up, "previous field", false),
 ];
 
-/// Step 1: the path field always has the focus; the arrows move in the list below.
+/// Step 1: the path field always has the focus; the arrows move in the list below,
+/// Enter opens a folder or a file, Tab completes the path.
 pub const FILE: &[Binding] = &[
-    b(Code(KeyCode::Enter), Action::Next, "open / next", true),
+    b(Code(KeyCode::Enter), Action::Next, "open", true),
     b(Code(KeyCode::Esc), Action::Back, "clear", false),
     b(Code(KeyCode::Up), Action::Up, "move up", false),
     b(Code(KeyCode::Down), Action::Down, "move down", false),
@@ -188,6 +189,7 @@ pub const FILE: &[Binding] = &[
         "page down",
         false,
     ),
+    b(Code(KeyCode::Tab), Action::FocusNext, "complete", true),
     b(Ctrl('r'), Action::History, "history", true),
     b(Ctrl('o'), Action::Contacts, "contacts", true),
 ];

@@ -589,3 +589,33 @@ fn the_focused_field_shows_its_caret_with_no_color() {
     wizard.child.kill().unwrap();
     let _ = wizard.child.wait();
 }
+
+/// The File step reaches a file in the home folder by `~` and Tab completion alone, and
+/// lists its folders.
+#[test]
+fn the_file_step_expands_home_and_completes_with_tab() {
+    let dir = tempdir();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    std::fs::create_dir(exports.join("older")).unwrap();
+    std::fs::write(
+        exports.join("people.csv"),
+        "First Name,Phone\nAda,+44 20 7946 1018\n",
+    )
+    .unwrap();
+    // The wizard starts elsewhere than the home folder (HOME is `dir`).
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let mut wizard = Wizard::start(&elsewhere, &[], &[("HOME", dir.path().to_str().unwrap())]);
+    wizard.screen.wait_for("Step 1/9 · File");
+    wizard.press("~/ex\t");
+    wizard.screen.wait_for("┃~/exports/");
+    wizard.screen.wait_for("older/");
+    wizard.screen.wait_for("people.csv");
+    wizard.press("p\t");
+    wizard.screen.wait_for("┃~/exports/people.csv");
+    wizard.press("\r");
+    wizard.screen.wait_for("Encoding   UTF-8");
+    wizard.child.kill().unwrap();
+    let _ = wizard.child.wait();
+}

@@ -1330,3 +1330,42 @@ fn help_scrolls_when_it_does_not_fit() {
     h.key(KeyCode::Char('x'));
     assert!(!h.app.help, "any other key closes");
 }
+
+/// The File step browses: folders and `../` are listed above the files, Tab completes the
+/// typed path, Enter on a folder opens it and Enter on `../` goes up.
+#[test]
+fn file_step_browses_folders() {
+    let mut h = Harness::new(None);
+    h.text("fixt").key(KeyCode::Tab);
+    assert_eq!(h.app.file.path.value(), "fixtures/");
+    let entries = h.app.file.entries.clone();
+    assert_eq!(entries[0], "../");
+    assert!(entries.contains(&"rules/".to_string()), "{entries:?}");
+    assert!(entries.contains(&"contacts.csv".to_string()), "{entries:?}");
+    let folders_first = entries.iter().position(|e| e == "contacts.csv")
+        > entries.iter().position(|e| e == "rules/");
+    assert!(folders_first, "{entries:?}");
+    snap("file_browse", &h);
+    while h.app.file.entries[h.app.file.selected] != "rules/" {
+        h.key(KeyCode::Down);
+    }
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.file.path.value(), "fixtures/rules/");
+    assert!(h
+        .app
+        .file
+        .entries
+        .contains(&"invalid_email.csv".to_string()));
+    // `inv` then Tab: as far as the names agree.
+    h.text("inv").key(KeyCode::Tab);
+    assert_eq!(h.app.file.path.value(), "fixtures/rules/invalid_");
+    h.text("em").key(KeyCode::Tab);
+    assert_eq!(h.app.file.path.value(), "fixtures/rules/invalid_email.csv");
+    h.key(KeyCode::Enter);
+    assert!(h.app.ctx.source.is_some(), "the completed file opens");
+    // Up a folder from a folder typed.
+    h.key(KeyCode::Esc).text("fixtures/rules/");
+    assert_eq!(h.app.file.entries[0], "../");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.file.path.value(), "fixtures/");
+}
