@@ -37,6 +37,8 @@ pub enum Action {
     NewImport,
     Cancel,
     Save,
+    /// Map: the next requirement preset (contact, dialer, any).
+    Preset,
 }
 
 /// A key as the tables write it.
@@ -201,6 +203,7 @@ pub const MAP: &[Binding] = &[
     b(Char('/'), Action::Search, "find column", true),
     b(Char('n'), Action::NextMatch, "next match", false),
     b(Char('N'), Action::PrevMatch, "prev match", false),
+    b(Char('p'), Action::Preset, "change required fields", false),
     b(Code(KeyCode::Enter), Action::Next, "next", true),
     b(Code(KeyCode::Esc), Action::Back, "back", true),
 ];

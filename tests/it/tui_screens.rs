@@ -1369,3 +1369,78 @@ fn file_step_browses_folders() {
     h.key(KeyCode::Enter);
     assert_eq!(h.app.file.path.value(), "fixtures/");
 }
+
+/// Map refuses Enter while the preset's fields are unmapped, says `p` changes the preset,
+/// and `p` changes it there: with `any` the file goes on without a name column.
+#[test]
+fn map_changes_the_required_fields_where_it_refuses() {
+    let mut h = Harness::new(Some("fixtures/rules/invalid_phone.csv"));
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char(' '))
+        .key(KeyCode::Char('g'))
+        .key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Map);
+    let (_, said) = h.app.ctx.status.clone().unwrap();
+    assert!(
+        said.contains("press p to change the required fields"),
+        "{said}"
+    );
+    h.key(KeyCode::Char('p'));
+    assert_eq!(h.app.ctx.options.require, Requirement::Dialer);
+    snap("map_preset_changed", &h);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Options, "a phone is enough for dialer");
+    assert_eq!(
+        h.app.ctx.options.require,
+        Requirement::Dialer,
+        "kept on Options"
+    );
+}
+
+/// With more columns than fit the Map title says where the selection is, and a long phone
+/// warning wraps whole at 80 columns instead of being cut.
+#[test]
+fn map_shows_its_position_and_whole_phone_warnings() {
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("wide.csv");
+    let header: Vec<String> = (1..=30).map(|i| format!("Extra {i}")).collect();
+    let mut text = format!("Name,Tel,Mobile Phone Number,{}\n", header.join(","));
+    for i in 0..20 {
+        let extras = vec!["x"; 30].join(",");
+        text.push_str(&format!(
+            "Person {i},not a number {i},+1 212 555 01{i:02},{extras}\n"
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let mut h = Harness::new(path.to_str());
+    h.key(KeyCode::Enter)
+        .keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
+    let screen = h.render(80, 24);
+    assert!(screen.contains("column 4/33"), "{screen}");
+    let flat: String = screen
+        .lines()
+        .map(|l| l.trim_matches('"').trim_end())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let warning = h
+        .app
+        .ctx
+        .health
+        .iter()
+        .find_map(|c| c.warning())
+        .expect("a phone warning");
+    let last_words: String = warning
+        .chars()
+        .rev()
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert!(
+        flat.contains(last_words.trim()),
+        "{last_words:?} cut:\n{screen}"
+    );
+    snap("map_wide", &h);
+}
