@@ -1444,3 +1444,29 @@ fn map_shows_its_position_and_whole_phone_warnings() {
     );
     snap("map_wide", &h);
 }
+
+/// Done names the user's own tags beside the automatic one.
+#[test]
+fn done_shows_the_users_tags() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_review();
+    h.keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+    assert_eq!(h.app.view, View::Tags);
+    h.text("vip, spring")
+        .keys(&[KeyCode::Enter, KeyCode::Enter]);
+    h.settle(|a| a.view == View::Done);
+    let screen = h.render(80, 24);
+    assert!(
+        screen.contains("Tagged          vip, spring, import-"),
+        "{screen}"
+    );
+}
+
+/// `n` on Map before any search says how to search instead of doing nothing.
+#[test]
+fn map_next_match_before_a_search_says_how() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.key(KeyCode::Enter).key(KeyCode::Char('n'));
+    let (_, said) = h.app.ctx.status.clone().unwrap();
+    assert!(said.contains("Press / to find a column first"), "{said}");
+}

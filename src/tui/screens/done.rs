@@ -94,8 +94,17 @@ impl Screen for DoneScreen {
             },
             theme.dim(),
         ));
-        if let Some(tag) = &job.import_tag {
-            lines.push(kv("Tagged", fit(tag, 56), theme.dim()));
+        // The user's own tags first, then the automatic one.
+        let tags: Vec<&str> = job
+            .plan
+            .options
+            .tags
+            .iter()
+            .map(String::as_str)
+            .chain(job.import_tag.as_deref())
+            .collect();
+        if !tags.is_empty() {
+            lines.push(kv("Tagged", fit(&tags.join(", "), 56), theme.dim()));
         }
         if unfinished {
             let why = job.reason.clone().unwrap_or_else(|| job.status.to_string());

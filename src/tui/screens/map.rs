@@ -56,7 +56,13 @@ impl MapScreen {
         let columns = &ctx.mapping.columns;
         let n = columns.len();
         let query = self.query.to_lowercase();
-        if n == 0 || query.is_empty() {
+        if query.is_empty() {
+            return ctx.say(
+                Level::Info,
+                "Press / to find a column first; n and N then go to the next and previous match.",
+            );
+        }
+        if n == 0 {
             return;
         }
         let found = (1..=n)
