@@ -122,10 +122,12 @@ pub type Keys = &'static [&'static [Binding]];
 
 /// Help and quitting where no text field takes the keys: `q` goes back one level
 /// (VisiData's sheet stack); Ctrl-C quits, asking first when choices would be lost.
+/// Ctrl-O opens Contacts from anywhere (it types nothing); Esc or Ctrl-O there comes back.
 pub const NAV: &[Binding] = &[
     b(Char('?'), Action::Help, "help", true),
     b(Code(KeyCode::F(1)), Action::Help, "help", false),
     b(Char('q'), Action::Back, "back", true),
+    b(Ctrl('o'), Action::Contacts, "contacts", false),
     b(Ctrl('c'), Action::Quit, "quit", true),
 ];
 
@@ -135,6 +137,7 @@ pub const NAV_LAST: &[Binding] = &[
     b(Char('?'), Action::Help, "help", true),
     b(Code(KeyCode::F(1)), Action::Help, "help", false),
     b(Char('q'), Action::Quit, "quit", true),
+    b(Ctrl('o'), Action::Contacts, "contacts", false),
     b(Ctrl('c'), Action::Quit, "quit", false),
 ];
 
@@ -142,6 +145,7 @@ pub const NAV_LAST: &[Binding] = &[
 /// Ctrl-C.
 pub const TYPING: &[Binding] = &[
     b(Code(KeyCode::F(1)), Action::Help, "help", true),
+    b(Ctrl('o'), Action::Contacts, "contacts", false),
     b(Ctrl('c'), Action::Quit, "quit", true),
 ];
 

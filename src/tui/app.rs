@@ -234,6 +234,15 @@ impl App {
                 return;
             }
             Action::Quit => return self.quit_asked(),
+            // Contacts from any screen (Ctrl-O again, or Esc, comes back).
+            Action::Contacts if self.view == View::Contacts => {
+                self.contacts.search = None;
+                return self.go(self.contacts.back_to(&self.ctx));
+            }
+            Action::Contacts => {
+                self.contacts.from = self.view;
+                return self.go(View::Contacts);
+            }
             _ => {}
         }
         let transition = {

@@ -1470,3 +1470,40 @@ fn map_next_match_before_a_search_says_how() {
     let (_, said) = h.app.ctx.status.clone().unwrap();
     assert!(said.contains("Press / to find a column first"), "{said}");
 }
+
+/// Ctrl-O opens Contacts from any screen, text fields included (it types nothing), and Esc
+/// comes back to that screen with its state.
+#[test]
+fn contacts_open_from_every_screen_and_esc_comes_back() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_review();
+    h.keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+    assert_eq!(h.app.view, View::Tags);
+    h.text("vip");
+    h.ctrl('o');
+    assert_eq!(h.app.view, View::Contacts);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.view, View::Tags);
+    assert_eq!(
+        h.app.tags.new_tags.value(),
+        "vip",
+        "nothing typed, nothing lost"
+    );
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Destination);
+    h.ctrl('o').key(KeyCode::Char('q'));
+    assert_eq!(h.app.view, View::Destination);
+    // Options' region field takes letters, not Ctrl-O.
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.keys(&[
+        KeyCode::Enter,
+        KeyCode::Enter,
+        KeyCode::Down,
+        KeyCode::Down,
+        KeyCode::Down,
+    ]);
+    let region = h.app.options.region.clone();
+    h.ctrl('o');
+    assert_eq!(h.app.view, View::Contacts);
+    assert_eq!(h.app.options.region, region);
+}

@@ -162,7 +162,13 @@ impl Screen for OptionsScreen {
             return None;
         }
         match key.code {
-            KeyCode::Char(c) if c.is_ascii_alphabetic() => {
+            // Control keys (Ctrl-O, Ctrl-C) are the app's, not letters of the code.
+            KeyCode::Char(c)
+                if c.is_ascii_alphabetic()
+                    && !key
+                        .modifiers
+                        .contains(crossterm::event::KeyModifiers::CONTROL) =>
+            {
                 if self.region.len() >= 2 {
                     self.region.clear();
                 }
