@@ -33,6 +33,11 @@ pub struct App {
     pub tasks: Tasks,
     pub view: View,
     pub help: bool,
+    /// The first line of the help shown (it scrolls when it is longer than the screen).
+    pub help_scroll: usize,
+    /// The user has gone past File with the file open: their mapping and options would
+    /// be lost by quitting, so quitting asks first. Cleared once the import starts.
+    pub choices: bool,
     pub confirm: Option<Confirm>,
     /// The wizard ends now (the main loop stops).
     pub quit: bool,
@@ -69,6 +74,8 @@ impl App {
             ctx,
             view: View::File,
             help: false,
+            help_scroll: 0,
+            choices: false,
             confirm: None,
             quit: false,
             stopping: None,
@@ -109,6 +116,11 @@ impl App {
         }
     }
 
+    /// The keys that work on the screen as it is now.
+    pub fn keys(&self) -> action::Keys {
+        self.screen_ref().keys()
+    }
+
     pub fn go(&mut self, view: View) {
         if view == self.view {
             return;
@@ -121,6 +133,17 @@ impl App {
         }
         self.view = view;
         self.ctx.status = None;
+        if matches!(
+            view,
+            View::Map
+                | View::Options
+                | View::Review
+                | View::Consent
+                | View::Tags
+                | View::Destination
+        ) {
+            self.choices = true;
+        }
         if view == View::Review {
             self.run(Command::StartReview);
         }
@@ -134,6 +157,7 @@ impl App {
                 self.view = View::Destination;
                 return;
             }
+            self.choices = false;
         }
         if view == View::File {
             self.ctx.job = None;
@@ -172,7 +196,20 @@ impl App {
             return;
         }
         if self.help {
-            self.help = false;
+            // The help scrolls with the keys that move in a list; any other key closes it.
+            match key.code {
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                }
+                KeyCode::Down | KeyCode::Char('j') => self.help_scroll += 1,
+                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                KeyCode::PageDown => self.help_scroll += 10,
+                KeyCode::Home | KeyCode::Char('g') => self.help_scroll = 0,
+                KeyCode::End | KeyCode::Char('G') => self.help_scroll = usize::MAX,
+                _ => self.help = false,
+            }
+            let lines = action::help(self.screen_ref().keys()).len();
+            self.help_scroll = self.help_scroll.min(lines.saturating_sub(1));
             return;
         }
         let typed = {
@@ -193,9 +230,19 @@ impl App {
         match action {
             Action::Help => {
                 self.help = true;
+                self.help_scroll = 0;
                 return;
             }
             Action::Quit => return self.quit_asked(),
+            // Contacts from any screen (Ctrl-O again, or Esc, comes back).
+            Action::Contacts if self.view == View::Contacts => {
+                self.contacts.search = None;
+                return self.go(self.contacts.back_to(&self.ctx));
+            }
+            Action::Contacts => {
+                self.contacts.from = self.view;
+                return self.go(View::Contacts);
+            }
             _ => {}
         }
         let transition = {
@@ -250,11 +297,20 @@ impl App {
         }
     }
 
-    /// `q` or Ctrl-C: during an import, asks first; else the wizard ends.
+    /// Ctrl-C, or `q` where there is nothing to go back to: asks first when an import or
+    /// a revert is running or when the choices made for the open file would be lost; else
+    /// the wizard ends.
     fn quit_asked(&mut self) {
-        if self.ctx.importing {
-            self.confirm = Some(Confirm::QuitDuringImport);
+        self.confirm = if self.ctx.importing {
+            Some(Confirm::QuitDuringImport)
+        } else if self.ctx.reverting.is_some() {
+            Some(Confirm::QuitDuringRevert)
+        } else if self.choices && self.ctx.source.is_some() {
+            Some(Confirm::QuitWithChoices)
         } else {
+            None
+        };
+        if self.confirm.is_none() {
             self.leave();
         }
     }
@@ -294,7 +350,9 @@ impl App {
                     self.ctx.cancelling = true;
                 }
             }
-            Confirm::QuitDuringImport => self.leave(),
+            Confirm::QuitDuringImport | Confirm::QuitDuringRevert | Confirm::QuitWithChoices => {
+                self.leave()
+            }
             Confirm::Revert(job) => self.run(Command::Revert(job)),
         }
     }
@@ -472,7 +530,7 @@ impl Widget for &App {
         let keys = self.screen_ref().keys();
         chrome::render_footer(theme, keys, footer, buf);
         if self.help {
-            chrome::render_help(theme, &self.title(), keys, body, buf);
+            chrome::render_help(theme, &self.title(), keys, self.help_scroll, body, buf);
         }
         if let Some(c) = &self.confirm {
             chrome::render_confirm(theme, &c.question(), body, buf);

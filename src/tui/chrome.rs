@@ -5,9 +5,9 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
 
-use super::action::{footer, help, Binding};
+use super::action::{footer, help, Keys};
 use super::theme::Theme;
 use crate::engine::text::sanitize_for_terminal as clean;
 
@@ -62,7 +62,7 @@ pub fn render_title(theme: Theme, title: &str, right: &str, area: Rect, buf: &mu
 
 /// The key hints that fit the width, in the table's order; a hint too long for what is
 /// left is skipped, so `? help` (listed before `q quit`) is the last to go.
-pub fn render_footer(theme: Theme, keys: &[Binding], area: Rect, buf: &mut Buffer) {
+pub fn render_footer(theme: Theme, keys: Keys, area: Rect, buf: &mut Buffer) {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     let width = area.width as usize;
@@ -93,6 +93,21 @@ pub fn render_status(theme: Theme, status: Option<&(Level, String)>, area: Rect,
     }
 }
 
+/// A box whose border says whether it has the focus: thick and in the key colour when
+/// it has, so the focus shows without colour too (`NO_COLOR`).
+pub fn focus_block(theme: Theme, focused: bool, title: &str) -> Block<'static> {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title.to_string());
+    if focused {
+        block
+            .border_type(BorderType::Thick)
+            .border_style(theme.key())
+    } else {
+        block.border_style(theme.dim())
+    }
+}
+
 /// A rectangle of `width`×`height` centred in `area`, clipped to it.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
@@ -105,25 +120,49 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-pub fn render_help(theme: Theme, name: &str, keys: &[Binding], area: Rect, buf: &mut Buffer) {
-    let mut rows: Vec<(String, &str)> = Vec::new();
-    for (k, h) in help(keys) {
-        if !rows.iter().any(|(k2, _)| *k2 == k) {
-            rows.push((k, h));
-        }
-    }
+/// The keys that work on the screen as it is, from its own key table; scrolled from line
+/// `scroll` when they do not all fit, with what is above and below counted in the frame.
+pub fn render_help(
+    theme: Theme,
+    name: &str,
+    keys: Keys,
+    scroll: usize,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let rows = help(keys);
     let height = (rows.len() as u16 + 2).min(area.height);
-    let popup = centered(area, 44, height);
+    let popup = centered(area, 48, height);
     Clear.render(popup, buf);
-    let block = Block::default()
+    let shown = popup.height.saturating_sub(2) as usize;
+    let scroll = scroll.min(rows.len().saturating_sub(shown));
+    let below = rows.len().saturating_sub(scroll + shown);
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .title(format!(" Keys · {name} "))
         .title_style(theme.title());
+    if scroll > 0 {
+        block = block.title(Line::from(format!(" ↑ {scroll} more ")).right_aligned());
+    }
+    if below > 0 {
+        block = block
+            .title_bottom(Line::from(format!(" ↓ {below} more · j/k scroll ")).right_aligned());
+    } else {
+        block = block.title_bottom(Line::from(" any other key closes ").right_aligned());
+    }
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     let lines: Vec<Line> = rows
         .into_iter()
+        .skip(scroll)
+        .take(shown)
         .map(|(k, h)| {
             Line::from(vec![
-                Span::styled(format!(" {k:<8}"), theme.key()),
+                Span::styled(format!(" {k:<width$}  "), theme.key()),
                 Span::raw(h.to_string()),
             ])
         })

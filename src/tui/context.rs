@@ -13,7 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 use tui_textarea::TextArea;
 
 use super::chrome::Level;
@@ -780,8 +780,8 @@ impl TextField {
         *self = TextField::new(value);
     }
 
-    /// Offers a key to the field; true when it used it. Enter, Esc, Tab and the arrows up
-    /// and down are left to the screen.
+    /// Offers a key to the field; true when it used it. Enter, Esc, Tab, the arrows up
+    /// and down, the function keys and the app's control keys are left to the screen.
     pub fn input(&mut self, key: KeyEvent) -> bool {
         let ctrl = key
             .modifiers
@@ -794,7 +794,9 @@ impl TextField {
             | KeyCode::Up
             | KeyCode::Down
             | KeyCode::PageUp
-            | KeyCode::PageDown => false,
+            | KeyCode::PageDown
+            // F1 is help wherever a field takes the printable keys.
+            | KeyCode::F(_) => false,
             // The app's own control keys: quit, history, contacts.
             KeyCode::Char('c' | 'r' | 'o') if ctrl => false,
             _ => {
@@ -806,13 +808,7 @@ impl TextField {
 
     pub fn render(&self, theme: Theme, title: &str, focused: bool, area: Rect, buf: &mut Buffer) {
         let mut field = self.area.clone();
-        let border = if focused { theme.key() } else { theme.dim() };
-        field.set_block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(border)
-                .title(title.to_string()),
-        );
+        field.set_block(crate::tui::chrome::focus_block(theme, focused, title));
         if focused {
             field.set_cursor_style(
                 Style::default().add_modifier(ratatui::style::Modifier::REVERSED),

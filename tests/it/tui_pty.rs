@@ -468,3 +468,154 @@ fn the_wizard_reads_and_maps_the_file_as_its_flags_say() {
     wizard.child.kill().unwrap();
     let _ = wizard.child.wait();
 }
+
+impl Wizard {
+    /// The bottom line: the footer of key hints.
+    fn footer(&self) -> String {
+        self.screen
+            .text()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The wizard is still running.
+    fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+/// Trap: `q` ended the whole wizard from any screen, losing every choice. Now it goes back
+/// one step at a time; Ctrl-C with choices made asks first, and `n` keeps the wizard.
+#[test]
+fn q_goes_back_a_step_and_quitting_with_choices_made_asks_first() {
+    let dir = tempdir();
+    let file = fixture("contacts.csv");
+    let mut wizard = Wizard::start(dir.path(), &["import", file.to_str().unwrap()], &[]);
+    wizard.screen.wait_for("Step 1/9 · File");
+    wizard.screen.wait_for("Encoding   UTF-8");
+    wizard.press("\r");
+    wizard.screen.wait_for("Step 2/9 · Map");
+    wizard.press("\r");
+    wizard.screen.wait_for("Step 3/9 · Options");
+    wizard.press("q");
+    wizard.screen.wait_for("Step 2/9 · Map");
+    assert!(wizard.alive(), "q quit the wizard on Options");
+    wizard.press("q");
+    wizard.screen.wait_for("Step 1/9 · File");
+    assert!(wizard.alive(), "q quit the wizard on Map");
+    // On File the path field has the focus: the footer offers Ctrl-C, not `q`.
+    wizard.screen.wait_for("F1 help · C-c quit");
+    assert!(!wizard.footer().contains("q quit"), "{}", wizard.footer());
+    wizard.press("\x03");
+    wizard.screen.wait_for("Quit and lose the mapping");
+    wizard.press("n");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(wizard.alive(), "n ended the wizard");
+    assert!(!wizard.screen.text().contains("Quit and lose the mapping"));
+    wizard.press("\x03");
+    wizard.screen.wait_for("Quit and lose the mapping");
+    wizard.press("y");
+    let (code, raw) = wizard.wait();
+    assert_eq!(code, 0);
+    assert_restored(&raw);
+}
+
+/// Trap: on Tags the new-tags field had the focus while its title said "Tab to move
+/// here", so Tab moved the focus out and the next `q` typed ended the program. Now the
+/// title says the field is being typed in, `q` types there, the footer offers neither
+/// `? help` nor `q quit`, and after Tab a `q` goes back a step instead of quitting.
+#[test]
+fn tags_field_says_it_has_the_focus_and_q_never_quits_from_it() {
+    let dir = tempdir();
+    let file = fixture("contacts.csv");
+    let mut wizard = Wizard::start(dir.path(), &["import", file.to_str().unwrap()], &[]);
+    wizard.screen.wait_for("Step 1/9 · File");
+    wizard.press("\r");
+    wizard.screen.wait_for("Step 2/9 · Map");
+    wizard.press("\r");
+    wizard.screen.wait_for("Step 3/9 · Options");
+    wizard.press("\r");
+    wizard.screen.wait_for("Will create");
+    wizard.press("\r");
+    wizard.screen.wait_for("Step 5/9 · Consent");
+    wizard.press(" ");
+    wizard.screen.wait_for("[x] Every contact");
+    wizard.press("\r");
+    wizard.screen.wait_for("Step 6/9 · Tags");
+    wizard.screen.wait_for("typing here");
+    assert!(!wizard.screen.text().contains("Tab to move here"));
+    let footer = wizard.footer();
+    assert!(
+        !footer.contains("q quit") && !footer.contains("? help"),
+        "{footer}"
+    );
+    wizard.press("q?");
+    wizard.screen.wait_for("┃q?");
+    assert!(wizard.alive());
+    wizard.press("\x7f\x7f\t");
+    wizard.screen.wait_for("(Tab moves here)");
+    wizard.press("q");
+    wizard.screen.wait_for("Step 5/9 · Consent");
+    assert!(wizard.alive(), "q quit the wizard on Tags");
+    wizard.child.kill().unwrap();
+    let _ = wizard.child.wait();
+}
+
+/// Focus is visible without colour: with NO_COLOR the focused field has a thick border
+/// and its caret is drawn in reverse video.
+#[test]
+fn the_focused_field_shows_its_caret_with_no_color() {
+    let dir = tempdir();
+    let mut wizard = Wizard::start(dir.path(), &[], &[("NO_COLOR", "1")]);
+    wizard.screen.wait_for("Step 1/9 · File");
+    wizard.press("fix");
+    wizard.screen.wait_for("┃fix");
+    let parser = wizard.screen.parser.lock().unwrap();
+    let screen = parser.screen();
+    let row = (0..24u16)
+        .find(|&r| screen.contents_between(r, 0, r, 80).starts_with("┃fix"))
+        .expect("the path field's row");
+    let caret = screen.cell(row, 4).expect("the cell after the text");
+    assert!(caret.inverse(), "no caret after the typed text");
+    assert!(
+        (0..80u16).all(|c| screen
+            .cell(row, c)
+            .is_none_or(|cell| cell.fgcolor() == vt100::Color::Default)),
+        "colour with NO_COLOR"
+    );
+    drop(parser);
+    wizard.child.kill().unwrap();
+    let _ = wizard.child.wait();
+}
+
+/// The File step reaches a file in the home folder by `~` and Tab completion alone, and
+/// lists its folders.
+#[test]
+fn the_file_step_expands_home_and_completes_with_tab() {
+    let dir = tempdir();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    std::fs::create_dir(exports.join("older")).unwrap();
+    std::fs::write(
+        exports.join("people.csv"),
+        "First Name,Phone\nAda,+44 20 7946 1018\n",
+    )
+    .unwrap();
+    // The wizard starts elsewhere than the home folder (HOME is `dir`).
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let mut wizard = Wizard::start(&elsewhere, &[], &[("HOME", dir.path().to_str().unwrap())]);
+    wizard.screen.wait_for("Step 1/9 · File");
+    wizard.press("~/ex\t");
+    wizard.screen.wait_for("┃~/exports/");
+    wizard.screen.wait_for("older/");
+    wizard.screen.wait_for("people.csv");
+    wizard.press("p\t");
+    wizard.screen.wait_for("┃~/exports/people.csv");
+    wizard.press("\r");
+    wizard.screen.wait_for("Encoding   UTF-8");
+    wizard.child.kill().unwrap();
+    let _ = wizard.child.wait();
+}

@@ -52,7 +52,11 @@ impl Harness {
 
     /// The wizard with its context set up by `setup` before the file is opened.
     fn build(file: Option<&str>, setup: impl FnOnce(Ctx) -> Ctx) -> Harness {
-        let dir = tempfile::tempdir().unwrap();
+        Harness::build_in(tempfile::tempdir().unwrap(), file, setup)
+    }
+
+    /// The wizard on the store `dir/test.redb` (made before, e.g. by headless imports).
+    fn build_in(dir: TempDir, file: Option<&str>, setup: impl FnOnce(Ctx) -> Ctx) -> Harness {
         let store = Store::open(&dir.path().join("test.redb")).map_err(Into::into);
         let (tx, rx) = mpsc::channel();
         let ctx = setup(Ctx::new(
@@ -68,6 +72,12 @@ impl Harness {
 
     fn key(&mut self, code: KeyCode) -> &mut Self {
         self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+        self
+    }
+
+    fn ctrl(&mut self, c: char) -> &mut Self {
+        self.app
+            .on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
         self
     }
 
@@ -897,8 +907,9 @@ fn the_newest_review_wins() {
     assert!(shown(&h).is_some_and(|n| n > 0));
 }
 
-/// `q` while the review runs: nothing is being written, so the wizard ends at once; the
-/// review is given up and its thread joins within the wait `tui::run` gives it.
+/// Ctrl-C while the review runs, confirmed (the choices made would be lost): nothing is
+/// being written, so the wizard ends at once; the review is given up and its thread joins
+/// within the wait `tui::run` gives it.
 #[test]
 fn quitting_during_a_review_gives_it_up() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
@@ -906,7 +917,9 @@ fn quitting_during_a_review_gives_it_up() {
         .key(KeyCode::Enter)
         .key(KeyCode::Enter);
     assert!(h.app.tasks.is_running(Kind::Review));
-    h.key(KeyCode::Char('q'));
+    h.ctrl('c');
+    assert!(!h.app.quit, "asks first");
+    h.key(KeyCode::Char('y'));
     assert!(h.app.quit, "nothing to wait for");
     assert!(!h.app.ctx.reviewing);
     assert!(!h.app.tasks.is_running(Kind::Review), "given up");
@@ -990,6 +1003,13 @@ fn quitting_during_a_revert_waits_for_it_to_stop_after_a_batch() {
     h.key(KeyCode::Char('r')).key(KeyCode::Char('y'));
     assert_eq!(h.app.ctx.reverting, Some(1));
     h.key(KeyCode::Char('q'));
+    assert_eq!(
+        h.app.confirm,
+        Some(rolodex::tui::screens::Confirm::QuitDuringRevert),
+        "a running revert asks first"
+    );
+    assert!(!h.app.leaving);
+    h.key(KeyCode::Char('y'));
     assert!(h.app.leaving);
     assert!(!h.app.quit, "the wizard waits for the revert");
     let (_, said) = h.app.ctx.status.clone().unwrap();
@@ -1169,4 +1189,427 @@ fn the_wizard_imports_a_workbook() {
             ),
         ]
     );
+}
+
+/// What a key can change: the screen as drawn, and the app's state around it.
+fn fingerprint(h: &Harness) -> String {
+    let a = &h.app;
+    // Styles too: a selection moved shows only in reverse video.
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| f.render_widget(&h.app, f.area()))
+        .unwrap();
+    format!(
+        "{:?}{:?}{}{}{:?}{}{}{:?}",
+        terminal.backend().buffer(),
+        a.view,
+        a.help,
+        a.help_scroll,
+        a.confirm,
+        a.quit,
+        a.leaving,
+        a.ctx.status
+    )
+}
+
+/// A state of the wizard to press every key of, built afresh for each key.
+type Build = fn() -> Harness;
+
+fn key_states() -> Vec<(&'static str, Build)> {
+    fn map() -> Harness {
+        let mut h = Harness::new(Some("fixtures/contacts.csv"));
+        h.key(KeyCode::Enter);
+        h.key(KeyCode::Char('/')).text("e").key(KeyCode::Enter);
+        h.keys(&[KeyCode::Down, KeyCode::Down]);
+        h
+    }
+    fn review() -> Harness {
+        let mut h = Harness::new(Some("fixtures/contacts.csv"));
+        h.walk_to_review();
+        h
+    }
+    fn done() -> Harness {
+        let mut h = Harness::new(Some("fixtures/contacts.csv"));
+        h.walk_to_done();
+        h
+    }
+    vec![
+        ("file", || {
+            let mut h = Harness::new(None);
+            h.text("fixtures/rules/")
+                .keys(&[KeyCode::Down, KeyCode::Down]);
+            h
+        }),
+        ("map", map),
+        ("map picker", || {
+            let mut h = map();
+            h.key(KeyCode::Char(' ')).key(KeyCode::Down);
+            h
+        }),
+        ("map custom field", || {
+            let mut h = map();
+            h.key(KeyCode::Char(' '))
+                .key(KeyCode::End)
+                .key(KeyCode::Enter);
+            h
+        }),
+        ("map find", || {
+            let mut h = map();
+            h.key(KeyCode::Char('/'));
+            h
+        }),
+        ("options", || {
+            let mut h = Harness::new(Some("fixtures/contacts.csv"));
+            h.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Down]);
+            h
+        }),
+        ("options region", || {
+            let mut h = Harness::new(Some("fixtures/contacts.csv"));
+            h.keys(&[KeyCode::Enter, KeyCode::Enter]);
+            h.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
+            h
+        }),
+        ("review", review),
+        ("consent", || {
+            let mut h = review();
+            h.key(KeyCode::Enter);
+            h
+        }),
+        ("tags, typing", || {
+            let mut h = review();
+            h.keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+            h
+        }),
+        ("tags, automatic tag", || {
+            let mut h = review();
+            h.keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+            h.key(KeyCode::Tab);
+            h
+        }),
+        ("destination", || {
+            let mut h = review();
+            let to = [KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter];
+            h.keys(&to)
+                .keys(&[KeyCode::Enter, KeyCode::Down, KeyCode::Down]);
+            h
+        }),
+        ("destination list name", || {
+            let mut h = review();
+            let to = [KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter];
+            h.keys(&to)
+                .keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Down]);
+            h
+        }),
+        ("progress", || {
+            let files = tempfile::tempdir().unwrap();
+            let path = files.path().join("many.csv");
+            std::fs::write(&path, many_rows(20_000)).unwrap();
+            let mut h = Harness::new(path.to_str());
+            h.walk_to_review();
+            let to = [KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter];
+            h.keys(&to).keys(&[KeyCode::Enter, KeyCode::Enter]);
+            assert!(h.app.ctx.importing);
+            // The file outlives the test's build: the import reads it.
+            std::mem::forget(files);
+            h
+        }),
+        ("done", done),
+        ("history jobs", || {
+            // Three jobs, made once by headless imports; each build gets a copy.
+            static STORE: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+            let made = STORE.get_or_init(|| {
+                let dir = tempfile::tempdir().unwrap();
+                for _ in 0..3 {
+                    let file = Path::new("fixtures/rules/invalid_email.csv");
+                    let out = crate::common::import(dir.path(), &file.canonicalize().unwrap(), &[]);
+                    assert!(out.code == 0 || out.code == 3, "{}", out.stderr);
+                }
+                dir
+            });
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::copy(made.path().join("test.redb"), dir.path().join("test.redb")).unwrap();
+            let mut h = Harness::build_in(dir, None, |ctx| ctx);
+            h.app.go(View::History);
+            assert_eq!(h.app.history.jobs.len(), 3);
+            h.key(KeyCode::Down);
+            h
+        }),
+        ("history find", || {
+            let mut h = done();
+            h.key(KeyCode::Char('H')).key(KeyCode::Char('/'));
+            h
+        }),
+        ("job rows", || {
+            let mut h = done();
+            h.key(KeyCode::Char('f'));
+            // Every row, not only the failed ones: enough to move among.
+            for _ in 0..6 {
+                if h.app.history.shown.len() >= 20 {
+                    break;
+                }
+                h.key(KeyCode::Char('s'));
+            }
+            h.key(KeyCode::Char('/')).text("a").key(KeyCode::Enter);
+            h.keys(&[KeyCode::Down, KeyCode::Down]);
+            h
+        }),
+        ("row detail", || {
+            let mut h = done();
+            h.key(KeyCode::Char('f'));
+            for _ in 0..6 {
+                if h.app.history.shown.len() >= 20 {
+                    break;
+                }
+                h.key(KeyCode::Char('s'));
+            }
+            h.key(KeyCode::Down).key(KeyCode::Enter);
+            h
+        }),
+        ("row edit", || {
+            let mut h = done();
+            h.key(KeyCode::Char('f'))
+                .key(KeyCode::Enter)
+                .key(KeyCode::Char('e'));
+            h
+        }),
+        ("contacts", || {
+            let mut h = done();
+            h.app.go(View::Contacts);
+            h.key(KeyCode::Char('/')).text("a").key(KeyCode::Enter);
+            h.keys(&[KeyCode::Down, KeyCode::Down]);
+            h
+        }),
+        ("contacts search", || {
+            let mut h = done();
+            h.app.go(View::Contacts);
+            h.key(KeyCode::Char('/'));
+            h
+        }),
+    ]
+}
+
+/// Every key the help lists does something where it is listed: pressed on a fresh copy of
+/// the state, the screen or the wizard's state changes (so the help can never list a dead
+/// key, and the footer and the keys read the same table).
+#[test]
+fn every_key_the_help_lists_has_an_effect_on_its_screen() {
+    let mut dead = Vec::new();
+    for (name, build) in key_states() {
+        let h = build();
+        let keys = rolodex::tui::action::bound(h.app.keys());
+        assert!(!keys.is_empty(), "{name}: no keys");
+        // The help lists them all.
+        let mut shown = build();
+        shown.app.on_action(rolodex::tui::action::Action::Help);
+        assert!(shown.app.help, "{name}: no help");
+        for key in keys {
+            let mut h = build();
+            let before = fingerprint(&h);
+            h.app.on_key(key.event());
+            if fingerprint(&h) == before {
+                dead.push(format!("{name}: {}", key.label()));
+            }
+        }
+    }
+    assert!(dead.is_empty(), "keys listed that do nothing: {dead:#?}");
+}
+
+/// The help of a screen with more keys than fit at 80×20 scrolls (j/k, arrows, PgUp/PgDn),
+/// counts what is above and below, and closes on any other key.
+#[test]
+fn help_scrolls_when_it_does_not_fit() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_done()
+        .key(KeyCode::Char('f'))
+        .key(KeyCode::Char('?'));
+    assert!(h.app.help);
+    let top = h.render(80, 20);
+    assert!(top.contains("more · j/k scroll"), "{top}");
+    assert!(!top.contains("C-c"), "{top}");
+    snap("help_job_rows", &h);
+    h.key(KeyCode::End);
+    let bottom = h.render(80, 20);
+    assert!(bottom.contains("C-c"), "{bottom}");
+    assert!(bottom.contains("↑ "), "{bottom}");
+    h.key(KeyCode::Char('k'));
+    assert!(h.app.help, "k scrolls, it does not close");
+    h.key(KeyCode::Char('x'));
+    assert!(!h.app.help, "any other key closes");
+}
+
+/// The File step browses: folders and `../` are listed above the files, Tab completes the
+/// typed path, Enter on a folder opens it and Enter on `../` goes up.
+#[test]
+fn file_step_browses_folders() {
+    let mut h = Harness::new(None);
+    h.text("fixt").key(KeyCode::Tab);
+    assert_eq!(h.app.file.path.value(), "fixtures/");
+    let entries = h.app.file.entries.clone();
+    assert_eq!(entries[0], "../");
+    assert!(entries.contains(&"rules/".to_string()), "{entries:?}");
+    assert!(entries.contains(&"contacts.csv".to_string()), "{entries:?}");
+    let folders_first = entries.iter().position(|e| e == "contacts.csv")
+        > entries.iter().position(|e| e == "rules/");
+    assert!(folders_first, "{entries:?}");
+    snap("file_browse", &h);
+    while h.app.file.entries[h.app.file.selected] != "rules/" {
+        h.key(KeyCode::Down);
+    }
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.file.path.value(), "fixtures/rules/");
+    assert!(h
+        .app
+        .file
+        .entries
+        .contains(&"invalid_email.csv".to_string()));
+    // `inv` then Tab: as far as the names agree.
+    h.text("inv").key(KeyCode::Tab);
+    assert_eq!(h.app.file.path.value(), "fixtures/rules/invalid_");
+    h.text("em").key(KeyCode::Tab);
+    assert_eq!(h.app.file.path.value(), "fixtures/rules/invalid_email.csv");
+    h.key(KeyCode::Enter);
+    assert!(h.app.ctx.source.is_some(), "the completed file opens");
+    // Up a folder from a folder typed.
+    h.key(KeyCode::Esc).text("fixtures/rules/");
+    assert_eq!(h.app.file.entries[0], "../");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.file.path.value(), "fixtures/");
+}
+
+/// Map refuses Enter while the preset's fields are unmapped, says `p` changes the preset,
+/// and `p` changes it there: with `any` the file goes on without a name column.
+#[test]
+fn map_changes_the_required_fields_where_it_refuses() {
+    let mut h = Harness::new(Some("fixtures/rules/invalid_phone.csv"));
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char(' '))
+        .key(KeyCode::Char('g'))
+        .key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Map);
+    let (_, said) = h.app.ctx.status.clone().unwrap();
+    assert!(
+        said.contains("press p to change the required fields"),
+        "{said}"
+    );
+    h.key(KeyCode::Char('p'));
+    assert_eq!(h.app.ctx.options.require, Requirement::Dialer);
+    snap("map_preset_changed", &h);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Options, "a phone is enough for dialer");
+    assert_eq!(
+        h.app.ctx.options.require,
+        Requirement::Dialer,
+        "kept on Options"
+    );
+}
+
+/// With more columns than fit the Map title says where the selection is, and a long phone
+/// warning wraps whole at 80 columns instead of being cut.
+#[test]
+fn map_shows_its_position_and_whole_phone_warnings() {
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("wide.csv");
+    let header: Vec<String> = (1..=30).map(|i| format!("Extra {i}")).collect();
+    let mut text = format!("Name,Tel,Mobile Phone Number,{}\n", header.join(","));
+    for i in 0..20 {
+        let extras = vec!["x"; 30].join(",");
+        text.push_str(&format!(
+            "Person {i},not a number {i},+1 212 555 01{i:02},{extras}\n"
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let mut h = Harness::new(path.to_str());
+    h.key(KeyCode::Enter)
+        .keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
+    let screen = h.render(80, 24);
+    assert!(screen.contains("column 4/33"), "{screen}");
+    let flat: String = screen
+        .lines()
+        .map(|l| l.trim_matches('"').trim_end())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let warning = h
+        .app
+        .ctx
+        .health
+        .iter()
+        .find_map(|c| c.warning())
+        .expect("a phone warning");
+    let last_words: String = warning
+        .chars()
+        .rev()
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert!(
+        flat.contains(last_words.trim()),
+        "{last_words:?} cut:\n{screen}"
+    );
+    snap("map_wide", &h);
+}
+
+/// Done names the user's own tags beside the automatic one.
+#[test]
+fn done_shows_the_users_tags() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_review();
+    h.keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+    assert_eq!(h.app.view, View::Tags);
+    h.text("vip, spring")
+        .keys(&[KeyCode::Enter, KeyCode::Enter]);
+    h.settle(|a| a.view == View::Done);
+    let screen = h.render(80, 24);
+    assert!(
+        screen.contains("Tagged          vip, spring, import-"),
+        "{screen}"
+    );
+}
+
+/// `n` on Map before any search says how to search instead of doing nothing.
+#[test]
+fn map_next_match_before_a_search_says_how() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.key(KeyCode::Enter).key(KeyCode::Char('n'));
+    let (_, said) = h.app.ctx.status.clone().unwrap();
+    assert!(said.contains("Press / to find a column first"), "{said}");
+}
+
+/// Ctrl-O opens Contacts from any screen, text fields included (it types nothing), and Esc
+/// comes back to that screen with its state.
+#[test]
+fn contacts_open_from_every_screen_and_esc_comes_back() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_review();
+    h.keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+    assert_eq!(h.app.view, View::Tags);
+    h.text("vip");
+    h.ctrl('o');
+    assert_eq!(h.app.view, View::Contacts);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.view, View::Tags);
+    assert_eq!(
+        h.app.tags.new_tags.value(),
+        "vip",
+        "nothing typed, nothing lost"
+    );
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Destination);
+    h.ctrl('o').key(KeyCode::Char('q'));
+    assert_eq!(h.app.view, View::Destination);
+    // Options' region field takes letters, not Ctrl-O.
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.keys(&[
+        KeyCode::Enter,
+        KeyCode::Enter,
+        KeyCode::Down,
+        KeyCode::Down,
+        KeyCode::Down,
+    ]);
+    let region = h.app.options.region.clone();
+    h.ctrl('o');
+    assert_eq!(h.app.view, View::Contacts);
+    assert_eq!(h.app.options.region, region);
 }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Padding, Paragraph, Widget, Wrap};
 
 use super::{Screen, Transition};
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::Level;
 use crate::tui::context::Ctx;
 
@@ -15,8 +15,8 @@ use crate::tui::context::Ctx;
 pub struct ConsentScreen;
 
 impl Screen for ConsentScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::CONSENT
+    fn keys(&self) -> Keys {
+        &[action::CONSENT, action::NAV]
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {

@@ -7,12 +7,13 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
 
 use super::{move_selection, scroll_offset, Screen, Transition, View};
 use crate::engine::contact::Contact;
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::{Ctx, TextField};
 
-#[derive(Default)]
 pub struct ContactsScreen {
+    /// The screen Contacts was opened from, where Esc and `q` go back to.
+    pub from: View,
     pub all: Vec<Contact>,
     pub shown: Vec<usize>,
     pub selected: usize,
@@ -20,7 +21,30 @@ pub struct ContactsScreen {
     pub query: String,
 }
 
+impl Default for ContactsScreen {
+    fn default() -> Self {
+        ContactsScreen {
+            from: View::File,
+            all: Vec::new(),
+            shown: Vec::new(),
+            selected: 0,
+            search: None,
+            query: String::new(),
+        }
+    }
+}
+
 impl ContactsScreen {
+    /// Where leaving Contacts goes: the screen it was opened from, but Progress only
+    /// while the import runs (going there again would start another one).
+    pub fn back_to(&self, ctx: &Ctx) -> View {
+        if self.from == View::Progress && !ctx.importing {
+            View::Done
+        } else {
+            self.from
+        }
+    }
+
     fn refilter(&mut self) {
         self.shown = (0..self.all.len())
             .filter(|&i| self.all[i].matches_search(&self.query))
@@ -30,8 +54,12 @@ impl ContactsScreen {
 }
 
 impl Screen for ContactsScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::CONTACTS
+    fn keys(&self) -> Keys {
+        if self.search.is_some() {
+            &[action::ENTER_ESC, action::TYPING]
+        } else {
+            &[action::CONTACTS, action::LIST, action::NAV]
+        }
     }
 
     fn enter(&mut self, ctx: &mut Ctx) {
@@ -50,8 +78,9 @@ impl Screen for ContactsScreen {
             KeyCode::Enter | KeyCode::Esc => {
                 self.search = None;
             }
+            // What the field leaves (F1, Ctrl-C) is the app's.
+            _ if !search.input(key) => return None,
             _ => {
-                search.input(key);
                 self.query = search.value();
                 self.refilter();
             }
@@ -66,13 +95,7 @@ impl Screen for ContactsScreen {
                 self.query.clear();
                 self.refilter();
             }
-            Action::Back => {
-                return Transition::To(if ctx.job.is_some() {
-                    View::Done
-                } else {
-                    View::File
-                })
-            }
+            Action::Back => return Transition::To(self.back_to(ctx)),
             other => self.selected = move_selection(self.selected, self.shown.len(), other, 10),
         }
         Transition::Stay

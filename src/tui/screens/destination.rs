@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::{move_selection, Screen, Transition};
 use crate::engine::plan::{DialMode, ListTarget};
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::{Ctx, TextField};
 
@@ -34,8 +34,12 @@ impl Default for DestinationScreen {
 }
 
 impl Screen for DestinationScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::DESTINATION
+    fn keys(&self) -> Keys {
+        if self.focus == 1 && self.new_list {
+            &[action::DESTINATION_NAME, action::FORM, action::TYPING]
+        } else {
+            &[action::DESTINATION, action::FORM, action::NAV]
+        }
     }
 
     fn enter(&mut self, ctx: &mut Ctx) {

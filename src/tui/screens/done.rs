@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Padding, Paragraph, Widget, Wrap};
 
 use super::{Command, Confirm, Screen, Transition, View};
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::fit;
 use crate::tui::context::Ctx;
 
@@ -15,8 +15,8 @@ use crate::tui::context::Ctx;
 pub struct DoneScreen;
 
 impl Screen for DoneScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::DONE
+    fn keys(&self) -> Keys {
+        &[action::DONE, action::NAV_LAST]
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {
@@ -94,8 +94,17 @@ impl Screen for DoneScreen {
             },
             theme.dim(),
         ));
-        if let Some(tag) = &job.import_tag {
-            lines.push(kv("Tagged", fit(tag, 56), theme.dim()));
+        // The user's own tags first, then the automatic one.
+        let tags: Vec<&str> = job
+            .plan
+            .options
+            .tags
+            .iter()
+            .map(String::as_str)
+            .chain(job.import_tag.as_deref())
+            .collect();
+        if !tags.is_empty() {
+            lines.push(kv("Tagged", fit(&tags.join(", "), 56), theme.dim()));
         }
         if unfinished {
             let why = job.reason.clone().unwrap_or_else(|| job.status.to_string());

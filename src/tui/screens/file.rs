@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::{move_selection, scroll_offset, Screen, Transition, View};
 use crate::engine::source::Source;
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::{Ctx, TextField};
 
@@ -41,56 +41,118 @@ impl FileScreen {
         s
     }
 
-    /// Lists the CSV-like files of the typed directory whose names contain what follows it.
+    /// Lists the typed directory: `../`, its folders (`name/`), then its CSV-like files,
+    /// those whose names contain what follows the last `/` of the path typed.
     pub fn refresh(&mut self) {
         let typed = self.path.value();
-        let (dir, filter) = if typed.is_empty() {
-            (PathBuf::from("."), String::new())
-        } else if typed.ends_with('/') || Path::new(&typed).is_dir() {
-            (PathBuf::from(&typed), String::new())
-        } else {
-            let p = Path::new(&typed);
-            let dir = p
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            (
-                dir.to_path_buf(),
-                p.file_name()
-                    .map(|f| f.to_string_lossy().to_lowercase())
-                    .unwrap_or_default(),
-            )
-        };
-        let mut entries: Vec<String> = std::fs::read_dir(&dir)
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .filter(|e| e.path().is_file())
-                    .map(|e| e.file_name().to_string_lossy().to_string())
-                    .filter(|name| {
-                        let lower = name.to_lowercase();
-                        EXTENSIONS
-                            .iter()
-                            .any(|ext| lower.ends_with(&format!(".{ext}")))
-                            && lower.contains(&filter)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        entries.sort();
+        let (dir, filter) = split_typed(&typed);
+        let filter = filter.to_lowercase();
+        let listed = expand(if dir.is_empty() { "." } else { &dir });
+        let mut folders: Vec<String> = Vec::new();
+        let mut files: Vec<String> = Vec::new();
+        if let Ok(rd) = std::fs::read_dir(&listed) {
+            for e in rd.filter_map(|e| e.ok()) {
+                let name = e.file_name().to_string_lossy().to_string();
+                let lower = name.to_lowercase();
+                if !lower.contains(&filter) {
+                    continue;
+                }
+                let path = e.path();
+                if path.is_dir() {
+                    // Hidden folders only when asked for by name.
+                    if !name.starts_with('.') || filter.starts_with('.') {
+                        folders.push(format!("{name}/"));
+                    }
+                } else if path.is_file()
+                    && EXTENSIONS
+                        .iter()
+                        .any(|ext| lower.ends_with(&format!(".{ext}")))
+                {
+                    files.push(name);
+                }
+            }
+        }
+        folders.sort();
+        files.sort();
+        let mut entries = Vec::new();
+        if filter.is_empty() && listed.parent().is_some() {
+            entries.push("../".to_string());
+        }
+        entries.extend(folders);
+        entries.extend(files);
         self.entries = entries;
-        self.dir = dir;
+        self.dir = listed;
         self.selected = self.selected.min(self.entries.len().saturating_sub(1));
     }
 
     fn chosen_path(&self) -> PathBuf {
         let typed = self.path.value();
-        if !typed.is_empty() && Path::new(&typed).is_file() {
-            return PathBuf::from(typed);
+        if !typed.is_empty() && expand(&typed).is_file() {
+            return expand(&typed);
         }
         match self.entries.get(self.selected) {
             Some(name) if self.dir == Path::new(".") => PathBuf::from(name),
             Some(name) => self.dir.join(name),
-            None => PathBuf::from(typed),
+            None => expand(&typed),
+        }
+    }
+
+    /// Enter on a folder (or `../`): the path becomes that folder's, and it is listed.
+    fn open_folder(&mut self, name: &str) {
+        let (dir, _) = split_typed(&self.path.value());
+        let path = if name == "../" {
+            parent_of(&dir)
+        } else {
+            format!("{dir}{name}")
+        };
+        self.path.set(&path);
+        self.selected = 0;
+        self.refresh();
+    }
+
+    /// Tab: the typed name completed as far as the names that start with it agree (a
+    /// folder gets its `/`); a folder typed without its `/` gets it.
+    fn complete(&mut self, ctx: &mut Ctx) {
+        let typed = self.path.value();
+        if !typed.is_empty() && !typed.ends_with('/') && expand(&typed).is_dir() {
+            self.path.set(&format!("{typed}/"));
+            self.selected = 0;
+            return self.refresh();
+        }
+        let (dir, filter) = split_typed(&typed);
+        let lower = filter.to_lowercase();
+        let names: Vec<&String> = self
+            .entries
+            .iter()
+            .filter(|n| *n != "../" && n.to_lowercase().starts_with(&lower))
+            .collect();
+        let Some(first) = names.first() else {
+            return ctx.say(
+                Level::Warn,
+                format!("No folder or file here starts with {filter:?}."),
+            );
+        };
+        let mut common: String = first.to_string();
+        for name in &names[1..] {
+            let shared = common
+                .chars()
+                .zip(name.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            common = common.chars().take(shared).collect();
+        }
+        if common.chars().count() > filter.chars().count() {
+            self.path.set(&format!("{dir}{common}"));
+            self.selected = 0;
+            self.refresh();
+        } else if names.len() > 1 {
+            ctx.say(
+                Level::Info,
+                format!(
+                    "{} names start with {filter:?}: type more, or pick one below.",
+                    names.len()
+                ),
+            );
         }
     }
 
@@ -131,16 +193,11 @@ impl FileScreen {
 }
 
 impl Screen for FileScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::FILE
+    fn keys(&self) -> Keys {
+        &[action::FILE, action::TYPING]
     }
 
     fn text_input(&mut self, key: KeyEvent, _ctx: &mut Ctx) -> Option<Transition> {
-        // Movement keys that the list needs are not text.
-        if matches!(key.code, crossterm::event::KeyCode::Char('?')) && self.path.value().is_empty()
-        {
-            return None;
-        }
         if !self.path.input(key) {
             return None;
         }
@@ -152,6 +209,16 @@ impl Screen for FileScreen {
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {
         match action {
             Action::Next => {
+                let typed_file = expand(&self.path.value()).is_file();
+                if let Some(folder) = self
+                    .entries
+                    .get(self.selected)
+                    .filter(|n| n.ends_with('/') && !typed_file)
+                    .cloned()
+                {
+                    self.open_folder(&folder);
+                    return Transition::Stay;
+                }
                 let path = self.chosen_path();
                 let already = ctx.source.as_ref().is_some_and(|s| s.info.path == path);
                 if already {
@@ -170,6 +237,10 @@ impl Screen for FileScreen {
             Action::Back => {
                 self.path.set("");
                 self.refresh();
+                Transition::Stay
+            }
+            Action::FocusNext => {
+                self.complete(ctx);
                 Transition::Stay
             }
             Action::History => Transition::To(View::History),
@@ -204,7 +275,7 @@ impl Screen for FileScreen {
         let height = list.height.saturating_sub(2) as usize;
         let offset = scroll_offset(self.selected, height);
         let lines: Vec<Line> = if self.entries.is_empty() {
-            vec![Line::styled(" no CSV files here", theme.dim())]
+            vec![Line::styled(" no folders or CSV files here", theme.dim())]
         } else {
             self.entries
                 .iter()
@@ -328,5 +399,74 @@ impl Screen for FileScreen {
             .wrap(Wrap { trim: false })
             .block(Block::default().borders(Borders::ALL).title(" Detected "))
             .render(info, buf);
+    }
+}
+
+/// The typed path split at its last `/`: the folder as typed (with its `/`, empty for the
+/// current one) and the name being typed.
+fn split_typed(typed: &str) -> (String, String) {
+    match typed.rfind('/') {
+        Some(i) => (typed[..=i].to_string(), typed[i + 1..].to_string()),
+        None if typed == "~" => ("~/".to_string(), String::new()),
+        None => (String::new(), typed.to_string()),
+    }
+}
+
+/// `~` and `~/…` are the home folder, as in a shell.
+fn expand(typed: &str) -> PathBuf {
+    let home = || std::env::var_os("HOME").map(PathBuf::from);
+    if typed == "~" {
+        if let Some(h) = home() {
+            return h;
+        }
+    } else if let Some(rest) = typed.strip_prefix("~/") {
+        if let Some(h) = home() {
+            return h.join(rest);
+        }
+    }
+    PathBuf::from(typed)
+}
+
+/// The folder above `dir` as typed (`a/b/` → `a/`, `` → `../`, `../` → `../../`).
+fn parent_of(dir: &str) -> String {
+    let trimmed = dir.trim_end_matches('/');
+    if dir == "/" {
+        return "/".to_string();
+    }
+    let last = trimmed.rsplit('/').next().unwrap_or("");
+    if trimmed.is_empty() || last == ".." || last == "." {
+        return format!("{dir}../");
+    }
+    if last == "~" {
+        return expand("~")
+            .parent()
+            .map(|p| format!("{}/", p.display()).replace("//", "/"))
+            .unwrap_or_else(|| "/".to_string());
+    }
+    match trimmed.rfind('/') {
+        Some(i) => trimmed[..=i].to_string(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_folder_above_is_named_as_typed() {
+        assert_eq!(parent_of("a/b/"), "a/");
+        assert_eq!(parent_of("a/"), "");
+        assert_eq!(parent_of(""), "../");
+        assert_eq!(parent_of("../"), "../../");
+        assert_eq!(parent_of("/"), "/");
+        assert_eq!(parent_of("/tmp/"), "/");
+    }
+
+    #[test]
+    fn a_typed_path_splits_at_its_last_slash() {
+        assert_eq!(split_typed("a/b/c.csv"), ("a/b/".into(), "c.csv".into()));
+        assert_eq!(split_typed("c"), ("".into(), "c".into()));
+        assert_eq!(split_typed("~"), ("~/".into(), "".into()));
     }
 }

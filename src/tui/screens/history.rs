@@ -22,7 +22,7 @@ use crate::engine::review::NoStore;
 use crate::engine::source::RawRow;
 use crate::engine::validate::Validator;
 use crate::store::jobs::{Job, JobRow};
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::{Ctx, TextField};
 
@@ -338,12 +338,13 @@ impl HistoryScreen {
 }
 
 impl Screen for HistoryScreen {
-    fn keys(&self) -> &'static [Binding] {
+    fn keys(&self) -> Keys {
         match self.mode {
-            Mode::Jobs => action::HISTORY,
-            Mode::Rows => action::JOB_ROWS,
-            Mode::Detail => action::ROW_DETAIL,
-            Mode::Edit => action::ROW_EDIT,
+            _ if self.search.is_some() => &[action::ENTER_ESC, action::TYPING],
+            Mode::Jobs => &[action::HISTORY, action::LIST, action::NAV],
+            Mode::Rows => &[action::JOB_ROWS, action::LIST, action::NAV],
+            Mode::Detail => &[action::ROW_DETAIL, action::NAV],
+            Mode::Edit => &[action::ROW_EDIT, action::TYPING],
         }
     }
 
@@ -385,9 +386,9 @@ impl Screen for HistoryScreen {
                     self.jump(true, ctx);
                 }
                 KeyCode::Esc => self.search = None,
-                _ => {
-                    search.input(key);
-                }
+                // What the field leaves (F1, Ctrl-C) is the app's.
+                _ if !search.input(key) => return None,
+                _ => {}
             }
             return Some(Transition::Stay);
         }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Widge
 use super::{move_selection, scroll_offset, Screen, Transition, View};
 use crate::engine::mapping::{suggest_column, ColumnMap, Field, MapSource, Target};
 use crate::engine::text::clean_cell;
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{centered, fit, Level};
 use crate::tui::context::{Ctx, TextField};
 
@@ -56,7 +56,13 @@ impl MapScreen {
         let columns = &ctx.mapping.columns;
         let n = columns.len();
         let query = self.query.to_lowercase();
-        if n == 0 || query.is_empty() {
+        if query.is_empty() {
+            return ctx.say(
+                Level::Info,
+                "Press / to find a column first; n and N then go to the next and previous match.",
+            );
+        }
+        if n == 0 {
             return;
         }
         let found = (1..=n)
@@ -75,6 +81,62 @@ impl MapScreen {
                 format!("No column is named like {:?}.", self.query),
             ),
         }
+    }
+
+    /// The lines under the table: the required fields, the suggestions, the phone
+    /// columns' health.
+    fn notes(&self, ctx: &Ctx) -> Vec<Line<'static>> {
+        let theme = ctx.theme;
+        let o = &ctx.options;
+        let mut lines = Vec::new();
+        match o.unmapped(&ctx.mapping) {
+            None => lines.push(Line::from(vec![
+                Span::styled("✓ ", theme.ok()),
+                Span::raw(format!("Required fields mapped (preset {}).", o.require)),
+            ])),
+            Some(m) => lines.push(Line::from(vec![
+                Span::styled("✗ ", theme.error()),
+                Span::raw(format!(
+                    "Needs {m} (preset {}) · p changes the required fields.",
+                    o.require
+                )),
+            ])),
+        }
+        let suggested: Vec<String> = ctx
+            .mapping
+            .suggestions(&ctx.samples, &ctx.options.region)
+            .into_iter()
+            .map(|(header, field)| format!("{header} → {}", field.name()))
+            .collect();
+        if !suggested.is_empty() {
+            lines.push(Line::styled(
+                fit(
+                    &format!(
+                        "? Not recognised, but they look like: {}. Space picks a field.",
+                        suggested.join(", ")
+                    ),
+                    300,
+                ),
+                theme.warn(),
+            ));
+        }
+        for h in &ctx.health {
+            if let Some(w) = h.warning() {
+                lines.push(Line::styled(format!("⚠ {}", fit(&w, 400)), theme.warn()));
+            } else if h.sampled > 0 {
+                lines.push(Line::styled(
+                    fit(
+                        &format!(
+                            "{}: {} of {} sampled numbers valid.",
+                            h.column, h.valid, h.sampled
+                        ),
+                        200,
+                    ),
+                    theme.dim(),
+                ));
+            }
+        }
+        lines
     }
 
     fn samples(ctx: &Ctx, column: usize) -> String {
@@ -106,8 +168,13 @@ impl MapScreen {
 }
 
 impl Screen for MapScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::MAP
+    fn keys(&self) -> Keys {
+        match &self.picker {
+            _ if self.search.is_some() => &[action::ENTER_ESC, action::TYPING],
+            Some(p) if p.custom.is_some() => &[action::ENTER_ESC, action::TYPING],
+            Some(_) => &[action::MAP_PICKER, action::LIST, action::NAV],
+            None => &[action::MAP, action::LIST, action::NAV],
+        }
     }
 
     fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Option<Transition> {
@@ -121,9 +188,9 @@ impl Screen for MapScreen {
                     self.jump_from((self.selected + n - 1) % n, true, ctx);
                 }
                 crossterm::event::KeyCode::Esc => self.search = None,
-                _ => {
-                    search.input(key);
-                }
+                // What the field leaves (F1, Ctrl-C) is the app's.
+                _ if !search.input(key) => return None,
+                _ => {}
             }
             return Some(Transition::Stay);
         }
@@ -188,12 +255,35 @@ impl Screen for MapScreen {
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {
         if let Some(picker) = &mut self.picker {
+            if action == Action::Back {
+                self.picker = None;
+                return Transition::Stay;
+            }
             picker.selected = move_selection(picker.selected, choices().len(), action, 8);
             return Transition::Stay;
         }
         match action {
             Action::Search => {
                 self.search = Some(TextField::new(""));
+                Transition::Stay
+            }
+            // The preset Enter checks against, changed where the refusal is seen.
+            Action::Preset => {
+                use crate::engine::plan::Requirement;
+                let all = [Requirement::Contact, Requirement::Dialer, Requirement::Any];
+                let i = all
+                    .iter()
+                    .position(|r| *r == ctx.options.require)
+                    .unwrap_or(0);
+                ctx.options.require = all[(i + 1) % all.len()];
+                ctx.say(
+                    Level::Info,
+                    format!(
+                        "Required fields: preset {} ({}).",
+                        ctx.options.require,
+                        preset_words(ctx.options.require)
+                    ),
+                );
                 Transition::Stay
             }
             Action::NextMatch | Action::PrevMatch => {
@@ -237,7 +327,11 @@ impl Screen for MapScreen {
                     Some(missing) => {
                         ctx.say(
                             Level::Error,
-                            format!("Map {missing} first (preset: {}).", o.require),
+                            format!(
+                                "Map {missing} first, or press p to change the required fields (preset {}: {}).",
+                                o.require,
+                                preset_words(o.require)
+                            ),
                         );
                         Transition::Stay
                     }
@@ -255,7 +349,11 @@ impl Screen for MapScreen {
 
     fn render(&self, ctx: &Ctx, area: Rect, buf: &mut Buffer) {
         let theme = ctx.theme;
-        let notes = 3;
+        let lines = self.notes(ctx);
+        // Every note shown whole (a long phone warning wraps), up to half the screen.
+        let width = area.width.max(1) as usize;
+        let wrapped: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+        let notes = (wrapped as u16).clamp(3, area.height / 2);
         let [table_area, search_area, notes_area] = Layout::vertical([
             Constraint::Min(5),
             Constraint::Length(if self.search.is_some() { 3 } else { 0 }),
@@ -313,10 +411,16 @@ impl Screen for MapScreen {
                 }
             })
             .collect();
-        let title = format!(
-            " {} columns · Space changes a field · Enter continues ",
-            ctx.mapping.columns.len()
-        );
+        let n = ctx.mapping.columns.len();
+        // Where the selection is, once the columns do not all fit.
+        let title = if n > height {
+            format!(
+                " column {}/{n} · Space changes a field · Enter continues ",
+                self.selected + 1
+            )
+        } else {
+            format!(" {n} columns · Space changes a field · Enter continues ")
+        };
         Table::new(
             rows,
             [
@@ -329,52 +433,6 @@ impl Screen for MapScreen {
         .block(Block::default().borders(Borders::ALL).title(title))
         .render(table_area, buf);
 
-        let o = &ctx.options;
-        let mut lines = Vec::new();
-        match o.unmapped(&ctx.mapping) {
-            None => lines.push(Line::from(vec![
-                Span::styled("✓ ", theme.ok()),
-                Span::raw(format!("Required fields mapped (preset {}).", o.require)),
-            ])),
-            Some(m) => lines.push(Line::from(vec![
-                Span::styled("✗ ", theme.error()),
-                Span::raw(format!("Needs {m} (preset {}).", o.require)),
-            ])),
-        }
-        let suggested: Vec<String> = ctx
-            .mapping
-            .suggestions(&ctx.samples, &ctx.options.region)
-            .into_iter()
-            .map(|(header, field)| format!("{header} → {}", field.name()))
-            .collect();
-        if !suggested.is_empty() {
-            lines.push(Line::styled(
-                fit(
-                    &format!(
-                        "? Not recognised, but they look like: {}. Space picks a field.",
-                        suggested.join(", ")
-                    ),
-                    300,
-                ),
-                theme.warn(),
-            ));
-        }
-        for h in &ctx.health {
-            if let Some(w) = h.warning() {
-                lines.push(Line::styled(format!("⚠ {}", fit(&w, 300)), theme.warn()));
-            } else if h.sampled > 0 {
-                lines.push(Line::styled(
-                    fit(
-                        &format!(
-                            "{}: {} of {} sampled numbers valid.",
-                            h.column, h.valid, h.sampled
-                        ),
-                        200,
-                    ),
-                    theme.dim(),
-                ));
-            }
-        }
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
             .render(notes_area, buf);
@@ -421,5 +479,15 @@ impl Screen for MapScreen {
                 );
             }
         }
+    }
+}
+
+/// What a requirement preset asks of every row, in words.
+fn preset_words(r: crate::engine::plan::Requirement) -> &'static str {
+    use crate::engine::plan::Requirement;
+    match r {
+        Requirement::Contact => "a name, and a phone or an email",
+        Requirement::Dialer => "a phone",
+        Requirement::Any => "any one of name, phone, email",
     }
 }

@@ -21,7 +21,7 @@ use ratatui::layout::Rect;
 
 use std::path::PathBuf;
 
-use super::action::{Action, Binding};
+use super::action::{Action, Keys};
 use super::context::Ctx;
 use crate::store::jobs::Job;
 
@@ -65,6 +65,9 @@ pub enum Command {
 pub enum Confirm {
     CancelImport,
     QuitDuringImport,
+    QuitDuringRevert,
+    /// Quitting would lose the mapping, options and tags chosen for the open file.
+    QuitWithChoices,
     Revert(u64),
 }
 
@@ -75,6 +78,12 @@ impl Confirm {
                 "Cancel the import? Rows written so far stay, and the job can be resumed.".into()
             }
             Confirm::QuitDuringImport => "An import is running. Cancel it and quit?".into(),
+            Confirm::QuitDuringRevert => {
+                "A revert is running. Stop it after the batch in hand and quit?".into()
+            }
+            Confirm::QuitWithChoices => {
+                "Quit and lose the mapping and options chosen for this file?".into()
+            }
             Confirm::Revert(job) => format!(
                 "Revert job {job}? Contacts it created are deleted and those it updated restored."
             ),
@@ -151,7 +160,9 @@ impl View {
 }
 
 pub trait Screen {
-    fn keys(&self) -> &'static [Binding];
+    /// The keys that work on the screen as it is now (`action::Keys`): what keys do,
+    /// the footer and the help all read them.
+    fn keys(&self) -> Keys;
     /// A focused text field gets first refusal of keys: `None` leaves the key to the
     /// screen's keymap; `Some` says the field used it, and what follows.
     fn text_input(&mut self, _key: KeyEvent, _ctx: &mut Ctx) -> Option<Transition> {

@@ -11,7 +11,7 @@ use super::{move_selection, Screen, Transition};
 use crate::engine::phone::parse_region;
 use crate::engine::plan::Requirement;
 use crate::engine::plan::{Identifier, OnConflict, Purpose};
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::Ctx;
 
@@ -158,8 +158,13 @@ impl OptionsScreen {
 }
 
 impl Screen for OptionsScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::OPTIONS
+    fn keys(&self) -> Keys {
+        // The region field takes letters (`q` too) as they are typed.
+        if self.focus == 3 {
+            &[action::OPTIONS_REGION, action::FORM, action::TYPING]
+        } else {
+            &[action::OPTIONS, action::FORM, action::NAV]
+        }
     }
 
     fn enter(&mut self, ctx: &mut Ctx) {
@@ -171,7 +176,13 @@ impl Screen for OptionsScreen {
             return None;
         }
         match key.code {
-            KeyCode::Char(c) if c.is_ascii_alphabetic() => {
+            // Control keys (Ctrl-O, Ctrl-C) are the app's, not letters of the code.
+            KeyCode::Char(c)
+                if c.is_ascii_alphabetic()
+                    && !key
+                        .modifiers
+                        .contains(crossterm::event::KeyModifiers::CONTROL) =>
+            {
                 if self.region.len() >= 2 {
                     self.region.clear();
                 }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Padding, Paragraph, Widget, Wrap};
 
 use super::{Confirm, Screen, Transition};
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::context::Ctx;
 
 #[derive(Default)]
@@ -25,8 +25,8 @@ pub fn duration_words(secs: u64) -> String {
 }
 
 impl Screen for ProgressScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::PROGRESS
+    fn keys(&self) -> Keys {
+        &[action::PROGRESS, action::NAV_LAST]
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Widget, Wrap};
 
 use super::{Command, Screen, Transition};
-use crate::tui::action::{self, Action, Binding};
+use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::Ctx;
 
@@ -16,8 +16,8 @@ use crate::tui::context::Ctx;
 pub struct ReviewScreen;
 
 impl Screen for ReviewScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::REVIEW
+    fn keys(&self) -> Keys {
+        &[action::REVIEW, action::NAV]
     }
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {

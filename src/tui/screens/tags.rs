@@ -7,12 +7,12 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::{move_selection, scroll_offset, Screen, Transition};
 use crate::engine::plan::import_tag;
-use crate::tui::action::{self, Action, Binding};
-use crate::tui::chrome::fit;
+use crate::tui::action::{self, Action, Keys};
+use crate::tui::chrome::{fit, focus_block};
 use crate::tui::context::{Ctx, TextField};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,8 +61,12 @@ impl TagsScreen {
 }
 
 impl Screen for TagsScreen {
-    fn keys(&self) -> &'static [Binding] {
-        action::TAGS
+    fn keys(&self) -> Keys {
+        match self.focus {
+            Focus::Existing => &[action::TAGS, action::LIST, action::NAV],
+            Focus::New => &[action::TAGS_TYPING, action::TYPING],
+            Focus::Auto => &[action::TAGS_AUTO, action::NAV],
+        }
     }
 
     fn enter(&mut self, ctx: &mut Ctx) {
@@ -93,6 +97,14 @@ impl Screen for TagsScreen {
                 self.focus = match (self.focus, action == Action::FocusNext) {
                     (Focus::Existing, true) | (Focus::Auto, false) => Focus::New,
                     (Focus::New, true) | (Focus::Existing, false) => Focus::Auto,
+                    // An empty list of existing tags has nothing to focus.
+                    (Focus::Auto, true) | (Focus::New, false) if self.existing.is_empty() => {
+                        if action == Action::FocusNext {
+                            Focus::New
+                        } else {
+                            Focus::Auto
+                        }
+                    }
                     (Focus::Auto, true) | (Focus::New, false) => Focus::Existing,
                 };
             }
@@ -158,47 +170,40 @@ impl Screen for TagsScreen {
                 })
                 .collect()
         };
-        let border = if self.focus == Focus::Existing {
-            theme.key()
-        } else {
-            theme.dim()
-        };
         Paragraph::new(lines)
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(border)
-                    .title(" Existing tags · Space picks "),
-            )
+            .block(focus_block(
+                theme,
+                self.focus == Focus::Existing,
+                " Existing tags · Space picks ",
+            ))
             .render(list, buf);
-        self.new_tags.render(
-            theme,
-            " New tags, separated by commas (Tab to move here) ",
-            self.focus == Focus::New,
-            input,
-            buf,
-        );
+        // The title says how to reach the field from where the focus is, or that it
+        // has it.
+        let title = match self.focus {
+            Focus::New => " New tags, separated by commas · typing here ",
+            Focus::Existing => " New tags, separated by commas (Tab moves here) ",
+            Focus::Auto if self.existing.is_empty() => {
+                " New tags, separated by commas (Tab moves here) "
+            }
+            Focus::Auto => " New tags, separated by commas (S-Tab moves here) ",
+        };
+        self.new_tags
+            .render(theme, title, self.focus == Focus::New, input, buf);
         let tag = ctx
             .source
             .as_ref()
             .map(|s| import_tag(&s.info.path, (ctx.clock)()))
             .unwrap_or_default();
         let mark = if ctx.options.import_tag { "[x]" } else { "[ ]" };
-        let border = if self.focus == Focus::Auto {
-            theme.key()
-        } else {
-            theme.dim()
-        };
         Paragraph::new(Line::from(vec![
             Span::raw(format!(" {mark} also tag every contact ")),
             Span::styled(fit(&tag, 50), theme.key()),
         ]))
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(border)
-                .title(" Automatic import tag "),
-        )
+        .block(focus_block(
+            theme,
+            self.focus == Focus::Auto,
+            " Automatic import tag ",
+        ))
         .render(auto, buf);
     }
 }
