@@ -574,7 +574,10 @@ fn history_finds_a_person_in_every_jobs_rows() {
     h.key(KeyCode::Enter);
     assert_eq!(h.app.history.mode, history::Mode::Rows);
     assert_eq!(h.app.history.shown.len(), 1);
-    assert_eq!(h.app.history.rows[0].cells.get(0), Some("Zoë"));
+    assert_eq!(
+        h.app.history.shown_row(0).unwrap().cells.get(0),
+        Some("Zoë")
+    );
     // Esc back to the jobs, Esc again shows every job.
     h.key(KeyCode::Esc).key(KeyCode::Esc);
     assert!(h.app.history.trace.is_none());

@@ -26,8 +26,74 @@ use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::{Ctx, TextField};
 
-/// At most this many rows of one job are held in the browser.
-const MAX_ROWS: usize = 200_000;
+/// Rows loaded around the selection, each way: more than the tallest table shows.
+const PAGE_AROUND: usize = 64;
+
+/// One row of the open job as the browser keeps it for every row, however large the job:
+/// enough to filter and count (16 bytes). The cells and messages of the rows on screen are
+/// read from the store page by page (`Store::job_rows_from`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub row: u64,
+    pub status: RowStatus,
+    /// A bit per reason of the row (`reason_bit`).
+    reasons: u32,
+}
+
+const _: () = assert!(Reason::ALL.len() <= 32, "a reason's bit must fit an Entry");
+
+fn reason_bit(reason: Reason) -> u32 {
+    Reason::ALL
+        .iter()
+        .position(|r| *r == reason)
+        .map_or(0, |i| 1 << i)
+}
+
+/// The columns of the open job that say who a row is.
+#[derive(Debug, Clone, Default)]
+struct Who {
+    first: Option<usize>,
+    last: Option<usize>,
+    name: Option<usize>,
+    phone: Option<usize>,
+    email: Option<usize>,
+}
+
+impl Who {
+    fn of(job: &Job) -> Who {
+        use crate::engine::mapping::Field;
+        let column = |f: Field| job.plan.mapping.columns_for(f).next().map(|c| c.index);
+        Who {
+            first: column(Field::FirstName),
+            last: column(Field::LastName),
+            name: column(Field::Name),
+            phone: column(Field::Phone),
+            email: column(Field::Email),
+        }
+    }
+
+    fn cell<'a>(&self, row: &'a JobRow, column: Option<usize>) -> &'a str {
+        column
+            .and_then(|i| row.cells.get(i))
+            .map(str::trim)
+            .unwrap_or("")
+    }
+
+    /// The row's name as its cells give it.
+    fn name(&self, row: &JobRow) -> String {
+        let whole = self.cell(row, self.name);
+        if !whole.is_empty() {
+            return whole.to_string();
+        }
+        let parts = [self.cell(row, self.first), self.cell(row, self.last)];
+        parts
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -52,9 +118,14 @@ pub struct HistoryScreen {
     pub jobs: Vec<Job>,
     pub job_sel: usize,
     pub job: Option<Job>,
-    pub rows: Vec<JobRow>,
-    pub truncated: bool,
-    /// Indices into `rows` that pass the filters.
+    /// Every row of the open job (or every row a search found), in file order.
+    pub entries: Vec<Entry>,
+    /// The rows around the selection, read from the store: their cells and messages.
+    page: BTreeMap<u64, JobRow>,
+    who: Who,
+    /// The rows of the open job the last `/` query matches, found by reading the job once.
+    matched: Option<(String, Vec<u64>)>,
+    /// Indices into `entries` that pass the filters.
     pub shown: Vec<usize>,
     pub row_sel: usize,
     pub status_filter: Option<RowStatus>,
@@ -163,30 +234,36 @@ impl HistoryScreen {
             .and_then(|t| t.found.as_ref())
             .map(|found| found.get(&id).cloned().unwrap_or_default());
         let problems = problems && traced.is_none();
-        let mut rows = Vec::new();
-        let mut truncated = false;
-        let _ = store.job_rows(id, &mut |row| {
-            let wanted = match &traced {
-                Some(found) => found.binary_search(&row.row).is_ok(),
-                None => !problems || row.status.is_problem() || !row.issues.is_empty(),
-            };
-            if rows.len() >= MAX_ROWS {
-                truncated = true;
-            } else if wanted {
-                rows.push(row);
+        // Every row, as an entry of 16 bytes: a job of millions of rows is browsed whole.
+        let mut entries = Vec::with_capacity(job.counts.total_rows.min(1 << 24) as usize);
+        let read = store.job_rows(id, &mut |row| {
+            if traced
+                .as_ref()
+                .is_none_or(|found| found.binary_search(&row.row).is_ok())
+            {
+                entries.push(Entry {
+                    row: row.row,
+                    status: row.status,
+                    reasons: row.issues.iter().fold(0, |b, i| b | reason_bit(i.reason)),
+                });
             }
             Ok(())
         });
+        if let Err(e) = read {
+            ctx.say(Level::Error, e.to_string());
+        }
         self.validator = Validator::new(&job.plan, &job.header).ok();
+        self.who = Who::of(&job);
         self.job = Some(job);
-        self.rows = rows;
-        self.truncated = truncated;
+        self.entries = entries;
+        self.page.clear();
+        self.matched = None;
         self.status_filter = if problems {
             Some(RowStatus::Error)
         } else {
             None
         };
-        if problems && !self.rows.iter().any(|r| r.status == RowStatus::Error) {
+        if problems && !self.entries.iter().any(|r| r.status == RowStatus::Error) {
             self.status_filter = None;
         }
         self.reason_filter = None;
@@ -194,15 +271,67 @@ impl HistoryScreen {
         self.row_sel = 0;
         self.mode = Mode::Rows;
         self.refilter();
+        self.load_page(ctx);
+    }
+
+    /// Reads from the store the rows around the selection that are not at hand, and lets
+    /// go of those far from it: memory holds a page, whatever the job's size.
+    fn load_page(&mut self, ctx: &mut Ctx) {
+        let (Some(job), Some(store)) = (&self.job, ctx.store.clone()) else {
+            return;
+        };
+        let from = self.row_sel.saturating_sub(PAGE_AROUND);
+        let wanted: Vec<u64> = self
+            .shown
+            .iter()
+            .skip(from)
+            .take(2 * PAGE_AROUND + 1)
+            .filter_map(|&i| self.entries.get(i).map(|e| e.row))
+            .collect();
+        let (Some(&low), Some(&high)) = (wanted.first(), wanted.last()) else {
+            self.page.clear();
+            return;
+        };
+        self.page.retain(|row, _| (low..=high).contains(row));
+        let mut next = 0;
+        while let Some(&missing) = wanted[next..].iter().find(|r| !self.page.contains_key(r)) {
+            next = wanted
+                .iter()
+                .position(|r| *r == missing)
+                .map_or(wanted.len(), |i| i + 1);
+            // One read covers the chunk the row is in, and the wanted rows after it there.
+            let rows = match store.job_rows_from(job.id, missing, 1024) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    ctx.say(Level::Error, e.to_string());
+                    return;
+                }
+            };
+            if rows.is_empty() {
+                return;
+            }
+            for row in rows {
+                if wanted.binary_search(&row.row).is_ok() {
+                    self.page.insert(row.row, row);
+                }
+            }
+        }
+    }
+
+    /// The `i`th row the filters show, when it is at hand (it is, around the selection).
+    pub fn shown_row(&self, i: usize) -> Option<&JobRow> {
+        let entry = self.shown.get(i).and_then(|&e| self.entries.get(e))?;
+        self.page.get(&entry.row)
     }
 
     fn refilter(&mut self) {
+        let bit = self.reason_filter.map(reason_bit);
         self.shown = self
-            .rows
+            .entries
             .iter()
             .enumerate()
             .filter(|(_, r)| self.status_filter.is_none_or(|s| r.status == s))
-            .filter(|(_, r)| self.reason_filter.is_none_or(|reason| r.has_reason(reason)))
+            .filter(|(_, r)| bit.is_none_or(|b| r.reasons & b != 0))
             .map(|(i, _)| i)
             .collect();
         self.row_sel = self.row_sel.min(self.shown.len().saturating_sub(1));
@@ -224,14 +353,37 @@ impl HistoryScreen {
         if n == 0 || self.query.is_empty() {
             return;
         }
+        if self.matched.as_ref().is_none_or(|(q, _)| *q != self.query) {
+            // The cells are in the store, not at hand: the job is read once per query.
+            let mut found = Vec::new();
+            if let (Some(job), Some(store)) = (&self.job, &ctx.store) {
+                let read = store.job_rows(job.id, &mut |row| {
+                    if self.matches(&row) {
+                        found.push(row.row);
+                    }
+                    Ok(())
+                });
+                if let Err(e) = read {
+                    ctx.say(Level::Error, e.to_string());
+                }
+            }
+            self.matched = Some((self.query.clone(), found));
+        }
+        let found = self
+            .matched
+            .as_ref()
+            .map(|(_, f)| f.as_slice())
+            .unwrap_or(&[]);
         for step in 1..=n {
             let i = if forward {
                 (self.row_sel + step) % n
             } else {
                 (self.row_sel + n - step % n) % n
             };
-            if self.matches(&self.rows[self.shown[i]]) {
+            let row = self.entries[self.shown[i]].row;
+            if found.binary_search(&row).is_ok() {
                 self.row_sel = i;
+                self.load_page(ctx);
                 return;
             }
         }
@@ -239,7 +391,7 @@ impl HistoryScreen {
     }
 
     fn current(&self) -> Option<&JobRow> {
-        self.shown.get(self.row_sel).and_then(|&i| self.rows.get(i))
+        self.shown_row(self.row_sel)
     }
 
     fn start_edit(&mut self, ctx: &mut Ctx) {
@@ -266,17 +418,15 @@ impl HistoryScreen {
     /// Checks the edited row as the retry's import would (`recheck_row`): validation, then
     /// the match among stored contacts.
     fn revalidate(&mut self, ctx: &mut Ctx) {
+        let row = self
+            .shown_row(self.row_sel)
+            .map(|r| (r.row, r.line))
+            .unwrap_or((0, 0));
         let (Some(editor), Some(validator), Some(job)) =
             (&mut self.editor, &self.validator, &self.job)
         else {
             return;
         };
-        let row = self
-            .shown
-            .get(self.row_sel)
-            .and_then(|&i| self.rows.get(i))
-            .map(|r| (r.row, r.line))
-            .unwrap_or((0, 0));
         let raw = RawRow {
             row: row.0,
             line: row.1,
@@ -454,13 +604,11 @@ impl Screen for HistoryScreen {
                     self.refilter();
                 }
                 Action::FilterReason => {
-                    let mut reasons: Vec<Reason> = self
-                        .rows
-                        .iter()
-                        .flat_map(|r| r.issues.iter().map(|i| i.reason))
+                    let bits = self.entries.iter().fold(0, |b, e| b | e.reasons);
+                    let reasons: Vec<Reason> = Reason::ALL
+                        .into_iter()
+                        .filter(|r| bits & reason_bit(*r) != 0)
                         .collect();
-                    reasons.sort();
-                    reasons.dedup();
                     let mut all: Vec<Option<Reason>> = vec![None];
                     all.extend(reasons.into_iter().map(Some));
                     let i = all
@@ -523,6 +671,9 @@ impl Screen for HistoryScreen {
                 }
                 _ => {}
             },
+        }
+        if self.mode != Mode::Jobs {
+            self.load_page(ctx);
         }
         Transition::Stay
     }
@@ -654,7 +805,11 @@ impl HistoryScreen {
         .areas(area);
         let height = table_area.height.saturating_sub(3) as usize;
         let offset = scroll_offset(self.row_sel, height);
-        let width = table_area.width.saturating_sub(25) as usize;
+        // Who the row is, then why: name and phone always, email where there is room.
+        let wide = table_area.width >= 110;
+        let (name_w, phone_w, email_w) = if wide { (22, 16, 28) } else { (16, 15, 0) };
+        let fixed_w = 7 + 8 + 5 + name_w + phone_w + email_w + if wide { 7 } else { 6 } + 2;
+        let width = (table_area.width as usize).saturating_sub(fixed_w).max(10);
         let rows: Vec<Row> = self
             .shown
             .iter()
@@ -662,11 +817,23 @@ impl HistoryScreen {
             .skip(offset)
             .take(height)
             .map(|(i, &ri)| {
-                let r = &self.rows[ri];
+                let entry = self.entries[ri];
+                let Some(r) = self.page.get(&entry.row) else {
+                    // Not read yet (the page follows the selection): the number alone.
+                    return Row::new(vec![Cell::from(format!("{:>7}", entry.row))]);
+                };
+                let more = r.issues.len().saturating_sub(1);
                 let first = r
                     .issues
                     .first()
-                    .map(|i| format!("{}: {}", i.reason, i.describe()))
+                    .map(|i| {
+                        let also = if more > 0 {
+                            format!(" (+{more})")
+                        } else {
+                            String::new()
+                        };
+                        format!("{}{also}: {}", i.reason, i.describe())
+                    })
                     .unwrap_or_default();
                 let fixed = self
                     .job
@@ -677,12 +844,18 @@ impl HistoryScreen {
                     RowStatus::Skipped => theme.warn(),
                     _ => theme.ok(),
                 };
-                let row = Row::new(vec![
+                let mut cells = vec![
                     Cell::from(format!("{:>7}", r.row)),
-                    Cell::from(Span::styled(r.status.name(), status_style)),
+                    Cell::from(Span::styled(r.status.label(), status_style)),
                     Cell::from(if fixed { "fixed" } else { "" }),
-                    Cell::from(fit(&first, width)),
-                ]);
+                    Cell::from(fit(&self.who.name(r), name_w)),
+                    Cell::from(fit(self.who.cell(r, self.who.phone), phone_w)),
+                ];
+                if wide {
+                    cells.push(Cell::from(fit(self.who.cell(r, self.who.email), email_w)));
+                }
+                cells.push(Cell::from(fit(&first, width)));
+                let row = Row::new(cells);
                 if i == self.row_sel {
                     row.style(theme.selected())
                 } else {
@@ -700,29 +873,38 @@ impl HistoryScreen {
                 format!(" · /{}", self.query)
             }
         );
+        let group = crate::engine::number::group_digits;
+        let at = if self.shown.is_empty() {
+            0
+        } else {
+            self.row_sel as u64 + 1
+        };
         let title = format!(
-            " {} of {} rows{} · {} ",
-            self.shown.len(),
-            self.rows.len(),
-            if self.truncated {
-                " (first 200,000)"
-            } else {
-                ""
-            },
-            fit(&filter, 60)
+            " {}/{} shown · {} rows · {} ",
+            group(at),
+            group(self.shown.len() as u64),
+            group(self.entries.len() as u64),
+            filter
         );
-        Table::new(
-            rows,
-            [
-                Constraint::Length(7),
-                Constraint::Length(8),
-                Constraint::Length(5),
-                Constraint::Min(10),
-            ],
-        )
-        .header(Row::new(vec!["    Row", "Status", "", "Reason"]).style(theme.heading()))
-        .block(Block::default().borders(Borders::ALL).title(title))
-        .render(table_area, buf);
+        let title = fit(&title, table_area.width.saturating_sub(2) as usize);
+        let mut widths = vec![
+            Constraint::Length(7),
+            Constraint::Length(8),
+            Constraint::Length(5),
+            Constraint::Length(name_w as u16),
+            Constraint::Length(phone_w as u16),
+        ];
+        let mut head = vec!["    Row", "Status", "", "Name", "Phone"];
+        if wide {
+            widths.push(Constraint::Length(email_w as u16));
+            head.push("Email");
+        }
+        widths.push(Constraint::Min(10));
+        head.push("Reason");
+        Table::new(rows, widths)
+            .header(Row::new(head).style(theme.heading()))
+            .block(Block::default().borders(Borders::ALL).title(title))
+            .render(table_area, buf);
         if let Some(search) = &self.search {
             search.render(theme, " Search rows (Enter) ", true, search_area, buf);
         }
