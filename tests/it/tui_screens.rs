@@ -475,6 +475,42 @@ fn tags_and_destination_screens() {
     snap("destination", &h);
 }
 
+/// Destination, the last screen before the write, says all the import will do, whole at
+/// the smallest size the wizard runs in.
+#[test]
+fn destination_sums_up_the_whole_import() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_review()
+        .keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+    h.text("spring, vip").key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Destination);
+    // A new list, shared.
+    h.keys(&[
+        KeyCode::Char(' '),
+        KeyCode::Down,
+        KeyCode::Down,
+        KeyCode::Down,
+        KeyCode::Char(' '),
+    ]);
+    let c = h.app.ctx.review.as_ref().unwrap().counts.clone();
+    let screen = h.render(80, 20);
+    let rows = format!(
+        "{} to create · {} to update · {} to skip · {} to fail",
+        c.created, c.updated, c.skipped, c.failed
+    );
+    for want in [
+        rows.as_str(),
+        "create · adds new contacts",
+        "spring, vip, import-20261121-0930-contacts",
+        "new list \"contacts\", AI dialer · shared with the team",
+        "Store",
+        "test.redb",
+        "Enter imports fixtures/contacts.csv",
+    ] {
+        assert!(screen.contains(want), "{want:?} not in\n{screen}");
+    }
+}
+
 #[test]
 fn progress_screen() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
