@@ -443,6 +443,38 @@ fn review_screen() {
     snap("review", &h);
 }
 
+/// More failures than the stop limit: Review says the import will stop part way, and how
+/// to raise the limit; Options raises it and the warning goes.
+#[test]
+fn review_warns_when_the_failures_will_stop_the_import() {
+    let defaults = ImportOptions {
+        max_failures: 1,
+        ..ImportOptions::default()
+    };
+    let mut h = Harness::with_defaults(Some("fixtures/contacts.csv"), defaults);
+    h.walk_to_review();
+    let failed = h.app.ctx.review.as_ref().unwrap().counts.failed;
+    assert!(failed >= 1, "the fixture has failed rows");
+    let screen = h.render(80, 20);
+    assert!(
+        screen.contains("stops after 1 failed row,"),
+        "no warning at 80×20:\n{screen}"
+    );
+    assert!(screen.contains("--max-failures N|none"), "{screen}");
+    snap("review_over_the_failure_limit", &h);
+    // Back to Options, "Stop after failed rows" to no limit, and the review again.
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.view, View::Options);
+    for _ in 0..6 {
+        h.key(KeyCode::Down);
+    }
+    h.key(KeyCode::Left);
+    assert_eq!(h.app.ctx.options.max_failures, u64::MAX);
+    h.key(KeyCode::Enter);
+    h.settle(|a| a.ctx.review.is_some());
+    assert!(!h.render(80, 24).contains("failed row,"));
+}
+
 #[test]
 fn consent_refused_until_ticked() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
