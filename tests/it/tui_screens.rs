@@ -543,6 +543,37 @@ fn destination_sums_up_the_whole_import() {
     }
 }
 
+/// Done and History say a job's status and a row's outcome in the shared plain words
+/// (`JobStatus::words`/`label`, `RowStatus::label`), never the machine names.
+#[test]
+fn the_wizard_says_statuses_in_plain_words() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_done();
+    let failed = h.app.ctx.job.as_ref().unwrap().counts.failed;
+    assert!(failed > 1, "the fixture has failed rows");
+    let done = h.render(80, 24);
+    assert!(
+        done.contains(&format!("done, {failed} rows not imported")),
+        "{done}"
+    );
+    assert!(done.contains("91 skipped, 2 failed"), "{done}");
+    for machine in ["completed_with_errors", "Cleaned out"] {
+        assert!(!done.contains(machine), "{machine} on Done:\n{done}");
+    }
+    // Done's f: the job's problem rows in History.
+    h.key(KeyCode::Char('f'));
+    assert_eq!(h.app.view, View::History);
+    let rows = h.render(120, 40);
+    assert!(rows.contains("status failed"), "{rows}");
+    assert!(rows.contains(" failed "), "{rows}");
+    assert!(!rows.contains(" error "), "{rows}");
+    // Back to the list of jobs.
+    h.key(KeyCode::Esc);
+    let jobs = h.render(80, 24);
+    assert!(jobs.contains("done, errors"), "{jobs}");
+    assert!(!jobs.contains("completed_with_errors"), "{jobs}");
+}
+
 #[test]
 fn progress_screen() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
