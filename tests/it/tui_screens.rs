@@ -443,6 +443,38 @@ fn review_screen() {
     snap("review", &h);
 }
 
+/// More failures than the stop limit: Review says the import will stop part way, and how
+/// to raise the limit; Options raises it and the warning goes.
+#[test]
+fn review_warns_when_the_failures_will_stop_the_import() {
+    let defaults = ImportOptions {
+        max_failures: 1,
+        ..ImportOptions::default()
+    };
+    let mut h = Harness::with_defaults(Some("fixtures/contacts.csv"), defaults);
+    h.walk_to_review();
+    let failed = h.app.ctx.review.as_ref().unwrap().counts.failed;
+    assert!(failed >= 1, "the fixture has failed rows");
+    let screen = h.render(80, 20);
+    assert!(
+        screen.contains("stops after 1 failed row,"),
+        "no warning at 80×20:\n{screen}"
+    );
+    assert!(screen.contains("--max-failures N|none"), "{screen}");
+    snap("review_over_the_failure_limit", &h);
+    // Back to Options, "Stop after failed rows" to no limit, and the review again.
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.view, View::Options);
+    for _ in 0..6 {
+        h.key(KeyCode::Down);
+    }
+    h.key(KeyCode::Left);
+    assert_eq!(h.app.ctx.options.max_failures, u64::MAX);
+    h.key(KeyCode::Enter);
+    h.settle(|a| a.ctx.review.is_some());
+    assert!(!h.render(80, 24).contains("failed row,"));
+}
+
 #[test]
 fn consent_refused_until_ticked() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
@@ -473,6 +505,73 @@ fn tags_and_destination_screens() {
         KeyCode::Char(' '),
     ]);
     snap("destination", &h);
+}
+
+/// Destination, the last screen before the write, says all the import will do, whole at
+/// the smallest size the wizard runs in.
+#[test]
+fn destination_sums_up_the_whole_import() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_review()
+        .keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+    h.text("spring, vip").key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Destination);
+    // A new list, shared.
+    h.keys(&[
+        KeyCode::Char(' '),
+        KeyCode::Down,
+        KeyCode::Down,
+        KeyCode::Down,
+        KeyCode::Char(' '),
+    ]);
+    let c = h.app.ctx.review.as_ref().unwrap().counts.clone();
+    let screen = h.render(80, 20);
+    let rows = format!(
+        "{} to create · {} to update · {} to skip · {} to fail",
+        c.created, c.updated, c.skipped, c.failed
+    );
+    for want in [
+        rows.as_str(),
+        "create · adds new contacts",
+        "spring, vip, import-20261121-0930-contacts",
+        "new list \"contacts\", AI dialer · shared with the team",
+        "Store",
+        "test.redb",
+        "Enter imports fixtures/contacts.csv",
+    ] {
+        assert!(screen.contains(want), "{want:?} not in\n{screen}");
+    }
+}
+
+/// Done and History say a job's status and a row's outcome in the shared plain words
+/// (`JobStatus::words`/`label`, `RowStatus::label`), never the machine names.
+#[test]
+fn the_wizard_says_statuses_in_plain_words() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_done();
+    let failed = h.app.ctx.job.as_ref().unwrap().counts.failed;
+    assert!(failed > 1, "the fixture has failed rows");
+    let done = h.render(80, 24);
+    assert!(
+        done.contains(&format!("done, {failed} rows not imported")),
+        "{done}"
+    );
+    assert!(done.contains("91 skipped, 2 failed"), "{done}");
+    for machine in ["completed_with_errors", "Cleaned out"] {
+        assert!(!done.contains(machine), "{machine} on Done:\n{done}");
+    }
+    // Done's f: the job's problem rows in History.
+    h.key(KeyCode::Char('f'));
+    assert_eq!(h.app.view, View::History);
+    let rows = h.render(120, 40);
+    assert!(rows.contains("status failed"), "{rows}");
+    assert!(rows.contains(" failed "), "{rows}");
+    assert!(!rows.contains(" error "), "{rows}");
+    // Back to the list of jobs.
+    h.key(KeyCode::Esc);
+    let jobs = h.render(80, 24);
+    assert!(jobs.contains("done, errors"), "{jobs}");
+    assert!(!jobs.contains("completed_with_errors"), "{jobs}");
 }
 
 #[test]

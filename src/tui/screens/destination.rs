@@ -1,5 +1,6 @@
 //! Step 7 · Destination: the contacts alone, or also a new dialing list (its name prefilled
-//! from the file, dial mode AI or manual); personal or shared. Enter starts the import.
+//! from the file, dial mode AI or manual); personal or shared. Ends with a summary
+//! of the whole import (counts, purpose, tags, list, sharing, store); Enter starts it.
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
@@ -8,7 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::{move_selection, Screen, Transition};
-use crate::engine::plan::{DialMode, ListTarget};
+use crate::engine::number::group_digits;
+use crate::engine::plan::{import_tag, DialMode, ListTarget, Purpose};
 use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::{Ctx, TextField};
@@ -30,6 +32,98 @@ impl Default for DestinationScreen {
             shared: false,
             focus: 0,
         }
+    }
+}
+
+impl DestinationScreen {
+    /// What Enter will do, the last thing read before the write: the review's counts, the
+    /// purpose, every tag the contacts get, the list, the sharing, and which store and file.
+    /// One line each, cut with "…" so that the whole of it fits at 80×20.
+    fn summary(&self, ctx: &Ctx, width: usize) -> Vec<Line<'static>> {
+        let theme = ctx.theme;
+        let line = |k: &str, v: String| {
+            Line::from(vec![
+                Span::styled(format!(" {k:<10}"), theme.dim()),
+                Span::raw(fit(&v, width.saturating_sub(11))),
+            ])
+        };
+        let rows = match &ctx.review {
+            Some(r) => {
+                let c = &r.counts;
+                format!(
+                    "{} to create · {} to update · {} to skip · {} to fail",
+                    group_digits(c.created),
+                    group_digits(c.updated),
+                    group_digits(c.skipped),
+                    group_digits(c.failed)
+                )
+            }
+            None => "not reviewed".into(),
+        };
+        // The user's own tags first, then the automatic one, as Done will list them.
+        let mut tags: Vec<String> = ctx.options.tags.clone();
+        if ctx.options.import_tag {
+            if let Some(s) = &ctx.source {
+                tags.push(import_tag(&s.info.path, (ctx.clock)()));
+            }
+        }
+        let list = if self.new_list {
+            format!(
+                "new list \"{}\", {}",
+                self.name.value().trim(),
+                match self.dial {
+                    DialMode::Ai => "AI dialer",
+                    DialMode::Manual => "manual dialing",
+                }
+            )
+        } else {
+            "contacts only, no list".into()
+        };
+        let sharing = if self.shared {
+            "shared with the team"
+        } else {
+            "personal"
+        };
+        let store = ctx
+            .store_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "no store".into());
+        let file = ctx
+            .source
+            .as_ref()
+            .map(|s| s.info.path.display().to_string())
+            .unwrap_or_default();
+        vec![
+            line("Rows", rows),
+            line(
+                "Purpose",
+                format!(
+                    "{} · {}",
+                    ctx.options.purpose,
+                    match ctx.options.purpose {
+                        Purpose::Create => "adds new contacts, skips rows already stored",
+                        Purpose::Update => "updates stored contacts, skips the others",
+                        Purpose::Upsert => "adds new contacts and updates stored ones",
+                        Purpose::Always => "adds every row as a new contact",
+                    }
+                ),
+            ),
+            line(
+                "Tags",
+                if tags.is_empty() {
+                    "none".into()
+                } else {
+                    tags.join(", ")
+                },
+            ),
+            line("List", format!("{list} · {sharing}")),
+            line("Store", store),
+            Line::styled(
+                fit(&format!(" Enter imports {file} into that store."), width),
+                theme.key(),
+            ),
+        ]
     }
 }
 
@@ -153,7 +247,7 @@ impl Screen for DestinationScreen {
                 )
                 .render(name, buf);
         }
-        let lines = vec![
+        let mut lines = vec![
             {
                 // How a list is dialled means nothing without a list: shown, but dimmed.
                 let dial = format!(
@@ -181,21 +275,9 @@ impl Screen for DestinationScreen {
                     radio(self.shared)
                 ))],
             ),
-            Line::raw(""),
-            Line::styled(
-                fit(
-                    &format!(
-                        " Enter starts the import of {} into the store.",
-                        ctx.source
-                            .as_ref()
-                            .map(|s| s.info.path.display().to_string())
-                            .unwrap_or_default()
-                    ),
-                    rest.width.saturating_sub(2) as usize,
-                ),
-                theme.dim(),
-            ),
+            Line::styled(" What the import will do:", theme.heading()),
         ];
+        lines.extend(self.summary(ctx, rest.width.saturating_sub(2) as usize));
         Paragraph::new(lines)
             .block(
                 Block::default()

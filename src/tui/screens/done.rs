@@ -1,5 +1,5 @@
-//! Step 9 · Done: created, updated, cleaned out, destination; open the failed rows, write
-//! the results and error files, revert.
+//! Step 9 · Done: the job's status in plain words, created, updated, skipped/failed,
+//! destination; open the failed rows, write the results and error files, revert.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -54,13 +54,13 @@ impl Screen for DoneScreen {
         let mut lines = vec![
             kv(
                 "Job",
-                format!("{} · {}", job.id, job.status),
+                format!("{} · {}", job.id, job.status.words(c.failed)),
                 theme.heading(),
             ),
             kv("Created", c.created.to_string(), theme.ok()),
             kv("Updated", c.updated.to_string(), theme.ok()),
             kv(
-                "Cleaned out",
+                "Skipped/failed",
                 format!("{} skipped, {} failed", c.skipped, c.failed),
                 theme.warn(),
             ),
@@ -107,7 +107,10 @@ impl Screen for DoneScreen {
             lines.push(kv("Tagged", fit(&tags.join(", "), 56), theme.dim()));
         }
         if unfinished {
-            let why = job.reason.clone().unwrap_or_else(|| job.status.to_string());
+            let why = job
+                .reason
+                .clone()
+                .unwrap_or_else(|| job.status.words(c.failed));
             lines.push(kv("Stopped", fit(&why, 56), theme.warn()));
         }
         Paragraph::new(lines)

@@ -728,7 +728,7 @@ impl HistoryScreen {
         let offset = scroll_offset(self.job_sel, height);
         // What the file column gets: the table's width less the columns before it, their
         // gaps and the borders; a longer name ends in "…" rather than being cut.
-        let file_width = usize::from(area.width).saturating_sub(4 + 21 + 11 + 4 * 6 + 7 + 2);
+        let file_width = usize::from(area.width).saturating_sub(4 + 12 + 11 + 4 * 6 + 7 + 2);
         let rows: Vec<Row> = self
             .jobs
             .iter()
@@ -743,7 +743,7 @@ impl HistoryScreen {
                     .unwrap_or_default();
                 let row = Row::new(vec![
                     Cell::from(format!("{:>4}", j.id)),
-                    Cell::from(j.status.name()),
+                    Cell::from(j.status.label()),
                     Cell::from(j.started.get(5..16).unwrap_or(&j.started).replace('T', " ")),
                     Cell::from(format!("{:>6}", compact(c.created))),
                     Cell::from(format!("{:>6}", compact(c.updated))),
@@ -762,7 +762,8 @@ impl HistoryScreen {
             rows,
             [
                 Constraint::Length(4),
-                Constraint::Length(21),
+                // The longest status label, "done, errors" (`JobStatus::label`).
+                Constraint::Length(12),
                 Constraint::Length(11),
                 Constraint::Length(6),
                 Constraint::Length(6),
@@ -865,7 +866,7 @@ impl HistoryScreen {
             .collect();
         let filter = format!(
             "status {} · reason {}{}",
-            self.status_filter.map(|s| s.name()).unwrap_or("all"),
+            self.status_filter.map(|s| s.label()).unwrap_or("all"),
             self.reason_filter.map(|r| r.code()).unwrap_or("all"),
             if self.query.is_empty() {
                 String::new()
@@ -1003,9 +1004,9 @@ impl HistoryScreen {
             text.push(Line::styled(" No problems: the row is clean.", theme.ok()));
         }
         let verdict = if editing.is_some() {
-            format!(" Would be: {} ", status.name())
+            format!(" Would be: {} ", status.label())
         } else {
-            format!(" {} ", status.name())
+            format!(" {} ", status.label())
         };
         Paragraph::new(text)
             .wrap(Wrap { trim: false })

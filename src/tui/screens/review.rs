@@ -8,12 +8,26 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Widget, Wrap};
 
 use super::{Command, Screen, Transition};
+use crate::engine::number::group_digits;
 use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::Ctx;
 
 #[derive(Default)]
 pub struct ReviewScreen;
+
+/// The warning Review gives when the failures it counted reach the stop limit
+/// (`max_failures`; `u64::MAX` is no limit), so the import would stop part way.
+pub fn stop_warning(failed: u64, max_failures: u64) -> Option<String> {
+    (max_failures != u64::MAX && failed >= max_failures).then(|| {
+        format!(
+            "Warning: {} rows will fail, and the import stops after {} failed {}, leaving the rest of the file unread. Raise the limit on Options (Esc, \"Stop after failed rows\"), or with --max-failures N|none.",
+            group_digits(failed),
+            group_digits(max_failures),
+            if max_failures == 1 { "row" } else { "rows" }
+        )
+    })
+}
 
 impl Screen for ReviewScreen {
     fn keys(&self) -> Keys {
@@ -67,6 +81,12 @@ impl Screen for ReviewScreen {
         };
         let c = &review.counts;
         let mut notes: Vec<String> = Vec::new();
+        // A job stops before its next row once it has failed `max_failures` rows: with more
+        // failures than that, the rest of the file would go unread. Said first, with the way
+        // to raise the limit, before Enter leads to a partial import.
+        if let Some(warning) = stop_warning(c.failed, ctx.options.max_failures) {
+            notes.push(warning);
+        }
         // A doubtful encoding first: names read wrongly would be stored wrongly.
         if let Some(warning) = &review.encoding_warning {
             notes.push(format!("Warning: {warning}."));
@@ -205,10 +225,35 @@ impl Screen for ReviewScreen {
         Paragraph::new(
             notes
                 .iter()
-                .map(|n| Line::raw(fit(n, 400)))
+                .map(|n| {
+                    let line = Line::raw(fit(n, 400));
+                    if n.starts_with("Warning:") {
+                        line.style(theme.warn())
+                    } else {
+                        line
+                    }
+                })
                 .collect::<Vec<_>>(),
         )
         .wrap(Wrap { trim: true })
         .render(bottom, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stop_warning;
+
+    #[test]
+    fn warns_only_when_the_failures_reach_the_stop_limit() {
+        assert_eq!(stop_warning(999, 1000), None);
+        assert_eq!(stop_warning(5_000_000, u64::MAX), None, "no limit");
+        let w = stop_warning(1642, 1000).expect("a warning");
+        assert!(w.contains("1,642 rows will fail"), "{w}");
+        assert!(w.contains("stops after 1,000 failed rows"), "{w}");
+        assert!(
+            w.contains("Options") && w.contains("--max-failures N|none"),
+            "{w}"
+        );
     }
 }
