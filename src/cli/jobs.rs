@@ -533,7 +533,7 @@ pub fn show(
             out.job_summary(&job);
         }
         out.line("");
-        let who = Who::of(&job);
+        let who = crate::engine::mapping::Who::of(&job.plan.mapping);
         // Streamed (a job may hold millions of rows): the widths are fitted to the widest
         // values the job can hold, not to the rows themselves.
         let mut table = Table::new(&[
@@ -623,57 +623,6 @@ pub fn row_json(row: &crate::store::jobs::JobRow) -> Value {
         })).collect::<Vec<_>>(),
         "cells": row.cells.to_vec(),
     })
-}
-
-/// Which cells of a job's rows name the person: so a row reads "Ada Lovelace" or
-/// "ada@example.com" rather than only a number.
-struct Who {
-    name: Vec<usize>,
-    email: Option<usize>,
-    phone: Option<usize>,
-}
-
-impl Who {
-    fn of(job: &Job) -> Who {
-        use crate::engine::mapping::{Field, Target};
-        let of = |field: Field| {
-            job.plan
-                .mapping
-                .columns
-                .iter()
-                .filter(move |c| c.target == Target::Field(field))
-                .map(|c| c.index)
-        };
-        Who {
-            name: of(Field::Name)
-                .chain(of(Field::FirstName))
-                .chain(of(Field::LastName))
-                .collect(),
-            email: of(Field::Email).next(),
-            phone: of(Field::Phone).next(),
-        }
-    }
-
-    /// The row's name, else its email, else its phone, as written in the file.
-    fn describe(&self, cells: &crate::engine::source::Cells) -> String {
-        let cell = |i: usize| cells.get(i).unwrap_or_default().trim();
-        let name: Vec<&str> = self
-            .name
-            .iter()
-            .map(|&i| cell(i))
-            .filter(|c| !c.is_empty())
-            .collect();
-        if !name.is_empty() {
-            return name.join(" ");
-        }
-        [self.email, self.phone]
-            .into_iter()
-            .flatten()
-            .map(cell)
-            .find(|c| !c.is_empty())
-            .unwrap_or_default()
-            .to_string()
-    }
 }
 
 /// `rolodex revert JOB [--yes] [--force]`.

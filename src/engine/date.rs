@@ -63,6 +63,14 @@ impl DateColumn {
 }
 
 impl DateOrder {
+    /// The order in two words: "day first".
+    pub fn words(self) -> &'static str {
+        match self {
+            DateOrder::DayFirst => "day first",
+            DateOrder::MonthFirst => "month first",
+        }
+    }
+
     /// The order in the user's words: "day first (31/12/2024)".
     pub fn describe(self) -> &'static str {
         match self {
@@ -94,16 +102,10 @@ pub fn unreadable_date(value: &str, order: DateOrder) -> String {
         Some(date) => format!(
             "{value}: reads only {} ({}), but this column's dates are read {}; correct the \
              value, or if the whole column is {}, import again with --date-order {}",
-            match order.other() {
-                DateOrder::DayFirst => "day first",
-                DateOrder::MonthFirst => "month first",
-            },
+            order.other().words(),
             date.format("%B %-d, %Y"),
             order.describe(),
-            match order.other() {
-                DateOrder::DayFirst => "day first",
-                DateOrder::MonthFirst => "month first",
-            },
+            order.other().words(),
             order.other().flag(),
         ),
         None => format!(

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::email::{normalize_email, split_emails};
 use super::phone::{normalize_phone, parse_region, split_phones};
+use super::records::Cells;
 use super::source::RawRow;
 use super::text::{clean_cell, fold_key};
 
@@ -1034,6 +1035,69 @@ fn field_name(target: &Target) -> String {
     match target {
         Target::Custom(c) => format!("custom:{}", c.name),
         other => other.label(),
+    }
+}
+
+/// Which cells of a file's rows say who a row is, by the mapping: so a row of a job reads
+/// "Ada Lovelace" or her phone rather than only a number (History, `show --failed`).
+#[derive(Debug, Clone, Default)]
+pub struct Who {
+    first: Option<usize>,
+    last: Option<usize>,
+    name: Option<usize>,
+    phone: Option<usize>,
+    email: Option<usize>,
+}
+
+impl Who {
+    pub fn of(mapping: &Mapping) -> Who {
+        let column = |f: Field| mapping.columns_for(f).next().map(|c| c.index);
+        Who {
+            first: column(Field::FirstName),
+            last: column(Field::LastName),
+            name: column(Field::Name),
+            phone: column(Field::Phone),
+            email: column(Field::Email),
+        }
+    }
+
+    fn cell(cells: &Cells, column: Option<usize>) -> &str {
+        column.and_then(|i| cells.get(i)).map_or("", str::trim)
+    }
+
+    /// The row's name as its cells write it: the full name, else first and last.
+    pub fn name(&self, cells: &Cells) -> String {
+        let whole = Who::cell(cells, self.name);
+        if !whole.is_empty() {
+            return whole.to_string();
+        }
+        let parts = [Who::cell(cells, self.first), Who::cell(cells, self.last)];
+        parts
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn phone<'a>(&self, cells: &'a Cells) -> &'a str {
+        Who::cell(cells, self.phone)
+    }
+
+    pub fn email<'a>(&self, cells: &'a Cells) -> &'a str {
+        Who::cell(cells, self.email)
+    }
+
+    /// The row's name, else its email, else its phone.
+    pub fn describe(&self, cells: &Cells) -> String {
+        let name = self.name(cells);
+        if !name.is_empty() {
+            return name;
+        }
+        [self.email(cells), self.phone(cells)]
+            .into_iter()
+            .find(|c| !c.is_empty())
+            .unwrap_or_default()
+            .to_string()
     }
 }
 

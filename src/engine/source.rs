@@ -573,33 +573,38 @@ fn open_other_format(path: &Path, sample: &[u8], options: &ReadOptions) -> Resul
         return open_workbook(path, kind, options).map(Some);
     }
     if super::vcard::is_vcard(sample) {
-        let book = super::vcard::read(path, options.encoding.as_deref())?;
-        let rows = book
-            .cards
-            .into_iter()
-            .map(|card| RawRow {
-                row: card.ordinal,
-                line: card.line,
-                cells: Cells::from_strings(&card.cells),
-            })
-            .collect();
-        let info = FileInfo {
-            path: path.to_path_buf(),
-            size: std::fs::metadata(path).map_or(0, |m| m.len()),
-            encoding: book.encoding.to_string(),
-            encoding_confident: true,
-            bom: book.bom,
-            delimiter: ',',
-            // No header row: the header is made of the properties the cards fill.
-            header_row: 0,
-            header: book.header,
-            approx_rows: 0,
-            rows_exact: true,
-            format: Format::VCard,
-        };
-        return Ok(Some(Source::from_table(info, Table { rows })));
+        return open_vcard(path, options).map(Some);
     }
     Ok(None)
+}
+
+/// An address book: a row per card, under the headers its cards fill (`engine::vcard`).
+fn open_vcard(path: &Path, options: &ReadOptions) -> Result<Source> {
+    let book = super::vcard::read(path, options.encoding.as_deref())?;
+    let rows = book
+        .cards
+        .into_iter()
+        .map(|card| RawRow {
+            row: card.ordinal,
+            line: card.line,
+            cells: Cells::from_strings(&card.cells),
+        })
+        .collect();
+    let info = FileInfo {
+        path: path.to_path_buf(),
+        size: std::fs::metadata(path).map_or(0, |m| m.len()),
+        encoding: book.encoding.to_string(),
+        encoding_confident: true,
+        bom: book.bom,
+        delimiter: ',',
+        // No header row: the header is made of the properties the cards fill.
+        header_row: 0,
+        header: book.header,
+        approx_rows: 0,
+        rows_exact: true,
+        format: Format::VCard,
+    };
+    Ok(Source::from_table(info, Table { rows }))
 }
 
 /// A workbook's sheet as a source: its header found as in a CSV (or on `--header-row`),

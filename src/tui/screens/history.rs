@@ -15,6 +15,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap
 
 use super::{move_selection, scroll_offset, Command, Confirm, Screen, Transition, View};
 use crate::engine::apply::recheck_row;
+use crate::engine::mapping::Who;
 use crate::engine::reason::{Issue, Reason};
 use crate::engine::resolve::RowStatus;
 use crate::engine::retry::{retry_dir, write_retry_file};
@@ -47,52 +48,6 @@ fn reason_bit(reason: Reason) -> u32 {
         .iter()
         .position(|r| *r == reason)
         .map_or(0, |i| 1 << i)
-}
-
-/// The columns of the open job that say who a row is.
-#[derive(Debug, Clone, Default)]
-struct Who {
-    first: Option<usize>,
-    last: Option<usize>,
-    name: Option<usize>,
-    phone: Option<usize>,
-    email: Option<usize>,
-}
-
-impl Who {
-    fn of(job: &Job) -> Who {
-        use crate::engine::mapping::Field;
-        let column = |f: Field| job.plan.mapping.columns_for(f).next().map(|c| c.index);
-        Who {
-            first: column(Field::FirstName),
-            last: column(Field::LastName),
-            name: column(Field::Name),
-            phone: column(Field::Phone),
-            email: column(Field::Email),
-        }
-    }
-
-    fn cell<'a>(&self, row: &'a JobRow, column: Option<usize>) -> &'a str {
-        column
-            .and_then(|i| row.cells.get(i))
-            .map(str::trim)
-            .unwrap_or("")
-    }
-
-    /// The row's name as its cells give it.
-    fn name(&self, row: &JobRow) -> String {
-        let whole = self.cell(row, self.name);
-        if !whole.is_empty() {
-            return whole.to_string();
-        }
-        let parts = [self.cell(row, self.first), self.cell(row, self.last)];
-        parts
-            .iter()
-            .filter(|p| !p.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -253,7 +208,7 @@ impl HistoryScreen {
             ctx.say(Level::Error, e.to_string());
         }
         self.validator = Validator::new(&job.plan, &job.header).ok();
-        self.who = Who::of(&job);
+        self.who = Who::of(&job.plan.mapping);
         self.job = Some(job);
         self.entries = entries;
         self.page.clear();
@@ -849,11 +804,11 @@ impl HistoryScreen {
                     Cell::from(format!("{:>7}", r.row)),
                     Cell::from(Span::styled(r.status.label(), status_style)),
                     Cell::from(if fixed { "fixed" } else { "" }),
-                    Cell::from(fit(&self.who.name(r), name_w)),
-                    Cell::from(fit(self.who.cell(r, self.who.phone), phone_w)),
+                    Cell::from(fit(&self.who.name(&r.cells), name_w)),
+                    Cell::from(fit(self.who.phone(&r.cells), phone_w)),
                 ];
                 if wide {
-                    cells.push(Cell::from(fit(self.who.cell(r, self.who.email), email_w)));
+                    cells.push(Cell::from(fit(self.who.email(&r.cells), email_w)));
                 }
                 cells.push(Cell::from(fit(&first, width)));
                 let row = Row::new(cells);
