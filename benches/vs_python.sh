@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rolodex against the Python pipeline an admin would write instead (csv + phonenumbers +
-# sqlite, 10k-row commits: ../shared/bench/py_import.py), on the same generated file, in
-# the same minutes: three interleaved rounds, medians, and the ratio.
+# sqlite, 10k-row commits: benches/py_import.py), on the same generated file, in the same
+# minutes: three interleaved rounds, medians, and the ratio.
 #   bash benches/vs_python.sh [ROWS]          # ROWS defaults to 1000000
 # Environment: ROLODEX_BIN (default: target/release/rolodex, built here), PY_IMPORT (the
 # Python pipeline), VENV (where phonenumbers is installed, default target/bench-venv),
@@ -9,7 +9,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}
-py_import=${PY_IMPORT:-../shared/bench/py_import.py}
+py_import=${PY_IMPORT:-benches/py_import.py}
 venv=${VENV:-target/bench-venv}
 file=${FILE:-/tmp/vs_python_${rows}.csv}
 [ -f "$py_import" ] || { echo "vs_python: no Python pipeline at $py_import (set PY_IMPORT)" >&2; exit 2; }

@@ -9,6 +9,8 @@
 //! require = "dialer"        # contact, dialer or any
 //! max_failures = 5000       # or "none"
 //! on_conflict = "separate"  # merge, separate or skip
+//! in_file_duplicates = "error"  # first, last, error or merge (default: by purpose)
+//! objects = "contacts"      # contacts, or both (contacts and their opportunities)
 //! bell = false
 //! color = false
 //! ```
@@ -19,7 +21,7 @@ use serde::Deserialize;
 
 use crate::engine::phone::parse_region;
 use crate::engine::plan::ImportOptions;
-use crate::engine::plan::{OnConflict, Requirement};
+use crate::engine::plan::{InFileDuplicates, OnConflict, Requirement};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +34,10 @@ pub struct Config {
     pub max_failures: Option<Threshold>,
     /// What a row whose phone matches a contact with another name and email does.
     pub on_conflict: Option<OnConflict>,
+    /// What rows of one file sharing a phone, email or id do (`--in-file-duplicates`).
+    pub in_file_duplicates: Option<InFileDuplicates>,
+    /// Contacts only, or contacts and their opportunities.
+    pub objects: Option<crate::engine::opportunity::Objects>,
     /// Ring the terminal bell when a long import ends in the wizard.
     pub bell: Option<bool>,
     /// Colours in the wizard (`NO_COLOR` turns them off whatever this says).
@@ -183,6 +189,12 @@ impl Config {
         }
         if let Some(on_conflict) = self.on_conflict {
             options.on_conflict = on_conflict;
+        }
+        if self.in_file_duplicates.is_some() {
+            options.in_file_duplicates = self.in_file_duplicates;
+        }
+        if let Some(objects) = self.objects {
+            options.objects = objects;
         }
         // Checked when the file was read.
         if let Some(Ok(rows)) = self.max_failures.as_ref().map(Threshold::rows) {

@@ -80,6 +80,18 @@ pub enum DraftError {
     Store(#[from] StoreError),
 }
 
+/// `--unmapped custom`, or the wizard's answer `c` when it asks about the columns left
+/// out: every column mapped to nothing but the consent column becomes a text custom field,
+/// typed as the store already types a field of that name.
+pub fn keep_unmapped(
+    mapping: &mut Mapping,
+    options: &ImportOptions,
+    defined: &BTreeMap<String, CustomKind>,
+) -> Result<(), MappingError> {
+    mapping.keep_unmapped_as_custom(options.consent_column.as_deref());
+    mapping.adopt_definitions(defined)
+}
+
 impl DraftError {
     /// True when the request itself was wrong (a flag to change), rather than the file
     /// lacking what the import needs.
@@ -186,9 +198,7 @@ impl Draft {
         };
         options.consent_column = consent_column_for(named, header);
         if options.unmapped == Unmapped::Custom {
-            mapping.keep_unmapped_as_custom(options.consent_column.as_deref());
-            // A column kept so may name a field the store already types.
-            if let Err(e) = mapping.adopt_definitions(&custom_defined) {
+            if let Err(e) = keep_unmapped(&mut mapping, &options, &custom_defined) {
                 refused.get_or_insert(e);
             }
         }

@@ -43,3 +43,17 @@ pub fn open_existing(db: Option<&Path>) -> Result<Option<Store>, CliError> {
         None => Ok(None),
     }
 }
+
+/// What a command on a PostgreSQL store (`--db postgres://…`) says for now: the server is
+/// reached and the schema checked (an import or the wizard creates or upgrades it), then
+/// that this command is not built there yet — or why the store cannot be used.
+pub fn on_postgres(url: &Path, schema: &str, what: &str, access: Access) -> CliError {
+    match crate::store::backend::open(url, schema, access) {
+        Ok(store) => StoreError::NotYetSupported(format!(
+            "`rolodex {what}` (the store {} is reachable and its schema {schema} is ready)",
+            store.shown()
+        ))
+        .into(),
+        Err(e) => e.into(),
+    }
+}

@@ -156,6 +156,8 @@ pub fn options_from_args(args: &ImportArgs, defaults: &ImportOptions) -> ImportO
         max_failures: args.max_failures.unwrap_or(defaults.max_failures),
         date_order: args.date_order.map(DateOrder::from).or(defaults.date_order),
         unmapped: args.unmapped.map(Into::into).unwrap_or(defaults.unmapped),
+        in_file_duplicates: args.in_file_duplicates.or(defaults.in_file_duplicates),
+        objects: args.objects.map(Into::into).unwrap_or(defaults.objects),
     }
 }
 

@@ -380,6 +380,9 @@ pub fn job_json(job: &Job) -> Value {
         "reasons": c.reasons,
         "consent_column": job.plan.options.consent_column,
         "unmapped_columns": job.plan.not_imported(),
+        "objects": job.plan.options.objects.name(),
+        "opportunities": c.opportunities,
+        "opportunity_columns_not_imported": job.plan.opportunity_columns_left_out(),
         "import_tag": job.import_tag,
         "retry_of": job.retry_of,
         "revert_conflicts": job.revert_conflicts,
@@ -716,8 +719,9 @@ pub fn contacts(
     db: Option<&Path>,
 ) -> Result<Outcome, CliError> {
     let store = open_store(db, Access::Read)?;
-    // Streamed from one read snapshot: the first line is out at once however large the
-    // store, and memory holds one contact (a reader beside a running import answers).
+    // Streamed from the store: the first line is out at once however large the store, and
+    // memory holds one contact (a reader beside a running import answers). A search asks
+    // the search index for the ids it finds, then reads those contacts a page at a time.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     // CSV goes through one writer of its own (buffered; it neutralizes formulas).
     let mut csv_out = csv.then(|| SafeCsv::new(std::io::stdout().lock()));
@@ -739,8 +743,9 @@ pub fn contacts(
         "x".repeat(24).into(),
     ]);
     let fitted = table.fitted(output::width());
-    let (mut shown, mut total) = (0u64, 0u64);
+    let mut shown = 0u64;
     let mut failed: Option<std::io::Error> = None;
+    let mut text = Vec::new();
     let started = if json {
         out.write_all(b"[")
     } else if let Some(w) = &mut csv_out {
@@ -751,17 +756,13 @@ pub fn contacts(
     if let Err(e) = started {
         failed = Some(e);
     }
-    let listed = store.for_each_contact(&mut |c| {
+    let mut each = |c: Contact| {
         if failed.is_some() {
             return false;
         }
-        total += 1;
-        if search.is_some_and(|s| !c.matches_search(s)) {
-            return true;
-        }
         shown += 1;
         let written = if json {
-            write_json_item(&mut out, terminal, shown == 1, &contact_json(&c))
+            write_json_contact(&mut out, &mut text, terminal, shown == 1, &c)
         } else if let Some(w) = &mut csv_out {
             write_csv_row(w, terminal, contact_csv_cells(&c))
         } else {
@@ -781,18 +782,29 @@ pub fn contacts(
             failed = Some(e);
         }
         failed.is_none()
-    });
+    };
+    let listed = match search {
+        None => store.for_each_contact(&mut each),
+        Some(text) => list_found(&store, text, &mut each),
+    };
     let ended = if json {
         out.write_all(if shown == 0 { b"]\n" } else { b"\n]\n" })
     } else if let Some(w) = &mut csv_out {
         w.flush()
     } else {
-        writeln!(
-            out,
-            "{} of {} contacts",
-            group_digits(shown),
-            group_digits(total)
-        )
+        // The whole store listed: what was shown is every contact that could be read.
+        let total = match search {
+            None => Ok(shown),
+            Some(_) => store.contact_count(),
+        };
+        total.map_or(Ok(()), |total| {
+            writeln!(
+                out,
+                "{} of {} contacts",
+                group_digits(shown),
+                group_digits(total)
+            )
+        })
     };
     let flushed = ended.and_then(|()| out.flush());
     drop((out, csv_out));
@@ -808,7 +820,33 @@ pub fn contacts(
     }
 }
 
-const CONTACT_CSV_HEADER: [&str; 19] = [
+/// Contacts read for a search at a time: memory holds one page of them beside the ids.
+const FOUND_PAGE: usize = 512;
+
+/// The contacts `text` finds, in id order, through `each` until it returns false.
+fn list_found(
+    store: &Store,
+    text: &str,
+    each: &mut dyn FnMut(Contact) -> bool,
+) -> Result<(), StoreError> {
+    let found = store.search_contacts(text)?;
+    if !found.indexed {
+        say(&format!(
+            "{} has no search index yet, so every contact was read to search it; the next command that writes to it (an import, resume or revert) builds the index",
+            clean(&store.path().display().to_string())
+        ));
+    }
+    for page in found.ids.chunks(FOUND_PAGE) {
+        for c in store.contacts_by_id(page)? {
+            if !each(c) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+const CONTACT_CSV_HEADER: [&str; 22] = [
     "id",
     "first_name",
     "last_name",
@@ -828,10 +866,13 @@ const CONTACT_CSV_HEADER: [&str; 19] = [
     "lists",
     "consent",
     "shared",
+    "owner",
+    "followers",
+    "favorite_agent",
 ];
 
 /// A contact as a row of `contacts --csv`, in `CONTACT_CSV_HEADER`'s order.
-fn contact_csv_cells(c: &Contact) -> [String; 19] {
+fn contact_csv_cells(c: &Contact) -> [String; 22] {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     [
         c.id.to_string(),
@@ -853,6 +894,9 @@ fn contact_csv_cells(c: &Contact) -> [String; 19] {
         c.lists.iter().cloned().collect::<Vec<_>>().join(", "),
         format!("{:?}", c.consent).to_lowercase(),
         c.shared.to_string(),
+        o(&c.team.owner),
+        c.team.followers.join(", "),
+        o(&c.team.favorite_agent),
     ]
 }
 
@@ -883,4 +927,32 @@ fn write_json_item(
     let text = serde_json::to_string_pretty(&value).map_err(std::io::Error::other)?;
     out.write_all(if first { b"\n  " } else { b",\n  " })?;
     out.write_all(text.replace('\n', "\n  ").as_bytes())
+}
+
+/// One contact of `contacts --json`, as `write_json_item` would write its `contact_json`,
+/// serialized straight into `text` (kept between contacts) and indented as it is copied
+/// out. On a terminal it takes the slower way, which sanitizes every string.
+fn write_json_contact(
+    out: &mut impl Write,
+    text: &mut Vec<u8>,
+    terminal: bool,
+    first: bool,
+    c: &Contact,
+) -> std::io::Result<()> {
+    if terminal {
+        return write_json_item(out, terminal, first, &contact_json(c));
+    }
+    text.clear();
+    serde_json::to_writer_pretty(&mut *text, &output::ContactJson(c))
+        .map_err(std::io::Error::other)?;
+    out.write_all(if first { b"\n  " } else { b",\n  " })?;
+    let mut lines = text.split(|b| *b == b'\n');
+    if let Some(line) = lines.next() {
+        out.write_all(line)?;
+    }
+    for line in lines {
+        out.write_all(b"\n  ")?;
+        out.write_all(line)?;
+    }
+    Ok(())
 }

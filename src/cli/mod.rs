@@ -6,8 +6,10 @@ pub mod db;
 pub mod error;
 pub mod headless;
 pub mod jobs;
+pub mod opportunities;
 pub mod output;
 pub mod signals;
+pub mod team;
 pub mod trace;
 
 use std::path::PathBuf;
@@ -16,7 +18,8 @@ use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::plan::Requirement;
-use crate::engine::plan::{DialMode, Identifier, OnConflict, Purpose};
+use crate::engine::plan::{DialMode, Identifier, InFileDuplicates, OnConflict, Purpose};
+use crate::store::Access;
 
 pub use error::{CliError, Outcome, EXIT_PARTLY_DONE, EXIT_UNUSABLE, EXIT_USAGE};
 
@@ -29,9 +32,20 @@ pub use error::{CliError, Outcome, EXIT_PARTLY_DONE, EXIT_UNUSABLE, EXIT_USAGE};
     long_about = "Import contacts from CSV exports into an embedded contact store.\n\nWithout a command, opens the import wizard. With `import FILE --yes --consent-confirmed`, runs an import headless; with `import FILE --dry-run`, shows what an import would do without writing anything."
 )]
 pub struct Cli {
-    /// The contact store (default: $ROLODEX_DB, else ~/.local/share/rolodex/rolodex.redb)
-    #[arg(long, global = true, value_name = "PATH", env = "ROLODEX_DB")]
+    /// The contact store (default: $ROLODEX_DB, else ~/.local/share/rolodex/rolodex.redb),
+    /// or a PostgreSQL database as a postgres:// URL
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "ROLODEX_DB",
+        hide_env_values = true
+    )]
     pub db: Option<PathBuf>,
+
+    /// The schema of a PostgreSQL store that rolodex keeps its tables in
+    #[arg(long, global = true, value_name = "NAME", env = "ROLODEX_PG_SCHEMA", default_value = crate::store::pg::location::DEFAULT_SCHEMA)]
+    pub pg_schema: String,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -61,6 +75,18 @@ pub enum Command {
         /// Only contacts whose name, company, email, tag or phone digits contain TEXT
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
+    },
+    /// List the opportunities imported beside contacts
+    Opportunities {
+        /// Print a JSON array of opportunities
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print CSV (cells that would run as formulas are neutralized)
+        #[arg(long)]
+        csv: bool,
+        /// Only the opportunities of this contact (its id, as `contacts` shows it)
+        #[arg(long, value_name = "ID", value_parser = parse_contact_id)]
+        contact: Option<u64>,
     },
     /// List every import job with its status and counts
     History {
@@ -105,6 +131,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Team members contacts are assigned to: owners, followers, favorite agents
+    #[command(subcommand)]
+    Team(team::TeamCommand),
     /// Find every row of every job that mentioned a name, email or phone, and what became of it
     Trace {
         /// A name, an email or a phone number, written any way
@@ -191,6 +220,12 @@ pub struct ImportArgs {
     /// for a switchboard) or skip
     #[arg(long, value_name = "CHOICE", value_parser = clap::builder::PossibleValuesParser::new(OnConflict::NAMES).map(|s| s.parse::<OnConflict>().unwrap_or_default()))]
     pub on_conflict: Option<OnConflict>,
+    /// Rows of the file sharing a phone, email or id: first (the first is imported, the
+    /// later ones skipped), last (the last is imported), error (every row of the group
+    /// fails, naming the others) or merge (merged into one contact). Default: skipped under
+    /// --purpose create, merged under update and upsert
+    #[arg(long, value_name = "POLICY", value_parser = clap::builder::PossibleValuesParser::new(InFileDuplicates::NAMES).map(|s| s.parse::<InFileDuplicates>().unwrap_or(InFileDuplicates::First)))]
+    pub in_file_duplicates: Option<InFileDuplicates>,
     /// Requirement preset: contact (name + phone or email), dialer (phone), any
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Requirement::NAMES).map(|s| s.parse::<Requirement>().unwrap_or_default()))]
     pub require: Option<Requirement>,
@@ -226,6 +261,10 @@ pub struct ImportArgs {
     /// kept as a text custom field named after its header)
     #[arg(long, value_enum, value_name = "WHAT")]
     pub unmapped: Option<UnmappedArg>,
+    /// What to import: contacts (opportunity columns are left out, and said so) or both
+    /// (contacts and the opportunity of each row; the default)
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub objects: Option<ObjectsArg>,
     /// Read every date column day first or month first (default: as its values show)
     #[arg(long, value_enum, value_name = "ORDER")]
     pub date_order: Option<DateOrderArg>,
@@ -266,6 +305,24 @@ impl From<UnmappedArg> for crate::engine::plan::Unmapped {
     }
 }
 
+/// `--objects`: contacts only, or contacts and their opportunities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ObjectsArg {
+    /// Contacts only: opportunity columns are not imported
+    Contacts,
+    /// Contacts and the opportunity of each row
+    Both,
+}
+
+impl From<ObjectsArg> for crate::engine::opportunity::Objects {
+    fn from(arg: ObjectsArg) -> Self {
+        match arg {
+            ObjectsArg::Contacts => crate::engine::opportunity::Objects::Contacts,
+            ObjectsArg::Both => crate::engine::opportunity::Objects::Both,
+        }
+    }
+}
+
 /// `--date-order`: how `03/04/2024` reads in every date column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DateOrderArg {
@@ -282,6 +339,14 @@ impl From<DateOrderArg> for crate::engine::date::DateOrder {
             DateOrderArg::MonthFirst => crate::engine::date::DateOrder::MonthFirst,
         }
     }
+}
+
+/// `--contact 12` or `--contact '#12'`, as `contacts` writes an id.
+fn parse_contact_id(s: &str) -> Result<u64, String> {
+    s.trim()
+        .trim_start_matches('#')
+        .parse::<u64>()
+        .map_err(|_| format!("{s:?}: use a contact's id, a whole number such as 12"))
 }
 
 /// A `--delimiter` that is neither one character nor a delimiter's name.
@@ -386,10 +451,30 @@ pub fn launch(
 /// (`main` says that, once, and exits with its status).
 pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     let db = cli.db.as_deref();
+    if let Some(url) = db.filter(|p| crate::store::pg::location::is_postgres_path(p)) {
+        // Only the store interface and its schema are built for PostgreSQL so far: say so
+        // once the server is reached (an import sets up its schema), never touch a file.
+        let (what, access) = match &cli.command {
+            Some(Command::Preview(_) | Command::Completions { .. }) => (None, Access::Read),
+            Some(Command::Import(args)) if !args.dry_run => (Some("import"), Access::Create),
+            Some(Command::Import(_)) => (Some("import --dry-run"), Access::Read),
+            Some(Command::Contacts { .. }) => (Some("contacts"), Access::Read),
+            Some(Command::History { .. }) => (Some("history"), Access::Read),
+            Some(Command::Trace { .. }) => (Some("trace"), Access::Read),
+            Some(_) => (Some("this command"), Access::Read),
+            None => (Some("the wizard"), Access::Create),
+        };
+        if let Some(what) = what {
+            return Err(db::on_postgres(url, &cli.pg_schema, what, access));
+        }
+    }
     match cli.command {
         Some(Command::Preview(args)) => headless::preview(&args),
         Some(Command::Contacts { json, csv, search }) => {
             jobs::contacts(json, csv, search.as_deref(), db)
+        }
+        Some(Command::Opportunities { json, csv, contact }) => {
+            opportunities::opportunities(json, csv, contact, db)
         }
         Some(Command::History { json }) => jobs::history(json, db),
         Some(Command::Show {
@@ -409,6 +494,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             max_failures,
             json,
         }) => jobs::resume(job, max_failures, json, db),
+        Some(Command::Team(command)) => team::team(command, db),
         Some(Command::Trace { text, json }) => trace::trace(&text, json, db),
         Some(Command::Check { json }) => check::check(json, db),
         Some(Command::Backup { path, json }) => check::backup(&path, json, db),

@@ -216,7 +216,7 @@ pub fn decide_row<E>(
     options: &ImportOptions,
     find: impl FnOnce(&[MatchKey<'_>], &Contact) -> Result<Lookup, E>,
 ) -> Result<Decided, E> {
-    let lookup = if needs_lookup(check) {
+    let lookup = if needs_lookup(check, options) {
         find(&match_keys(check, options.identifier), &check.contact)?
     } else {
         Lookup::None
@@ -293,7 +293,11 @@ pub fn recheck_row<L: ContactLookup + ?Sized>(
     raw: &RawRow,
     store: &L,
 ) -> Result<Rechecked, super::error::LookupError> {
-    let mut check = validator.check(raw);
+    let mut check = if validator.names_members() {
+        validator.clone().with_team(store.team()?).check(raw)
+    } else {
+        validator.check(raw)
+    };
     let decided = decide_row(&mut check, options, |keys, row| {
         store.lookup(keys, row, options.on_conflict)
     })?;
@@ -559,6 +563,25 @@ mod tests {
     }
 
     #[test]
+    fn rows_imported_always_are_never_looked_up() {
+        // Whatever a row matches, `always` creates it: a lookup would only cost a read of
+        // every holder of its number (cubic in the rows of a file sharing one).
+        let options = ImportOptions {
+            purpose: Purpose::Always,
+            ..consent_options()
+        };
+        let find = |_: &[MatchKey<'_>], _: &Contact| -> Result<Lookup, ()> {
+            panic!("an `always` row was looked up")
+        };
+        let mut clean = checked(
+            &["Ann", "+1 212 334 5601", "ann@example.com", "yes"],
+            &options,
+        );
+        let d = decide_row(&mut clean, &options, find).unwrap();
+        assert_eq!((d.decision, d.lookup), (Decision::Create, Lookup::None));
+    }
+
+    #[test]
     fn a_skipped_row_names_what_it_duplicates_and_notes_stored_matches() {
         let stored = Lookup::One(Matched::Stored {
             id: 4,
@@ -665,7 +688,7 @@ mod tests {
                 let again = recheck_row(&validator, &options, &raw(cells), &store).unwrap();
                 // The writer's way: check, look up in the store, decide.
                 let mut check = validator.check(&raw(cells));
-                let lookup = if needs_lookup(&check) {
+                let lookup = if needs_lookup(&check, &options) {
                     store
                         .lookup(
                             &match_keys(&check, options.identifier),

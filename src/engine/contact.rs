@@ -50,6 +50,72 @@ pub struct Contact {
     /// The row of the creating job's file that made this contact.
     pub created_row: Option<u64>,
     pub updated_by: Option<u64>,
+    /// The team members assigned (owner, followers, favorite agent). Last, so a contact
+    /// stored before it reads as one without (see `store::codec::decode_contact_as`).
+    pub team: super::team::Assignments,
+}
+
+/// A contact as schema 4 stored it, before assignments: read, never written.
+#[derive(Deserialize)]
+pub struct ContactWithoutTeam {
+    id: u64,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phones: Vec<String>,
+    extensions: BTreeMap<String, String>,
+    emails: Vec<String>,
+    company: Option<String>,
+    title: Option<String>,
+    address: Option<String>,
+    city: Option<String>,
+    state: Option<String>,
+    zip: Option<String>,
+    country: Option<String>,
+    website: Option<String>,
+    industry: Option<String>,
+    note: Option<String>,
+    tags: BTreeSet<String>,
+    lists: BTreeSet<String>,
+    custom: BTreeMap<String, CustomValue>,
+    consent: Consent,
+    consent_job: Option<u64>,
+    shared: bool,
+    created_by: Option<u64>,
+    created_row: Option<u64>,
+    updated_by: Option<u64>,
+}
+
+impl From<ContactWithoutTeam> for Contact {
+    fn from(c: ContactWithoutTeam) -> Contact {
+        Contact {
+            id: c.id,
+            first_name: c.first_name,
+            last_name: c.last_name,
+            phones: c.phones,
+            extensions: c.extensions,
+            emails: c.emails,
+            company: c.company,
+            title: c.title,
+            address: c.address,
+            city: c.city,
+            state: c.state,
+            zip: c.zip,
+            country: c.country,
+            website: c.website,
+            industry: c.industry,
+            note: c.note,
+            tags: c.tags,
+            lists: c.lists,
+            custom: c.custom,
+            consent: c.consent,
+            consent_job: c.consent_job,
+            shared: c.shared,
+            created_by: c.created_by,
+            created_row: c.created_row,
+            updated_by: c.updated_by,
+            team: Default::default(),
+        }
+    }
 }
 
 impl CustomValue {

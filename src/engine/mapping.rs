@@ -36,10 +36,26 @@ pub enum Field {
     Note,
     Tags,
     Id,
+    /// The team member who owns the contact (seed 004's Contact Owner).
+    Owner,
+    /// Team members following the contact, several per cell (seed 004's Contact Followers).
+    Followers,
+    /// The agent calls go to first (seed 001's favorite agent).
+    FavoriteAgent,
+    // The opportunity of the row (seed 004's "contacts and opportunities"), kept together:
+    // see `engine::opportunity`.
+    OpportunityName,
+    OpportunityPipeline,
+    OpportunityStage,
+    OpportunityValue,
+    OpportunityStatus,
+    OpportunityCloseDate,
+    OpportunityOwner,
+    OpportunityId,
 }
 
 impl Field {
-    pub const ALL: [Field; 17] = [
+    pub const ALL: [Field; 28] = [
         Field::FirstName,
         Field::LastName,
         Field::Name,
@@ -57,7 +73,33 @@ impl Field {
         Field::Note,
         Field::Tags,
         Field::Id,
+        Field::Owner,
+        Field::Followers,
+        Field::FavoriteAgent,
+        Field::OpportunityName,
+        Field::OpportunityPipeline,
+        Field::OpportunityStage,
+        Field::OpportunityValue,
+        Field::OpportunityStatus,
+        Field::OpportunityCloseDate,
+        Field::OpportunityOwner,
+        Field::OpportunityId,
     ];
+
+    /// A field of the row's opportunity rather than of its contact.
+    pub fn is_opportunity(self) -> bool {
+        matches!(
+            self,
+            Field::OpportunityName
+                | Field::OpportunityPipeline
+                | Field::OpportunityStage
+                | Field::OpportunityValue
+                | Field::OpportunityStatus
+                | Field::OpportunityCloseDate
+                | Field::OpportunityOwner
+                | Field::OpportunityId
+        )
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -78,12 +120,31 @@ impl Field {
             Field::Note => "note",
             Field::Tags => "tags",
             Field::Id => "id",
+            Field::Owner => "owner",
+            Field::Followers => "followers",
+            Field::FavoriteAgent => "favorite_agent",
+            Field::OpportunityName => "opportunity.name",
+            Field::OpportunityPipeline => "opportunity.pipeline",
+            Field::OpportunityStage => "opportunity.stage",
+            Field::OpportunityValue => "opportunity.value",
+            Field::OpportunityStatus => "opportunity.status",
+            Field::OpportunityCloseDate => "opportunity.close_date",
+            Field::OpportunityOwner => "opportunity.owner",
+            Field::OpportunityId => "opportunity.id",
         }
     }
 
     /// Phones, emails and tags may take several columns; the rest at most one.
     pub fn repeatable(self) -> bool {
-        matches!(self, Field::Phone | Field::Email | Field::Tags)
+        matches!(
+            self,
+            Field::Phone | Field::Email | Field::Tags | Field::Followers
+        )
+    }
+
+    /// The fields whose values name team members (`engine::team`).
+    pub fn names_members(self) -> bool {
+        matches!(self, Field::Owner | Field::Followers | Field::FavoriteAgent)
     }
 
     /// The longest value the field keeps (SPEC §1); `None` for no limit.
@@ -583,6 +644,83 @@ impl Field {
             // no contact id here, and `--identifier id` would update whichever contact has
             // that number. They are kept as custom fields instead (`other_system_id`).
             Field::Id => &["id", "rolodexid"],
+            // HubSpot exports `Contact owner`, Salesforce `Contact Owner` / `Owner Name`
+            // and `Record Owner`; seed 004 names the column `Contact Owner`.
+            Field::Owner => &[
+                "owner",
+                "contactowner",
+                "recordowner",
+                "leadowner",
+                "hubspotowner",
+                "ownername",
+                "owneremail",
+                "ownerfullname",
+                "assignedto",
+                "assignee",
+                "salesowner",
+                "proprietaire",
+                "besitzer",
+                "propietario",
+            ],
+            Field::Followers => &[
+                "followers",
+                "follower",
+                "contactfollowers",
+                "recordfollowers",
+                "watchers",
+            ],
+            // Seed 001's favorite agent, in either spelling.
+            Field::FavoriteAgent => &[
+                "favoriteagent",
+                "favouriteagent",
+                "favoriteagentemail",
+                "favouriteagentemail",
+                "preferredagent",
+                "agent",
+                "agentemail",
+            ],
+            // What CRMs export (HubSpot's deals, Salesforce's opportunities, Pipedrive,
+            // seed 004). `Status`, `Owner`, `Name` and `Value` alone are left to the
+            // contact's fields: a contact file has them too.
+            Field::OpportunityName => &[
+                "opportunityname",
+                "opportunity",
+                "opportunitytitle",
+                "dealname",
+                "dealtitle",
+            ],
+            Field::OpportunityPipeline => &[
+                "pipeline",
+                "pipelinename",
+                "opportunitypipeline",
+                "dealpipeline",
+            ],
+            Field::OpportunityStage => &[
+                "pipelinestage",
+                "stage",
+                "stagename",
+                "dealstage",
+                "opportunitystage",
+                "salesstage",
+            ],
+            Field::OpportunityValue => &[
+                "opportunityvalue",
+                "opportunityamount",
+                "amount",
+                "dealamount",
+                "dealvalue",
+                "leadvalue",
+            ],
+            Field::OpportunityStatus => &["opportunitystatus", "dealstatus"],
+            Field::OpportunityCloseDate => &[
+                "closedate",
+                "expectedclosedate",
+                "closingdate",
+                "opportunityclosedate",
+                "dealclosedate",
+            ],
+            Field::OpportunityOwner => &["opportunityowner", "dealowner"],
+            Field::OpportunityId => &["opportunityid", "dealid"],
         }
     }
 
@@ -1549,7 +1687,7 @@ mod tests {
         );
         assert_eq!(
             m.apply_override("Stage=phonee").unwrap_err().to_string(),
-            "--map \"Stage=phonee\": unknown field \"phonee\"; use one of first_name, last_name, name, phone, email, company, title, address, city, state, zip, country, website, industry, note, tags, id, custom:NAME[:TYPE] or ignore"
+            "--map \"Stage=phonee\": unknown field \"phonee\"; use one of first_name, last_name, name, phone, email, company, title, address, city, state, zip, country, website, industry, note, tags, id, owner, followers, favorite_agent, opportunity.name, opportunity.pipeline, opportunity.stage, opportunity.value, opportunity.status, opportunity.close_date, opportunity.owner, opportunity.id, custom:NAME[:TYPE] or ignore"
         );
     }
 
@@ -1625,6 +1763,27 @@ mod tests {
         assert_eq!(targets(&m), ["first_name", "ignore", "phone"]);
         m.apply_flags(&["Given=first_name"]).unwrap();
         assert_eq!(targets(&m), ["ignore", "first_name", "phone"]);
+    }
+
+    #[test]
+    fn owner_followers_and_favorite_agent_headers_of_the_seeds_and_crms() {
+        let m = Mapping::auto(&header(&[
+            "Contact Owner",
+            "Contact Followers",
+            "Favourite Agent",
+        ]));
+        assert_eq!(targets(&m), ["owner", "followers", "favorite_agent"]);
+        for (h, f) in [
+            ("Owner", Field::Owner),
+            ("Record Owner", Field::Owner),
+            ("Contact owner", Field::Owner),
+            ("Owner Name", Field::Owner),
+            ("Followers", Field::Followers),
+            ("Favorite Agent", Field::FavoriteAgent),
+            ("favorite_agent", Field::FavoriteAgent),
+        ] {
+            assert_eq!(match_header(h), Some(f), "{h}");
+        }
     }
 
     #[test]

@@ -142,6 +142,7 @@ pub fn merge_counted(before: &Contact, incoming: &Contact, keep_existing: bool) 
         after.consent_job = incoming.consent_job;
     }
     after.shared = after.shared || incoming.shared;
+    after.team.merge(&incoming.team, keep_existing);
     (after, left)
 }
 
@@ -259,6 +260,9 @@ pub fn field_texts(c: &Contact) -> Vec<(&'static str, String)> {
         .map(|(k, v)| format!("{k}={}", v.as_cell()))
         .collect();
     out.push(("custom", custom.join(", ")));
+    out.push(("owner", opt(&c.team.owner)));
+    out.push(("followers", c.team.followers.join(", ")));
+    out.push(("favorite_agent", opt(&c.team.favorite_agent)));
     out
 }
 

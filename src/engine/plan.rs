@@ -122,6 +122,59 @@ named_values!(
     ]
 );
 
+/// What becomes of rows of one file that share an identifier — the same phone, email or id,
+/// directly or through another row of the group (`--in-file-duplicates`). Unset, the
+/// purpose decides, as it always did: under `create` the later rows are skipped, under
+/// `update` and `upsert` they are merged into the first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InFileDuplicates {
+    /// The first row of the group is imported; the later ones are skipped.
+    First,
+    /// The last row of the group is imported; the earlier ones are skipped.
+    Last,
+    /// Every row of the group fails, naming the others (as messaging inboxes do).
+    Error,
+    /// The later rows are merged into the contact the first made or matched.
+    Merge,
+}
+named_values!(
+    InFileDuplicates,
+    "in-file duplicate policy",
+    [
+        ("first", InFileDuplicates::First),
+        ("last", InFileDuplicates::Last),
+        ("error", InFileDuplicates::Error),
+        ("merge", InFileDuplicates::Merge)
+    ]
+);
+
+impl InFileDuplicates {
+    /// Whether the rows sharing an identifier must be known before the first is imported:
+    /// only `merge` decides a row from the rows before it.
+    pub fn needs_groups(policy: Option<InFileDuplicates>) -> bool {
+        matches!(
+            policy,
+            Some(InFileDuplicates::First | InFileDuplicates::Last | InFileDuplicates::Error)
+        )
+    }
+
+    /// What the policy does, in the words of the Options screen and `--help`.
+    pub fn explain(policy: Option<InFileDuplicates>, purpose: Purpose) -> &'static str {
+        match policy {
+            None => match purpose {
+                Purpose::Create => "By purpose: rows sharing a phone, email or id with an earlier row are skipped.",
+                Purpose::Always => "By purpose: every row is added, even rows sharing a phone or email.",
+                _ => "By purpose: rows sharing a phone, email or id with an earlier row are merged into it.",
+            },
+            Some(InFileDuplicates::First) => "Rows sharing a phone, email or id: the first is imported, the later ones skipped.",
+            Some(InFileDuplicates::Last) => "Rows sharing a phone, email or id: the last is imported, the earlier ones skipped.",
+            Some(InFileDuplicates::Error) => "Rows sharing a phone, email or id all fail, each naming the others.",
+            Some(InFileDuplicates::Merge) => "Rows sharing a phone, email or id are merged into one contact.",
+        }
+    }
+}
+
 /// What a mapping needs before an import may start (SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -180,6 +233,68 @@ impl ImportPlan {
         self.mapping
             .not_imported(self.options.consent_column.as_deref())
     }
+
+    /// The columns mapped to an opportunity's fields that `--objects contacts` leaves out.
+    pub fn opportunity_columns_left_out(&self) -> Vec<String> {
+        if self.options.objects.with_opportunities() {
+            return Vec::new();
+        }
+        self.opportunity_columns()
+    }
+
+    /// The headers of the columns mapped to an opportunity's fields.
+    pub fn opportunity_columns(&self) -> Vec<String> {
+        self.mapping
+            .columns
+            .iter()
+            .filter(|c| matches!(c.target, crate::engine::mapping::Target::Field(f) if f.is_opportunity()))
+            .map(|c| c.header.clone())
+            .collect()
+    }
+}
+
+/// Which objects an import writes (seed 004: "Choose to import only Contacts or both").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objects {
+    /// Contacts only: opportunity columns are left out (and said so).
+    Contacts,
+    /// Contacts, and the opportunity of each row whose opportunity columns hold one. The
+    /// default: a file with deal columns mapped is imported with its deals, as a CRM admin
+    /// moving a CRM export expects; a file without them imports contacts as before.
+    #[default]
+    Both,
+}
+
+impl Objects {
+    pub const NAMES: [&'static str; 2] = ["contacts", "both"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Objects::Contacts => "contacts",
+            Objects::Both => "both",
+        }
+    }
+
+    /// The words of the wizard's Options row.
+    pub fn label(self) -> &'static str {
+        match self {
+            Objects::Contacts => "contacts only",
+            Objects::Both => "contacts and opportunities",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Objects> {
+        match super::text::fold_key(s).as_str() {
+            "contacts" | "contact" | "contactsonly" => Some(Objects::Contacts),
+            "both" | "all" | "contactsandopportunities" | "opportunities" => Some(Objects::Both),
+            _ => None,
+        }
+    }
+
+    pub fn with_opportunities(self) -> bool {
+        self == Objects::Both
+    }
 }
 
 /// The options of SPEC §5.
@@ -210,6 +325,13 @@ pub struct ImportOptions {
     /// column's values decide (`date::DateColumn::order`).
     #[serde(default)]
     pub date_order: Option<DateOrder>,
+    /// What rows of the file sharing an identifier do; unset, the purpose decides.
+    #[serde(default)]
+    pub in_file_duplicates: Option<InFileDuplicates>,
+    /// Contacts only, or contacts and their opportunities (`--objects`). Jobs stored
+    /// before it existed had no opportunities to import.
+    #[serde(default)]
+    pub objects: Objects,
 }
 
 impl Default for ImportOptions {
@@ -230,6 +352,8 @@ impl Default for ImportOptions {
             max_failures: 1000,
             date_order: None,
             unmapped: Unmapped::Ignore,
+            in_file_duplicates: None,
+            objects: Objects::Both,
         }
     }
 }

@@ -30,10 +30,17 @@ pub enum Reason {
     IdentityConflict,
     /// A contact already holds the most phones or emails it keeps.
     TooManyValues,
+    /// An owner, follower or favorite agent that is no team member (seed 001: "if no
+    /// match is found, the import of this row will fail").
+    UnknownMember,
+    /// A name that several team members share: the row cannot say which.
+    AmbiguousMember,
+    /// An opportunity's value is not an amount of money.
+    InvalidMoney,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 22] = [
+    pub const ALL: [Reason; 25] = [
         Reason::MissingPhone,
         Reason::InvalidPhone,
         Reason::FakePhone,
@@ -56,6 +63,9 @@ impl Reason {
         Reason::ControlCharacters,
         Reason::IdentityConflict,
         Reason::TooManyValues,
+        Reason::UnknownMember,
+        Reason::AmbiguousMember,
+        Reason::InvalidMoney,
     ];
 
     /// The snake_case code used in reports, JSON and the wizard.
@@ -83,6 +93,9 @@ impl Reason {
             Reason::ControlCharacters => "control_characters",
             Reason::IdentityConflict => "identity_conflict",
             Reason::TooManyValues => "too_many_values",
+            Reason::UnknownMember => "unknown_member",
+            Reason::AmbiguousMember => "ambiguous_member",
+            Reason::InvalidMoney => "invalid_money",
         }
     }
 

@@ -5,7 +5,7 @@
 use super::contact::Contact;
 use super::merge::NameKey;
 use super::plan::Requirement;
-use super::plan::{Identifier, ImportOptions, OnConflict, Purpose};
+use super::plan::{Identifier, ImportOptions, InFileDuplicates, OnConflict, Purpose};
 use super::reason::{Issue, Reason};
 use super::validate::RowCheck;
 
@@ -77,11 +77,29 @@ pub fn identity_conflict(
     contact_has_email: bool,
     shares_email: bool,
 ) -> bool {
+    identity_conflict_by(
+        row,
+        key,
+        |row| NameKey::of(row).differs(&contact_name),
+        contact_has_email,
+        shares_email,
+    )
+}
+
+/// [`identity_conflict`], with the names compared by `names_differ` (the dry run compares
+/// its narrower fingerprints), called last, only when nothing else has decided.
+pub fn identity_conflict_by(
+    row: &Contact,
+    key: &MatchKey<'_>,
+    names_differ: impl FnOnce(&Contact) -> bool,
+    contact_has_email: bool,
+    shares_email: bool,
+) -> bool {
     matches!(key, MatchKey::Phone(_))
         && !row.emails.is_empty()
         && contact_has_email
         && !shares_email
-        && NameKey::of(row).differs(&contact_name)
+        && names_differ(row)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,6 +217,18 @@ pub fn decide(check: &RowCheck, options: &ImportOptions, lookup: &Lookup) -> Dec
     if let Some(no) = &check.no_consent {
         return Decision::Skip(no.clone());
     }
+    if let Some(superseded) = &check.superseded {
+        return Decision::Skip(superseded.clone());
+    }
+    // `--in-file-duplicates merge`: a row matching a contact an earlier row of the file
+    // made is merged into it, whatever the purpose.
+    if let (Some(InFileDuplicates::Merge), Lookup::One(matched @ Matched::EarlierRow { .. })) =
+        (options.in_file_duplicates, lookup)
+    {
+        if !matched.conflicts() || options.on_conflict == OnConflict::Merge {
+            return Decision::Update(matched.clone());
+        }
+    }
     let create = |check: &RowCheck| {
         if options.require == Requirement::Contact && !check.contact.has_name() {
             Decision::Fail(Issue::new(
@@ -305,13 +335,16 @@ pub fn first_match<'k, 'a, E>(
     mut find: impl FnMut(&MatchKey<'a>) -> Result<Vec<u64>, E>,
 ) -> Result<Option<(Vec<u64>, &'k MatchKey<'a>)>, E> {
     let mut found: Vec<u64> = Vec::new();
+    // Distinct by a set, not a scan of `found`: a number thousands of contacts share made
+    // every row's lookup quadratic in them (an `always` import cubic in its rows).
+    let mut seen = rustc_hash::FxHashSet::default();
     let mut first_key: Option<&MatchKey> = None;
     for key in keys {
         if first_key.is_some_and(|k| !same_kind(k, key)) {
             break;
         }
         for id in find(key)? {
-            if !found.contains(&id) {
+            if seen.insert(id) {
                 found.push(id);
             }
             first_key.get_or_insert(key);
@@ -325,10 +358,34 @@ pub fn same_kind(a: &MatchKey<'_>, b: &MatchKey<'_>) -> bool {
 }
 
 /// Whether a row is matched against stored contacts at all: a failed row, or one whose
-/// consent column says no, is decided before any match could count.
+/// consent column says no, is decided before any match could count, and under `always`
+/// every row is created whatever it matches (looking it up anyway read every holder of a
+/// number thousands of its rows share, for each row).
 #[inline]
-pub fn needs_lookup(check: &RowCheck) -> bool {
-    !(check.failed() || check.no_consent.is_some())
+pub fn needs_lookup(check: &RowCheck, options: &ImportOptions) -> bool {
+    // Under `always` a row is created whatever it matches, unless the file's own rows
+    // are merged (`--in-file-duplicates merge`).
+    let creates_anyway = options.purpose == Purpose::Always
+        && options.in_file_duplicates != Some(InFileDuplicates::Merge);
+    !(check.failed() || check.no_consent.is_some() || check.superseded.is_some() || creates_anyway)
+}
+
+/// The contact a row's opportunity belongs to: the contact the row created or updated,
+/// or the one it was skipped as a duplicate of (the de-duplication finds the contact, as
+/// seed 004 says); none for a failed row or one skipped for another reason.
+pub fn opportunity_contact(decision: &Decision, contact: Option<u64>) -> Option<u64> {
+    match decision {
+        Decision::Create | Decision::Update(_) => contact,
+        Decision::Skip(issue)
+            if matches!(
+                issue.reason,
+                Reason::DuplicateExisting | Reason::DuplicateInFile
+            ) =>
+        {
+            contact
+        }
+        Decision::Skip(_) | Decision::Fail(_) => None,
+    }
 }
 
 #[cfg(test)]
@@ -346,9 +403,11 @@ mod tests {
                 ..Contact::default()
             },
             match_id: None,
+            opportunity: None,
             errors: Vec::new(),
             warnings: Vec::new(),
             no_consent: None,
+            superseded: None,
         }
     }
 

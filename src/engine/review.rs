@@ -9,30 +9,35 @@ use serde::Serialize;
 
 use super::contact::Contact;
 use super::date::{DateColumn, DateOrder};
+use rustc_hash::FxHashMap;
+
+use super::duplicates::InFileGroups;
 pub use super::error::LookupError;
 use super::error::{EngineError, Result};
 use super::in_file::{InFileIndex, LeadsTo};
 use super::mapping::{CustomField, CustomKind, Field, Mapping, Target};
 use super::merge::{too_many_values, NameKey, MAX_VALUES};
+use super::opportunity::{decide_opportunity, Opportunity, OpportunityDecision};
 use super::phone::{normalize_phone, parse_region, split_phones};
 use super::pipeline::CheckedRows;
 use super::plan::ImportPlan;
-use super::plan::OnConflict;
+use super::plan::{InFileDuplicates, OnConflict, Purpose, Requirement};
 use super::reason::{Issue, Reason};
 use super::resolve::needs_lookup;
 use super::resolve::{
-    decide_and_warn, first_match, identity_conflict, issues_of, match_keys, Decision, Lookup,
+    decide_and_warn, first_match, identity_conflict_by, issues_of, match_keys, Decision, Lookup,
     MatchKey, Matched, RowStatus,
 };
 use super::source::Cells;
 use super::source::{RawRow, Source};
+use super::team::{MemberColumn, Team};
 use super::text::clean_cell;
 use super::validate::{RowCheck, Validator};
 
 /// How many clean rows, changes and problems the review shows as samples.
 const SAMPLES: usize = 5;
 /// How many rows the phone-column health check reads.
-const HEALTH_SAMPLE: usize = 200;
+pub const HEALTH_SAMPLE: usize = 200;
 
 /// A read of the store for matching rows to stored contacts. The dry run without a store
 /// uses [`NoStore`].
@@ -40,6 +45,18 @@ pub trait ContactLookup {
     /// The stored contacts one key finds.
     fn ids(&self, key: &MatchKey) -> std::result::Result<Vec<u64>, LookupError>;
     fn contact(&self, id: u64) -> Option<Contact>;
+
+    /// The team members owner, followers and favorite agent cells name (none without a
+    /// store: every such value is then unknown).
+    fn team(&self) -> std::result::Result<std::sync::Arc<Team>, LookupError> {
+        Ok(std::sync::Arc::default())
+    }
+
+    /// Whether the store holds an opportunity the row's finds: by its external id, else
+    /// by `contact` (a stored contact's id) and its name. A dry run without a store has none.
+    fn opportunity_stored(&self, _contact: Option<u64>, _o: &Opportunity) -> bool {
+        false
+    }
 
     /// The lowest id of the contacts carrying `phone`: reads one however many share it.
     fn first_phone_holder(&self, phone: &str) -> std::result::Result<Option<u64>, LookupError> {
@@ -84,26 +101,71 @@ impl Identity {
             emails: c.emails.len(),
         }
     }
+
+    /// The identity in 64 bits: each name part as a 25-bit fingerprint (0 still "no
+    /// part"), each count in 7 bits (saturated above [`MAX_VALUES`], which is all a count
+    /// is compared with). The dry run compares names at this width on both sides, so two
+    /// different names agree only once in 2^25 comparisons, at worst one row's warning.
+    fn pack(self) -> u64 {
+        let count = |n: usize| n.min(COUNT_MASK as usize) as u64;
+        let name = self.name.narrowed();
+        count(self.phones)
+            | count(self.emails) << 7
+            | name.first << 14
+            | name.last << (14 + NAME_BITS)
+    }
+
+    fn unpack(v: u64) -> Identity {
+        Identity {
+            name: NameKey {
+                first: (v >> 14) & NAME_MASK,
+                last: (v >> (14 + NAME_BITS)) & NAME_MASK,
+            },
+            phones: (v & COUNT_MASK) as usize,
+            emails: ((v >> 7) & COUNT_MASK) as usize,
+        }
+    }
 }
 
-/// Contacts the dry run has made or updated so far, by what their keys lead to. Held in
-/// memory up to [`KNOWN_CONTACTS`] (about 35 MB); past that, a contact an earlier row of
-/// a very long file makes is matched without its identity (no `identity_conflict` or
-/// `too_many_values` in the dry run for it; the import still tells them).
-#[derive(Default)]
-pub struct Known(rustc_hash::FxHashMap<u64, Identity>);
+const COUNT_MASK: u64 = (1 << 7) - 1;
+const NAME_BITS: u32 = 25;
+const NAME_MASK: u64 = (1 << NAME_BITS) - 1;
+const _: () = assert!(MAX_VALUES as u64 <= COUNT_MASK && 14 + 2 * NAME_BITS == 64);
 
-/// Contacts whose identity the dry run remembers.
-pub const KNOWN_CONTACTS: usize = 1 << 19;
+impl NameKey {
+    /// Each part in [`NAME_BITS`] bits, 0 kept for a missing part: how the dry run
+    /// remembers and compares names.
+    fn narrowed(self) -> NameKey {
+        let part = |p: u64| if p == 0 { 0 } else { (p & NAME_MASK).max(1) };
+        NameKey {
+            first: part(self.first),
+            last: part(self.last),
+        }
+    }
+}
+
+/// Contacts the dry run has made or updated so far, by what their keys lead to, each
+/// [`Identity`] packed in 64 bits: 16 bytes a contact, up to [`KNOWN_CONTACTS`]. Past
+/// that, a contact an earlier row of a very long file makes is matched without its
+/// identity (no `identity_conflict` or `too_many_values` in the dry run for it; the
+/// import still tells them).
+#[derive(Default)]
+pub struct Known(rustc_hash::FxHashMap<u64, u64>);
+
+/// Contacts whose identity the dry run remembers: as many as fill 2^20 slots of the map
+/// (it keeps an eighth free), 17 MB, which 2^19 contacts took already. A 1M-row file makes
+/// 720k contacts: with 2^19 remembered, its dry run missed 728 of the import's 130,034
+/// identity conflicts.
+pub const KNOWN_CONTACTS: usize = (1 << 20) / 8 * 7;
 
 impl Known {
     fn get(&self, target: LeadsTo) -> Option<Identity> {
-        self.0.get(&target.encode()).copied()
+        self.0.get(&target.encode()).copied().map(Identity::unpack)
     }
 
     fn set(&mut self, target: LeadsTo, identity: Identity) {
         if self.0.len() < KNOWN_CONTACTS || self.0.contains_key(&target.encode()) {
-            self.0.insert(target.encode(), identity);
+            self.0.insert(target.encode(), identity.pack());
         }
     }
 }
@@ -244,7 +306,18 @@ fn one_match<S: ContactLookup + ?Sized>(
                     break;
                 }
             }
-            identity_conflict(row, key, identity.name, identity.emails > 0, shares_email)
+            // At the width `Known` remembers names, whichever side they come from.
+            identity_conflict_by(
+                row,
+                key,
+                |row| {
+                    NameKey::of(row)
+                        .narrowed()
+                        .differs(&identity.name.narrowed())
+                },
+                identity.emails > 0,
+                shares_email,
+            )
         }
         None => false,
     };
@@ -286,6 +359,8 @@ pub struct Counts {
     /// Warnings raised (one row may raise several).
     pub warnings: u64,
     pub reasons: BTreeMap<Reason, u64>,
+    /// What became of the rows' opportunities, counted apart from their contacts.
+    pub opportunities: crate::engine::opportunity::OpportunityCounts,
 }
 
 impl Counts {
@@ -401,7 +476,14 @@ pub struct ColumnHealth {
 }
 
 impl ColumnHealth {
+    /// The warning as the command line says it: the better column with its `--map` flag.
     pub fn warning(&self) -> Option<String> {
+        self.warning_with(|s| format!("--map '{s}=phone'"))
+    }
+
+    /// The warning with the way a front end maps the better column, `how(column)`
+    /// (the wizard's Map has no flags: it names its own keys).
+    pub fn warning_with(&self, how: impl Fn(&str) -> String) -> Option<String> {
         if self.sampled == 0 || self.share_valid >= 0.5 {
             return None;
         }
@@ -410,9 +492,7 @@ impl ColumnHealth {
             self.valid, self.sampled, self.column
         );
         if let Some(s) = &self.suggestion {
-            w.push_str(&format!(
-                "; {s:?} looks like the phone column (--map '{s}=phone')"
-            ));
+            w.push_str(&format!("; {s:?} looks like the phone column ({})", how(s)));
         }
         Some(w)
     }
@@ -431,6 +511,10 @@ pub struct Review {
     /// Set when the file's encoding is a doubtful guess: what was assumed, values as
     /// decoded, and how to choose another (`Source::encoding_doubt`).
     pub encoding_warning: Option<String>,
+    /// Each owner, followers or favorite agent column: how many of its values name a team
+    /// member, and the ones that do not, for the admin to add before importing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<MemberColumn>,
     pub elapsed_ms: u128,
 }
 
@@ -444,6 +528,82 @@ pub struct Progress {
     pub failed: u64,
     pub approx_total: u64,
     pub elapsed: Duration,
+}
+
+/// The groups of `source`'s rows under `plan`, when its policy needs them before the
+/// import (`first`, `last`, `error`); `None` otherwise. A cancel gives an error: an
+/// import must not start on half the groups.
+pub fn in_file_groups(
+    plan: &ImportPlan,
+    source: &Source,
+    team: std::sync::Arc<Team>,
+    cancel: &AtomicBool,
+) -> Result<Option<InFileGroups>> {
+    let Some(policy) = plan
+        .options
+        .in_file_duplicates
+        .filter(|_| InFileDuplicates::needs_groups(plan.options.in_file_duplicates))
+    else {
+        return Ok(None);
+    };
+    // Every row that would make or update a contact, merged as `merge` merges them;
+    // the purpose and the store play no part in which rows share an identifier.
+    let mut alone = plan.clone();
+    alone.options.in_file_duplicates = Some(InFileDuplicates::Merge);
+    alone.options.purpose = Purpose::Upsert;
+    alone.options.max_failures = u64::MAX;
+    // A row the import would accept must not fail here for want of a name: the
+    // loosest requirement fails the fewest rows (a row failing the real checks keeps
+    // its own reason whatever its group).
+    alone.options.require = Requirement::Any;
+    // (group's first row, row), in file order; the key that joined a later row.
+    let mut members: Vec<(u64, u64)> = Vec::new();
+    let mut joined_by: FxHashMap<u64, String> = FxHashMap::default();
+    review(
+        &alone,
+        source,
+        // No contacts, but the team: a row naming a member is checked as the import
+        // checks it.
+        &TeamOnly(team),
+        cancel,
+        &mut |raw, _, decision| {
+            match decision {
+                Decision::Create => members.push((raw.row, raw.row)),
+                Decision::Update(Matched::EarlierRow { row, key, .. }) => {
+                    members.push((*row, raw.row));
+                    joined_by.insert(raw.row, key.clone());
+                }
+                _ => {}
+            }
+            Ok(())
+        },
+        &mut |_| {},
+    )?;
+    if cancel.load(Ordering::Relaxed) {
+        return Err(EngineError::Interrupted(
+            "finding the rows of the file that share an identifier",
+        ));
+    }
+    Ok(Some(InFileGroups::from_members(
+        policy, members, &joined_by,
+    )))
+}
+
+/// A store with no contacts but a team, for finding the file's own groups.
+struct TeamOnly(std::sync::Arc<Team>);
+
+impl ContactLookup for TeamOnly {
+    fn ids(&self, _: &MatchKey) -> std::result::Result<Vec<u64>, LookupError> {
+        Ok(Vec::new())
+    }
+
+    fn contact(&self, _: u64) -> Option<Contact> {
+        None
+    }
+
+    fn team(&self) -> std::result::Result<std::sync::Arc<Team>, LookupError> {
+        Ok(self.0.clone())
+    }
 }
 
 /// Runs the dry run over every row. `each` sees every row, its problems and its decision
@@ -460,7 +620,11 @@ pub fn review(
     let started = Instant::now();
     // Every row is checked for its keys and problems; the few rows shown are checked again
     // in full.
-    let full = Validator::new(plan, source.header())?;
+    let team = store.team()?;
+    let full = Validator::new(plan, source.header())?
+        .with_team(team.clone())
+        .with_verdicts(in_file_groups(plan, source, team.clone(), cancel)?);
+    let mut members = MemberColumn::of(&plan.mapping);
     let mut rows = CheckedRows::start(
         source,
         std::sync::Arc::new(full.clone().keys_only()),
@@ -477,12 +641,17 @@ pub fn review(
     let mut last_tick = Instant::now();
     let identifier = plan.options.identifier;
     let on_conflict = plan.options.on_conflict;
+    // The opportunities earlier rows of the file would make, by their keys.
+    let mut opportunities_seen: std::collections::HashSet<String> = Default::default();
     'file: while let Some(mut chunk) = rows.next_chunk()? {
         for (raw, check) in &mut chunk.rows {
             if cancel.load(Ordering::Relaxed) {
                 break 'file;
             }
-            let looked_up = needs_lookup(check);
+            for column in &mut members {
+                column.count_row(&team, &raw.cells);
+            }
+            let looked_up = needs_lookup(check, &plan.options);
             let lookup = if looked_up {
                 let keys = match_keys(check, identifier);
                 dry_run_lookup(&keys, &check.contact, on_conflict, &in_file, &known, store)?
@@ -555,6 +724,19 @@ pub fn review(
                 });
             }
             counts.add(check, &decision);
+            if let Some(o) = &check.opportunity {
+                if let Some(did) = dry_run_opportunity(
+                    o,
+                    raw.row,
+                    &decision,
+                    &lookup,
+                    plan,
+                    store,
+                    &mut opportunities_seen,
+                ) {
+                    counts.opportunities.add(did);
+                }
+            }
             each(raw, check, &decision).map_err(|e| EngineError::Io {
                 path: plan.file.clone(),
                 source: e,
@@ -582,6 +764,7 @@ pub fn review(
         custom_fields,
         date_columns: Vec::new(),
         encoding_warning: source.encoding_doubt(),
+        members,
         elapsed_ms: started.elapsed().as_millis(),
     })
 }
@@ -710,6 +893,54 @@ pub fn field_changes(
     out
 }
 
+/// What the import would do with a row's opportunity, as the writer decides it
+/// (`store::opportunities`): found among the store's or an earlier row's by its external
+/// id, else by its contact and name. `None` for a failed row, which writes nothing.
+fn dry_run_opportunity(
+    o: &Opportunity,
+    row: u64,
+    decision: &Decision,
+    lookup: &Lookup,
+    plan: &ImportPlan,
+    store: &dyn ContactLookup,
+    seen: &mut std::collections::HashSet<String>,
+) -> Option<OpportunityDecision> {
+    if matches!(decision, Decision::Fail(_)) {
+        return None;
+    }
+    // The contact it would belong to: this row's new one, or the one it matched.
+    let matched = match (decision, lookup) {
+        (Decision::Update(m), _) => Some(m),
+        (Decision::Skip(_), Lookup::One(m)) => Some(m),
+        _ => None,
+    };
+    let (label, stored) = match (decision, matched) {
+        (Decision::Create, _) => (format!("r{row}"), None),
+        (Decision::Update(_) | Decision::Skip(_), Some(Matched::Stored { id, .. })) => {
+            (format!("c{id}"), Some(*id))
+        }
+        (Decision::Update(_) | Decision::Skip(_), Some(Matched::EarlierRow { row, .. })) => {
+            (format!("r{row}"), None)
+        }
+        _ => return Some(OpportunityDecision::Skip),
+    };
+    if super::resolve::opportunity_contact(decision, Some(0)).is_none() {
+        return Some(OpportunityDecision::Skip);
+    }
+    let external = o
+        .external_id
+        .as_deref()
+        .map(|i| format!("id\u{1f}{}", i.trim()));
+    let named = o.name_key().map(|n| format!("{label}\u{1f}{n}"));
+    let in_file = external.iter().chain(&named).any(|k| seen.contains(k));
+    let found = in_file || store.opportunity_stored(stored, o);
+    let did = decide_opportunity(plan.options.purpose, found, o);
+    if did != OpportunityDecision::Skip {
+        seen.extend(external.into_iter().chain(named));
+    }
+    Some(did)
+}
+
 /// Reads the date columns once to decide day-first or month-first for each (SPEC §4),
 /// unless the plan's options chose the order for all of them.
 pub fn scan_date_columns(
@@ -736,6 +967,12 @@ impl DateScan {
             .custom_fields()
             .filter(|(_, f)| f.kind == CustomKind::Date)
             .map(|(c, _)| (c.index, c.header.clone()))
+            // An opportunity's close date follows the same day/month order logic.
+            .chain(
+                mapping
+                    .columns_for(crate::engine::mapping::Field::OpportunityCloseDate)
+                    .map(|c| (c.index, c.header.clone())),
+            )
             .collect();
         (!dates.is_empty()).then(|| DateScan {
             columns: vec![DateColumn::default(); dates.len()],
@@ -858,4 +1095,40 @@ pub fn phone_column_health(
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_known_identity_keeps_its_counts_and_its_names_at_the_width_compared() {
+        let full = NameKey {
+            first: u64::MAX,
+            last: 1 << 40, // low bits all 0: narrowed, still a part
+        };
+        for (name, phones, emails) in [
+            (full, MAX_VALUES, 0),
+            (NameKey::default(), 0, MAX_VALUES),
+            (NameKey { first: 7, last: 0 }, 1, 3),
+        ] {
+            let identity = Identity {
+                name,
+                phones,
+                emails,
+            };
+            let back = Identity::unpack(identity.pack());
+            assert_eq!((back.phones, back.emails), (phones, emails));
+            assert_eq!(back.name, name.narrowed());
+            assert_eq!(back.name.first == 0, name.first == 0);
+            assert_eq!(back.name.last == 0, name.last == 0);
+        }
+        // Counts past the limit stay past it.
+        let many = Identity {
+            name: full,
+            phones: 1000,
+            emails: 0,
+        };
+        assert!(Identity::unpack(many.pack()).phones >= MAX_VALUES);
+    }
 }

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use rlibphonenumber::Region;
@@ -14,11 +16,13 @@ use super::date::{parse_date, unreadable_date, DateOrder};
 use super::email::{normalize_email, split_emails};
 use super::mapping::{CustomKind, Field, Mapping, Target};
 use super::number::{normalize_number, normalize_website};
+use super::opportunity::{parse_money, Opportunity, OpportunityStatus};
 use super::phone::{normalize_phone, parse_region, split_phones, PhoneProblem};
 use super::plan::Requirement;
 use super::plan::{Identifier, ImportPlan};
 use super::reason::{Issue, Reason};
 use super::source::RawRow;
+use super::team::{NoMember, Team};
 use super::text::{clean_cell, clean_value, fold_key, folds_to, split_list, Layout, Removed};
 
 pub use super::error::PlanError;
@@ -27,7 +31,7 @@ pub use super::error::PlanError;
 pub const MAX_NAME: usize = 150;
 
 /// A row after validation: the contact it would store and everything said about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RowCheck {
     pub row: u64,
     pub line: u64,
@@ -38,12 +42,24 @@ pub struct RowCheck {
     pub warnings: Vec<Issue>,
     /// Set when the consent column says no: the row is skipped.
     pub no_consent: Option<Issue>,
+    /// Set when another row of the file sharing an identifier is imported in this one's
+    /// place (`--in-file-duplicates first|last`): the row is skipped.
+    pub superseded: Option<Issue>,
+    /// The row's opportunity, when its opportunity columns hold one and the import takes
+    /// opportunities (`engine::opportunity`).
+    pub opportunity: Option<Opportunity>,
 }
 
 impl RowCheck {
     pub fn failed(&self) -> bool {
         !self.errors.is_empty()
     }
+}
+
+/// What the rows around a row say of it, decided before any row is checked: the verdicts
+/// of `--in-file-duplicates` (`duplicates::InFileGroups`).
+pub trait RowVerdicts: Send + Sync {
+    fn apply(&self, check: &mut RowCheck);
 }
 
 /// Values that mean "yes, this person agreed" in a consent column.
@@ -67,6 +83,14 @@ pub struct Validator {
     regions: FxHashMap<&'static str, Region>,
     /// Check every value but keep only what matching and deciding read (see `keys_only`).
     keys_only: bool,
+    /// The verdicts of rows sharing an identifier with other rows of the file, under
+    /// `--in-file-duplicates first|last|error`.
+    verdicts: Option<std::sync::Arc<dyn RowVerdicts>>,
+    /// The members owner, followers and favorite agent cells are matched against, as the
+    /// store's lookup gave them (`with_team`); none until then.
+    team: Arc<Team>,
+    /// Opportunity columns are read (`--objects both`), else passed over.
+    opportunities: bool,
 }
 
 impl Validator {
@@ -106,7 +130,26 @@ impl Validator {
                 None => FxHashMap::default(),
             },
             keys_only: false,
+            verdicts: None,
+            team: Arc::default(),
+            opportunities: plan.options.objects.with_opportunities(),
         })
+    }
+
+    /// The same checks, matching owner, followers and favorite agent cells against `team`
+    /// (what `ContactLookup::team` read from the store, so the dry run, the import and a
+    /// row's recheck match against the same members).
+    pub fn with_team(mut self, team: Arc<Team>) -> Validator {
+        self.team = team;
+        self
+    }
+
+    /// Whether a column names team members: the check then needs the store's team.
+    pub fn names_members(&self) -> bool {
+        self.mapping
+            .columns
+            .iter()
+            .any(|c| matches!(c.target, Target::Field(f) if f.names_members()))
     }
 
     /// The same checks, with a contact that keeps only what matching a row and deciding
@@ -127,7 +170,23 @@ impl Validator {
         self.identifier == Identifier::Email
     }
 
+    /// Checks rows with `verdicts` too (the in-file groups of `--in-file-duplicates`,
+    /// `duplicates::InFileGroups`): a row may be skipped or failed by the rows around it.
+    pub fn with_verdicts<V: RowVerdicts + 'static>(mut self, verdicts: Option<V>) -> Validator {
+        self.verdicts = verdicts.map(|v| std::sync::Arc::new(v) as std::sync::Arc<dyn RowVerdicts>);
+        self
+    }
+
+    /// A row's problems and contact, with what `verdicts` say of it.
     pub fn check(&self, raw: &RawRow) -> RowCheck {
+        let mut out = self.check_cells(raw);
+        if let Some(verdicts) = &self.verdicts {
+            verdicts.apply(&mut out);
+        }
+        out
+    }
+
+    fn check_cells(&self, raw: &RawRow) -> RowCheck {
         let mut out = RowCheck {
             row: raw.row,
             line: raw.line,
@@ -136,6 +195,8 @@ impl Validator {
             errors: Vec::new(),
             warnings: Vec::new(),
             no_consent: None,
+            superseded: None,
+            opportunity: None,
         };
         let cell = |i: usize| raw.cells.get(i).map(clean_cell).unwrap_or_default();
         // Mapped columns that had control characters or escape sequences removed, each
@@ -251,6 +312,9 @@ impl Validator {
                         out.contact.tags.insert(tag.to_string());
                     }
                 }
+                Target::Field(field @ (Field::Owner | Field::Followers | Field::FavoriteAgent)) => {
+                    self.assign(&mut out, *field, header, &value)
+                }
                 Target::Field(Field::FirstName) => {
                     out.contact.first_name = Some(value.into_owned())
                 }
@@ -274,6 +338,12 @@ impl Validator {
                         format!("{value}: not a contact id (a whole number)"),
                     )),
                 },
+                Target::Field(field) if field.is_opportunity() => {
+                    if self.opportunities {
+                        let order = self.date_orders.get(&column.index).copied();
+                        self.set_opportunity(&mut out, *field, header, &value, order);
+                    }
+                }
                 Target::Field(field) => self.set_text(&mut out, *field, header, value.into_owned()),
                 Target::Custom(custom) => {
                     let order = self
@@ -302,6 +372,59 @@ impl Validator {
         self.judge_emails(&mut out, email_problems);
         self.judge_identifiers(&mut out);
         out
+    }
+
+    /// Matches an owner, followers or favorite agent cell to team members: each value names
+    /// one member by email or "First Last", or the row fails naming it (seed 001: no match,
+    /// no import). Followers are a list (seed 004: `Adam Smith, David Lee`).
+    fn assign(&self, out: &mut RowCheck, field: Field, header: &str, value: &str) {
+        let values = match field {
+            Field::Followers => split_list(value),
+            _ => vec![value.trim()],
+        };
+        for v in values {
+            let member = match self.team.find(v) {
+                Ok(m) => m,
+                Err(NoMember::Unknown) => {
+                    let add = if v.contains('@') {
+                        format!("rolodex team add {v} --name \"First Last\"")
+                    } else {
+                        format!("rolodex team add EMAIL --name \"{v}\"")
+                    };
+                    out.errors.push(Issue::new(
+                        Reason::UnknownMember,
+                        Some(header),
+                        format!(
+                            "{v:?} is no team member; add them with `{add}`, or correct the value"
+                        ),
+                    ));
+                    continue;
+                }
+                Err(NoMember::Ambiguous(emails)) => {
+                    out.errors.push(Issue::new(
+                        Reason::AmbiguousMember,
+                        Some(header),
+                        format!(
+                            "{v:?} is the name of {} team members ({}); write the member's email instead",
+                            emails.len(),
+                            emails.join(", ")
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            if self.keys_only {
+                continue;
+            }
+            let team = &mut out.contact.team;
+            let email = member.email.clone();
+            match field {
+                Field::Owner => team.owner = Some(email),
+                Field::FavoriteAgent => team.favorite_agent = Some(email),
+                _ if !team.followers.contains(&email) => team.followers.push(email),
+                _ => {}
+            }
+        }
     }
 
     /// `control_characters`: what was removed from the column's value, never the value
@@ -338,6 +461,55 @@ impl Validator {
                     extra.join(", ")
                 ),
             ));
+        }
+    }
+
+    /// One cell of the row's opportunity. A value that cannot be what its column says
+    /// (money, a status, a date) fails the row: an opportunity stored with a wrong amount
+    /// or stage misleads more than one not stored, and the error file brings it back.
+    fn set_opportunity(
+        &self,
+        out: &mut RowCheck,
+        field: Field,
+        header: &str,
+        value: &str,
+        order: Option<DateOrder>,
+    ) {
+        let o = out.opportunity.get_or_insert_with(Opportunity::default);
+        let text = Some(value.to_string());
+        match field {
+            Field::OpportunityName => o.name = text,
+            Field::OpportunityPipeline => o.pipeline = text,
+            Field::OpportunityStage => o.stage = text,
+            Field::OpportunityOwner => o.owner = text,
+            Field::OpportunityId => o.external_id = text,
+            Field::OpportunityValue => match parse_money(value) {
+                Ok(m) => o.value = Some(m),
+                Err(message) => {
+                    out.errors
+                        .push(Issue::new(Reason::InvalidMoney, Some(header), message))
+                }
+            },
+            Field::OpportunityStatus => match OpportunityStatus::parse(value) {
+                Some(st) => o.status = Some(st),
+                None => out.errors.push(Issue::new(
+                    Reason::InvalidOption,
+                    Some(header),
+                    format!("{value}: not an opportunity status; use open, won, lost or abandoned"),
+                )),
+            },
+            Field::OpportunityCloseDate => {
+                let order = order.unwrap_or_default();
+                match parse_date(value, order) {
+                    Some(d) => o.close_date = Some(d.format("%Y-%m-%d").to_string()),
+                    None => out.errors.push(Issue::new(
+                        Reason::InvalidDate,
+                        Some(header),
+                        unreadable_date(value, order),
+                    )),
+                }
+            }
+            _ => {}
         }
     }
 

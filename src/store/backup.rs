@@ -96,6 +96,23 @@ impl Store {
                 report.records += copy_table(&from, &into, UNDO)?;
                 report.records += copy_table(&from, &into, CREATED)?;
                 report.records += copy_table(&from, &into, MATCHED_BY)?;
+                // Tables a store from before them does not have: nothing to copy (the
+                // copy gets them, empty, from its next writer, as the store would).
+                macro_rules! when_there {
+                    ($($table:expr),+) => {$(
+                        if from.open_table($table).is_ok() {
+                            report.records += copy_table(&from, &into, $table)?;
+                        }
+                    )+};
+                }
+                when_there!(
+                    TEAM,
+                    SEARCH,
+                    OPPORTUNITIES,
+                    OPPORTUNITY_KEYS,
+                    OPPORTUNITY_UNDO,
+                    OPPORTUNITIES_CREATED
+                );
             }
             into.commit()?;
             // A fresh file grows in steps as large as it is; compacting gives back the rest.

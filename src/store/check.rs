@@ -17,7 +17,6 @@ use super::index::{self, Kind};
 use super::jobs::Job;
 use super::schema::*;
 use super::{decode_contact, decode_job, guard, rows, Db, Store};
-use crate::engine::contact::Contact;
 use crate::engine::resolve::RowStatus;
 
 /// One part of the check.
@@ -359,7 +358,7 @@ impl Store {
         for entry in snap.txn.open_table(UNDO)?.iter()? {
             let (key, v) = entry?;
             let (job, id) = key.value();
-            if codec::decode_as::<Contact>(v.value(), snap.format).is_err() {
+            if codec::decode_contact_as(v.value(), snap.format).is_err() {
                 report.problems.push(Problem::job(
                     job,
                     format!(
@@ -377,8 +376,15 @@ impl Store {
             ("lists", LISTS),
             ("custom_fields", CUSTOM_FIELDS),
             ("mappings", MAPPINGS),
+            ("team", TEAM),
         ] {
-            for entry in snap.txn.open_table(table)?.iter()? {
+            // A store from before the team has no table for it.
+            let table = match snap.txn.open_table(table) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            for entry in table.iter()? {
                 let (key, v) = entry?;
                 let valid = codec::unseal(v.value(), snap.format)
                     .is_ok_and(|p| serde_json::from_slice::<serde::de::IgnoredAny>(p).is_ok());
@@ -429,7 +435,7 @@ impl Store {
         for entry in undo.range((job, 0)..=(job, u64::MAX))? {
             let (key, v) = entry?;
             let id = key.value().1;
-            if codec::decode_as::<Contact>(v.value(), format).is_err() {
+            if codec::decode_contact_as(v.value(), format).is_err() {
                 before.push(StoreError::damaged(
                     "undo",
                     format!("contact {id} from before job {job}"),

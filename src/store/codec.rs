@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::error::{Result, StoreError};
+use crate::engine::contact::{Contact, ContactWithoutTeam};
 
 /// How the records of a snapshot are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +113,24 @@ pub fn decode_lz4<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     decode_plain(&raw)
 }
 
+/// A stored contact, in either layout: a contact ends with its team assignments since they
+/// were added, and one stored before ends where they begin. postcard reads a contact of the
+/// older layout as far as the assignments and runs out of bytes, so the newer layout is
+/// tried first and the older one only when it fails; no stored contact needs rewriting.
+pub fn decode_contact_as(bytes: &[u8], format: Format) -> Result<Contact> {
+    let payload = unseal(bytes, format)?;
+    if let Ok(c) = postcard::from_bytes::<Contact>(payload) {
+        return Ok(c);
+    }
+    postcard::from_bytes::<ContactWithoutTeam>(payload)
+        .map(Contact::from)
+        .map_err(|_| StoreError::damaged("", ""))
+}
+
+pub fn decode_contact(bytes: &[u8]) -> Result<Contact> {
+    decode_contact_as(bytes, Format::Checked)
+}
+
 pub fn encode_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     let payload = serde_json::to_vec(value).map_err(|e| StoreError::Codec(e.to_string()))?;
     Ok(seal(payload))
@@ -149,6 +168,28 @@ mod tests {
                 "bit {bit}"
             );
         }
+    }
+
+    #[test]
+    fn a_contact_stored_before_assignments_reads_as_one_without_any() {
+        let full = Contact {
+            id: 7,
+            first_name: Some("Ada".into()),
+            team: crate::engine::team::Assignments {
+                owner: Some("o@x.com".into()),
+                ..Default::default()
+            },
+            ..Contact::default()
+        };
+        let bytes = encode(&full).unwrap();
+        assert_eq!(decode_contact(&bytes).unwrap(), full);
+        // The older layout: the same fields, without the assignments at the end.
+        let mut old = full.clone();
+        old.team = Default::default();
+        let mut plain = encode_plain(&old).unwrap();
+        let without = encode_plain(&crate::engine::team::Assignments::default()).unwrap();
+        plain.truncate(plain.len() - without.len());
+        assert_eq!(decode_contact(&seal(plain)).unwrap(), old);
     }
 
     #[test]

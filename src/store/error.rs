@@ -43,6 +43,15 @@ pub enum StoreError {
     Codec(String),
     #[error("{0}")]
     Engine(#[from] crate::engine::EngineError),
+    /// `--db` looked like a PostgreSQL URL but cannot be used (shown without its password).
+    #[error("{store} cannot be used as a PostgreSQL store: {why}; give another --db")]
+    BadLocation { store: String, why: String },
+    /// The PostgreSQL server refused or failed a request (`store` never holds a password).
+    #[error("the PostgreSQL store {store}: {message}")]
+    Postgres { store: String, message: String },
+    /// Something the redb store does that the PostgreSQL one does not do yet.
+    #[error("not yet supported on PostgreSQL: {0}; use a store file (--db PATH) for it for now")]
+    NotYetSupported(String),
 }
 
 impl StoreError {

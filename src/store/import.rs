@@ -109,6 +109,8 @@ struct Tables<'t> {
     rows: Table<'t, (u64, u64, u32), &'static [u8]>,
     created: Table<'t, (u64, u64), u64>,
     matched_by: Table<'t, (u64, u64), (u64, u8)>,
+    search: Table<'t, (u64, u64), ()>,
+    search_pending: super::search::Pending,
     /// Contacts stored before this job that this batch's rows matched: contact id → (last
     /// row, what it did), written once at the batch's end, in id order.
     matched: rustc_hash::FxHashMap<u64, (u64, u8)>,
@@ -223,7 +225,7 @@ impl Tables<'_> {
             };
             table.insert((key, id), ())?;
         }
-        Ok(())
+        self.search_pending.flush(&mut self.search)
     }
 
     fn contact(&self, id: u64) -> Result<Option<Contact>> {
@@ -231,7 +233,7 @@ impl Tables<'_> {
         // named, so `rolodex check` and the admin can find it.
         self.contacts
             .get(id)?
-            .map(|v| codec::decode(v.value()).map_err(|e| e.at("contacts", id)))
+            .map(|v| codec::decode_contact(v.value()).map_err(|e| e.at("contacts", id)))
             .transpose()
     }
 
@@ -395,6 +397,8 @@ impl Tables<'_> {
     fn put(&mut self, contact: &Contact, before: Option<&Contact>) -> Result<()> {
         self.contacts
             .insert(contact.id, codec::encode(contact)?.as_slice())?;
+        self.search_pending
+            .update(&mut self.search, contact.id, before, contact)?;
         // Sets of what the contact held, so that an update costs its size, not its size
         // squared (a contact with thousands of emails made an import cubic).
         let had = |values: fn(&Contact) -> &Vec<String>| -> rustc_hash::FxHashSet<&str> {
@@ -560,10 +564,20 @@ impl Store {
                 rows: txn.open_table(JOB_ROWS)?,
                 created: txn.open_table(CREATED)?,
                 matched_by: txn.open_table(MATCHED_BY)?,
+                search: txn.open_table(SEARCH)?,
+                search_pending: Default::default(),
                 matched: Default::default(),
                 tag_counts: Default::default(),
                 filter,
                 pending: Default::default(),
+            };
+            // Opened only when the rows may bring opportunities.
+            let mut opportunities = if applying.options.objects.with_opportunities()
+                && !job.plan.opportunity_columns().is_empty()
+            {
+                Some(super::opportunities::OpportunityWriter::open(txn, &meta)?)
+            } else {
+                None
             };
             let mut written = 0;
             'batch: while written < limit {
@@ -644,6 +658,16 @@ impl Store {
                         Decision::Fail(_) => None,
                     };
                     counts.add(check, &decision);
+                    if let (Some(w), Some(o)) = (&mut opportunities, check.opportunity.take()) {
+                        if let Some(contact) =
+                            crate::engine::resolve::opportunity_contact(&decision, contact_id)
+                        {
+                            let did = w.write(job.id, applying.options, Some(contact), o)?;
+                            counts.opportunities.add(did);
+                        } else if !matches!(decision, Decision::Fail(_)) {
+                            counts.opportunities.skipped += 1;
+                        }
+                    }
                     fates.push(Fate {
                         row: raw.row,
                         line: raw.line,
@@ -670,6 +694,9 @@ impl Store {
             t.flush_index()?;
             t.flush_matches(job.id)?;
             meta.insert("next_contact_id", next_id)?;
+            if let Some(w) = opportunities {
+                w.finish(&mut meta)?;
+            }
             job.counts = JobCounts::from(&counts);
             kept = t.filter;
         }

@@ -143,7 +143,7 @@ where
         return Ok(false);
     };
     let contact: Contact =
-        codec::decode_as(stored.value(), format).map_err(|e| e.at("contacts", id))?;
+        codec::decode_contact_as(stored.value(), format).map_err(|e| e.at("contacts", id))?;
     Ok(kind.held_by(&contact, value))
 }
 

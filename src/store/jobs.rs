@@ -23,6 +23,9 @@ pub struct JobCounts {
     pub failed: u64,
     pub warnings: u64,
     pub reasons: BTreeMap<String, u64>,
+    /// The rows' opportunities, apart from their contacts (none before opportunities).
+    #[serde(default)]
+    pub opportunities: crate::engine::opportunity::OpportunityCounts,
 }
 
 impl From<&Counts> for JobCounts {
@@ -40,6 +43,7 @@ impl From<&Counts> for JobCounts {
                 .iter()
                 .map(|(r, n)| (r.code().to_string(), *n))
                 .collect(),
+            opportunities: c.opportunities,
         }
     }
 }
@@ -59,6 +63,7 @@ impl JobCounts {
                 .iter()
                 .filter_map(|(code, n)| Reason::from_code(code).map(|r| (r, *n)))
                 .collect(),
+            opportunities: self.opportunities,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! field definitions, remembered mappings, and every job with every row's fate and the
 //! undo records that let a job be reverted.
 
+pub mod backend;
 pub mod backup;
 pub mod check;
 pub mod codec;
@@ -11,9 +12,13 @@ pub mod guard;
 pub mod import;
 pub mod index;
 pub mod jobs;
+pub mod opportunities;
+pub mod pg;
 pub mod revert;
 pub mod rows;
 pub mod schema;
+pub mod search;
+pub mod team;
 
 use std::path::{Path, PathBuf};
 
@@ -33,9 +38,17 @@ use crate::engine::mapping::Mapping;
 use crate::engine::resolve::MatchKey;
 use crate::engine::review::{ContactLookup, LookupError};
 
-/// redb's page cache: 64 MiB keeps a million-row import's memory flat for a few percent of
-/// speed (the 1 GiB default would be most of its RSS).
-const CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// redb's page cache: 32 MiB keeps an import's memory under 100 MB at any size (the 1 GiB
+/// default would be most of its RSS; 64 MiB gave 131 MB). `ROLODEX_CACHE_MB` overrides,
+/// for measuring.
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+fn cache_bytes() -> usize {
+    std::env::var("ROLODEX_CACHE_MB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(CACHE_BYTES, |mb| mb.clamp(1, 4096) << 20)
+}
 
 /// What a store is opened for, which decides what a missing or unwritable file means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +105,7 @@ struct Snapshot {
 }
 
 fn builder() -> Builder {
-    builder_with_cache(CACHE_BYTES)
+    builder_with_cache(cache_bytes())
 }
 
 /// A reader's page cache. Listings (contacts, history, show, trace) read each page once,
@@ -154,6 +167,10 @@ impl Store {
     /// this user may not write opens it read-only instead: it can be read, and a write
     /// says why it cannot be done. Another process writing it gets `StoreError::Busy`.
     pub fn open_for(path: &Path, access: Access) -> Result<Store> {
+        // A PostgreSQL URL is never a file to create, nor a name to print with its password.
+        if pg::location::is_postgres_path(path) {
+            return Err(pg::not_a_file(path));
+        }
         guard::guarded(path, || open_store(path, access))
     }
 
@@ -233,10 +250,14 @@ impl Store {
             match found {
                 Some(SCHEMA_VERSION) => {}
                 Some(v) => {
-                    upgrade_from_3(&txn)?;
+                    if v < 4 {
+                        upgrade_from_3(&txn)?;
+                    }
                     if v < 3 {
                         upgrade_from_2(&txn)?;
                     }
+                    // Schema 4 to 5: the search index, built once from the contacts.
+                    search::build(&txn)?;
                 }
                 None => {}
             }
@@ -257,6 +278,12 @@ impl Store {
             txn.open_table(UNDO)?;
             txn.open_table(CREATED)?;
             txn.open_table(MATCHED_BY)?;
+            txn.open_table(TEAM)?;
+            txn.open_table(OPPORTUNITIES)?;
+            txn.open_table(OPPORTUNITY_KEYS)?;
+            txn.open_table(OPPORTUNITY_UNDO)?;
+            txn.open_table(OPPORTUNITIES_CREATED)?;
+            txn.open_table(SEARCH)?;
         }
         txn.commit()?;
         Ok(())
@@ -569,10 +596,17 @@ impl Store {
     pub fn lookup(&self) -> Result<StoreLookup> {
         guard::guarded(&self.path, || {
             let snap = self.read()?;
+            let team = team::read_team(&snap.txn, snap.format)?;
             Ok(StoreLookup {
+                team: std::sync::Arc::new(crate::engine::team::Team::new(team)),
                 contacts: snap.txn.open_table(CONTACTS)?,
                 phones: snap.txn.open_table(BY_PHONE)?,
                 emails: snap.txn.open_table(BY_EMAIL)?,
+                opportunity_keys: match snap.txn.open_table(OPPORTUNITY_KEYS) {
+                    Ok(t) => Some(t),
+                    Err(redb::TableError::TableDoesNotExist(_)) => None,
+                    Err(e) => return Err(e.into()),
+                },
                 format: snap.format,
                 path: self.path.clone(),
             })
@@ -593,7 +627,8 @@ impl Store {
 /// A stored contact, if its checksum holds and it is stored under its own id (a flipped
 /// bit in a key would otherwise serve one contact as another).
 fn decode_contact(id: u64, bytes: &[u8], format: Format) -> Result<Contact> {
-    let contact: Contact = codec::decode_as(bytes, format).map_err(|e| e.at("contacts", id))?;
+    let contact: Contact =
+        codec::decode_contact_as(bytes, format).map_err(|e| e.at("contacts", id))?;
     if contact.id != id {
         return Err(StoreError::damaged("contacts", id));
     }
@@ -845,9 +880,9 @@ const UPGRADE_STEP: usize = 10_000;
 fn upgrade_from_3(txn: &WriteTransaction) -> Result<()> {
     let plain = Format::Plain;
     reseal(txn, CONTACTS, |b| {
-        codec::decode_as::<Contact>(b, plain).is_ok()
+        codec::decode_contact_as(b, plain).is_ok()
     })?;
-    reseal(txn, UNDO, |b| codec::decode_as::<Contact>(b, plain).is_ok())?;
+    reseal(txn, UNDO, |b| codec::decode_contact_as(b, plain).is_ok())?;
     reseal(txn, JOBS, |b| {
         codec::decode_json_as::<Job>(b, plain).is_ok()
     })?;
@@ -951,7 +986,7 @@ fn upgrade_from_2(txn: &redb::WriteTransaction) -> Result<()> {
     let mut emails = txn.open_table(BY_EMAIL)?;
     for entry in contacts.iter()? {
         let (id, v) = entry?;
-        let c: Contact = codec::decode(v.value())?;
+        let c: Contact = codec::decode_contact(v.value())?;
         for p in &c.phones {
             index::insert(&mut phones, Kind::Phone, p, id.value())?;
         }
@@ -964,9 +999,13 @@ fn upgrade_from_2(txn: &redb::WriteTransaction) -> Result<()> {
 
 /// A consistent read of the store for the dry run, its tables opened once.
 pub struct StoreLookup {
+    /// Read with the contacts, from the same snapshot.
+    team: std::sync::Arc<crate::engine::team::Team>,
     contacts: redb::ReadOnlyTable<u64, &'static [u8]>,
     phones: redb::ReadOnlyTable<(u64, u64), ()>,
     emails: redb::ReadOnlyTable<(u64, u64), ()>,
+    /// None in a store from before opportunities.
+    opportunity_keys: Option<redb::ReadOnlyTable<&'static str, u64>>,
     format: Format,
     path: PathBuf,
 }
@@ -987,6 +1026,23 @@ impl StoreLookup {
 }
 
 impl ContactLookup for StoreLookup {
+    fn team(&self) -> std::result::Result<std::sync::Arc<crate::engine::team::Team>, LookupError> {
+        Ok(self.team.clone())
+    }
+
+    fn opportunity_stored(
+        &self,
+        contact: Option<u64>,
+        o: &crate::engine::opportunity::Opportunity,
+    ) -> bool {
+        let Some(keys) = &self.opportunity_keys else {
+            return false;
+        };
+        opportunities::lookup_keys(contact, o)
+            .iter()
+            .any(|k| keys.get(k.as_str()).ok().flatten().is_some())
+    }
+
     fn ids(&self, key: &MatchKey) -> std::result::Result<Vec<u64>, LookupError> {
         StoreLookup::ids(self, key).map_err(|e| LookupError::Store(Box::new(e)))
     }

@@ -18,7 +18,21 @@ use super::schema::*;
 use super::{Store, StoreError};
 use crate::engine::contact::Contact;
 
-const BATCH: usize = 20_000;
+/// Contacts undone per transaction. Each durable commit copies every index page its
+/// deletions touched: 20k-contact batches took 5.6 min (100 s of it in the kernel) to
+/// revert a 10M-row import. Memory holds a batch's ids and the before-images of the
+/// updated contacts among them (a few hundred bytes each) beside redb's bounded cache.
+const BATCH: usize = 100_000;
+
+/// `BATCH`, or `ROLODEX_REVERT_BATCH` (tests that stop a revert between commits use
+/// small batches on small stores).
+fn batch() -> usize {
+    std::env::var("ROLODEX_REVERT_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(BATCH)
+}
 
 /// Conflicts named one by one in the text report; `--json` lists them all.
 const NAMED: usize = 10;
@@ -162,6 +176,8 @@ pub struct RevertReport {
     /// For each contact of `conflicts` and `forced`, the later job's row behind it, where
     /// known.
     pub matched_later: Vec<Conflict>,
+    /// The job's opportunities deleted and restored.
+    pub opportunities: super::opportunities::OpportunitiesReverted,
 }
 
 impl RevertReport {
@@ -173,6 +189,13 @@ impl RevertReport {
             "Job {} reverted: {} contacts deleted, {} restored to their values before it.",
             self.job, self.deleted, self.restored
         );
+        let o = &self.opportunities;
+        if o.deleted + o.restored > 0 {
+            text.push_str(&format!(
+                " Opportunities: {} deleted, {} restored.",
+                o.deleted, o.restored
+            ));
+        }
         if !self.conflicts.is_empty() {
             text.push_str(&format!(
                 " {} left as they are, because a later job matched them (`rolodex revert {} --force` reverts them too): {}.",
@@ -282,6 +305,7 @@ struct Tables<'t> {
     emails: Table<'t, (u64, u64), ()>,
     tags: Table<'t, &'static str, u64>,
     matched_by: Table<'t, (u64, u64), (u64, u8)>,
+    search: Table<'t, (u64, u64), ()>,
 }
 
 /// The rows of every job that matched the contact.
@@ -365,6 +389,10 @@ impl Store {
         let mut run = self.start_run(&job, force, report)?;
         job.status = JobStatus::Reverting;
         self.save_job(&job)?;
+        // The job's opportunities first, in a transaction of their own: a revert run again
+        // finds nothing more to undo there.
+        let opportunities = self.revert_opportunities(id)?;
+        run.report.opportunities = opportunities;
         loop {
             let done = self.revert_batch(&mut job, &mut run)?;
             progress(run.report.deleted + run.report.restored);
@@ -383,7 +411,7 @@ impl Store {
             // Conflicts left earlier among the contacts the job created: no undo record
             // holds them any more, the list does.
             let left = run.settle().to_vec();
-            for ids in left.chunks(BATCH) {
+            for ids in left.chunks(batch()) {
                 self.revert_listed(&mut job, &mut run, ids)?;
                 progress(run.report.deleted + run.report.restored);
             }
@@ -425,7 +453,7 @@ impl Store {
             let matched_by = txn.open_table(MATCHED_BY)?;
             for &id in &report.conflicts {
                 let Some(c) = contacts.get(id)? else { continue };
-                let c: Contact = codec::decode(c.value())?;
+                let c: Contact = codec::decode_contact(c.value())?;
                 let matches = matches_of(&matched_by, id)?;
                 let candidate = Candidate {
                     contact: id,
@@ -450,10 +478,11 @@ impl Store {
         })
     }
 
-    /// Reverts up to `BATCH` contacts; true when no undo record of the job is left to look
+    /// Reverts up to `batch()` contacts; true when no undo record of the job is left to look
     /// at. Updated contacts are restored first, then the created ones deleted, range by
     /// range; each transaction consumes exactly the records it acted on.
     fn revert_batch(&self, job: &mut Job, run: &mut Run) -> Result<bool> {
+        let batch = batch();
         let txn = self.begin_write()?;
         let done;
         {
@@ -463,6 +492,7 @@ impl Store {
                 contacts: txn.open_table(CONTACTS)?,
                 phones: txn.open_table(BY_PHONE)?,
                 emails: txn.open_table(BY_EMAIL)?,
+                search: txn.open_table(SEARCH)?,
                 tags: txn.open_table(TAGS)?,
                 matched_by: txn.open_table(MATCHED_BY)?,
             };
@@ -471,7 +501,7 @@ impl Store {
             for entry in t
                 .undo
                 .range((job.id, run.next_undo)..=(job.id, u64::MAX))?
-                .take(BATCH)
+                .take(batch)
             {
                 let (k, v) = entry?;
                 work.push((k.value().1, Some(v.value().to_vec())));
@@ -479,14 +509,14 @@ impl Store {
             if let Some((last, _)) = work.last() {
                 run.next_undo = last.saturating_add(1);
             }
-            if work.len() < BATCH {
+            if work.len() < batch {
                 let range = created
                     .range((job.id, 0)..=(job.id, u64::MAX))?
                     .next()
                     .transpose()?
                     .map(|(k, v)| (k.value().1, v.value()));
                 if let Some((first, last)) = range {
-                    let take = (BATCH - work.len()) as u64;
+                    let take = (batch - work.len()) as u64;
                     let end = last.min(first.saturating_add(take - 1));
                     work.extend((first..=end).map(|id| (id, None)));
                     created.remove((job.id, first))?;
@@ -495,7 +525,7 @@ impl Store {
                     }
                 }
             }
-            let full = work.len() >= BATCH;
+            let full = work.len() >= batch;
             for (contact_id, before) in work {
                 revert_contact(&mut t, job.id, contact_id, before, run)?;
             }
@@ -526,6 +556,7 @@ impl Store {
                 contacts: txn.open_table(CONTACTS)?,
                 phones: txn.open_table(BY_PHONE)?,
                 emails: txn.open_table(BY_EMAIL)?,
+                search: txn.open_table(SEARCH)?,
                 tags: txn.open_table(TAGS)?,
                 matched_by: txn.open_table(MATCHED_BY)?,
             };
@@ -554,7 +585,7 @@ fn revert_contact(
     let current: Option<Contact> = t
         .contacts
         .get(contact_id)?
-        .map(|v| codec::decode(v.value()))
+        .map(|v| codec::decode_contact(v.value()))
         .transpose()?;
     let Some(current) = current else {
         if before.is_some() {
@@ -597,6 +628,7 @@ fn revert_contact(
             t.tags.insert(tag.as_str(), n - 1)?;
         }
     }
+    super::search::update(&mut t.search, contact_id, Some(&current), None)?;
     match before {
         None => {
             t.contacts.remove(contact_id)?;
@@ -607,8 +639,9 @@ fn revert_contact(
             run.report.deleted += 1;
         }
         Some(before) => {
-            let restored: Contact = codec::decode(&before)?;
+            let restored: Contact = codec::decode_contact(&before)?;
             t.contacts.insert(contact_id, before.as_slice())?;
+            super::search::update(&mut t.search, contact_id, None, Some(&restored))?;
             for p in &restored.phones {
                 index::insert(&mut t.phones, Kind::Phone, p, contact_id)?;
             }
@@ -647,6 +680,7 @@ mod tests {
             conflicts,
             forced,
             matched_later,
+            opportunities: Default::default(),
         }
     }
 

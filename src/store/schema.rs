@@ -7,9 +7,10 @@ use super::index::Index;
 /// Bumped when a table's layout changes; a store from a newer rolodex is refused.
 /// Version 3 replaced the string-keyed phone and email indexes of version 2 by the
 /// fixed-width ones of `index.rs`; version 4 sealed every record with a checksum (see
-/// `codec.rs`). An older store is upgraded when it is first opened for writing; until then
-/// a version 3 store is read as it is.
-pub const SCHEMA_VERSION: u64 = 4;
+/// `codec.rs`); version 5 added the contact search index (`SEARCH`). An older store is
+/// upgraded when it is first opened for writing; until then a version 3 or 4 store is read
+/// as it is (and searched contact by contact).
+pub const SCHEMA_VERSION: u64 = 5;
 
 /// `schema_version`, `next_contact_id`, `next_job_id`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -43,3 +44,22 @@ pub const CREATED: TableDefinition<(u64, u64), u64> = TableDefinition::new("crea
 /// row as its duplicate, so a revert of the job that made the contact leaves it in place.
 /// Stores from before this table get it, empty, when they are opened.
 pub const MATCHED_BY: TableDefinition<(u64, u64), (u64, u8)> = TableDefinition::new("matched_by");
+/// Member email → team member (JSON: name, role). Contacts name members by email.
+/// Stores from before this table get it, empty, when they are opened for writing.
+pub const TEAM: TableDefinition<&str, &[u8]> = TableDefinition::new("team");
+/// Opportunity id → opportunity (postcard): see `opportunities.rs`. Stores from before
+/// opportunities get these tables, empty, when they are opened for writing; readers of
+/// such a store find none.
+pub const OPPORTUNITIES: TableDefinition<u64, &[u8]> = TableDefinition::new("opportunities");
+/// `id␟EXTERNAL ID` or `name␟CONTACT␟FOLDED NAME` → opportunity id: how a row's
+/// opportunity finds the stored one.
+pub const OPPORTUNITY_KEYS: TableDefinition<&str, u64> = TableDefinition::new("opportunity_keys");
+/// (job, opportunity id) → the opportunity before the job updated it (postcard).
+pub const OPPORTUNITY_UNDO: TableDefinition<(u64, u64), &[u8]> =
+    TableDefinition::new("opportunity_undo");
+/// (job, opportunity id): the opportunities a job created.
+pub const OPPORTUNITIES_CREATED: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("opportunities_created");
+/// (search key, contact id): the words and phone endings contacts are found by, see
+/// `search.rs`. Built from the contacts when a writer first opens a store from before it.
+pub const SEARCH: Index = TableDefinition::new("contact_search");

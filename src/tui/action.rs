@@ -39,6 +39,10 @@ pub enum Action {
     Save,
     /// Map: the next requirement preset (contact, dialer, any).
     Preset,
+    /// Review: read the date columns in the next order (as decided, day first, month first).
+    DateOrder,
+    /// History: go on with a stopped or interrupted job where it stopped.
+    Resume,
 }
 
 /// A key as the tables write it.
@@ -240,8 +244,27 @@ pub const OPTIONS_REGION: &[Binding] = &[
 
 pub const REVIEW: &[Binding] = &[
     b(Code(KeyCode::Enter), Action::Next, "next", true),
+    b(Code(KeyCode::Tab), Action::FocusNext, "reasons", true),
+    b(Code(KeyCode::Down), Action::Down, "reasons", false),
+    b(Char('j'), Action::Down, "reasons", false),
     b(Char('e'), Action::WriteErrors, "write error file", true),
+    b(Char('d'), Action::DateOrder, "date order", false),
     b(Code(KeyCode::Esc), Action::Back, "back", true),
+];
+
+/// Review with its list of reasons focused: Enter opens a reason on its rows.
+pub const REVIEW_REASONS: &[Binding] = &[
+    b(Code(KeyCode::Enter), Action::Next, "open its rows", true),
+    b(Code(KeyCode::Tab), Action::FocusNext, "leave list", false),
+    b(Code(KeyCode::Esc), Action::Back, "leave list", true),
+    b(Char('e'), Action::WriteErrors, "write error file", false),
+    b(Char('d'), Action::DateOrder, "date order", false),
+];
+
+/// The rows of one reason (Review's drill-down).
+pub const REVIEW_ROWS: &[Binding] = &[
+    b(Code(KeyCode::Esc), Action::Back, "reasons", true),
+    b(Char('e'), Action::WriteErrors, "write error file", false),
 ];
 
 pub const CONSENT: &[Binding] = &[
@@ -312,6 +335,7 @@ pub const PROGRESS: &[Binding] = &[
 
 pub const DONE: &[Binding] = &[
     b(Char('f'), Action::OpenFailed, "failed rows", true),
+    b(Char('u'), Action::Resume, "resume", false),
     b(Char('w'), Action::WriteReports, "write files", true),
     b(Char('r'), Action::Revert, "revert", true),
     b(Char('n'), Action::NewImport, "new import", true),
@@ -321,9 +345,13 @@ pub const DONE: &[Binding] = &[
 pub const HISTORY: &[Binding] = &[
     b(Code(KeyCode::Enter), Action::Next, "open job", true),
     b(Char('/'), Action::Search, "find in all jobs", true),
+    b(Char('u'), Action::Resume, "resume", true),
     b(Char('r'), Action::Revert, "revert", true),
     b(Code(KeyCode::Esc), Action::Back, "back", true),
 ];
+
+/// History while a job's rows are read to open it.
+pub const LOADING: &[Binding] = &[b(Code(KeyCode::Esc), Action::Back, "give up", true)];
 
 pub const JOB_ROWS: &[Binding] = &[
     b(Code(KeyCode::Enter), Action::Next, "open", true),
@@ -359,7 +387,18 @@ pub const ROW_EDIT: &[Binding] = &[
 
 pub const CONTACTS: &[Binding] = &[
     b(Char('/'), Action::Search, "search", true),
+    b(Code(KeyCode::Enter), Action::Next, "details", true),
     b(Code(KeyCode::Esc), Action::Back, "back", true),
+];
+
+/// One contact shown whole: the arrows go to the previous or next contact.
+pub const CONTACT_DETAIL: &[Binding] = &[
+    b(Code(KeyCode::Esc), Action::Back, "close", true),
+    b(Code(KeyCode::Enter), Action::Back, "close", false),
+    b(Code(KeyCode::Up), Action::Up, "previous", true),
+    b(Char('k'), Action::Up, "previous", false),
+    b(Code(KeyCode::Down), Action::Down, "next", true),
+    b(Char('j'), Action::Down, "next", false),
 ];
 
 /// Every binding of a screen's keys, in order.

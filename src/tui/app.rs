@@ -85,7 +85,7 @@ impl App {
             bell_enabled: true,
             map: MapScreen::default(),
             options: OptionsScreen::default(),
-            review: ReviewScreen,
+            review: ReviewScreen::default(),
             consent: ConsentScreen,
             tags: TagsScreen::default(),
             destination: DestinationScreen::default(),
@@ -191,6 +191,12 @@ impl App {
                     self.confirmed(confirm);
                 }
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => self.confirm = None,
+                KeyCode::Char('c') | KeyCode::Char('C')
+                    if matches!(confirm, Confirm::Unmapped(_)) =>
+                {
+                    self.confirm = None;
+                    self.keep_unmapped();
+                }
                 _ => {}
             }
             return;
@@ -294,6 +300,33 @@ impl App {
                 }
             }
             Command::Revert(job) => ctx.start_revert(tasks, job),
+            Command::OpenJob { job, problems } => {
+                if self.view != View::History {
+                    self.go(View::History);
+                }
+                let (ctx, tasks) = (&mut self.ctx, &mut self.tasks);
+                let only = self.history.opening(job, problems, ctx);
+                if !ctx.start_index_job(tasks, job, only) {
+                    self.history.gave_up();
+                }
+            }
+            Command::FindInJob { job, query } => {
+                if !ctx.start_find(tasks, job, query) {
+                    self.history.gave_up();
+                }
+            }
+            Command::Resume(job) => {
+                if ctx.importing {
+                    return ctx.say(
+                        Level::Warn,
+                        "An import is running: wait for it to end (or cancel it on Progress), then resume.",
+                    );
+                }
+                if ctx.start_resume(tasks, job) {
+                    self.choices = false;
+                    self.go(View::Progress);
+                }
+            }
         }
     }
 
@@ -353,7 +386,39 @@ impl App {
             Confirm::QuitDuringImport | Confirm::QuitDuringRevert | Confirm::QuitWithChoices => {
                 self.leave()
             }
-            Confirm::Revert(job) => self.run(Command::Revert(job)),
+            Confirm::Revert { job, .. } => self.run(Command::Revert(job)),
+            Confirm::Resume(job) => self.run(Command::Resume(job)),
+            Confirm::Retry { .. } => {
+                let transition = self.history.retry(&mut self.ctx);
+                self.follow(transition);
+            }
+            Confirm::Unmapped(columns) => {
+                self.ctx.unmapped_seen = columns;
+                self.go(self.view.next());
+            }
+        }
+    }
+
+    /// The answer `c` to the columns left out: each becomes a text custom field, as
+    /// `--unmapped custom` makes them headless, and the wizard goes on.
+    fn keep_unmapped(&mut self) {
+        let ctx = &mut self.ctx;
+        let mut mapping = ctx.mapping.clone();
+        match crate::session::keep_unmapped(&mut mapping, &ctx.options, &ctx.custom_defined) {
+            Ok(()) => {
+                let kept = ctx
+                    .mapping
+                    .not_imported(ctx.options.consent_column.as_deref())
+                    .len();
+                ctx.mapping = mapping;
+                ctx.options.unmapped = crate::engine::plan::Unmapped::Custom;
+                ctx.say(
+                    Level::Info,
+                    format!("{kept} columns kept as text custom fields (Map shows their names)."),
+                );
+                self.go(self.view.next());
+            }
+            Err(e) => ctx.say(Level::Error, format!("{e}. Map those columns by hand.")),
         }
     }
 
@@ -406,9 +471,11 @@ impl App {
                         let Reviewed {
                             review,
                             date_orders,
+                            by_reason,
                         } = *reviewed;
                         self.ctx.date_orders = date_orders;
                         self.ctx.review = Some(review);
+                        self.ctx.by_reason = Some(by_reason);
                     }
                     Err(e) => self.ctx.say(Level::Error, e.to_string()),
                 }
@@ -416,6 +483,10 @@ impl App {
             TaskEvent::Status(level, text) => self.ctx.say(level, text),
             TaskEvent::Reverted(job, result) => self.reverted(job, result),
             TaskEvent::Traced(query, result) => self.history.traced(query, result, &mut self.ctx),
+            TaskEvent::JobIndexed(job, result) => self.history.indexed(job, result, &mut self.ctx),
+            TaskEvent::Found(job, query, result) => {
+                self.history.found(job, query, result, &mut self.ctx)
+            }
             TaskEvent::Worker(WorkerEvent::Recorded(job)) => self.ctx.recorded = Some(job.id),
             TaskEvent::Worker(WorkerEvent::Started(job)) => {
                 // The fixed rows are in the retry's file now; a retry that does not
@@ -480,6 +551,7 @@ impl App {
             Kind::Import => self.ctx.importing = false,
             Kind::Revert => self.ctx.reverting = None,
             Kind::Files | Kind::Trace => {}
+            Kind::JobRows | Kind::Find => self.history.gave_up(),
         }
         self.ctx.say(
             Level::Error,
@@ -533,7 +605,7 @@ impl Widget for &App {
             chrome::render_help(theme, &self.title(), keys, self.help_scroll, body, buf);
         }
         if let Some(c) = &self.confirm {
-            chrome::render_confirm(theme, &c.question(), body, buf);
+            chrome::render_confirm(theme, &c.question(), c.answers(), body, buf);
         }
     }
 }

@@ -170,25 +170,54 @@ pub fn render_help(
     Paragraph::new(lines).block(block).render(popup, buf);
 }
 
-pub fn render_confirm(theme: Theme, question: &str, area: Rect, buf: &mut Buffer) {
-    let popup = centered(area, 60, 5);
+/// How many lines `text` takes wrapped at word boundaries to `width` columns, as
+/// `Paragraph`'s word wrap lays it out (a word longer than a line is cut).
+fn wrapped_lines(text: &str, width: usize) -> usize {
+    let (mut lines, mut used) = (1, 0);
+    for word in text.split_whitespace() {
+        let w = Span::raw(word).width();
+        let need = if used == 0 { w } else { used + 1 + w };
+        if need <= width {
+            used = need;
+        } else {
+            lines += 1 + (w.saturating_sub(1)) / width;
+            used = w % width;
+        }
+    }
+    lines
+}
+
+pub fn render_confirm(
+    theme: Theme,
+    question: &str,
+    answers: &[(char, &str)],
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let mut keys = Vec::new();
+    for (key, what) in answers {
+        if !keys.is_empty() {
+            keys.push(Span::raw("   "));
+        }
+        keys.push(Span::styled(key.to_string(), theme.key()));
+        keys.push(Span::raw(format!(" {what}")));
+    }
+    let question = clean(question);
+    let width = 60.min(area.width);
+    // As tall as the wrapped question and answers, within the screen.
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let (question, keys) = (Line::from(question), Line::from(keys));
+    let wrapped =
+        wrapped_lines(&question.to_string(), inner) + wrapped_lines(&keys.to_string(), inner);
+    let height = (wrapped as u16 + 2).clamp(4, area.height);
+    let paragraph = Paragraph::new(vec![question, keys]).wrap(Wrap { trim: true });
+    let popup = centered(area, width, height);
     Clear.render(popup, buf);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(" Confirm ")
         .title_style(theme.warn());
-    Paragraph::new(vec![
-        Line::from(clean(question)),
-        Line::from(vec![
-            Span::styled("y", theme.key()),
-            Span::raw(" yes   "),
-            Span::styled("n", theme.key()),
-            Span::raw(" no"),
-        ]),
-    ])
-    .wrap(Wrap { trim: true })
-    .block(block)
-    .render(popup, buf);
+    paragraph.block(block).render(popup, buf);
 }
 
 pub fn render_too_small(area: Rect, buf: &mut Buffer) {

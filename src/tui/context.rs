@@ -18,10 +18,12 @@ use tui_textarea::TextArea;
 
 use super::chrome::Level;
 use super::event::{AppEvent, RevertError, Reviewed, TaskEvent};
+use super::job_index::{find_in_job, index_job};
 use super::task::{Kind, Tasks};
 use super::theme::Theme;
+use crate::engine::by_reason::ByReason;
 use crate::engine::date::DateOrder;
-use crate::engine::mapping::Mapping;
+use crate::engine::mapping::{Mapping, Who};
 use crate::engine::outfile::{self, OutfileError, Protected, Request};
 use crate::engine::plan::{import_tag, ImportOptions, ImportPlan};
 use crate::engine::report::ReportFiles;
@@ -33,7 +35,7 @@ use crate::engine::source::{RawRow, ReadOptions, Source};
 use crate::session::{ConsentChoice, Draft, DraftError, ImportRequest};
 use crate::store::jobs::Job;
 use crate::store::{Access, Store, StoreError};
-use crate::worker::{spawn_new_import, NewImport, WorkerEvent};
+use crate::worker::{spawn_new_import, spawn_resume, NewImport, WorkerEvent};
 
 /// Why the wizard has no store to read, or cannot write one.
 #[derive(Debug, thiserror::Error)]
@@ -83,12 +85,20 @@ pub struct Ctx {
     /// user leaves Map: the command line refuses such an import, so the wizard never goes
     /// on past it unnoticed.
     pub map_refused: Option<String>,
+    /// The columns left out that the user agreed to leave out, leaving Map: asked again
+    /// only when another column is left out.
+    pub unmapped_seen: Vec<String>,
     /// The custom fields the store defines, read when a file is opened.
     pub custom_defined: BTreeMap<String, crate::engine::mapping::CustomKind>,
     pub health: Vec<ColumnHealth>,
+    /// Owner, followers and favorite agent columns against the store's team, on the same
+    /// sample as `health` (the Map step shows them; the review counts every row).
+    pub members: Vec<crate::engine::team::MemberColumn>,
     pub date_orders: BTreeMap<usize, DateOrder>,
 
     pub review: Option<Review>,
+    /// The review's rows by outcome and reason (Review opens a reason on them).
+    pub by_reason: Option<ByReason>,
     pub review_progress: Option<Progress>,
     /// The review task runs; its result is not in yet.
     pub reviewing: bool,
@@ -105,8 +115,6 @@ pub struct Ctx {
     pub recorded: Option<u64>,
     /// The job whose fixed rows the import under way retries (started from History).
     pub retrying: Option<u64>,
-    /// Set by Done's "failed rows": History opens the job's problem rows.
-    pub open_failed: bool,
     /// Rows fixed in the failed-rows workbench, waiting to be retried: (job, row) → cells.
     pub fixes: BTreeMap<(u64, u64), Vec<String>>,
 }
@@ -180,10 +188,13 @@ impl Ctx {
             consent: None,
             given_files: None,
             map_refused: None,
+            unmapped_seen: Vec::new(),
             custom_defined: BTreeMap::new(),
             health: Vec::new(),
+            members: Vec::new(),
             date_orders: BTreeMap::new(),
             review: None,
+            by_reason: None,
             review_progress: None,
             reviewing: false,
             job: None,
@@ -193,7 +204,6 @@ impl Ctx {
             reverting: None,
             recorded: None,
             retrying: None,
-            open_failed: false,
             fixes: BTreeMap::new(),
         }
     }
@@ -263,6 +273,7 @@ impl Ctx {
             }
         }
         self.map_refused = None;
+        self.unmapped_seen.clear();
         let reader = self.reader();
         let mut refused = None;
         let draft = match Draft::new(&source, &self.request, reader.as_deref()) {
@@ -288,6 +299,7 @@ impl Ctx {
         self.options = draft.plan.options;
         self.consent = Some(draft.consent);
         self.review = None;
+        self.by_reason = None;
         self.job = None;
         self.source = Some(source);
         self.refresh_health();
@@ -318,7 +330,7 @@ impl Ctx {
         if !left.is_empty() {
             let names: Vec<String> = left.iter().map(|h| format!("{h:?}")).collect();
             notes.push(format!(
-                "Not imported (no field takes them): {}. Map them on Map (custom:NAME keeps one), or start with --unmapped custom.",
+                "Not imported (no field takes them): {}. Back on Map, map one (custom:NAME keeps it) or answer c when leaving to keep them all.",
                 names.join(", ")
             ));
         }
@@ -348,6 +360,30 @@ impl Ctx {
         if let Some(source) = &self.source {
             self.health = phone_column_health(source, &self.mapping, &self.options.region)
                 .unwrap_or_default();
+        }
+        self.refresh_members();
+    }
+
+    /// Counts the member columns' sampled values against the store's team.
+    pub fn refresh_members(&mut self) {
+        use crate::engine::team::{count_member_columns, MemberColumn, Team};
+        if MemberColumn::of(&self.mapping).is_empty() {
+            self.members.clear();
+            return;
+        }
+        let team = Team::new(
+            self.reader()
+                .and_then(|s| s.team().ok())
+                .unwrap_or_default(),
+        );
+        if let Some(source) = &self.source {
+            self.members = count_member_columns(
+                source,
+                &self.mapping,
+                &team,
+                crate::engine::review::HEALTH_SAMPLE,
+            )
+            .unwrap_or_default();
         }
     }
 
@@ -379,6 +415,7 @@ impl Ctx {
         let Some(mut plan) = self.plan() else { return };
         // No review of an earlier plan is shown for this one, even when this one cannot run.
         self.review = None;
+        self.by_reason = None;
         self.review_progress = None;
         // A store that exists but cannot be read is never taken for an empty one: the
         // review would count as new every contact already stored. The command line refuses
@@ -400,7 +437,12 @@ impl Ctx {
                 task.send(TaskEvent::ReviewProgress(p));
             };
             let cancel = task.cancel().flag();
-            let mut each = |_: &RawRow, _: &_, _: &_| Ok(());
+            // Every row under its reasons, for Review to open a reason on its rows.
+            let mut by_reason = ByReason::new(Who::of(&plan.mapping), source.header());
+            let mut each = |raw: &RawRow, check: &_, decision: &_| {
+                by_reason.add(&raw.cells, raw.row, raw.line, check, decision);
+                Ok(())
+            };
             let result = scan_date_columns(&source, &plan).and_then(|(orders, dates)| {
                 plan.date_orders = orders;
                 let mut reviewed = match &lookup {
@@ -410,10 +452,12 @@ impl Ctx {
                     None => review(&plan, &source, &NoStore, cancel, &mut each, &mut progress),
                 }?;
                 reviewed.date_columns = dates;
-                Ok(Reviewed {
-                    review: reviewed,
-                    date_orders: plan.date_orders,
-                })
+                Ok((reviewed, plan.date_orders))
+            });
+            let result = result.map(|(review, date_orders)| Reviewed {
+                review,
+                date_orders,
+                by_reason,
             });
             task.send(TaskEvent::ReviewDone(result.map(Box::new)));
         });
@@ -550,6 +594,101 @@ impl Ctx {
             });
             TaskEvent::Traced(query, result.map(|()| found))
         })
+    }
+
+    /// Reads every row of `job` (or the rows `only` names) for History as the job-rows
+    /// task: a job of a million rows takes seconds, and the screen says it is reading.
+    pub fn start_index_job(&mut self, tasks: &mut Tasks, job: u64, only: Option<Vec<u64>>) -> bool {
+        let Some(store) = self.reader() else {
+            self.say(Level::Error, "There is no store to read the job from.");
+            return false;
+        };
+        self.in_background(tasks, Kind::JobRows, "rolodex-job-rows", move |task| {
+            let result = index_job(&store, job, only.as_deref(), task.cancel().flag());
+            TaskEvent::JobIndexed(job, result)
+        })
+    }
+
+    /// Looks for `query` in the rows of `job` as the find task (History's `/` in a job).
+    pub fn start_find(&mut self, tasks: &mut Tasks, job: u64, query: String) -> bool {
+        let Some(store) = self.reader() else {
+            return false;
+        };
+        self.say(
+            Level::Info,
+            format!("Looking for {query:?} in job {job}'s rows…"),
+        );
+        self.in_background(tasks, Kind::Find, "rolodex-find", move |task| {
+            let result = find_in_job(&store, job, &query, task.cancel().flag());
+            TaskEvent::Found(job, query, result)
+        })
+    }
+
+    /// Resumes a stopped, cancelled, failed or interrupted job as the import task, as
+    /// `rolodex resume` does: the committed rows are kept and the rest of its file read.
+    pub fn start_resume(&mut self, tasks: &mut Tasks, id: u64) -> bool {
+        let store = match self.open_writer(Access::Write) {
+            Ok(s) => s,
+            Err(why) => {
+                self.say(Level::Error, why.to_string());
+                return false;
+            }
+        };
+        let job = match store.job(id) {
+            Ok(job) => job,
+            Err(e) => {
+                self.say(Level::Error, e.to_string());
+                return false;
+            }
+        };
+        if let Some(why) = not_resumable(&job) {
+            self.say(Level::Warn, why);
+            return false;
+        }
+        let source = match Source::open(Path::new(&job.file), &job.plan.read) {
+            Ok(s) => s,
+            Err(e) => {
+                self.say(
+                    Level::Error,
+                    format!("Job {id} cannot be resumed: {e}. Its file must be where it was, unchanged."),
+                );
+                return false;
+            }
+        };
+        self.job = None;
+        self.recorded = None;
+        self.progress = None;
+        self.cancelling = false;
+        self.retrying = None;
+        let started = tasks.start(Kind::Import, "rolodex-events", move |task| {
+            let (wtx, wrx) = mpsc::channel::<WorkerEvent>();
+            let worker = match spawn_resume(store, job, source, wtx, task.cancel().clone()) {
+                Ok(worker) => worker,
+                Err(e) => {
+                    let why = format!("cannot resume the job: {e}");
+                    task.send(TaskEvent::Worker(WorkerEvent::NotStarted(why)));
+                    return;
+                }
+            };
+            for e in wrx {
+                task.send(TaskEvent::Worker(e));
+            }
+            if worker.join().is_err() {
+                let why = "an internal error ended it (a bug; please report it)".to_string();
+                task.send(TaskEvent::Worker(WorkerEvent::Failed(why)));
+            }
+        });
+        match started {
+            Ok(_) => {
+                self.importing = true;
+                self.say(Level::Info, format!("Resuming job {id} …"));
+                true
+            }
+            Err(e) => {
+                self.say(Level::Error, format!("cannot resume the job: {e}"));
+                false
+            }
+        }
     }
 
     /// Forgets the fixes made to `job`'s rows (once they are in a retry that started).
@@ -745,6 +884,28 @@ impl Ctx {
             self.reverting = Some(job);
             self.say(Level::Info, format!("Reverting job {job} …"));
         }
+    }
+}
+
+/// Why `job` cannot be resumed, as `rolodex resume` says it; `None` when it can.
+pub fn not_resumable(job: &Job) -> Option<String> {
+    use crate::store::jobs::JobStatus;
+    let id = job.id;
+    match (job.status, job.effective_status()) {
+        (JobStatus::Reverting, _) => Some(format!(
+            "Job {id} was being reverted: r on History finishes the revert (it cannot be resumed)."
+        )),
+        (
+            _,
+            JobStatus::Interrupted | JobStatus::Cancelled | JobStatus::Stopped | JobStatus::Failed,
+        ) => None,
+        (_, JobStatus::Checking | JobStatus::Running) => Some(format!(
+            "Job {id} is still running in another process; wait for it to end."
+        )),
+        (_, shown) => Some(format!(
+            "Job {id} is {}; there is nothing to resume.",
+            shown.words(job.counts.failed)
+        )),
     }
 }
 

@@ -38,6 +38,10 @@ pub enum TaskEvent {
     Reverted(u64, Result<RevertReport, RevertError>),
     /// A search of every job's rows ended: what was looked for, and per job the rows found.
     Traced(String, Result<BTreeMap<u64, Vec<u64>>, StoreError>),
+    /// A job's rows were read for History (the job's id, an entry per row).
+    JobIndexed(u64, Result<Vec<super::job_index::Entry>, StoreError>),
+    /// A search of one job's rows ended: the job, what was looked for, the rows found.
+    Found(u64, String, Result<Vec<u64>, StoreError>),
     Worker(WorkerEvent),
     /// The task's thread is ending (after its last word, or a panic): it can be joined.
     Ended,
@@ -56,6 +60,10 @@ pub enum Kind {
     Files,
     /// A search of every job's rows (History's `/`).
     Trace,
+    /// Reading a job's rows for History to open it.
+    JobRows,
+    /// A search of one job's rows (History's `/` in a job).
+    Find,
 }
 
 impl Kind {
@@ -67,6 +75,8 @@ impl Kind {
             Kind::Revert => "the revert",
             Kind::Files => "writing a file",
             Kind::Trace => "the search of every job's rows",
+            Kind::JobRows => "reading a job's rows",
+            Kind::Find => "the search of a job's rows",
         }
     }
 }
@@ -111,6 +121,8 @@ fn join(errors: &[StoreError]) -> String {
 pub struct Reviewed {
     pub review: Review,
     pub date_orders: BTreeMap<usize, DateOrder>,
+    /// Its rows by outcome and reason.
+    pub by_reason: crate::engine::by_reason::ByReason,
 }
 
 /// Turns SIGTERM, SIGHUP and SIGINT into `AppEvent::Signal` on a named thread, so the

@@ -7,6 +7,7 @@ pub mod app;
 pub mod chrome;
 pub mod context;
 pub mod event;
+pub mod job_index;
 pub mod screens;
 pub mod task;
 pub mod theme;

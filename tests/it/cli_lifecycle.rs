@@ -386,6 +386,16 @@ fn a_signal_stops_a_revert_at_a_commit_and_running_it_again_finishes_it() {
     let copy = dir.path().join("imported.redb");
     std::fs::copy(&store, &copy).unwrap();
     let revert: Vec<String> = ["revert", "1", "--yes"].map(String::from).to_vec();
+    // Several commits to stop between: a revert's batch is larger than this store.
+    let start = |dir: &Path, args: &[String], _: usize| {
+        rolodex_process(dir)
+            .env("ROLODEX_REVERT_BATCH", "20000")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
     let started = Instant::now();
     let out = start(dir.path(), &revert, 0).wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -26,7 +26,7 @@ use rolodex::config::Config;
 use rolodex::tui::app::App;
 use rolodex::tui::chrome::Level;
 use rolodex::tui::event::AppEvent;
-use rolodex::tui::screens::View;
+use rolodex::tui::screens::{Confirm, View};
 use serde_json::Value;
 
 use crate::common::{fixture, run, tempdir};
@@ -109,7 +109,17 @@ differential! {
     on_conflict_separate: SWITCHBOARD ["--purpose", "upsert", "--on-conflict", "separate"] shows [r#""created":3"#, r#""updated":1"#, r#""first_name":"Tom""#];
     on_conflict_skip: SWITCHBOARD ["--purpose", "upsert", "--on-conflict", "skip"] shows [r#""identity_conflict":2"#, r#""skipped":2"#];
     on_conflict_shared_number_found_by_email: "differential/switchboard_later.csv" ["--purpose", "upsert"] after [[SWITCHBOARD, "--purpose", "upsert", "--on-conflict", "separate"]] shows [r#""updated":1"#, r#""ambiguous_match":1"#];
+    // Opportunities beside contacts (issue 18): created, updated by id and by contact and
+    // name, or left out.
+    opportunities_with_contacts: "opportunities/deals.csv" [] shows [r#""opportunities":{"created":3"#, r#""objects":"both""#];
+    opportunities_updated: "opportunities/deals_update.csv" ["--purpose", "update"] after [["opportunities/deals.csv"]] shows [r#""skipped":0,"updated":2}"#];
+    opportunities_left_out: "opportunities/deals.csv" ["--objects", "contacts"] shows [r#""objects":"contacts""#, r#""opportunity_columns_not_imported":["Deal Name""#];
     on_conflict_separate_on_a_shared_number: "differential/switchboard_later.csv" ["--purpose", "upsert", "--on-conflict", "separate"] after [[SWITCHBOARD, "--purpose", "upsert", "--on-conflict", "separate"]] shows [r#""updated":1"#, r#""created":1"#, r#""first_name":"Nana""#];
+    // Rows of one file sharing an identifier (issue 18).
+    in_file_duplicates_first: "duplicates/shared_ids.csv" ["--in-file-duplicates", "first"] shows [r#""created":3"#, r#""duplicate_in_file":3"#];
+    in_file_duplicates_last: "duplicates/shared_ids.csv" ["--in-file-duplicates", "last"] shows [r#""created":3"#, r#""emails":["ada.lovelace@example.org"]"#];
+    in_file_duplicates_error: "duplicates/shared_ids.csv" ["--in-file-duplicates", "error"] shows [r#""failed":5"#, r#""created":1"#];
+    in_file_duplicates_merge: "duplicates/shared_ids.csv" ["--in-file-duplicates", "merge"] shows [r#""updated":3"#];
 }
 
 /// Imports both front ends refuse before anything is written, one a line: `name: FILE
@@ -413,6 +423,11 @@ impl Wizard {
     fn enter(&mut self, view: View) -> Result<(), Stopped> {
         let from = self.app.view;
         self.key(KeyCode::Enter);
+        // Leaving Map, the wizard asks about the columns no field takes; `y` leaves them
+        // out, as the headless import does unless told `--unmapped custom`.
+        if matches!(self.app.confirm, Some(Confirm::Unmapped(_))) {
+            self.key(KeyCode::Char('y'));
+        }
         if self.app.view == view {
             Ok(())
         } else {

@@ -21,7 +21,7 @@ use rolodex::tui::app::App;
 use rolodex::tui::chrome::Level;
 use rolodex::tui::context::Ctx;
 use rolodex::tui::event::{AppEvent, TaskEvent};
-use rolodex::tui::screens::{history, View};
+use rolodex::tui::screens::{history, Confirm, View};
 use rolodex::tui::task::Kind;
 use rolodex::tui::theme::Theme;
 use tempfile::TempDir;
@@ -75,6 +75,17 @@ impl Harness {
         self
     }
 
+    /// Enter on Map, answering `y` (leave them out) when the wizard asks about columns no
+    /// field takes.
+    fn leave_map(&mut self) -> &mut Self {
+        assert_eq!(self.app.view, View::Map);
+        self.key(KeyCode::Enter);
+        if matches!(self.app.confirm, Some(Confirm::Unmapped(_))) {
+            self.key(KeyCode::Char('y'));
+        }
+        self
+    }
+
     fn ctrl(&mut self, c: char) -> &mut Self {
         self.app
             .on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
@@ -118,11 +129,14 @@ impl Harness {
         terminal.backend().to_string()
     }
 
+    /// Waits for History to have read the job it opens, and the rows a search found.
+    fn settle_history(&mut self) -> &mut Self {
+        self.settle(|a| a.history.loading.is_none() && a.history.finding.is_none())
+    }
+
     /// File → Map → Options → Review (waited for).
     fn walk_to_review(&mut self) -> &mut Self {
-        self.key(KeyCode::Enter)
-            .key(KeyCode::Enter)
-            .key(KeyCode::Enter);
+        self.key(KeyCode::Enter).leave_map().key(KeyCode::Enter);
         assert_eq!(self.app.view, View::Review);
         self.settle(|a| a.ctx.review.is_some())
     }
@@ -249,7 +263,7 @@ fn map_custom_field_typed_in_place() {
 #[test]
 fn options_screen() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
-    h.key(KeyCode::Enter).key(KeyCode::Enter);
+    h.key(KeyCode::Enter).leave_map();
     assert_eq!(h.app.view, View::Options);
     h.key(KeyCode::Char(' ')).key(KeyCode::Down);
     snap("options", &h);
@@ -264,7 +278,7 @@ fn options_start_from_the_users_config() {
         ..ImportOptions::default()
     };
     let mut h = Harness::with_defaults(Some("fixtures/contacts.csv"), defaults);
-    h.key(KeyCode::Enter).key(KeyCode::Enter);
+    h.key(KeyCode::Enter).leave_map();
     assert_eq!(h.app.view, View::Options);
     let screen = h.render(80, 24);
     for shown in [
@@ -292,7 +306,7 @@ fn the_options_screen_chooses_what_a_conflicting_row_does() {
         ..ImportOptions::default()
     };
     let mut h = Harness::with_defaults(Some("fixtures/contacts.csv"), defaults);
-    h.key(KeyCode::Enter).key(KeyCode::Enter);
+    h.key(KeyCode::Enter).leave_map();
     assert_eq!(h.app.view, View::Options);
     let screen = h.render(80, 24);
     assert!(
@@ -308,6 +322,76 @@ fn the_options_screen_chooses_what_a_conflicting_row_does() {
     assert_eq!(h.app.ctx.options.on_conflict, OnConflict::Merge);
     h.key(KeyCode::Left);
     assert_eq!(h.app.ctx.options.on_conflict, OnConflict::Skip);
+}
+
+#[test]
+fn the_wizard_maps_opportunities_and_asks_contacts_only_or_both() {
+    let opportunities = |h: &Harness| {
+        let mut n = 0;
+        h.app
+            .ctx
+            .store
+            .clone()
+            .unwrap()
+            .for_each_opportunity(None, &mut |_| {
+                n += 1;
+                true
+            })
+            .unwrap();
+        n
+    };
+    let mut h = Harness::new(Some("fixtures/opportunities/deals.csv"));
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Map);
+    let field_of = |h: &Harness, header: &str| {
+        h.app
+            .ctx
+            .mapping
+            .columns
+            .iter()
+            .find(|c| c.header == header)
+            .map(|c| c.target.label())
+            .unwrap()
+    };
+    assert_eq!(field_of(&h, "Deal Name"), "opportunity.name");
+    assert_eq!(field_of(&h, "Amount"), "opportunity.value");
+    assert_eq!(field_of(&h, "Deal Stage"), "opportunity.stage");
+    assert_eq!(field_of(&h, "Close Date"), "opportunity.close_date");
+    assert_eq!(field_of(&h, "Deal ID"), "opportunity.id");
+    let screen = h.render(120, 40);
+    assert!(screen.contains("opportunity.name"), "{screen}");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Options);
+    h.keys(&[KeyCode::Down; 8]);
+    let screen = h.render(80, 24);
+    assert!(
+        screen.contains("Import                 ◂ contacts and opportunities ▸"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("the opportunity of each row from"),
+        "{screen}"
+    );
+    h.key(KeyCode::Enter);
+    h.settle(|a| a.ctx.review.is_some()).import_from_review();
+    assert_eq!(
+        h.app.ctx.job.clone().unwrap().counts.opportunities.created,
+        3
+    );
+    assert_eq!(opportunities(&h), 3);
+
+    // Contacts only: the same file imports no opportunity, and the screen says which
+    // columns are left out.
+    let mut h = Harness::new(Some("fixtures/opportunities/deals.csv"));
+    h.key(KeyCode::Enter).key(KeyCode::Enter);
+    h.keys(&[KeyCode::Down; 8]).key(KeyCode::Right);
+    let screen = h.render(80, 24);
+    assert!(screen.contains("◂ contacts only ▸"), "{screen}");
+    assert!(screen.contains("Contacts only: Deal Name"), "{screen}");
+    h.key(KeyCode::Enter);
+    h.settle(|a| a.ctx.review.is_some()).import_from_review();
+    assert_eq!(h.app.ctx.job.clone().unwrap().counts.created, 4);
+    assert_eq!(opportunities(&h), 0);
 }
 
 #[test]
@@ -443,6 +527,124 @@ fn review_screen() {
     snap("review", &h);
 }
 
+/// Review lists every reason, failures and skips (not imported) apart from warnings
+/// (imported all the same); the list scrolls, so none is hidden behind "+N more"; Enter
+/// opens a reason on its rows (row, who, the cell, the message), q goes back.
+#[test]
+fn review_lists_every_reason_and_opens_one_on_its_rows() {
+    use rolodex::engine::by_reason::Outcome;
+    use rolodex::tui::screens::review::Focus;
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_review();
+    let listed: Vec<(Outcome, Reason, u64)> = h
+        .app
+        .ctx
+        .by_reason
+        .as_ref()
+        .unwrap()
+        .listed()
+        .iter()
+        .map(|(o, r, g)| (*o, *r, g.count))
+        .collect();
+    // Every reason the counts know, under failures and skips first, then warnings.
+    let counts = &h.app.ctx.review.as_ref().unwrap().counts;
+    for (reason, n) in &counts.reasons {
+        let sum: u64 = listed
+            .iter()
+            .filter(|(_, r, _)| r == reason)
+            .map(|l| l.2)
+            .sum();
+        assert_eq!(sum, *n, "{reason}");
+    }
+    let first_warning = listed.iter().position(|l| l.0 == Outcome::Warning).unwrap();
+    assert!(listed[..first_warning]
+        .iter()
+        .all(|l| l.0 != Outcome::Warning));
+    assert!(listed[first_warning..]
+        .iter()
+        .all(|l| l.0 == Outcome::Warning));
+    assert!(listed.len() > 6, "a list longer than the box: {listed:?}");
+    // Tab into the list, to its last reason: it is shown, with the position.
+    h.key(KeyCode::Tab).key(KeyCode::Char('G'));
+    let screen = h.render(80, 24);
+    let (_, last, _) = listed[listed.len() - 1];
+    assert!(screen.contains(last.code()), "{screen}");
+    assert!(
+        screen.contains(&format!("{n}/{n}", n = listed.len())),
+        "{screen}"
+    );
+    snap("review_reasons", &h);
+    // The skipped no_consent rows: Enter opens them.
+    let at = listed
+        .iter()
+        .position(|(o, r, _)| *o == Outcome::Skipped && *r == Reason::NoConsent)
+        .unwrap();
+    h.app.review.reason_sel = at;
+    h.key(KeyCode::Enter);
+    assert_eq!(
+        h.app.review.focus,
+        Focus::Rows(Outcome::Skipped, Reason::NoConsent)
+    );
+    let rows = h.render(80, 24);
+    assert!(rows.contains("skipped · no_consent · row 1/89"), "{rows}");
+    snap("review_reason_rows", &h);
+    // q goes back to the list, then out of it; Enter then goes on.
+    h.key(KeyCode::Char('q'));
+    assert_eq!(h.app.review.focus, Focus::Reasons);
+    h.key(KeyCode::Char('q'));
+    assert_eq!(h.app.review.focus, Focus::Summary);
+    assert_eq!(h.app.view, View::Review);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Consent);
+}
+
+/// `d` on Review reads the date columns the other way round and counts again.
+#[test]
+fn review_changes_the_date_order_and_counts_again() {
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("dates.csv");
+    // Day first, as the values over 12 prove: read month first, they are not dates.
+    let mut text = String::from("Name,Phone,Birthday\n");
+    for i in 0..6 {
+        text.push_str(&format!("Person {i},+1 212 30{i} 4567,2{i}/03/1990\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let mut h = Harness::new(path.to_str());
+    h.key(KeyCode::Enter);
+    // Birthday as a date custom field.
+    h.app.ctx.mapping.columns[2].target = Target::parse("custom:birthday:date").unwrap();
+    h.key(KeyCode::Enter).key(KeyCode::Enter);
+    h.settle(|a| a.ctx.review.is_some());
+    let invalid = |h: &Harness| {
+        h.app
+            .ctx
+            .review
+            .as_ref()
+            .unwrap()
+            .counts
+            .reasons
+            .get(&Reason::InvalidDate)
+            .copied()
+    };
+    assert_eq!(invalid(&h), None, "read day first, as the values show");
+    h.key(KeyCode::Char('d'));
+    assert_eq!(
+        h.app.ctx.options.date_order,
+        Some(rolodex::engine::date::DateOrder::DayFirst)
+    );
+    h.settle(|a| a.ctx.review.is_some());
+    h.key(KeyCode::Char('d'));
+    h.settle(|a| a.ctx.review.is_some());
+    assert_eq!(
+        h.app.ctx.options.date_order,
+        Some(rolodex::engine::date::DateOrder::MonthFirst)
+    );
+    assert_eq!(invalid(&h), Some(6), "month first, none of them reads");
+    assert!(h.render(120, 40).contains("month first"));
+    h.key(KeyCode::Char('d'));
+    assert_eq!(h.app.ctx.options.date_order, None);
+}
+
 /// More failures than the stop limit: Review says the import will stop part way, and how
 /// to raise the limit; Options raises it and the warning goes.
 #[test]
@@ -561,7 +763,7 @@ fn the_wizard_says_statuses_in_plain_words() {
         assert!(!done.contains(machine), "{machine} on Done:\n{done}");
     }
     // Done's f: the job's problem rows in History.
-    h.key(KeyCode::Char('f'));
+    h.key(KeyCode::Char('f')).settle_history();
     assert_eq!(h.app.view, View::History);
     let rows = h.render(120, 40);
     assert!(rows.contains("status failed"), "{rows}");
@@ -625,7 +827,7 @@ fn flow_from_file_to_done_writes_the_store() {
 #[test]
 fn failed_rows_workbench_fixes_and_retries() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
-    h.walk_to_done().key(KeyCode::Char('f'));
+    h.walk_to_done().key(KeyCode::Char('f')).settle_history();
     assert_eq!(h.app.view, View::History);
     snap("history_rows", &h);
     // The first failed row lacks a name: open it, type one, keep the fix.
@@ -634,6 +836,13 @@ fn failed_rows_workbench_fixes_and_retries() {
     h.key(KeyCode::Char('e')).text("Maria");
     snap("history_row_edit", &h);
     h.key(KeyCode::Enter).key(KeyCode::Char('R'));
+    // It asks first, saying how many fixed rows go in.
+    assert_eq!(
+        h.app.confirm,
+        Some(rolodex::tui::screens::Confirm::Retry { job: 1, rows: 1 })
+    );
+    assert!(h.render(80, 24).contains("Import the 1 fixed row of job 1"));
+    h.key(KeyCode::Char('y'));
     assert_eq!(h.app.view, View::Progress);
     h.settle(|a| a.view == View::Done);
     let retry = h.app.ctx.job.clone().unwrap();
@@ -646,11 +855,12 @@ fn failed_rows_workbench_fixes_and_retries() {
 #[test]
 fn history_search_and_filters() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
-    h.walk_to_done().key(KeyCode::Char('f'));
+    h.walk_to_done().key(KeyCode::Char('f')).settle_history();
     h.key(KeyCode::Char('s'));
     h.key(KeyCode::Char('/'))
         .text("consent")
-        .key(KeyCode::Enter);
+        .key(KeyCode::Enter)
+        .settle_history();
     assert!(h.app.history.query == "consent");
     snap("history_filtered", &h);
 }
@@ -670,7 +880,7 @@ fn history_finds_a_person_in_every_jobs_rows() {
     assert_eq!(found.get(&1).map(Vec::len), Some(1), "{found:?}");
     snap("history_found", &h);
     // The job opens on the row found, which says what became of it.
-    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter).settle_history();
     assert_eq!(h.app.history.mode, history::Mode::Rows);
     assert_eq!(h.app.history.shown.len(), 1);
     assert_eq!(
@@ -698,6 +908,84 @@ fn contacts_screen_and_search() {
     snap("contacts", &h);
     h.key(KeyCode::Char('/')).text("kim").key(KeyCode::Enter);
     snap("contacts_search", &h);
+    // Enter opens the selected contact whole; the arrows go to the next one.
+    h.key(KeyCode::Down).key(KeyCode::Enter);
+    assert!(h.app.contacts.detail);
+    snap("contact_detail", &h);
+    h.key(KeyCode::Down);
+    assert!(h.render(80, 24).contains("row 3/5"));
+    h.key(KeyCode::Esc);
+    assert!(!h.app.contacts.detail);
+    // Accents and case do not count, and every keystroke searches again.
+    h.key(KeyCode::Esc)
+        .key(KeyCode::Char('/'))
+        .text("FRANCOIS K");
+    let text = h.render(80, 24);
+    assert!(text.contains("François Kim"), "{text}");
+    assert!(text.contains("1 of 206 matching"), "{text}");
+    h.key(KeyCode::Enter).key(KeyCode::Esc);
+    // One letter alone waits for the next before it searches.
+    h.key(KeyCode::Char('/')).text("k");
+    let text = h.render(80, 24);
+    assert!(
+        text.contains("206 contacts · row 1/206 · type one more"),
+        "{text}"
+    );
+    h.text("i");
+    assert!(h.render(80, 24).contains("of 206 matching \"ki\""));
+    h.key(KeyCode::Enter).key(KeyCode::Esc);
+    // The end of the list is read from the store's end.
+    h.key(KeyCode::Char('G'));
+    let text = h.render(80, 24);
+    assert!(text.contains("row 206/206"), "{text}");
+}
+
+/// The list reads the store a page at a time: moving through more contacts than a page
+/// holds, down and back up, always shows the contact at that position.
+#[test]
+fn contacts_page_through_a_store_larger_than_a_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("first_name,last_name,phone\n");
+    for i in 0..650u64 {
+        csv.push_str(&format!("Person,N{i:04},+1613969{:04}\n", 1000 + i));
+    }
+    let file = dir.path().join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = crate::common::import(dir.path(), &file, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut h = Harness::build_in(dir, None, |ctx| ctx);
+    h.app.go(View::Contacts);
+    let at = |h: &Harness| {
+        h.app
+            .contacts
+            .current()
+            .map(|c| c.last_name.clone().unwrap())
+    };
+    for _ in 0..45 {
+        h.key(KeyCode::PageDown);
+    }
+    assert_eq!(at(&h).as_deref(), Some("N0450"));
+    assert!(h.app.contacts.page.len() <= 400, "a window, not the store");
+    for _ in 0..30 {
+        h.key(KeyCode::PageUp);
+    }
+    assert_eq!(at(&h).as_deref(), Some("N0150"));
+    h.key(KeyCode::Char('G'));
+    assert_eq!(at(&h).as_deref(), Some("N0649"));
+    for _ in 0..300 {
+        h.key(KeyCode::Up);
+    }
+    assert_eq!(at(&h).as_deref(), Some("N0349"));
+    let text = h.render(120, 40);
+    assert!(text.contains("row 350/650"), "{text}");
+    assert!(text.contains("N0349") && text.contains("N0320"), "{text}");
+    h.key(KeyCode::Char('g'));
+    assert_eq!(at(&h).as_deref(), Some("N0000"));
+    // A search pages through the ids it found the same way.
+    h.key(KeyCode::Char('/')).text("person").key(KeyCode::Enter);
+    h.key(KeyCode::Char('G'));
+    assert_eq!(at(&h).as_deref(), Some("N0649"));
+    assert!(h.render(80, 24).contains("650 of 650 matching"));
 }
 
 #[test]
@@ -823,7 +1111,9 @@ fn hostile_cells_are_shown_as_placeholders() {
     // Samples are the values as they will be stored: escape sequences removed at import.
     assert!(map.contains("Evil<U+202E>"), "{map}");
     h.walk_from_map_to_done();
-    h.key(KeyCode::Char('f')).key(KeyCode::Enter);
+    h.key(KeyCode::Char('f'))
+        .settle_history()
+        .key(KeyCode::Enter);
     let detail = h.render(120, 40);
     check(&detail);
     assert!(detail.contains("␛[31mno name"), "{detail}");
@@ -835,7 +1125,7 @@ fn hostile_cells_are_shown_as_placeholders() {
 
 impl Harness {
     fn walk_from_map_to_done(&mut self) {
-        self.key(KeyCode::Enter).key(KeyCode::Enter);
+        self.leave_map().key(KeyCode::Enter);
         self.settle(|a| a.ctx.review.is_some());
         self.import_from_review();
     }
@@ -938,7 +1228,37 @@ fn done_after_a_stop_does_not_count_blank_rows_it_never_reached() {
     // It says that it stopped, why, and how to go on (issue 16).
     assert!(screen.contains("Import stopped before the end"), "{screen}");
     assert!(screen.contains("Stopped         1 rows failed"), "{screen}");
-    assert!(screen.contains("`rolodex resume 1` goes on"), "{screen}");
+    assert!(screen.contains("Press u to resume the job"), "{screen}");
+    // u asks, then resumes the job here; it reads the rest of the file.
+    h.key(KeyCode::Char('u'));
+    assert_eq!(
+        h.app.confirm,
+        Some(rolodex::tui::screens::Confirm::Resume(1))
+    );
+    h.key(KeyCode::Char('y'));
+    assert_eq!(h.app.view, View::Progress);
+    h.settle(|a| a.view == View::Done);
+    let job = h.app.ctx.job.clone().unwrap();
+    assert_eq!(job.id, 1, "the same job, resumed");
+    assert!(job.counts.total_rows > 157, "it read on: {:?}", job.counts);
+}
+
+/// A stopped job on Done and in History: why it stopped, and how to go on from there.
+#[test]
+fn a_stopped_job_says_why_and_how_to_go_on() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.walk_to_review();
+    h.app.ctx.options.max_failures = 1;
+    h.import_from_review();
+    snap("done_stopped", &h);
+    h.key(KeyCode::Char('H'));
+    let screen = h.render(80, 24);
+    assert!(
+        screen.contains("Job 1 stopped before the end of its file"),
+        "{screen}"
+    );
+    assert!(screen.contains("u resumes it"), "{screen}");
+    snap("history_stopped", &h);
 }
 
 /// A review started while another runs replaces it: what the first says (its partial
@@ -946,9 +1266,7 @@ fn done_after_a_stop_does_not_count_blank_rows_it_never_reached() {
 #[test]
 fn the_newest_review_wins() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
-    h.key(KeyCode::Enter)
-        .key(KeyCode::Enter)
-        .key(KeyCode::Enter);
+    h.key(KeyCode::Enter).leave_map().key(KeyCode::Enter);
     assert_eq!(h.app.view, View::Review);
     assert!(h.app.ctx.reviewing);
     let first_plan = h.app.ctx.options.consent_column.clone();
@@ -1015,9 +1333,7 @@ fn the_newest_review_wins() {
 #[test]
 fn quitting_during_a_review_gives_it_up() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
-    h.key(KeyCode::Enter)
-        .key(KeyCode::Enter)
-        .key(KeyCode::Enter);
+    h.key(KeyCode::Enter).leave_map().key(KeyCode::Enter);
     assert!(h.app.tasks.is_running(Kind::Review));
     h.ctrl('c');
     assert!(!h.app.quit, "asks first");
@@ -1097,11 +1413,11 @@ fn quitting_during_an_import_waits_for_the_worker_to_stop_at_a_commit() {
 fn quitting_during_a_revert_waits_for_it_to_stop_after_a_batch() {
     let files = tempfile::tempdir().unwrap();
     let path = files.path().join("many.csv");
-    // More contacts than a revert's batch (20,000).
-    std::fs::write(&path, many_rows(25_000)).unwrap();
+    // More contacts than a revert's batch (100,000).
+    std::fs::write(&path, many_rows(125_000)).unwrap();
     let mut h = Harness::new(path.to_str());
     h.walk_to_done();
-    assert_eq!(h.app.ctx.job.as_ref().unwrap().counts.created, 25_000);
+    assert_eq!(h.app.ctx.job.as_ref().unwrap().counts.created, 125_000);
     h.key(KeyCode::Char('r')).key(KeyCode::Char('y'));
     assert_eq!(h.app.ctx.reverting, Some(1));
     h.key(KeyCode::Char('q'));
@@ -1128,7 +1444,7 @@ fn quitting_during_a_revert_waits_for_it_to_stop_after_a_batch() {
         "the revert's store handle is still alive"
     );
     let store = h.app.ctx.store.clone().unwrap();
-    assert_eq!(store.contact_count().unwrap(), 5_000, "one batch reverted");
+    assert_eq!(store.contact_count().unwrap(), 25_000, "one batch reverted");
     assert_eq!(store.job(1).unwrap().status.name(), "reverting");
     assert!(
         h.app
@@ -1362,16 +1678,34 @@ fn key_states() -> Vec<(&'static str, Build)> {
         }),
         ("options", || {
             let mut h = Harness::new(Some("fixtures/contacts.csv"));
-            h.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Down]);
+            h.key(KeyCode::Enter).leave_map().key(KeyCode::Down);
             h
         }),
         ("options region", || {
             let mut h = Harness::new(Some("fixtures/contacts.csv"));
-            h.keys(&[KeyCode::Enter, KeyCode::Enter]);
+            h.key(KeyCode::Enter).leave_map();
             h.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
             h
         }),
         ("review", review),
+        ("review reasons", || {
+            let mut h = review();
+            h.key(KeyCode::Tab).key(KeyCode::Down);
+            h
+        }),
+        ("review reason rows", || {
+            let mut h = review();
+            // The reason with the most rows, to move among them.
+            let most = {
+                let listed = h.app.ctx.by_reason.as_ref().unwrap().listed();
+                let top = listed.iter().map(|(_, _, g)| g.count).max().unwrap();
+                listed.iter().position(|(_, _, g)| g.count == top).unwrap()
+            };
+            h.key(KeyCode::Tab);
+            h.app.review.reason_sel = most;
+            h.key(KeyCode::Enter).key(KeyCode::Down);
+            h
+        }),
         ("consent", || {
             let mut h = review();
             h.key(KeyCode::Enter);
@@ -1443,7 +1777,7 @@ fn key_states() -> Vec<(&'static str, Build)> {
         }),
         ("job rows", || {
             let mut h = done();
-            h.key(KeyCode::Char('f'));
+            h.key(KeyCode::Char('f')).settle_history();
             // Every row, not only the failed ones: enough to move among.
             for _ in 0..6 {
                 if h.app.history.shown.len() >= 20 {
@@ -1451,13 +1785,16 @@ fn key_states() -> Vec<(&'static str, Build)> {
                 }
                 h.key(KeyCode::Char('s'));
             }
-            h.key(KeyCode::Char('/')).text("a").key(KeyCode::Enter);
+            h.key(KeyCode::Char('/'))
+                .text("a")
+                .key(KeyCode::Enter)
+                .settle_history();
             h.keys(&[KeyCode::Down, KeyCode::Down]);
             h
         }),
         ("row detail", || {
             let mut h = done();
-            h.key(KeyCode::Char('f'));
+            h.key(KeyCode::Char('f')).settle_history();
             for _ in 0..6 {
                 if h.app.history.shown.len() >= 20 {
                     break;
@@ -1470,8 +1807,17 @@ fn key_states() -> Vec<(&'static str, Build)> {
         ("row edit", || {
             let mut h = done();
             h.key(KeyCode::Char('f'))
+                .settle_history()
                 .key(KeyCode::Enter)
                 .key(KeyCode::Char('e'));
+            h
+        }),
+        ("history opening a job", || {
+            let mut h = done();
+            // The job's rows are read as a task: until its result is applied, History
+            // says it is loading them.
+            h.key(KeyCode::Char('f'));
+            assert!(h.app.history.loading.is_some());
             h
         }),
         ("contacts", || {
@@ -1479,6 +1825,12 @@ fn key_states() -> Vec<(&'static str, Build)> {
             h.app.go(View::Contacts);
             h.key(KeyCode::Char('/')).text("a").key(KeyCode::Enter);
             h.keys(&[KeyCode::Down, KeyCode::Down]);
+            h
+        }),
+        ("contact detail", || {
+            let mut h = done();
+            h.app.go(View::Contacts);
+            h.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Enter]);
             h
         }),
         ("contacts search", || {
@@ -1523,6 +1875,7 @@ fn help_scrolls_when_it_does_not_fit() {
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
     h.walk_to_done()
         .key(KeyCode::Char('f'))
+        .settle_history()
         .key(KeyCode::Char('?'));
     assert!(h.app.help);
     let top = h.render(80, 20);
@@ -1597,7 +1950,7 @@ fn map_changes_the_required_fields_where_it_refuses() {
     h.key(KeyCode::Char('p'));
     assert_eq!(h.app.ctx.options.require, Requirement::Dialer);
     snap("map_preset_changed", &h);
-    h.key(KeyCode::Enter);
+    h.leave_map();
     assert_eq!(h.app.view, View::Options, "a phone is enough for dialer");
     assert_eq!(
         h.app.ctx.options.require,
@@ -1638,6 +1991,7 @@ fn map_shows_its_position_and_whole_phone_warnings() {
         .iter()
         .find_map(|c| c.warning())
         .expect("a phone warning");
+
     let last_words: String = warning
         .chars()
         .rev()
@@ -1651,6 +2005,35 @@ fn map_shows_its_position_and_whole_phone_warnings() {
         "{last_words:?} cut:\n{screen}"
     );
     snap("map_wide", &h);
+}
+
+/// Map's phone warning names the wizard's way to use the better column (select it, Space),
+/// never the command line's `--map` flag, and says it whole at 80 columns.
+#[test]
+fn map_phone_warning_says_the_wizards_way_to_use_the_better_column() {
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("backup.csv");
+    let mut text = String::from("Name,Tel,Backup\n");
+    for i in 0..20 {
+        text.push_str(&format!(
+            "Person {i},not a number {i},+1 212 {} 4567\n",
+            301 + i
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let mut h = Harness::new(path.to_str());
+    h.key(KeyCode::Enter);
+    let screen = h.render(80, 24);
+    let flat: String = screen
+        .lines()
+        .map(|l| l.trim_matches('"').trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(!flat.contains("--map"), "{screen}");
+    assert!(
+        flat.contains("\"Backup\" looks like the phone column (select \"Backup\" below and press Space to make it phone)"),
+        "{screen}"
+    );
 }
 
 /// Done names the user's own tags beside the automatic one.
@@ -1703,15 +2086,175 @@ fn contacts_open_from_every_screen_and_esc_comes_back() {
     assert_eq!(h.app.view, View::Destination);
     // Options' region field takes letters, not Ctrl-O.
     let mut h = Harness::new(Some("fixtures/contacts.csv"));
-    h.keys(&[
-        KeyCode::Enter,
-        KeyCode::Enter,
-        KeyCode::Down,
-        KeyCode::Down,
-        KeyCode::Down,
-    ]);
+    h.key(KeyCode::Enter)
+        .leave_map()
+        .keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down]);
     let region = h.app.options.region.clone();
     h.ctrl('o');
     assert_eq!(h.app.view, View::Contacts);
     assert_eq!(h.app.options.region, region);
+}
+
+/// Seed 004: leaving Map with columns no field takes asks once ("Don't import data for
+/// unmapped columns"): `n` stays on Map, `y` goes on without them and is not asked again,
+/// `c` keeps them as text custom fields as `--unmapped custom` does headless.
+#[test]
+fn leaving_map_asks_once_about_the_columns_left_out() {
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.key(KeyCode::Enter).key(KeyCode::Enter);
+    let left = vec!["Lead Source".to_string(), "Birthday".to_string()];
+    assert_eq!(h.app.confirm, Some(Confirm::Unmapped(left)));
+    assert_eq!(h.app.view, View::Map);
+    snap("map_unmapped_asks", &h);
+    h.key(KeyCode::Char('n'));
+    assert_eq!((h.app.view, h.app.confirm.is_none()), (View::Map, true));
+    h.key(KeyCode::Enter).key(KeyCode::Char('y'));
+    assert_eq!(h.app.view, View::Options);
+    // Back on Map and on again: asked once.
+    h.key(KeyCode::Char('q'));
+    assert_eq!(h.app.view, View::Map);
+    h.key(KeyCode::Enter);
+    assert_eq!((h.app.view, h.app.confirm.is_none()), (View::Options, true));
+
+    let mut h = Harness::new(Some("fixtures/contacts.csv"));
+    h.key(KeyCode::Enter)
+        .key(KeyCode::Enter)
+        .key(KeyCode::Char('c'));
+    assert_eq!(h.app.view, View::Options);
+    assert_eq!(
+        h.app.ctx.options.unmapped,
+        rolodex::engine::plan::Unmapped::Custom
+    );
+    let custom: Vec<String> = h
+        .app
+        .ctx
+        .mapping
+        .custom_fields()
+        .map(|(_, f)| f.name.clone())
+        .collect();
+    assert!(custom.contains(&"lead_source".to_string()), "{custom:?}");
+    assert!(custom.contains(&"birthday".to_string()), "{custom:?}");
+    let consent = h.app.ctx.options.consent_column.as_deref();
+    assert_eq!(
+        consent,
+        Some("Consent"),
+        "the consent column is read, not kept"
+    );
+    assert!(h.app.ctx.mapping.not_imported(consent).is_empty());
+}
+
+/// A job of many rows: History lists its counts grouped (120 columns) or compacted (80)
+/// but never cut, opens it off the screen's thread saying it is loading, then shows where
+/// the selection is among its failed rows; `/` searches its rows as a task too.
+#[test]
+fn history_of_a_many_row_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.csv");
+    let mut text = String::from("Name,Phone,Email\n");
+    for i in 0..30_000u64 {
+        // Every third row's phone is no number and it has no email: it fails.
+        let (phone, email) = if i % 3 == 0 {
+            (format!("call me {i}"), String::new())
+        } else {
+            (
+                format!("+1 212 {} {:04}", 300 + i / 10_000, i % 10_000),
+                format!("p{i}@example.com"),
+            )
+        };
+        text.push_str(&format!("Person {i},{phone},{email}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let out = crate::common::import(dir.path(), &path, &["--max-failures", "none"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut h = Harness::build_in(dir, None, |ctx| ctx);
+    h.app.go(View::History);
+    let jobs = h.render(80, 24);
+    assert!(jobs.contains("20k"), "{jobs}");
+    assert!(h.render(120, 40).contains("20,000"));
+    snap("history_many_jobs", &h);
+    h.key(KeyCode::Enter);
+    assert!(h.app.history.loading.is_some(), "read as a task");
+    snap("history_loading", &h);
+    h.settle_history();
+    assert_eq!(h.app.history.mode, history::Mode::Rows);
+    assert_eq!(h.app.history.shown.len(), 10_000);
+    h.key(KeyCode::Char('G'));
+    let rows = h.render(80, 24);
+    assert!(rows.contains("10,000/10,000 shown · 30,000 rows"), "{rows}");
+    snap("history_many_rows", &h);
+    h.key(KeyCode::Char('/'))
+        .text("call me 2999")
+        .key(KeyCode::Enter);
+    assert!(h.app.history.finding.is_some(), "searched as a task");
+    h.settle_history();
+    let found = h.app.history.shown_row(h.app.history.row_sel).unwrap();
+    // From the selection on (the last failed row, which mentions it).
+    assert_eq!(found.row, 29_999, "a row mentioning it");
+}
+
+/// Issue 18: the Map step counts an owner column's values against the store's team and
+/// names the unknown ones; the Review lists them for the admin to add first, with the same
+/// counts as the headless dry run.
+#[test]
+fn map_and_review_count_owner_values_against_the_team() {
+    use rolodex::engine::team::{Member, Role};
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(&dir.path().join("test.redb")).unwrap();
+        for (email, name) in [
+            ("logan@team.example", "Logan Paul"),
+            ("david@team.example", "David Lee"),
+            ("jurgen@team.example", "Jürgen Weiß"),
+            ("adam.smith@team.example", "Adam Smith"),
+            ("adam.s@team.example", "adam smith"),
+        ] {
+            store
+                .put_member(&Member::new(email, name, Role::Agent).unwrap())
+                .unwrap();
+        }
+    }
+    let mut h = Harness::build_in(dir, Some("fixtures/team/contacts.csv"), |ctx| ctx);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Map);
+    let screen = h.render(160, 50);
+    assert!(
+        screen.contains(
+            "Contact Owner: 3 of 4 match a team member; 1 unknown: Ann Lee (first rows)."
+        ),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(
+            "Contact Followers: 4 of 5 match a team member; 1 name several members: Adam Smith"
+        ),
+        "{screen}"
+    );
+    h.key(KeyCode::Enter).key(KeyCode::Enter);
+    assert_eq!(h.app.view, View::Review);
+    h.settle(|a| a.ctx.review.is_some());
+    let review = h.app.ctx.review.as_ref().unwrap();
+    assert_eq!((review.counts.created, review.counts.failed), (3, 2));
+    assert_eq!(review.counts.reasons.get(&Reason::UnknownMember), Some(&1));
+    assert_eq!(
+        review.counts.reasons.get(&Reason::AmbiguousMember),
+        Some(&1)
+    );
+    let screen = h.render(160, 50);
+    assert!(
+        screen.contains("Contact Owner: 3 of 4 match a team member; 1 unknown: Ann Lee. (add them with rolodex team add, then check again)"),
+        "{screen}"
+    );
+    // The command line's dry run on the same store says the same.
+    let path = h.dir.path().to_path_buf();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/team/contacts.csv");
+    let dry = crate::common::run(
+        &path,
+        &["import", file.to_str().unwrap(), "--dry-run", "--json"],
+    );
+    let dry = dry.json();
+    assert_eq!(
+        (dry["created"].as_u64(), dry["failed"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(dry["members"][0]["unknown"], serde_json::json!(["Ann Lee"]));
 }

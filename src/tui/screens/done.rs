@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Padding, Paragraph, Widget, Wrap};
 
 use super::{Command, Confirm, Screen, Transition, View};
 use crate::tui::action::{self, Action, Keys};
-use crate::tui::chrome::fit;
+use crate::tui::chrome::{fit, Level};
 use crate::tui::context::Ctx;
 
 #[derive(Default)]
@@ -24,12 +24,19 @@ impl Screen for DoneScreen {
             return Transition::Stay;
         };
         match action {
-            Action::OpenFailed => {
-                ctx.open_failed = true;
-                Transition::To(View::History)
-            }
+            Action::OpenFailed => Transition::Run(Command::OpenJob {
+                job: job.id,
+                problems: true,
+            }),
             Action::WriteReports => Transition::Run(Command::WriteJobFiles(Box::new(job))),
-            Action::Revert => Transition::Confirm(Confirm::Revert(job.id)),
+            Action::Revert => Transition::Confirm(Confirm::revert(&job)),
+            Action::Resume => match crate::tui::context::not_resumable(&job) {
+                None => Transition::Confirm(Confirm::Resume(job.id)),
+                Some(why) => {
+                    ctx.say(Level::Info, why);
+                    Transition::Stay
+                }
+            },
             Action::NewImport => Transition::To(View::File),
             Action::History => Transition::To(View::History),
             _ => Transition::Stay,
@@ -124,7 +131,7 @@ impl Screen for DoneScreen {
         let text: Vec<String> = rs.iter().map(|(r, n)| format!("{r} {n}")).collect();
         let advice = if unfinished {
             format!(
-                "The rows committed are kept. `rolodex resume {id}` goes on where it stopped, with a fresh allowance of failed rows; f opens the failed rows; r reverts the job.",
+                "The rows committed are kept. Press u to resume the job where it stopped, with a fresh allowance of failed rows (or `rolodex resume {id}`); f opens the failed rows; r reverts the job.",
                 id = job.id
             )
         } else if c.failed + c.skipped > 0 {

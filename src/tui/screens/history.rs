@@ -16,39 +16,21 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap
 use super::{move_selection, scroll_offset, Command, Confirm, Screen, Transition, View};
 use crate::engine::apply::recheck_row;
 use crate::engine::mapping::Who;
+use crate::engine::number::{compact_count, group_digits};
 use crate::engine::reason::{Issue, Reason};
 use crate::engine::resolve::RowStatus;
 use crate::engine::retry::{retry_dir, write_retry_file};
 use crate::engine::review::NoStore;
 use crate::engine::source::RawRow;
 use crate::engine::validate::Validator;
-use crate::store::jobs::{Job, JobRow};
+use crate::store::jobs::{Job, JobRow, JobStatus};
 use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::{Ctx, TextField};
+use crate::tui::job_index::{reason_bit, Entry};
 
 /// Rows loaded around the selection, each way: more than the tallest table shows.
 const PAGE_AROUND: usize = 64;
-
-/// One row of the open job as the browser keeps it for every row, however large the job:
-/// enough to filter and count (16 bytes). The cells and messages of the rows on screen are
-/// read from the store page by page (`Store::job_rows_from`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Entry {
-    pub row: u64,
-    pub status: RowStatus,
-    /// A bit per reason of the row (`reason_bit`).
-    reasons: u32,
-}
-
-const _: () = assert!(Reason::ALL.len() <= 32, "a reason's bit must fit an Entry");
-
-fn reason_bit(reason: Reason) -> u32 {
-    Reason::ALL
-        .iter()
-        .position(|r| *r == reason)
-        .map_or(0, |i| 1 << i)
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -92,6 +74,20 @@ pub struct HistoryScreen {
     /// A search of every job's rows (`/` on the jobs list): the jobs list shows only the
     /// jobs with rows found, and a job opens on those rows.
     pub trace: Option<Trace>,
+    /// The job whose rows are being read to open it (a task: seconds for millions).
+    pub loading: Option<Loading>,
+    /// The query whose rows in the open job are being looked for (a task).
+    pub finding: Option<String>,
+}
+
+/// A job being opened: its rows are read in the background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loading {
+    pub job: u64,
+    /// Start on the failed rows.
+    pub problems: bool,
+    /// Rows the job has, to say how long it may take.
+    pub rows: u64,
 }
 
 pub struct Trace {
@@ -173,60 +169,96 @@ impl HistoryScreen {
         self.reload_jobs(ctx);
     }
 
-    /// Opens a job's rows; `problems` starts on the failed rows.
-    pub fn open_job(&mut self, id: u64, problems: bool, ctx: &mut Ctx) {
-        let Some(store) = &ctx.store else { return };
-        let job = match store.job(id) {
-            Ok(j) => j,
-            Err(e) => {
-                ctx.say(Level::Error, e.to_string());
-                return;
-            }
-        };
+    /// A job is about to be opened (the app reads its rows as a task): says so, and
+    /// gives the rows to read when a search of every job chose them.
+    pub fn opening(&mut self, job: u64, problems: bool, ctx: &mut Ctx) -> Option<Vec<u64>> {
         let traced: Option<Vec<u64>> = self
             .trace
             .as_ref()
             .and_then(|t| t.found.as_ref())
-            .map(|found| found.get(&id).cloned().unwrap_or_default());
-        let problems = problems && traced.is_none();
-        // Every row, as an entry of 16 bytes: a job of millions of rows is browsed whole.
-        let mut entries = Vec::with_capacity(job.counts.total_rows.min(1 << 24) as usize);
-        let read = store.job_rows(id, &mut |row| {
-            if traced
-                .as_ref()
-                .is_none_or(|found| found.binary_search(&row.row).is_ok())
-            {
-                entries.push(Entry {
-                    row: row.row,
-                    status: row.status,
-                    reasons: row.issues.iter().fold(0, |b, i| b | reason_bit(i.reason)),
-                });
-            }
-            Ok(())
+            .map(|found| found.get(&job).cloned().unwrap_or_default());
+        let rows = self
+            .jobs
+            .iter()
+            .find(|j| j.id == job)
+            .or(ctx.job.as_ref().filter(|j| j.id == job))
+            .map_or(0, |j| j.counts.total_rows);
+        self.loading = Some(Loading {
+            job,
+            problems: problems && traced.is_none(),
+            rows,
         });
-        if let Err(e) = read {
-            ctx.say(Level::Error, e.to_string());
-        }
+        self.search = None;
+        self.mode = Mode::Jobs;
+        traced
+    }
+
+    /// The job-rows task (or the find task) ended early: nothing is loading any more.
+    pub fn gave_up(&mut self) {
+        self.loading = None;
+        self.finding = None;
+    }
+
+    /// A job's rows, read: the job opens on them (on its failed rows when asked).
+    pub fn indexed(
+        &mut self,
+        id: u64,
+        result: Result<Vec<Entry>, crate::store::StoreError>,
+        ctx: &mut Ctx,
+    ) {
+        let Some(loading) = self.loading.filter(|l| l.job == id) else {
+            return; // given up since
+        };
+        self.loading = None;
+        let entries = match result {
+            Ok(entries) => entries,
+            Err(e) => return ctx.say(Level::Error, e.to_string()),
+        };
+        let Some(store) = &ctx.store else { return };
+        let job = match store.job(id) {
+            Ok(j) => j,
+            Err(e) => return ctx.say(Level::Error, e.to_string()),
+        };
         self.validator = Validator::new(&job.plan, &job.header).ok();
         self.who = Who::of(&job.plan.mapping);
         self.job = Some(job);
         self.entries = entries;
         self.page.clear();
         self.matched = None;
-        self.status_filter = if problems {
-            Some(RowStatus::Error)
-        } else {
-            None
-        };
-        if problems && !self.entries.iter().any(|r| r.status == RowStatus::Error) {
-            self.status_filter = None;
-        }
+        self.finding = None;
+        let problems =
+            loading.problems && self.entries.iter().any(|r| r.status == RowStatus::Error);
+        self.status_filter = problems.then_some(RowStatus::Error);
         self.reason_filter = None;
         self.query.clear();
         self.row_sel = 0;
         self.mode = Mode::Rows;
         self.refilter();
         self.load_page(ctx);
+    }
+
+    /// The rows of the open job a search found: the selection goes to the next one.
+    pub fn found(
+        &mut self,
+        job: u64,
+        query: String,
+        result: Result<Vec<u64>, crate::store::StoreError>,
+        ctx: &mut Ctx,
+    ) {
+        if self.finding.as_deref() != Some(query.as_str())
+            || self.job.as_ref().map(|j| j.id) != Some(job)
+        {
+            return; // given up since
+        }
+        self.finding = None;
+        match result {
+            Ok(found) => {
+                ctx.status = None;
+                self.matched = Some((query, found));
+                let _ = self.jump(true, ctx);
+            }
+            Err(e) => ctx.say(Level::Error, e.to_string()),
+        }
     }
 
     /// Reads from the store the rows around the selection that are not at hand, and lets
@@ -292,37 +324,25 @@ impl HistoryScreen {
         self.row_sel = self.row_sel.min(self.shown.len().saturating_sub(1));
     }
 
-    fn matches(&self, row: &JobRow) -> bool {
-        let q = self.query.to_lowercase();
-        !q.is_empty()
-            && (row.cells.iter().any(|c| c.to_lowercase().contains(&q))
-                || row
-                    .issues
-                    .iter()
-                    .any(|i| i.message.to_lowercase().contains(&q))
-                || row.row.to_string() == q)
-    }
-
-    fn jump(&mut self, forward: bool, ctx: &mut Ctx) {
+    /// Moves to the next (or previous) row the query finds; the rows it finds are looked
+    /// for first, as a task, once per query.
+    fn jump(&mut self, forward: bool, ctx: &mut Ctx) -> Transition {
         let n = self.shown.len();
         if n == 0 || self.query.is_empty() {
-            return;
+            if self.query.is_empty() {
+                ctx.say(Level::Info, "Press / to type what to look for first.");
+            }
+            return Transition::Stay;
         }
         if self.matched.as_ref().is_none_or(|(q, _)| *q != self.query) {
-            // The cells are in the store, not at hand: the job is read once per query.
-            let mut found = Vec::new();
-            if let (Some(job), Some(store)) = (&self.job, &ctx.store) {
-                let read = store.job_rows(job.id, &mut |row| {
-                    if self.matches(&row) {
-                        found.push(row.row);
-                    }
-                    Ok(())
-                });
-                if let Err(e) = read {
-                    ctx.say(Level::Error, e.to_string());
-                }
-            }
-            self.matched = Some((self.query.clone(), found));
+            let Some(job) = self.job.as_ref().map(|j| j.id) else {
+                return Transition::Stay;
+            };
+            self.finding = Some(self.query.clone());
+            return Transition::Run(Command::FindInJob {
+                job,
+                query: self.query.clone(),
+            });
         }
         let found = self
             .matched
@@ -339,10 +359,11 @@ impl HistoryScreen {
             if found.binary_search(&row).is_ok() {
                 self.row_sel = i;
                 self.load_page(ctx);
-                return;
+                return Transition::Stay;
             }
         }
         ctx.say(Level::Warn, format!("No row matches {:?}.", self.query));
+        Transition::Stay
     }
 
     fn current(&self) -> Option<&JobRow> {
@@ -407,9 +428,25 @@ impl HistoryScreen {
         }
     }
 
+    /// Asks before importing the fixed rows of the open job as a follow-up job.
+    fn ask_retry(&self, ctx: &mut Ctx) -> Transition {
+        let Some(job) = self.job.as_ref().map(|j| j.id) else {
+            return Transition::Stay;
+        };
+        let rows = ctx.fixes.range((job, 0)..=(job, u64::MAX)).count();
+        if rows == 0 {
+            ctx.say(
+                Level::Warn,
+                "No fixed rows yet: open a row (Enter), edit it (e), keep the fix (Enter).",
+            );
+            return Transition::Stay;
+        }
+        Transition::Confirm(Confirm::Retry { job, rows })
+    }
+
     /// Writes the fixed rows of the open job to a file beside the store and imports it as a
-    /// follow-up job with the original's mapping and options.
-    fn retry(&mut self, ctx: &mut Ctx) -> Transition {
+    /// follow-up job with the original's mapping and options (once confirmed).
+    pub fn retry(&mut self, ctx: &mut Ctx) -> Transition {
         let Some(job) = self.job.clone() else {
             return Transition::Stay;
         };
@@ -446,6 +483,7 @@ impl Screen for HistoryScreen {
     fn keys(&self) -> Keys {
         match self.mode {
             _ if self.search.is_some() => &[action::ENTER_ESC, action::TYPING],
+            Mode::Jobs if self.loading.is_some() => &[action::LOADING, action::NAV],
             Mode::Jobs => &[action::HISTORY, action::LIST, action::NAV],
             Mode::Rows => &[action::JOB_ROWS, action::LIST, action::NAV],
             Mode::Detail => &[action::ROW_DETAIL, action::NAV],
@@ -466,12 +504,9 @@ impl Screen for HistoryScreen {
 
     fn enter(&mut self, ctx: &mut Ctx) {
         self.reload_jobs(ctx);
-        if let Some(job) = ctx.job.as_ref().filter(|_| ctx.open_failed).map(|j| j.id) {
-            ctx.open_failed = false;
-            self.open_job(job, true, ctx);
-        } else if self.mode != Mode::Jobs {
-            self.mode = Mode::Jobs;
-        }
+        self.mode = Mode::Jobs;
+        self.loading = None;
+        self.finding = None;
     }
 
     fn text_input(&mut self, key: KeyEvent, ctx: &mut Ctx) -> Option<Transition> {
@@ -488,7 +523,7 @@ impl Screen for HistoryScreen {
                     self.query = search.value();
                     self.search = None;
                     self.row_sel = self.row_sel.saturating_sub(1);
-                    self.jump(true, ctx);
+                    return Some(self.jump(true, ctx));
                 }
                 KeyCode::Esc => self.search = None,
                 // What the field leaves (F1, Ctrl-C) is the app's.
@@ -513,18 +548,36 @@ impl Screen for HistoryScreen {
 
     fn handle(&mut self, action: Action, ctx: &mut Ctx) -> Transition {
         match self.mode {
+            Mode::Jobs if self.loading.is_some() => {
+                if action == Action::Back {
+                    self.loading = None;
+                    ctx.say(Level::Info, "Gave up opening the job.");
+                }
+            }
             Mode::Jobs => match action {
                 Action::Next => {
-                    if let Some(id) = self.jobs.get(self.job_sel).map(|j| j.id) {
-                        let problems = self.jobs[self.job_sel].counts.failed
-                            + self.jobs[self.job_sel].counts.skipped
-                            > 0;
-                        self.open_job(id, problems, ctx);
+                    if let Some(j) = self.jobs.get(self.job_sel) {
+                        let problems = j.counts.failed + j.counts.skipped > 0;
+                        return Transition::Run(Command::OpenJob {
+                            job: j.id,
+                            problems,
+                        });
                     }
                 }
                 Action::Revert => {
                     if let Some(j) = self.jobs.get(self.job_sel) {
-                        return Transition::Confirm(Confirm::Revert(j.id));
+                        return Transition::Confirm(Confirm::revert(j));
+                    }
+                }
+                Action::Resume => {
+                    if let Some(j) = self.jobs.get(self.job_sel) {
+                        return match crate::tui::context::not_resumable(j) {
+                            None => Transition::Confirm(Confirm::Resume(j.id)),
+                            Some(why) => {
+                                ctx.say(Level::Warn, why);
+                                Transition::Stay
+                            }
+                        };
                     }
                 }
                 Action::Search => {
@@ -574,9 +627,9 @@ impl Screen for HistoryScreen {
                     self.refilter();
                 }
                 Action::Search => self.search = Some(TextField::new(&self.query)),
-                Action::NextMatch => self.jump(true, ctx),
-                Action::PrevMatch => self.jump(false, ctx),
-                Action::Retry => return self.retry(ctx),
+                Action::NextMatch => return self.jump(true, ctx),
+                Action::PrevMatch => return self.jump(false, ctx),
+                Action::Retry => return self.ask_retry(ctx),
                 Action::Back => {
                     self.mode = Mode::Jobs;
                     self.reload_jobs(ctx);
@@ -664,6 +717,13 @@ impl HistoryScreen {
             .as_ref()
             .map(|t| (t.query.as_str(), t.found.as_ref()));
         let empty = match found {
+            _ if self.loading.is_some() => self.loading.map(|l| {
+                format!(
+                    " Opening job {}: loading its {} rows… Esc gives up.",
+                    l.job,
+                    group_digits(l.rows)
+                )
+            }),
             Some((query, None)) => Some(format!(" Looking for {query:?} in every job's rows…")),
             Some((query, Some(_))) if self.jobs.is_empty() => Some(format!(
                 " No row of any job mentions {query:?}. Esc shows every job."
@@ -679,11 +739,38 @@ impl HistoryScreen {
             return;
         }
 
+        // A job that did not read its whole file says why and how to go on, under the list.
+        let selected = self.jobs.get(self.job_sel);
+        let advice = selected.and_then(unfinished_advice);
+        let advice_h = advice.as_ref().map_or(0, |a| {
+            let width = usize::from(area.width.max(1));
+            (Line::raw(a.as_str()).width().div_ceil(width) as u16).clamp(1, 4)
+        });
+        let [area, advice_area] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(advice_h)]).areas(area);
+        if let Some(advice) = &advice {
+            Paragraph::new(advice.as_str())
+                .style(theme.warn())
+                .wrap(Wrap { trim: true })
+                .render(advice_area, buf);
+        }
         let height = area.height.saturating_sub(3) as usize;
         let offset = scroll_offset(self.job_sel, height);
+        // Counts grouped (`1,030,021`) where there is room, else compacted (`1.03M`): never
+        // cut to a smaller-looking number.
+        let wide = area.width >= 110;
+        let count_w: usize = if wide { 11 } else { 5 };
+        let count = |n: u64| {
+            let text = if wide {
+                group_digits(n)
+            } else {
+                compact_count(n)
+            };
+            format!("{text:>count_w$}")
+        };
         // What the file column gets: the table's width less the columns before it, their
         // gaps and the borders; a longer name ends in "…" rather than being cut.
-        let file_width = usize::from(area.width).saturating_sub(4 + 12 + 11 + 4 * 6 + 7 + 2);
+        let file_width = usize::from(area.width).saturating_sub(4 + 12 + 11 + 4 * count_w + 7 + 2);
         let rows: Vec<Row> = self
             .jobs
             .iter()
@@ -700,10 +787,10 @@ impl HistoryScreen {
                     Cell::from(format!("{:>4}", j.id)),
                     Cell::from(j.status.label()),
                     Cell::from(j.started.get(5..16).unwrap_or(&j.started).replace('T', " ")),
-                    Cell::from(format!("{:>6}", compact(c.created))),
-                    Cell::from(format!("{:>6}", compact(c.updated))),
-                    Cell::from(format!("{:>6}", compact(c.skipped))),
-                    Cell::from(format!("{:>6}", compact(c.failed))),
+                    Cell::from(count(c.created)),
+                    Cell::from(count(c.updated)),
+                    Cell::from(count(c.skipped)),
+                    Cell::from(count(c.failed)),
                     Cell::from(fit(&format!("{}{retry}", file_name(&j.file)), file_width)),
                 ]);
                 if i == self.job_sel {
@@ -713,6 +800,8 @@ impl HistoryScreen {
                 }
             })
             .collect();
+        let cw = count_w as u16;
+        let head = |word: &'static str| format!("{word:>count_w$}");
         Table::new(
             rows,
             [
@@ -720,16 +809,23 @@ impl HistoryScreen {
                 // The longest status label, "done, errors" (`JobStatus::label`).
                 Constraint::Length(12),
                 Constraint::Length(11),
-                Constraint::Length(6),
-                Constraint::Length(6),
-                Constraint::Length(6),
-                Constraint::Length(6),
+                Constraint::Length(cw),
+                Constraint::Length(cw),
+                Constraint::Length(cw),
+                Constraint::Length(cw),
                 Constraint::Min(8),
             ],
         )
         .header(
             Row::new(vec![
-                "Job", "Status", "Started", "   New", "  Upd.", " Skip.", " Fail.", "File",
+                "Job".to_string(),
+                "Status".into(),
+                "Started".into(),
+                head("New"),
+                head(if wide { "Updated" } else { "Upd." }),
+                head(if wide { "Skipped" } else { "Skip." }),
+                head(if wide { "Failed" } else { "Fail." }),
+                "File".into(),
             ])
             .style(theme.heading()),
         )
@@ -976,17 +1072,6 @@ impl HistoryScreen {
 }
 
 /// "1 job", "3 jobs".
-/// A count in six columns: exact up to 999,999, then in millions (`1.03M`, `10.3M`,
-/// `103M`) — never cut to a smaller number. The job's detail shows it exactly.
-fn compact(n: u64) -> String {
-    match n {
-        0..=999_999 => n.to_string(),
-        1_000_000..=9_994_999 => format!("{:.2}M", n as f64 / 1e6),
-        9_995_000..=99_949_999 => format!("{:.1}M", n as f64 / 1e6),
-        _ => format!("{:.0}M", n as f64 / 1e6),
-    }
-}
-
 fn counted(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
@@ -1002,24 +1087,28 @@ fn file_name(path: &str) -> String {
         .unwrap_or_else(|| path.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::compact;
-
-    #[test]
-    fn counts_fit_six_columns_and_never_read_smaller() {
-        for (n, shown) in [
-            (0, "0"),
-            (999_999, "999999"),
-            (1_000_000, "1.00M"),
-            (1_030_021, "1.03M"),
-            (9_994_999, "9.99M"),
-            (9_995_000, "10.0M"),
-            (99_949_999, "99.9M"),
-            (99_950_000, "100M"),
-            (1_234_567_890, "1235M"),
-        ] {
-            assert_eq!(compact(n), shown, "{n}");
+/// What a job that did not read its whole file says under the jobs list: why it stopped,
+/// and how to go on from here. `None` for a job that ended.
+pub fn unfinished_advice(job: &Job) -> Option<String> {
+    let id = job.id;
+    let why = job
+        .reason
+        .clone()
+        .unwrap_or_else(|| job.status.words(job.counts.failed));
+    match job.status {
+        JobStatus::Stopped | JobStatus::Cancelled | JobStatus::Failed | JobStatus::Interrupted => {
+            Some(format!(
+                "Job {id} stopped before the end of its file: {why}. The rows committed are kept. u resumes it where it stopped (a fresh allowance of failed rows); r reverts it; Enter opens its rows."
+            ))
         }
+        JobStatus::Reverting => Some(format!(
+            "Job {id} is being reverted{}.",
+            if job.owner.as_ref().is_some_and(|o| o.is_alive()) {
+                ""
+            } else {
+                "; the revert was cut short: r finishes it"
+            }
+        )),
+        _ => None,
     }
 }

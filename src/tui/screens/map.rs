@@ -8,7 +8,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Widget, Wrap};
 
-use super::{move_selection, scroll_offset, Screen, Transition, View};
+use super::{move_selection, scroll_offset, Confirm, Screen, Transition, View};
 use crate::engine::mapping::{suggest_column, ColumnMap, Field, MapSource, Target};
 use crate::engine::text::clean_cell;
 use crate::tui::action::{self, Action, Keys};
@@ -120,8 +120,22 @@ impl MapScreen {
                 theme.warn(),
             ));
         }
+        for m in &ctx.members {
+            let style = if m.matches.unknown.is_empty() && m.matches.ambiguous.is_empty() {
+                theme.dim()
+            } else {
+                theme.warn()
+            };
+            lines.push(Line::styled(
+                fit(&format!("{} (first rows).", m.describe()), 300),
+                style,
+            ));
+        }
         for h in &ctx.health {
-            if let Some(w) = h.warning() {
+            // The wizard's way, not the command line's `--map`: Map's own keys.
+            if let Some(w) =
+                h.warning_with(|s| format!("select {s:?} below and press Space to make it phone"))
+            {
                 lines.push(Line::styled(format!("⚠ {}", fit(&w, 400)), theme.warn()));
             } else if h.sampled > 0 {
                 lines.push(Line::styled(
@@ -335,7 +349,16 @@ impl Screen for MapScreen {
                         );
                         Transition::Stay
                     }
-                    None => Transition::Next,
+                    None => {
+                        let left = ctx
+                            .mapping
+                            .not_imported(ctx.options.consent_column.as_deref());
+                        if left.iter().all(|c| ctx.unmapped_seen.contains(c)) {
+                            Transition::Next
+                        } else {
+                            Transition::Confirm(Confirm::Unmapped(left))
+                        }
+                    }
                 }
             }
             Action::Back => Transition::To(View::File),

@@ -23,6 +23,7 @@ use std::path::PathBuf;
 
 use super::action::{Action, Keys};
 use super::context::Ctx;
+use crate::engine::number::group_digits;
 use crate::store::jobs::Job;
 
 /// Where the app goes after an action.
@@ -58,6 +59,23 @@ pub enum Command {
     Retry { job: u64, path: PathBuf },
     /// Undo a job (once confirmed).
     Revert(u64),
+    /// Read a job's rows and open it in History; `problems` starts on its failed rows.
+    OpenJob { job: u64, problems: bool },
+    /// Look for `query` in the rows of the job History has open.
+    FindInJob { job: u64, query: String },
+    /// Go on with a stopped or interrupted job where it stopped (once confirmed).
+    Resume(u64),
+}
+
+impl Confirm {
+    /// Reverting `job` as it is now: the question says what will be undone.
+    pub fn revert(job: &Job) -> Confirm {
+        Confirm::Revert {
+            job: job.id,
+            created: job.counts.created,
+            updated: job.counts.updated,
+        }
+    }
 }
 
 /// Questions asked before doing something that cannot be taken back lightly.
@@ -68,7 +86,21 @@ pub enum Confirm {
     QuitDuringRevert,
     /// Quitting would lose the mapping, options and tags chosen for the open file.
     QuitWithChoices,
-    Revert(u64),
+    /// Undo a job that created and updated so many contacts.
+    Revert {
+        job: u64,
+        created: u64,
+        updated: u64,
+    },
+    Resume(u64),
+    /// Import a job's fixed rows as a follow-up job.
+    Retry {
+        job: u64,
+        rows: usize,
+    },
+    /// Leaving Map with columns no field takes (seed 004's "Don't import data for unmapped
+    /// columns"): asked once for those columns.
+    Unmapped(Vec<String>),
 }
 
 impl Confirm {
@@ -84,9 +116,53 @@ impl Confirm {
             Confirm::QuitWithChoices => {
                 "Quit and lose the mapping and options chosen for this file?".into()
             }
-            Confirm::Revert(job) => format!(
-                "Revert job {job}? Contacts it created are deleted and those it updated restored."
+            Confirm::Revert {
+                job,
+                created,
+                updated,
+            } => format!(
+                "Revert job {job}? The {} {} it created {} deleted and the {} it updated restored as they were before it.",
+                group_digits(*created),
+                if *created == 1 { "contact" } else { "contacts" },
+                if *created == 1 { "is" } else { "are" },
+                group_digits(*updated),
             ),
+            Confirm::Resume(job) => format!(
+                "Resume job {job} where it stopped? The rows committed are kept; the rest of the file is imported, with a fresh allowance of failed rows."
+            ),
+            Confirm::Retry { job, rows } => format!(
+                "Import the {} fixed {} of job {job} as a follow-up job?",
+                group_digits(*rows as u64),
+                if *rows == 1 { "row" } else { "rows" }
+            ),
+            Confirm::Unmapped(columns) => {
+                const NAMED: usize = 6;
+                let mut names: Vec<String> = columns
+                    .iter()
+                    .take(NAMED)
+                    .map(|c| format!("{c:?}"))
+                    .collect();
+                if columns.len() > NAMED {
+                    names.push(format!("and {} more", columns.len() - NAMED));
+                }
+                let (n, what) = match columns.len() {
+                    1 => ("This".to_string(), "column"),
+                    n => (format!("These {n}"), "columns"),
+                };
+                format!("{n} {what} will not be imported: {}.", names.join(", "))
+            }
+        }
+    }
+
+    /// The keys that answer, and what each does.
+    pub fn answers(&self) -> &'static [(char, &'static str)] {
+        match self {
+            Confirm::Unmapped(_) => &[
+                ('y', "go on without them"),
+                ('c', "keep them as custom fields"),
+                ('n', "back to Map"),
+            ],
+            _ => &[('y', "yes"), ('n', "no")],
         }
     }
 }

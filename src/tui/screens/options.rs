@@ -8,14 +8,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::{move_selection, Screen, Transition};
+use crate::engine::mapping::Target;
+use crate::engine::opportunity::Objects;
 use crate::engine::phone::parse_region;
 use crate::engine::plan::Requirement;
-use crate::engine::plan::{Identifier, OnConflict, Purpose};
+use crate::engine::plan::{Identifier, InFileDuplicates, OnConflict, Purpose};
 use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::Ctx;
 
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 10] = [
     "Purpose",
     "Match by",
     "Keep existing values",
@@ -24,7 +26,13 @@ const FIELDS: [&str; 8] = [
     "Consent column",
     "Stop after failed rows",
     "Same phone, other name",
+    "Import",
+    "Rows sharing an id",
 ];
+
+/// The Import row: contacts only, or contacts and their opportunities (seed 004).
+const OBJECTS_ROW: usize = 8;
+const DUPLICATES_ROW: usize = 9;
 
 /// The failure thresholds offered; `u64::MAX` is no limit.
 const THRESHOLDS: [u64; 5] = [100, 1000, 10_000, 100_000, u64::MAX];
@@ -103,6 +111,22 @@ impl OptionsScreen {
                     forward,
                 )
             }
+            OBJECTS_ROW => {
+                o.objects = cycle(&[Objects::Contacts, Objects::Both], o.objects, forward)
+            }
+            DUPLICATES_ROW => {
+                o.in_file_duplicates = cycle(
+                    &[
+                        None,
+                        Some(InFileDuplicates::First),
+                        Some(InFileDuplicates::Last),
+                        Some(InFileDuplicates::Error),
+                        Some(InFileDuplicates::Merge),
+                    ],
+                    o.in_file_duplicates,
+                    forward,
+                )
+            }
             5 => {
                 let header: Vec<Option<String>> = std::iter::once(None)
                     .chain(
@@ -147,6 +171,21 @@ impl OptionsScreen {
             .into(),
             5 => "Rows whose consent column does not say yes are skipped (yes, y, true, 1, opted-in).".into(),
             6 => "The import stops cleanly after this many failed rows; the job can be resumed.".into(),
+            OBJECTS_ROW => {
+                let columns: Vec<String> = ctx
+                    .mapping
+                    .columns
+                    .iter()
+                    .filter(|c| matches!(c.target, Target::Field(f) if f.is_opportunity()))
+                    .map(|c| c.header.clone())
+                    .collect();
+                match (o.objects, columns.is_empty()) {
+                    (_, true) => "No column is mapped to an opportunity field (opportunity.name, .value, .stage…): contacts only either way.".into(),
+                    (Objects::Both, false) => format!("Contacts, and the opportunity of each row from {}; created or updated as the purpose says, matched by opportunity id or by contact and name.", columns.join(", ")),
+                    (Objects::Contacts, false) => format!("Contacts only: {} not imported.", columns.join(", ")),
+                }
+            }
+            DUPLICATES_ROW => InFileDuplicates::explain(o.in_file_duplicates, o.purpose).into(),
             _ => match o.on_conflict {
                 OnConflict::Merge => "A row whose phone finds a contact with another name and email updates that contact, with an identity_conflict warning.",
                 OnConflict::Separate => "A row whose phone finds a contact with another name and email becomes a new contact sharing the number (a switchboard's staff).",
@@ -235,7 +274,7 @@ impl Screen for OptionsScreen {
         let o = &ctx.options;
         let [form, help] = Layout::vertical([
             Constraint::Length(FIELDS.len() as u16 + 2),
-            Constraint::Min(3),
+            Constraint::Fill(1),
         ])
         .areas(area);
         let values = [
@@ -259,6 +298,13 @@ impl Screen for OptionsScreen {
                 o.max_failures.to_string()
             },
             o.on_conflict.to_string(),
+            if o.objects.with_opportunities() {
+                "contacts and opportunities".into()
+            } else {
+                "contacts only".into()
+            },
+            o.in_file_duplicates
+                .map_or_else(|| "by purpose".into(), |p| p.to_string()),
         ];
         let lines: Vec<Line> = FIELDS
             .iter()

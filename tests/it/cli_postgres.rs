@@ -1,0 +1,138 @@
+//! `--db postgres://…` through the real binary: the server is reached and the schema set
+//! up, commands not built on PostgreSQL yet say so, and a password given in the URL is
+//! never printed (nor written to a file: no store file appears).
+
+use crate::common::{rolodex, run, tempdir, write};
+use crate::store_backends::{fresh_schema, test_pg_url};
+
+fn output(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
+    let out = cmd.output().expect("rolodex runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_postgres_store_is_set_up_and_names_what_is_not_built_yet() {
+    let Some(url) = test_pg_url() else { return };
+    let url = url.replacen("://postgres@", "://postgres:s3cret@", 1);
+    assert!(url.contains("s3cret"), "{url}");
+    let dir = tempdir();
+    let schema = fresh_schema();
+    let csv = write(dir.path(), "in.csv", "Name,Phone\nAda,+1 212 555 0100\n");
+    let pg = |args: &[&str]| {
+        let mut cmd = rolodex(dir.path());
+        cmd.env("ROLODEX_DB", &url)
+            .env("ROLODEX_PG_SCHEMA", &schema)
+            .args(args);
+        output(&mut cmd)
+    };
+
+    // Nothing there yet: a reading command creates nothing.
+    let (code, _, stderr) = pg(&["history"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("no store at postgres://postgres@"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("an import creates it"), "{stderr}");
+
+    // An import sets the schema up, then says the writer is not built yet.
+    let csv = csv.display().to_string();
+    let (code, _, stderr) = pg(&["import", &csv, "--yes", "--consent-confirmed"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("not yet supported on PostgreSQL: `rolodex import`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("its schema {schema} is ready")),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = pg(&["history", "--json"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("not yet supported on PostgreSQL: `rolodex history`"),
+        "{stderr}"
+    );
+
+    for args in [
+        &["history"][..],
+        &["contacts"],
+        &["trace", "Ada"],
+        &["show", "1"],
+    ] {
+        let (_, stdout, stderr) = pg(args);
+        assert!(
+            !stdout.contains("s3cret") && !stderr.contains("s3cret"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!dir.path().join("test.redb").exists());
+    assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with("postgres")));
+
+    // Another schema name is another store.
+    let (_, _, stderr) = pg(&["--pg-schema", &format!("{schema}_other"), "history"]);
+    assert!(stderr.contains("no store at"), "{stderr}");
+    crate::store_backends::pg_exec(&url, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+}
+
+#[test]
+fn an_unreachable_server_is_named_without_the_password() {
+    let dir = tempdir();
+    let mut cmd = rolodex(dir.path());
+    cmd.args([
+        "--db",
+        "postgresql://alice:s3cret@%2Fnonexistent%2Fpg/crm",
+        "history",
+    ]);
+    let (code, _, stderr) = output(&mut cmd);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("postgres://alice@%2Fnonexistent%2Fpg/crm"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("check that the server is running"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}
+
+#[test]
+fn a_malformed_url_is_refused_without_the_password() {
+    let dir = tempdir();
+    let r = run(
+        dir.path(),
+        &["--db", "postgres://alice:s3cret@host/db?bogus=1", "history"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot be used as a PostgreSQL store"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("s3cret"), "{}", r.stderr);
+}
+
+#[test]
+fn help_never_shows_the_password_of_rolodex_db() {
+    let dir = tempdir();
+    let mut cmd = rolodex(dir.path());
+    cmd.env("ROLODEX_DB", "postgres://alice:s3cret@host/db")
+        .arg("--help");
+    let (code, stdout, stderr) = output(&mut cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("--pg-schema"), "{stdout}");
+    assert!(
+        !stdout.contains("s3cret") && !stderr.contains("s3cret"),
+        "{stdout}"
+    );
+}
