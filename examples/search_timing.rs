@@ -15,7 +15,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for c in query.chars() {
             typed.push(c);
             let start = Instant::now();
-            let found = store.search_contacts(&typed)?;
+            let found = store.search_contacts(&rolodex::engine::search::Query::parse_in(
+                &typed,
+                rolodex::engine::phone::parse_region("US"),
+            ))?;
             let page = store.contacts_by_id(&found.ids[..found.ids.len().min(200)])?;
             println!(
                 "{typed:>24}  {:>8} found  {:>7.2} ms (with the first page of {})",

@@ -138,7 +138,9 @@ fn contacts_json_streams_in_memory_that_does_not_grow_with_the_store() {
     // A search finds through the index, holding only the ids it found.
     let base = NOW.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
-    let found = store.search_contacts("jurgen12345").unwrap();
+    let found = store
+        .search_contacts(&rolodex::engine::search::Query::parse("jurgen12345"))
+        .unwrap();
     assert!(found.indexed);
     assert_eq!(found.ids.len(), 1);
     let peak = PEAK.load(Ordering::Relaxed) - base;

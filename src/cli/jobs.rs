@@ -16,8 +16,10 @@ use super::{CliError, ImportArgs, Outcome};
 use crate::engine::contact::Contact;
 use crate::engine::number::group_digits;
 use crate::engine::outfile::OutFile;
+use crate::engine::phone::parse_region;
 use crate::engine::plan::import_tag;
 use crate::engine::report::SafeCsv;
+use crate::engine::search::Query;
 use crate::engine::source::Source;
 use crate::engine::text::sanitize_for_terminal as clean;
 use crate::store::jobs::{Job, JobStatus};
@@ -718,6 +720,10 @@ pub fn contacts(
     search: Option<&str>,
     db: Option<&Path>,
 ) -> Result<Outcome, CliError> {
+    // A number typed without its country code is read in the config's region, as an
+    // import would read it.
+    let region = super::load_config()?.import_defaults().region;
+    let search = search.map(|text| Query::parse_in(text, parse_region(&region)));
     let store = open_store(db, Access::Read)?;
     // Streamed from the store: the first line is out at once however large the store, and
     // memory holds one contact (a reader beside a running import answers). A search asks
@@ -783,9 +789,9 @@ pub fn contacts(
         }
         failed.is_none()
     };
-    let listed = match search {
+    let listed = match &search {
         None => store.for_each_contact(&mut each),
-        Some(text) => list_found(&store, text, &mut each),
+        Some(query) => list_found(&store, query, &mut each),
     };
     let ended = if json {
         out.write_all(if shown == 0 { b"]\n" } else { b"\n]\n" })
@@ -823,13 +829,13 @@ pub fn contacts(
 /// Contacts read for a search at a time: memory holds one page of them beside the ids.
 const FOUND_PAGE: usize = 512;
 
-/// The contacts `text` finds, in id order, through `each` until it returns false.
+/// The contacts `query` finds, in id order, through `each` until it returns false.
 fn list_found(
     store: &Store,
-    text: &str,
+    query: &Query,
     each: &mut dyn FnMut(Contact) -> bool,
 ) -> Result<(), StoreError> {
-    let found = store.search_contacts(text)?;
+    let found = store.search_contacts(query)?;
     if !found.indexed {
         say(&format!(
             "{} has no search index yet, so every contact was read to search it; the next command that writes to it (an import, resume or revert) builds the index",

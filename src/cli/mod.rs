@@ -72,7 +72,8 @@ pub enum Command {
         /// Print CSV (cells that would run as formulas are neutralized)
         #[arg(long)]
         csv: bool,
-        /// Only contacts whose name, company, email, tag or phone digits contain TEXT
+        /// Only contacts TEXT finds: words starting a name or company word, a whole
+        /// email, a number's leading digits (national numbers read in the config's region)
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
     },

@@ -102,6 +102,8 @@ pub struct Store {
 struct Snapshot {
     txn: ReadTransaction,
     format: Format,
+    /// The schema the store was written in.
+    version: u64,
 }
 
 fn builder() -> Builder {
@@ -208,6 +210,7 @@ impl Store {
         Ok(Snapshot {
             txn,
             format: Format::of_schema(version),
+            version,
         })
     }
 
@@ -256,8 +259,9 @@ impl Store {
                     if v < 3 {
                         upgrade_from_2(&txn)?;
                     }
-                    // Schema 4 to 5: the search index, built once from the contacts.
-                    search::build(&txn)?;
+                    // Schema 4 to 6: the name index, built once from the contacts (a
+                    // version 5 index also held emails and phone endings).
+                    search::rebuild(&txn)?;
                 }
                 None => {}
             }

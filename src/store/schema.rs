@@ -7,10 +7,12 @@ use super::index::Index;
 /// Bumped when a table's layout changes; a store from a newer rolodex is refused.
 /// Version 3 replaced the string-keyed phone and email indexes of version 2 by the
 /// fixed-width ones of `index.rs`; version 4 sealed every record with a checksum (see
-/// `codec.rs`); version 5 added the contact search index (`SEARCH`). An older store is
+/// `codec.rs`); version 5 added the contact search index (`SEARCH`); version 6 keeps only
+/// name and company words in it (emails and phones are searched through their indexes).
+/// An older store is
 /// upgraded when it is first opened for writing; until then a version 3 or 4 store is read
 /// as it is (and searched contact by contact).
-pub const SCHEMA_VERSION: u64 = 5;
+pub const SCHEMA_VERSION: u64 = 6;
 
 /// `schema_version`, `next_contact_id`, `next_job_id`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");

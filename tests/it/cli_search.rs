@@ -1,6 +1,8 @@
-//! `contacts --search` through the search index: folded words, phone endings and leading
-//! digits, email prefixes; the index follows imports and reverts, and a store written
-//! before the index is searched all the same and gets its index from the next writer.
+//! `contacts --search` through the indexes: folded name words from the name index, numbers
+//! by their leading digits (international, or national in the config's region) from the
+//! phone index, whole addresses from the email index; the name index follows imports and
+//! reverts, and a store written before it (or with the version 5 index, which held emails
+//! and phone endings too) is searched all the same and gets it from the next writer.
 
 use std::collections::BTreeSet;
 
@@ -29,7 +31,7 @@ fn ids(list: &[u64]) -> BTreeSet<u64> {
 }
 
 #[test]
-fn search_finds_folded_words_phone_endings_and_email_prefixes() {
+fn search_finds_folded_words_numbers_and_whole_addresses() {
     let dir = tempdir();
     let file = write(dir.path(), "people.csv", PEOPLE);
     assert_eq!(import(dir.path(), &file, &[]).code, 0);
@@ -45,9 +47,34 @@ fn search_finds_folded_words_phone_endings_and_email_prefixes() {
     assert_eq!(found(d, "ann lee"), ids(&[2]), "every word in one contact");
     assert_eq!(found(d, "annabell"), ids(&[3]), "longer than a key holds");
     assert_eq!(found(d, "annabelx"), ids(&[]));
-    assert_eq!(found(d, "ann.lee@ex"), ids(&[2]), "an email's start");
-    assert_eq!(found(d, "0710"), ids(&[1]), "the last four digits");
+    assert_eq!(
+        found(d, "Ann.Lee@Example.org"),
+        ids(&[2]),
+        "a whole address"
+    );
+    assert_eq!(
+        found(d, "ann.lee@ex"),
+        ids(&[]),
+        "the email index holds addresses whole"
+    );
+    assert_eq!(
+        found(d, "bella"),
+        ids(&[]),
+        "nor their pieces (bella@example.net)"
+    );
     assert_eq!(found(d, "(613) 969-0710"), ids(&[1]), "the national number");
+    assert_eq!(found(d, "613 969"), ids(&[1]), "a national number's start");
+    assert_eq!(
+        found(d, "514 720"),
+        ids(&[3]),
+        "read in the config's region, US"
+    );
+    assert_eq!(
+        found(d, "001 514 720"),
+        ids(&[3]),
+        "00 is the international prefix"
+    );
+    assert_eq!(found(d, "0014 720"), ids(&[]), "00, 1 (the US), then 4…");
     assert_eq!(
         found(d, "969 07"),
         ids(&[]),
@@ -78,16 +105,28 @@ fn the_index_follows_updates_and_reverts() {
     );
     let second = import(d, &more, &["--purpose", "upsert"]);
     assert_eq!(second.code, 0, "{}", second.stderr);
-    assert_eq!(found(d, "jw@new"), ids(&[1]), "an email an update added");
+    assert_eq!(
+        found(d, "jw@newmail.example"),
+        ids(&[1]),
+        "an email an update added"
+    );
     assert_eq!(found(d, "zoe"), ids(&[4]));
     assert_eq!(
         run(d, &["revert", "2", "--yes"]).code,
         0,
         "reverting the second import"
     );
-    assert_eq!(found(d, "jw@new"), ids(&[]), "the update undone");
+    assert_eq!(
+        found(d, "jw@newmail.example"),
+        ids(&[]),
+        "the update undone"
+    );
     assert_eq!(found(d, "zoe"), ids(&[]), "the contact it made deleted");
-    assert_eq!(found(d, "jurgen@"), ids(&[1]), "what was there before kept");
+    assert_eq!(
+        found(d, "jurgen@example.com weiss"),
+        ids(&[1]),
+        "what was there before kept"
+    );
 }
 
 /// Takes the search index out of a store and marks it schema 4, as rolodex before the
@@ -128,5 +167,54 @@ fn a_store_from_before_the_index_is_searched_and_indexed_by_its_next_writer() {
     let read = run(d, &["contacts", "--search", "jurgen", "--json"]);
     assert_eq!(read.json().as_array().unwrap().len(), 1);
     assert!(!read.stderr.contains("search index"), "{}", read.stderr);
+    assert_eq!(found(d, "zoe"), ids(&[4]));
+}
+
+/// Marks a store schema 5: its index as that version wrote it is not trusted (it held
+/// emails and phone endings as words), so it is searched contact by contact until its next
+/// writer rebuilds the index.
+#[test]
+fn a_version_5_store_is_searched_whole_and_reindexed_by_its_next_writer() {
+    let dir = tempdir();
+    let d = dir.path();
+    let file = write(d, "people.csv", PEOPLE);
+    assert_eq!(import(d, &file, &[]).code, 0);
+    let store = d.join("test.redb");
+    {
+        let db = redb::Database::open(&store).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let meta: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
+            txn.open_table(meta)
+                .unwrap()
+                .insert("schema_version", 5)
+                .unwrap();
+            // An entry of the old kind: every contact under the word "stale".
+            let search: redb::TableDefinition<(u64, u64), ()> =
+                redb::TableDefinition::new("contact_search");
+            let mut index = txn.open_table(search).unwrap();
+            let stale = u64::from_be_bytes(*b"\x01stale\0\0");
+            for id in 1..=3 {
+                index.insert((stale, id), ()).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    }
+    let read = run(d, &["contacts", "--search", "stale", "--json"]);
+    assert_eq!(read.code, 0, "{}", read.stderr);
+    assert!(
+        read.json().as_array().unwrap().is_empty(),
+        "{}",
+        read.stdout
+    );
+    assert!(
+        read.stderr.contains("has no search index yet"),
+        "{}",
+        read.stderr
+    );
+    let more = write(d, "more.csv", "first_name,phone\nZoë,+14163917710\n");
+    assert_eq!(import(d, &more, &[]).code, 0);
+    assert_eq!(found(d, "stale"), ids(&[]), "the old entries are gone");
+    assert_eq!(found(d, "jurgen"), ids(&[1]));
     assert_eq!(found(d, "zoe"), ids(&[4]));
 }

@@ -557,7 +557,11 @@ fn history_and_contacts_output() {
     }
     let found = run(dir.path(), &["contacts", "--json", "--search", "grace"]).json();
     assert_eq!(found.as_array().unwrap().len(), 1);
-    let found = run(dir.path(), &["contacts", "--json", "--search", "334 5680"]).json();
+    let found = run(
+        dir.path(),
+        &["contacts", "--json", "--search", "(212) 334-5680"],
+    )
+    .json();
     assert_eq!(found[0]["first_name"], "Alan");
     let csv_out = run(dir.path(), &["contacts", "--csv"]);
     assert!(csv_out.stdout.starts_with("id,first_name,last_name,phones"));

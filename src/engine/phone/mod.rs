@@ -99,6 +99,13 @@ pub fn warm_up() {
     let _ = with_util(|u| u.parse("+16135550000", None));
 }
 
+/// The calling code of a region (`1` for `US`, `44` for `GB`), as digits.
+pub fn calling_code(region: Region) -> Option<String> {
+    with_util(|u| u.get_country_code_for_region(region))
+        .flatten()
+        .map(|c| c.to_string())
+}
+
 /// Reads a region code such as `US` or `gb`; `None` when no such region has phone metadata.
 pub fn parse_region(code: &str) -> Option<Region> {
     let mut upper = code.trim().to_ascii_uppercase();

@@ -14,6 +14,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget};
 use super::{move_selection, scroll_offset, Screen, Transition, View};
 use crate::engine::contact::{Consent, Contact};
 use crate::engine::number::group_digits;
+use crate::engine::phone::parse_region;
 use crate::engine::search::{Query, Term};
 use crate::store::{Store, StoreError};
 use crate::tui::action::{self, Action, Keys};
@@ -109,7 +110,7 @@ impl ContactsScreen {
         };
         let result = (|| -> Result<(), StoreError> {
             self.total = store.contact_count()?;
-            let query = Query::parse(&self.query);
+            let query = Query::parse_in(&self.query, parse_region(&ctx.options.region));
             // One letter alone would find a large share of the store (half a second on
             // a million contacts): the search waits for the second.
             self.too_short = !query.is_empty()
@@ -120,7 +121,7 @@ impl ContactsScreen {
             self.found = if query.is_empty() || self.too_short {
                 None
             } else {
-                let found = store.search_contacts(&self.query)?;
+                let found = store.search_contacts(&query)?;
                 if !found.indexed {
                     ctx.say(
                         Level::Warn,
