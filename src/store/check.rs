@@ -8,7 +8,7 @@ use std::path::Path;
 
 use redb::DatabaseError;
 
-use redb::ReadableTable;
+use redb::{ReadableTable, ReadableTableMetadata};
 use serde::Serialize;
 
 use super::codec;
@@ -16,6 +16,7 @@ use super::error::{describe_damage, Result, StoreError};
 use super::index::{self, Kind};
 use super::jobs::Job;
 use super::schema::*;
+use super::search;
 use super::{decode_contact, decode_job, guard, rows, Db, Store};
 use crate::engine::resolve::RowStatus;
 
@@ -201,8 +202,9 @@ impl Store {
         Ok(report)
     }
 
-    /// Every contact: intact, and indexed under each of its phones and emails; every
-    /// index entry: its contact exists and carries a value with that key.
+    /// Every contact: intact, and indexed under each of its phones and emails and each
+    /// word of its name; every index entry: its contact exists and carries a value with
+    /// that key.
     fn check_contacts(&self, report: &mut CheckReport) -> Result<()> {
         let snap = self.read()?;
         let format = snap.format;
@@ -210,6 +212,13 @@ impl Store {
         let contacts = snap.txn.open_table(CONTACTS)?;
         let phones = snap.txn.open_table(BY_PHONE)?;
         let emails = snap.txn.open_table(BY_EMAIL)?;
+        // The name index, from version 6 on (an older store gets it from its next writer).
+        let names = match snap.txn.open_table(SEARCH) {
+            Ok(t) if snap.version >= 6 => Some(t),
+            Ok(_) | Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let mut present = 0u64;
         for entry in contacts.iter()? {
             let (id, v) = entry?;
             let id = id.value();
@@ -230,6 +239,50 @@ impl Store {
                             format!("not indexed under its {} {value}", kind_name(kind)),
                         ));
                     }
+                }
+            }
+            if let Some(names) = &names {
+                let mut missing = false;
+                for key in search::keys(&c) {
+                    if names.get((key, id))?.is_some() {
+                        present += 1;
+                    } else {
+                        missing = true;
+                    }
+                }
+                if missing {
+                    problems.push(Problem::contact(
+                        id,
+                        "not in the name index under every word of its name",
+                    ));
+                }
+            }
+        }
+        // More entries than the contacts' words found above are strays, named by a second
+        // pass that reads their contacts.
+        let strays = match &names {
+            Some(t) => t.len()? != present,
+            None => false,
+        };
+        if let (true, Some(names)) = (strays, &names) {
+            for entry in names.iter()? {
+                let ((key, id), ()) = entry.map(|(k, v)| (k.value(), v.value()))?;
+                let Some(stored) = contacts.get(id)? else {
+                    problems.push(Problem::contact(
+                        id,
+                        "the name index points to it, but it does not exist",
+                    ));
+                    continue;
+                };
+                // A damaged contact was reported above.
+                let Ok(c) = decode_contact(id, stored.value(), format) else {
+                    continue;
+                };
+                if search::keys(&c).binary_search(&key).is_err() {
+                    problems.push(Problem::contact(
+                        id,
+                        "the name index holds it under a word its name does not have",
+                    ));
                 }
             }
         }

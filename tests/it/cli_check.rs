@@ -76,6 +76,48 @@ fn an_intact_store_checks_clean() {
     assert_eq!(json["problems"], serde_json::json!([]));
 }
 
+/// The name index is checked both ways: a contact missing from it under one of its words,
+/// and an entry naming a contact under a word it does not have.
+#[test]
+fn check_finds_a_name_missing_from_the_name_index_and_a_stray_entry() {
+    let dir = tempdir();
+    import_fixture(dir.path(), &[]);
+    let db = dir.path().join("test.redb");
+    let names: redb::TableDefinition<(u64, u64), ()> = redb::TableDefinition::new("contact_search");
+    {
+        let raw = redb::Database::create(&db).unwrap();
+        let txn = raw.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(names).unwrap();
+            // Contact 3's first entry goes; contact 4 gains a word it does not have.
+            let first = t
+                .iter()
+                .unwrap()
+                .map(|e| e.unwrap().0.value())
+                .find(|(_, id)| *id == 3)
+                .unwrap();
+            t.remove(first).unwrap();
+            let stray = u64::from_be_bytes(*b"\x01zzzzzzz");
+            t.insert((stray, 4), ()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let out = run(dir.path(), &["check"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("contact 3: not in the name index under every word of its name"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("contact 4: the name index holds it under a word its name does not have"),
+        "{}",
+        out.stdout
+    );
+}
+
 #[test]
 fn a_damaged_contact_is_skipped_with_a_warning_named_by_check_and_refused_by_revert() {
     let dir = tempdir();
