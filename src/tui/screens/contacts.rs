@@ -377,7 +377,7 @@ impl Screen for ContactsScreen {
         if let Some(search) = &self.search {
             search.render(
                 theme,
-                " Search: name, company, email start or phone digits ",
+                " Search: name or company words, a whole email, a number ",
                 true,
                 search_area,
                 buf,
