@@ -178,16 +178,26 @@ fn tokens(folded: &str) -> impl Iterator<Item = &str> {
 /// Every word a contact is found by, folded: its name and company tokens.
 pub fn words(contact: &Contact) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    for_each_word(contact, |w| out.push(w.to_string()));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Each word of `words`, maybe repeated, without collecting them: what the import's
+/// writer keys the name index by, once per contact it writes.
+pub fn for_each_word(contact: &Contact, mut each: impl FnMut(&str)) {
+    let mut folded = String::new();
     for field in [&contact.first_name, &contact.last_name, &contact.company]
         .into_iter()
         .flatten()
     {
-        let folded = fold_text(field);
-        out.extend(tokens(&folded).map(str::to_string));
+        folded.clear();
+        for c in field.chars() {
+            super::text::push_folded(c, &mut folded);
+        }
+        tokens(&folded).for_each(&mut each);
     }
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 #[cfg(test)]

@@ -27,10 +27,8 @@ const WORD_BYTES: usize = 7;
 
 /// Every key `contact` is found under, sorted, without repeats.
 pub fn keys(contact: &Contact) -> Vec<u64> {
-    let mut out: Vec<u64> = search::words(contact)
-        .iter()
-        .map(|w| word_range(w).0)
-        .collect();
+    let mut out: Vec<u64> = Vec::with_capacity(4);
+    search::for_each_word(contact, |w| out.push(word_range(w).0));
     out.sort_unstable();
     out.dedup();
     out
@@ -406,6 +404,27 @@ mod tests {
         let (lo, hi, exact) = word_range("annabelle");
         assert!(!exact, "longer than a key holds: confirmed");
         assert!((lo..=hi).contains(&word_range("annabella").0));
+    }
+
+    /// The writer's keys (folded word by word, nothing collected) are those of the words a
+    /// search matches against.
+    #[test]
+    fn a_contacts_keys_are_its_words_keys() {
+        let contact = Contact {
+            first_name: Some("Jürgen-Annabelle Annabella".into()),
+            last_name: Some("O'Brien  Łódź".into()),
+            company: Some("ACME acme Widgets & Co.".into()),
+            ..Default::default()
+        };
+        let mut want: Vec<u64> = search::words(&contact)
+            .iter()
+            .map(|w| word_range(w).0)
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        assert_eq!(keys(&contact), want);
+        assert_eq!(want.len(), 8, "annabelle and annabella share a key");
+        assert!(keys(&Contact::default()).is_empty());
     }
 
     #[test]
