@@ -359,6 +359,28 @@ impl Store {
         self.gated_batch(txn, job, rows, limit, go_ahead)
     }
 
+    /// `write_batch_if` for callers holding any store (`ContactStore`): `None` when
+    /// `go_ahead` refused.
+    pub fn write_batch_gated(
+        &self,
+        job: &mut Job,
+        rows: &mut dyn BatchRows,
+        limit: usize,
+        go_ahead: &mut dyn FnMut(&mut Job) -> bool,
+    ) -> Result<Option<BatchOutcome>> {
+        let gated = self.write_batch_if(job, rows, limit, &mut |job: &mut Job| {
+            if go_ahead(job) {
+                Ok(())
+            } else {
+                Err(())
+            }
+        })?;
+        Ok(match gated {
+            Gated::Committed(outcome) => Some(outcome),
+            Gated::Refused(()) => None,
+        })
+    }
+
     fn gated_batch<R>(
         &self,
         txn: redb::WriteTransaction,

@@ -439,6 +439,14 @@ impl PgStore {
         Ok(job)
     }
 
+    /// Team members are not kept on PostgreSQL yet: an import whose cells name members
+    /// (owner, followers, favorite agent) is refused rather than finding none.
+    pub fn team(&self) -> Result<Vec<crate::engine::team::Member>> {
+        Err(StoreError::NotYetSupported(
+            "team members (owner, followers and favorite-agent columns)".into(),
+        ))
+    }
+
     pub fn save_job(&self, job: &Job) -> Result<()> {
         self.refuse_read_only()?;
         let updated = self
