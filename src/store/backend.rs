@@ -112,6 +112,10 @@ pub trait ContactStore: Send + Sync {
     fn file(&self) -> Option<&Path> {
         None
     }
+    /// The redb store itself, for what only it has yet (the search index, `check`).
+    fn redb(&self) -> Option<&Store> {
+        None
+    }
 }
 
 /// Writes a job's results and errors files from its stored rows (`--report`,
@@ -166,7 +170,7 @@ fn now() -> String {
 
 /// Each backend's inherent method, under the trait's name.
 macro_rules! forward {
-    ($t:ty, $shown:expr, $($extra:tt)*) => {
+    ($t:ty, $shown:expr, { $($extra:tt)* }) => {
         impl ContactStore for $t {
             fn shown(&self) -> String {
                 ($shown)(self)
@@ -258,9 +262,7 @@ macro_rules! forward {
     };
 }
 
-forward!(
-    Store,
-    |s: &Store| s.path().display().to_string(),
+forward!(Store, |s: &Store| s.path().display().to_string(), {
     fn revert_job_until(
         &self,
         id: u64,
@@ -269,12 +271,15 @@ forward!(
         stop: &std::sync::atomic::AtomicBool,
     ) -> Result<RevertReport> {
         Store::revert_job_until(self, id, force, progress, stop)
-    },
+    }
     fn damaged_for_revert(&self, job: u64) -> Result<Vec<super::StoreError>> {
         Store::damaged_for_revert(self, job)
-    },
+    }
     fn file(&self) -> Option<&Path> {
         Some(self.path())
     }
-);
-forward!(PgStore, |s: &PgStore| s.location().shown().to_string(),);
+    fn redb(&self) -> Option<&Store> {
+        Some(self)
+    }
+});
+forward!(PgStore, |s: &PgStore| s.location().shown().to_string(), {});
