@@ -464,7 +464,8 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
                 | Command::History { .. }
                 | Command::Show { .. }
                 | Command::Revert { .. }
-                | Command::Resume { .. },
+                | Command::Resume { .. }
+                | Command::Trace { .. },
             ) => (None, Access::Read),
             Some(Command::Import(args)) if args.yes && !args.dry_run => (None, Access::Read),
             Some(Command::Import(_)) | None => {
@@ -472,7 +473,6 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
                     "the wizard does not run on a PostgreSQL store yet; import headless with `rolodex --db URL import FILE --yes --consent-confirmed`".into(),
                 ))
             }
-            Some(Command::Trace { .. }) => (Some("trace"), Access::Read),
             Some(_) => (Some("this command"), Access::Read),
         };
         if let Some(what) = what {
@@ -506,7 +506,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             json,
         }) => jobs::resume(job, max_failures, json, db, &cli.pg_schema),
         Some(Command::Team(command)) => team::team(command, db),
-        Some(Command::Trace { text, json }) => trace::trace(&text, json, db),
+        Some(Command::Trace { text, json }) => trace::trace(&text, json, db, &cli.pg_schema),
         Some(Command::Check { json }) => check::check(json, db),
         Some(Command::Backup { path, json }) => check::backup(&path, json, db),
         Some(Command::Completions { shell }) => {

@@ -50,10 +50,14 @@ fn a_postgres_store_is_set_up_and_names_what_is_not_built_yet() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Store: postgres://postgres@"), "{stdout}");
 
-    let (code, _, stderr) = pg(&["trace", "Ada"]);
+    let (code, stdout, stderr) = pg(&["trace", "Ada", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\"row\": 2"), "{stdout}");
+
+    let (code, _, stderr) = pg(&["backup", "x.redb"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.contains("not yet supported on PostgreSQL: `rolodex trace`"),
+        stderr.contains("not yet supported on PostgreSQL: `rolodex this command`"),
         "{stderr}"
     );
     assert!(
@@ -133,6 +137,7 @@ fn the_fixture_imported_into_postgres_and_redb_gives_the_same_contacts() {
             "upsert",
         ],
         &["contacts", "--json"],
+        &["trace", "Emma", "--json"],
         &["revert", "1", "--yes", "--json"],
         &["contacts", "--json"],
         &["revert", "2", "--yes", "--json"],
