@@ -224,3 +224,86 @@ fn help_never_shows_the_password_of_rolodex_db() {
         "{stdout}"
     );
 }
+
+/// `kill -9` of the importing client at several moments, then `resume`: the PostgreSQL
+/// store ends with the contacts an uninterrupted import gives a store file.
+#[test]
+fn a_killed_import_into_postgres_resumes_to_the_same_contacts() {
+    let Some(url) = test_pg_url() else { return };
+    let dir = tempdir();
+    let schema = fresh_schema();
+    let csv = dir.path().join("big.csv");
+    let mut text = String::from("First Name,Last Name,Phone,Email\n");
+    for i in 0..20_000u64 {
+        let n = if i % 40 == 39 { i - 20 } else { i };
+        text.push_str(&format!(
+            "Person,{n},+1 212 {} {:04},p{n}@example.com\n",
+            200 + n / 10_000,
+            n % 10_000
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let csv = csv.display().to_string();
+    let pg_process = |args: &[&str]| {
+        crate::common::rolodex_process(dir.path())
+            .env("ROLODEX_DB", &url)
+            .env("ROLODEX_PG_SCHEMA", &schema)
+            .env("ROLODEX_BATCH_ROWS", "1000")
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut child = pg_process(&[
+        "import",
+        &csv,
+        "--yes",
+        "--consent-confirmed",
+        "--no-import-tag",
+    ]);
+    for delay_ms in [400u64, 300, 500] {
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        child = pg_process(&["resume", "1"]);
+    }
+    child.wait().unwrap();
+    // Whatever the kills left, one more resume (or none needed) finishes the job.
+    let pg = |args: &[&str]| {
+        let mut cmd = rolodex(dir.path());
+        cmd.env("ROLODEX_DB", &url)
+            .env("ROLODEX_PG_SCHEMA", &schema)
+            .args(args);
+        output(&mut cmd)
+    };
+    let (_, history, _) = pg(&["history", "--json"]);
+    if !history.contains("\"completed\"") {
+        let (code, _, stderr) = pg(&["resume", "1"]);
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let (code, pg_contacts, stderr) = pg(&["contacts", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let r = run(
+        dir.path(),
+        &[
+            "import",
+            &csv,
+            "--yes",
+            "--consent-confirmed",
+            "--no-import-tag",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let redb_contacts = run(dir.path(), &["contacts", "--json"]).stdout;
+    let (p, r): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_str(&pg_contacts).unwrap(),
+        serde_json::from_str(&redb_contacts).unwrap(),
+    );
+    assert_eq!(p.as_array().map(Vec::len), Some(19_500));
+    assert!(
+        p == r,
+        "the resumed PostgreSQL store differs from an uninterrupted import"
+    );
+    crate::store_backends::pg_exec(&url, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+}
