@@ -15,9 +15,10 @@ use crate::engine::review::Progress;
 use crate::engine::source::Source;
 use crate::engine::validate::Validator;
 use crate::engine::EngineError;
+use crate::store::backend::ContactStore;
 use crate::store::import::{BatchOutcome, BatchRows, Gated, NewJob};
 use crate::store::jobs::{Job, JobStatus, Owner};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// Rows per transaction. Each commit syncs the disk and copies every index page the batch
 /// touched, so few large batches are fast; memory holds one chunk of rows and redb's
@@ -96,7 +97,7 @@ pub const FILE_CHANGED: &str = "the file changed while it was being imported";
 /// that cannot be used ends the job `failed` with the reason, a cancel before then
 /// `cancelled`, both with no contact written.
 pub fn spawn_new_import(
-    store: Arc<Store>,
+    store: Arc<dyn ContactStore>,
     new: NewImport,
     events: Sender<WorkerEvent>,
     cancel: Cancel,
@@ -122,7 +123,7 @@ pub fn spawn_new_import(
                 }
             };
             let _ = events.send(WorkerEvent::Recorded(Box::new(job.clone())));
-            run(&store, job, None, &source, &watch, &events, &cancel);
+            run(&*store, job, None, &source, &watch, &events, &cancel);
         })
 }
 
@@ -131,7 +132,7 @@ pub fn spawn_new_import(
 /// the file the job started with, and that batch is committed only then: a changed file
 /// (or a cancel before then) ends with `NotStarted` and the job as it was.
 pub fn spawn_resume(
-    store: Arc<Store>,
+    store: Arc<dyn ContactStore>,
     job: Job,
     source: Source,
     events: Sender<WorkerEvent>,
@@ -157,7 +158,15 @@ pub fn spawn_resume(
                 return;
             }
             let _ = events.send(WorkerEvent::Recorded(Box::new(job.clone())));
-            run(&store, job, Some(before), &source, &watch, &events, &cancel);
+            run(
+                &*store,
+                job,
+                Some(before),
+                &source,
+                &watch,
+                &events,
+                &cancel,
+            );
         })
 }
 
@@ -172,7 +181,7 @@ enum NotYet {
 /// Runs a recorded job to its end: the first batch, committed once the whole-file check
 /// passes, then the rest. `before` is the job as it was when this is a resume.
 fn run(
-    store: &Store,
+    store: &dyn ContactStore,
     mut job: Job,
     before: Option<Job>,
     source: &Source,
@@ -212,7 +221,7 @@ fn run(
                     job.status = JobStatus::Running;
                     Ok(())
                 };
-                let gated = store.write_batch_if(&mut job, &mut rows, batch_rows(), &mut go_ahead)?;
+                let gated = write_gated(store, &mut job, &mut rows, batch_rows(), &mut go_ahead)?;
                 rows.total = counted.get().or(rows.total);
                 Ok((gated, rows))
             },
@@ -242,7 +251,7 @@ fn run(
 /// Ends a run whose first batch was not committed: a new job ends cancelled, stopped or
 /// failed with the reason; a resume puts its job back as it was (a changed file: stopped).
 fn not_started(
-    store: &Store,
+    store: &dyn ContactStore,
     mut job: Job,
     before: Option<Job>,
     why: NotYet,
@@ -354,10 +363,10 @@ impl<'scope> Verify<'scope> {
 
 /// Runs `batches` on a recorded job, records how it ended and says so.
 fn finish(
-    store: &Store,
+    store: &dyn ContactStore,
     mut job: Job,
     events: &Sender<WorkerEvent>,
-    batches: impl FnOnce(&Store, &mut Job) -> Result<JobStatus, StoreError>,
+    batches: impl FnOnce(&dyn ContactStore, &mut Job) -> Result<JobStatus, StoreError>,
 ) {
     let id = job.id;
     let event = match batches(store, &mut job).and_then(|status| {
@@ -381,7 +390,7 @@ fn finish(
 /// Writes batches until the rows end, the failure threshold stops the job or the user
 /// cancels it; returns the job's final status.
 fn write_batches(
-    store: &Store,
+    store: &dyn ContactStore,
     job: &mut Job,
     rows: &mut Feed<'_>,
     watch: &Watch,
@@ -391,7 +400,7 @@ fn write_batches(
         // A batch read from a file that changed under it may end in a torn row: it is not
         // committed, and the job stops with every batch before kept.
         let unchanged = &mut |_: &mut Job| if watch.changed() { Err(()) } else { Ok(()) };
-        let outcome = match store.write_batch_if(job, rows, limit, unchanged)? {
+        let outcome = match write_gated(store, job, rows, limit, unchanged)? {
             Gated::Committed(outcome) => outcome,
             Gated::Refused(()) => {
                 job.reason = Some(FILE_CHANGED.into());
@@ -407,6 +416,31 @@ fn write_batches(
             return Ok(status);
         }
     }
+}
+
+/// A batch committed only when `go_ahead` agrees, through the store interface: its reason
+/// for refusing is kept here.
+fn write_gated<R>(
+    store: &dyn ContactStore,
+    job: &mut Job,
+    rows: &mut dyn BatchRows,
+    limit: usize,
+    go_ahead: &mut dyn FnMut(&mut Job) -> Result<(), R>,
+) -> Result<Gated<BatchOutcome, R>, StoreError> {
+    let mut why = None;
+    let written =
+        store.write_batch_gated(job, rows, limit, &mut |job: &mut Job| match go_ahead(job) {
+            Ok(()) => true,
+            Err(r) => {
+                why = Some(r);
+                false
+            }
+        })?;
+    Ok(match (written, why) {
+        (Some(outcome), _) => Gated::Committed(outcome),
+        (None, Some(why)) => Gated::Refused(why),
+        (None, None) => unreachable!("a batch is refused only by its go-ahead"),
+    })
 }
 
 /// The job's final status once a batch has ended it, if it has.
@@ -447,7 +481,7 @@ impl<'a> Feed<'a> {
 
     /// Starts reading and checking the rows below `resume_after` for `plan`.
     fn start(
-        store: &Store,
+        store: &dyn ContactStore,
         plan: &crate::engine::plan::ImportPlan,
         resume_after: u64,
         source: &'a Source,

@@ -22,14 +22,15 @@ use crate::engine::report::SafeCsv;
 use crate::engine::search::Query;
 use crate::engine::source::Source;
 use crate::engine::text::sanitize_for_terminal as clean;
+use crate::store::backend::{self, ContactStore};
 use crate::store::jobs::{Job, JobStatus};
 use crate::store::{Access, Store, StoreError};
 use crate::worker::{spawn_new_import, spawn_resume, Cancel, NewImport, WorkerEvent, FILE_CHANGED};
 
-use super::db::open_store;
+use super::db::open_any;
 
 /// Names on stderr every damaged record a listing skipped (it never shows them as data).
-pub fn warn_damage(store: &Store) {
+pub fn warn_damage(store: &dyn ContactStore) {
     let damage = store.take_damage();
     for e in &damage {
         eprintln!("rolodex: warning: {}", clean(&e.to_string()));
@@ -37,7 +38,7 @@ pub fn warn_damage(store: &Store) {
 }
 
 /// `rolodex import FILE --yes --consent-confirmed`: runs the import headless.
-pub fn import(args: &ImportArgs, db: Option<&Path>) -> Result<Outcome, CliError> {
+pub fn import(args: &ImportArgs, db: Option<&Path>, pg_schema: &str) -> Result<Outcome, CliError> {
     if !args.consent_confirmed {
         return Err(CliError::Usage(format!(
             "nothing was written: --yes needs --consent-confirmed, confirming that every contact in {} agreed to be contacted (TCPA)",
@@ -65,7 +66,7 @@ pub fn import(args: &ImportArgs, db: Option<&Path>) -> Result<Outcome, CliError>
         eprintln!("rolodex: warning: {}", clean(&warning));
     }
     let plan = draft.plan;
-    let store = open_store(db, Access::Create)?;
+    let store = open_any(db, pg_schema, Access::Create)?;
     let import_tag = plan
         .options
         .import_tag
@@ -104,10 +105,11 @@ pub fn resume(
     max_failures: Option<u64>,
     json: bool,
     db: Option<&Path>,
+    pg_schema: &str,
 ) -> Result<Outcome, CliError> {
     let cancel = Cancel::default();
     let signals = StopSignal::install(Some(cancel.shared()));
-    let store = open_store(db, Access::Write)?;
+    let store = open_any(db, pg_schema, Access::Write)?;
     let mut job = store.job(id)?;
     if let Some(limit) = max_failures {
         job.plan.options.max_failures = limit;
@@ -160,23 +162,28 @@ enum Run {
     Resume,
 }
 
-/// The store's absolute path, as the line after every write names it.
-fn store_location(store: &Store) -> PathBuf {
-    let path = store.path();
+/// The store's absolute path (or its URL without the password), as the line after every
+/// write names it.
+fn store_location(store: &dyn ContactStore) -> String {
+    let Some(path) = store.file() else {
+        return store.shown();
+    };
     std::fs::canonicalize(path)
         .or_else(|_| std::path::absolute(path))
         .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }
 
 /// "Store: /home/me/.local/share/rolodex/rolodex.redb": said after every write, so the
 /// user knows which file holds what was just written (and what `--db` to give elsewhere).
-fn say_store(out: &mut Human, store: &Store) {
-    out.line(&format!("Store: {}", store_location(store).display()));
+fn say_store(out: &mut Human, store: &dyn ContactStore) {
+    out.line(&format!("Store: {}", store_location(store)));
 }
 
 /// An earlier job of the same file (the same contents), not reverted: running an import
 /// twice skips every row it created the first time, which only this says plainly.
-fn imported_before(store: &Store, job: &Job) -> Option<u64> {
+fn imported_before(store: &dyn ContactStore, job: &Job) -> Option<u64> {
     let jobs = store.jobs().ok()?;
     jobs.iter()
         .filter(|j| {
@@ -191,9 +198,9 @@ fn imported_before(store: &Store, job: &Job) -> Option<u64> {
 
 /// Runs the worker `spawn` starts, shows progress, prints the result.
 fn run_worker(
-    store: Store,
+    store: Box<dyn ContactStore>,
     spawn: impl FnOnce(
-        Arc<Store>,
+        Arc<dyn ContactStore>,
         mpsc::Sender<WorkerEvent>,
         Cancel,
     ) -> std::io::Result<std::thread::JoinHandle<()>>,
@@ -202,7 +209,7 @@ fn run_worker(
     (json, (report, errors)): (bool, (Option<OutFile>, Option<OutFile>)),
     run: Run,
 ) -> Result<Outcome, CliError> {
-    let store = Arc::new(store);
+    let store: Arc<dyn ContactStore> = Arc::from(store);
     let (tx, rx) = mpsc::channel();
     let bar = output::progress_bar(approx_rows, "importing");
     let handle = spawn(Arc::clone(&store), tx, cancel)
@@ -288,21 +295,18 @@ fn run_worker(
         }
     };
     let written = if report.is_some() || errors.is_some() {
-        store.write_reports(&job, report, errors)
+        backend::write_reports(&*store, &job, report, errors)
     } else {
         Ok(())
     };
     let before = match run {
-        Run::NewImport => imported_before(&store, &job),
+        Run::NewImport => imported_before(&*store, &job),
         Run::Resume => None,
     };
     if json {
         let mut value = job_json(&job);
         if let Some(fields) = value.as_object_mut() {
-            fields.insert(
-                "store".into(),
-                json!(store_location(&store).display().to_string()),
-            );
+            fields.insert("store".into(), json!(store_location(&*store)));
             fields.insert("imported_before_as".into(), json!(before));
         }
         output::print_json(&value);
@@ -320,7 +324,7 @@ fn run_worker(
                 job.id
             ));
         }
-        say_store(&mut out, &store);
+        say_store(&mut out, &*store);
     }
     // The job ran: its summary is its result, and a job that stopped short says under it
     // why and how to go on (a note, not an error: the exit status tells a script).
@@ -392,10 +396,10 @@ pub fn job_json(job: &Job) -> Value {
 }
 
 /// `rolodex history [--json]`.
-pub fn history(json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
-    let store = open_store(db, Access::Read)?;
+pub fn history(json: bool, db: Option<&Path>, pg_schema: &str) -> Result<Outcome, CliError> {
+    let store = open_any(db, pg_schema, Access::Read)?;
     let jobs = store.jobs()?;
-    warn_damage(&store);
+    warn_damage(&*store);
     if json {
         output::print_json(&jobs.iter().map(job_json).collect::<Vec<_>>());
         return Ok(Outcome::Done);
@@ -464,8 +468,9 @@ pub fn show(
     csv: bool,
     json: bool,
     db: Option<&Path>,
+    pg_schema: &str,
 ) -> Result<Outcome, CliError> {
-    let store = open_store(db, Access::Read)?;
+    let store = open_any(db, pg_schema, Access::Read)?;
     let job = store.job(id)?;
     let stdout = std::io::stdout();
     let result = if csv {
@@ -522,7 +527,7 @@ pub fn show(
         }
         ok.and_then(|_| w.flush().map_err(|e| StoreError::Codec(e.to_string())))
     } else if json {
-        show_json(&store, &job, failed_only)
+        show_json(&*store, &job, failed_only)
     } else {
         let mut out = Human::stdout();
         if failed_only {
@@ -590,14 +595,14 @@ pub fn show(
             Ok(())
         })
     };
-    warn_damage(&store);
+    warn_damage(&*store);
     result?;
     Ok(Outcome::Done)
 }
 
 /// `show JOB --json`: the job as `history --json` gives it; with `--failed`, its failed
 /// and skipped rows under `rows` too (each with its reasons and original cells).
-fn show_json(store: &Store, job: &Job, failed_only: bool) -> Result<(), StoreError> {
+fn show_json(store: &dyn ContactStore, job: &Job, failed_only: bool) -> Result<(), StoreError> {
     let mut value = job_json(job);
     if failed_only {
         let mut rows = Vec::new();
@@ -637,8 +642,9 @@ pub fn revert(
     force: bool,
     json: bool,
     db: Option<&Path>,
+    pg_schema: &str,
 ) -> Result<Outcome, CliError> {
-    let store = open_store(db, Access::Write)?;
+    let store = open_any(db, pg_schema, Access::Write)?;
     let job = store.job(id)?;
     let left = job.revert_conflicts.len();
     if job.status == JobStatus::Reverted && left > 0 && !force {
@@ -646,7 +652,7 @@ pub fn revert(
             "job {id} is reverted, except {left} contacts left as they are because a later job matched them; `rolodex revert {id} --force` reverts them too"
         )));
     }
-    refuse_damaged_revert(&store, id)?;
+    refuse_damaged_revert(&*store, id)?;
     if !yes {
         if !std::io::stdin().is_terminal() {
             return Err(CliError::Usage(format!(
@@ -689,23 +695,20 @@ pub fn revert(
     if json {
         let mut value = serde_json::to_value(&report).unwrap_or(Value::Null);
         if let Some(fields) = value.as_object_mut() {
-            fields.insert(
-                "store".into(),
-                json!(store_location(&store).display().to_string()),
-            );
+            fields.insert("store".into(), json!(store_location(&*store)));
         }
         output::print_json(&value);
     } else {
         let mut out = Human::stdout();
         out.line(&report.describe());
-        say_store(&mut out, &store);
+        say_store(&mut out, &*store);
     }
     Ok(Outcome::Done)
 }
 
 /// A revert meeting a damaged contact (or a damaged record of one from before the job)
 /// could not undo it faithfully: it is refused before anything changes, naming each.
-fn refuse_damaged_revert(store: &Store, id: u64) -> Result<(), CliError> {
+fn refuse_damaged_revert(store: &dyn ContactStore, id: u64) -> Result<(), CliError> {
     let damaged = store.damaged_for_revert(id)?;
     if damaged.is_empty() {
         return Ok(());
@@ -719,12 +722,19 @@ pub fn contacts(
     csv: bool,
     search: Option<&str>,
     db: Option<&Path>,
+    pg_schema: &str,
 ) -> Result<Outcome, CliError> {
     // A number typed without its country code is read in the config's region, as an
     // import would read it.
     let region = super::load_config()?.import_defaults().region;
     let search = search.map(|text| Query::parse_in(text, parse_region(&region)));
-    let store = open_store(db, Access::Read)?;
+    let store = open_any(db, pg_schema, Access::Read)?;
+    if search.is_some() && store.redb().is_none() {
+        return Err(StoreError::NotYetSupported(
+            "`rolodex contacts --search` (the search index)".into(),
+        )
+        .into());
+    }
     // Streamed from the store: the first line is out at once however large the store, and
     // memory holds one contact (a reader beside a running import answers). A search asks
     // the search index for the ids it finds, then reads those contacts a page at a time.
@@ -791,7 +801,10 @@ pub fn contacts(
     };
     let listed = match &search {
         None => store.for_each_contact(&mut each),
-        Some(query) => list_found(&store, query, &mut each),
+        Some(query) => match store.redb() {
+            Some(redb) => list_found(redb, query, &mut each),
+            None => Ok(()),
+        },
     };
     let ended = if json {
         out.write_all(if shown == 0 { b"]\n" } else { b"\n]\n" })
@@ -814,7 +827,7 @@ pub fn contacts(
     };
     let flushed = ended.and_then(|()| out.flush());
     drop((out, csv_out));
-    warn_damage(&store);
+    warn_damage(&*store);
     listed?;
     match failed.map_or(flushed, Err) {
         // `rolodex contacts | head`: the reader has what it wanted.

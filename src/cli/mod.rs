@@ -455,15 +455,26 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     if let Some(url) = db.filter(|p| crate::store::pg::location::is_postgres_path(p)) {
         // Only the store interface and its schema are built for PostgreSQL so far: say so
         // once the server is reached (an import sets up its schema), never touch a file.
+        // Headless imports and the job commands run on PostgreSQL; the wizard is asked
+        // for with --yes instead, the rest say they are not built there yet.
         let (what, access) = match &cli.command {
-            Some(Command::Preview(_) | Command::Completions { .. }) => (None, Access::Read),
-            Some(Command::Import(args)) if !args.dry_run => (Some("import"), Access::Create),
-            Some(Command::Import(_)) => (Some("import --dry-run"), Access::Read),
-            Some(Command::Contacts { .. }) => (Some("contacts"), Access::Read),
-            Some(Command::History { .. }) => (Some("history"), Access::Read),
-            Some(Command::Trace { .. }) => (Some("trace"), Access::Read),
+            Some(
+                Command::Preview(_)
+                | Command::Completions { .. }
+                | Command::Contacts { .. }
+                | Command::History { .. }
+                | Command::Show { .. }
+                | Command::Revert { .. }
+                | Command::Resume { .. }
+                | Command::Trace { .. },
+            ) => (None, Access::Read),
+            Some(Command::Import(args)) if args.yes && !args.dry_run => (None, Access::Read),
+            Some(Command::Import(_)) | None => {
+                return Err(CliError::Usage(
+                    "the wizard does not run on a PostgreSQL store yet; import headless with `rolodex --db URL import FILE --yes --consent-confirmed`".into(),
+                ))
+            }
             Some(_) => (Some("this command"), Access::Read),
-            None => (Some("the wizard"), Access::Create),
         };
         if let Some(what) = what {
             return Err(db::on_postgres(url, &cli.pg_schema, what, access));
@@ -472,31 +483,31 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Some(Command::Preview(args)) => headless::preview(&args),
         Some(Command::Contacts { json, csv, search }) => {
-            jobs::contacts(json, csv, search.as_deref(), db)
+            jobs::contacts(json, csv, search.as_deref(), db, &cli.pg_schema)
         }
         Some(Command::Opportunities { json, csv, contact }) => {
             opportunities::opportunities(json, csv, contact, db)
         }
-        Some(Command::History { json }) => jobs::history(json, db),
+        Some(Command::History { json }) => jobs::history(json, db, &cli.pg_schema),
         Some(Command::Show {
             job,
             failed,
             csv,
             json,
-        }) => jobs::show(job, failed, csv, json, db),
+        }) => jobs::show(job, failed, csv, json, db, &cli.pg_schema),
         Some(Command::Revert {
             job,
             yes,
             force,
             json,
-        }) => jobs::revert(job, yes, force, json, db),
+        }) => jobs::revert(job, yes, force, json, db, &cli.pg_schema),
         Some(Command::Resume {
             job,
             max_failures,
             json,
-        }) => jobs::resume(job, max_failures, json, db),
+        }) => jobs::resume(job, max_failures, json, db, &cli.pg_schema),
         Some(Command::Team(command)) => team::team(command, db),
-        Some(Command::Trace { text, json }) => trace::trace(&text, json, db),
+        Some(Command::Trace { text, json }) => trace::trace(&text, json, db, &cli.pg_schema),
         Some(Command::Check { json }) => check::check(json, db),
         Some(Command::Backup { path, json }) => check::backup(&path, json, db),
         Some(Command::Completions { shell }) => {
@@ -514,7 +525,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             if args.dry_run {
                 headless::dry_run(&args, db)
             } else if args.yes {
-                jobs::import(&args, db)
+                jobs::import(&args, db, &cli.pg_schema)
             } else {
                 wizard(db, Some(&args))
             }

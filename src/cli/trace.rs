@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::db::open_store;
+use super::db::open_any;
 use super::jobs::warn_damage;
 use super::output::{self, Human};
 use super::{CliError, Outcome};
@@ -21,13 +21,18 @@ struct Found {
     row: JobRow,
 }
 
-pub fn trace(text: &str, json: bool, db: Option<&Path>) -> Result<Outcome, CliError> {
+pub fn trace(
+    text: &str,
+    json: bool,
+    db: Option<&Path>,
+    pg_schema: &str,
+) -> Result<Outcome, CliError> {
     let Some(needle) = Needle::new(text) else {
         return Err(CliError::Usage(
             "trace needs a name, an email or a phone number to look for".into(),
         ));
     };
-    let store = open_store(db, crate::store::Access::Read)?;
+    let store = open_any(db, pg_schema, crate::store::Access::Read)?;
     let mut found = Vec::new();
     let result = store.trace(&needle, &mut |job, row| {
         found.push(Found {
@@ -36,7 +41,7 @@ pub fn trace(text: &str, json: bool, db: Option<&Path>) -> Result<Outcome, CliEr
             row,
         })
     });
-    warn_damage(&store);
+    warn_damage(&*store);
     result?;
     if json {
         let rows: Vec<Value> = found.iter().map(Found::json).collect();

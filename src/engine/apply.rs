@@ -11,12 +11,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::contact::{Consent, Contact};
-use super::merge::{merge_counted, Left};
-use super::plan::ImportOptions;
+use super::merge::{merge_counted, Left, NameKey};
+use super::plan::{ImportOptions, OnConflict};
 use super::reason::Issue;
 use super::resolve::{
-    decide_and_warn, issues_of, match_keys, needs_lookup, Decision, Lookup, MatchKey, Matched,
-    RowStatus,
+    decide_and_warn, first_match, identity_conflict, issues_of, match_keys, needs_lookup, Decision,
+    Lookup, MatchKey, Matched, RowStatus,
 };
 use super::review::ContactLookup;
 use super::source::RawRow;
@@ -273,6 +273,151 @@ pub fn skipped_for<'l>(lookup: &'l Lookup, several: &'l [u64]) -> Skipped<'l> {
             contact: None,
             noted: &[],
         },
+    }
+}
+
+/// What the import's writer reads of its store, inside the batch it writes, to match a
+/// row: every backend answers these, and `writer_lookup` decides from them. The answers
+/// include what the batch wrote so far (an earlier row of the same file).
+pub trait WriterIndex {
+    type Error;
+    /// The contacts one key finds.
+    fn ids(&self, key: &MatchKey<'_>) -> Result<Vec<u64>, Self::Error>;
+    fn contact(&self, id: u64) -> Result<Option<Contact>, Self::Error>;
+    /// Whether contact `id` carries `phone` (by the index, not by reading the contact).
+    fn carries_phone(&self, id: u64, phone: &str) -> Result<bool, Self::Error>;
+    /// The lowest id of the contacts carrying `phone`.
+    fn first_phone_holder(&self, phone: &str) -> Result<Option<u64>, Self::Error> {
+        Ok(self.ids(&MatchKey::Phone(phone))?.into_iter().min())
+    }
+}
+
+/// The store's answer for a row as the import writes it: a contact this job made (an
+/// earlier row of the same file), a contact stored before, several (and their ids), or
+/// none. `row` is the row's contact, whose name and emails tell whether it is the person
+/// its phone found. The order is the dry run's (`review::dry_run_lookup`): the contacts
+/// the row's emails find that carry one of its phones; under `separate`, its phones' first
+/// holder; then SPEC §5's order.
+pub fn writer_lookup<S: WriterIndex + ?Sized>(
+    store: &S,
+    keys: &[MatchKey<'_>],
+    row: &Contact,
+    job: u64,
+    on_conflict: OnConflict,
+) -> Result<(Lookup, Vec<u64>), S::Error> {
+    if let Some(found) = by_email_and_phone(store, keys, row, job, on_conflict)? {
+        return Ok(found);
+    }
+    let Some((ids, key)) = first_match(keys, |k| store.ids(k))? else {
+        return Ok((Lookup::None, Vec::new()));
+    };
+    if ids.len() > 1 {
+        let many = Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect());
+        return Ok((many, ids));
+    }
+    Ok((one_stored(store, ids[0], key, row, job)?, Vec::new()))
+}
+
+/// The one contact a row matched, and whether the row is in conflict with it: a contact
+/// this job created (at an earlier row) is that row's, any other one stored before.
+fn one_stored<S: WriterIndex + ?Sized>(
+    store: &S,
+    id: u64,
+    key: &MatchKey<'_>,
+    row: &Contact,
+    job: u64,
+) -> Result<Lookup, S::Error> {
+    let contact = store.contact(id)?.unwrap_or_default();
+    let conflict = identity_conflict(
+        row,
+        key,
+        NameKey::of(&contact),
+        !contact.emails.is_empty(),
+        row.emails.iter().any(|e| contact.emails.contains(e)),
+    );
+    Ok(Lookup::One(
+        match (contact.created_by, contact.created_row) {
+            (Some(j), Some(created_row)) if j == job => Matched::EarlierRow {
+                row: created_row,
+                contact: Some(id),
+                key: key.describe(),
+                conflict,
+            },
+            _ => Matched::Stored {
+                id,
+                name: contact.display_name(),
+                key: key.describe(),
+                conflict,
+            },
+        },
+    ))
+}
+
+/// A row with an email and a phone, when a number may be shared by several contacts (a
+/// switchboard's staff): the contact among them that the row's email finds; else, under
+/// `--on-conflict separate`, the number's first holder (its lowest id), which a row with
+/// another name and email is in conflict with, and so becomes one more contact sharing the
+/// number. Reads the contacts the row's emails find and the first holder of each phone, so
+/// a number thousands share costs no more than one. `None` when this does not decide: the
+/// usual lookup answers then.
+fn by_email_and_phone<S: WriterIndex + ?Sized>(
+    store: &S,
+    keys: &[MatchKey<'_>],
+    row: &Contact,
+    job: u64,
+    on_conflict: OnConflict,
+) -> Result<Option<(Lookup, Vec<u64>)>, S::Error> {
+    let phones: Vec<&MatchKey> = keys
+        .iter()
+        .filter(|k| matches!(k, MatchKey::Phone(_)))
+        .collect();
+    if row.emails.is_empty() || phones.is_empty() {
+        return Ok(None);
+    }
+    let mut mine: Vec<(u64, &MatchKey)> = Vec::new();
+    for e in &row.emails {
+        for id in store.ids(&MatchKey::Email(e))? {
+            if mine.iter().any(|&(m, _)| m == id) {
+                continue;
+            }
+            let mut carried = None;
+            for key in &phones {
+                let MatchKey::Phone(p) = key else { continue };
+                if store.carries_phone(id, p)? {
+                    carried = Some(*key);
+                    break;
+                }
+            }
+            if let Some(key) = carried {
+                mine.push((id, key));
+            }
+        }
+    }
+    mine.sort_unstable_by_key(|&(id, _)| id);
+    match mine.as_slice() {
+        [(id, key)] => return Ok(Some((one_stored(store, *id, key, row, job)?, Vec::new()))),
+        [_, _, ..] => {
+            let ids: Vec<u64> = mine.iter().map(|&(id, _)| id).collect();
+            let many = Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect());
+            return Ok(Some((many, ids)));
+        }
+        [] => {}
+    }
+    if on_conflict != OnConflict::Separate {
+        return Ok(None);
+    }
+    let mut first: Option<(u64, &MatchKey)> = None;
+    for key in &phones {
+        let MatchKey::Phone(p) = key else { continue };
+        if let Some(id) = store.first_phone_holder(p)? {
+            if first.is_none_or(|(f, _)| id < f) {
+                first = Some((id, *key));
+            }
+        }
+    }
+    match first {
+        Some((id, key)) => Ok(Some((one_stored(store, id, key, row, job)?, Vec::new()))),
+        None => Ok(None),
     }
 }
 

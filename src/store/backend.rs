@@ -76,12 +76,80 @@ pub trait ContactStore: Send + Sync {
         rows: &mut dyn BatchRows,
         limit: usize,
     ) -> Result<BatchOutcome>;
+    /// `write_batch`, committed only when `go_ahead` agrees once the batch is written:
+    /// `None` when it did not (nothing written, `job` as it was).
+    fn write_batch_gated(
+        &self,
+        job: &mut Job,
+        rows: &mut dyn BatchRows,
+        limit: usize,
+        go_ahead: &mut dyn FnMut(&mut Job) -> bool,
+    ) -> Result<Option<BatchOutcome>>;
     fn revert_job(
         &self,
         id: u64,
         force: bool,
         progress: &mut dyn FnMut(u64),
     ) -> Result<RevertReport>;
+    /// `revert_job`, stopped after the batch in hand once `stop` is set, where the backend
+    /// can stop between batches (redb); else the whole revert.
+    fn revert_job_until(
+        &self,
+        id: u64,
+        force: bool,
+        progress: &mut dyn FnMut(u64),
+        _stop: &std::sync::atomic::AtomicBool,
+    ) -> Result<RevertReport> {
+        self.revert_job(id, force, progress)
+    }
+    /// Damaged records a revert of `job` would meet (redb's check; none known elsewhere).
+    fn damaged_for_revert(&self, _job: u64) -> Result<Vec<super::StoreError>> {
+        Ok(Vec::new())
+    }
+    /// The team members cells may name.
+    fn team(&self) -> Result<Vec<crate::engine::team::Member>>;
+    /// The store's file, for a backend that is one.
+    fn file(&self) -> Option<&Path> {
+        None
+    }
+    /// The redb store itself, for what only it has yet (the search index, `check`).
+    fn redb(&self) -> Option<&Store> {
+        None
+    }
+}
+
+/// Writes a job's results and errors files from its stored rows (`--report`,
+/// `--errors`, the wizard's `w`), whichever store holds them.
+pub fn write_reports(
+    store: &dyn ContactStore,
+    job: &Job,
+    results: Option<crate::engine::outfile::OutFile>,
+    errors: Option<crate::engine::outfile::OutFile>,
+) -> std::result::Result<(), crate::engine::outfile::OutfileError> {
+    let mut files = crate::engine::report::ReportFiles::new(&job.header, results, errors)?;
+    let mut write_failed = None;
+    let read = store.job_rows(job.id, &mut |row| {
+        files
+            .write(&row.cells, row.status, &row.issues)
+            .map_err(|e| {
+                let stop = super::StoreError::Codec(e.to_string());
+                write_failed = Some(e);
+                stop
+            })
+    });
+    if let Some(e) = write_failed {
+        return Err(e);
+    }
+    if let Err(e) = read {
+        return Err(files.source_error(format!("reading job {}'s rows: {e}", job.id)));
+    }
+    // A file missing rows would pass for the job's whole result: refused instead.
+    if let Some(first) = store.take_damage().first() {
+        return Err(files.source_error(format!(
+            "{first}; the file would miss its rows, so it was not finished"
+        )));
+    }
+    files.finish().map(|_| ())
 }
 
 /// Opens the store `db` names — a file, or a `postgres://` URL with its tables in
@@ -102,7 +170,7 @@ fn now() -> String {
 
 /// Each backend's inherent method, under the trait's name.
 macro_rules! forward {
-    ($t:ty, $shown:expr) => {
+    ($t:ty, $shown:expr, { $($extra:tt)* }) => {
         impl ContactStore for $t {
             fn shown(&self) -> String {
                 ($shown)(self)
@@ -177,9 +245,41 @@ macro_rules! forward {
             ) -> Result<RevertReport> {
                 <$t>::revert_job(self, id, force, progress)
             }
+            fn write_batch_gated(
+                &self,
+                job: &mut Job,
+                rows: &mut dyn BatchRows,
+                limit: usize,
+                go_ahead: &mut dyn FnMut(&mut Job) -> bool,
+            ) -> Result<Option<BatchOutcome>> {
+                <$t>::write_batch_gated(self, job, rows, limit, go_ahead)
+            }
+            fn team(&self) -> Result<Vec<crate::engine::team::Member>> {
+                <$t>::team(self)
+            }
+            $($extra)*
         }
     };
 }
 
-forward!(Store, |s: &Store| s.path().display().to_string());
-forward!(PgStore, |s: &PgStore| s.location().shown().to_string());
+forward!(Store, |s: &Store| s.path().display().to_string(), {
+    fn revert_job_until(
+        &self,
+        id: u64,
+        force: bool,
+        progress: &mut dyn FnMut(u64),
+        stop: &std::sync::atomic::AtomicBool,
+    ) -> Result<RevertReport> {
+        Store::revert_job_until(self, id, force, progress, stop)
+    }
+    fn damaged_for_revert(&self, job: u64) -> Result<Vec<super::StoreError>> {
+        Store::damaged_for_revert(self, job)
+    }
+    fn file(&self) -> Option<&Path> {
+        Some(self.path())
+    }
+    fn redb(&self) -> Option<&Store> {
+        Some(self)
+    }
+});
+forward!(PgStore, |s: &PgStore| s.location().shown().to_string(), {});

@@ -14,13 +14,13 @@ use super::revert::Touch;
 use super::rows::{self, Fate};
 use super::schema::*;
 use super::{Store, StoreError};
-use crate::engine::apply::{decide_row, skipped_for, update_target, Applying, Decided};
+use crate::engine::apply::{
+    decide_row, skipped_for, update_target, writer_lookup, Applying, Decided, WriterIndex,
+};
 use crate::engine::contact::Contact;
-use crate::engine::merge::NameKey;
 use crate::engine::pipeline::Chunk;
 use crate::engine::plan::ImportPlan;
-use crate::engine::plan::OnConflict;
-use crate::engine::resolve::{first_match, identity_conflict, Decision, Lookup, MatchKey, Matched};
+use crate::engine::resolve::{Decision, MatchKey, Matched};
 use crate::engine::source::RawRow;
 use crate::engine::validate::RowCheck;
 
@@ -237,148 +237,6 @@ impl Tables<'_> {
             .transpose()
     }
 
-    /// The store's answer for a row: a contact this job made (an earlier row of the same
-    /// file), a contact stored before, several (and their ids), or none. `row` is the
-    /// row's contact, whose name and emails tell whether it is the person its phone found.
-    /// The order is the dry run's (`engine::review::dry_run_lookup`): the contacts the
-    /// row's emails find that carry one of its phones; under `separate`, its phones' first
-    /// holder; then SPEC §5's order.
-    fn lookup(
-        &self,
-        keys: &[MatchKey],
-        row: &Contact,
-        job: u64,
-        on_conflict: OnConflict,
-    ) -> Result<(Lookup, Vec<u64>)> {
-        if let Some(found) = self.by_email_and_phone(keys, row, job, on_conflict)? {
-            return Ok(found);
-        }
-        let Some((ids, key)) = first_match(keys, |k| self.ids(k))? else {
-            return Ok((Lookup::None, Vec::new()));
-        };
-        if ids.len() > 1 {
-            let many = Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect());
-            return Ok((many, ids));
-        }
-        Ok((self.one(ids[0], key, row, job)?, Vec::new()))
-    }
-
-    /// The one contact a row matched, and whether the row is in conflict with it.
-    fn one(&self, id: u64, key: &MatchKey, row: &Contact, job: u64) -> Result<Lookup> {
-        let contact = self.contact(id)?.unwrap_or_default();
-        let conflict = identity_conflict(
-            row,
-            key,
-            NameKey::of(&contact),
-            !contact.emails.is_empty(),
-            row.emails.iter().any(|e| contact.emails.contains(e)),
-        );
-        Ok(Lookup::One(
-            match (contact.created_by, contact.created_row) {
-                (Some(j), Some(created_row)) if j == job => Matched::EarlierRow {
-                    row: created_row,
-                    contact: Some(id),
-                    key: key.describe(),
-                    conflict,
-                },
-                _ => Matched::Stored {
-                    id,
-                    name: contact.display_name(),
-                    key: key.describe(),
-                    conflict,
-                },
-            },
-        ))
-    }
-
-    /// A row with an email and a phone, when a number may be shared by several contacts (a
-    /// switchboard's staff): the contact among them that the row's email finds; else,
-    /// under `--on-conflict separate`, the number's first holder (its lowest id), which a
-    /// row with another name and email is in conflict with, and so becomes one more
-    /// contact sharing the number. Reads the contacts the row's emails find and the first
-    /// holder of each phone, so a number thousands share costs no more than one. `None`
-    /// when this does not decide: the usual lookup answers then.
-    fn by_email_and_phone(
-        &self,
-        keys: &[MatchKey],
-        row: &Contact,
-        job: u64,
-        on_conflict: OnConflict,
-    ) -> Result<Option<(Lookup, Vec<u64>)>> {
-        let phones: Vec<&MatchKey> = keys
-            .iter()
-            .filter(|k| matches!(k, MatchKey::Phone(_)))
-            .collect();
-        if row.emails.is_empty() || phones.is_empty() {
-            return Ok(None);
-        }
-        let mut mine: Vec<(u64, &MatchKey)> = Vec::new();
-        for e in &row.emails {
-            for id in self.ids(&MatchKey::Email(e))? {
-                if mine.iter().any(|&(m, _)| m == id) {
-                    continue;
-                }
-                if let Some(key) = self.carried_phone(&phones, id)? {
-                    mine.push((id, key));
-                }
-            }
-        }
-        mine.sort_unstable_by_key(|&(id, _)| id);
-        match mine.as_slice() {
-            [(id, key)] => return Ok(Some((self.one(*id, key, row, job)?, Vec::new()))),
-            [_, _, ..] => {
-                let ids: Vec<u64> = mine.iter().map(|&(id, _)| id).collect();
-                let many = Lookup::Many(ids.iter().map(|i| format!("#{i}")).collect());
-                return Ok(Some((many, ids)));
-            }
-            [] => {}
-        }
-        if on_conflict != OnConflict::Separate {
-            return Ok(None);
-        }
-        let mut first: Option<(u64, &MatchKey)> = None;
-        for key in &phones {
-            let MatchKey::Phone(p) = key else { continue };
-            let (k, exact) = Kind::Phone.key(p);
-            let lowest = if !exact {
-                self.ids(key)?.into_iter().min()
-            } else if self.filter.may_hold(Kind::Phone, k) {
-                let stored = index::first_under(&self.phones, k)?;
-                let pending = self.pending.ids(Kind::Phone as u8, k).iter().copied().min();
-                stored.into_iter().chain(pending).min()
-            } else {
-                None
-            };
-            if let Some(id) = lowest {
-                if first.is_none_or(|(f, _)| id < f) {
-                    first = Some((id, *key));
-                }
-            }
-        }
-        match first {
-            Some((id, key)) => Ok(Some((self.one(id, key, row, job)?, Vec::new()))),
-            None => Ok(None),
-        }
-    }
-
-    /// The first of `phones` contact `id` carries, by the index and this batch's entries.
-    fn carried_phone<'p, 'k>(
-        &self,
-        phones: &[&'p MatchKey<'k>],
-        id: u64,
-    ) -> Result<Option<&'p MatchKey<'k>>> {
-        for key in phones {
-            let MatchKey::Phone(p) = key else { continue };
-            let k = Kind::Phone.key(p).0;
-            if self.phones.get((k, id))?.is_some()
-                || self.pending.ids(Kind::Phone as u8, k).contains(&id)
-            {
-                return Ok(Some(*key));
-            }
-        }
-        Ok(None)
-    }
-
     /// Notes that the row matched a contact stored before this job.
     fn note_match(&mut self, id: u64, row: u64, did: Touch) {
         self.matched.insert(id, (row, did.code()));
@@ -439,6 +297,41 @@ impl Tables<'_> {
     }
 }
 
+/// The writer's reads, for the engine's `writer_lookup`: the index and this batch's
+/// entries not yet inserted.
+impl WriterIndex for Tables<'_> {
+    type Error = StoreError;
+
+    fn ids(&self, key: &MatchKey<'_>) -> Result<Vec<u64>> {
+        Tables::ids(self, key)
+    }
+
+    fn contact(&self, id: u64) -> Result<Option<Contact>> {
+        Tables::contact(self, id)
+    }
+
+    fn carries_phone(&self, id: u64, phone: &str) -> Result<bool> {
+        let k = Kind::Phone.key(phone).0;
+        Ok(self.phones.get((k, id))?.is_some()
+            || self.pending.ids(Kind::Phone as u8, k).contains(&id))
+    }
+
+    fn first_phone_holder(&self, phone: &str) -> Result<Option<u64>> {
+        let (k, exact) = Kind::Phone.key(phone);
+        if !exact {
+            return Ok(Tables::ids(self, &MatchKey::Phone(phone))?
+                .into_iter()
+                .min());
+        }
+        if !self.filter.may_hold(Kind::Phone, k) {
+            return Ok(None);
+        }
+        let stored = index::first_under(&self.phones, k)?;
+        let pending = self.pending.ids(Kind::Phone as u8, k).iter().copied().min();
+        Ok(stored.into_iter().chain(pending).min())
+    }
+}
+
 impl Store {
     /// Records a new job (status `checking`, owned by this process), its list and custom
     /// fields, and remembers the mapping for the header's signature, in a transaction of
@@ -464,6 +357,28 @@ impl Store {
     ) -> Result<Gated<BatchOutcome, R>> {
         let txn = self.begin_write()?;
         self.gated_batch(txn, job, rows, limit, go_ahead)
+    }
+
+    /// `write_batch_if` for callers holding any store (`ContactStore`): `None` when
+    /// `go_ahead` refused.
+    pub fn write_batch_gated(
+        &self,
+        job: &mut Job,
+        rows: &mut dyn BatchRows,
+        limit: usize,
+        go_ahead: &mut dyn FnMut(&mut Job) -> bool,
+    ) -> Result<Option<BatchOutcome>> {
+        let gated = self.write_batch_if(job, rows, limit, &mut |job: &mut Job| {
+            if go_ahead(job) {
+                Ok(())
+            } else {
+                Err(())
+            }
+        })?;
+        Ok(match gated {
+            Gated::Committed(outcome) => Some(outcome),
+            Gated::Refused(()) => None,
+        })
     }
 
     fn gated_batch<R>(
@@ -608,11 +523,12 @@ impl Store {
                         decision,
                         mut issues,
                     } = decide_row(check, applying.options, |keys, row| {
-                        t.lookup(keys, row, job.id, applying.options.on_conflict)
-                            .map(|(lookup, ids)| {
+                        writer_lookup(&t, keys, row, job.id, applying.options.on_conflict).map(
+                            |(lookup, ids)| {
                                 several = ids;
                                 lookup
-                            })
+                            },
+                        )
                     })?;
                     let incoming = applying.with_extras(std::mem::take(&mut check.contact));
                     let contact_id = match &decision {

@@ -543,30 +543,7 @@ impl Store {
         results: Option<crate::engine::outfile::OutFile>,
         errors: Option<crate::engine::outfile::OutFile>,
     ) -> std::result::Result<(), crate::engine::outfile::OutfileError> {
-        let mut files = crate::engine::report::ReportFiles::new(&job.header, results, errors)?;
-        let mut write_failed = None;
-        let read = self.job_rows(job.id, &mut |row| {
-            files
-                .write(&row.cells, row.status, &row.issues)
-                .map_err(|e| {
-                    let stop = StoreError::Codec(e.to_string());
-                    write_failed = Some(e);
-                    stop
-                })
-        });
-        if let Some(e) = write_failed {
-            return Err(e);
-        }
-        if let Err(e) = read {
-            return Err(files.source_error(format!("reading job {}'s rows: {e}", job.id)));
-        }
-        // A file missing rows would pass for the job's whole result: refused instead.
-        if let Some(first) = self.take_damage().first() {
-            return Err(files.source_error(format!(
-                "{first}; the file would miss its rows, so it was not finished"
-            )));
-        }
-        files.finish().map(|_| ())
+        backend::write_reports(self, job, results, errors)
     }
 
     /// The mapping last used for a header with this signature. A damaged one is as good as

@@ -26,7 +26,7 @@ const BATCH: usize = 100_000;
 
 /// `BATCH`, or `ROLODEX_REVERT_BATCH` (tests that stop a revert between commits use
 /// small batches on small stores).
-fn batch() -> usize {
+pub(crate) fn batch() -> usize {
     std::env::var("ROLODEX_REVERT_BATCH")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -236,26 +236,26 @@ impl RevertReport {
     }
 }
 
-/// A revert under way.
-struct Run {
-    force: bool,
+/// A revert under way (redb's and PostgreSQL's).
+pub(crate) struct Run {
+    pub(crate) force: bool,
     /// Jobs reverted before: what their rows matched no longer holds a contact back.
-    reverted: HashSet<u64>,
+    pub(crate) reverted: HashSet<u64>,
     /// `report.conflicts`, to look up (a revert run again meets its conflicts again).
-    left: HashSet<u64>,
+    pub(crate) left: HashSet<u64>,
     /// Some of `report.conflicts` were reverted since: `settle` drops them.
-    unsettled: bool,
+    pub(crate) unsettled: bool,
     /// The contacts named in `matched_later`, by id.
-    why: BTreeMap<u64, Conflict>,
+    pub(crate) why: BTreeMap<u64, Conflict>,
     /// Undo records of contacts below this id are done with: those still there belong to
     /// conflicts, kept for a forced revert.
-    next_undo: u64,
-    report: RevertReport,
+    pub(crate) next_undo: u64,
+    pub(crate) report: RevertReport,
 }
 
 impl Run {
     /// A contact left in place.
-    fn leave(&mut self, id: u64, why: Option<Conflict>) {
+    pub(crate) fn leave(&mut self, id: u64, why: Option<Conflict>) {
         if self.left.insert(id) {
             self.report.conflicts.push(id);
         }
@@ -265,7 +265,7 @@ impl Run {
     }
 
     /// A contact reverted: by force when `why`.
-    fn reverted(&mut self, id: u64, why: Option<Conflict>) {
+    pub(crate) fn reverted(&mut self, id: u64, why: Option<Conflict>) {
         self.unsettled |= self.left.remove(&id);
         if let Some(why) = why {
             self.report.forced.push(id);
@@ -275,7 +275,7 @@ impl Run {
 
     /// The conflicts still left, once per batch (once per contact cost a forced revert of
     /// 160,000 of them four minutes).
-    fn settle(&mut self) -> &[u64] {
+    pub(crate) fn settle(&mut self) -> &[u64] {
         if std::mem::take(&mut self.unsettled) {
             let left = &self.left;
             self.report.conflicts.retain(|c| left.contains(c));
@@ -283,7 +283,7 @@ impl Run {
         &self.report.conflicts
     }
 
-    fn finish(mut self) -> RevertReport {
+    pub(crate) fn finish(mut self) -> RevertReport {
         self.settle();
         let why = &self.why;
         self.report.matched_later = self

@@ -10,8 +10,14 @@ use crate::store::{Result, StoreError};
 
 /// Every migration: its version, its name, its SQL. Append only; never edit one that has
 /// shipped (a store that applied it would not see the change).
-pub const MIGRATIONS: &[(i32, &str, &str)] =
-    &[(1, "init", include_str!("../../../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "init", include_str!("../../../migrations/0001_init.sql")),
+    (
+        2,
+        "writer",
+        include_str!("../../../migrations/0002_writer.sql"),
+    ),
+];
 
 /// The schema version this rolodex writes.
 pub fn latest() -> i32 {

@@ -7,6 +7,8 @@
 
 pub mod location;
 pub mod migrate;
+mod revert;
+mod write;
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -15,9 +17,8 @@ use postgres::{Client, NoTls};
 
 pub use location::PgLocation;
 
-use super::import::{BatchOutcome, BatchRows, NewJob};
+use super::import::NewJob;
 use super::jobs::{ContactList, Job, JobCounts, JobRow, JobStatus, Owner};
-use super::revert::RevertReport;
 use super::{Access, Result, StoreError};
 use crate::engine::contact::Contact;
 use crate::engine::mapping::{CustomKind, Mapping};
@@ -31,6 +32,8 @@ pub struct PgStore {
     /// Whether this handle holds the store's import lock (opened for writing).
     writable: bool,
     damage: Mutex<Vec<StoreError>>,
+    /// Whether this connection has made its staging tables (`write.rs`).
+    staged: std::sync::atomic::AtomicBool,
 }
 
 /// The error `Store::open_for` gives a PostgreSQL URL: such a store is opened through
@@ -125,6 +128,7 @@ impl PgStore {
             client: Mutex::new(client),
             writable,
             damage: Mutex::default(),
+            staged: Default::default(),
         })
     }
 
@@ -435,6 +439,14 @@ impl PgStore {
         Ok(job)
     }
 
+    /// Team members are not kept on PostgreSQL yet: an import whose cells name members
+    /// (owner, followers, favorite agent) is refused rather than finding none.
+    pub fn team(&self) -> Result<Vec<crate::engine::team::Member>> {
+        Err(StoreError::NotYetSupported(
+            "team members (owner, followers and favorite-agent columns)".into(),
+        ))
+    }
+
     pub fn save_job(&self, job: &Job) -> Result<()> {
         self.refuse_read_only()?;
         let updated = self
@@ -448,28 +460,6 @@ impl PgStore {
             return Err(StoreError::NoSuchJob(job.id));
         }
         Ok(())
-    }
-
-    pub fn write_batch(
-        &self,
-        _job: &mut Job,
-        _rows: &mut dyn BatchRows,
-        _limit: usize,
-    ) -> Result<BatchOutcome> {
-        self.refuse_read_only()?;
-        Err(StoreError::NotYetSupported(
-            "importing rows (the batch writer)".into(),
-        ))
-    }
-
-    pub fn revert_job(
-        &self,
-        _id: u64,
-        _force: bool,
-        _progress: &mut dyn FnMut(u64),
-    ) -> Result<RevertReport> {
-        self.refuse_read_only()?;
-        Err(StoreError::NotYetSupported("reverting a job".into()))
     }
 }
 
