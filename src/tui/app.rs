@@ -287,7 +287,7 @@ impl App {
                     self.history.tracing(query, ctx);
                 }
             }
-            Command::Retry { job, path } => {
+            Command::Retry { job, path, rows } => {
                 // One import at a time: a new one would replace the one under way.
                 if ctx.importing {
                     return ctx.say(
@@ -295,7 +295,7 @@ impl App {
                         "An import is running: wait for it to end (or cancel it on Progress), then retry.",
                     );
                 }
-                if ctx.start_import(tasks, Some((job, path))) {
+                if ctx.start_import(tasks, Some((job, path, rows))) {
                     self.go(View::Progress);
                 }
             }
