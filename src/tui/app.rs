@@ -595,7 +595,7 @@ impl Widget for &App {
             return;
         }
         let theme = self.ctx.theme;
-        let (title, body, status, footer) = chrome::frame_areas(area);
+        let (title, body, status, footer) = chrome::frame_areas(area, self.ctx.status.as_ref());
         chrome::render_title(theme, &self.title(), &self.ctx.file_name(), title, buf);
         self.screen_ref().render(&self.ctx, body, buf);
         chrome::render_status(theme, self.ctx.status.as_ref(), status, buf);

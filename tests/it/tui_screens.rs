@@ -2002,7 +2002,7 @@ fn map_changes_the_required_fields_where_it_refuses() {
     assert_eq!(h.app.view, View::Map);
     let (_, said) = h.app.ctx.status.clone().unwrap();
     assert!(
-        said.contains("press p to change the required fields"),
+        said.contains("press p to change what every row needs"),
         "{said}"
     );
     h.key(KeyCode::Char('p'));

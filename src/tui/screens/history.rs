@@ -686,7 +686,7 @@ impl Screen for HistoryScreen {
                         let n = ctx.fixes.range((job.id, 0)..=(job.id, u64::MAX)).count();
                         ctx.say(
                             Level::Info,
-                            format!("Row {row_number} fixed ({n} waiting). Press R in the rows to retry them as a follow-up job."),
+                            format!("Row {row_number} fixed ({n} waiting); R imports the fixed rows as a follow-up job."),
                         );
                     }
                     self.editor = None;
@@ -798,10 +798,11 @@ impl HistoryScreen {
             .take(height)
             .map(|(i, j)| {
                 let c = &j.counts;
-                let retry = j
-                    .retry_of
-                    .map(|r| format!(" (retry of {r})"))
-                    .unwrap_or_default();
+                // A retry's file is named for it: what it retried says more, first.
+                let file = match j.retry_of {
+                    Some(r) => format!("retry of job {r} · {}", file_name(&j.file)),
+                    None => file_name(&j.file),
+                };
                 let row = Row::new(vec![
                     Cell::from(format!("{:>4}", j.id)),
                     Cell::from(j.status.label()),
@@ -810,7 +811,7 @@ impl HistoryScreen {
                     Cell::from(count(c.updated)),
                     Cell::from(count(c.skipped)),
                     Cell::from(count(c.failed)),
-                    Cell::from(fit(&format!("{}{retry}", file_name(&j.file)), file_width)),
+                    Cell::from(fit(&file, file_width)),
                 ]);
                 if i == self.job_sel {
                     row.style(theme.selected())
@@ -860,8 +861,9 @@ impl HistoryScreen {
                 )
             }
             None => format!(
-                " {} · Enter opens one · / finds anyone in them ",
-                counted(self.jobs.len(), "job")
+                " job {}/{} · Enter opens one · / finds anyone in them ",
+                self.job_sel + 1,
+                self.jobs.len()
             ),
         }))
         .render(area, buf);
