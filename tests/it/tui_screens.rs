@@ -2201,7 +2201,7 @@ fn leaving_map_asks_once_about_the_columns_left_out() {
     assert!(h.app.ctx.mapping.not_imported(consent).is_empty());
 }
 
-/// A job of many rows: History lists its counts grouped (120 columns) or compacted (80)
+/// A job of many rows: History lists its counts grouped (compacted past seven characters)
 /// but never cut, opens it off the screen's thread saying it is loading, then shows where
 /// the selection is among its failed rows; `/` searches its rows as a task too.
 #[test]
@@ -2227,7 +2227,8 @@ fn history_of_a_many_row_job() {
     let mut h = Harness::build_in(dir, None, |ctx| ctx);
     h.app.go(View::History);
     let jobs = h.render(80, 24);
-    assert!(jobs.contains("20k"), "{jobs}");
+    // Grouped where seven columns hold them (up to 9,999,999), else compacted (`12.3M`).
+    assert!(jobs.contains(" 20,000 "), "{jobs}");
     assert!(h.render(120, 40).contains("20,000"));
     snap("history_many_jobs", &h);
     h.key(KeyCode::Enter);

@@ -778,10 +778,11 @@ impl HistoryScreen {
         // Counts grouped (`1,030,021`) where there is room, else compacted (`1.03M`): never
         // cut to a smaller-looking number.
         let wide = area.width >= 110;
-        let count_w: usize = if wide { 11 } else { 5 };
+        let count_w: usize = if wide { 11 } else { 7 };
         let count = |n: u64| {
-            let text = if wide {
-                group_digits(n)
+            let grouped = group_digits(n);
+            let text = if grouped.len() <= count_w {
+                grouped
             } else {
                 compact_count(n)
             };
@@ -842,9 +843,9 @@ impl HistoryScreen {
                 "Status".into(),
                 "Started".into(),
                 head("New"),
-                head(if wide { "Updated" } else { "Upd." }),
-                head(if wide { "Skipped" } else { "Skip." }),
-                head(if wide { "Failed" } else { "Fail." }),
+                head("Updated"),
+                head("Skipped"),
+                head("Failed"),
                 "File".into(),
             ])
             .style(theme.heading()),
