@@ -179,7 +179,7 @@ pub fn render_help(
 
 /// How many lines `text` takes wrapped at word boundaries to `width` columns, as
 /// `Paragraph`'s word wrap lays it out (a word longer than a line is cut).
-fn wrapped_lines(text: &str, width: usize) -> usize {
+pub fn wrapped_lines(text: &str, width: usize) -> usize {
     let (mut lines, mut used) = (1, 0);
     for word in text.split_whitespace() {
         let w = Span::raw(word).width();

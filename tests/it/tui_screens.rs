@@ -2244,6 +2244,16 @@ fn history_of_a_many_row_job() {
         "{rows}"
     );
     snap("history_many_rows", &h);
+    // A row of few columns and many reasons: at 80×20 every reason shows whole.
+    h.key(KeyCode::Enter);
+    let detail = h.render(80, 20);
+    let row = h.app.history.shown_row(h.app.history.row_sel).unwrap();
+    assert!(row.issues.len() >= 3, "{:?}", row.issues);
+    for issue in &row.issues {
+        assert!(detail.contains(issue.reason.code()), "{detail}");
+    }
+    snap("history_row_reasons", &h);
+    h.key(KeyCode::Esc);
     h.key(KeyCode::Char('/'))
         .text("call me 2999")
         .key(KeyCode::Enter);

@@ -1047,8 +1047,23 @@ impl HistoryScreen {
                     group_digits(fate.to.row)
                 )
             });
-        let issue_lines =
-            (issues.len() as u16 + 2 + u16::from(retried.is_some())).clamp(3, area.height / 2);
+        // The reasons as tall as they wrap to; the cells keep what they need of the rest
+        // (at least half the screen when they need it).
+        let inner = usize::from(area.width.saturating_sub(2)).max(1);
+        let wrapped: usize = issues
+            .iter()
+            .map(|i| {
+                let line = format!(" {:<18} {}", i.reason.code(), i.describe());
+                // A line more for what ratatui's wrap may break sooner than the count.
+                match crate::tui::chrome::wrapped_lines(&line, inner) {
+                    1 => 1,
+                    n => n + 1,
+                }
+            })
+            .sum();
+        let cells_need = (job.header.len() as u16 + 2).min(area.height / 2).max(4);
+        let issue_lines = (wrapped.max(1) as u16 + 2 + u16::from(retried.is_some()))
+            .clamp(3, area.height.saturating_sub(cells_need).max(3));
         let [cells_area, issues_area] =
             Layout::vertical([Constraint::Min(4), Constraint::Length(issue_lines)]).areas(area);
         let cells: Vec<String> = match editing {
