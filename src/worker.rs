@@ -85,6 +85,9 @@ pub struct NewImport {
     pub plan: crate::engine::plan::ImportPlan,
     pub import_tag: Option<String>,
     pub retry_of: Option<u64>,
+    /// For a retry: the rows of `retry_of` its file holds, in order (the fixed rows).
+    /// They are marked retried by this job once its first batch is committed.
+    pub retried_rows: Vec<u64>,
 }
 
 /// Why a job stopped because its file changed under it.
@@ -110,6 +113,7 @@ pub fn spawn_new_import(
                 mut plan,
                 import_tag,
                 retry_of,
+                retried_rows,
             } = new;
             source.make_absolute();
             plan.file = source.info.path.clone();
@@ -123,7 +127,11 @@ pub fn spawn_new_import(
                 }
             };
             let _ = events.send(WorkerEvent::Recorded(Box::new(job.clone())));
-            run(&*store, job, None, &source, &watch, &events, &cancel);
+            let run_on = Run {
+                before: None,
+                retried_rows: &retried_rows,
+            };
+            run(&*store, job, run_on, &source, &watch, &events, &cancel);
         })
 }
 
@@ -158,15 +166,11 @@ pub fn spawn_resume(
                 return;
             }
             let _ = events.send(WorkerEvent::Recorded(Box::new(job.clone())));
-            run(
-                &*store,
-                job,
-                Some(before),
-                &source,
-                &watch,
-                &events,
-                &cancel,
-            );
+            let run_on = Run {
+                before: Some(before),
+                retried_rows: &[],
+            };
+            run(&*store, job, run_on, &source, &watch, &events, &cancel);
         })
 }
 
@@ -180,10 +184,20 @@ enum NotYet {
 
 /// Runs a recorded job to its end: the first batch, committed once the whole-file check
 /// passes, then the rest. `before` is the job as it was when this is a resume.
+/// What a run carries besides its job: the job as it was before a resume, and the rows
+/// of the job a retry retries.
+struct Run<'a> {
+    before: Option<Job>,
+    retried_rows: &'a [u64],
+}
+
 fn run(
     store: &dyn ContactStore,
     mut job: Job,
-    before: Option<Job>,
+    Run {
+        before,
+        retried_rows,
+    }: Run<'_>,
     source: &Source,
     watch: &Watch,
     events: &Sender<WorkerEvent>,
@@ -240,6 +254,10 @@ fn run(
             rows.started,
         )));
         finish(store, job, events, |store, job| {
+            // The fixed rows are in this job now: their original job says so.
+            if let Some(of) = job.retry_of.filter(|_| !retried_rows.is_empty()) {
+                store.mark_retried(of, retried_rows, job.id)?;
+            }
             match ended(&outcome, rows.cancel, job) {
                 Some(status) => Ok(status),
                 None => write_batches(store, job, &mut rows, watch),

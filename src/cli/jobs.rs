@@ -78,6 +78,7 @@ pub fn import(args: &ImportArgs, db: Option<&Path>, pg_schema: &str) -> Result<O
         plan,
         import_tag,
         retry_of: None,
+        retried_rows: Vec::new(),
     };
     run_worker(
         store,
@@ -563,15 +564,19 @@ pub fn show(
         ]);
         let fitted = table.fitted(out.width());
         out.line(&fitted.header());
+        let retried = store.retried_fates(id)?;
         store.job_rows(id, &mut |row| {
             if failed_only && !row.status.is_problem() {
                 return Ok(());
             }
             let contact = row.contact.map(|c| format!("#{c}")).unwrap_or_default();
+            // Every reason of the row, then the follow-up job that retried it.
+            let retry = retried.get(&row.row).map(|fate| fate.describe());
             let mut issues = row
                 .issues
                 .iter()
-                .map(|i| format!("{}: {}", i.reason.code(), i.describe()));
+                .map(|i| format!("{}: {}", i.reason.code(), i.describe()))
+                .chain(retry);
             let first = fitted.wrapped_lines(&[
                 row.row.into(),
                 row.status.label().into(),
@@ -606,9 +611,22 @@ fn show_json(store: &dyn ContactStore, job: &Job, failed_only: bool) -> Result<(
     let mut value = job_json(job);
     if failed_only {
         let mut rows = Vec::new();
+        let retried = store.retried_fates(job.id)?;
         store.job_rows(job.id, &mut |row| {
             if row.status.is_problem() {
-                rows.push(row_json(&row));
+                let mut value = row_json(&row);
+                if let (Some(fate), Some(fields)) = (retried.get(&row.row), value.as_object_mut()) {
+                    fields.insert(
+                        "retried_in".into(),
+                        json!({
+                            "job": fate.to.job,
+                            "row": fate.to.row,
+                            "status": fate.status.map(|s| s.name()),
+                            "reverted": fate.reverted,
+                        }),
+                    );
+                }
+                rows.push(value);
             }
             Ok(())
         })?;

@@ -102,6 +102,17 @@ pub trait ContactStore: Send + Sync {
     ) -> Result<RevertReport> {
         self.revert_job(id, force, progress)
     }
+    /// Marks `rows` of job `of` as retried by job `by`, for History and `show` ("retried in
+    /// job N"). Only redb keeps these marks: a retry starts only in the wizard, which does
+    /// not run on PostgreSQL yet, so there it has nothing to do.
+    fn mark_retried(&self, _of: u64, _rows: &[u64], _by: u64) -> Result<()> {
+        Ok(())
+    }
+    /// The rows of `job` a follow-up job retried, and what became of each there (none
+    /// where no marks are kept).
+    fn retried_fates(&self, _job: u64) -> Result<BTreeMap<u64, super::retried::RetriedFate>> {
+        Ok(BTreeMap::new())
+    }
     /// Damaged records a revert of `job` would meet (redb's check; none known elsewhere).
     fn damaged_for_revert(&self, _job: u64) -> Result<Vec<super::StoreError>> {
         Ok(Vec::new())
@@ -274,6 +285,12 @@ forward!(Store, |s: &Store| s.path().display().to_string(), {
     }
     fn damaged_for_revert(&self, job: u64) -> Result<Vec<super::StoreError>> {
         Store::damaged_for_revert(self, job)
+    }
+    fn mark_retried(&self, of: u64, rows: &[u64], by: u64) -> Result<()> {
+        Store::mark_retried(self, of, rows, by)
+    }
+    fn retried_fates(&self, job: u64) -> Result<BTreeMap<u64, super::retried::RetriedFate>> {
+        Store::retried_fates(self, job)
     }
     fn file(&self) -> Option<&Path> {
         Some(self.path())

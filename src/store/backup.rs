@@ -111,7 +111,8 @@ impl Store {
                     OPPORTUNITIES,
                     OPPORTUNITY_KEYS,
                     OPPORTUNITY_UNDO,
-                    OPPORTUNITIES_CREATED
+                    OPPORTUNITIES_CREATED,
+                    RETRIED
                 );
             }
             into.commit()?;

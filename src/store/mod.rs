@@ -14,6 +14,7 @@ pub mod index;
 pub mod jobs;
 pub mod opportunities;
 pub mod pg;
+pub mod retried;
 pub mod revert;
 pub mod rows;
 pub mod schema;
@@ -288,6 +289,7 @@ impl Store {
             txn.open_table(OPPORTUNITY_UNDO)?;
             txn.open_table(OPPORTUNITIES_CREATED)?;
             txn.open_table(SEARCH)?;
+            txn.open_table(RETRIED)?;
         }
         txn.commit()?;
         Ok(())

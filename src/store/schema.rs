@@ -65,3 +65,9 @@ pub const OPPORTUNITIES_CREATED: TableDefinition<(u64, u64), ()> =
 /// (search key, contact id): the words and phone endings contacts are found by, see
 /// `search.rs`. Built from the contacts when a writer first opens a store from before it.
 pub const SEARCH: Index = TableDefinition::new("contact_search");
+/// (job, row) → (follow-up job, its row): the rows of a job fixed in the wizard and
+/// imported again by a follow-up job (`Job::retry_of`), with the row of the follow-up's
+/// file that holds each. Written when the follow-up's first batch is committed. Stores
+/// from before this table get it, empty, when they are opened for writing; readers of
+/// such a store find no row retried.
+pub const RETRIED: TableDefinition<(u64, u64), (u64, u64)> = TableDefinition::new("retried_rows");

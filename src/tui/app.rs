@@ -287,7 +287,7 @@ impl App {
                     self.history.tracing(query, ctx);
                 }
             }
-            Command::Retry { job, path } => {
+            Command::Retry { job, path, rows } => {
                 // One import at a time: a new one would replace the one under way.
                 if ctx.importing {
                     return ctx.say(
@@ -295,7 +295,7 @@ impl App {
                         "An import is running: wait for it to end (or cancel it on Progress), then retry.",
                     );
                 }
-                if ctx.start_import(tasks, Some((job, path))) {
+                if ctx.start_import(tasks, Some((job, path, rows))) {
                     self.go(View::Progress);
                 }
             }
@@ -595,7 +595,7 @@ impl Widget for &App {
             return;
         }
         let theme = self.ctx.theme;
-        let (title, body, status, footer) = chrome::frame_areas(area);
+        let (title, body, status, footer) = chrome::frame_areas(area, self.ctx.status.as_ref());
         chrome::render_title(theme, &self.title(), &self.ctx.file_name(), title, buf);
         self.screen_ref().render(&self.ctx, body, buf);
         chrome::render_status(theme, self.ctx.status.as_ref(), status, buf);

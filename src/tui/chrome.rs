@@ -21,12 +21,17 @@ pub enum Level {
     Error,
 }
 
-/// Splits the frame into title, body, status and footer.
-pub fn frame_areas(area: Rect) -> (Rect, Rect, Rect, Rect) {
+/// Splits the frame into title, body, status and footer; the status line takes as many
+/// lines as its message wraps to (at most three), so no message is cut.
+pub fn frame_areas(area: Rect, status: Option<&(Level, String)>) -> (Rect, Rect, Rect, Rect) {
+    let status_h = status.map_or(1, |(_, text)| {
+        let width = usize::from(area.width.saturating_sub(1)).max(1);
+        wrapped_lines(&clean(text), width).clamp(1, 3) as u16
+    });
     let [title, body, status, foot] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(status_h),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -89,7 +94,9 @@ pub fn render_status(theme: Theme, status: Option<&(Level, String)>, area: Rect,
             Level::Warn => theme.warn(),
             Level::Error => theme.error(),
         };
-        Line::from(Span::styled(format!(" {}", clean(text)), style)).render(area, buf);
+        Paragraph::new(Line::from(Span::styled(format!(" {}", clean(text)), style)))
+            .wrap(Wrap { trim: false })
+            .render(area, buf);
     }
 }
 
@@ -172,7 +179,7 @@ pub fn render_help(
 
 /// How many lines `text` takes wrapped at word boundaries to `width` columns, as
 /// `Paragraph`'s word wrap lays it out (a word longer than a line is cut).
-fn wrapped_lines(text: &str, width: usize) -> usize {
+pub fn wrapped_lines(text: &str, width: usize) -> usize {
     let (mut lines, mut used) = (1, 0);
     for word in text.split_whitespace() {
         let w = Span::raw(word).width();
@@ -194,23 +201,44 @@ pub fn render_confirm(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let mut keys = Vec::new();
-    for (key, what) in answers {
-        if !keys.is_empty() {
-            keys.push(Span::raw("   "));
-        }
-        keys.push(Span::styled(key.to_string(), theme.key()));
-        keys.push(Span::raw(format!(" {what}")));
-    }
+    let answer = |(key, what): &(char, &str)| {
+        [
+            Span::styled(key.to_string(), theme.key()),
+            Span::raw(format!(" {what}")),
+        ]
+    };
     let question = clean(question);
     let width = 60.min(area.width);
     // As tall as the wrapped question and answers, within the screen.
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    let (question, keys) = (Line::from(question), Line::from(keys));
-    let wrapped =
-        wrapped_lines(&question.to_string(), inner) + wrapped_lines(&keys.to_string(), inner);
+    // The answers on one line when they fit, else one a line: never a key cut from
+    // what it does.
+    let mut one_line = Vec::new();
+    for (i, a) in answers.iter().enumerate() {
+        if i > 0 {
+            one_line.push(Span::raw("   "));
+        }
+        one_line.extend(answer(a));
+    }
+    let one_line = Line::from(one_line);
+    let keys: Vec<Line> = if one_line.width() <= inner {
+        vec![one_line]
+    } else {
+        answers
+            .iter()
+            .map(|a| Line::from(answer(a).to_vec()))
+            .collect()
+    };
+    let question = Line::from(question);
+    let wrapped = wrapped_lines(&question.to_string(), inner)
+        + keys
+            .iter()
+            .map(|k| wrapped_lines(&k.to_string(), inner))
+            .sum::<usize>();
     let height = (wrapped as u16 + 2).clamp(4, area.height);
-    let paragraph = Paragraph::new(vec![question, keys]).wrap(Wrap { trim: true });
+    let mut lines = vec![question];
+    lines.extend(keys);
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: true });
     let popup = centered(area, width, height);
     Clear.render(popup, buf);
     let block = Block::default()

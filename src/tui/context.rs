@@ -700,7 +700,11 @@ impl Ctx {
     /// thread forwards what it says and joins it, so the task ends only once the worker's
     /// thread has (and with it the store's write handle). `retry` imports a job's fixed
     /// rows from a file of their own instead of the wizard's file.
-    pub fn start_import(&mut self, tasks: &mut Tasks, retry: Option<(u64, PathBuf)>) -> bool {
+    pub fn start_import(
+        &mut self,
+        tasks: &mut Tasks,
+        retry: Option<(u64, PathBuf, Vec<u64>)>,
+    ) -> bool {
         let store = match self.open_writer(Access::Create) {
             Ok(s) => s,
             Err(why) => {
@@ -709,7 +713,7 @@ impl Ctx {
             }
         };
         let (source, plan) = match &retry {
-            Some((of, path)) => {
+            Some((of, path, _)) => {
                 let Ok(job) = store.job(*of) else {
                     return false;
                 };
@@ -733,7 +737,7 @@ impl Ctx {
         };
         // A retry joins its original import: same tag, so the contacts are found together.
         let tag = match &retry {
-            Some((of, _)) => store.job(*of).ok().and_then(|j| j.import_tag),
+            Some((of, _, _)) => store.job(*of).ok().and_then(|j| j.import_tag),
             None => plan
                 .options
                 .import_tag
@@ -743,12 +747,13 @@ impl Ctx {
         self.recorded = None;
         self.progress = None;
         self.cancelling = false;
-        self.retrying = retry.as_ref().map(|(of, _)| *of);
+        self.retrying = retry.as_ref().map(|(of, _, _)| *of);
         let new = NewImport {
             source,
             plan,
             import_tag: tag,
-            retry_of: retry.as_ref().map(|(of, _)| *of),
+            retry_of: retry.as_ref().map(|(of, _, _)| *of),
+            retried_rows: retry.map(|(_, _, rows)| rows).unwrap_or_default(),
         };
         let started = tasks.start(Kind::Import, "rolodex-events", move |task| {
             let (wtx, wrx) = mpsc::channel::<WorkerEvent>();

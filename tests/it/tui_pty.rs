@@ -674,7 +674,7 @@ fn history_resumes_then_reverts_a_stopped_job_asking_first() {
     wizard.press("y");
     wizard.screen.wait_for("Step 9/9 · Done");
     wizard.press("H");
-    wizard.screen.wait_for("1 job · Enter opens one");
+    wizard.screen.wait_for("job 1/1 · Enter opens one");
     wizard.press("r");
     wizard.screen.wait_for("contacts it created are deleted");
     wizard.press("y");

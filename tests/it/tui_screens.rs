@@ -850,6 +850,64 @@ fn failed_rows_workbench_fixes_and_retries() {
     assert_eq!(retry.counts.created, 1);
     h.key(KeyCode::Char('H'));
     snap("history_jobs", &h);
+    // The original job's row now names the follow-up that retried it, and what it did there.
+    let store = h.app.ctx.store.clone().unwrap();
+    let retried = store.retried_rows(1).unwrap();
+    assert_eq!(retried.len(), 1, "{retried:?}");
+    let (&row, to) = retried.iter().next().unwrap();
+    assert_eq!((to.job, to.row), (2, 2));
+    h.key(KeyCode::Down).key(KeyCode::Enter).settle_history();
+    assert_eq!(h.app.history.job.as_ref().map(|j| j.id), Some(1));
+    let rows = h.render(80, 24);
+    assert!(
+        rows.contains("Retry") && rows.contains(" failed   job 2 "),
+        "{rows}"
+    );
+    snap("history_rows_retried", &h);
+    h.key(KeyCode::Enter);
+    let detail = h.render(80, 24);
+    assert!(detail.contains(" failed · retried in job 2 "), "{detail}");
+    assert!(
+        detail.contains("Retried in job 2: created (row 2 of its file)."),
+        "{detail}"
+    );
+    snap("history_row_retried", &h);
+    // `show --failed` says it too, in words and in JSON.
+    let dir = h.dir.path();
+    let shown = crate::common::run(dir, &["show", "1", "--failed"]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    let line = shown
+        .stdout
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with(&format!("{row} ")))
+        .take(4)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        line.contains("retried in job 2: created"),
+        "{}",
+        shown.stdout
+    );
+    let json = crate::common::run(dir, &["show", "1", "--failed", "--json"]).json();
+    let rows = json["rows"].as_array().unwrap();
+    let retried_row = rows.iter().find(|r| r["row"] == row).unwrap();
+    assert_eq!(
+        retried_row["retried_in"],
+        serde_json::json!({"job": 2, "row": 2, "status": "imported", "reverted": false})
+    );
+    assert!(rows
+        .iter()
+        .filter(|r| r["row"] != row)
+        .all(|r| r.get("retried_in").is_none()));
+    // Reverted, the follow-up no longer vouches for the row.
+    let reverted = crate::common::run(dir, &["revert", "2", "--yes"]);
+    assert_eq!(reverted.code, 0, "{}", reverted.stderr);
+    let shown = crate::common::run(dir, &["show", "1", "--failed"]);
+    assert!(
+        shown.stdout.contains("retried in job 2 (since reverted)"),
+        "{}",
+        shown.stdout
+    );
 }
 
 #[test]
@@ -1944,7 +2002,7 @@ fn map_changes_the_required_fields_where_it_refuses() {
     assert_eq!(h.app.view, View::Map);
     let (_, said) = h.app.ctx.status.clone().unwrap();
     assert!(
-        said.contains("press p to change the required fields"),
+        said.contains("press p to change what every row needs"),
         "{said}"
     );
     h.key(KeyCode::Char('p'));
@@ -2143,7 +2201,7 @@ fn leaving_map_asks_once_about_the_columns_left_out() {
     assert!(h.app.ctx.mapping.not_imported(consent).is_empty());
 }
 
-/// A job of many rows: History lists its counts grouped (120 columns) or compacted (80)
+/// A job of many rows: History lists its counts grouped (compacted past seven characters)
 /// but never cut, opens it off the screen's thread saying it is loading, then shows where
 /// the selection is among its failed rows; `/` searches its rows as a task too.
 #[test]
@@ -2169,7 +2227,8 @@ fn history_of_a_many_row_job() {
     let mut h = Harness::build_in(dir, None, |ctx| ctx);
     h.app.go(View::History);
     let jobs = h.render(80, 24);
-    assert!(jobs.contains("20k"), "{jobs}");
+    // Grouped where seven columns hold them (up to 9,999,999), else compacted (`12.3M`).
+    assert!(jobs.contains(" 20,000 "), "{jobs}");
     assert!(h.render(120, 40).contains("20,000"));
     snap("history_many_jobs", &h);
     h.key(KeyCode::Enter);
@@ -2180,8 +2239,21 @@ fn history_of_a_many_row_job() {
     assert_eq!(h.app.history.shown.len(), 10_000);
     h.key(KeyCode::Char('G'));
     let rows = h.render(80, 24);
-    assert!(rows.contains("10,000/10,000 shown · 30,000 rows"), "{rows}");
+    assert!(
+        rows.contains("row 10,000/10,000 · status failed · reason all · 30,000 in"),
+        "{rows}"
+    );
     snap("history_many_rows", &h);
+    // A row of few columns and many reasons: at 80×20 every reason shows whole.
+    h.key(KeyCode::Enter);
+    let detail = h.render(80, 20);
+    let row = h.app.history.shown_row(h.app.history.row_sel).unwrap();
+    assert!(row.issues.len() >= 3, "{:?}", row.issues);
+    for issue in &row.issues {
+        assert!(detail.contains(issue.reason.code()), "{detail}");
+    }
+    snap("history_row_reasons", &h);
+    h.key(KeyCode::Esc);
     h.key(KeyCode::Char('/'))
         .text("call me 2999")
         .key(KeyCode::Enter);

@@ -24,6 +24,7 @@ use crate::engine::review::NoStore;
 use crate::engine::source::RawRow;
 use crate::engine::validate::Validator;
 use crate::store::jobs::{Job, JobRow, JobStatus};
+use crate::store::retried::RetriedFate;
 use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::{Ctx, TextField};
@@ -60,6 +61,8 @@ pub struct HistoryScreen {
     /// The rows around the selection, read from the store: their cells and messages.
     page: BTreeMap<u64, JobRow>,
     who: Who,
+    /// The rows of the open job a follow-up job retried, and what became of them there.
+    retried: BTreeMap<u64, RetriedFate>,
     /// The rows of the open job the last `/` query matches, found by reading the job once.
     matched: Option<(String, Vec<u64>)>,
     /// Indices into `entries` that pass the filters.
@@ -218,6 +221,13 @@ impl HistoryScreen {
         let job = match store.job(id) {
             Ok(j) => j,
             Err(e) => return ctx.say(Level::Error, e.to_string()),
+        };
+        self.retried = match store.retried_fates(id) {
+            Ok(retried) => retried,
+            Err(e) => {
+                ctx.say(Level::Error, e.to_string());
+                BTreeMap::new()
+            }
         };
         self.validator = Validator::new(&job.plan, &job.header).ok();
         self.who = Who::of(&job.plan.mapping);
@@ -458,6 +468,11 @@ impl HistoryScreen {
             );
             return Transition::Stay;
         }
+        let rows: Vec<u64> = ctx
+            .fixes
+            .range(fixes.clone())
+            .map(|((_, row), _)| *row)
+            .collect();
         let dir = retry_dir(ctx.store.as_ref().map(|s| s.path()), &ctx.out_dir);
         let written = write_retry_file(
             &dir,
@@ -475,7 +490,11 @@ impl HistoryScreen {
             }
         };
         // The app starts it and shows its progress; back here, `enter` shows the jobs.
-        Transition::Run(Command::Retry { job: job.id, path })
+        Transition::Run(Command::Retry {
+            job: job.id,
+            path,
+            rows,
+        })
     }
 }
 
@@ -667,7 +686,7 @@ impl Screen for HistoryScreen {
                         let n = ctx.fixes.range((job.id, 0)..=(job.id, u64::MAX)).count();
                         ctx.say(
                             Level::Info,
-                            format!("Row {row_number} fixed ({n} waiting). Press R in the rows to retry them as a follow-up job."),
+                            format!("Row {row_number} fixed ({n} waiting); R imports the fixed rows as a follow-up job."),
                         );
                     }
                     self.editor = None;
@@ -759,10 +778,11 @@ impl HistoryScreen {
         // Counts grouped (`1,030,021`) where there is room, else compacted (`1.03M`): never
         // cut to a smaller-looking number.
         let wide = area.width >= 110;
-        let count_w: usize = if wide { 11 } else { 5 };
+        let count_w: usize = if wide { 11 } else { 7 };
         let count = |n: u64| {
-            let text = if wide {
-                group_digits(n)
+            let grouped = group_digits(n);
+            let text = if grouped.len() <= count_w {
+                grouped
             } else {
                 compact_count(n)
             };
@@ -779,10 +799,11 @@ impl HistoryScreen {
             .take(height)
             .map(|(i, j)| {
                 let c = &j.counts;
-                let retry = j
-                    .retry_of
-                    .map(|r| format!(" (retry of {r})"))
-                    .unwrap_or_default();
+                // A retry's file is named for it: what it retried says more, first.
+                let file = match j.retry_of {
+                    Some(r) => format!("retry of job {r} · {}", file_name(&j.file)),
+                    None => file_name(&j.file),
+                };
                 let row = Row::new(vec![
                     Cell::from(format!("{:>4}", j.id)),
                     Cell::from(j.status.label()),
@@ -791,7 +812,7 @@ impl HistoryScreen {
                     Cell::from(count(c.updated)),
                     Cell::from(count(c.skipped)),
                     Cell::from(count(c.failed)),
-                    Cell::from(fit(&format!("{}{retry}", file_name(&j.file)), file_width)),
+                    Cell::from(fit(&file, file_width)),
                 ]);
                 if i == self.job_sel {
                     row.style(theme.selected())
@@ -822,9 +843,9 @@ impl HistoryScreen {
                 "Status".into(),
                 "Started".into(),
                 head("New"),
-                head(if wide { "Updated" } else { "Upd." }),
-                head(if wide { "Skipped" } else { "Skip." }),
-                head(if wide { "Failed" } else { "Fail." }),
+                head("Updated"),
+                head("Skipped"),
+                head("Failed"),
                 "File".into(),
             ])
             .style(theme.heading()),
@@ -841,8 +862,9 @@ impl HistoryScreen {
                 )
             }
             None => format!(
-                " {} · Enter opens one · / finds anyone in them ",
-                counted(self.jobs.len(), "job")
+                " job {}/{} · Enter opens one · / finds anyone in them ",
+                self.job_sel + 1,
+                self.jobs.len()
             ),
         }))
         .render(area, buf);
@@ -859,8 +881,24 @@ impl HistoryScreen {
         let offset = scroll_offset(self.row_sel, height);
         // Who the row is, then why: name and phone always, email where there is room.
         let wide = table_area.width >= 110;
-        let (name_w, phone_w, email_w) = if wide { (22, 16, 28) } else { (16, 15, 0) };
-        let fixed_w = 7 + 8 + 5 + name_w + phone_w + email_w + if wide { 7 } else { 6 } + 2;
+        // The Retry column only for a job with rows fixed or retried.
+        let job_id = self.job.as_ref().map_or(0, |j| j.id);
+        let retry_col = !self.retried.is_empty()
+            || ctx
+                .fixes
+                .range((job_id, 0)..=(job_id, u64::MAX))
+                .next()
+                .is_some();
+        let (name_w, phone_w, email_w) = match (wide, retry_col) {
+            (true, _) => (22, 16, 28),
+            (false, false) => (16, 15, 0),
+            // Its room taken from the name and phone, so the reason keeps its code.
+            (false, true) => (13, 14, 0),
+        };
+        let retry_w = if retry_col { 6 } else { 0 };
+        // The columns' widths, a space between each, and the borders.
+        let columns = 5 + usize::from(wide) + usize::from(retry_col);
+        let fixed_w = 7 + 8 + retry_w + name_w + phone_w + email_w + columns + 2;
         let width = (table_area.width as usize).saturating_sub(fixed_w).max(10);
         let rows: Vec<Row> = self
             .shown
@@ -884,13 +922,28 @@ impl HistoryScreen {
                         } else {
                             String::new()
                         };
-                        format!("{}{also}: {}", i.reason, i.describe())
+                        // The code alone where little of the message would show (a
+                        // cut word says nothing): Enter shows it whole.
+                        let code = format!("{}{also}", i.reason);
+                        if code.chars().count() + 10 > width {
+                            code
+                        } else {
+                            format!("{code}: {}", i.describe())
+                        }
                     })
                     .unwrap_or_default();
                 let fixed = self
                     .job
                     .as_ref()
                     .is_some_and(|j| ctx.fixes.contains_key(&(j.id, r.row)));
+                // A fix waiting for R, else the follow-up job that retried the row.
+                let retry = match self.retried.get(&r.row) {
+                    _ if fixed => Span::styled("fixed", theme.ok()),
+                    Some(fate) => {
+                        Span::styled(fit(&format!("job {}", fate.to.job), 6), theme.dim())
+                    }
+                    None => Span::raw(""),
+                };
                 let status_style = match r.status {
                     RowStatus::Error => theme.error(),
                     RowStatus::Skipped => theme.warn(),
@@ -899,10 +952,12 @@ impl HistoryScreen {
                 let mut cells = vec![
                     Cell::from(format!("{:>7}", r.row)),
                     Cell::from(Span::styled(r.status.label(), status_style)),
-                    Cell::from(if fixed { "fixed" } else { "" }),
-                    Cell::from(fit(&self.who.name(&r.cells), name_w)),
-                    Cell::from(fit(self.who.phone(&r.cells), phone_w)),
                 ];
+                if retry_col {
+                    cells.push(Cell::from(retry));
+                }
+                cells.push(Cell::from(fit(&self.who.name(&r.cells), name_w)));
+                cells.push(Cell::from(fit(self.who.phone(&r.cells), phone_w)));
                 if wide {
                     cells.push(Cell::from(fit(self.who.email(&r.cells), email_w)));
                 }
@@ -931,22 +986,30 @@ impl HistoryScreen {
         } else {
             self.row_sel as u64 + 1
         };
+        // Where the selection is among the rows shown (`row 12/299`), and how many rows
+        // the job has when the filters hide some.
+        let of_all = if self.shown.len() == self.entries.len() {
+            String::new()
+        } else {
+            format!(" · {} in the job", group(self.entries.len() as u64))
+        };
         let title = format!(
-            " {}/{} shown · {} rows · {} ",
+            " row {}/{} · {filter}{of_all} ",
             group(at),
             group(self.shown.len() as u64),
-            group(self.entries.len() as u64),
-            filter
         );
         let title = fit(&title, table_area.width.saturating_sub(2) as usize);
-        let mut widths = vec![
-            Constraint::Length(7),
-            Constraint::Length(8),
-            Constraint::Length(5),
+        let mut widths = vec![Constraint::Length(7), Constraint::Length(8)];
+        let mut head = vec!["    Row", "Status"];
+        if retry_col {
+            widths.push(Constraint::Length(retry_w as u16));
+            head.push("Retry");
+        }
+        widths.extend([
             Constraint::Length(name_w as u16),
             Constraint::Length(phone_w as u16),
-        ];
-        let mut head = vec!["    Row", "Status", "", "Name", "Phone"];
+        ]);
+        head.extend(["Name", "Phone"]);
         if wide {
             widths.push(Constraint::Length(email_w as u16));
             head.push("Email");
@@ -972,7 +1035,35 @@ impl HistoryScreen {
             Some(e) => (e.status, &e.issues),
             None => (row.status, &row.issues),
         };
-        let issue_lines = (issues.len() as u16 + 2).clamp(3, area.height / 2);
+        // The row as it is now: fixed again by a follow-up job.
+        let retried = self
+            .retried
+            .get(&row.row)
+            .filter(|_| editing.is_none())
+            .map(|fate| {
+                format!(
+                    "{} (row {} of its file)",
+                    fate.describe(),
+                    group_digits(fate.to.row)
+                )
+            });
+        // The reasons as tall as they wrap to; the cells keep what they need of the rest
+        // (at least half the screen when they need it).
+        let inner = usize::from(area.width.saturating_sub(2)).max(1);
+        let wrapped: usize = issues
+            .iter()
+            .map(|i| {
+                let line = format!(" {:<18} {}", i.reason.code(), i.describe());
+                // A line more for what ratatui's wrap may break sooner than the count.
+                match crate::tui::chrome::wrapped_lines(&line, inner) {
+                    1 => 1,
+                    n => n + 1,
+                }
+            })
+            .sum();
+        let cells_need = (job.header.len() as u16 + 2).min(area.height / 2).max(4);
+        let issue_lines = (wrapped.max(1) as u16 + 2 + u16::from(retried.is_some()))
+            .clamp(3, area.height.saturating_sub(cells_need).max(3));
         let [cells_area, issues_area] =
             Layout::vertical([Constraint::Min(4), Constraint::Length(issue_lines)]).areas(area);
         let cells: Vec<String> = match editing {
@@ -1054,10 +1145,20 @@ impl HistoryScreen {
         if text.is_empty() {
             text.push(Line::styled(" No problems: the row is clean.", theme.ok()));
         }
-        let verdict = if editing.is_some() {
-            format!(" Would be: {} ", status.label())
-        } else {
-            format!(" {} ", status.label())
+        if let Some(retried) = &retried {
+            let mut said = retried.clone();
+            if let Some(first) = said.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            text.insert(0, Line::styled(format!(" {said}."), theme.ok()));
+        }
+        let verdict = match &retried {
+            _ if editing.is_some() => format!(" Would be: {} ", status.label()),
+            Some(_) => {
+                let job = self.retried.get(&row.row).map_or(0, |f| f.to.job);
+                format!(" {} · retried in job {job} ", status.label())
+            }
+            None => format!(" {} ", status.label()),
         };
         Paragraph::new(text)
             .wrap(Wrap { trim: false })

@@ -92,13 +92,16 @@ impl MapScreen {
         match o.unmapped(&ctx.mapping) {
             None => lines.push(Line::from(vec![
                 Span::styled("✓ ", theme.ok()),
-                Span::raw(format!("Required fields mapped (preset {}).", o.require)),
+                Span::raw(format!(
+                    "Every row needs {}: mapped (p changes this).",
+                    preset_words(o.require)
+                )),
             ])),
             Some(m) => lines.push(Line::from(vec![
                 Span::styled("✗ ", theme.error()),
                 Span::raw(format!(
-                    "Needs {m} (preset {}) · p changes the required fields.",
-                    o.require
+                    "Map {m}: every row needs {} (p changes this).",
+                    preset_words(o.require)
                 )),
             ])),
         }
@@ -293,9 +296,9 @@ impl Screen for MapScreen {
                 ctx.say(
                     Level::Info,
                     format!(
-                        "Required fields: preset {} ({}).",
-                        ctx.options.require,
-                        preset_words(ctx.options.require)
+                        "Every row now needs {} (--require {}).",
+                        preset_words(ctx.options.require),
+                        ctx.options.require
                     ),
                 );
                 Transition::Stay
@@ -342,8 +345,7 @@ impl Screen for MapScreen {
                         ctx.say(
                             Level::Error,
                             format!(
-                                "Map {missing} first, or press p to change the required fields (preset {}: {}).",
-                                o.require,
+                                "Map {missing} first, or press p to change what every row needs (now {}).",
                                 preset_words(o.require)
                             ),
                         );

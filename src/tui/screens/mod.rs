@@ -56,7 +56,12 @@ pub enum Command {
     Trace(String),
     /// The fixed rows of `job`, written to `path`, imported as a follow-up job; the app
     /// shows its progress once it has started.
-    Retry { job: u64, path: PathBuf },
+    /// Import `path`, the fixed `rows` of `job` (in the file's order), as its follow-up.
+    Retry {
+        job: u64,
+        path: PathBuf,
+        rows: Vec<u64>,
+    },
     /// Undo a job (once confirmed).
     Revert(u64),
     /// Read a job's rows and open it in History; `problems` starts on its failed rows.

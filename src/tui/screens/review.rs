@@ -376,11 +376,11 @@ impl ReviewScreen {
         let title = match (focused, listed.is_empty()) {
             (_, true) => " By reason: no row has a problem ".to_string(),
             (true, _) => " Enter opens a reason's rows · Esc leaves ".to_string(),
+            // What Tab does, said whole: the rest are warnings (rows still imported).
             (false, _) => format!(
-                " {} reasons: {} not imported, {} warnings · Tab ",
+                " {} reasons, {} not imported · Tab opens them ",
                 listed.len(),
                 not_imported,
-                listed.len() - not_imported
             ),
         };
         // The position whenever the list is longer than its box: no reason is hidden.
@@ -505,8 +505,9 @@ impl ReviewScreen {
             )
         } else {
             format!(
-                "{} rows, {what}. q or Esc goes back to the reasons.",
-                group_digits(group.count)
+                "{} {}, {what}. q or Esc goes back to the reasons.",
+                group_digits(group.count),
+                if group.count == 1 { "row" } else { "rows" }
             )
         };
         Paragraph::new(kept)
@@ -521,16 +522,23 @@ fn render_samples(ctx: &Ctx, review: &crate::engine::review::Review, area: Rect,
     let theme = ctx.theme;
     let wide = area.width >= 110;
     let (w_name, w_phone, w_email) = if wide { (26, 16, 34) } else { (18, 15, 26) };
+    // The company gets what is left (borders, four gaps, the country), its end marked.
+    let w_company = usize::from(area.width)
+        .saturating_sub(2 + 4 + w_name + usize::from(w_phone) + w_email + 7)
+        .clamp(6, 30);
     let mut rows: Vec<Row> = review
         .samples
         .iter()
         .map(|s| {
             Row::new(vec![
                 Cell::from(fit(&s.display_name(), w_name)),
-                Cell::from(s.phones.first().cloned().unwrap_or_default()),
+                Cell::from(fit(
+                    s.phones.first().map(String::as_str).unwrap_or_default(),
+                    usize::from(w_phone),
+                )),
                 Cell::from(fit(&s.emails.first().cloned().unwrap_or_default(), w_email)),
                 Cell::from(s.country.clone().unwrap_or_default()),
-                Cell::from(fit(&s.company.clone().unwrap_or_default(), 30)),
+                Cell::from(fit(s.company.as_deref().unwrap_or_default(), w_company)),
             ])
         })
         .collect();
