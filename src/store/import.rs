@@ -74,6 +74,32 @@ pub struct NewJob<'a> {
     pub retry_of: Option<u64>,
 }
 
+impl NewJob<'_> {
+    /// The record of this job as every backend first stores it under `id`: status
+    /// `checking`, owned by this process, nothing counted yet.
+    pub fn record(&self, id: u64) -> Job {
+        Job {
+            id,
+            file: self.file.clone(),
+            size: self.size,
+            checksum: self.checksum.clone(),
+            header: self.header.clone(),
+            plan: self.plan.clone(),
+            import_tag: self.import_tag.clone(),
+            started: now(),
+            finished: None,
+            status: JobStatus::Checking,
+            counts: JobCounts::default(),
+            resume_after: 0,
+            retry_of: self.retry_of,
+            failure_base: 0,
+            revert_conflicts: Vec::new(),
+            reason: None,
+            owner: Owner::current(),
+        }
+    }
+}
+
 impl<'a> NewJob<'a> {
     /// The job that imports `source` with `plan` (the file as `source` names it: make it
     /// absolute first, so `resume` works from any directory).
@@ -640,25 +666,7 @@ fn record_job(txn: &redb::WriteTransaction, new: NewJob<'_>) -> Result<Job> {
     let mut meta = txn.open_table(META)?;
     let id = meta.get("next_job_id")?.map(|v| v.value()).unwrap_or(1);
     meta.insert("next_job_id", id + 1)?;
-    let job = Job {
-        id,
-        file: new.file,
-        size: new.size,
-        checksum: new.checksum,
-        header: new.header.clone(),
-        plan: new.plan.clone(),
-        import_tag: new.import_tag,
-        started: now(),
-        finished: None,
-        status: JobStatus::Checking,
-        counts: JobCounts::default(),
-        resume_after: 0,
-        retry_of: new.retry_of,
-        failure_base: 0,
-        revert_conflicts: Vec::new(),
-        reason: None,
-        owner: Owner::current(),
-    };
+    let job = new.record(id);
     txn.open_table(JOBS)?
         .insert(id, codec::encode_json(&job)?.as_slice())?;
     if let Some(list) = &new.plan.options.list {

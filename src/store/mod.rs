@@ -485,23 +485,6 @@ impl Store {
         })
     }
 
-    /// Every row of every job that `needle` finds in, oldest job first (`rolodex trace`).
-    pub fn trace(
-        &self,
-        needle: &crate::engine::trace::Needle,
-        found: &mut dyn FnMut(&Job, JobRow),
-    ) -> Result<()> {
-        for job in self.jobs()? {
-            self.job_rows(job.id, &mut |row| {
-                if needle.found_in(&row.cells) {
-                    found(&job, row);
-                }
-                Ok(())
-            })?;
-        }
-        Ok(())
-    }
-
     /// The custom fields earlier imports defined, with their types.
     pub fn custom_fields(
         &self,

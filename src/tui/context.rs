@@ -33,6 +33,7 @@ use crate::engine::review::{
 };
 use crate::engine::source::{RawRow, ReadOptions, Source};
 use crate::session::{ConsentChoice, Draft, DraftError, ImportRequest};
+use crate::store::backend::ContactStore;
 use crate::store::jobs::Job;
 use crate::store::{Access, Store, StoreError};
 use crate::worker::{spawn_new_import, spawn_resume, NewImport, WorkerEvent};
@@ -589,7 +590,8 @@ impl Ctx {
         };
         self.in_background(tasks, Kind::Trace, "rolodex-trace", move |_| {
             let mut found: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
-            let result = store.trace(&needle, &mut |job, row| {
+            // `rolodex trace`'s search, through the store interface.
+            let result = ContactStore::trace(&*store, &needle, &mut |job, row| {
                 found.entry(job.id).or_default().push(row.row)
             });
             TaskEvent::Traced(query, result.map(|()| found))
@@ -661,22 +663,9 @@ impl Ctx {
         self.cancelling = false;
         self.retrying = None;
         let started = tasks.start(Kind::Import, "rolodex-events", move |task| {
-            let (wtx, wrx) = mpsc::channel::<WorkerEvent>();
-            let worker = match spawn_resume(store, job, source, wtx, task.cancel().clone()) {
-                Ok(worker) => worker,
-                Err(e) => {
-                    let why = format!("cannot resume the job: {e}");
-                    task.send(TaskEvent::Worker(WorkerEvent::NotStarted(why)));
-                    return;
-                }
-            };
-            for e in wrx {
-                task.send(TaskEvent::Worker(e));
-            }
-            if worker.join().is_err() {
-                let why = "an internal error ended it (a bug; please report it)".to_string();
-                task.send(TaskEvent::Worker(WorkerEvent::Failed(why)));
-            }
+            relay_worker(task, "cannot resume the job", |wtx, cancel| {
+                spawn_resume(store, job, source, wtx, cancel)
+            })
         });
         match started {
             Ok(_) => {
@@ -756,23 +745,9 @@ impl Ctx {
             retried_rows: retry.map(|(_, _, rows)| rows).unwrap_or_default(),
         };
         let started = tasks.start(Kind::Import, "rolodex-events", move |task| {
-            let (wtx, wrx) = mpsc::channel::<WorkerEvent>();
-            let worker = match spawn_new_import(store, new, wtx, task.cancel().clone()) {
-                Ok(worker) => worker,
-                Err(e) => {
-                    let why = format!("cannot start the import: {e}");
-                    task.send(TaskEvent::Worker(WorkerEvent::NotStarted(why)));
-                    return;
-                }
-            };
-            // Ends when the worker drops its sender, as its thread ends.
-            for e in wrx {
-                task.send(TaskEvent::Worker(e));
-            }
-            if worker.join().is_err() {
-                let why = "an internal error ended it (a bug; please report it)".to_string();
-                task.send(TaskEvent::Worker(WorkerEvent::Failed(why)));
-            }
+            relay_worker(task, "cannot start the import", |wtx, cancel| {
+                spawn_new_import(store, new, wtx, cancel)
+            })
         });
         match started {
             Ok(_) => {
@@ -983,5 +958,35 @@ impl TextField {
             field.set_cursor_style(Style::default());
         }
         field.render(area, buf);
+    }
+}
+
+/// Starts an import's worker with `spawn` and passes its events on to the wizard until its
+/// thread ends (a new import and a resume alike); `cannot` begins the message when the
+/// worker's thread cannot start.
+fn relay_worker(
+    task: &super::task::Reporter,
+    cannot: &str,
+    spawn: impl FnOnce(
+        Sender<WorkerEvent>,
+        crate::worker::Cancel,
+    ) -> std::io::Result<std::thread::JoinHandle<()>>,
+) {
+    let (wtx, wrx) = mpsc::channel::<WorkerEvent>();
+    let worker = match spawn(wtx, task.cancel().clone()) {
+        Ok(worker) => worker,
+        Err(e) => {
+            let why = format!("{cannot}: {e}");
+            task.send(TaskEvent::Worker(WorkerEvent::NotStarted(why)));
+            return;
+        }
+    };
+    // Ends when the worker drops its sender, as its thread ends.
+    for e in wrx {
+        task.send(TaskEvent::Worker(e));
+    }
+    if worker.join().is_err() {
+        let why = "an internal error ended it (a bug; please report it)".to_string();
+        task.send(TaskEvent::Worker(WorkerEvent::Failed(why)));
     }
 }

@@ -18,7 +18,7 @@ use postgres::{Client, NoTls};
 pub use location::PgLocation;
 
 use super::import::NewJob;
-use super::jobs::{ContactList, Job, JobCounts, JobRow, JobStatus, Owner};
+use super::jobs::{ContactList, Job, JobRow};
 use super::{Access, Result, StoreError};
 use crate::engine::contact::Contact;
 use crate::engine::mapping::{CustomKind, Mapping};
@@ -403,7 +403,7 @@ impl PgStore {
             .collect::<Result<_>>()?;
         let signature = crate::engine::mapping::header_signature(&new.header);
         let mapping = encode(&new.plan.mapping)?;
-        let job = new_job_record(new, id.unsigned_abs());
+        let job = new.record(id.unsigned_abs());
         txn.execute(
             "INSERT INTO jobs (id, body) VALUES ($1, $2::text::jsonb)",
             &[&id, &encode(&job)?],
@@ -463,30 +463,6 @@ impl PgStore {
     }
 }
 
-/// The record of a job just started, as every backend first stores it (status
-/// `checking`, owned by this process), as redb's `record_job` makes it.
-fn new_job_record(new: NewJob<'_>, id: u64) -> Job {
-    Job {
-        id,
-        file: new.file,
-        size: new.size,
-        checksum: new.checksum,
-        header: new.header,
-        plan: new.plan.clone(),
-        import_tag: new.import_tag,
-        started: now(),
-        finished: None,
-        status: JobStatus::Checking,
-        counts: JobCounts::default(),
-        resume_after: 0,
-        retry_of: new.retry_of,
-        failure_base: 0,
-        revert_conflicts: Vec::new(),
-        reason: None,
-        owner: Owner::current(),
-    }
-}
-
 /// A stored contact, if it decodes and is stored under its own id.
 fn decode_contact(id: u64, text: &str) -> Result<Contact> {
     let contact: Contact = decode("contacts", id, text)?;
@@ -502,8 +478,4 @@ fn decode_job(id: u64, text: &str) -> Result<Job> {
         return Err(StoreError::damaged("jobs", id));
     }
     Ok(job)
-}
-
-fn now() -> String {
-    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
