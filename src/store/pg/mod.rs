@@ -95,6 +95,46 @@ fn id_param(id: u64) -> Result<i64> {
         .map_err(|_| StoreError::Codec(format!("id {id} is out of PostgreSQL's range")))
 }
 
+/// How long `open` waits for the import lock before calling the store busy. A writer
+/// that has just been dropped or killed has closed its connection, but its server process
+/// lets go of the lock a moment later; a resume started right then must not be refused.
+/// A store really in use by another writer is refused after this short wait.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+fn take_import_lock(client: &mut Client, location: &PgLocation) -> Result<()> {
+    let err = pg_error(location);
+    let key = lock_key(&location.schema, "import");
+    let started = std::time::Instant::now();
+    loop {
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+            .map_err(&err)?
+            .get(0);
+        if got {
+            return Ok(());
+        }
+        if started.elapsed() >= LOCK_WAIT {
+            return Err(StoreError::Busy(location.as_path()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+impl Drop for PgStore {
+    /// Lets go of the import lock before the connection closes, so that the next writer
+    /// (a resume in the same process, a test's next step) finds it free at once rather
+    /// than racing the server's clean-up of this session.
+    fn drop(&mut self) {
+        if self.writable {
+            let key = lock_key(&self.location.schema, "import");
+            // A connection already broken has no lock left to release.
+            let _ = self
+                .client()
+                .execute("SELECT pg_advisory_unlock($1)", &[&key]);
+        }
+    }
+}
+
 impl PgStore {
     /// Connects and opens the store as `access` asks: `Read` needs a store that exists
     /// (nothing is created); `Write` and `Create` take the import lock (a second writer
@@ -112,16 +152,7 @@ impl PgStore {
         };
         let writable = access != Access::Read;
         if writable {
-            let got: bool = client
-                .query_one(
-                    "SELECT pg_try_advisory_lock($1)",
-                    &[&lock_key(&location.schema, "import")],
-                )
-                .map_err(&err)?
-                .get(0);
-            if !got {
-                return Err(StoreError::Busy(location.as_path()));
-            }
+            take_import_lock(&mut client, location)?;
         }
         Ok(PgStore {
             location: location.clone(),
