@@ -107,7 +107,7 @@ impl Store {
                 }
                 when_there!(
                     TEAM,
-                    SEARCH,
+                    WORDS,
                     OPPORTUNITIES,
                     OPPORTUNITY_KEYS,
                     OPPORTUNITY_UNDO,

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use redb::DatabaseError;
 
-use redb::{ReadableTable, ReadableTableMetadata};
+use redb::ReadableTable;
 use serde::Serialize;
 
 use super::codec;
@@ -19,6 +19,27 @@ use super::schema::*;
 use super::search;
 use super::{decode_contact, decode_job, guard, rows, Db, Store};
 use crate::engine::resolve::RowStatus;
+
+/// A multiset of (word key, contact id) pairs, as a count and a sum of their mixed bits:
+/// two tallies differ when one pair is missing, astray or repeated (unless 64-bit hashes
+/// collide).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Tally {
+    count: u64,
+    sum: u64,
+}
+
+impl Tally {
+    fn add(&mut self, key: u64, id: u64) {
+        // splitmix64's finalizer over both halves.
+        let mut z = key ^ id.rotate_left(32) ^ 0x9e37_79b9_7f4a_7c15;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        self.count += 1;
+        self.sum = self.sum.wrapping_add(z);
+    }
+}
 
 /// One part of the check.
 type Part = fn(&Store, &mut CheckReport) -> Result<()>;
@@ -212,13 +233,15 @@ impl Store {
         let contacts = snap.txn.open_table(CONTACTS)?;
         let phones = snap.txn.open_table(BY_PHONE)?;
         let emails = snap.txn.open_table(BY_EMAIL)?;
-        // The name index, from version 6 on (an older store gets it from its next writer).
-        let names = match snap.txn.open_table(SEARCH) {
-            Ok(t) if snap.version >= 6 => Some(t),
+        // The name index, from version 7 on (an older store gets it from its next writer).
+        let names = match snap.txn.open_table(WORDS) {
+            Ok(t) if snap.version >= 7 => Some(t),
             Ok(_) | Err(redb::TableError::TableDoesNotExist(_)) => None,
             Err(e) => return Err(e.into()),
         };
-        let mut present = 0u64;
+        // What the name index must hold, as a count and an order-free sum: the index is
+        // read word by word, the contacts id by id, and neither fits in memory at 10M.
+        let mut expected = Tally::default();
         for entry in contacts.iter()? {
             let (id, v) = entry?;
             let id = id.value();
@@ -241,49 +264,69 @@ impl Store {
                     }
                 }
             }
-            if let Some(names) = &names {
-                let mut missing = false;
+            if names.is_some() {
                 for key in search::keys(&c) {
-                    if names.get((key, id))?.is_some() {
-                        present += 1;
-                    } else {
-                        missing = true;
-                    }
-                }
-                if missing {
-                    problems.push(Problem::contact(
-                        id,
-                        "not in the name index under every word of its name",
-                    ));
+                    expected.add(key, id);
                 }
             }
         }
-        // More entries than the contacts' words found above are strays, named by a second
-        // pass that reads their contacts.
-        let strays = match &names {
-            Some(t) => t.len()? != present,
-            None => false,
-        };
-        if let (true, Some(names)) = (strays, &names) {
+        if let Some(names) = &names {
+            let mut held = Tally::default();
+            let mut ids = Vec::new();
             for entry in names.iter()? {
-                let ((key, id), ()) = entry.map(|(k, v)| (k.value(), v.value()))?;
-                let Some(stored) = contacts.get(id)? else {
+                let (k, v) = entry?;
+                let (key, first) = k.value();
+                ids.clear();
+                if search::decode_chunk(first, v.value(), &mut ids).is_err() {
                     problems.push(Problem::contact(
-                        id,
-                        "the name index points to it, but it does not exist",
+                        first,
+                        "the name index's chunk that starts with it is damaged (rebuilt by the next import or revert after the store is restored from a backup)",
                     ));
                     continue;
-                };
-                // A damaged contact was reported above.
-                let Ok(c) = decode_contact(id, stored.value(), format) else {
-                    continue;
-                };
-                if search::keys(&c).binary_search(&key).is_err() {
-                    problems.push(Problem::contact(
-                        id,
-                        "the name index holds it under a word its name does not have",
-                    ));
                 }
+                for &id in &ids {
+                    held.add(key, id);
+                }
+            }
+            // Only when they differ are the contacts and the entries gone through again,
+            // to name what is missing and what is astray.
+            if held != expected {
+                for entry in contacts.iter()? {
+                    let (id, v) = entry?;
+                    let id = id.value();
+                    let Ok(c) = decode_contact(id, v.value(), format) else {
+                        continue;
+                    };
+                    let mut missing = false;
+                    for key in search::keys(&c) {
+                        missing |= !search::holds(names, key, id).unwrap_or(false);
+                    }
+                    if missing {
+                        problems.push(Problem::contact(
+                            id,
+                            "not in the name index under every word of its name",
+                        ));
+                    }
+                }
+                search::for_each_entry(names, |key, id| {
+                    let Some(stored) = contacts.get(id)? else {
+                        problems.push(Problem::contact(
+                            id,
+                            "the name index points to it, but it does not exist",
+                        ));
+                        return Ok(());
+                    };
+                    // A damaged contact was reported above.
+                    if let Ok(c) = decode_contact(id, stored.value(), format) {
+                        if search::keys(&c).binary_search(&key).is_err() {
+                            problems.push(Problem::contact(
+                                id,
+                                "the name index holds it under a word its name does not have",
+                            ));
+                        }
+                    }
+                    Ok(())
+                })?;
             }
         }
         for (kind, index) in [(Kind::Phone, &phones), (Kind::Email, &emails)] {

@@ -135,7 +135,7 @@ struct Tables<'t> {
     rows: Table<'t, (u64, u64, u32), &'static [u8]>,
     created: Table<'t, (u64, u64), u64>,
     matched_by: Table<'t, (u64, u64), (u64, u8)>,
-    search: Table<'t, (u64, u64), ()>,
+    search: super::search::WordsTable<'t>,
     search_pending: super::search::Pending,
     /// Contacts stored before this job that this batch's rows matched: contact id → (last
     /// row, what it did), written once at the batch's end, in id order.
@@ -282,7 +282,7 @@ impl Tables<'_> {
         self.contacts
             .insert(contact.id, codec::encode(contact)?.as_slice())?;
         self.search_pending
-            .update(&mut self.search, contact.id, before, contact)?;
+            .update(&mut self.search, contact.id, before, Some(contact))?;
         // Sets of what the contact held, so that an update costs its size, not its size
         // squared (a contact with thousands of emails made an import cubic).
         let had = |values: fn(&Contact) -> &Vec<String>| -> rustc_hash::FxHashSet<&str> {
@@ -505,7 +505,7 @@ impl Store {
                 rows: txn.open_table(JOB_ROWS)?,
                 created: txn.open_table(CREATED)?,
                 matched_by: txn.open_table(MATCHED_BY)?,
-                search: txn.open_table(SEARCH)?,
+                search: txn.open_table(WORDS)?,
                 search_pending: Default::default(),
                 matched: Default::default(),
                 tag_counts: Default::default(),

@@ -261,7 +261,7 @@ impl Store {
                         upgrade_from_2(&txn)?;
                     }
                     // Schema 4 to 6: the name index, built once from the contacts (a
-                    // version 5 index also held emails and phone endings).
+                    // version 5 or 6 index had one entry a word of a contact).
                     search::rebuild(&txn)?;
                 }
                 None => {}
@@ -288,7 +288,7 @@ impl Store {
             txn.open_table(OPPORTUNITY_KEYS)?;
             txn.open_table(OPPORTUNITY_UNDO)?;
             txn.open_table(OPPORTUNITIES_CREATED)?;
-            txn.open_table(SEARCH)?;
+            txn.open_table(WORDS)?;
             txn.open_table(RETRIED)?;
         }
         txn.commit()?;

@@ -305,7 +305,9 @@ struct Tables<'t> {
     emails: Table<'t, (u64, u64), ()>,
     tags: Table<'t, &'static str, u64>,
     matched_by: Table<'t, (u64, u64), (u64, u8)>,
-    search: Table<'t, (u64, u64), ()>,
+    search: super::search::WordsTable<'t>,
+    /// Name index changes, applied word by word before the batch commits.
+    words: super::search::Pending,
 }
 
 /// The rows of every job that matched the contact.
@@ -492,7 +494,8 @@ impl Store {
                 contacts: txn.open_table(CONTACTS)?,
                 phones: txn.open_table(BY_PHONE)?,
                 emails: txn.open_table(BY_EMAIL)?,
-                search: txn.open_table(SEARCH)?,
+                search: txn.open_table(WORDS)?,
+                words: Default::default(),
                 tags: txn.open_table(TAGS)?,
                 matched_by: txn.open_table(MATCHED_BY)?,
             };
@@ -538,6 +541,7 @@ impl Store {
                     .range((job.id, 0)..=(job.id, u64::MAX))?
                     .next()
                     .is_none();
+            t.words.flush(&mut t.search)?;
             job.revert_conflicts = run.settle().to_vec();
             txn.open_table(JOBS)?
                 .insert(job.id, codec::encode_json(&*job)?.as_slice())?;
@@ -556,7 +560,8 @@ impl Store {
                 contacts: txn.open_table(CONTACTS)?,
                 phones: txn.open_table(BY_PHONE)?,
                 emails: txn.open_table(BY_EMAIL)?,
-                search: txn.open_table(SEARCH)?,
+                search: txn.open_table(WORDS)?,
+                words: Default::default(),
                 tags: txn.open_table(TAGS)?,
                 matched_by: txn.open_table(MATCHED_BY)?,
             };
@@ -564,6 +569,7 @@ impl Store {
                 let before = t.undo.get((job.id, id))?.map(|v| v.value().to_vec());
                 revert_contact(&mut t, job.id, id, before, run)?;
             }
+            t.words.flush(&mut t.search)?;
             job.revert_conflicts = run.settle().to_vec();
             txn.open_table(JOBS)?
                 .insert(job.id, codec::encode_json(&*job)?.as_slice())?;
@@ -628,7 +634,8 @@ fn revert_contact(
             t.tags.insert(tag.as_str(), n - 1)?;
         }
     }
-    super::search::update(&mut t.search, contact_id, Some(&current), None)?;
+    t.words
+        .update(&mut t.search, contact_id, Some(&current), None)?;
     match before {
         None => {
             t.contacts.remove(contact_id)?;
@@ -641,7 +648,8 @@ fn revert_contact(
         Some(before) => {
             let restored: Contact = codec::decode_contact(&before)?;
             t.contacts.insert(contact_id, before.as_slice())?;
-            super::search::update(&mut t.search, contact_id, None, Some(&restored))?;
+            t.words
+                .update(&mut t.search, contact_id, None, Some(&restored))?;
             for p in &restored.phones {
                 index::insert(&mut t.phones, Kind::Phone, p, contact_id)?;
             }

@@ -8,11 +8,12 @@ use super::index::Index;
 /// Version 3 replaced the string-keyed phone and email indexes of version 2 by the
 /// fixed-width ones of `index.rs`; version 4 sealed every record with a checksum (see
 /// `codec.rs`); version 5 added the contact search index (`SEARCH`); version 6 keeps only
-/// name and company words in it (emails and phones are searched through their indexes).
-/// An older store is
+/// name and company words in it (emails and phones are searched through their indexes);
+/// version 7 keeps them as posting lists (`WORDS`, see `search.rs`) in place of one entry a
+/// word of a contact (`contact_search`). An older store is
 /// upgraded when it is first opened for writing; until then a version 3 or 4 store is read
 /// as it is (and searched contact by contact).
-pub const SCHEMA_VERSION: u64 = 6;
+pub const SCHEMA_VERSION: u64 = 7;
 
 /// `schema_version`, `next_contact_id`, `next_job_id`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -62,9 +63,13 @@ pub const OPPORTUNITY_UNDO: TableDefinition<(u64, u64), &[u8]> =
 /// (job, opportunity id): the opportunities a job created.
 pub const OPPORTUNITIES_CREATED: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("opportunities_created");
-/// (search key, contact id): the words and phone endings contacts are found by, see
-/// `search.rs`. Built from the contacts when a writer first opens a store from before it.
-pub const SEARCH: Index = TableDefinition::new("contact_search");
+/// (word key, first contact id of a chunk) → the chunk's later ids as varint gaps: the
+/// name and company words contacts are found by, see `search.rs`. Built from the contacts
+/// when a writer first opens a store from before it.
+pub const WORDS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("contact_words");
+/// The name index of versions 5 and 6, one entry (word key, contact id) each: deleted when
+/// such a store is upgraded.
+pub const LEGACY_SEARCH: Index = TableDefinition::new("contact_search");
 /// (job, row) → (follow-up job, its row): the rows of a job fixed in the wizard and
 /// imported again by a follow-up job (`Job::retry_of`), with the row of the follow-up's
 /// file that holds each. Written when the follow-up's first batch is committed. Stores

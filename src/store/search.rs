@@ -1,9 +1,18 @@
 //! The contact name index: the words `engine::search` says a contact is found by (its name
-//! and company tokens), as fixed-width entries (key, contact id) like the phone and email
-//! indexes, so a search is a few range reads and an intersection, never a pass over the
-//! contacts. A key is `WORD` and the first seven bytes of a folded word, big-endian and
-//! padded with zeros, so every word with a given prefix is one range of keys; a query word
-//! longer than seven bytes is confirmed against the contacts its range finds.
+//! and company tokens), so a search is a few range reads and an intersection, never a pass
+//! over the contacts. A word's key is `WORD` and the first seven bytes of the folded word,
+//! big-endian and padded with zeros, so every word with a given prefix is one range of
+//! keys; a query word longer than seven bytes is confirmed against the contacts its range
+//! finds.
+//!
+//! Each word keeps the ids of its contacts as posting lists in chunks: (key, first id) →
+//! the later ids of the chunk, ascending, as varint gaps (at most `CHUNK_IDS` a chunk). A
+//! chunk holds the ids from its first up to the next chunk's first (the word's first chunk
+//! also any smaller id added later). Version 6 kept one entry (key, id) a word of a contact:
+//! 16 bytes each plus redb's share, 44 MB and as much again fragmented for 720k contacts, and
+//! a B-tree insert for each of 2.7M entries on the import's writer thread. Chunks store a
+//! common name's ids in one or two bytes each, and an import rewrites each word's last
+//! chunk once a flush instead of inserting every entry.
 //!
 //! Emails and phones are searched through their own indexes (`index.rs`): an address whole,
 //! a number by the digits its E.164 form starts with (the phone index's keys are the
@@ -14,9 +23,9 @@ use std::ops::Bound;
 use redb::{ReadableTable, Table};
 
 use super::codec::{self, Format};
-use super::error::Result;
+use super::error::{Result, StoreError};
 use super::index::{self as id_index, Kind};
-use super::schema::{BY_EMAIL, BY_PHONE, CONTACTS, SEARCH};
+use super::schema::{BY_EMAIL, BY_PHONE, CONTACTS, WORDS};
 use super::{guard, Store};
 use crate::engine::contact::Contact;
 use crate::engine::search::{self, Query, Term, MAX_PHONE_DIGITS};
@@ -24,6 +33,12 @@ use crate::engine::search::{self, Query, Term, MAX_PHONE_DIGITS};
 const WORD: u64 = 1 << 56;
 /// Bytes of a word a key holds.
 const WORD_BYTES: usize = 7;
+/// Ids a chunk holds at most: a few hundred bytes for a common word, so that a change of
+/// one contact rewrites little, while a word of ten thousand contacts is 40 entries.
+pub const CHUNK_IDS: usize = 256;
+
+/// The name index's table, as a writer or a reader opens it.
+pub type WordsTable<'t> = Table<'t, (u64, u64), &'static [u8]>;
 
 /// Every key `contact` is found under, sorted, without repeats.
 pub fn keys(contact: &Contact) -> Vec<u64> {
@@ -51,84 +66,224 @@ fn word_range(word: &str) -> (u64, u64, bool) {
     (WORD | key, WORD | key | spread, bytes.len() <= WORD_BYTES)
 }
 
-/// Puts `after`'s keys in the index in place of `before`'s: what an import, a revert or
-/// an upgrade calls for each contact it changes (`None`: no contact before, or none left).
-pub fn update(
-    index: &mut Table<(u64, u64), ()>,
-    id: u64,
-    before: Option<&Contact>,
-    after: Option<&Contact>,
-) -> Result<()> {
-    let old = before.map(keys).unwrap_or_default();
-    let new = after.map(keys).unwrap_or_default();
-    for key in &old {
-        if new.binary_search(key).is_err() {
-            index.remove((*key, id))?;
+/// A chunk's ids: its first (the key's), then its value's gaps.
+pub fn decode_chunk(first: u64, gaps: &[u8], out: &mut Vec<u64>) -> Result<()> {
+    out.push(first);
+    let mut last = first;
+    let mut at = 0;
+    while at < gaps.len() {
+        let mut gap = 0u64;
+        let mut shift = 0;
+        loop {
+            let Some(&b) = gaps.get(at) else {
+                return Err(damaged_chunk(first));
+            };
+            at += 1;
+            if shift > 63 {
+                return Err(damaged_chunk(first));
+            }
+            gap |= u64::from(b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                break;
+            }
         }
-    }
-    for key in &new {
-        if old.binary_search(key).is_err() {
-            index.insert((*key, id), ())?;
-        }
+        last = match last.checked_add(gap) {
+            Some(id) if gap > 0 => id,
+            _ => return Err(damaged_chunk(first)),
+        };
+        out.push(last);
     }
     Ok(())
 }
 
-/// Entries of new contacts held back and inserted together in key order (inserting them
-/// one by one at random places cost an import about a third more time), the way the
-/// phone and email entries are. A changed contact flushes them first, so what it removes
-/// is in the table.
-#[derive(Default)]
-pub struct Pending {
-    entries: Vec<(u64, u64)>,
+fn damaged_chunk(first: u64) -> StoreError {
+    StoreError::Codec(format!(
+        "the name index's chunk of contact {first} is damaged; `rolodex check` names it"
+    ))
 }
 
-/// Entries held back at most: 1 MiB (4 MiB measured no faster: 6,453 writer samples
-/// against 6,300 at 499 Hz on a 1M-row import).
-const PENDING_ENTRIES: usize = 1 << 16;
+/// The value of a chunk of `ids` (ascending, without repeats): the gaps after the first.
+fn encode_chunk(ids: &[u64], out: &mut Vec<u8>) {
+    out.clear();
+    for pair in ids.windows(2) {
+        let mut gap = pair[1] - pair[0];
+        while gap >= 0x80 {
+            out.push((gap as u8) | 0x80);
+            gap >>= 7;
+        }
+        out.push(gap as u8);
+    }
+}
+
+/// One change of the index: contact `id` added under `key`, or taken out of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Op {
+    key: u64,
+    id: u64,
+    add: bool,
+}
+
+/// Changes held back and applied together, word by word: what an import, a revert or an
+/// upgrade records for each contact it changes, and `flush`es before its commit (and when
+/// `PENDING_OPS` are held). A word's chunks are read and rewritten once a flush, whatever
+/// the number of its contacts that changed.
+#[derive(Default)]
+pub struct Pending {
+    ops: Vec<Op>,
+    ids: Vec<u64>,
+    merged: Vec<u64>,
+    value: Vec<u8>,
+}
+
+/// Changes held back at most: 4 MiB.
+const PENDING_OPS: usize = 1 << 18;
 
 impl Pending {
-    /// `update`, holding back the entries of a new contact.
+    /// Records `after`'s keys in the index in place of `before`'s (`None`: no contact
+    /// before, or none left).
     pub fn update(
         &mut self,
-        index: &mut Table<(u64, u64), ()>,
+        index: &mut WordsTable<'_>,
         id: u64,
         before: Option<&Contact>,
-        after: &Contact,
+        after: Option<&Contact>,
     ) -> Result<()> {
-        if before.is_some() {
-            self.flush(index)?;
-            return update(index, id, before, Some(after));
+        match before {
+            None => {
+                if let Some(after) = after {
+                    search::for_each_word(after, |w| {
+                        self.ops.push(Op {
+                            key: word_range(w).0,
+                            id,
+                            add: true,
+                        })
+                    });
+                }
+            }
+            Some(before) => {
+                let old = keys(before);
+                let new = after.map(keys).unwrap_or_default();
+                for &key in &old {
+                    if new.binary_search(&key).is_err() {
+                        self.ops.push(Op {
+                            key,
+                            id,
+                            add: false,
+                        });
+                    }
+                }
+                for &key in &new {
+                    if old.binary_search(&key).is_err() {
+                        self.ops.push(Op { key, id, add: true });
+                    }
+                }
+            }
         }
-        self.entries
-            .extend(keys(after).into_iter().map(|k| (k, id)));
-        if self.entries.len() >= PENDING_ENTRIES {
+        if self.ops.len() >= PENDING_OPS {
             self.flush(index)?;
         }
         Ok(())
     }
 
-    pub fn flush(&mut self, index: &mut Table<(u64, u64), ()>) -> Result<()> {
-        self.entries.sort_unstable();
-        for entry in self.entries.drain(..) {
-            index.insert(entry, ())?;
+    /// Applies the changes held, word by word, chunk by chunk.
+    pub fn flush(&mut self, index: &mut WordsTable<'_>) -> Result<()> {
+        // Stable: two changes of one (word, contact) apply in the order they were made.
+        self.ops.sort_by_key(|op| (op.key, op.id));
+        let ops = std::mem::take(&mut self.ops);
+        let mut at = 0;
+        while at < ops.len() {
+            at = self.apply_chunk(index, &ops, at)?;
         }
+        self.ops = ops;
+        self.ops.clear();
         Ok(())
+    }
+
+    /// Applies the changes from `ops[at]` on that fall in one chunk of its word; returns
+    /// where the next chunk's changes start.
+    fn apply_chunk(&mut self, index: &mut WordsTable<'_>, ops: &[Op], at: usize) -> Result<usize> {
+        let (key, id) = (ops[at].key, ops[at].id);
+        // The chunk holding `id`: the last one starting at or before it, else the word's
+        // first (which also takes ids below its own first).
+        let found = match index.range((key, 0)..=(key, id))?.next_back() {
+            Some(e) => Some(e?),
+            None => index
+                .range((key, id)..=(key, u64::MAX))?
+                .next()
+                .transpose()?,
+        }
+        .map(|(k, v)| (k.value().1, v.value().to_vec()));
+        let next = match &found {
+            Some((first, _)) if *first < u64::MAX => index
+                .range((key, first + 1)..=(key, u64::MAX))?
+                .next()
+                .transpose()?
+                .map(|e| e.0.value().1),
+            _ => None,
+        };
+        let end =
+            at + ops[at..].partition_point(|op| op.key == key && next.is_none_or(|n| op.id < n));
+        self.ids.clear();
+        if let Some((first, gaps)) = &found {
+            decode_chunk(*first, gaps, &mut self.ids)?;
+            index.remove((key, *first))?;
+        }
+        // Merge: each contact's last change decides whether it is in.
+        self.merged.clear();
+        let mut held = self.ids.iter().copied().peekable();
+        let mut changes = ops[at..end].iter().peekable();
+        loop {
+            match (held.peek().copied(), changes.peek().map(|op| op.id)) {
+                (None, None) => break,
+                (Some(h), None) => {
+                    self.merged.push(h);
+                    held.next();
+                }
+                (Some(h), Some(c)) if h < c => {
+                    self.merged.push(h);
+                    held.next();
+                }
+                (h, Some(c)) => {
+                    let mut present = h == Some(c);
+                    if present {
+                        held.next();
+                    }
+                    while let Some(op) = changes.next_if(|op| op.id == c) {
+                        present = op.add;
+                    }
+                    if present {
+                        self.merged.push(c);
+                    }
+                }
+            }
+        }
+        for piece in self.merged.chunks(CHUNK_IDS) {
+            encode_chunk(piece, &mut self.value);
+            index.insert((key, piece[0]), self.value.as_slice())?;
+        }
+        Ok(end)
     }
 }
 
 /// Builds the index afresh from every contact, in the transaction `txn` upgrades the store
-/// in: a store from before it, or a version 5 one whose index held more than names.
+/// in: a store from before it, or one whose index had another layout.
 pub fn rebuild(txn: &redb::WriteTransaction) -> Result<u64> {
-    txn.delete_table(super::schema::SEARCH)?;
+    for old in [super::schema::LEGACY_SEARCH] {
+        match txn.delete_table(old) {
+            Ok(_) => {}
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    txn.delete_table(WORDS)?;
     build(txn)
 }
 
-/// Builds the index from every contact (a store from before it, or one `check --repair`
-/// rebuilds), in the transaction `txn` upgrades the store in.
+/// Builds the index from every contact, in the transaction `txn` upgrades the store in.
 pub fn build(txn: &redb::WriteTransaction) -> Result<u64> {
     let contacts = txn.open_table(super::schema::CONTACTS)?;
-    let mut index = txn.open_table(super::schema::SEARCH)?;
+    let mut index = txn.open_table(WORDS)?;
     let mut built = 0;
     let mut pending = Pending::default();
     for entry in contacts.iter()? {
@@ -137,18 +292,59 @@ pub fn build(txn: &redb::WriteTransaction) -> Result<u64> {
         let Ok(contact) = codec::decode::<Contact>(bytes.value()) else {
             continue;
         };
-        pending.update(&mut index, id.value(), None, &contact)?;
+        pending.update(&mut index, id.value(), None, Some(&contact))?;
         built += 1;
     }
     pending.flush(&mut index)?;
     Ok(built)
 }
 
+/// Every (key, contact id) the index holds, chunk by chunk: what `check` compares with the
+/// contacts' words. A damaged chunk is passed over (`check` names it on its own).
+pub fn for_each_entry<S>(index: &S, mut each: impl FnMut(u64, u64) -> Result<()>) -> Result<()>
+where
+    S: ReadableTable<(u64, u64), &'static [u8]>,
+{
+    let mut ids = Vec::new();
+    for entry in index.iter()? {
+        let (k, v) = entry?;
+        let (key, first) = k.value();
+        ids.clear();
+        if decode_chunk(first, v.value(), &mut ids).is_err() {
+            continue;
+        }
+        for &id in &ids {
+            each(key, id)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the index holds contact `id` under `key`.
+pub fn holds<S>(index: &S, key: u64, id: u64) -> Result<bool>
+where
+    S: ReadableTable<(u64, u64), &'static [u8]>,
+{
+    let chunk = match index.range((key, 0)..=(key, id))?.next_back() {
+        Some(e) => Some(e?),
+        None => index
+            .range((key, id)..=(key, u64::MAX))?
+            .next()
+            .transpose()?,
+    };
+    let Some((k, v)) = chunk else {
+        return Ok(false);
+    };
+    let mut ids = Vec::new();
+    decode_chunk(k.value().1, v.value(), &mut ids)?;
+    Ok(ids.binary_search(&id).is_ok())
+}
+
 /// The ids of the contacts `query` finds, ascending: names from the name index, numbers
 /// from the phone index, addresses from the email index; `contacts` confirms the words
 /// the index holds only the start of.
-pub fn find<S, C>(
-    index: &S,
+pub fn find<W, S, C>(
+    index: &W,
     phones: &S,
     emails: &S,
     contacts: &C,
@@ -156,6 +352,7 @@ pub fn find<S, C>(
     format: Format,
 ) -> Result<Vec<u64>>
 where
+    W: ReadableTable<(u64, u64), &'static [u8]>,
     S: ReadableTable<(u64, u64), ()>,
     C: ReadableTable<u64, &'static [u8]>,
 {
@@ -169,7 +366,7 @@ where
             Term::Word(w) => {
                 let (lo, hi, exact) = word_range(w);
                 confirm |= !exact;
-                collect(index, lo, hi, &mut ids)?;
+                collect_words(index, lo, hi, &mut ids)?;
             }
             Term::Phone(starts) => {
                 for digits in starts {
@@ -206,6 +403,17 @@ where
         }
     }
     Ok(out)
+}
+
+fn collect_words<W>(index: &W, lo: u64, hi: u64, ids: &mut Vec<u64>) -> Result<()>
+where
+    W: ReadableTable<(u64, u64), &'static [u8]>,
+{
+    for entry in index.range((lo, 0)..=(hi, u64::MAX))? {
+        let (k, v) = entry?;
+        decode_chunk(k.value().1, v.value(), ids)?;
+    }
+    Ok(())
 }
 
 fn collect<S>(index: &S, lo: u64, hi: u64, ids: &mut Vec<u64>) -> Result<()>
@@ -266,10 +474,10 @@ impl Store {
         guard::guarded(&self.path, || {
             let snap = self.read()?;
             let contacts = snap.txn.open_table(CONTACTS)?;
-            // A store from before version 6 (read-only until something writes to it) has
-            // no name index, or one that holds more than names: its contacts are read.
-            let index = match snap.txn.open_table(SEARCH) {
-                Ok(index) if snap.version >= 6 => index,
+            // A store from before version 7 (read-only until something writes to it) has
+            // no name index, or one of another layout: its contacts are read.
+            let index = match snap.txn.open_table(WORDS) {
+                Ok(index) if snap.version >= 7 => index,
                 Ok(_) | Err(redb::TableError::TableDoesNotExist(_)) => {
                     return Ok(Found {
                         ids: self.scan(&contacts, query, snap.format)?,
@@ -425,6 +633,122 @@ mod tests {
         assert_eq!(keys(&contact), want);
         assert_eq!(want.len(), 8, "annabelle and annabella share a key");
         assert!(keys(&Contact::default()).is_empty());
+    }
+
+    /// Posting lists agree with a set of (key, id) pairs whatever the changes: adds and
+    /// removals in any order, several flushes, ids below a word's first chunk, chunks split
+    /// and emptied.
+    mod posting_lists {
+        use super::super::*;
+        use proptest::prelude::*;
+        use redb::ReadableDatabase;
+        use std::collections::BTreeSet;
+
+        const T: redb::TableDefinition<(u64, u64), &[u8]> = redb::TableDefinition::new("w");
+
+        fn held(db: &redb::Database) -> BTreeSet<(u64, u64)> {
+            let txn = db.begin_read().unwrap();
+            let t = txn.open_table(T).unwrap();
+            let mut out = BTreeSet::new();
+            for_each_entry(&t, |k, id| {
+                assert!(out.insert((k, id)), "({k}, {id}) held twice");
+                Ok(())
+            })
+            .unwrap();
+            // Chunks in order, none longer than it may be, each starting with its key.
+            for e in t.iter().unwrap() {
+                let (k, v) = e.unwrap();
+                let mut ids = Vec::new();
+                decode_chunk(k.value().1, v.value(), &mut ids).unwrap();
+                assert!(ids.len() <= CHUNK_IDS);
+                assert!(ids.windows(2).all(|w| w[0] < w[1]));
+            }
+            out
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            #[test]
+            fn changes_in_any_order_give_the_set(
+                rounds in prop::collection::vec(
+                    prop::collection::vec((0u64..2, 0u64..3000, any::<bool>()), 0..1500),
+                    1..5,
+                ),
+            ) {
+                let db = redb::Database::builder()
+                    .create_with_backend(redb::backends::InMemoryBackend::new())
+                    .unwrap();
+                let mut model = BTreeSet::new();
+                for ops in rounds {
+                    let txn = db.begin_write().unwrap();
+                    {
+                        let mut t = txn.open_table(T).unwrap();
+                        let mut pending = Pending::default();
+                        for (key, id, add) in ops {
+                            pending.ops.push(Op { key, id, add });
+                            if add {
+                                model.insert((key, id));
+                            } else {
+                                model.remove(&(key, id));
+                            }
+                        }
+                        pending.flush(&mut t).unwrap();
+                        for &(key, id) in model.iter().take(50) {
+                            prop_assert!(holds(&t, key, id).unwrap());
+                        }
+                        prop_assert!(!holds(&t, 9, 1).unwrap());
+                    }
+                    txn.commit().unwrap();
+                    prop_assert_eq!(&held(&db), &model);
+                }
+            }
+        }
+
+        #[test]
+        fn a_contact_changed_twice_in_one_flush_ends_as_its_last_change() {
+            let db = redb::Database::builder()
+                .create_with_backend(redb::backends::InMemoryBackend::new())
+                .unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let mut t = txn.open_table(T).unwrap();
+                let ann = Contact {
+                    first_name: Some("Ann".into()),
+                    last_name: Some("Lee".into()),
+                    ..Default::default()
+                };
+                let bob = Contact {
+                    first_name: Some("Bob".into()),
+                    last_name: Some("Lee".into()),
+                    ..Default::default()
+                };
+                let mut p = Pending::default();
+                p.update(&mut t, 7, None, Some(&ann)).unwrap();
+                p.update(&mut t, 7, Some(&ann), Some(&bob)).unwrap();
+                p.update(&mut t, 8, None, Some(&ann)).unwrap();
+                p.update(&mut t, 8, Some(&ann), None).unwrap();
+                p.flush(&mut t).unwrap();
+                let key = |w: &str| word_range(w).0;
+                assert!(holds(&t, key("bob"), 7).unwrap());
+                assert!(holds(&t, key("lee"), 7).unwrap());
+                assert!(!holds(&t, key("ann"), 7).unwrap());
+                assert!(!holds(&t, key("ann"), 8).unwrap());
+                assert!(!holds(&t, key("lee"), 8).unwrap());
+            }
+            txn.commit().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_chunk_with_a_gap_of_zero_or_cut_short_is_damaged() {
+        let mut ids = Vec::new();
+        assert!(decode_chunk(5, &[0], &mut ids).is_err());
+        assert!(decode_chunk(5, &[0x80], &mut ids).is_err());
+        ids.clear();
+        let mut v = Vec::new();
+        encode_chunk(&[5, 6, 300, 1 << 40], &mut v);
+        decode_chunk(5, &v, &mut ids).unwrap();
+        assert_eq!(ids, [5, 6, 300, 1 << 40]);
     }
 
     #[test]

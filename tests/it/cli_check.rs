@@ -83,13 +83,14 @@ fn check_finds_a_name_missing_from_the_name_index_and_a_stray_entry() {
     let dir = tempdir();
     import_fixture(dir.path(), &[]);
     let db = dir.path().join("test.redb");
-    let names: redb::TableDefinition<(u64, u64), ()> = redb::TableDefinition::new("contact_search");
+    let names = rolodex::store::schema::WORDS;
     {
         let raw = redb::Database::create(&db).unwrap();
         let txn = raw.begin_write().unwrap();
         {
             let mut t = txn.open_table(names).unwrap();
-            // Contact 3's first entry goes; contact 4 gains a word it does not have.
+            // A chunk that starts with contact 3 (one of a word contacts 1 and 2 do not
+            // have) goes; contact 4 gains a word it does not have, in a chunk of its own.
             let first = t
                 .iter()
                 .unwrap()
@@ -98,7 +99,7 @@ fn check_finds_a_name_missing_from_the_name_index_and_a_stray_entry() {
                 .unwrap();
             t.remove(first).unwrap();
             let stray = u64::from_be_bytes(*b"\x01zzzzzzz");
-            t.insert((stray, 4), ()).unwrap();
+            t.insert((stray, 4), [].as_slice()).unwrap();
         }
         txn.commit().unwrap();
     }
