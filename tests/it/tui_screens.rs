@@ -755,7 +755,7 @@ fn the_wizard_says_statuses_in_plain_words() {
     assert!(failed > 1, "the fixture has failed rows");
     let done = h.render(80, 24);
     assert!(
-        done.contains(&format!("done, {failed} rows not imported")),
+        done.contains(&format!("done, {failed} rows failed")),
         "{done}"
     );
     assert!(done.contains("91 skipped, 2 failed"), "{done}");
@@ -899,6 +899,24 @@ fn failed_rows_workbench_fixes_and_retries() {
         .iter()
         .filter(|r| r["row"] != row)
         .all(|r| r.get("retried_in").is_none()));
+    // The file to fix has a Retried In column: the retried row names its follow-up, the
+    // others leave it empty.
+    let csv_text = crate::common::run(dir, &["show", "1", "--failed", "--csv"]).stdout;
+    let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = rdr.headers().unwrap().clone();
+    assert_eq!(header.iter().next_back(), Some("Retried In"), "{csv_text}");
+    let retry_col = header.len() - 1;
+    let records: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(
+        records.len() as u64,
+        json["failed"].as_u64().unwrap() + json["skipped"].as_u64().unwrap()
+    );
+    let filled: Vec<&str> = records
+        .iter()
+        .map(|r| &r[retry_col])
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(filled, ["job 2: created"], "{csv_text}");
     // Reverted, the follow-up no longer vouches for the row.
     let reverted = crate::common::run(dir, &["revert", "2", "--yes"]);
     assert_eq!(reverted.code, 0, "{}", reverted.stderr);
