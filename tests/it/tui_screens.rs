@@ -1787,6 +1787,30 @@ fn key_states() -> Vec<(&'static str, Build)> {
             h.key(KeyCode::Enter);
             h
         }),
+        ("tags, existing tags", || {
+            // A store whose contacts carry tags: Tags opens on the list of them.
+            static STORE: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+            let made = STORE.get_or_init(|| {
+                let dir = tempfile::tempdir().unwrap();
+                let file = Path::new("fixtures/contacts.csv").canonicalize().unwrap();
+                let tags = ["--tag", "spring", "--tag", "vip"];
+                let out = crate::common::import(dir.path(), &file, &tags);
+                assert!(out.code == 0 || out.code == 3, "{}", out.stderr);
+                dir
+            });
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::copy(made.path().join("test.redb"), dir.path().join("test.redb")).unwrap();
+            let mut h = Harness::build_in(dir, Some("fixtures/contacts.csv"), |ctx| ctx);
+            h.walk_to_review();
+            h.keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+            assert_eq!(h.app.view, View::Tags);
+            assert_eq!(
+                h.app.tags.focus,
+                rolodex::tui::screens::tags::Focus::Existing
+            );
+            h.key(KeyCode::Down);
+            h
+        }),
         ("tags, typing", || {
             let mut h = review();
             h.keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
@@ -1924,8 +1948,10 @@ fn key_states() -> Vec<(&'static str, Build)> {
 #[test]
 fn every_key_the_help_lists_has_an_effect_on_its_screen() {
     let mut dead = Vec::new();
+    let mut reached: Vec<String> = Vec::new();
     for (name, build) in key_states() {
         let h = build();
+        reached.push(format!("{:?}", h.app.keys()[0]));
         let keys = rolodex::tui::action::bound(h.app.keys());
         assert!(!keys.is_empty(), "{name}: no keys");
         // The help lists them all.
@@ -1942,6 +1968,36 @@ fn every_key_the_help_lists_has_an_effect_on_its_screen() {
         }
     }
     assert!(dead.is_empty(), "keys listed that do nothing: {dead:#?}");
+    // Every screen in every state its keys differ in is among the states pressed: each
+    // keymap a screen's keys start with is reached…
+    let unreached: Vec<&str> = rolodex::tui::action::SCREEN_KEYMAPS
+        .iter()
+        .filter(|(_, keymap)| !reached.contains(&format!("{keymap:?}")))
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(
+        unreached.is_empty(),
+        "keymaps no state reaches: {unreached:?}"
+    );
+    // …and every keymap the table file defines is one of them or a shared group, so a
+    // new screen's keymap cannot be left out of this test.
+    let source = std::fs::read_to_string("src/tui/action.rs").unwrap();
+    let shared = ["NAV", "NAV_LAST", "TYPING", "LIST", "FORM"];
+    let unlisted: Vec<&str> = source
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub const "))
+        .filter_map(|l| l.split_once(": &[Binding]").map(|(name, _)| name))
+        .filter(|name| {
+            !shared.contains(name)
+                && !rolodex::tui::action::SCREEN_KEYMAPS
+                    .iter()
+                    .any(|(n, _)| n == name)
+        })
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "keymaps not in SCREEN_KEYMAPS: {unlisted:?}"
+    );
 }
 
 /// The help of a screen with more keys than fit at 80×20 scrolls (j/k, arrows, PgUp/PgDn),
