@@ -86,7 +86,8 @@ pub struct NewImport {
     pub import_tag: Option<String>,
     pub retry_of: Option<u64>,
     /// For a retry: the rows of `retry_of` its file holds, in order (the fixed rows).
-    /// They are marked retried by this job once its first batch is committed.
+    /// Noted with the job when it is recorded, they are marked retried by it once its
+    /// first batch is committed (by a resume, when that was never reached).
     pub retried_rows: Vec<u64>,
 }
 
@@ -126,12 +127,14 @@ pub fn spawn_new_import(
                     return;
                 }
             };
+            if retry_of.is_some() && !retried_rows.is_empty() {
+                if let Err(e) = store.note_retry(job.id, &retried_rows) {
+                    let why = NotYet::Unusable(format!("cannot note the rows it retries: {e}"));
+                    return not_started(&*store, job, None, why, &events);
+                }
+            }
             let _ = events.send(WorkerEvent::Recorded(Box::new(job.clone())));
-            let run_on = Run {
-                before: None,
-                retried_rows: &retried_rows,
-            };
-            run(&*store, job, run_on, &source, &watch, &events, &cancel);
+            run(&*store, job, None, &source, &watch, &events, &cancel);
         })
 }
 
@@ -166,11 +169,15 @@ pub fn spawn_resume(
                 return;
             }
             let _ = events.send(WorkerEvent::Recorded(Box::new(job.clone())));
-            let run_on = Run {
-                before: Some(before),
-                retried_rows: &[],
-            };
-            run(&*store, job, run_on, &source, &watch, &events, &cancel);
+            run(
+                &*store,
+                job,
+                Some(before),
+                &source,
+                &watch,
+                &events,
+                &cancel,
+            );
         })
 }
 
@@ -184,20 +191,10 @@ enum NotYet {
 
 /// Runs a recorded job to its end: the first batch, committed once the whole-file check
 /// passes, then the rest. `before` is the job as it was when this is a resume.
-/// What a run carries besides its job: the job as it was before a resume, and the rows
-/// of the job a retry retries.
-struct Run<'a> {
-    before: Option<Job>,
-    retried_rows: &'a [u64],
-}
-
 fn run(
     store: &dyn ContactStore,
     mut job: Job,
-    Run {
-        before,
-        retried_rows,
-    }: Run<'_>,
+    before: Option<Job>,
     source: &Source,
     watch: &Watch,
     events: &Sender<WorkerEvent>,
@@ -254,9 +251,13 @@ fn run(
             rows.started,
         )));
         finish(store, job, events, |store, job| {
-            // The fixed rows are in this job now: their original job says so.
-            if let Some(of) = job.retry_of.filter(|_| !retried_rows.is_empty()) {
-                store.mark_retried(of, retried_rows, job.id)?;
+            // The fixed rows are in this job now: their original job says so. Those of a
+            // retry whose first run never got here are marked by its resume.
+            if let Some(of) = job.retry_of {
+                let rows = store.pending_retry(job.id)?;
+                if !rows.is_empty() {
+                    store.mark_retried(of, &rows, job.id)?;
+                }
             }
             match ended(&outcome, rows.cancel, job) {
                 Some(status) => Ok(status),

@@ -156,11 +156,109 @@ pub fn resume(
     )
 }
 
+/// `rolodex retry JOB`: imports the job's failed rows again from the cells it stored, as a
+/// follow-up job with the job's mapping, options and import tag (the wizard's retry, whose
+/// rows are fixed by hand; here the cause was fixed outside the file, as a failed row's
+/// message says: a team member added, …). The rows go through a retry file beside the
+/// store, so the follow-up can be resumed like any job; once its first batch is committed
+/// the job's rows name it ("retried in job N"). Rows a follow-up already created or
+/// updated (and that was not reverted since) are not retried again; skipped rows (no
+/// consent, duplicates) are skipped on purpose and are left out.
+pub fn retry(id: u64, json: bool, db: Option<&Path>, pg_schema: &str) -> Result<Outcome, CliError> {
+    use crate::engine::resolve::RowStatus;
+    let cancel = Cancel::default();
+    let signals = StopSignal::install(Some(cancel.shared()));
+    let store = open_any(db, pg_schema, Access::Write)?;
+    let job = store.job(id)?;
+    match job.effective_status() {
+        JobStatus::Checking | JobStatus::Running | JobStatus::Reverting => {
+            return Err(CliError::Unusable(format!(
+                "job {id} is {}; retry its failed rows once it has ended",
+                job.effective_status().words(job.counts.failed)
+            )))
+        }
+        JobStatus::Reverted => {
+            return Err(CliError::Unusable(format!(
+                "job {id} was reverted: import its file again instead (rolodex import {})",
+                clean(&job.file)
+            )))
+        }
+        _ => {}
+    }
+    let fates = store.retried_fates(id)?;
+    let (mut rows, mut cells) = (Vec::new(), Vec::new());
+    store.job_rows(id, &mut |row| {
+        let done = fates.get(&row.row).is_some_and(|f| {
+            !f.reverted && matches!(f.status, Some(RowStatus::Imported | RowStatus::Updated))
+        });
+        if row.status == RowStatus::Error && !done {
+            rows.push(row.row);
+            cells.push(
+                (0..job.header.len())
+                    .map(|i| row.cells.get(i).unwrap_or_default().to_string())
+                    .collect::<Vec<String>>(),
+            );
+        }
+        Ok(())
+    })?;
+    warn_damage(&*store);
+    if rows.is_empty() {
+        return Err(CliError::Unusable(format!(
+            "job {id} has no failed rows left to retry ({} failed, {} retried since)",
+            group_digits(job.counts.failed),
+            group_digits(fates.len() as u64)
+        )));
+    }
+    let fallback = std::env::current_dir().unwrap_or_default();
+    let dir = crate::engine::retry::retry_dir(store.file(), &fallback);
+    let mut protected = crate::engine::outfile::Protected::new().input(Path::new(&job.file));
+    if let Some(path) = store.file() {
+        protected = protected.store(path);
+    }
+    let path = crate::engine::retry::write_retry_file(
+        &dir,
+        id,
+        chrono::Local::now(),
+        &job.header,
+        &cells,
+        &protected,
+    )?;
+    let plan = crate::engine::retry::retry_plan(&job.plan, &path);
+    let source = Source::open(&path, &plan.read)?;
+    stopped_early(&signals)?;
+    if !json {
+        // The file's path on a line of its own: it is as long as it is.
+        say(&format!(
+            "retrying {} failed {} of job {id}, from the file",
+            group_digits(rows.len() as u64),
+            if rows.len() == 1 { "row" } else { "rows" },
+        ));
+        eprintln!("  {}", clean(&path.display().to_string()));
+    }
+    let approx_rows = (source.info.approx_rows, source.info.rows_exact);
+    let new = NewImport {
+        source,
+        plan,
+        import_tag: job.import_tag.clone(),
+        retry_of: Some(id),
+        retried_rows: rows,
+    };
+    run_worker(
+        store,
+        |store, events, cancel| spawn_new_import(store, new, events, cancel),
+        (cancel, &signals),
+        approx_rows,
+        (json, (None, None)),
+        Run::Retry,
+    )
+}
+
 /// Which run `run_worker` shows: a new import is compared with the jobs before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Run {
     NewImport,
     Resume,
+    Retry,
 }
 
 /// The store's absolute path (or its URL without the password), as the line after every
@@ -302,7 +400,7 @@ fn run_worker(
     };
     let before = match run {
         Run::NewImport => imported_before(&*store, &job),
-        Run::Resume => None,
+        Run::Resume | Run::Retry => None,
     };
     if json {
         let mut value = job_json(&job);
@@ -477,10 +575,18 @@ pub fn show(
     let result = if csv {
         let terminal = output::stdout_is_terminal();
         let mut w = SafeCsv::new(stdout.lock());
-        let extra: &[&str] = if failed_only {
-            &["Error"]
+        // The rows to fix say which were retried since, and what became of them there
+        // (a file to fix should not lead someone to fix a row a second time). A job none
+        // of whose rows was retried gives the error file its import wrote, byte for byte.
+        let retried = if failed_only {
+            store.retried_fates(id)?
         } else {
-            &["Import Status", "Errors"]
+            Default::default()
+        };
+        let extra: &[&str] = match (failed_only, retried.is_empty()) {
+            (true, true) => &["Error"],
+            (true, false) => &["Error", "Retried In"],
+            (false, _) => &["Import Status", "Errors"],
         };
         let header: Vec<&str> = job
             .header
@@ -514,7 +620,12 @@ pub fn show(
                         .first()
                         .map(|i| i.reason.code())
                         .unwrap_or_default();
-                    vec![format!("{code}: {messages}")]
+                    let mut tail = vec![format!("{code}: {messages}")];
+                    if !retried.is_empty() {
+                        let retry = retried.get(&row.row).map(|f| f.follow_up());
+                        tail.push(retry.unwrap_or_default());
+                    }
+                    tail
                 } else {
                     vec![row.status.name().to_string(), messages]
                 };
@@ -535,9 +646,10 @@ pub fn show(
             // The rows are the news: the job in one line, not its whole summary again.
             out.job_title(&job);
             out.line(&format!(
-                "{} rows failed and {} were skipped (as a file to fix: rolodex show {} --failed --csv > fix.csv)",
+                "{} rows failed and {} were skipped (as a file to fix: rolodex show {} --failed --csv > fix.csv; once their cause is fixed outside the file: rolodex retry {})",
                 group_digits(job.counts.failed),
                 group_digits(job.counts.skipped),
+                job.id,
                 job.id
             ));
         } else {

@@ -132,6 +132,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import a job's failed rows again, as a follow-up job: after fixing what failed them
+    /// outside the file (a team member added, a list or region set in config.toml)
+    Retry {
+        job: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Team members contacts are assigned to: owners, followers, favorite agents
     #[command(subcommand)]
     Team(team::TeamCommand),
@@ -506,6 +513,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             max_failures,
             json,
         }) => jobs::resume(job, max_failures, json, db, &cli.pg_schema),
+        Some(Command::Retry { job, json }) => jobs::retry(job, json, db, &cli.pg_schema),
         Some(Command::Team(command)) => team::team(command, db),
         Some(Command::Trace { text, json }) => trace::trace(&text, json, db, &cli.pg_schema),
         Some(Command::Check { json }) => check::check(json, db),

@@ -835,7 +835,7 @@ impl Human {
         }
     }
 
-    /// The first line of a job's summary: "Job 2: leads.csv — done, 13 rows not imported".
+    /// The first line of a job's summary: "Job 2: leads.csv — done, 13 rows failed".
     pub fn job_title(&mut self, job: &crate::store::jobs::Job) {
         self.line(&format!(
             "Job {}: {} — {}",
@@ -885,6 +885,17 @@ impl Human {
             self.line(&format!(
                 "Rows that failed or were skipped: rolodex show {} --failed  (as a file to fix: rolodex show {} --failed --csv > fix.csv)",
                 job.id, job.id
+            ));
+        }
+        if c.failed > 0
+            && !matches!(
+                job.status,
+                crate::store::jobs::JobStatus::Reverted | crate::store::jobs::JobStatus::Reverting
+            )
+        {
+            self.line(&format!(
+                "Failed rows whose cause is fixed outside the file (a team member added): rolodex retry {} imports them again",
+                job.id
             ));
         }
         for note in job_notes(job) {
@@ -961,7 +972,7 @@ impl Human {
     }
 }
 
-/// A job's status in plain words ("done, 13 rows not imported"); a job stopped because
+/// A job's status in plain words ("done, 13 rows failed"); a job stopped because
 /// its file changed says that rather than a count of failed rows.
 pub fn status_words(job: &crate::store::jobs::Job) -> String {
     use crate::store::jobs::JobStatus;

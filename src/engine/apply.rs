@@ -83,8 +83,11 @@ impl JobStatus {
     }
 
     /// The status as a sentence's worth of plain words, for a job's summary (the wizard's
-    /// Done, `rolodex show`, the end of a headless import): "done", "done, 13 rows not
-    /// imported", "stopped after 1,000 failed rows". `failed` is the job's failed rows.
+    /// Done, `rolodex show`, the end of a headless import): "done", "done, 13 rows
+    /// failed", "stopped after 1,000 failed rows". `failed` is the job's failed rows.
+    /// "Failed" is the word of the counts beside it (`91 skipped, 2 failed`); "not
+    /// imported" is kept for failed and skipped rows together (Review's reasons), so the
+    /// status never names a number the counts below it do not show.
     pub fn words(self, failed: u64) -> String {
         let rows = |n: u64| {
             if n == 1 {
@@ -98,7 +101,7 @@ impl JobStatus {
             JobStatus::Running => "importing".into(),
             JobStatus::Interrupted => "interrupted before it ended".into(),
             JobStatus::Completed => "done".into(),
-            JobStatus::CompletedWithErrors => format!("done, {} not imported", rows(failed)),
+            JobStatus::CompletedWithErrors => format!("done, {} failed", rows(failed)),
             JobStatus::Stopped => format!(
                 "stopped after {} failed {}",
                 super::number::group_digits(failed),
@@ -469,11 +472,11 @@ mod tests {
         assert_eq!(JobStatus::Completed.words(0), "done");
         assert_eq!(
             JobStatus::CompletedWithErrors.words(13),
-            "done, 13 rows not imported"
+            "done, 13 rows failed"
         );
         assert_eq!(
             JobStatus::CompletedWithErrors.words(1),
-            "done, 1 row not imported"
+            "done, 1 row failed"
         );
         assert_eq!(
             JobStatus::Stopped.words(1000),

@@ -6,8 +6,31 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Local};
 
 use super::outfile::{self, OutfileError, Protected, Request};
+use super::plan::ImportPlan;
+use super::source::ReadOptions;
 
 const LABEL: &str = "the retry file";
+
+/// How a retry file is read: it is written by `write_retry_file` as UTF-8 CSV with commas
+/// and its header on the first row, whatever the original was (semicolons, windows-1252,
+/// a header on row 3, a workbook's sheet, an address book).
+pub fn read_options() -> ReadOptions {
+    ReadOptions {
+        delimiter: Some(b','),
+        encoding: Some("UTF-8".into()),
+        header_row: Some(1),
+        sheet: None,
+    }
+}
+
+/// The plan of a follow-up job that imports `path`, a retry file of the job whose plan is
+/// `original`: the same mapping and options, the retry file read as it is written.
+pub fn retry_plan(original: &ImportPlan, path: &Path) -> ImportPlan {
+    let mut plan = original.clone();
+    plan.file = path.to_path_buf();
+    plan.read = read_options();
+    plan
+}
 
 /// The folder retry files go in: `retries` beside the store (they hold what the store
 /// will), or `fallback` when there is no store yet.

@@ -108,6 +108,16 @@ pub trait ContactStore: Send + Sync {
     fn mark_retried(&self, _of: u64, _rows: &[u64], _by: u64) -> Result<()> {
         Ok(())
     }
+    /// Keeps the rows of the job the retry `by` retries, in its file's order, until its
+    /// first batch marks them (`pending_retry`, then `mark_retried`): a retry killed or
+    /// cancelled before its first batch marks them when it is resumed.
+    fn note_retry(&self, _by: u64, _rows: &[u64]) -> Result<()> {
+        Ok(())
+    }
+    /// The rows `note_retry` kept for the retry `by`, not yet marked.
+    fn pending_retry(&self, _by: u64) -> Result<Vec<u64>> {
+        Ok(Vec::new())
+    }
     /// The rows of `job` a follow-up job retried, and what became of each there (none
     /// where no marks are kept).
     fn retried_fates(&self, _job: u64) -> Result<BTreeMap<u64, super::retried::RetriedFate>> {
@@ -288,6 +298,12 @@ forward!(Store, |s: &Store| s.path().display().to_string(), {
     }
     fn mark_retried(&self, of: u64, rows: &[u64], by: u64) -> Result<()> {
         Store::mark_retried(self, of, rows, by)
+    }
+    fn note_retry(&self, by: u64, rows: &[u64]) -> Result<()> {
+        Store::note_retry(self, by, rows)
+    }
+    fn pending_retry(&self, by: u64) -> Result<Vec<u64>> {
+        Store::pending_retry(self, by)
     }
     fn retried_fates(&self, job: u64) -> Result<BTreeMap<u64, super::retried::RetriedFate>> {
         Store::retried_fates(self, job)

@@ -112,7 +112,8 @@ impl Store {
                     OPPORTUNITY_KEYS,
                     OPPORTUNITY_UNDO,
                     OPPORTUNITIES_CREATED,
-                    RETRIED
+                    RETRIED,
+                    RETRY_PENDING
                 );
             }
             into.commit()?;

@@ -3,7 +3,7 @@
 //! changed. (redb's own page checksums are verified by `Store::check_pages`, which needs
 //! the store opened for writing.)
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use redb::DatabaseError;
@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::codec;
 use super::error::{describe_damage, Result, StoreError};
 use super::index::{self, Kind};
-use super::jobs::Job;
+use super::jobs::{Job, JobStatus};
 use super::schema::*;
 use super::search;
 use super::{decode_contact, decode_job, guard, rows, Db, Store};
@@ -379,6 +379,14 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
+        // The rows a retry mark names, on either side: looked for among the stored rows.
+        let retried = retry_marks(&snap.txn)?;
+        let mut wanted: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+        for ((of, row), (by, its_row)) in &retried {
+            wanted.entry(*of).or_default().insert(*row);
+            wanted.entry(*by).or_default().insert(*its_row);
+        }
+        let mut found: BTreeSet<(u64, u64)> = BTreeSet::new();
         let mut tallies: BTreeMap<u64, [u64; 4]> = BTreeMap::new();
         let mut rows_damaged = Vec::new();
         rows::chunks(
@@ -388,7 +396,11 @@ impl Store {
                 match rows::decode_as(packed, format) {
                     Ok(rows) => {
                         let tally = tallies.entry(job).or_default();
+                        let wanted = wanted.get(&job);
                         for row in rows {
+                            if wanted.is_some_and(|w| w.contains(&row.row)) {
+                                found.insert((job, row.row));
+                            }
                             tally[match row.status {
                                 RowStatus::Imported => 0,
                                 RowStatus::Updated => 1,
@@ -444,6 +456,63 @@ impl Store {
                 ));
             }
         }
+        let damaged = |id: &u64| {
+            rows_damaged.contains(id)
+                || problems
+                    .iter()
+                    .any(|p| p.job == Some(*id) && p.problem == DAMAGED)
+        };
+        let mut stray = Vec::new();
+        for ((of, row), (by, its_row)) in retried {
+            if damaged(&of) || damaged(&by) {
+                continue;
+            }
+            let mark = format!("its row {row} is marked retried in job {by} (row {its_row})");
+            let why = match (jobs.get(&of), jobs.get(&by)) {
+                (None, _) => format!("{mark}, but the job is missing"),
+                (_, None) => format!("{mark}, but job {by} is missing"),
+                (Some(_), Some(follow_up)) if follow_up.retry_of != Some(of) => {
+                    format!("{mark}, but job {by} is not a retry of it")
+                }
+                (Some(_), _) if !found.contains(&(of, row)) => {
+                    format!("{mark}, but the job has no row {row}")
+                }
+                // A follow-up that stopped before a row has not stored it yet; one that
+                // went through its file has them all.
+                (Some(_), Some(follow_up))
+                    if !found.contains(&(by, its_row))
+                        && (its_row <= follow_up.resume_after
+                            || matches!(
+                                follow_up.status,
+                                JobStatus::Completed | JobStatus::CompletedWithErrors
+                            )) =>
+                {
+                    format!("{mark}, but job {by} has no row {its_row}")
+                }
+                _ => continue,
+            };
+            stray.push(Problem::job(of, why));
+        }
+        for (by, rows) in retry_pending(&snap.txn)? {
+            match jobs.get(&by) {
+                None if !damaged(&by) => stray.push(Problem::job(
+                    by,
+                    format!(
+                        "{} kept for it to mark retried, but the job is missing",
+                        plural(rows)
+                    ),
+                )),
+                Some(job) if job.retry_of.is_none() => stray.push(Problem::job(
+                    by,
+                    format!(
+                        "{} kept for it to mark retried, but it is not a retry",
+                        plural(rows)
+                    ),
+                )),
+                _ => {}
+            }
+        }
+        problems.extend(stray);
         report.problems.extend(problems);
         Ok(())
     }
@@ -552,6 +621,46 @@ impl Store {
         damaged.extend(before);
         Ok(damaged)
     }
+}
+
+/// "1 row is", "3 rows are".
+fn plural(rows: u64) -> String {
+    if rows == 1 {
+        "1 row is".into()
+    } else {
+        format!("{rows} rows are")
+    }
+}
+
+/// Every retry mark: (job, row) → (follow-up job, its row). None in a store from before
+/// retries were noted.
+fn retry_marks(txn: &redb::ReadTransaction) -> Result<Vec<((u64, u64), (u64, u64))>> {
+    let table = match txn.open_table(RETRIED) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = Vec::new();
+    for entry in table.iter()? {
+        let (k, v) = entry?;
+        out.push((k.value(), v.value()));
+    }
+    Ok(out)
+}
+
+/// The retries with rows still waiting to be marked, and how many each has.
+fn retry_pending(txn: &redb::ReadTransaction) -> Result<BTreeMap<u64, u64>> {
+    let table = match txn.open_table(RETRY_PENDING) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(BTreeMap::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut out: BTreeMap<u64, u64> = BTreeMap::new();
+    for entry in table.iter()? {
+        let (k, _) = entry?;
+        *out.entry(k.value().0).or_default() += 1;
+    }
+    Ok(out)
 }
 
 fn kind_name(kind: Kind) -> &'static str {

@@ -290,6 +290,7 @@ impl Store {
             txn.open_table(OPPORTUNITIES_CREATED)?;
             txn.open_table(WORDS)?;
             txn.open_table(RETRIED)?;
+            txn.open_table(RETRY_PENDING)?;
         }
         txn.commit()?;
         Ok(())

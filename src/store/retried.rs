@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::error::{Result, StoreError};
 use super::jobs::JobStatus;
-use super::schema::RETRIED;
+use super::schema::{RETRIED, RETRY_PENDING};
 use super::{guard, Store};
 use crate::engine::resolve::RowStatus;
 
@@ -29,11 +29,17 @@ pub struct RetriedFate {
 impl RetriedFate {
     /// "retried in job 8: created", "retried in job 8 (since reverted)".
     pub fn describe(&self) -> String {
+        format!("retried in {}", self.follow_up())
+    }
+
+    /// "job 8: created", "job 8 (since reverted)", "job 8": the follow-up and the row's
+    /// fate there, for a column already titled as a retry (`show --failed --csv`).
+    pub fn follow_up(&self) -> String {
         let job = self.to.job;
         match (self.reverted, self.status) {
-            (true, _) => format!("retried in job {job} (since reverted)"),
-            (false, Some(status)) => format!("retried in job {job}: {}", status.label()),
-            (false, None) => format!("retried in job {job}"),
+            (true, _) => format!("job {job} (since reverted)"),
+            (false, Some(status)) => format!("job {job}: {}", status.label()),
+            (false, None) => format!("job {job}"),
         }
     }
 }
@@ -46,6 +52,7 @@ pub fn retry_file_row(i: usize) -> u64 {
 impl Store {
     /// Notes that job `by` retries `rows` of job `of`, in the order its file holds them
     /// (the `i`th at `retry_file_row(i)`). A row retried again later names the later job.
+    /// The rows `note_retry` kept for `by` are done with in the same commit.
     pub fn mark_retried(&self, of: u64, rows: &[u64], by: u64) -> Result<()> {
         let txn = self.begin_write()?;
         {
@@ -53,9 +60,45 @@ impl Store {
             for (i, row) in rows.iter().enumerate() {
                 table.insert((of, *row), (by, retry_file_row(i)))?;
             }
+            let mut pending = txn.open_table(RETRY_PENDING)?;
+            pending.retain_in((by, 0)..=(by, u64::MAX), |_, _| false)?;
         }
         txn.commit()?;
         Ok(())
+    }
+
+    /// Keeps, with the retry job `by` just recorded, the rows of the job it retries that
+    /// its file holds (in order): its first batch — in this run or, after a kill or a
+    /// cancel before it, in a resume — marks them retried (`pending_retry`).
+    pub fn note_retry(&self, by: u64, rows: &[u64]) -> Result<()> {
+        let txn = self.begin_write()?;
+        {
+            let mut pending = txn.open_table(RETRY_PENDING)?;
+            for (i, row) in rows.iter().enumerate() {
+                pending.insert((by, i as u64), *row)?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The rows of the job it retries that the retry job `by` has not marked retried yet
+    /// (`note_retry`), in its file's order; none once they are marked, or for a store
+    /// from before retries were noted.
+    pub fn pending_retry(&self, by: u64) -> Result<Vec<u64>> {
+        guard::guarded(&self.path, || {
+            let snap = self.read()?;
+            let table = match snap.txn.open_table(RETRY_PENDING) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(e.into()),
+            };
+            let mut out = Vec::new();
+            for entry in table.range((by, 0)..=(by, u64::MAX))? {
+                out.push(entry?.1.value());
+            }
+            Ok(out)
+        })
     }
 
     /// The rows of `job` a follow-up job retried, by row. A store from before retries
@@ -141,6 +184,23 @@ mod tests {
                 (5, Retried { job: 2, row: 2 }),
                 (9, Retried { job: 3, row: 2 }),
             ]
+        );
+    }
+
+    #[test]
+    fn rows_noted_for_a_retry_wait_until_it_marks_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&tmp.path().join("s.redb")).unwrap();
+        assert!(store.pending_retry(2).unwrap().is_empty());
+        store.note_retry(2, &[9, 5]).unwrap();
+        store.note_retry(3, &[7]).unwrap();
+        assert_eq!(store.pending_retry(2).unwrap(), [9, 5]);
+        store.mark_retried(1, &[9, 5], 2).unwrap();
+        assert!(store.pending_retry(2).unwrap().is_empty());
+        assert_eq!(store.pending_retry(3).unwrap(), [7]);
+        assert_eq!(
+            store.retried_rows(1).unwrap()[&5],
+            Retried { job: 2, row: 3 }
         );
     }
 }

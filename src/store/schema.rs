@@ -76,3 +76,8 @@ pub const LEGACY_SEARCH: Index = TableDefinition::new("contact_search");
 /// from before this table get it, empty, when they are opened for writing; readers of
 /// such a store find no row retried.
 pub const RETRIED: TableDefinition<(u64, u64), (u64, u64)> = TableDefinition::new("retried_rows");
+/// (follow-up job, i) → row of the job it retries: the rows a retry's file holds, in its
+/// order (the `i`th at `retried::retry_file_row(i)`), noted when the retry is recorded and
+/// moved into `RETRIED` in the commit after its first batch — by the retry's first run or,
+/// when that was interrupted or cancelled before its first batch, by its resume.
+pub const RETRY_PENDING: TableDefinition<(u64, u64), u64> = TableDefinition::new("retry_pending");

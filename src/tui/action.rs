@@ -401,6 +401,37 @@ pub const CONTACT_DETAIL: &[Binding] = &[
     b(Char('j'), Action::Down, "next", false),
 ];
 
+/// Every keymap a screen's keys start with (a screen in one state), by name; the groups
+/// after it (`NAV`, `NAV_LAST`, `TYPING`, `LIST`, `FORM`) are shared. The test that presses
+/// every key the help lists reaches each of these, and fails when a keymap of this file
+/// is neither here nor shared.
+pub const SCREEN_KEYMAPS: &[(&str, &[Binding])] = &[
+    ("FILE", FILE),
+    ("MAP", MAP),
+    ("MAP_PICKER", MAP_PICKER),
+    ("ENTER_ESC", ENTER_ESC),
+    ("OPTIONS", OPTIONS),
+    ("OPTIONS_REGION", OPTIONS_REGION),
+    ("REVIEW", REVIEW),
+    ("REVIEW_REASONS", REVIEW_REASONS),
+    ("REVIEW_ROWS", REVIEW_ROWS),
+    ("CONSENT", CONSENT),
+    ("TAGS", TAGS),
+    ("TAGS_TYPING", TAGS_TYPING),
+    ("TAGS_AUTO", TAGS_AUTO),
+    ("DESTINATION", DESTINATION),
+    ("DESTINATION_NAME", DESTINATION_NAME),
+    ("PROGRESS", PROGRESS),
+    ("DONE", DONE),
+    ("HISTORY", HISTORY),
+    ("LOADING", LOADING),
+    ("JOB_ROWS", JOB_ROWS),
+    ("ROW_DETAIL", ROW_DETAIL),
+    ("ROW_EDIT", ROW_EDIT),
+    ("CONTACTS", CONTACTS),
+    ("CONTACT_DETAIL", CONTACT_DETAIL),
+];
+
 /// Every binding of a screen's keys, in order.
 fn all(keys: Keys) -> impl Iterator<Item = &'static Binding> {
     keys.iter().flat_map(|group| group.iter())

@@ -706,15 +706,15 @@ impl Ctx {
                 let Ok(job) = store.job(*of) else {
                     return false;
                 };
-                let source = match Source::open(path, &job.plan.read) {
+                // The retry file is UTF-8 CSV with commas, whatever the original was.
+                let plan = crate::engine::retry::retry_plan(&job.plan, path);
+                let source = match Source::open(path, &plan.read) {
                     Ok(s) => s,
                     Err(e) => {
                         self.say(Level::Error, e.to_string());
                         return false;
                     }
                 };
-                let mut plan = job.plan.clone();
-                plan.file = path.clone();
                 (source, plan)
             }
             None => {

@@ -93,15 +93,37 @@ fn every_command_fits_80_columns() {
     assert_eq!(second.code, 0, "{}", second.stderr);
     assert_fits("import", &second.stdout, 80);
 
-    let commands: [&[&str]; 9] = [
+    // A team, and job 3 retrying job 1's failed rows: `show 1 --failed` names it.
+    let added = run_at(
+        dir.path(),
+        80,
+        &[
+            "team",
+            "add",
+            "someone.with.a.long.name@the-sales-team-of-the-company.example",
+            "--name",
+            "Someone With A Long Name",
+        ],
+    );
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let retried = run_at(dir.path(), 80, &["retry", "1"]);
+    assert_eq!(retried.code, 0, "{}", retried.stderr);
+    assert_fits("retry", &retried.stdout, 80);
+
+    let commands: [&[&str]; 14] = [
         &["history"],
         &["show", "1"],
         &["show", "1", "--failed"],
         &["show", "2", "--failed"],
+        &["show", "3"],
         &["contacts"],
         &["contacts", "--search", "bartholomew"],
+        &["opportunities"],
+        &["team", "list"],
+        &["check"],
         &["preview", path],
         &["trace", "Bartholomew-Maximilian 7"],
+        &["trace", "Bartholomew-Maximilian 107"],
         &["import", path, "--dry-run"],
     ];
     for args in commands {
@@ -135,28 +157,32 @@ fn every_command_fits_80_columns() {
     assert!(piped.stdout.contains('…'), "{}", piped.stdout);
     assert_fits("history in a pipe", &piped.stdout, 80);
 
-    // Every --help, wrapped.
-    let subcommands = [
-        "import",
-        "preview",
-        "contacts",
-        "history",
-        "show",
-        "revert",
-        "resume",
-        "trace",
-        "check",
-        "backup",
-        "completions",
-    ];
-    let root = run_at(dir.path(), 80, &["--help"]);
-    assert_eq!(root.code, 0, "{}", root.stderr);
-    assert_fits("--help", &root.stdout, 80);
-    for sub in subcommands {
-        let help = run_at(dir.path(), 80, &[sub, "--help"]);
-        assert_eq!(help.code, 0, "{sub}: {}", help.stderr);
-        assert!(help.stdout.contains("Usage:"), "{sub}: {}", help.stdout);
-        assert_fits(&format!("{sub} --help"), &help.stdout, 80);
+    // Every --help, wrapped: every command clap knows, nested ones too (`team add`), read
+    // from the command line's own definition so a new command cannot be left out.
+    fn command_paths(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(path.clone());
+        for sub in cmd.get_subcommands() {
+            let mut deeper = path.clone();
+            deeper.push(sub.get_name().to_string());
+            command_paths(sub, deeper, out);
+        }
+    }
+    let mut every = Vec::new();
+    command_paths(
+        &<rolodex::cli::Cli as clap::CommandFactory>::command(),
+        Vec::new(),
+        &mut every,
+    );
+    assert!(every.len() > 15, "{every:?}");
+    assert!(every.contains(&vec!["team".to_string(), "add".to_string()]));
+    for path in every {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = run_at(dir.path(), 80, &args);
+        let name = args.join(" ");
+        assert_eq!(help.code, 0, "{name}: {}", help.stderr);
+        assert!(help.stdout.contains("Usage:"), "{name}: {}", help.stdout);
+        assert_fits(&name, &help.stdout, 80);
     }
     // The words clap used to cut in the middle are whole.
     let import_help = run_at(dir.path(), 80, &["import", "--help"]);
@@ -245,7 +271,7 @@ fn show_json_gives_the_job_and_with_failed_its_rows() {
     // the rows with who they are.
     let text = run(dir.path(), &["show", "1"]);
     assert!(
-        text.stdout.contains("done, 1 row not imported"),
+        text.stdout.contains("done, 1 row failed"),
         "{}",
         text.stdout
     );
@@ -360,7 +386,7 @@ fn resume_max_failures_raises_the_limit_of_a_stopped_job() {
     let resumed = run(dir.path(), &["resume", "1", "--max-failures", "none"]);
     assert_eq!(resumed.code, 0, "{}", resumed.stderr);
     assert!(
-        resumed.stdout.contains("done, 10 rows not imported"),
+        resumed.stdout.contains("done, 10 rows failed"),
         "{}",
         resumed.stdout
     );
@@ -515,5 +541,5 @@ fn the_progress_line_shows_a_true_total_a_sane_rate_and_the_counts() {
         }
     }
     // And the summary in the same words.
-    assert!(shown.contains("done, 1,200 rows not imported"), "{shown}");
+    assert!(shown.contains("done, 1,200 rows failed"), "{shown}");
 }

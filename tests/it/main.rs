@@ -21,6 +21,7 @@ mod cli_opportunities;
 mod cli_outfiles;
 mod cli_postgres;
 mod cli_preview;
+mod cli_retry;
 mod cli_revert;
 mod cli_search;
 mod cli_sheets;

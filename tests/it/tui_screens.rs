@@ -755,7 +755,7 @@ fn the_wizard_says_statuses_in_plain_words() {
     assert!(failed > 1, "the fixture has failed rows");
     let done = h.render(80, 24);
     assert!(
-        done.contains(&format!("done, {failed} rows not imported")),
+        done.contains(&format!("done, {failed} rows failed")),
         "{done}"
     );
     assert!(done.contains("91 skipped, 2 failed"), "{done}");
@@ -899,6 +899,24 @@ fn failed_rows_workbench_fixes_and_retries() {
         .iter()
         .filter(|r| r["row"] != row)
         .all(|r| r.get("retried_in").is_none()));
+    // The file to fix has a Retried In column: the retried row names its follow-up, the
+    // others leave it empty.
+    let csv_text = crate::common::run(dir, &["show", "1", "--failed", "--csv"]).stdout;
+    let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = rdr.headers().unwrap().clone();
+    assert_eq!(header.iter().next_back(), Some("Retried In"), "{csv_text}");
+    let retry_col = header.len() - 1;
+    let records: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(
+        records.len() as u64,
+        json["failed"].as_u64().unwrap() + json["skipped"].as_u64().unwrap()
+    );
+    let filled: Vec<&str> = records
+        .iter()
+        .map(|r| &r[retry_col])
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(filled, ["job 2: created"], "{csv_text}");
     // Reverted, the follow-up no longer vouches for the row.
     let reverted = crate::common::run(dir, &["revert", "2", "--yes"]);
     assert_eq!(reverted.code, 0, "{}", reverted.stderr);
@@ -1769,6 +1787,30 @@ fn key_states() -> Vec<(&'static str, Build)> {
             h.key(KeyCode::Enter);
             h
         }),
+        ("tags, existing tags", || {
+            // A store whose contacts carry tags: Tags opens on the list of them.
+            static STORE: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+            let made = STORE.get_or_init(|| {
+                let dir = tempfile::tempdir().unwrap();
+                let file = Path::new("fixtures/contacts.csv").canonicalize().unwrap();
+                let tags = ["--tag", "spring", "--tag", "vip"];
+                let out = crate::common::import(dir.path(), &file, &tags);
+                assert!(out.code == 0 || out.code == 3, "{}", out.stderr);
+                dir
+            });
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::copy(made.path().join("test.redb"), dir.path().join("test.redb")).unwrap();
+            let mut h = Harness::build_in(dir, Some("fixtures/contacts.csv"), |ctx| ctx);
+            h.walk_to_review();
+            h.keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
+            assert_eq!(h.app.view, View::Tags);
+            assert_eq!(
+                h.app.tags.focus,
+                rolodex::tui::screens::tags::Focus::Existing
+            );
+            h.key(KeyCode::Down);
+            h
+        }),
         ("tags, typing", || {
             let mut h = review();
             h.keys(&[KeyCode::Enter, KeyCode::Char(' '), KeyCode::Enter]);
@@ -1906,8 +1948,10 @@ fn key_states() -> Vec<(&'static str, Build)> {
 #[test]
 fn every_key_the_help_lists_has_an_effect_on_its_screen() {
     let mut dead = Vec::new();
+    let mut reached: Vec<String> = Vec::new();
     for (name, build) in key_states() {
         let h = build();
+        reached.push(format!("{:?}", h.app.keys()[0]));
         let keys = rolodex::tui::action::bound(h.app.keys());
         assert!(!keys.is_empty(), "{name}: no keys");
         // The help lists them all.
@@ -1924,6 +1968,36 @@ fn every_key_the_help_lists_has_an_effect_on_its_screen() {
         }
     }
     assert!(dead.is_empty(), "keys listed that do nothing: {dead:#?}");
+    // Every screen in every state its keys differ in is among the states pressed: each
+    // keymap a screen's keys start with is reached…
+    let unreached: Vec<&str> = rolodex::tui::action::SCREEN_KEYMAPS
+        .iter()
+        .filter(|(_, keymap)| !reached.contains(&format!("{keymap:?}")))
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(
+        unreached.is_empty(),
+        "keymaps no state reaches: {unreached:?}"
+    );
+    // …and every keymap the table file defines is one of them or a shared group, so a
+    // new screen's keymap cannot be left out of this test.
+    let source = std::fs::read_to_string("src/tui/action.rs").unwrap();
+    let shared = ["NAV", "NAV_LAST", "TYPING", "LIST", "FORM"];
+    let unlisted: Vec<&str> = source
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub const "))
+        .filter_map(|l| l.split_once(": &[Binding]").map(|(name, _)| name))
+        .filter(|name| {
+            !shared.contains(name)
+                && !rolodex::tui::action::SCREEN_KEYMAPS
+                    .iter()
+                    .any(|(n, _)| n == name)
+        })
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "keymaps not in SCREEN_KEYMAPS: {unlisted:?}"
+    );
 }
 
 /// The help of a screen with more keys than fit at 80×20 scrolls (j/k, arrows, PgUp/PgDn),

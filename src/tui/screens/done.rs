@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Padding, Paragraph, Widget, Wrap};
 
 use super::{Command, Confirm, Screen, Transition, View};
+use crate::engine::number::group_digits;
 use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::Ctx;
@@ -64,20 +65,28 @@ impl Screen for DoneScreen {
                 format!("{} · {}", job.id, job.status.words(c.failed)),
                 theme.heading(),
             ),
-            kv("Created", c.created.to_string(), theme.ok()),
-            kv("Updated", c.updated.to_string(), theme.ok()),
+            kv("Created", group_digits(c.created), theme.ok()),
+            kv("Updated", group_digits(c.updated), theme.ok()),
             kv(
                 "Skipped/failed",
-                format!("{} skipped, {} failed", c.skipped, c.failed),
+                format!(
+                    "{} skipped, {} failed",
+                    group_digits(c.skipped),
+                    group_digits(c.failed)
+                ),
                 theme.warn(),
             ),
             kv(
                 "Rows",
                 match job.blank_rows() {
-                    Some(blank) => format!("{} ({blank} blank)", c.total_rows),
+                    Some(blank) => format!(
+                        "{} ({} blank)",
+                        group_digits(c.total_rows),
+                        group_digits(blank)
+                    ),
                     None => format!(
                         "{} read; the job ended before the end of the file",
-                        c.total_rows
+                        group_digits(c.total_rows)
                     ),
                 },
                 ratatui::style::Style::default(),
@@ -128,7 +137,10 @@ impl Screen for DoneScreen {
             }))
             .render(summary, buf);
         let rs = crate::engine::review::by_frequency(&c.reasons);
-        let text: Vec<String> = rs.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        let text: Vec<String> = rs
+            .iter()
+            .map(|(r, n)| format!("{r} {}", group_digits(*n)))
+            .collect();
         let advice = if unfinished {
             format!(
                 "The rows committed are kept. Press u to resume the job where it stopped, with a fresh allowance of failed rows (or `rolodex resume {id}`); f opens the failed rows; r reverts the job.",
