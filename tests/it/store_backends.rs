@@ -354,7 +354,11 @@ fn postgres_schema_is_created_once_and_recorded() {
     let applied: Vec<(i32, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     assert_eq!(
         applied,
-        [(1, "init".to_string()), (2, "writer".to_string())]
+        [
+            (1, "init".to_string()),
+            (2, "writer".to_string()),
+            (3, "packed_rows".to_string())
+        ]
     );
 }
 
@@ -738,4 +742,54 @@ fn postgres_and_redb_agree_on_a_whole_story() {
     for (i, (r, p)) in dumps[0].iter().zip(&dumps[1]).enumerate() {
         assert_eq!(r, p, "step {i}: redb and PostgreSQL differ");
     }
+}
+
+/// A store at schema 2 kept a jsonb record per job row; the upgrade packs them into chunks
+/// (schema 3) in its transaction, and every row reads back the same.
+#[test]
+fn postgres_rows_of_schema_2_are_packed_by_the_upgrade() {
+    let Some(f) = pg_fixture() else { return };
+    let dir = tempdir();
+    let store = f.open(Access::Create).unwrap();
+    import(&*store, dir.path(), FIRST, Purpose::Create, 2);
+    import(&*store, dir.path(), SECOND, Purpose::Upsert, 2);
+    let before = dump(&*store);
+    drop(store);
+    // The same store as schema 2 laid it out.
+    let mut sql = String::from(
+        "CREATE TABLE job_rows (job_id bigint NOT NULL REFERENCES jobs (id), row bigint NOT NULL,
+             body jsonb NOT NULL, PRIMARY KEY (job_id, row));",
+    );
+    for job in before["jobs"].as_array().unwrap() {
+        for row in job["rows"].as_array().unwrap() {
+            sql.push_str(&format!(
+                "INSERT INTO job_rows VALUES ({}, {}, '{}');",
+                job["id"],
+                row["row"],
+                row.to_string().replace('\'', "''")
+            ));
+        }
+    }
+    sql.push_str(
+        "DROP TABLE job_row_chunks; DELETE FROM schema_migrations WHERE version = 3;
+         ALTER TABLE phones ADD FOREIGN KEY (contact_id) REFERENCES contacts (id) ON DELETE CASCADE;
+         ALTER TABLE emails ADD FOREIGN KEY (contact_id) REFERENCES contacts (id) ON DELETE CASCADE;",
+    );
+    f.sql(&sql);
+    // A reader is told what upgrades it; a writer upgrades it.
+    let e = f.open(Access::Read).err().expect("schema 2 is not read");
+    assert!(e.to_string().contains("an import upgrades it"), "{e}");
+    let store = f.open(Access::Create).unwrap();
+    assert_eq!(dump(&*store), before);
+    let chunks: i64 = {
+        let url = f.pg_url.as_deref().unwrap();
+        let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        c.query_one(
+            &format!("SELECT count(*) FROM {}.job_row_chunks", f.schema),
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(chunks, 2, "one chunk per job: its rows fit in one");
 }

@@ -8,6 +8,7 @@
 pub mod location;
 pub mod migrate;
 mod revert;
+mod rows;
 mod write;
 
 use std::path::Path;
@@ -34,6 +35,9 @@ pub struct PgStore {
     damage: Mutex<Vec<StoreError>>,
     /// Whether this connection has made its staging tables (`write.rs`).
     staged: std::sync::atomic::AtomicBool,
+    /// The writer's filter of the phones and emails stored (`write.rs`), kept between
+    /// batches while this handle holds the import lock.
+    filter: Mutex<Option<super::filter::KeyFilter>>,
 }
 
 /// The error `Store::open_for` gives a PostgreSQL URL: such a store is opened through
@@ -160,6 +164,7 @@ impl PgStore {
             writable,
             damage: Mutex::default(),
             staged: Default::default(),
+            filter: Mutex::default(),
         })
     }
 
@@ -305,37 +310,11 @@ impl PgStore {
     }
 
     pub fn job_rows(&self, job: u64, each: &mut dyn FnMut(JobRow) -> Result<()>) -> Result<()> {
-        let mut from = 0u64;
-        loop {
-            let page = self.job_rows_from(job, from, 1000)?;
-            let Some(last) = page.last().map(|r| r.row) else {
-                return Ok(());
-            };
-            for row in page {
-                each(row)?;
-            }
-            from = last + 1;
-        }
+        self.chunked_job_rows(job, each)
     }
 
     pub fn job_rows_from(&self, job: u64, from: u64, limit: usize) -> Result<Vec<JobRow>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self
-            .client()
-            .query(
-                "SELECT row, body::text FROM job_rows WHERE job_id = $1 AND row >= $2 ORDER BY row LIMIT $3",
-                &[&id_param(job)?, &id_param(from)?, &limit],
-            )
-            .map_err(self.err())?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let row: i64 = r.get(0);
-            match decode::<JobRow>("job_rows", format!("{job} row {row}"), r.get(1)) {
-                Ok(jr) => out.push(jr),
-                Err(e) => self.note_damage(e),
-            }
-        }
-        Ok(out)
+        self.chunked_job_rows_from(job, from, limit)
     }
 
     pub fn tags(&self) -> Result<Vec<(String, u64)>> {

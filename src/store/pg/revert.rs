@@ -26,6 +26,8 @@ impl PgStore {
         progress: &mut dyn FnMut(u64),
     ) -> Result<RevertReport> {
         self.refuse_read_only()?;
+        // A revert changes the identifiers stored: the next import reads them afresh.
+        *self.filter.lock().unwrap_or_else(|p| p.into_inner()) = None;
         if force {
             let mut job = self.job(id)?;
             if job.status == JobStatus::Reverted && !job.revert_conflicts.is_empty() {
