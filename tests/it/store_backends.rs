@@ -744,20 +744,30 @@ fn postgres_and_redb_agree_on_a_whole_story() {
     }
 }
 
-/// A store at schema 2 kept a jsonb record per job row; the upgrade packs them into chunks
-/// (schema 3) in its transaction, and every row reads back the same.
+/// A store at schema 2 kept a jsonb record per job row, contact and undo record; the
+/// upgrade packs them (schema 3) in its transaction, and the store answers as before —
+/// its revert too, from the converted undo records.
 #[test]
-fn postgres_rows_of_schema_2_are_packed_by_the_upgrade() {
+fn postgres_records_of_schema_2_are_packed_by_the_upgrade() {
     let Some(f) = pg_fixture() else { return };
+    let g = pg_fixture().unwrap();
     let dir = tempdir();
-    let store = f.open(Access::Create).unwrap();
-    import(&*store, dir.path(), FIRST, Purpose::Create, 2);
-    import(&*store, dir.path(), SECOND, Purpose::Upsert, 2);
-    let before = dump(&*store);
-    drop(store);
-    // The same store as schema 2 laid it out.
+    let mut after_first = serde_json::Value::Null;
+    for fixture in [&f, &g] {
+        let store = fixture.open(Access::Create).unwrap();
+        import(&*store, dir.path(), FIRST, Purpose::Create, 2);
+        after_first = dump(&*store);
+        import(&*store, dir.path(), SECOND, Purpose::Upsert, 2);
+    }
+    let before = dump(&*g.open(Access::Read).unwrap());
+    // `f` as schema 2 laid it out; job 2 updated Alan (2) and Grace (3) as job 1 left them.
+    let quote = |v: &serde_json::Value| v.to_string().replace('\'', "''");
     let mut sql = String::from(
-        "CREATE TABLE job_rows (job_id bigint NOT NULL REFERENCES jobs (id), row bigint NOT NULL,
+        "DROP TABLE job_row_chunks, contacts, undo;
+         CREATE TABLE contacts (id bigint PRIMARY KEY, body jsonb NOT NULL);
+         CREATE TABLE undo (job_id bigint NOT NULL REFERENCES jobs (id),
+             contact_id bigint NOT NULL, body jsonb NOT NULL, PRIMARY KEY (job_id, contact_id));
+         CREATE TABLE job_rows (job_id bigint NOT NULL REFERENCES jobs (id), row bigint NOT NULL,
              body jsonb NOT NULL, PRIMARY KEY (job_id, row));",
     );
     for job in before["jobs"].as_array().unwrap() {
@@ -766,12 +776,28 @@ fn postgres_rows_of_schema_2_are_packed_by_the_upgrade() {
                 "INSERT INTO job_rows VALUES ({}, {}, '{}');",
                 job["id"],
                 row["row"],
-                row.to_string().replace('\'', "''")
+                quote(row)
+            ));
+        }
+    }
+    for c in before["contacts"].as_array().unwrap() {
+        sql.push_str(&format!(
+            "INSERT INTO contacts VALUES ({}, '{}');",
+            c["id"],
+            quote(c)
+        ));
+    }
+    for c in after_first["contacts"].as_array().unwrap() {
+        if c["id"] == 2 || c["id"] == 3 {
+            sql.push_str(&format!(
+                "INSERT INTO undo VALUES (2, {}, '{}');",
+                c["id"],
+                quote(c)
             ));
         }
     }
     sql.push_str(
-        "DROP TABLE job_row_chunks; DELETE FROM schema_migrations WHERE version = 3;
+        "DELETE FROM schema_migrations WHERE version = 3;
          ALTER TABLE phones ADD FOREIGN KEY (contact_id) REFERENCES contacts (id) ON DELETE CASCADE;
          ALTER TABLE emails ADD FOREIGN KEY (contact_id) REFERENCES contacts (id) ON DELETE CASCADE;",
     );
@@ -779,8 +805,8 @@ fn postgres_rows_of_schema_2_are_packed_by_the_upgrade() {
     // A reader is told what upgrades it; a writer upgrades it.
     let e = f.open(Access::Read).err().expect("schema 2 is not read");
     assert!(e.to_string().contains("an import upgrades it"), "{e}");
-    let store = f.open(Access::Create).unwrap();
-    assert_eq!(dump(&*store), before);
+    let upgraded = f.open(Access::Create).unwrap();
+    assert_eq!(dump(&*upgraded), before);
     let chunks: i64 = {
         let url = f.pg_url.as_deref().unwrap();
         let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
@@ -792,4 +818,10 @@ fn postgres_rows_of_schema_2_are_packed_by_the_upgrade() {
         .get(0)
     };
     assert_eq!(chunks, 2, "one chunk per job: its rows fit in one");
+    let same = g.open(Access::Write).unwrap();
+    for store in [&upgraded, &same] {
+        let report = store.revert_job(2, false, &mut |_| {}).unwrap();
+        assert_eq!((report.deleted, report.restored), (1, 2), "{report:?}");
+    }
+    assert_eq!(dump(&*upgraded), dump(&*same));
 }

@@ -30,7 +30,8 @@ fn after(version: i32, txn: &mut postgres::Transaction<'_>) -> std::result::Resu
     match version {
         3 => {
             super::rows::convert_schema_2(txn)?;
-            txn.batch_execute("DROP TABLE job_rows_v2")
+            super::write::convert_schema_2(txn)?;
+            txn.batch_execute("DROP TABLE job_rows_v2, contacts_v2, undo_v2")
                 .map_err(|e| describe(&e))
         }
         _ => Ok(()),

@@ -35,9 +35,9 @@ pub struct PgStore {
     damage: Mutex<Vec<StoreError>>,
     /// Whether this connection has made its staging tables (`write.rs`).
     staged: std::sync::atomic::AtomicBool,
-    /// The writer's filter of the phones and emails stored (`write.rs`), kept between
+    /// What the writer knows of the phones and emails stored (`write.rs`), kept between
     /// batches while this handle holds the import lock.
-    filter: Mutex<Option<super::filter::KeyFilter>>,
+    known: Mutex<Option<write::Known>>,
 }
 
 /// The error `Store::open_for` gives a PostgreSQL URL: such a store is opened through
@@ -164,7 +164,7 @@ impl PgStore {
             writable,
             damage: Mutex::default(),
             staged: Default::default(),
-            filter: Mutex::default(),
+            known: Mutex::default(),
         })
     }
 
@@ -220,10 +220,7 @@ impl PgStore {
     pub fn contact(&self, id: u64) -> Result<Option<Contact>> {
         let row = self
             .client()
-            .query_opt(
-                "SELECT body::text FROM contacts WHERE id = $1",
-                &[&id_param(id)?],
-            )
+            .query_opt("SELECT body FROM contacts WHERE id = $1", &[&id_param(id)?])
             .map_err(self.err())?;
         row.map(|r| decode_contact(id, r.get(0))).transpose()
     }
@@ -236,7 +233,7 @@ impl PgStore {
             let rows = self
                 .client()
                 .query(
-                    "SELECT id, body::text FROM contacts WHERE id > $1 ORDER BY id LIMIT $2",
+                    "SELECT id, body FROM contacts WHERE id > $1 ORDER BY id LIMIT $2",
                     &[&after, &PAGE],
                 )
                 .map_err(self.err())?;
@@ -473,9 +470,11 @@ impl PgStore {
     }
 }
 
-/// A stored contact, if it decodes and is stored under its own id.
-fn decode_contact(id: u64, text: &str) -> Result<Contact> {
-    let contact: Contact = decode("contacts", id, text)?;
+/// A stored contact (the redb store's record: `codec::encode`), if it decodes and is
+/// stored under its own id.
+fn decode_contact(id: u64, bytes: &[u8]) -> Result<Contact> {
+    let contact =
+        super::codec::decode_contact(bytes).map_err(|_| StoreError::damaged("contacts", id))?;
     if contact.id != id {
         return Err(StoreError::damaged("contacts", id));
     }
