@@ -59,3 +59,37 @@ CREATE TABLE undo (
 -- contact's phones and emails with it); `rolodex migrate` verifies the counts.
 ALTER TABLE phones DROP CONSTRAINT phones_contact_id_fkey;
 ALTER TABLE emails DROP CONSTRAINT emails_contact_id_fkey;
+
+-- What a store file keeps that the PostgreSQL store had no table for, so that
+-- `rolodex migrate` copies a whole store either way: team members, opportunities (with
+-- their undo records and keys), and the rows a follow-up job retried.
+CREATE TABLE team (
+    email text  PRIMARY KEY,
+    body  jsonb NOT NULL
+);
+CREATE TABLE opportunities (
+    id   bigint PRIMARY KEY,
+    body bytea  NOT NULL
+);
+CREATE TABLE opportunity_keys (
+    key            text   PRIMARY KEY,
+    opportunity_id bigint NOT NULL
+);
+CREATE TABLE opportunity_undo (
+    job_id         bigint NOT NULL REFERENCES jobs (id),
+    opportunity_id bigint NOT NULL,
+    body           bytea  NOT NULL,
+    PRIMARY KEY (job_id, opportunity_id)
+);
+CREATE TABLE opportunities_created (
+    job_id         bigint NOT NULL REFERENCES jobs (id),
+    opportunity_id bigint NOT NULL,
+    PRIMARY KEY (job_id, opportunity_id)
+);
+CREATE TABLE retried_rows (
+    job_id    bigint NOT NULL REFERENCES jobs (id),
+    row       bigint NOT NULL,
+    by_job    bigint NOT NULL,
+    by_row    bigint NOT NULL,
+    PRIMARY KEY (job_id, row)
+);

@@ -737,6 +737,11 @@ fn postgres_and_redb_agree_on_a_whole_story() {
         after.push(dump(&*store));
         import(&*store, dir.path(), FIRST, Purpose::Upsert, 5);
         after.push(dump(&*store));
+        // Rows of job 1 retried by job 3 (as a retry from the wizard marks them).
+        store.mark_retried(first.id, &[6, 8], 3).unwrap();
+        let fates = store.retried_fates(first.id).unwrap();
+        assert_eq!(fates.len(), 2, "{fates:?}");
+        after.push(serde_json::json!(format!("{fates:?}")));
         dumps.push(after);
     }
     for (i, (r, p)) in dumps[0].iter().zip(&dumps[1]).enumerate() {
@@ -763,7 +768,8 @@ fn postgres_records_of_schema_2_are_packed_by_the_upgrade() {
     // `f` as schema 2 laid it out; job 2 updated Alan (2) and Grace (3) as job 1 left them.
     let quote = |v: &serde_json::Value| v.to_string().replace('\'', "''");
     let mut sql = String::from(
-        "DROP TABLE job_row_chunks, contacts, undo;
+        "DROP TABLE job_row_chunks, contacts, undo, team, opportunities, opportunity_keys,
+             opportunity_undo, opportunities_created, retried_rows;
          CREATE TABLE contacts (id bigint PRIMARY KEY, body jsonb NOT NULL);
          CREATE TABLE undo (job_id bigint NOT NULL REFERENCES jobs (id),
              contact_id bigint NOT NULL, body jsonb NOT NULL, PRIMARY KEY (job_id, contact_id));

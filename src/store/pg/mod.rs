@@ -5,6 +5,7 @@
 //!
 //! What is not built yet returns `StoreError::NotYetSupported`, never a wrong answer.
 
+pub mod copy;
 pub mod location;
 pub mod migrate;
 mod revert;
