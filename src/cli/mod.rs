@@ -6,6 +6,7 @@ pub mod db;
 pub mod error;
 pub mod headless;
 pub mod jobs;
+pub mod migrate;
 pub mod opportunities;
 pub mod output;
 pub mod signals;
@@ -159,6 +160,21 @@ pub enum Command {
     Backup {
         /// Where to write the copy; must not exist yet
         path: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy a whole store from a store file into PostgreSQL, or back, and verify the copy
+    /// (every table's count and checksum): rolodex migrate --from crm.redb --to postgres://…
+    Migrate {
+        /// The store to copy: a store file, or a postgres:// URL (--pg-schema names its schema)
+        #[arg(long, value_name = "PATH|URL")]
+        from: PathBuf,
+        /// Where to copy it: a postgres:// URL, or a new store file
+        #[arg(long, value_name = "PATH|URL")]
+        to: PathBuf,
+        /// Replace a store already at --to (refused without it)
+        #[arg(long)]
+        replace: bool,
         #[arg(long)]
         json: bool,
     },
@@ -468,6 +484,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             Some(
                 Command::Preview(_)
                 | Command::Completions { .. }
+                | Command::Migrate { .. }
                 | Command::Contacts { .. }
                 | Command::History { .. }
                 | Command::Show { .. }
@@ -518,6 +535,12 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Some(Command::Trace { text, json }) => trace::trace(&text, json, db, &cli.pg_schema),
         Some(Command::Check { json }) => check::check(json, db),
         Some(Command::Backup { path, json }) => check::backup(&path, json, db),
+        Some(Command::Migrate {
+            from,
+            to,
+            replace,
+            json,
+        }) => migrate::migrate(&from, &to, replace, json, &cli.pg_schema),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(

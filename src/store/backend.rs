@@ -103,8 +103,7 @@ pub trait ContactStore: Send + Sync {
         self.revert_job(id, force, progress)
     }
     /// Marks `rows` of job `of` as retried by job `by`, for History and `show` ("retried in
-    /// job N"). Only redb keeps these marks: a retry starts only in the wizard, which does
-    /// not run on PostgreSQL yet, so there it has nothing to do.
+    /// job N"). Both stores keep them (a retry starts in the wizard; `migrate` copies them).
     fn mark_retried(&self, _of: u64, _rows: &[u64], _by: u64) -> Result<()> {
         Ok(())
     }
@@ -315,4 +314,11 @@ forward!(Store, |s: &Store| s.path().display().to_string(), {
         Some(self)
     }
 });
-forward!(PgStore, |s: &PgStore| s.location().shown().to_string(), {});
+forward!(PgStore, |s: &PgStore| s.location().shown().to_string(), {
+    fn mark_retried(&self, of: u64, rows: &[u64], by: u64) -> Result<()> {
+        PgStore::mark_retried(self, of, rows, by)
+    }
+    fn retried_fates(&self, job: u64) -> Result<BTreeMap<u64, super::retried::RetriedFate>> {
+        PgStore::retried_fates(self, job)
+    }
+});

@@ -34,21 +34,27 @@ impl KeyFilter {
     where
         I: ReadableTable<(u64, u64), ()>,
     {
-        let stored = (phones.len()? + emails.len()?) as usize;
-        let capacity = stored + expected as usize + HEADROOM_KEYS;
-        let mut filter = KeyFilter {
-            bloom: BloomFilter::with_num_bits(bits_for(capacity))
-                .hasher(KeyHash)
-                .expected_items(capacity),
-            keys: 0,
-            capacity,
-        };
+        let stored = phones.len()? + emails.len()?;
+        let mut filter = KeyFilter::empty(stored, expected);
         for (kind, index) in [(Kind::Phone, phones), (Kind::Email, emails)] {
             for entry in index.iter()? {
                 filter.add(kind, entry?.0.value().0);
             }
         }
         Ok(filter)
+    }
+
+    /// A filter holding no key yet, sized for `stored` keys and `expected` more: a backend
+    /// that reads its indexes itself (PostgreSQL) adds every stored key to it.
+    pub fn empty(stored: u64, expected: u64) -> KeyFilter {
+        let capacity = (stored + expected) as usize + HEADROOM_KEYS;
+        KeyFilter {
+            bloom: BloomFilter::with_num_bits(bits_for(capacity))
+                .hasher(KeyHash)
+                .expected_items(capacity),
+            keys: 0,
+            capacity,
+        }
     }
 
     /// False when the index certainly has no entry under `key`.

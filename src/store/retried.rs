@@ -124,45 +124,61 @@ impl Store {
     /// The rows of `job` a follow-up job retried, with what became of each there (the
     /// follow-ups are read whole: they hold only the rows fixed by hand).
     pub fn retried_fates(&self, job: u64) -> Result<BTreeMap<u64, RetriedFate>> {
-        let retried = self.retried_rows(job)?;
-        let mut by_job: BTreeMap<u64, BTreeMap<u64, Option<RowStatus>>> = BTreeMap::new();
-        for to in retried.values() {
-            by_job.entry(to.job).or_default().insert(to.row, None);
-        }
-        let mut reverted = Vec::new();
-        for (follow_up, rows) in &mut by_job {
-            match self.job(*follow_up) {
-                Ok(j) if j.status == JobStatus::Reverted => reverted.push(*follow_up),
-                Ok(_) => {}
-                // A follow-up gone or damaged leaves the rows said as retried, no more.
-                Err(StoreError::NoSuchJob(_)) => continue,
-                Err(e) if e.is_damaged_record() => continue,
-                Err(e) => return Err(e),
-            }
-            self.job_rows(*follow_up, &mut |r| {
-                if let Some(status) = rows.get_mut(&r.row) {
-                    *status = Some(r.status);
-                }
-                Ok(())
-            })?;
-        }
-        Ok(retried
-            .into_iter()
-            .map(|(row, to)| {
-                let status = by_job
-                    .get(&to.job)
-                    .and_then(|r| r.get(&to.row))
-                    .copied()
-                    .flatten();
-                let fate = RetriedFate {
-                    to,
-                    status,
-                    reverted: reverted.contains(&to.job),
-                };
-                (row, fate)
-            })
-            .collect())
+        fates(
+            self.retried_rows(job)?,
+            &|id| self.job(id),
+            &mut |id, each| self.job_rows(id, each),
+        )
     }
+}
+
+/// Calls `each` with every row of a job (a store's `job_rows`).
+pub type RowsOf<'a> =
+    dyn FnMut(u64, &mut dyn FnMut(super::jobs::JobRow) -> Result<()>) -> Result<()> + 'a;
+
+/// What became of each retried row in its follow-up job, whichever store holds them.
+pub fn fates(
+    retried: BTreeMap<u64, Retried>,
+    job_of: &dyn Fn(u64) -> Result<super::jobs::Job>,
+    rows_of: &mut RowsOf<'_>,
+) -> Result<BTreeMap<u64, RetriedFate>> {
+    let mut by_job: BTreeMap<u64, BTreeMap<u64, Option<RowStatus>>> = BTreeMap::new();
+    for to in retried.values() {
+        by_job.entry(to.job).or_default().insert(to.row, None);
+    }
+    let mut reverted = Vec::new();
+    for (follow_up, rows) in &mut by_job {
+        match job_of(*follow_up) {
+            Ok(j) if j.status == JobStatus::Reverted => reverted.push(*follow_up),
+            Ok(_) => {}
+            // A follow-up gone or damaged leaves the rows said as retried, no more.
+            Err(StoreError::NoSuchJob(_)) => continue,
+            Err(e) if e.is_damaged_record() => continue,
+            Err(e) => return Err(e),
+        }
+        rows_of(*follow_up, &mut |r| {
+            if let Some(status) = rows.get_mut(&r.row) {
+                *status = Some(r.status);
+            }
+            Ok(())
+        })?;
+    }
+    Ok(retried
+        .into_iter()
+        .map(|(row, to)| {
+            let status = by_job
+                .get(&to.job)
+                .and_then(|r| r.get(&to.row))
+                .copied()
+                .flatten();
+            let fate = RetriedFate {
+                to,
+                status,
+                reverted: reverted.contains(&to.job),
+            };
+            (row, fate)
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ mod cli_duplicates;
 mod cli_encodings;
 mod cli_hostile;
 mod cli_lifecycle;
+mod cli_migrate;
 mod cli_opportunities;
 mod cli_outfiles;
 mod cli_postgres;

@@ -354,7 +354,11 @@ fn postgres_schema_is_created_once_and_recorded() {
     let applied: Vec<(i32, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     assert_eq!(
         applied,
-        [(1, "init".to_string()), (2, "writer".to_string())]
+        [
+            (1, "init".to_string()),
+            (2, "writer".to_string()),
+            (3, "packed_rows".to_string())
+        ]
     );
 }
 
@@ -733,9 +737,97 @@ fn postgres_and_redb_agree_on_a_whole_story() {
         after.push(dump(&*store));
         import(&*store, dir.path(), FIRST, Purpose::Upsert, 5);
         after.push(dump(&*store));
+        // Rows of job 1 retried by job 3 (as a retry from the wizard marks them).
+        store.mark_retried(first.id, &[6, 8], 3).unwrap();
+        let fates = store.retried_fates(first.id).unwrap();
+        assert_eq!(fates.len(), 2, "{fates:?}");
+        after.push(serde_json::json!(format!("{fates:?}")));
         dumps.push(after);
     }
     for (i, (r, p)) in dumps[0].iter().zip(&dumps[1]).enumerate() {
         assert_eq!(r, p, "step {i}: redb and PostgreSQL differ");
     }
+}
+
+/// A store at schema 2 kept a jsonb record per job row, contact and undo record; the
+/// upgrade packs them (schema 3) in its transaction, and the store answers as before —
+/// its revert too, from the converted undo records.
+#[test]
+fn postgres_records_of_schema_2_are_packed_by_the_upgrade() {
+    let Some(f) = pg_fixture() else { return };
+    let g = pg_fixture().unwrap();
+    let dir = tempdir();
+    let mut after_first = serde_json::Value::Null;
+    for fixture in [&f, &g] {
+        let store = fixture.open(Access::Create).unwrap();
+        import(&*store, dir.path(), FIRST, Purpose::Create, 2);
+        after_first = dump(&*store);
+        import(&*store, dir.path(), SECOND, Purpose::Upsert, 2);
+    }
+    let before = dump(&*g.open(Access::Read).unwrap());
+    // `f` as schema 2 laid it out; job 2 updated Alan (2) and Grace (3) as job 1 left them.
+    let quote = |v: &serde_json::Value| v.to_string().replace('\'', "''");
+    let mut sql = String::from(
+        "DROP TABLE job_row_chunks, contacts, undo, team, opportunities, opportunity_keys,
+             opportunity_undo, opportunities_created, retried_rows;
+         CREATE TABLE contacts (id bigint PRIMARY KEY, body jsonb NOT NULL);
+         CREATE TABLE undo (job_id bigint NOT NULL REFERENCES jobs (id),
+             contact_id bigint NOT NULL, body jsonb NOT NULL, PRIMARY KEY (job_id, contact_id));
+         CREATE TABLE job_rows (job_id bigint NOT NULL REFERENCES jobs (id), row bigint NOT NULL,
+             body jsonb NOT NULL, PRIMARY KEY (job_id, row));",
+    );
+    for job in before["jobs"].as_array().unwrap() {
+        for row in job["rows"].as_array().unwrap() {
+            sql.push_str(&format!(
+                "INSERT INTO job_rows VALUES ({}, {}, '{}');",
+                job["id"],
+                row["row"],
+                quote(row)
+            ));
+        }
+    }
+    for c in before["contacts"].as_array().unwrap() {
+        sql.push_str(&format!(
+            "INSERT INTO contacts VALUES ({}, '{}');",
+            c["id"],
+            quote(c)
+        ));
+    }
+    for c in after_first["contacts"].as_array().unwrap() {
+        if c["id"] == 2 || c["id"] == 3 {
+            sql.push_str(&format!(
+                "INSERT INTO undo VALUES (2, {}, '{}');",
+                c["id"],
+                quote(c)
+            ));
+        }
+    }
+    sql.push_str(
+        "DELETE FROM schema_migrations WHERE version = 3;
+         ALTER TABLE phones ADD FOREIGN KEY (contact_id) REFERENCES contacts (id) ON DELETE CASCADE;
+         ALTER TABLE emails ADD FOREIGN KEY (contact_id) REFERENCES contacts (id) ON DELETE CASCADE;",
+    );
+    f.sql(&sql);
+    // A reader is told what upgrades it; a writer upgrades it.
+    let e = f.open(Access::Read).err().expect("schema 2 is not read");
+    assert!(e.to_string().contains("an import upgrades it"), "{e}");
+    let upgraded = f.open(Access::Create).unwrap();
+    assert_eq!(dump(&*upgraded), before);
+    let chunks: i64 = {
+        let url = f.pg_url.as_deref().unwrap();
+        let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        c.query_one(
+            &format!("SELECT count(*) FROM {}.job_row_chunks", f.schema),
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(chunks, 2, "one chunk per job: its rows fit in one");
+    let same = g.open(Access::Write).unwrap();
+    for store in [&upgraded, &same] {
+        let report = store.revert_job(2, false, &mut |_| {}).unwrap();
+        assert_eq!((report.deleted, report.restored), (1, 2), "{report:?}");
+    }
+    assert_eq!(dump(&*upgraded), dump(&*same));
 }

@@ -17,7 +17,26 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "writer",
         include_str!("../../../migrations/0002_writer.sql"),
     ),
+    (
+        3,
+        "packed_rows",
+        include_str!("../../../migrations/0003_packed_rows.sql"),
+    ),
 ];
+
+/// What a migration needs done beyond its SQL, in the same transaction: converting records
+/// whose new layout only rolodex can write.
+fn after(version: i32, txn: &mut postgres::Transaction<'_>) -> std::result::Result<(), String> {
+    match version {
+        3 => {
+            super::rows::convert_schema_2(txn)?;
+            super::write::convert_schema_2(txn)?;
+            txn.batch_execute("DROP TABLE job_rows_v2, contacts_v2, undo_v2")
+                .map_err(|e| describe(&e))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// The schema version this rolodex writes.
 pub fn latest() -> i32 {
@@ -86,6 +105,10 @@ pub fn apply(client: &mut Client, location: &PgLocation) -> Result<i32> {
                 "migration {version:04}_{name} failed, nothing was changed: {}",
                 describe(&e)
             ),
+        })?;
+        after(*version, &mut txn).map_err(|why| StoreError::Postgres {
+            store: location.shown().to_string(),
+            message: format!("migration {version:04}_{name} failed, nothing was changed: {why}"),
         })?;
         txn.execute(
             "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",

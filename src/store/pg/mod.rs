@@ -5,9 +5,11 @@
 //!
 //! What is not built yet returns `StoreError::NotYetSupported`, never a wrong answer.
 
+pub mod copy;
 pub mod location;
 pub mod migrate;
 mod revert;
+mod rows;
 mod write;
 
 use std::path::Path;
@@ -34,6 +36,9 @@ pub struct PgStore {
     damage: Mutex<Vec<StoreError>>,
     /// Whether this connection has made its staging tables (`write.rs`).
     staged: std::sync::atomic::AtomicBool,
+    /// What the writer knows of the phones and emails stored (`write.rs`), kept between
+    /// batches while this handle holds the import lock.
+    known: Mutex<Option<write::Known>>,
 }
 
 /// The error `Store::open_for` gives a PostgreSQL URL: such a store is opened through
@@ -160,6 +165,7 @@ impl PgStore {
             writable,
             damage: Mutex::default(),
             staged: Default::default(),
+            known: Mutex::default(),
         })
     }
 
@@ -215,10 +221,7 @@ impl PgStore {
     pub fn contact(&self, id: u64) -> Result<Option<Contact>> {
         let row = self
             .client()
-            .query_opt(
-                "SELECT body::text FROM contacts WHERE id = $1",
-                &[&id_param(id)?],
-            )
+            .query_opt("SELECT body FROM contacts WHERE id = $1", &[&id_param(id)?])
             .map_err(self.err())?;
         row.map(|r| decode_contact(id, r.get(0))).transpose()
     }
@@ -231,7 +234,7 @@ impl PgStore {
             let rows = self
                 .client()
                 .query(
-                    "SELECT id, body::text FROM contacts WHERE id > $1 ORDER BY id LIMIT $2",
+                    "SELECT id, body FROM contacts WHERE id > $1 ORDER BY id LIMIT $2",
                     &[&after, &PAGE],
                 )
                 .map_err(self.err())?;
@@ -305,37 +308,11 @@ impl PgStore {
     }
 
     pub fn job_rows(&self, job: u64, each: &mut dyn FnMut(JobRow) -> Result<()>) -> Result<()> {
-        let mut from = 0u64;
-        loop {
-            let page = self.job_rows_from(job, from, 1000)?;
-            let Some(last) = page.last().map(|r| r.row) else {
-                return Ok(());
-            };
-            for row in page {
-                each(row)?;
-            }
-            from = last + 1;
-        }
+        self.chunked_job_rows(job, each)
     }
 
     pub fn job_rows_from(&self, job: u64, from: u64, limit: usize) -> Result<Vec<JobRow>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self
-            .client()
-            .query(
-                "SELECT row, body::text FROM job_rows WHERE job_id = $1 AND row >= $2 ORDER BY row LIMIT $3",
-                &[&id_param(job)?, &id_param(from)?, &limit],
-            )
-            .map_err(self.err())?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let row: i64 = r.get(0);
-            match decode::<JobRow>("job_rows", format!("{job} row {row}"), r.get(1)) {
-                Ok(jr) => out.push(jr),
-                Err(e) => self.note_damage(e),
-            }
-        }
-        Ok(out)
+        self.chunked_job_rows_from(job, from, limit)
     }
 
     pub fn tags(&self) -> Result<Vec<(String, u64)>> {
@@ -494,9 +471,11 @@ impl PgStore {
     }
 }
 
-/// A stored contact, if it decodes and is stored under its own id.
-fn decode_contact(id: u64, text: &str) -> Result<Contact> {
-    let contact: Contact = decode("contacts", id, text)?;
+/// A stored contact (the redb store's record: `codec::encode`), if it decodes and is
+/// stored under its own id.
+fn decode_contact(id: u64, bytes: &[u8]) -> Result<Contact> {
+    let contact =
+        super::codec::decode_contact(bytes).map_err(|_| StoreError::damaged("contacts", id))?;
     if contact.id != id {
         return Err(StoreError::damaged("contacts", id));
     }

@@ -26,6 +26,8 @@ impl PgStore {
         progress: &mut dyn FnMut(u64),
     ) -> Result<RevertReport> {
         self.refuse_read_only()?;
+        // A revert changes the identifiers stored: the next import reads them afresh.
+        *self.known.lock().unwrap_or_else(|p| p.into_inner()) = None;
         if force {
             let mut job = self.job(id)?;
             if job.status == JobStatus::Reverted && !job.revert_conflicts.is_empty() {
@@ -145,7 +147,7 @@ impl PgStore {
                 for &id in ids {
                     let before = txn
                         .query_opt(
-                            "SELECT body::text FROM undo WHERE job_id = $1 AND contact_id = $2",
+                            "SELECT body FROM undo WHERE job_id = $1 AND contact_id = $2",
                             &[&jid, &id_param(id)?],
                         )
                         .map_err(&err)?
@@ -158,7 +160,7 @@ impl PgStore {
                 let limit = i64::try_from(batch).unwrap_or(i64::MAX);
                 let undo = txn
                     .query(
-                        "SELECT contact_id, body::text FROM undo WHERE job_id = $1 AND contact_id >= $2
+                        "SELECT contact_id, body FROM undo WHERE job_id = $1 AND contact_id >= $2
                          ORDER BY contact_id LIMIT $3",
                         &[&jid, &id_param(run.next_undo)?, &limit],
                     )
@@ -232,13 +234,10 @@ impl PgStore {
 }
 
 fn contact(txn: &mut Transaction<'_>, id: u64, err: Err<'_>) -> Result<Option<Contact>> {
-    txn.query_opt(
-        "SELECT body::text FROM contacts WHERE id = $1",
-        &[&id_param(id)?],
-    )
-    .map_err(err)?
-    .map(|r| decode_contact(id, r.get(0)))
-    .transpose()
+    txn.query_opt("SELECT body FROM contacts WHERE id = $1", &[&id_param(id)?])
+        .map_err(err)?
+        .map(|r| decode_contact(id, r.get(0)))
+        .transpose()
 }
 
 /// The rows of every job that matched the contact.
@@ -331,8 +330,15 @@ fn revert_contact(
         }
         Some(restored) => {
             txn.execute(
-                "UPDATE contacts SET body = $2::text::jsonb WHERE id = $1",
-                &[&cid, &encode(&restored)?],
+                "UPDATE contacts SET first_name = $2, last_name = $3, company = $4, body = $5
+                 WHERE id = $1",
+                &[
+                    &cid,
+                    &restored.first_name,
+                    &restored.last_name,
+                    &restored.company,
+                    &crate::store::codec::encode(&restored)?,
+                ],
             )
             .map_err(err)?;
             let phones: Vec<&str> = restored.phones.iter().map(String::as_str).collect();
