@@ -119,6 +119,35 @@ pub trait ContactStore: Send + Sync {
     }
     /// The team members cells may name.
     fn team(&self) -> Result<Vec<crate::engine::team::Member>>;
+    /// The contacts `query` finds, ascending (see `engine::search`). A backend without a
+    /// search index reads every contact (`indexed` false).
+    fn search_contacts(
+        &self,
+        query: &crate::engine::search::Query,
+    ) -> Result<super::search::Found> {
+        let mut ids = Vec::new();
+        self.for_each_contact(&mut |c| {
+            if query.matches(&c) {
+                ids.push(c.id);
+            }
+            true
+        })?;
+        Ok(super::search::Found {
+            ids,
+            indexed: false,
+        })
+    }
+    /// The contacts with these ids, in the order given; one missing or damaged (noted) is
+    /// left out.
+    fn contacts_by_id(&self, ids: &[u64]) -> Result<Vec<Contact>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(c) = self.contact(id)? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
     /// The store's file, for a backend that is one.
     fn file(&self) -> Option<&Path> {
         None
@@ -267,6 +296,15 @@ macro_rules! forward {
             }
             fn team(&self) -> Result<Vec<crate::engine::team::Member>> {
                 <$t>::team(self)
+            }
+            fn search_contacts(
+                &self,
+                query: &crate::engine::search::Query,
+            ) -> Result<super::search::Found> {
+                <$t>::search_contacts(self, query)
+            }
+            fn contacts_by_id(&self, ids: &[u64]) -> Result<Vec<Contact>> {
+                <$t>::contacts_by_id(self, ids)
             }
             $($extra)*
         }

@@ -17,7 +17,16 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "writer",
         include_str!("../../../migrations/0002_writer.sql"),
     ),
+    (
+        4,
+        "words",
+        include_str!("../../../migrations/0004_words.sql"),
+    ),
 ];
+
+/// The migration that makes the search's words table; rolodex fills it from the contacts
+/// already stored (the folding is Rust's, `engine::search`), in the same transaction.
+const WORDS: i32 = 4;
 
 /// The schema version this rolodex writes.
 pub fn latest() -> i32 {
@@ -92,6 +101,9 @@ pub fn apply(client: &mut Client, location: &PgLocation) -> Result<i32> {
             &[version, name],
         )
         .map_err(&err)?;
+        if *version == WORDS {
+            super::search::build_words(&mut txn, &err)?;
+        }
     }
     txn.commit().map_err(&err)?;
     Ok(latest().max(found))

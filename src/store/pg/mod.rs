@@ -8,6 +8,7 @@
 pub mod location;
 pub mod migrate;
 mod revert;
+mod search;
 mod write;
 
 use std::path::Path;

@@ -61,6 +61,8 @@ struct Batch {
     matched: FxHashMap<u64, (u64, u8)>,
     tag_counts: HashMap<String, i64>,
     job_rows: Vec<(u64, String)>,
+    /// The search's words (`search.rs`).
+    words: super::search::WordChanges,
 }
 
 impl WriterIndex for Batch {
@@ -198,6 +200,7 @@ impl Batch {
                 *self.tag_counts.entry(t.clone()).or_default() += 1;
             }
         }
+        self.words.contact(before, &contact);
         if self.dirty_set.insert(id) {
             self.dirty.push(id);
         }
@@ -541,6 +544,7 @@ fn merge(
         )
         .map_err(err)?;
     }
+    b.words.write(txn, err)?;
     if !b.tag_counts.is_empty() {
         let (names, gained): (Vec<String>, Vec<i64>) = b.tag_counts.drain().unzip();
         txn.execute(
