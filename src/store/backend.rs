@@ -192,6 +192,58 @@ pub fn write_reports(
     files.finish().map(|_| ())
 }
 
+/// A dry run's reads of a store through its interface (a store other than redb's file,
+/// which reads one snapshot instead): the holders of a phone or an email, a contact.
+pub struct InterfaceLookup<'a> {
+    store: &'a dyn ContactStore,
+    team: std::sync::Arc<crate::engine::team::Team>,
+}
+
+impl<'a> InterfaceLookup<'a> {
+    /// `names_members`: whether the import's cells name team members (the validator
+    /// knows), so the team is read (or refused by a store without one) only then, as the
+    /// import's worker reads it.
+    pub fn new(store: &'a dyn ContactStore, names_members: bool) -> Result<InterfaceLookup<'a>> {
+        let team = if names_members {
+            std::sync::Arc::new(crate::engine::team::Team::new(store.team()?))
+        } else {
+            std::sync::Arc::default()
+        };
+        Ok(InterfaceLookup { store, team })
+    }
+}
+
+impl crate::engine::review::ContactLookup for InterfaceLookup<'_> {
+    fn ids(
+        &self,
+        key: &crate::engine::resolve::MatchKey,
+    ) -> std::result::Result<Vec<u64>, crate::engine::review::LookupError> {
+        use crate::engine::resolve::MatchKey;
+        let found = match key {
+            MatchKey::Phone(p) => self.store.find_by_phone(p),
+            MatchKey::Email(e) => self.store.find_by_email(e),
+            MatchKey::Id(id) => self
+                .store
+                .contact(*id)
+                .map(|c| c.map(|c| c.id).into_iter().collect()),
+        };
+        found.map_err(|e| crate::engine::review::LookupError::Store(Box::new(e)))
+    }
+
+    fn contact(&self, id: u64) -> Option<Contact> {
+        self.store.contact(id).ok().flatten()
+    }
+
+    fn team(
+        &self,
+    ) -> std::result::Result<
+        std::sync::Arc<crate::engine::team::Team>,
+        crate::engine::review::LookupError,
+    > {
+        Ok(self.team.clone())
+    }
+}
+
 /// Opens the store `db` names — a file, or a `postgres://` URL with its tables in
 /// `pg_schema` — as `access` asks.
 pub fn open(db: &Path, pg_schema: &str, access: Access) -> Result<Box<dyn ContactStore>> {
