@@ -21,7 +21,8 @@ use crate::engine::plan::{
 };
 use crate::engine::source::{ReadOptions, Source};
 use crate::engine::text::clean_label;
-use crate::store::{Store, StoreError};
+use crate::store::backend::ContactStore;
+use crate::store::StoreError;
 
 /// What someone asked an import to be: `rolodex import FILE [flags]`, or the wizard as
 /// launched. Every field means the same in both front ends.
@@ -135,7 +136,7 @@ impl Draft {
     pub fn new(
         source: &Source,
         request: &ImportRequest,
-        store: Option<&Store>,
+        store: Option<&dyn ContactStore>,
     ) -> Result<Draft, DraftError> {
         let header = source.header();
         let path = &source.info.path;

@@ -61,6 +61,22 @@ pub fn open_existing(db: Option<&Path>) -> Result<Option<Store>, CliError> {
     }
 }
 
+/// `open_existing` for a store file or a PostgreSQL URL (its tables in `pg_schema`): the
+/// store read for an import's draft and a dry run, `None` when there is none yet.
+pub fn open_existing_any(
+    db: Option<&Path>,
+    pg_schema: &str,
+) -> Result<Option<Box<dyn ContactStore>>, CliError> {
+    match db.filter(|p| crate::store::pg::location::is_postgres_path(p)) {
+        Some(url) => match crate::store::backend::open(url, pg_schema, Access::Read) {
+            Ok(s) => Ok(Some(s)),
+            Err(StoreError::Missing(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        },
+        None => Ok(open_existing(db)?.map(|s| Box::new(s) as Box<dyn ContactStore>)),
+    }
+}
+
 /// What a command on a PostgreSQL store (`--db postgres://…`) says for now: the server is
 /// reached and the schema checked (an import or the wizard creates or upgrades it), then
 /// that this command is not built there yet — or why the store cannot be used.

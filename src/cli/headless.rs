@@ -13,11 +13,11 @@ use crate::engine::plan::{ImportOptions, ListTarget};
 use crate::engine::report::ReportFiles;
 use crate::engine::resolve::{issues_of, Decision};
 use crate::engine::review::{
-    phone_column_health, review, scan_date_columns, DateColumnReport, NoStore,
+    phone_column_health, review, scan_date_columns, ContactLookup, DateColumnReport, NoStore,
 };
 use crate::engine::source::{ReadOptions, Source};
 use crate::session::{Draft, ImportRequest};
-use crate::store::Store;
+use crate::store::backend::{ContactStore, InterfaceLookup};
 use std::path::Path;
 
 pub fn read_options(args: &ReadArgs) -> ReadOptions {
@@ -179,19 +179,23 @@ pub struct Prepared {
     pub draft: Draft,
     pub dates: Vec<DateColumnReport>,
     /// The store read for the draft (remembered mappings, custom fields), when there is one.
-    pub store: Option<Store>,
+    pub store: Option<Box<dyn ContactStore>>,
 }
 
 /// Opens the file and builds the plan the flags describe (`session::Draft`, as the wizard
 /// does), with the checks every import needs before it reads a row: the mapping satisfies
 /// the requirement, the options make sense, the date columns' order is decided (reading
 /// the date columns through, when there are any). The store is read, never created.
-pub fn prepare(args: &ImportArgs, db: Option<&Path>) -> Result<Prepared, CliError> {
+pub fn prepare(
+    args: &ImportArgs,
+    db: Option<&Path>,
+    pg_schema: &str,
+) -> Result<Prepared, CliError> {
     let config = super::load_config()?;
     let request = request_from_args(args, &config.import_defaults());
     let source = Source::open(&args.file, &request.read)?;
-    let store = super::db::open_existing(db)?;
-    let mut draft = Draft::new(&source, &request, store.as_ref())?;
+    let store = super::db::open_existing_any(db, pg_schema)?;
+    let mut draft = Draft::new(&source, &request, store.as_deref())?;
     draft.check(source.header())?;
     let (orders, dates) = scan_date_columns(&source, &draft.plan)?;
     draft.plan.date_orders = orders;
@@ -223,7 +227,11 @@ pub fn open_report_files(
 
 /// `rolodex import FILE --dry-run`: the whole review, writing nothing but the optional
 /// report files.
-pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcome, CliError> {
+pub fn dry_run(
+    args: &ImportArgs,
+    db: Option<&std::path::Path>,
+    pg_schema: &str,
+) -> Result<Outcome, CliError> {
     // Before the file is read through: a mistyped path fails at once.
     let (report, errors) = open_report_files(args, db)?;
     let Prepared {
@@ -231,7 +239,7 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcom
         draft,
         dates: date_reports,
         store,
-    } = prepare(args, db)?;
+    } = prepare(args, db, pg_schema)?;
     let plan = &draft.plan;
     let mut files = ReportFiles::new(source.header(), report, errors)?;
     let cancel = AtomicBool::new(false);
@@ -260,7 +268,18 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcom
     };
     // Against the store when there is one (to count updates and duplicates of stored
     // contacts); a dry run never creates a store.
-    let lookup = store.as_ref().map(|s| s.lookup()).transpose()?;
+    // A redb file reads one snapshot; another store answers through its interface.
+    let lookup: Option<Box<dyn ContactLookup + '_>> = match store.as_deref() {
+        Some(s) => Some(match s.redb() {
+            Some(redb) => Box::new(redb.lookup()?),
+            None => {
+                let names_members = crate::engine::validate::Validator::new(plan, source.header())
+                    .is_ok_and(|v| v.names_members());
+                Box::new(InterfaceLookup::new(s, names_members)?)
+            }
+        }),
+        None => None,
+    };
     // The phone-column health check reads the first rows with a phone library of its own,
     // whose patterns take tens of milliseconds to compile: beside the review, not before.
     let health_check = || phone_column_health(&source, &plan.mapping, &plan.options.region);
@@ -269,7 +288,7 @@ pub fn dry_run(args: &ImportArgs, db: Option<&std::path::Path>) -> Result<Outcom
             .name("rolodex-health".into())
             .spawn_scoped(scope, health_check);
         let result = match &lookup {
-            Some(l) => review(plan, &source, l, &cancel, &mut each, &mut progress),
+            Some(l) => review(plan, &source, &**l, &cancel, &mut each, &mut progress),
             None => review(plan, &source, &NoStore, &cancel, &mut each, &mut progress),
         };
         let health = match beside {

@@ -24,7 +24,7 @@ use crate::engine::source::Source;
 use crate::engine::text::sanitize_for_terminal as clean;
 use crate::store::backend::{self, ContactStore};
 use crate::store::jobs::{Job, JobStatus};
-use crate::store::{Access, Store, StoreError};
+use crate::store::{Access, StoreError};
 use crate::worker::{spawn_new_import, spawn_resume, Cancel, NewImport, WorkerEvent, FILE_CHANGED};
 
 use super::db::open_any;
@@ -58,7 +58,7 @@ pub fn import(args: &ImportArgs, db: Option<&Path>, pg_schema: &str) -> Result<O
         draft,
         store: reader,
         ..
-    } = super::headless::prepare(args, db)?;
+    } = super::headless::prepare(args, db, pg_schema)?;
     // The draft read the store; the import writes it (creating it if there is none).
     drop(reader);
     // A doubtful encoding guess is said before anything is written, as the dry run says it.
@@ -859,12 +859,6 @@ pub fn contacts(
     let region = super::load_config()?.import_defaults().region;
     let search = search.map(|text| Query::parse_in(text, parse_region(&region)));
     let store = open_any(db, pg_schema, Access::Read)?;
-    if search.is_some() && store.redb().is_none() {
-        return Err(StoreError::NotYetSupported(
-            "`rolodex contacts --search` (the search index)".into(),
-        )
-        .into());
-    }
     // Streamed from the store: the first line is out at once however large the store, and
     // memory holds one contact (a reader beside a running import answers). A search asks
     // the search index for the ids it finds, then reads those contacts a page at a time.
@@ -931,10 +925,7 @@ pub fn contacts(
     };
     let listed = match &search {
         None => store.for_each_contact(&mut each),
-        Some(query) => match store.redb() {
-            Some(redb) => list_found(redb, query, &mut each),
-            None => Ok(()),
-        },
+        Some(query) => list_found(&*store, query, &mut each),
     };
     let ended = if json {
         out.write_all(if shown == 0 { b"]\n" } else { b"\n]\n" })
@@ -974,7 +965,7 @@ const FOUND_PAGE: usize = 512;
 
 /// The contacts `query` finds, in id order, through `each` until it returns false.
 fn list_found(
-    store: &Store,
+    store: &dyn ContactStore,
     query: &Query,
     each: &mut dyn FnMut(Contact) -> bool,
 ) -> Result<(), StoreError> {
@@ -982,7 +973,7 @@ fn list_found(
     if !found.indexed {
         say(&format!(
             "{} has no search index yet, so every contact was read to search it; the next command that writes to it (an import, resume or revert) builds the index",
-            clean(&store.path().display().to_string())
+            clean(&store.shown())
         ));
     }
     for page in found.ids.chunks(FOUND_PAGE) {

@@ -492,7 +492,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
                 | Command::Resume { .. }
                 | Command::Trace { .. },
             ) => (None, Access::Read),
-            Some(Command::Import(args)) if args.yes && !args.dry_run => (None, Access::Read),
+            Some(Command::Import(args)) if args.yes || args.dry_run => (None, Access::Read),
             Some(Command::Import(_)) | None => {
                 return Err(CliError::Usage(
                     "the wizard does not run on a PostgreSQL store yet; import headless with `rolodex --db URL import FILE --yes --consent-confirmed`".into(),
@@ -554,7 +554,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Some(Command::Import(args)) => {
             refuse_dial_without_list(&args)?;
             if args.dry_run {
-                headless::dry_run(&args, db)
+                headless::dry_run(&args, db, &cli.pg_schema)
             } else if args.yes {
                 jobs::import(&args, db, &cli.pg_schema)
             } else {

@@ -128,6 +128,35 @@ pub trait ContactStore: Send + Sync {
     }
     /// The team members cells may name.
     fn team(&self) -> Result<Vec<crate::engine::team::Member>>;
+    /// The contacts `query` finds, ascending (see `engine::search`). A backend without a
+    /// search index reads every contact (`indexed` false).
+    fn search_contacts(
+        &self,
+        query: &crate::engine::search::Query,
+    ) -> Result<super::search::Found> {
+        let mut ids = Vec::new();
+        self.for_each_contact(&mut |c| {
+            if query.matches(&c) {
+                ids.push(c.id);
+            }
+            true
+        })?;
+        Ok(super::search::Found {
+            ids,
+            indexed: false,
+        })
+    }
+    /// The contacts with these ids, in the order given; one missing or damaged (noted) is
+    /// left out.
+    fn contacts_by_id(&self, ids: &[u64]) -> Result<Vec<Contact>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(c) = self.contact(id)? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
     /// The store's file, for a backend that is one.
     fn file(&self) -> Option<&Path> {
         None
@@ -170,6 +199,58 @@ pub fn write_reports(
         )));
     }
     files.finish().map(|_| ())
+}
+
+/// A dry run's reads of a store through its interface (a store other than redb's file,
+/// which reads one snapshot instead): the holders of a phone or an email, a contact.
+pub struct InterfaceLookup<'a> {
+    store: &'a dyn ContactStore,
+    team: std::sync::Arc<crate::engine::team::Team>,
+}
+
+impl<'a> InterfaceLookup<'a> {
+    /// `names_members`: whether the import's cells name team members (the validator
+    /// knows), so the team is read (or refused by a store without one) only then, as the
+    /// import's worker reads it.
+    pub fn new(store: &'a dyn ContactStore, names_members: bool) -> Result<InterfaceLookup<'a>> {
+        let team = if names_members {
+            std::sync::Arc::new(crate::engine::team::Team::new(store.team()?))
+        } else {
+            std::sync::Arc::default()
+        };
+        Ok(InterfaceLookup { store, team })
+    }
+}
+
+impl crate::engine::review::ContactLookup for InterfaceLookup<'_> {
+    fn ids(
+        &self,
+        key: &crate::engine::resolve::MatchKey,
+    ) -> std::result::Result<Vec<u64>, crate::engine::review::LookupError> {
+        use crate::engine::resolve::MatchKey;
+        let found = match key {
+            MatchKey::Phone(p) => self.store.find_by_phone(p),
+            MatchKey::Email(e) => self.store.find_by_email(e),
+            MatchKey::Id(id) => self
+                .store
+                .contact(*id)
+                .map(|c| c.map(|c| c.id).into_iter().collect()),
+        };
+        found.map_err(|e| crate::engine::review::LookupError::Store(Box::new(e)))
+    }
+
+    fn contact(&self, id: u64) -> Option<Contact> {
+        self.store.contact(id).ok().flatten()
+    }
+
+    fn team(
+        &self,
+    ) -> std::result::Result<
+        std::sync::Arc<crate::engine::team::Team>,
+        crate::engine::review::LookupError,
+    > {
+        Ok(self.team.clone())
+    }
 }
 
 /// Opens the store `db` names — a file, or a `postgres://` URL with its tables in
@@ -276,6 +357,15 @@ macro_rules! forward {
             }
             fn team(&self) -> Result<Vec<crate::engine::team::Member>> {
                 <$t>::team(self)
+            }
+            fn search_contacts(
+                &self,
+                query: &crate::engine::search::Query,
+            ) -> Result<super::search::Found> {
+                <$t>::search_contacts(self, query)
+            }
+            fn contacts_by_id(&self, ids: &[u64]) -> Result<Vec<Contact>> {
+                <$t>::contacts_by_id(self, ids)
             }
             $($extra)*
         }

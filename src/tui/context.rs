@@ -277,7 +277,11 @@ impl Ctx {
         self.unmapped_seen.clear();
         let reader = self.reader();
         let mut refused = None;
-        let draft = match Draft::new(&source, &self.request, reader.as_deref()) {
+        let draft = match Draft::new(
+            &source,
+            &self.request,
+            reader.as_deref().map(|s| s as &dyn ContactStore),
+        ) {
             Ok(d) => d,
             // The store could not be read: the file is still mapped from its header, and the
             // review refuses to run against a store it cannot read.

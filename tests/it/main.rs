@@ -35,6 +35,8 @@ mod common;
 mod differential;
 mod engine_phone_reference;
 mod engine_properties;
+mod pg_readers;
+mod pg_search;
 mod store_backends;
 mod store_batches;
 mod tui_pty;

@@ -352,13 +352,14 @@ fn postgres_schema_is_created_once_and_recorded() {
         )
         .unwrap();
     let applied: Vec<(i32, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let every: Vec<(i32, String)> = rolodex::store::pg::migrate::MIGRATIONS
+        .iter()
+        .map(|m| (m.0, m.1.to_string()))
+        .collect();
+    assert_eq!(applied, every);
     assert_eq!(
-        applied,
-        [
-            (1, "init".to_string()),
-            (2, "writer".to_string()),
-            (3, "packed_rows".to_string())
-        ]
+        &applied[..2],
+        [(1, "init".to_string()), (2, "writer".to_string())]
     );
 }
 

@@ -22,6 +22,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "packed_rows",
         include_str!("../../../migrations/0003_packed_rows.sql"),
     ),
+    (
+        4,
+        "words",
+        include_str!("../../../migrations/0004_words.sql"),
+    ),
 ];
 
 /// What a migration needs done beyond its SQL, in the same transaction: converting records
@@ -37,6 +42,10 @@ fn after(version: i32, txn: &mut postgres::Transaction<'_>) -> std::result::Resu
         _ => Ok(()),
     }
 }
+
+/// The migration that makes the search's words table; rolodex fills it from the contacts
+/// already stored (the folding is Rust's, `engine::search`), in the same transaction.
+const WORDS: i32 = 4;
 
 /// The schema version this rolodex writes.
 pub fn latest() -> i32 {
@@ -115,6 +124,9 @@ pub fn apply(client: &mut Client, location: &PgLocation) -> Result<i32> {
             &[version, name],
         )
         .map_err(&err)?;
+        if *version == WORDS {
+            super::search::build_words(&mut txn, &err)?;
+        }
     }
     txn.commit().map_err(&err)?;
     Ok(latest().max(found))

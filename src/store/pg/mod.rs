@@ -10,6 +10,7 @@ pub mod location;
 pub mod migrate;
 mod revert;
 mod rows;
+mod search;
 mod write;
 
 use std::path::Path;

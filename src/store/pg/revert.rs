@@ -315,6 +315,7 @@ fn revert_contact(
         &[&tags],
     )
     .map_err(err)?;
+    super::search::revert_words(txn, &current, before.as_ref(), err)?;
     txn.execute("DELETE FROM phones WHERE contact_id = $1", &[&cid])
         .map_err(err)?;
     txn.execute("DELETE FROM emails WHERE contact_id = $1", &[&cid])

@@ -68,6 +68,8 @@ struct Batch {
     chunks: Vec<rows::StoredChunk>,
     /// What the writer knows of the phones and emails stored, between batches.
     known: Option<Known>,
+    /// The search's words (`search.rs`).
+    words: super::search::WordChanges,
 }
 
 /// The phones and emails stored, as far as the writer needs them, kept between batches
@@ -314,6 +316,7 @@ impl Batch {
                 *self.tag_counts.entry(t.clone()).or_default() += 1;
             }
         }
+        self.words.contact(before, &contact);
         if self.dirty_set.insert(id) {
             self.dirty.push(id);
         }
@@ -715,6 +718,7 @@ fn merge(
         )
         .map_err(err)?;
     }
+    b.words.write(txn, err)?;
     if !b.tag_counts.is_empty() {
         let (names, gained): (Vec<String>, Vec<i64>) = b.tag_counts.drain().unzip();
         txn.execute(
