@@ -804,7 +804,8 @@ fn postgres_records_of_schema_2_are_packed_by_the_upgrade() {
         }
     }
     sql.push_str(
-        "DELETE FROM schema_migrations WHERE version = 3;
+        "DELETE FROM schema_migrations WHERE version >= 3;
+         DROP TABLE words;
          ALTER TABLE phones ADD FOREIGN KEY (contact_id) REFERENCES contacts (id) ON DELETE CASCADE;
          ALTER TABLE emails ADD FOREIGN KEY (contact_id) REFERENCES contacts (id) ON DELETE CASCADE;",
     );
