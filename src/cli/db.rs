@@ -63,14 +63,18 @@ pub fn open_existing(db: Option<&Path>) -> Result<Option<Store>, CliError> {
 
 /// `open_existing` for a store file or a PostgreSQL URL (its tables in `pg_schema`): the
 /// store read for an import's draft and a dry run, `None` when there is none yet.
+/// `upgrading`: an import, which upgrades an older PostgreSQL schema once the file is
+/// checked; until then it plans as for a new store (a dry run is refused there instead).
 pub fn open_existing_any(
     db: Option<&Path>,
     pg_schema: &str,
+    upgrading: bool,
 ) -> Result<Option<Box<dyn ContactStore>>, CliError> {
     match db.filter(|p| crate::store::pg::location::is_postgres_path(p)) {
         Some(url) => match crate::store::backend::open(url, pg_schema, Access::Read) {
             Ok(s) => Ok(Some(s)),
             Err(StoreError::Missing(_)) => Ok(None),
+            Err(StoreError::Open { .. }) if upgrading => Ok(None),
             Err(e) => Err(e.into()),
         },
         None => Ok(open_existing(db)?.map(|s| Box::new(s) as Box<dyn ContactStore>)),

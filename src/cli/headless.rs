@@ -190,11 +190,12 @@ pub fn prepare(
     args: &ImportArgs,
     db: Option<&Path>,
     pg_schema: &str,
+    upgrading: bool,
 ) -> Result<Prepared, CliError> {
     let config = super::load_config()?;
     let request = request_from_args(args, &config.import_defaults());
     let source = Source::open(&args.file, &request.read)?;
-    let store = super::db::open_existing_any(db, pg_schema)?;
+    let store = super::db::open_existing_any(db, pg_schema, upgrading)?;
     let mut draft = Draft::new(&source, &request, store.as_deref())?;
     draft.check(source.header())?;
     let (orders, dates) = scan_date_columns(&source, &draft.plan)?;
@@ -239,7 +240,7 @@ pub fn dry_run(
         draft,
         dates: date_reports,
         store,
-    } = prepare(args, db, pg_schema)?;
+    } = prepare(args, db, pg_schema, false)?;
     let plan = &draft.plan;
     let mut files = ReportFiles::new(source.header(), report, errors)?;
     let cancel = AtomicBool::new(false);

@@ -58,7 +58,7 @@ pub fn import(args: &ImportArgs, db: Option<&Path>, pg_schema: &str) -> Result<O
         draft,
         store: reader,
         ..
-    } = super::headless::prepare(args, db, pg_schema)?;
+    } = super::headless::prepare(args, db, pg_schema, true)?;
     // The draft read the store; the import writes it (creating it if there is none).
     drop(reader);
     // A doubtful encoding guess is said before anything is written, as the dry run says it.

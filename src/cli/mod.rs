@@ -419,7 +419,11 @@ fn wizard_has_a_terminal() -> Result<(), CliError> {
 
 /// Opens the wizard, on the file of `import FILE` when given: the flags and the config decide
 /// where it starts (`tui::Launch`), exactly as they decide a headless import's plan.
-fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<Outcome, CliError> {
+fn wizard(
+    db: Option<&std::path::Path>,
+    import: Option<&ImportArgs>,
+    pg_schema: &str,
+) -> Result<Outcome, CliError> {
     if let Some(args) = import {
         // A file that does not exist is a usage problem, reported before the screen opens.
         if !args.file.exists() {
@@ -439,7 +443,8 @@ fn wizard(db: Option<&std::path::Path>, import: Option<&ImportArgs>) -> Result<O
         drop(headless::open_report_files(args, db)?);
     }
     let config = load_config()?;
-    let launch = launch(db, import, &config);
+    let mut launch = launch(db, import, &config);
+    launch.pg_schema = pg_schema.to_string();
     Ok(match crate::tui::run(launch)? {
         None => Outcome::Done,
         Some(signal) => Outcome::Stopped { signal },
@@ -468,6 +473,7 @@ pub fn launch(
         errors: import.and_then(|a| a.errors.clone()),
         color: config.color(),
         bell: config.bell(),
+        pg_schema: String::new(),
     }
 }
 
@@ -492,12 +498,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
                 | Command::Resume { .. }
                 | Command::Trace { .. },
             ) => (None, Access::Read),
-            Some(Command::Import(args)) if args.yes || args.dry_run => (None, Access::Read),
-            Some(Command::Import(_)) | None => {
-                return Err(CliError::Usage(
-                    "the wizard does not run on a PostgreSQL store yet; import headless with `rolodex --db URL import FILE --yes --consent-confirmed`".into(),
-                ))
-            }
+            Some(Command::Import(_)) | None => (None, Access::Read),
             Some(_) => (Some("this command"), Access::Read),
         };
         if let Some(what) = what {
@@ -558,9 +559,9 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             } else if args.yes {
                 jobs::import(&args, db, &cli.pg_schema)
             } else {
-                wizard(db, Some(&args))
+                wizard(db, Some(&args), &cli.pg_schema)
             }
         }
-        None => wizard(db, None),
+        None => wizard(db, None, &cli.pg_schema),
     }
 }

@@ -157,6 +157,33 @@ pub trait ContactStore: Send + Sync {
         }
         Ok(out)
     }
+    /// Up to `limit` contacts in id order after `after` (from the first with `None`): a
+    /// page of the wizard's Contacts screen.
+    fn contacts_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Contact>> {
+        let mut out = Vec::new();
+        self.for_each_contact(&mut |c| {
+            if after.is_none_or(|a| c.id > a) {
+                out.push(c);
+            }
+            out.len() < limit
+        })?;
+        Ok(out)
+    }
+    /// Up to `limit` contacts just before `before` (the last ones with `None`), in id order.
+    fn contacts_before(&self, before: Option<u64>, limit: usize) -> Result<Vec<Contact>> {
+        let mut out = std::collections::VecDeque::new();
+        self.for_each_contact(&mut |c| {
+            if before.is_some_and(|b| c.id >= b) {
+                return false;
+            }
+            out.push_back(c);
+            if out.len() > limit {
+                out.pop_front();
+            }
+            true
+        })?;
+        Ok(out.into())
+    }
     /// The store's file, for a backend that is one.
     fn file(&self) -> Option<&Path> {
         None
@@ -250,6 +277,103 @@ impl crate::engine::review::ContactLookup for InterfaceLookup<'_> {
         crate::engine::review::LookupError,
     > {
         Ok(self.team.clone())
+    }
+}
+
+/// The reads a review makes of a shared store, owned (a review runs on a thread of its
+/// own): a redb file's snapshot, or the interface of another store.
+pub enum SharedLookup {
+    Snapshot(Box<super::StoreLookup>),
+    Interface {
+        store: std::sync::Arc<dyn ContactStore>,
+        team: std::sync::Arc<crate::engine::team::Team>,
+    },
+}
+
+impl SharedLookup {
+    /// The lookup of `store`. A store that keeps no team (PostgreSQL yet) is read as one
+    /// without members; its import refuses cells that name them.
+    pub fn of(store: &std::sync::Arc<dyn ContactStore>) -> Result<SharedLookup> {
+        if let Some(redb) = store.redb() {
+            return Ok(SharedLookup::Snapshot(Box::new(redb.lookup()?)));
+        }
+        let team = match store.team() {
+            Ok(members) => std::sync::Arc::new(crate::engine::team::Team::new(members)),
+            Err(super::StoreError::NotYetSupported(_)) => std::sync::Arc::default(),
+            Err(e) => return Err(e),
+        };
+        Ok(SharedLookup::Interface {
+            store: store.clone(),
+            team,
+        })
+    }
+
+    /// The interface's lookup, for a store other than redb's.
+    fn interface(&self) -> Option<InterfaceLookup<'_>> {
+        match self {
+            SharedLookup::Snapshot(_) => None,
+            SharedLookup::Interface { store, team } => Some(InterfaceLookup {
+                store: &**store,
+                team: team.clone(),
+            }),
+        }
+    }
+}
+
+impl crate::engine::review::ContactLookup for SharedLookup {
+    fn ids(
+        &self,
+        key: &crate::engine::resolve::MatchKey,
+    ) -> std::result::Result<Vec<u64>, crate::engine::review::LookupError> {
+        match (self, self.interface()) {
+            (SharedLookup::Snapshot(s), _) => crate::engine::review::ContactLookup::ids(&**s, key),
+            (_, Some(i)) => crate::engine::review::ContactLookup::ids(&i, key),
+            _ => Ok(Vec::new()),
+        }
+    }
+    fn contact(&self, id: u64) -> Option<Contact> {
+        match (self, self.interface()) {
+            (SharedLookup::Snapshot(s), _) => {
+                crate::engine::review::ContactLookup::contact(&**s, id)
+            }
+            (_, Some(i)) => crate::engine::review::ContactLookup::contact(&i, id),
+            _ => None,
+        }
+    }
+    fn team(
+        &self,
+    ) -> std::result::Result<
+        std::sync::Arc<crate::engine::team::Team>,
+        crate::engine::review::LookupError,
+    > {
+        match self {
+            SharedLookup::Snapshot(s) => crate::engine::review::ContactLookup::team(&**s),
+            SharedLookup::Interface { team, .. } => Ok(team.clone()),
+        }
+    }
+    fn opportunity_stored(
+        &self,
+        contact: Option<u64>,
+        o: &crate::engine::opportunity::Opportunity,
+    ) -> bool {
+        match self {
+            SharedLookup::Snapshot(s) => {
+                crate::engine::review::ContactLookup::opportunity_stored(&**s, contact, o)
+            }
+            SharedLookup::Interface { .. } => false,
+        }
+    }
+    fn first_phone_holder(
+        &self,
+        phone: &str,
+    ) -> std::result::Result<Option<u64>, crate::engine::review::LookupError> {
+        match (self, self.interface()) {
+            (SharedLookup::Snapshot(s), _) => {
+                crate::engine::review::ContactLookup::first_phone_holder(&**s, phone)
+            }
+            (_, Some(i)) => crate::engine::review::ContactLookup::first_phone_holder(&i, phone),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -366,6 +490,12 @@ macro_rules! forward {
             }
             fn contacts_by_id(&self, ids: &[u64]) -> Result<Vec<Contact>> {
                 <$t>::contacts_by_id(self, ids)
+            }
+            fn contacts_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Contact>> {
+                <$t>::contacts_after(self, after, limit)
+            }
+            fn contacts_before(&self, before: Option<u64>, limit: usize) -> Result<Vec<Contact>> {
+                <$t>::contacts_before(self, before, limit)
             }
             $($extra)*
         }

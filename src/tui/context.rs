@@ -33,7 +33,7 @@ use crate::engine::review::{
 };
 use crate::engine::source::{RawRow, ReadOptions, Source};
 use crate::session::{ConsentChoice, Draft, DraftError, ImportRequest};
-use crate::store::backend::ContactStore;
+use crate::store::backend::{ContactStore, SharedLookup};
 use crate::store::jobs::Job;
 use crate::store::{Access, Store, StoreError};
 use crate::worker::{spawn_new_import, spawn_resume, NewImport, WorkerEvent};
@@ -54,14 +54,16 @@ pub struct Ctx {
     pub theme: Theme,
     /// The store, read-only: the wizard follows the commits of whoever writes it (its own
     /// import or another process's) and holds no lock against a writer while it is idle.
-    pub store: Option<Arc<Store>>,
+    pub store: Option<Arc<dyn ContactStore>>,
     /// Why there is no store, in words.
     pub store_error: Option<String>,
     /// Where the store is (or will be, once an import creates it).
     pub store_path: Option<PathBuf>,
     /// The handle the last write opened, alive while work holding it runs (a worker drops
     /// it only as its thread ends, just after saying it is done).
-    pub writer: Option<Weak<Store>>,
+    pub writer: Option<Weak<dyn ContactStore>>,
+    /// The schema of a PostgreSQL store (`--pg-schema`); unused for a store file.
+    pub pg_schema: String,
     pub tx: Sender<AppEvent>,
     pub clock: Clock,
     /// Where the wizard writes result and error files.
@@ -165,7 +167,7 @@ impl Ctx {
                     Ok(s)
                 };
                 match reader {
-                    Ok(r) => (Some(Arc::new(r)), None, Some(path)),
+                    Ok(r) => (Some(Arc::new(r) as Arc<dyn ContactStore>), None, Some(path)),
                     Err(e) => (None, Some(e.to_string()), Some(path)),
                 }
             }
@@ -177,6 +179,7 @@ impl Ctx {
             store_error,
             store_path,
             writer: None,
+            pg_schema: crate::store::pg::location::DEFAULT_SCHEMA.into(),
             tx,
             clock,
             out_dir,
@@ -209,6 +212,41 @@ impl Ctx {
         }
     }
 
+    /// The wizard on a store opened through the interface (a PostgreSQL URL, its tables in
+    /// `pg_schema`), read-only as a file is.
+    pub fn with_shared_store(
+        mut self,
+        store: Result<Box<dyn ContactStore>, StoreUnavailable>,
+        path: PathBuf,
+        pg_schema: &str,
+    ) -> Ctx {
+        self.pg_schema = pg_schema.to_string();
+        self.store_path = Some(path);
+        match store {
+            Ok(s) => {
+                self.store = Some(Arc::from(s));
+                self.store_error = None;
+            }
+            Err(e) => {
+                self.store = None;
+                self.store_error = Some(e.to_string());
+            }
+        }
+        self
+    }
+
+    /// Opens the store at `path` as `access` asks: a file, or a PostgreSQL URL.
+    fn open_at(&self, path: &Path, access: Access) -> Result<Arc<dyn ContactStore>, StoreError> {
+        if crate::store::pg::location::is_postgres_path(path) {
+            return crate::store::backend::open(path, &self.pg_schema, access).map(Arc::from);
+        }
+        let store = match access {
+            Access::Read => Store::open_read_only(path),
+            _ => Store::open_for(path, access),
+        };
+        store.map(|s| Arc::new(s) as Arc<dyn ContactStore>)
+    }
+
     /// Where an import would create the store, when none could be opened (none yet).
     pub fn with_store_path(mut self, path: Option<PathBuf>) -> Ctx {
         if self.store_path.is_none() {
@@ -220,7 +258,10 @@ impl Ctx {
     /// Opens the store for writing, for the length of one write (an import, a revert): the
     /// handle is dropped, and the lock with it, when the work that holds it ends. An import
     /// creates the store when there is none; the wizard then reads the new store too.
-    pub fn open_writer(&mut self, access: Access) -> Result<Arc<Store>, StoreUnavailable> {
+    pub fn open_writer(
+        &mut self,
+        access: Access,
+    ) -> Result<Arc<dyn ContactStore>, StoreUnavailable> {
         // This wizard's own writer, still held by work that is ending: shared, not refused
         // as another rolodex's.
         if let Some(writer) = self.writer.as_ref().and_then(Weak::upgrade) {
@@ -231,7 +272,7 @@ impl Ctx {
         let Some(path) = self.store_path.clone() else {
             return Err(StoreUnavailable::NoDataDirectory);
         };
-        let mut opened = Store::open_for(&path, access);
+        let mut opened = self.open_at(&path, access);
         // The last handle may be closing this moment (its worker let go of it just after
         // saying it was done, and closing flushes the file): its lock is this wizard's own,
         // and goes within milliseconds.
@@ -241,7 +282,7 @@ impl Ctx {
             && closing.elapsed() < std::time::Duration::from_secs(2)
         {
             std::thread::sleep(std::time::Duration::from_millis(5));
-            opened = Store::open_for(&path, access);
+            opened = self.open_at(&path, access);
         }
         let writer = opened?;
         if !writer.is_writable() {
@@ -249,7 +290,6 @@ impl Ctx {
         }
         // A store this write created is read from now on too.
         self.reader();
-        let writer = Arc::new(writer);
         self.writer = Some(Arc::downgrade(&writer));
         Ok(writer)
     }
@@ -349,11 +389,11 @@ impl Ctx {
 
     /// The store to read, opened again if it could not be before: a wizard started before
     /// the store existed, or while it could not be read, sees it once it can.
-    pub fn reader(&mut self) -> Option<Arc<Store>> {
+    pub fn reader(&mut self) -> Option<Arc<dyn ContactStore>> {
         if self.store.is_none() {
             if let Some(path) = &self.store_path {
-                if let Ok(reader) = Store::open_read_only(path) {
-                    self.store = Some(Arc::new(reader));
+                if let Ok(reader) = self.open_at(path, Access::Read) {
+                    self.store = Some(reader);
                     self.store_error = None;
                 }
             }
@@ -425,7 +465,7 @@ impl Ctx {
         // A store that exists but cannot be read is never taken for an empty one: the
         // review would count as new every contact already stored. The command line refuses
         // in the same case.
-        let lookup = match self.reader().map(|s| s.lookup()) {
+        let lookup = match self.reader().map(|s| SharedLookup::of(&s)) {
             Some(Ok(lookup)) => Some(lookup),
             Some(Err(e)) => return self.say(Level::Error, unreadable_store(&e.to_string())),
             None => match &self.store_path {
@@ -489,7 +529,10 @@ impl Ctx {
     pub fn protected(&self, input: &Path) -> Protected {
         let protected = Protected::new().input(input);
         match &self.store {
-            Some(store) => protected.store(store.path()),
+            Some(store) => match store.file() {
+                Some(file) => protected.store(file),
+                None => protected,
+            },
             None => protected,
         }
     }
@@ -534,7 +577,7 @@ impl Ctx {
                         })
                 };
                 let mut progress = |_| {};
-                let reviewed = match store.as_ref().map(|s| s.lookup()) {
+                let reviewed = match store.as_ref().map(SharedLookup::of) {
                     Some(Ok(lookup)) => {
                         review(&plan, &source, &lookup, cancel, &mut each, &mut progress)
                     }
@@ -610,7 +653,7 @@ impl Ctx {
             return false;
         };
         self.in_background(tasks, Kind::JobRows, "rolodex-job-rows", move |task| {
-            let result = index_job(&store, job, only.as_deref(), task.cancel().flag());
+            let result = index_job(&*store, job, only.as_deref(), task.cancel().flag());
             TaskEvent::JobIndexed(job, result)
         })
     }
@@ -625,7 +668,7 @@ impl Ctx {
             format!("Looking for {query:?} in job {job}'s rows…"),
         );
         self.in_background(tasks, Kind::Find, "rolodex-find", move |task| {
-            let result = find_in_job(&store, job, &query, task.cancel().flag());
+            let result = find_in_job(&*store, job, &query, task.cancel().flag());
             TaskEvent::Found(job, query, result)
         })
     }
@@ -824,7 +867,7 @@ impl Ctx {
             .collect();
         let job = job.clone();
         self.in_background(tasks, Kind::Files, "rolodex-files", move |_| {
-            match store.write_reports(&job, results_file, errors_file) {
+            match crate::store::backend::write_reports(&*store, &job, results_file, errors_file) {
                 // The names first: the status line is one line, the folder may be long.
                 Ok(()) => TaskEvent::Status(
                     Level::Info,

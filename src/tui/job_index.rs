@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::engine::reason::Reason;
 use crate::engine::resolve::RowStatus;
+use crate::store::backend::ContactStore;
 use crate::store::jobs::JobRow;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// One row of the open job as the browser keeps it: enough to filter and count. The cells
 /// and messages of the rows on screen are read from the store page by page.
@@ -40,7 +41,7 @@ fn given_up(cancel: &AtomicBool) -> Result<(), StoreError> {
 /// Every row of `job` as an entry, or only the rows `only` names (the rows a search of
 /// every job found there), in file order.
 pub fn index_job(
-    store: &Store,
+    store: &dyn ContactStore,
     job: u64,
     only: Option<&[u64]>,
     cancel: &AtomicBool,
@@ -73,7 +74,7 @@ pub fn row_matches(row: &JobRow, query: &str) -> bool {
 
 /// The rows of `job` that mention `query`, in file order.
 pub fn find_in_job(
-    store: &Store,
+    store: &dyn ContactStore,
     job: u64,
     query: &str,
     cancel: &AtomicBool,

@@ -41,6 +41,8 @@ pub struct Launch {
     pub errors: Option<PathBuf>,
     pub color: bool,
     pub bell: bool,
+    /// The schema of a PostgreSQL store (`--pg-schema`; empty: the default).
+    pub pg_schema: String,
 }
 
 /// Why the wizard could not run.
@@ -71,12 +73,17 @@ pub fn build(
         errors,
         color,
         bell,
+        pg_schema,
     } = launch;
     // The wizard asks for consent itself; a flag does not tick the box.
     request.options.consent_confirmed = false;
     // Read-only: the wizard opens the store for writing only while it writes, so an import
     // in another process can run while it is open, and it shows that import's commits.
     let store = match &path {
+        // Opened below, through the interface.
+        Some(path) if crate::store::pg::location::is_postgres_path(path) => {
+            Err(StoreUnavailable::NoDataDirectory)
+        }
         Some(path) => Store::open_read_only(path).map_err(StoreUnavailable::from),
         None => Err(StoreUnavailable::NoDataDirectory),
     };
@@ -85,8 +92,19 @@ pub fn build(
     };
     let file = request.file.clone();
     let mut ctx = Ctx::new(theme, store, tx, clock, out_dir)
-        .with_store_path(path)
+        .with_store_path(path.clone())
         .with_request(request);
+    // A PostgreSQL store is read (and written) through the store interface.
+    if let Some(url) = path.filter(|p| crate::store::pg::location::is_postgres_path(p)) {
+        let schema = if pg_schema.is_empty() {
+            crate::store::pg::location::DEFAULT_SCHEMA
+        } else {
+            pg_schema.as_str()
+        };
+        let opened = crate::store::backend::open(&url, schema, crate::store::Access::Read)
+            .map_err(StoreUnavailable::from);
+        ctx = ctx.with_shared_store(opened, url, schema);
+    }
     if report.is_some() || errors.is_some() {
         ctx.given_files = Some((report, errors));
     }

@@ -39,7 +39,7 @@ fn a_postgres_store_is_set_up_and_names_what_is_not_built_yet() {
     );
     assert!(stderr.contains("an import creates it"), "{stderr}");
 
-    // The wizard is not built on PostgreSQL: it says to import with --yes.
+    // Without a terminal the wizard (which runs on PostgreSQL too) says to import with --yes.
     let csv = csv.display().to_string();
     let (code, _, stderr) = pg(&["import", &csv]);
     assert_eq!(code, 2, "{stderr}");

@@ -37,6 +37,7 @@ mod engine_phone_reference;
 mod engine_properties;
 mod pg_readers;
 mod pg_search;
+mod pg_wizard;
 mod store_backends;
 mod store_batches;
 mod tui_pty;

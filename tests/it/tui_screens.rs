@@ -333,6 +333,8 @@ fn the_wizard_maps_opportunities_and_asks_contacts_only_or_both() {
             .store
             .clone()
             .unwrap()
+            .redb()
+            .unwrap()
             .for_each_opportunity(None, &mut |_| {
                 n += 1;
                 true
@@ -852,7 +854,7 @@ fn failed_rows_workbench_fixes_and_retries() {
     snap("history_jobs", &h);
     // The original job's row now names the follow-up that retried it, and what it did there.
     let store = h.app.ctx.store.clone().unwrap();
-    let retried = store.retried_rows(1).unwrap();
+    let retried = store.redb().unwrap().retried_rows(1).unwrap();
     assert_eq!(retried.len(), 1, "{retried:?}");
     let (&row, to) = retried.iter().next().unwrap();
     assert_eq!((to.job, to.row), (2, 2));

@@ -279,6 +279,43 @@ impl PgStore {
         })
     }
 
+    /// Up to `limit` contacts in id order after `after` (from the first with `None`).
+    pub fn contacts_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Contact>> {
+        self.contacts_page(
+            "SELECT id, body::text FROM contacts WHERE id > $1 ORDER BY id LIMIT $2",
+            after.map_or(Ok(0), id_param)?,
+            limit,
+        )
+    }
+
+    /// Up to `limit` contacts just before `before` (the last ones with `None`), in id order.
+    pub fn contacts_before(&self, before: Option<u64>, limit: usize) -> Result<Vec<Contact>> {
+        let mut page = self.contacts_page(
+            "SELECT id, body::text FROM contacts WHERE id < $1 ORDER BY id DESC LIMIT $2",
+            before.map_or(Ok(i64::MAX), id_param)?,
+            limit,
+        )?;
+        page.reverse();
+        Ok(page)
+    }
+
+    fn contacts_page(&self, sql: &str, bound: i64, limit: usize) -> Result<Vec<Contact>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .client()
+            .query(sql, &[&bound, &limit])
+            .map_err(self.err())?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id = r.get::<_, i64>(0).unsigned_abs();
+            match decode_contact(id, r.get(1)) {
+                Ok(c) => out.push(c),
+                Err(e) => self.note_damage(e),
+            }
+        }
+        Ok(out)
+    }
+
     /// The contacts with these ids, in the order given; one missing (deleted since) or
     /// damaged (noted) is left out.
     pub fn contacts_by_id(&self, ids: &[u64]) -> Result<Vec<Contact>> {

@@ -16,7 +16,8 @@ use crate::engine::contact::{Consent, Contact};
 use crate::engine::number::group_digits;
 use crate::engine::phone::parse_region;
 use crate::engine::search::{Query, Term};
-use crate::store::{Store, StoreError};
+use crate::store::backend::ContactStore;
+use crate::store::StoreError;
 use crate::tui::action::{self, Action, Keys};
 use crate::tui::chrome::{fit, Level};
 use crate::tui::context::{Ctx, TextField};
@@ -132,7 +133,7 @@ impl ContactsScreen {
             };
             self.selected = 0;
             self.page_start = 0;
-            self.page = self.fetch(&store, Fetch::First)?;
+            self.page = self.fetch(&*store, Fetch::First)?;
             Ok(())
         })();
         if let Err(e) = result {
@@ -141,7 +142,7 @@ impl ContactsScreen {
     }
 
     /// One page of the list, from the store.
-    fn fetch(&self, store: &Store, which: Fetch) -> Result<Vec<Contact>, StoreError> {
+    fn fetch(&self, store: &dyn ContactStore, which: Fetch) -> Result<Vec<Contact>, StoreError> {
         match &self.found {
             None => match which {
                 Fetch::First => store.contacts_after(None, PAGE),
@@ -172,14 +173,18 @@ impl ContactsScreen {
         let Some(store) = ctx.reader() else {
             return;
         };
-        if let Err(e) = self.load_selected(&store, action) {
+        if let Err(e) = self.load_selected(&*store, action) {
             ctx.say(Level::Error, e.to_string());
         }
     }
 
     /// Reads pages until the selected position is loaded, keeping the rows a screen
     /// shows above it.
-    fn load_selected(&mut self, store: &Store, action: Action) -> Result<(), StoreError> {
+    fn load_selected(
+        &mut self,
+        store: &dyn ContactStore,
+        action: Action,
+    ) -> Result<(), StoreError> {
         let len = self.len();
         match action {
             Action::Top => {

@@ -23,6 +23,7 @@ use crate::engine::retry::{retry_dir, write_retry_file};
 use crate::engine::review::NoStore;
 use crate::engine::source::RawRow;
 use crate::engine::validate::Validator;
+use crate::store::backend::SharedLookup;
 use crate::store::jobs::{Job, JobRow, JobStatus};
 use crate::store::retried::RetriedFate;
 use crate::tui::action::{self, Action, Keys};
@@ -419,7 +420,7 @@ impl HistoryScreen {
             cells: crate::engine::source::Cells::from_strings(&editor.cells),
         };
         let options = &job.plan.options;
-        let rechecked = match ctx.store.as_ref().map(|s| s.lookup()) {
+        let rechecked = match ctx.store.as_ref().map(SharedLookup::of) {
             None => recheck_row(validator, options, &raw, &NoStore),
             Some(Ok(store)) => recheck_row(validator, options, &raw, &store),
             Some(Err(e)) => Err(crate::engine::review::LookupError::Store(Box::new(e))),
@@ -473,7 +474,7 @@ impl HistoryScreen {
             .range(fixes.clone())
             .map(|((_, row), _)| *row)
             .collect();
-        let dir = retry_dir(ctx.store.as_ref().map(|s| s.path()), &ctx.out_dir);
+        let dir = retry_dir(ctx.store.as_ref().and_then(|s| s.file()), &ctx.out_dir);
         let written = write_retry_file(
             &dir,
             job.id,
