@@ -314,7 +314,9 @@ fn an_import_killed_ten_times_at_random_resumes_to_the_same_contacts() {
     let mut rng = Rng(seed);
     let dir = tempdir();
     let schema = fresh_schema();
-    let rows = 30_000;
+    // Enough rows that ten kills land before the end (each restart checks the file again):
+    // at 30,000 the packed writer finished after three.
+    let rows = 80_000;
     let csv = people(dir.path(), "big.csv", rows);
     let csv = csv.display().to_string();
     let spawn = |args: &[&str]| {
@@ -339,7 +341,7 @@ fn an_import_killed_ten_times_at_random_resumes_to_the_same_contacts() {
     let mut kills = 0;
     let mut moments = Vec::new();
     while kills < 10 {
-        let delay = 40 + rng.next() % 400;
+        let delay = 20 + rng.next() % 300;
         std::thread::sleep(Duration::from_millis(delay));
         let ended = child.try_wait().unwrap().is_some();
         if !ended {

@@ -144,7 +144,7 @@ fn a_search_on_postgres_finds_what_it_finds_on_redb() {
     pg_exec(&url, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
 }
 
-/// A store written before the words table (schema version 2) gets it filled from its
+/// A store written before the words table (schema version 3) gets it filled from its
 /// contacts when an import upgrades it, so a search finds the contacts stored before.
 #[test]
 fn an_older_postgres_store_gets_its_words_when_upgraded() {
@@ -176,7 +176,7 @@ fn an_older_postgres_store_gets_its_words_when_upgraded() {
     pg_exec(
         &url,
         &format!(
-            "DROP TABLE {schema}.words; DELETE FROM {schema}.schema_migrations WHERE version > 2"
+            "DROP TABLE {schema}.words; DELETE FROM {schema}.schema_migrations WHERE version > 3"
         ),
     );
     let empty = write(

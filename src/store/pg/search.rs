@@ -282,7 +282,7 @@ impl PgStore {
     /// Up to `limit` contacts in id order after `after` (from the first with `None`).
     pub fn contacts_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Contact>> {
         self.contacts_page(
-            "SELECT id, body::text FROM contacts WHERE id > $1 ORDER BY id LIMIT $2",
+            "SELECT id, body FROM contacts WHERE id > $1 ORDER BY id LIMIT $2",
             after.map_or(Ok(0), id_param)?,
             limit,
         )
@@ -291,7 +291,7 @@ impl PgStore {
     /// Up to `limit` contacts just before `before` (the last ones with `None`), in id order.
     pub fn contacts_before(&self, before: Option<u64>, limit: usize) -> Result<Vec<Contact>> {
         let mut page = self.contacts_page(
-            "SELECT id, body::text FROM contacts WHERE id < $1 ORDER BY id DESC LIMIT $2",
+            "SELECT id, body FROM contacts WHERE id < $1 ORDER BY id DESC LIMIT $2",
             before.map_or(Ok(i64::MAX), id_param)?,
             limit,
         )?;
