@@ -634,7 +634,10 @@ fn plural(rows: u64) -> String {
 
 /// Every retry mark: (job, row) → (follow-up job, its row). None in a store from before
 /// retries were noted.
-fn retry_marks(txn: &redb::ReadTransaction) -> Result<Vec<((u64, u64), (u64, u64))>> {
+/// (job, row) and (follow-up job, its row).
+type RetryMark = ((u64, u64), (u64, u64));
+
+fn retry_marks(txn: &redb::ReadTransaction) -> Result<Vec<RetryMark>> {
     let table = match txn.open_table(RETRIED) {
         Ok(t) => t,
         Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),

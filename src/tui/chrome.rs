@@ -181,7 +181,11 @@ pub fn render_help(
 /// `Paragraph`'s word wrap lays it out (a word longer than a line is cut).
 pub fn wrapped_lines(text: &str, width: usize) -> usize {
     let (mut lines, mut used) = (1, 0);
-    for word in text.split_whitespace() {
+    // A no-break space holds its words together, as it does for `Paragraph`.
+    let words = text
+        .split(|c: char| c.is_whitespace() && c != '\u{a0}')
+        .filter(|w| !w.is_empty());
+    for word in words {
         let w = Span::raw(word).width();
         let need = if used == 0 { w } else { used + 1 + w };
         if need <= width {

@@ -308,7 +308,7 @@ impl Screen for ContactsScreen {
         if self.detail {
             if let Some(c) = self.current() {
                 let title = format!(
-                    " Contact #{} · row {}/{} · ↑↓ previous/next ",
+                    " Contact #{} · {} of {} · ↑↓ previous/next ",
                     c.id,
                     group_digits(self.selected as u64 + 1),
                     group_digits(self.len() as u64)

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Padding, Paragraph, Widget, Wrap};
 use super::{Command, Confirm, Screen, Transition, View};
 use crate::engine::number::group_digits;
 use crate::tui::action::{self, Action, Keys};
-use crate::tui::chrome::{fit, Level};
+use crate::tui::chrome::{fit, wrapped_lines, Level};
 use crate::tui::context::Ctx;
 
 #[derive(Default)]
@@ -48,8 +48,6 @@ impl Screen for DoneScreen {
         let theme = ctx.theme;
         let Some(job) = &ctx.job else { return };
         let c = &job.counts;
-        let [summary, reasons] =
-            Layout::vertical([Constraint::Length(11), Constraint::Min(3)]).areas(area);
         let kv = |k: &str, v: String, style| {
             Line::from(vec![Span::raw(format!(" {k:<16}")), Span::styled(v, style)])
         };
@@ -129,6 +127,12 @@ impl Screen for DoneScreen {
                 .unwrap_or_else(|| job.status.words(c.failed));
             lines.push(kv("Stopped", fit(&why, 56), theme.warn()));
         }
+        // As tall as its lines: at 80×20 the reasons and the next step need the rest.
+        let [summary, reasons] = Layout::vertical([
+            Constraint::Length(lines.len() as u16 + 2),
+            Constraint::Min(3),
+        ])
+        .areas(area);
         Paragraph::new(lines)
             .block(Block::default().borders(Borders::ALL).title(if unfinished {
                 " Import stopped before the end of the file "
@@ -139,7 +143,8 @@ impl Screen for DoneScreen {
         let rs = crate::engine::review::by_frequency(&c.reasons);
         let text: Vec<String> = rs
             .iter()
-            .map(|(r, n)| format!("{r} {}", group_digits(*n)))
+            // A no-break space: a reason is never wrapped away from its count.
+            .map(|(r, n)| format!("{r}\u{a0}{}", group_digits(*n)))
             .collect();
         let advice = if unfinished {
             format!(
@@ -152,18 +157,47 @@ impl Screen for DoneScreen {
         } else {
             "Every row went in.".to_string()
         };
-        Paragraph::new(vec![
-            Line::raw(text.join(" · ")),
-            Line::raw(""),
-            Line::styled(advice, theme.dim()),
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .padding(Padding::horizontal(1))
+            .title(" Reasons ");
+        let inner = block.inner(reasons);
+        block.render(reasons, buf);
+        // The next step is never the part cut off: it keeps its lines at the bottom, and
+        // reasons that do not fit above it end with how many more there are.
+        let width = usize::from(inner.width.max(1));
+        let advice_h = wrapped_lines(&advice, width) as u16;
+        let room = inner.height.saturating_sub(advice_h);
+        let mut shown = text.len();
+        let said = |shown: usize| {
+            let mut line = text[..shown].join(" · ");
+            if shown < text.len() {
+                let more = format!("+{} more (f shows every row)", text.len() - shown);
+                line = if shown == 0 {
+                    more
+                } else {
+                    format!("{line} · {more}")
+                };
+            }
+            line
+        };
+        while shown > 0 && wrapped_lines(&said(shown), width) as u16 > room {
+            shown -= 1;
+        }
+        let reasons_text = said(shown);
+        let reasons_h = wrapped_lines(&reasons_text, width) as u16;
+        let gap = u16::from(reasons_h + 1 + advice_h <= inner.height);
+        let [top, _, bottom] = Layout::vertical([
+            Constraint::Length(reasons_h.min(room)),
+            Constraint::Length(gap),
+            Constraint::Length(advice_h),
         ])
-        .wrap(Wrap { trim: false })
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .padding(Padding::horizontal(1))
-                .title(" Reasons "),
-        )
-        .render(reasons, buf);
+        .areas(inner);
+        Paragraph::new(reasons_text)
+            .wrap(Wrap { trim: false })
+            .render(top, buf);
+        Paragraph::new(Line::styled(advice, theme.dim()))
+            .wrap(Wrap { trim: false })
+            .render(bottom, buf);
     }
 }

@@ -759,20 +759,25 @@ impl HistoryScreen {
             return;
         }
 
-        // A job that did not read its whole file says why and how to go on, under the list.
+        // A job that did not read its whole file says why and how to go on, under the list;
+        // one that ended, what the table has no room for: its words, tags and whole path.
         let selected = self.jobs.get(self.job_sel);
         let advice = selected.and_then(unfinished_advice);
-        let advice_h = advice.as_ref().map_or(0, |a| {
-            let width = usize::from(area.width.max(1));
-            (Line::raw(a.as_str()).width().div_ceil(width) as u16).clamp(1, 4)
+        let (note, style) = match (&advice, selected) {
+            (Some(advice), _) => (Some(advice.clone()), theme.warn()),
+            (None, Some(job)) => (Some(job_line(job)), theme.dim()),
+            (None, None) => (None, theme.dim()),
+        };
+        let note_h = note.as_ref().map_or(0, |a| {
+            crate::tui::chrome::wrapped_lines(a, usize::from(area.width.max(1))).clamp(1, 4) as u16
         });
-        let [area, advice_area] =
-            Layout::vertical([Constraint::Min(3), Constraint::Length(advice_h)]).areas(area);
-        if let Some(advice) = &advice {
-            Paragraph::new(advice.as_str())
-                .style(theme.warn())
+        let [area, note_area] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(note_h)]).areas(area);
+        if let Some(note) = &note {
+            Paragraph::new(note.as_str())
+                .style(style)
                 .wrap(Wrap { trim: true })
-                .render(advice_area, buf);
+                .render(note_area, buf);
         }
         let height = area.height.saturating_sub(3) as usize;
         let offset = scroll_offset(self.job_sel, height);
@@ -843,7 +848,7 @@ impl HistoryScreen {
                 "Job".to_string(),
                 "Status".into(),
                 "Started".into(),
-                head("New"),
+                head("Created"),
                 head("Updated"),
                 head("Skipped"),
                 head("Failed"),
@@ -1187,6 +1192,28 @@ fn file_name(path: &str) -> String {
         .file_name()
         .map(|f| f.to_string_lossy().to_string())
         .unwrap_or_else(|| path.to_string())
+}
+
+/// A job that ended, under the jobs list: "Job 1 · done, 2 rows failed · tags vip,
+/// import-… · /the/whole/path.csv" (a retry names the job it retried).
+fn job_line(job: &Job) -> String {
+    let tags: Vec<&str> = job
+        .plan
+        .options
+        .tags
+        .iter()
+        .map(String::as_str)
+        .chain(job.import_tag.as_deref())
+        .collect();
+    let mut line = format!("Job {} · {}", job.id, job.status.words(job.counts.failed));
+    if let Some(of) = job.retry_of {
+        line.push_str(&format!(" · retry of job {of}"));
+    }
+    if !tags.is_empty() {
+        line.push_str(&format!(" · tags {}", tags.join(", ")));
+    }
+    line.push_str(&format!(" · {}", job.file));
+    crate::engine::text::sanitize_for_terminal(&line)
 }
 
 /// What a job that did not read its whole file says under the jobs list: why it stopped,

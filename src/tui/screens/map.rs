@@ -391,7 +391,7 @@ impl Screen for MapScreen {
         let height = table_area.height.saturating_sub(3) as usize;
         let offset = scroll_offset(self.selected, height);
         let wide = table_area.width >= 110;
-        let (w_col, w_field) = if wide { (26, 30) } else { (20, 22) };
+        let (w_col, w_field) = if wide { (26, 30) } else { (20, 24) };
         let w_samples = table_area.width.saturating_sub(w_col + w_field + 6) as usize;
         let rows: Vec<Row> = ctx
             .mapping

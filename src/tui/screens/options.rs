@@ -298,7 +298,16 @@ impl Screen for OptionsScreen {
                 o.max_failures.to_string()
             },
             o.on_conflict.to_string(),
-            if o.objects.with_opportunities() {
+            // Without a column mapped to an opportunity the choice changes nothing: the
+            // value says what will happen, not what would with such columns.
+            if !ctx
+                .mapping
+                .columns
+                .iter()
+                .any(|c| matches!(c.target, Target::Field(f) if f.is_opportunity()))
+            {
+                "contacts (no opportunity columns)".into()
+            } else if o.objects.with_opportunities() {
                 "contacts and opportunities".into()
             } else {
                 "contacts only".into()

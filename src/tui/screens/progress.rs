@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Padding, Paragraph, Widget, Wrap};
 
 use super::{Confirm, Screen, Transition};
+use crate::engine::number::group_digits;
 use crate::tui::action::{self, Action, Keys};
 use crate::tui::context::Ctx;
 
@@ -81,20 +82,42 @@ impl Screen for ProgressScreen {
             .label(if ctx.progress.is_none() {
                 "starting…".to_string()
             } else {
-                format!("{} of ~{} rows", p.rows, total)
+                // From the first batch on the total is the file's counted rows.
+                let about = if first { "~" } else { "" };
+                format!(
+                    "{} of {about}{} rows",
+                    group_digits(p.rows),
+                    group_digits(total)
+                )
             })
             .render(gauge, buf);
         let kv = |k: &str, v: String, style| {
             Line::from(vec![Span::raw(format!(" {k:<14}")), Span::styled(v, style)])
         };
         Paragraph::new(vec![
-            kv("Created", format!("{:>10}", p.created), theme.ok()),
-            kv("Updated", format!("{:>10}", p.updated), theme.ok()),
-            kv("Skipped", format!("{:>10}", p.skipped), theme.warn()),
-            kv("Failed", format!("{:>10}", p.failed), theme.error()),
+            kv(
+                "Created",
+                format!("{:>10}", group_digits(p.created)),
+                theme.ok(),
+            ),
+            kv(
+                "Updated",
+                format!("{:>10}", group_digits(p.updated)),
+                theme.ok(),
+            ),
+            kv(
+                "Skipped",
+                format!("{:>10}", group_digits(p.skipped)),
+                theme.warn(),
+            ),
+            kv(
+                "Failed",
+                format!("{:>10}", group_digits(p.failed)),
+                theme.error(),
+            ),
             kv(
                 "Speed",
-                format!("{:>10.0} rows/s", rate),
+                format!("{:>10} rows/s", group_digits(rate as u64)),
                 ratatui::style::Style::default(),
             ),
             kv(

@@ -377,8 +377,10 @@ impl ReviewScreen {
             (_, true) => " By reason: no row has a problem ".to_string(),
             (true, _) => " Enter opens a reason's rows · Esc leaves ".to_string(),
             // What Tab does, said whole: the rest are warnings (rows still imported).
+            // A count of reasons, not of rows: "4 not imported" read as four rows beside
+            // "Skipped 91".
             (false, _) => format!(
-                " {} reasons, {} not imported · Tab opens them ",
+                " {} reasons ({} fail or skip) · Tab opens them ",
                 listed.len(),
                 not_imported,
             ),
@@ -429,15 +431,23 @@ impl ReviewScreen {
         buf: &mut Buffer,
     ) {
         let theme = ctx.theme;
-        let [table_area, note_area] =
-            Layout::vertical([Constraint::Min(4), Constraint::Length(2)]).areas(area);
-        let height = table_area.height.saturating_sub(3) as usize;
-        let offset = scroll_offset(self.row_sel, height);
         let wide = area.width >= 110;
         let (who_w, cell_w) = if wide { (26, 24) } else { (18, 16) };
         let message_w = (area.width as usize)
             .saturating_sub(8 + who_w + cell_w + 3 + 2)
             .max(10);
+        // The selected row's message whole, under the table, when its column cuts it.
+        let selected = group.rows.get(self.row_sel);
+        let whole = selected
+            .filter(|r| r.message.chars().count() > message_w || r.who.chars().count() > who_w)
+            .map(|r| format!("Row {} · {}: {}", r.row, r.who, r.message));
+        let whole_lines = whole.as_ref().map_or(0, |w| {
+            crate::tui::chrome::wrapped_lines(w, usize::from(area.width)).min(3) as u16
+        });
+        let [table_area, note_area] =
+            Layout::vertical([Constraint::Min(4), Constraint::Length(2 + whole_lines)]).areas(area);
+        let height = table_area.height.saturating_sub(3) as usize;
+        let offset = scroll_offset(self.row_sel, height);
         let rows: Vec<Row> = group
             .rows
             .iter()
@@ -510,8 +520,12 @@ impl ReviewScreen {
                 if group.count == 1 { "row" } else { "rows" }
             )
         };
-        Paragraph::new(kept)
-            .style(theme.dim())
+        let mut note = Vec::new();
+        if let Some(whole) = whole {
+            note.push(Line::raw(whole));
+        }
+        note.push(Line::styled(kept, theme.dim()));
+        Paragraph::new(note)
             .wrap(Wrap { trim: true })
             .render(note_area, buf);
     }
