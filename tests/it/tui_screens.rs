@@ -160,11 +160,24 @@ impl Harness {
     }
 }
 
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+            special.then_some('\\').into_iter().chain(std::iter::once(c))
+        })
+        .collect()
+}
+
 /// Snapshots a screen at 80×24 and 120×40, with times and temporary paths masked.
 fn snap(name: &str, h: &Harness) {
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"\d{2}-\d{2} \d{2}:\d{2}", "[MM-DD hh:mm]");
     settings.add_filter(r"/tmp/\.tmp\w+", "[tmp]");
+    // Where the repository is checked out (History names a job's whole path), with the
+    // spaces its length leaves after it.
+    let repo = regex_escape(env!("CARGO_MANIFEST_DIR"));
+    settings.add_filter(&format!(r"{repo}(\S*) *"), "[repo]$1");
     settings.add_filter(r"Checked in \d+\.\d s", "Checked in [t] s");
     // An import tag made by a headless import, on the real clock.
     settings.add_filter(r"import-\d{8}-\d{4}-", "import-[date]-");
